@@ -1,0 +1,44 @@
+# Everything starts from a bare `python3`: the first target that needs it builds .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SRC := traderagent strategies storage tui
+
+.PHONY: run test check fmt lint types contracts bench headless clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## open the TUI on the default config (paper trading on bundled real candles)
+	$(BIN)/traderagent-tui
+
+headless: $(STAMP)
+	$(BIN)/traderagent run --headless --duration 20
+
+test: $(STAMP)  ## the whole test suite
+	$(BIN)/python -m pytest -q
+
+fmt: $(STAMP)
+	$(BIN)/ruff format $(SRC) tests benchmarks
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check $(SRC) tests benchmarks
+	$(BIN)/ruff check $(SRC) tests benchmarks
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+check: lint types contracts test
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,48 @@
+"""The strategy protocol: pure decision logic that turns market state and fills into intents.
+
+A strategy reads no clock and does no I/O; everything it knows arrives in a `StrategyContext`.
+The same object runs live, on paper and in backtests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from traderagent.domain import Candle, Fill, Instrument, Intent, Order
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyContext:
+    """What the engine tells a strategy at each decision."""
+
+    instrument: Instrument
+    price: Decimal
+    """Last traded / close price."""
+    ts: int
+    """Engine time in epoch ms."""
+    live_tags: frozenset[str] = frozenset()
+    """Tags of this bot's orders resting on the exchange now."""
+
+
+class Strategy(Protocol):
+    kind: str
+
+    def on_start(self, ctx: StrategyContext) -> list[Intent]:
+        """First decision, once a price is known."""
+        ...
+
+    def on_candle(self, candle: Candle, ctx: StrategyContext) -> list[Intent]: ...
+
+    def on_fill(self, fill: Fill, order: Order, ctx: StrategyContext) -> list[Intent]:
+        """A fill of one of this bot's orders; `order` is its state after the fill."""
+        ...
+
+    def on_resume(self, ctx: StrategyContext) -> list[Intent]:
+        """After a pause: bring the orders on the exchange back to what the strategy wants."""
+        ...
+
+    def describe(self) -> str:
+        """One line for the operator: the strategy's current state."""
+        ...

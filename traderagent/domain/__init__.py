@@ -1,0 +1,29 @@
+"""Value types shared by every layer. Imports nothing else from the project."""
+
+from traderagent.domain.enums import BotState, Liquidity, OrderStatus, OrderType, Side, TradingMode
+from traderagent.domain.intents import CancelAll, CancelOrder, Intent, PlaceOrder
+from traderagent.domain.market import MINUTE_MS, Candle, Instrument
+from traderagent.domain.orders import ZERO, Fill, Order, OrderRequest
+from traderagent.domain.positions import Balance, Position
+
+__all__ = [
+    "MINUTE_MS",
+    "ZERO",
+    "Balance",
+    "BotState",
+    "Candle",
+    "CancelAll",
+    "CancelOrder",
+    "Fill",
+    "Instrument",
+    "Intent",
+    "Liquidity",
+    "Order",
+    "OrderRequest",
+    "OrderStatus",
+    "OrderType",
+    "PlaceOrder",
+    "Position",
+    "Side",
+    "TradingMode",
+]

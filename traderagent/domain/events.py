@@ -1,0 +1,83 @@
+"""Typed events carried by the bus. Everything that happens in the engine is one of these.
+
+An event class with `coalesce = True` may be collapsed by slow subscribers to the newest
+value per `key` (prices, equity); all others are delivered one by one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar
+
+from traderagent.domain.enums import BotState
+from traderagent.domain.market import Candle
+from traderagent.domain.orders import Fill, Order
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    ts: int
+    coalesce: ClassVar[bool] = False
+
+    @property
+    def key(self) -> str:
+        return type(self).__name__
+
+
+@dataclass(frozen=True, slots=True)
+class CandleClosed(Event):
+    candle: Candle
+    coalesce: ClassVar[bool] = True
+
+    @property
+    def key(self) -> str:
+        return f"candle:{self.candle.symbol}"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdated(Event):
+    order: Order
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilled(Event):
+    fill: Fill
+
+
+@dataclass(frozen=True, slots=True)
+class BotStateChanged(Event):
+    bot: str
+    old: BotState
+    new: BotState
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IntentRejected(Event):
+    bot: str
+    tag: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class HaltTriggered(Event):
+    """Stage 3 of an emergency halt: the operator must be told."""
+
+    bot: str
+    reason: str
+    cancelled_orders: int
+
+
+@dataclass(frozen=True, slots=True)
+class EquityUpdated(Event):
+    equity: Decimal
+    pnl: Decimal
+    coalesce: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord(Event):
+    level: str
+    message: str
+    bot: str = ""

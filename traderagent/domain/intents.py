@@ -1,0 +1,32 @@
+"""Intents: what a strategy wants, as data. The engine decides whether and how to act on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from traderagent.domain.enums import OrderType, Side
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOrder:
+    """Place an order. `tag` names it within the bot (unique among the bot's live orders)."""
+
+    tag: str
+    side: Side
+    qty: Decimal
+    price: Decimal | None = None
+    type: OrderType = OrderType.LIMIT
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrder:
+    tag: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAll:
+    reason: str = ""
+
+
+Intent = PlaceOrder | CancelOrder | CancelAll

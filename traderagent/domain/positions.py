@@ -1,0 +1,57 @@
+"""Balances and positions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from traderagent.domain.enums import Side
+from traderagent.domain.orders import ZERO, Fill
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    asset: str
+    free: Decimal
+    locked: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.free + self.locked
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A long-only spot position at average cost; realised PnL is net of fees paid in quote."""
+
+    symbol: str
+    qty: Decimal = ZERO
+    avg_price: Decimal = ZERO
+    realised_pnl: Decimal = ZERO
+    fees: Decimal = ZERO
+
+    def apply(self, fill: Fill) -> Position:
+        fee = fill.fee
+        if fill.side is Side.BUY:
+            qty = self.qty + fill.qty
+            avg = (self.avg_price * self.qty + fill.price * fill.qty) / qty
+            return replace(
+                self,
+                qty=qty,
+                avg_price=avg,
+                realised_pnl=self.realised_pnl - fee,
+                fees=self.fees + fee,
+            )
+        closed = min(fill.qty, self.qty)
+        gain = (fill.price - self.avg_price) * closed
+        qty = self.qty - fill.qty
+        return replace(
+            self,
+            qty=qty,
+            avg_price=self.avg_price if qty > 0 else ZERO,
+            realised_pnl=self.realised_pnl + gain - fee,
+            fees=self.fees + fee,
+        )
+
+    def unrealised(self, mark: Decimal) -> Decimal:
+        return (mark - self.avg_price) * self.qty if self.qty else ZERO

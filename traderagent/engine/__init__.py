@@ -1,0 +1,1 @@
+"""The engine: bot runtime, orchestrator, execution. Reaches storage and venues via protocols."""

@@ -1,0 +1,250 @@
+"""One bot at run time: lifecycle, its strategy, its orders and position, and the halt stages."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from strategies.base import Strategy, StrategyContext
+from traderagent.bus import EventBus
+from traderagent.clock import Clock
+from traderagent.domain import (
+    ZERO,
+    BotState,
+    CancelAll,
+    CancelOrder,
+    Candle,
+    Fill,
+    Instrument,
+    Intent,
+    Order,
+    OrderStatus,
+    OrderType,
+    PlaceOrder,
+    Position,
+    Side,
+)
+from traderagent.domain.events import (
+    BotStateChanged,
+    HaltTriggered,
+    IntentRejected,
+    LogRecord,
+    OrderFilled,
+    OrderUpdated,
+)
+from traderagent.engine.execution import Execution
+from traderagent.engine.journal import TradeJournal
+from traderagent.engine.lifecycle import Lifecycle
+from traderagent.exchanges.ports import Exchange
+
+
+class BotRuntime:
+    def __init__(
+        self,
+        name: str,
+        strategy: Strategy,
+        instrument: Instrument,
+        exchange: Exchange,
+        journal: TradeJournal,
+        bus: EventBus,
+        clock: Clock,
+        *,
+        close_positions_on_halt: bool = False,
+        stale_orders_reason: str | None = None,
+    ) -> None:
+        self.name = name
+        self.symbol = instrument.symbol
+        self.strategy = strategy
+        self.instrument = instrument
+        self.exchange = exchange
+        self.journal = journal
+        self.bus = bus
+        self.clock = clock
+        self.close_positions_on_halt = close_positions_on_halt
+        self.stale_orders_reason = stale_orders_reason
+        self.lifecycle = Lifecycle(name)
+        self.execution = Execution(name, instrument, exchange, journal)
+        self.position = Position(instrument.symbol)
+        self.orders: dict[str, Order] = {}  # open orders by client order id
+        self.last_price: Decimal | None = None
+        self.orders_placed = 0
+        self.fills = 0
+        self.halt_reason = ""
+        self.strategy_started = False
+
+    @property
+    def state(self) -> BotState:
+        return self.lifecycle.state
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._move(BotState.STARTING, "start requested")
+        self.execution.seq = await self.journal.last_sequence(self.name)
+        if self.stale_orders_reason:
+            stale = await self.journal.close_stale_orders(
+                self.name, self.stale_orders_reason, self.clock.now_ms()
+            )
+            if stale:
+                self._log("warning", f"{stale} orders from an earlier session marked cancelled")
+
+    async def pause(self) -> None:
+        await self._move(BotState.PAUSED, "paused by operator")
+
+    async def resume(self) -> None:
+        await self._move(BotState.RUNNING, "resumed by operator")
+        if self.last_price is not None:
+            await self._apply(self.strategy.on_resume(self._context()))
+
+    async def stop(self, cancel_orders: bool = True) -> None:
+        await self._move(BotState.STOPPING, "stop requested")
+        if cancel_orders:
+            await self._cancel_all()
+        await self._move(BotState.STOPPED, "stopped")
+
+    async def halt(self, reason: str) -> None:
+        """Emergency halt: (1) freeze, (2) cancel and optionally close, (3) notify."""
+        await self._move(BotState.EMERGENCY, reason)
+        self.halt_reason = reason
+        cancelled = await self._cancel_all()
+        if self.close_positions_on_halt:
+            await self._close_position()
+        self.bus.publish(HaltTriggered(self.clock.now_ms(), self.name, reason, cancelled))
+        self._log("critical", f"EMERGENCY HALT: {reason}; {cancelled} orders cancelled")
+
+    async def acknowledge(self) -> None:
+        await self._move(BotState.STOPPING, "emergency acknowledged by operator")
+        self.halt_reason = ""
+        await self._move(BotState.STOPPED, "stopped after emergency")
+
+    # -- market and exchange events ----------------------------------------------------------
+
+    async def on_candle(self, candle: Candle) -> None:
+        self.last_price = Decimal(repr(candle.close))
+        if self.state is BotState.STARTING:
+            await self._move(BotState.RUNNING, "first price received")
+            ctx = self._context()
+            first = not self.strategy_started
+            self.strategy_started = True
+            await self._apply(
+                self.strategy.on_start(ctx) if first else self.strategy.on_resume(ctx)
+            )
+        elif self.state is BotState.RUNNING:
+            await self._apply(self.strategy.on_candle(candle, self._context()))
+
+    async def on_fill(self, fill: Fill) -> None:
+        """Fill progress comes from fills only: execution and order reports may arrive in
+        either order on a real venue, and a fill must reach the strategy exactly once."""
+        self.position = self.position.apply(fill)
+        self.fills += 1
+        await self.journal.record_fill(fill)
+        await self.journal.record_position(self.name, self.position, fill.ts)
+        self.bus.publish(OrderFilled(fill.ts, fill))
+        order = self.orders.get(fill.client_order_id)
+        if order is None:
+            self._log("warning", f"fill {fill.fill_id} for unknown order {fill.client_order_id}")
+            return
+        order = _with_fill(order, fill)
+        self._track(order)
+        await self.journal.record_order(order)
+        await self._apply(self.strategy.on_fill(fill, order, self._context()))
+
+    async def on_order(self, update: Order) -> None:
+        known = self.orders.get(update.client_order_id)
+        if known is not None and update.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
+            self._track(
+                replace(
+                    known,
+                    status=update.status,
+                    reject_reason=update.reject_reason,
+                    updated_ms=update.updated_ms,
+                )
+            )
+        if known is None or update.status is not OrderStatus.FILLED:
+            await self.journal.record_order(update)
+        self.bus.publish(OrderUpdated(update.updated_ms, update))
+
+    # -- internals ---------------------------------------------------------------------------
+
+    async def _apply(self, intents: list[Intent]) -> None:
+        for intent in intents:
+            if not self.lifecycle.accepts_new_orders and isinstance(intent, PlaceOrder):
+                continue  # paused or halted: nothing new leaves; on_resume re-syncs
+            if isinstance(intent, PlaceOrder):
+                await self._place(intent)
+            elif isinstance(intent, CancelOrder):
+                for order in list(self.orders.values()):
+                    if order.tag == intent.tag:
+                        await self._cancel(order)
+            elif isinstance(intent, CancelAll):
+                await self._cancel_all()
+
+    async def _place(self, intent: PlaceOrder) -> None:
+        mark = self.last_price if self.last_price is not None else ZERO
+        order = await self.execution.place(intent, mark, self.clock.now_ms())
+        self.orders_placed += 1
+        if order.status is OrderStatus.REJECTED:
+            self.bus.publish(
+                IntentRejected(order.updated_ms, self.name, intent.tag, order.reject_reason)
+            )
+            self._log("warning", f"order {intent.tag} rejected: {order.reject_reason}")
+        elif order.status is not OrderStatus.CANCELLED:
+            # tracked as unfilled: its fills arrive as Fill updates, even when already done
+            self.orders[order.client_order_id] = replace(
+                order, status=OrderStatus.NEW, filled_qty=ZERO, avg_fill_price=None
+            )
+        self.bus.publish(OrderUpdated(order.updated_ms, order))
+
+    async def _cancel(self, order: Order) -> None:
+        cancelled = await self.execution.cancel(order)
+        if cancelled is not None:
+            self._track(cancelled)
+            await self.journal.record_order(cancelled)
+            self.bus.publish(OrderUpdated(cancelled.updated_ms, cancelled))
+
+    async def _cancel_all(self) -> int:
+        open_orders = list(self.orders.values())
+        for order in open_orders:
+            await self._cancel(order)
+        return len(open_orders)
+
+    async def _close_position(self) -> None:
+        qty = self.instrument.floor_qty(self.position.qty)
+        if qty <= 0 or self.last_price is None:
+            return
+        self._log("warning", f"closing position {qty} {self.symbol} at market")
+        await self._place(PlaceOrder("close", Side.SELL, qty, type=OrderType.MARKET))
+
+    def _track(self, order: Order) -> None:
+        if order.is_open:
+            self.orders[order.client_order_id] = order
+        else:
+            self.orders.pop(order.client_order_id, None)
+
+    def _context(self) -> StrategyContext:
+        return StrategyContext(
+            instrument=self.instrument,
+            price=self.last_price if self.last_price is not None else ZERO,
+            ts=self.clock.now_ms(),
+            live_tags=frozenset(o.tag for o in self.orders.values()),
+        )
+
+    async def _move(self, new: BotState, reason: str) -> None:
+        old = self.lifecycle.move(new)
+        now = self.clock.now_ms()
+        await self.journal.set_bot_state(self.name, new, now)
+        self.bus.publish(BotStateChanged(now, self.name, old, new, reason))
+        self._log("info", f"{old} -> {new}: {reason}")
+
+    def _log(self, level: str, message: str) -> None:
+        self.bus.publish(LogRecord(self.clock.now_ms(), level, message, self.name))
+
+
+def _with_fill(order: Order, fill: Fill) -> Order:
+    """The order after `fill`, derived locally (execution and order reports may arrive in
+    either order on a real venue)."""
+    filled = min(order.filled_qty + fill.qty, order.qty)
+    paid = (order.avg_fill_price or ZERO) * order.filled_qty + fill.price * fill.qty
+    avg = paid / (order.filled_qty + fill.qty)
+    status = OrderStatus.FILLED if filled >= order.qty else OrderStatus.PARTIALLY_FILLED
+    return replace(order, filled_qty=filled, avg_fill_price=avg, status=status, updated_ms=fill.ts)

@@ -1,0 +1,83 @@
+"""Execution: turn a strategy's PlaceOrder into a quantised, journalled exchange order.
+
+The client order id is derived from (bot, intent sequence), and the order row is written to the
+journal before the request leaves, so a crash can never lose or double an order silently.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from traderagent.domain import (
+    Instrument,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    PlaceOrder,
+)
+from traderagent.engine.journal import TradeJournal
+from traderagent.exchanges.ports import Exchange, ExchangeError
+
+
+class Execution:
+    def __init__(
+        self,
+        bot: str,
+        instrument: Instrument,
+        exchange: Exchange,
+        journal: TradeJournal,
+        last_seq: int = 0,
+    ) -> None:
+        self.bot = bot
+        self.instrument = instrument
+        self.exchange = exchange
+        self.journal = journal
+        self.seq = last_seq
+
+    def client_order_id(self, seq: int) -> str:
+        return f"{self.bot}-{seq}"
+
+    def build(self, intent: PlaceOrder) -> OrderRequest:
+        """Quantise to the instrument: a buy's price rounds down, a sell's up; qty floors."""
+        self.seq += 1
+        price = None
+        if intent.type is OrderType.LIMIT and intent.price is not None:
+            price = self.instrument.round_price(intent.price, intent.side)
+        return OrderRequest(
+            client_order_id=self.client_order_id(self.seq),
+            symbol=self.instrument.symbol,
+            side=intent.side,
+            type=intent.type,
+            qty=self.instrument.floor_qty(intent.qty),
+            price=price,
+            bot=self.bot,
+            tag=intent.tag,
+        )
+
+    def precheck(self, request: OrderRequest, mark: Decimal) -> str | None:
+        """Why the exchange would reject this request; None if it may be sent."""
+        if request.type is OrderType.LIMIT and request.price is None:
+            return "limit order without a price"
+        price = request.price if request.price is not None else self.instrument.round_price(mark)
+        return self.instrument.check_order(price, request.qty)
+
+    async def place(self, intent: PlaceOrder, mark: Decimal, now_ms: int) -> Order:
+        request = self.build(intent)
+        problem = self.precheck(request, mark)
+        if problem:
+            rejected = Order.from_request(request, OrderStatus.REJECTED, now_ms, problem)
+            await self.journal.record_order(rejected, self.seq)
+            return rejected
+        await self.journal.record_order(
+            Order.from_request(request, OrderStatus.NEW, now_ms), self.seq
+        )
+        try:
+            ack = await self.exchange.place_order(request)
+        except ExchangeError as err:
+            ack = Order.from_request(request, OrderStatus.REJECTED, now_ms, str(err))
+        await self.journal.record_order(ack)
+        return ack
+
+    async def cancel(self, order: Order) -> Order | None:
+        return await self.exchange.cancel_order(order.symbol, order.client_order_id)

@@ -1,0 +1,226 @@
+"""The engine: many bots on one venue account, driven by a candle feed on one clock.
+
+Per candle: the clock advances to the candle's close, a simulated venue matches resting orders
+against it, exchange updates are routed to their bots, then every bot decides. Operator
+commands take the same lock as a candle step, so a halt never races an order in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from decimal import Decimal
+
+from traderagent.bus import EventBus, EventStream
+from traderagent.clock import Clock
+from traderagent.domain import Balance, BotState, Candle, Fill, Order, TradingMode
+from traderagent.domain.events import CandleClosed, EquityUpdated, Event, LogRecord
+from traderagent.engine.bot import BotRuntime
+from traderagent.engine.journal import TradeJournal
+from traderagent.engine.lifecycle import IllegalTransition
+from traderagent.engine.snapshots import engine_snapshot, run_summary, valuation
+from traderagent.exchanges.ports import CandleMatched, Exchange, ExchangeUpdate
+from traderagent.facade import CommandError, EngineSnapshot, RunSummary
+
+MINUTE_MS = 60_000
+
+
+class Engine:
+    """Implements traderagent.facade.EngineAPI for an engine running in this process."""
+
+    def __init__(
+        self,
+        *,
+        mode: TradingMode,
+        clock: Clock,
+        exchange: Exchange,
+        journal: TradeJournal,
+        bus: EventBus,
+        bots: Iterable[BotRuntime],
+        feed: Iterable[Candle],
+        feed_length: int | None = None,
+        quote_asset: str = "USDT",
+        equity_interval_ms: int = 60 * MINUTE_MS,
+        data_label: str = "",
+        database_label: str = "",
+        autostart: Iterable[str] = (),
+    ) -> None:
+        self.mode = mode
+        self.clock = clock
+        self.exchange = exchange
+        self.journal = journal
+        self.bus = bus
+        self.bots = {bot.name: bot for bot in bots}
+        self._feed = feed
+        self._feed_length = feed_length
+        self.quote_asset = quote_asset
+        self.equity_interval_ms = equity_interval_ms
+        self.data_label = data_label
+        self.database_label = database_label
+        self._autostart = tuple(autostart)
+        self._updates: deque[ExchangeUpdate] = deque()
+        self._lock = asyncio.Lock()
+        self._stop = asyncio.Event()
+        self.balances: dict[str, Balance] = {}
+        self.prices: dict[str, Decimal] = {}
+        self.recent_fills: deque[Fill] = deque(maxlen=200)
+        self.candles = 0
+        self.started_ms = 0
+        self.starting_equity: Decimal | None = None
+        self.running = False
+        self.finished = False
+        self.finish_reason = ""
+        self._next_equity_ms = 0
+        exchange.set_listener(self._updates.append)
+
+    # -- EngineAPI: queries ------------------------------------------------------------------
+
+    def snapshot(self) -> EngineSnapshot:
+        return engine_snapshot(self)
+
+    def events(self, kinds: tuple[type[Event], ...] = (), maxsize: int = 2_000) -> EventStream:
+        return self.bus.stream(kinds, maxsize)
+
+    @property
+    def equity(self) -> Decimal:
+        return valuation(self.balances, self.prices, self.quote_asset)
+
+    @property
+    def progress(self) -> float | None:
+        if not self._feed_length:
+            return None
+        return min(1.0, self.candles / self._feed_length)
+
+    # -- EngineAPI: the run ------------------------------------------------------------------
+
+    async def run(self) -> RunSummary:
+        self.running = True
+        self.balances = await self.exchange.balances()
+        try:
+            async with self._lock:
+                for name in self._autostart:
+                    await self.bots[name].start()
+            for candle in self._candles():
+                await self.clock.advance_to(candle.close_time)
+                async with self._lock:
+                    await self._step(candle)
+            else:
+                if not self.finish_reason:
+                    self.finish_reason = "end of replay data"
+        finally:
+            self.running = False
+            self.finished = True
+            async with self._lock:
+                await self._record_equity(force=True)
+        self._log("info", f"engine finished: {self.finish_reason}")
+        return run_summary(self)
+
+    def _candles(self) -> Iterator[Candle]:
+        for candle in self._feed:
+            if self._stop.is_set():
+                return
+            yield candle
+
+    async def _step(self, candle: Candle) -> None:
+        self.candles += 1
+        if self.started_ms == 0:
+            self.started_ms = candle.ts
+        self.prices[candle.symbol] = Decimal(repr(candle.close))
+        if isinstance(self.exchange, CandleMatched):
+            self.exchange.on_candle(candle)
+        await self._drain()
+        if self.starting_equity is None:
+            self.starting_equity = self.equity  # valued at the first price, before any trade
+        self.bus.publish(CandleClosed(candle.close_time, candle))
+        for bot in self.bots.values():
+            if bot.symbol == candle.symbol:
+                await bot.on_candle(candle)
+        await self._drain()
+        await self._record_equity()
+
+    async def _drain(self) -> None:
+        """Route every queued exchange update to its bot, until none are left."""
+        touched = False
+        while self._updates:
+            update = self._updates.popleft()
+            touched = True
+            bot = self.bots.get(update.client_order_id.rsplit("-", 1)[0])
+            if bot is None:
+                self._log(
+                    "warning", f"update for an order of no known bot: {update.client_order_id}"
+                )
+            elif isinstance(update, Order):
+                await bot.on_order(update)
+            else:
+                self.recent_fills.append(update)
+                await bot.on_fill(update)
+        if touched:
+            self.balances = await self.exchange.balances()
+
+    async def _record_equity(self, force: bool = False) -> None:
+        now = self.clock.now_ms()
+        if self.starting_equity is None or (now < self._next_equity_ms and not force):
+            return
+        equity = self.equity
+        self._next_equity_ms = now - now % self.equity_interval_ms + self.equity_interval_ms
+        await self.journal.record_equity(now, equity)
+        self.bus.publish(EquityUpdated(now, equity, equity - self.starting_equity))
+
+    # -- EngineAPI: commands -----------------------------------------------------------------
+
+    async def start_bot(self, name: str) -> None:
+        await self._command(name, BotRuntime.start)
+
+    async def pause_bot(self, name: str) -> None:
+        await self._command(name, BotRuntime.pause)
+
+    async def resume_bot(self, name: str) -> None:
+        await self._command(name, BotRuntime.resume)
+
+    async def stop_bot(self, name: str) -> None:
+        await self._command(name, BotRuntime.stop)
+
+    async def acknowledge(self, name: str) -> None:
+        await self._command(name, BotRuntime.acknowledge)
+
+    async def halt(self, name: str | None = None, reason: str = "operator") -> None:
+        targets = [self._bot(name)] if name is not None else list(self.bots.values())
+        async with self._lock:
+            for bot in targets:
+                if bot.state in (BotState.STARTING, BotState.RUNNING, BotState.PAUSED):
+                    await bot.halt(reason)
+            await self._drain()
+
+    async def shutdown(self, cancel_orders: bool = False) -> None:
+        if not self.finish_reason:
+            self.finish_reason = "shutdown requested"
+        self._stop.set()
+        async with self._lock:
+            for bot in self.bots.values():
+                if cancel_orders and bot.state in (BotState.RUNNING, BotState.PAUSED):
+                    await bot.stop(cancel_orders=True)
+            await self._drain()
+
+    async def close(self) -> None:
+        await self.exchange.close()
+        await self.journal.close()
+
+    async def _command(self, name: str, action: Callable[[BotRuntime], Awaitable[None]]) -> None:
+        bot = self._bot(name)
+        async with self._lock:
+            try:
+                await action(bot)
+            except IllegalTransition as err:
+                raise CommandError(str(err)) from None
+            await self._drain()
+
+    def _bot(self, name: str) -> BotRuntime:
+        try:
+            return self.bots[name]
+        except KeyError:
+            known = ", ".join(self.bots) or "none"
+            raise CommandError(f"no bot named {name!r} (bots: {known})") from None
+
+    def _log(self, level: str, message: str) -> None:
+        self.bus.publish(LogRecord(self.clock.now_ms(), level, message))

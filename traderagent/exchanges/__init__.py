@@ -1,0 +1,1 @@
+"""Exchange adapters. Every venue implements `ports.Exchange`."""

@@ -1,0 +1,53 @@
+"""The Exchange protocol: the one surface the engine trades through (paper, Bybit, emulator)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+from traderagent.domain import Balance, Candle, Fill, Instrument, Order, OrderRequest
+
+ExchangeUpdate = Order | Fill
+UpdateListener = Callable[[ExchangeUpdate], None]
+
+
+class ExchangeError(Exception):
+    """A request the exchange could not serve (network, auth, unknown symbol...)."""
+
+
+@runtime_checkable
+class Exchange(Protocol):
+    """Order entry and account state of one venue account.
+
+    Requests return the exchange's acknowledgement; state changes after it (fills, cancels by
+    the venue) arrive through the listener, in the order the venue produced them.
+    """
+
+    name: str
+
+    def set_listener(self, listener: UpdateListener) -> None: ...
+
+    async def instrument(self, symbol: str) -> Instrument: ...
+
+    async def place_order(self, request: OrderRequest) -> Order: ...
+
+    async def cancel_order(self, symbol: str, client_order_id: str) -> Order | None: ...
+
+    async def cancel_all(self, symbol: str) -> list[Order]: ...
+
+    async def get_order(self, symbol: str, client_order_id: str) -> Order | None: ...
+
+    async def open_orders(self, symbol: str | None = None) -> list[Order]: ...
+
+    async def balances(self) -> dict[str, Balance]: ...
+
+    async def close(self) -> None: ...
+
+
+@runtime_checkable
+class CandleMatched(Protocol):
+    """A simulated venue that matches resting orders against each closed candle (paper)."""
+
+    def on_candle(self, candle: Candle) -> None: ...
+
+    def last_price(self, symbol: str) -> float | None: ...
