@@ -1,0 +1,42 @@
+"""Builders for the values tests need most often."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from traderagent.domain import Instrument
+
+BTCUSDT = Instrument(
+    symbol="BTCUSDT",
+    base="BTC",
+    quote="USDT",
+    tick_size=Decimal("0.01"),
+    lot_size=Decimal("0.000001"),
+    min_qty=Decimal("0.000048"),
+    min_notional=Decimal("5"),
+)
+
+SMALL_CONFIG = """\
+mode: paper
+replay:
+  data: bundled
+  speed: max
+  end: "2023-03-02T00:00:00Z"
+bots:
+  - name: grid-btc
+    symbol: BTCUSDT
+    strategy:
+      kind: grid
+      lower: "22000"
+      upper: "24000"
+      levels: 21
+      spacing: arithmetic
+      amount_per_level: "200"
+"""
+
+
+def write_config(directory: Path, text: str = SMALL_CONFIG, name: str = "config.yaml") -> Path:
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path

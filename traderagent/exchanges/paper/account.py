@@ -1,0 +1,55 @@
+"""Spot balances of one paper account: free and locked amounts per asset."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from traderagent.domain import ZERO, Balance
+
+
+class Account:
+    """Free and locked balances. Open orders lock funds; a fill or a cancel releases them.
+
+    Amounts are exact Decimals. Every lock is released with exactly the amount that was locked,
+    so `locked` returns to zero when no order is open.
+    """
+
+    __slots__ = ("_free", "_locked")
+
+    def __init__(self, balances: Mapping[str, Decimal]) -> None:
+        for asset, amount in balances.items():
+            if amount < 0:
+                raise ValueError(f"starting balance of {asset} is negative: {amount}")
+        self._free: dict[str, Decimal] = {a: Decimal(v) for a, v in balances.items()}
+        self._locked: dict[str, Decimal] = {}
+
+    def free(self, asset: str) -> Decimal:
+        return self._free.get(asset, ZERO)
+
+    def locked(self, asset: str) -> Decimal:
+        return self._locked.get(asset, ZERO)
+
+    def lock(self, asset: str, amount: Decimal) -> bool:
+        """Move `amount` from free to locked; False (and no change) if not enough is free."""
+        free = self.free(asset)
+        if amount > free:
+            return False
+        self._free[asset] = free - amount
+        self._locked[asset] = self.locked(asset) + amount
+        return True
+
+    def unlock(self, asset: str, amount: Decimal) -> None:
+        """Return a lock taken by `lock` to free."""
+        self._locked[asset] = self.locked(asset) - amount
+        self._free[asset] = self.free(asset) + amount
+
+    def transfer(self, pay_asset: str, pay: Decimal, get_asset: str, get: Decimal) -> None:
+        """Settle a trade from free balances: `pay` of one asset out, `get` of another in."""
+        self._free[pay_asset] = self.free(pay_asset) - pay
+        self._free[get_asset] = self.free(get_asset) + get
+
+    def snapshot(self) -> dict[str, Balance]:
+        """Every asset the account has held, including those now at zero."""
+        assets = dict.fromkeys([*self._free, *self._locked])
+        return {a: Balance(asset=a, free=self.free(a), locked=self.locked(a)) for a in assets}

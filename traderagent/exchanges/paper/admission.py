@@ -1,0 +1,72 @@
+"""Order admission: the checks a strict venue makes before it accepts an order, and the lock.
+
+Prices and quantities must already be on the instrument's tick and lot (the engine quantises
+before sending; a real venue rejects rather than rounds). A limit order never fills on arrival:
+it rests and fills from the next candle on at its limit price, so a reaction to a fill inside
+a candle can never round-trip in that same candle (PERFORMANCE.md); one that was already through
+the last price when it arrived pays the taker fee. A buy locks `qty * price * (1 + fee)`
+of the quote asset, a sell locks `qty` of the base asset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from traderagent.domain import Instrument, OrderRequest, OrderType, Side
+from traderagent.exchanges.paper.account import Account
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """An accepted order: its price, the funds locked for it, and whether it fills at once."""
+
+    price: Decimal  # the limit price, or the last price for a market order
+    taker_price: Decimal | None  # set for a market order, which fills on arrival
+    lock_asset: str
+    lock: Decimal
+    marketable: bool = False  # a limit already through the last price: it pays the taker fee
+
+
+def market_price(inst: Instrument, last: float) -> Decimal:
+    """A float market price as an exact Decimal on the instrument's tick."""
+    return inst.round_price(Decimal(repr(last)))
+
+
+def admit(
+    request: OrderRequest,
+    inst: Instrument,
+    last: float | None,
+    account: Account,
+    lock_rate: Decimal,
+) -> Admission | str:
+    """Accept `request` and lock its funds, or return the reason it is rejected (no change)."""
+    buy = request.side is Side.BUY
+    taker_price: Decimal | None = None
+    marketable = False
+    if request.type is OrderType.MARKET:
+        if last is None:
+            return (
+                f"no market price for {request.symbol} yet: a market order needs at least one "
+                "candle; send a limit order instead"
+            )
+        price = taker_price = market_price(inst, last)
+    elif request.price is None:
+        return "a limit order needs a price"
+    else:
+        price = request.price
+        marketable = last is not None and (float(price) >= last if buy else float(price) <= last)
+    reason = inst.check_order(price, request.qty)
+    if reason is not None:
+        return reason
+    if buy:
+        asset, lock = inst.quote, request.qty * price * (1 + lock_rate)
+    else:
+        asset, lock = inst.base, request.qty
+    if not account.lock(asset, lock):
+        fee_note = " (including the fee)" if buy else ""
+        return (
+            f"insufficient {asset} balance: the order needs {lock}{fee_note} "
+            f"but only {account.free(asset)} is free"
+        )
+    return Admission(price, taker_price, asset, lock, marketable)

@@ -1,0 +1,264 @@
+"""PaperExchange: an in-process spot venue matched against closed candles.
+
+Order entry behaves like a strict real venue: unquantised prices or quantities, unknown symbols,
+duplicate client order ids and orders the free balance cannot cover are refused. Market orders
+and limits that are marketable on arrival fill at once at the last price as taker; other limits
+rest and fill on later candles by the candle-path model in `matching` as maker.
+
+Everything here is synchronous; the async `Exchange` methods wrap the `*_sync` ones, which a
+backtest may call directly (also from inside the listener while a candle is being matched).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from decimal import Decimal
+from itertools import count
+from typing import TYPE_CHECKING
+
+from traderagent.domain import (
+    Balance,
+    Candle,
+    Instrument,
+    Liquidity,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    Position,
+)
+from traderagent.exchanges.paper.account import Account
+from traderagent.exchanges.paper.admission import admit
+from traderagent.exchanges.paper.book import RestingOrder, SymbolBook
+from traderagent.exchanges.paper.fees import DEFAULT_MAKER_FEE, DEFAULT_TAKER_FEE, FeeSchedule
+from traderagent.exchanges.paper.instruments import lookup_instrument
+from traderagent.exchanges.paper.matching import (
+    FILL_MODELS,
+    FillModel,
+    candle_path,
+    crossings,
+    point_ts,
+)
+from traderagent.exchanges.paper.settlement import settle
+from traderagent.exchanges.ports import ExchangeUpdate, UpdateListener
+
+if TYPE_CHECKING:
+    from traderagent.exchanges.ports import CandleMatched, Exchange
+
+
+class PaperExchange:
+    """A simulated spot account: balances, order entry, and candle-by-candle matching.
+
+    `now_ms` is the engine's clock; the exchange never reads wall time. While a candle is being
+    matched, "now" and the last price of that symbol are the path point being walked, so an order
+    placed from the listener at that moment sees the price the fill happened at, and a new
+    resting order joins the book only after the candle (no same-candle round trip).
+    """
+
+    name: str = "paper"
+
+    def __init__(
+        self,
+        instruments: Mapping[str, Instrument],
+        balances: Mapping[str, Decimal],
+        maker_fee: Decimal = DEFAULT_MAKER_FEE,
+        taker_fee: Decimal = DEFAULT_TAKER_FEE,
+        fill_model: FillModel = "pessimistic",
+        *,
+        now_ms: Callable[[], int],
+    ) -> None:
+        if fill_model not in FILL_MODELS:
+            raise ValueError(f"fill_model must be one of {', '.join(FILL_MODELS)}: {fill_model!r}")
+        self._instruments = dict(instruments)
+        self._account = Account(balances)
+        self._fees = FeeSchedule(maker=maker_fee, taker=taker_fee)
+        self._fill_model: FillModel = fill_model
+        self._now_ms = now_ms
+        self._listener: UpdateListener | None = None
+        self._orders: dict[str, Order] = {}  # every order ever accepted or rejected, by client id
+        self._open: dict[str, RestingOrder] = {}  # open orders in placement order
+        self._books: dict[str, SymbolBook] = {}
+        self._last: dict[str, float] = {}
+        self._live: tuple[str, float, int] | None = None  # (symbol, price, ts) while matching
+        self._deferred: list[RestingOrder] = []  # placed while matching; rest after the walk
+        self._order_ids = count(1)
+        self._fill_ids = count(1)
+
+    # -- Exchange protocol --------------------------------------------------------------------
+
+    def set_listener(self, listener: UpdateListener) -> None:
+        self._listener = listener
+
+    async def instrument(self, symbol: str) -> Instrument:
+        return lookup_instrument(self._instruments, symbol)
+
+    async def place_order(self, request: OrderRequest) -> Order:
+        return self.place_order_sync(request)
+
+    async def cancel_order(self, symbol: str, client_order_id: str) -> Order | None:
+        return self.cancel_order_sync(symbol, client_order_id)
+
+    async def cancel_all(self, symbol: str) -> list[Order]:
+        return self.cancel_all_sync(symbol)
+
+    async def get_order(self, symbol: str, client_order_id: str) -> Order | None:
+        return self.get_order_sync(symbol, client_order_id)
+
+    async def open_orders(self, symbol: str | None = None) -> list[Order]:
+        return self.open_orders_sync(symbol)
+
+    async def balances(self) -> dict[str, Balance]:
+        return self._account.snapshot()
+
+    async def positions(self) -> list[Position]:
+        """Spot base holdings (free + locked) per listed symbol, quantity only.
+
+        Cost basis is the engine's to track from fills; a spot venue does not report one.
+        """
+        account = self._account
+        held = {
+            s: account.free(i.base) + account.locked(i.base) for s, i in self._instruments.items()
+        }
+        return [Position(symbol=s, qty=q) for s, q in held.items() if q]
+
+    async def close(self) -> None:
+        return None
+
+    # -- CandleMatched protocol ---------------------------------------------------------------
+
+    def on_candle(self, candle: Candle) -> None:
+        """Match resting orders of `candle.symbol` along its path, then record its close."""
+        book = self._books.get(candle.symbol)
+        if book is not None and book.may_cross(candle.low, candle.high):
+            self._match(book, candle)
+        self._last[candle.symbol] = candle.close
+
+    def last_price(self, symbol: str) -> float | None:
+        """The last candle close, or the path point being matched while inside `on_candle`."""
+        live = self._live
+        if live is not None and live[0] == symbol:
+            return live[1]
+        return self._last.get(symbol)
+
+    # -- synchronous order entry --------------------------------------------------------------
+
+    def place_order_sync(self, request: OrderRequest) -> Order:
+        """Validate and lock funds, then fill at once (market or marketable) or rest."""
+        symbol, cid = request.symbol, request.client_order_id
+        inst = lookup_instrument(self._instruments, symbol)
+        now = self._clock(symbol)
+        if cid in self._orders:
+            duplicate = f"duplicate client_order_id {cid!r}: an order with this id already exists"
+            return Order.from_request(request, OrderStatus.REJECTED, now, duplicate)
+        admission = admit(
+            request, inst, self.last_price(symbol), self._account, self._fees.lock_rate
+        )
+        if isinstance(admission, str):
+            rejected = Order.from_request(request, OrderStatus.REJECTED, now, admission)
+            self._orders[cid] = rejected  # the id counts as used; get_order can explain it
+            return rejected
+        order = replace(
+            Order.from_request(request, OrderStatus.NEW, now),
+            exchange_order_id=f"paper-o-{next(self._order_ids)}",
+        )
+        self._orders[cid] = order
+        resting = RestingOrder(
+            order, admission.price, admission.lock_asset, admission.lock, admission.marketable
+        )
+        self._open[cid] = resting
+        if admission.taker_price is not None:
+            return self._execute(resting, admission.taker_price, Liquidity.TAKER, now)
+        live = self._live
+        if live is not None and live[0] == symbol:
+            self._deferred.append(resting)
+        else:
+            self._books.setdefault(symbol, SymbolBook()).add(resting)
+        return order
+
+    def cancel_order_sync(self, symbol: str, client_order_id: str) -> Order | None:
+        """Cancel an open order and release its lock; None if unknown or already closed."""
+        lookup_instrument(self._instruments, symbol)
+        resting = self._open.get(client_order_id)
+        if resting is None or resting.order.symbol != symbol:
+            return None
+        book = self._books.get(symbol)
+        if book is None or not book.discard(resting):
+            self._deferred.remove(resting)
+        del self._open[client_order_id]
+        self._account.unlock(resting.lock_asset, resting.lock)
+        cancelled = replace(
+            resting.order, status=OrderStatus.CANCELLED, updated_ms=self._clock(symbol)
+        )
+        self._orders[client_order_id] = cancelled
+        self._emit(cancelled)
+        return cancelled
+
+    def cancel_all_sync(self, symbol: str) -> list[Order]:
+        """Cancel every open order of `symbol`, oldest first."""
+        lookup_instrument(self._instruments, symbol)
+        ids = [cid for cid, r in self._open.items() if r.order.symbol == symbol]
+        done = (self.cancel_order_sync(symbol, cid) for cid in ids)
+        return [o for o in done if o is not None]
+
+    def get_order_sync(self, symbol: str, client_order_id: str) -> Order | None:
+        lookup_instrument(self._instruments, symbol)
+        order = self._orders.get(client_order_id)
+        return order if order is not None and order.symbol == symbol else None
+
+    def open_orders_sync(self, symbol: str | None = None) -> list[Order]:
+        if symbol is not None:
+            lookup_instrument(self._instruments, symbol)
+        return [r.order for r in self._open.values() if symbol in (None, r.order.symbol)]
+
+    def balances_sync(self) -> dict[str, Balance]:
+        return self._account.snapshot()
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _match(self, book: SymbolBook, candle: Candle) -> None:
+        symbol = candle.symbol
+        path = candle_path(candle, self._fill_model)
+        outer = self._live  # a listener may feed another symbol's candle from inside this one
+        try:
+            for resting, k, price in crossings(book, path, self._last.get(symbol)):
+                ts = point_ts(candle, k)
+                self._live = (symbol, price, ts)
+                liquidity = Liquidity.TAKER if resting.taker else Liquidity.MAKER
+                self._execute(resting, resting.price, liquidity, ts)
+        finally:
+            self._live = outer
+            waiting = self._deferred
+            for resting in waiting:
+                if resting.order.symbol == symbol:
+                    book.add(resting)
+            self._deferred = [r for r in waiting if r.order.symbol != symbol]
+
+    def _execute(
+        self, resting: RestingOrder, price: Decimal, liquidity: Liquidity, ts: int
+    ) -> Order:
+        """Fill the whole order: settle balances, then report the Fill before the Order."""
+        order = resting.order
+        inst = self._instruments[order.symbol]
+        execution = (price, liquidity, ts, f"paper-{next(self._fill_ids)}")
+        fill, filled = settle(self._account, self._fees, inst, resting, execution)
+        del self._open[order.client_order_id]
+        self._orders[order.client_order_id] = filled
+        self._emit(fill)
+        self._emit(filled)
+        return filled
+
+    def _clock(self, symbol: str) -> int:
+        live = self._live
+        if live is not None and live[0] == symbol:
+            return live[2]
+        return self._now_ms()
+
+    def _emit(self, update: ExchangeUpdate) -> None:
+        if self._listener is not None:
+            self._listener(update)
+
+
+if TYPE_CHECKING:
+
+    def _conforms(x: PaperExchange) -> tuple[Exchange, CandleMatched]:
+        return x, x

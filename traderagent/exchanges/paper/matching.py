@@ -1,0 +1,52 @@
+"""The fill model: the price path a candle is assumed to take and which resting orders it crosses.
+
+Pessimistic by default (see docs/PERFORMANCE.md): the path is open -> the extreme nearer the
+open -> the other extreme -> close (tie: high first), so a candle that opens near its high
+fills the sells above it before the buys below it. A resting order fills only when the path goes
+strictly through its price (a touch is not a fill), and always at its own limit price.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal, get_args
+
+from traderagent.domain import Candle
+from traderagent.exchanges.paper.book import RestingOrder, SymbolBook
+
+FillModel = Literal["pessimistic", "ohlc", "olhc"]
+FILL_MODELS: tuple[FillModel, ...] = get_args(FillModel)
+
+Path = tuple[float, float, float, float]
+
+
+def candle_path(candle: Candle, model: FillModel = "pessimistic") -> Path:
+    """The four path points: open, one extreme, the other extreme, close."""
+    o, h, lo, c = candle.open, candle.high, candle.low, candle.close
+    if model == "ohlc" or (model == "pessimistic" and h - o <= o - lo):
+        return (o, h, lo, c)
+    return (o, lo, h, c)
+
+
+def point_ts(candle: Candle, k: int) -> int:
+    """Timestamp of path point k (0..3): spread evenly over the candle, the close at 3/3."""
+    return candle.ts + k * candle.interval_ms // 3
+
+
+def crossings(
+    book: SymbolBook, path: Path, previous: float | None
+) -> Iterator[tuple[RestingOrder, int, float]]:
+    """Walk `path`, removing and yielding (order, point index, point price) for each fill.
+
+    Within a point, orders fill in the order the price travelled through them: going down,
+    buys from the highest price; going up, sells from the lowest. The book is re-read after each
+    yield, so the consumer may cancel orders in between; orders it adds must not go into `book`
+    until the walk is over (no same-candle round trip).
+    """
+    for k, price in enumerate(path):
+        rising = previous is not None and price > previous
+        for side in ("sell", "buy") if rising else ("buy", "sell"):
+            pop = book.pop_sell_below if side == "sell" else book.pop_buy_above
+            while (r := pop(price)) is not None:
+                yield r, k, price
+        previous = price

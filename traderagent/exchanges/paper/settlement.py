@@ -1,0 +1,54 @@
+"""Settlement of one execution: balance changes, the Fill, and the order's new state.
+
+Fees are charged in the quote asset: a buy pays `qty * price + fee` of quote, a sell receives
+`qty * price - fee`. The order's lock is released in full first, so whatever the fill did not use
+(a maker fee below the reserved rate, a taker price below the limit) returns to free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from traderagent.domain import Fill, Instrument, Liquidity, Order, OrderStatus, Side
+from traderagent.exchanges.paper.account import Account
+from traderagent.exchanges.paper.book import RestingOrder
+from traderagent.exchanges.paper.fees import FeeSchedule
+
+
+def settle(
+    account: Account,
+    fees: FeeSchedule,
+    inst: Instrument,
+    resting: RestingOrder,
+    execution: tuple[Decimal, Liquidity, int, str],
+) -> tuple[Fill, Order]:
+    """Fill all of `resting` at `execution` = (price, liquidity, ts, fill_id)."""
+    price, liquidity, ts, fill_id = execution
+    order = resting.order
+    qty = order.qty
+    notional = qty * price
+    fee = fees.fee(notional, liquidity)
+    account.unlock(resting.lock_asset, resting.lock)
+    if order.side is Side.BUY:
+        account.transfer(inst.quote, notional + fee, inst.base, qty)
+    else:
+        account.transfer(inst.base, qty, inst.quote, notional - fee)
+    fill = Fill(
+        fill_id=fill_id,
+        client_order_id=order.client_order_id,
+        symbol=order.symbol,
+        side=order.side,
+        price=price,
+        qty=qty,
+        fee=fee,
+        fee_asset=inst.quote,
+        liquidity=liquidity,
+        ts=ts,
+        bot=order.bot,
+        tag=order.tag,
+    )
+    filled = replace(
+        order, status=OrderStatus.FILLED, filled_qty=qty, avg_fill_price=price, updated_ms=ts
+    )
+    return fill, filled

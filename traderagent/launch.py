@@ -1,0 +1,35 @@
+"""Shared start-up for the CLI and the TUI: load config, build the engine, explain failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from traderagent.config import AppConfig, ConfigError, load_config
+from traderagent.runtime import Built, StartupError, build_engine
+
+
+class LaunchError(Exception):
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def prepare(config_path: Path | None, speed: float | str | None = None) -> AppConfig:
+    """Load and validate the config (exit code 2 on a bad one); apply a --speed override."""
+    try:
+        config = load_config(config_path)
+    except ConfigError as err:
+        raise LaunchError(str(err), 2) from None
+    if speed is not None:
+        replay = config.replay.model_copy(update={"speed": speed})
+        config = config.model_copy(update={"replay": replay})
+    return config
+
+
+async def open_engine(config: AppConfig, db: Path | None) -> Built:
+    try:
+        return await build_engine(config, db)
+    except ConfigError as err:
+        raise LaunchError(str(err), 2) from None
+    except StartupError as err:
+        raise LaunchError(str(err), 1) from None

@@ -1,0 +1,39 @@
+"""Plain-text rendering of a run summary for the terminal (no colour, no UI library)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from traderagent.clock import format_ts
+from traderagent.facade import RunSummary
+
+
+def money(value: Decimal, places: int = 2) -> str:
+    return f"{value:,.{places}f}"
+
+
+def render_summary(summary: RunSummary) -> str:
+    pnl = summary.final_equity - summary.starting_equity
+    lines = [
+        "TraderAgent run summary",
+        f"  period         {format_ts(summary.started_ms)} -> {format_ts(summary.ended_ms)} UTC"
+        f" ({summary.candles:,} candles)",
+        f"  stopped by     {summary.reason}",
+        f"  orders placed  {summary.orders_placed:,}",
+        f"  fills          {summary.fills:,}",
+        f"  fees           {money(summary.fees, 4)}",
+        f"  realised PnL   {money(summary.realised_pnl, 4)}",
+        f"  equity         {money(summary.starting_equity)} -> {money(summary.final_equity)}"
+        f" ({'+' if pnl >= 0 else ''}{money(pnl)})",
+    ]
+    if summary.database:
+        lines.append(f"  database       {summary.database}")
+    lines.append("")
+    header = f"  {'bot':<20} {'state':<10} {'orders':>7} {'fills':>6} {'fees':>10} {'realised':>11}"
+    lines.append(header)
+    for bot in summary.bots:
+        lines.append(
+            f"  {bot.name:<20} {bot.state:<10} {bot.orders_placed:>7,} {bot.fills:>6,}"
+            f" {money(bot.fees, 4):>10} {money(bot.realised_pnl, 4):>11}"
+        )
+    return "\n".join(lines)
