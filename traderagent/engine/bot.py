@@ -234,7 +234,6 @@ class BotRuntime:
         now = self.clock.now_ms()
         await self.journal.set_bot_state(self.name, new, now)
         self.bus.publish(BotStateChanged(now, self.name, old, new, reason))
-        self._log("info", f"{old} -> {new}: {reason}")
 
     def _log(self, level: str, message: str) -> None:
         self.bus.publish(LogRecord(self.clock.now_ms(), level, message, self.name))

@@ -72,6 +72,8 @@ class Engine:
         self.finished = False
         self.finish_reason = ""
         self._next_equity_ms = 0
+        # resolved once: isinstance on a runtime-checkable Protocol is slow per candle
+        self._matcher = exchange if isinstance(exchange, CandleMatched) else None
         exchange.set_listener(self._updates.append)
 
     # -- EngineAPI: queries ------------------------------------------------------------------
@@ -127,8 +129,8 @@ class Engine:
         if self.started_ms == 0:
             self.started_ms = candle.ts
         self.prices[candle.symbol] = Decimal(repr(candle.close))
-        if isinstance(self.exchange, CandleMatched):
-            self.exchange.on_candle(candle)
+        if self._matcher is not None:
+            self._matcher.on_candle(candle)
         await self._drain()
         if self.starting_equity is None:
             self.starting_equity = self.equity  # valued at the first price, before any trade

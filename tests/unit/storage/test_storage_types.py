@@ -5,12 +5,25 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.dialects.sqlite.base import SQLiteDialect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateTable
 
 from storage.models import OrderRow
 from storage.types import ExactDecimal, StrEnumText, decimal_text
 from traderagent.domain import Side
+
+
+def _postgres() -> Dialect:
+    return PGDialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves __init__ untyped
+
+
+def _orders_ddl(dialect: Dialect) -> str:
+    table = OrderRow.__table__
+    assert isinstance(table, Table)
+    return str(CreateTable(table).compile(dialect=dialect))
 
 
 @pytest.mark.parametrize(
@@ -34,7 +47,7 @@ def test_decimal_text_is_plain_canonical_and_exact(value: Decimal, text: str) ->
 
 def test_sqlite_binds_text_and_reads_back_equal_decimal() -> None:
     column = ExactDecimal()
-    dialect = sqlite.dialect()
+    dialect = SQLiteDialect()
     bound = column.process_bind_param(Decimal("23456.780"), dialect)
     assert bound == "23456.78"
     back = column.process_result_value(bound, dialect)
@@ -43,34 +56,34 @@ def test_sqlite_binds_text_and_reads_back_equal_decimal() -> None:
 
 
 def test_postgres_uses_numeric_38_18_and_binds_decimal() -> None:
-    ddl = str(CreateTable(OrderRow.__table__).compile(dialect=postgresql.dialect()))  # type: ignore[arg-type]
+    ddl = _orders_ddl(_postgres())
     assert "qty NUMERIC(38, 18) NOT NULL" in ddl
     column = ExactDecimal()
-    dialect = postgresql.dialect()
+    dialect = _postgres()
     assert column.process_bind_param(Decimal("0.0000010"), dialect) == Decimal("0.000001")
     # NUMERIC(38,18) comes back padded to 18 places; we normalise it like SQLite text.
     assert str(column.process_result_value(Decimal("0.000001000000000000"), dialect)) == "0.000001"
 
 
 def test_sqlite_ddl_declares_text_not_numeric() -> None:
-    ddl = str(CreateTable(OrderRow.__table__).compile(dialect=sqlite.dialect()))  # type: ignore[arg-type]
+    ddl = _orders_ddl(SQLiteDialect())
     assert "qty TEXT NOT NULL" in ddl
     assert "NUMERIC" not in ddl
 
 
 def test_float_is_refused_because_it_already_lost_precision() -> None:
     with pytest.raises(TypeError, match="Decimal or int"):
-        ExactDecimal().process_bind_param(0.1, sqlite.dialect())
+        ExactDecimal().process_bind_param(0.1, SQLiteDialect())
 
 
 def test_non_finite_decimal_is_refused() -> None:
     with pytest.raises(ValueError, match="non-finite"):
-        ExactDecimal().process_bind_param(Decimal("NaN"), sqlite.dialect())
+        ExactDecimal().process_bind_param(Decimal("NaN"), SQLiteDialect())
 
 
 def test_enum_column_stores_the_string_value() -> None:
     column = StrEnumText(Side)
-    assert column.process_bind_param(Side.SELL, sqlite.dialect()) == "Sell"
-    assert column.process_result_value("Buy", sqlite.dialect()) is Side.BUY
+    assert column.process_bind_param(Side.SELL, SQLiteDialect()) == "Sell"
+    assert column.process_result_value("Buy", SQLiteDialect()) is Side.BUY
     with pytest.raises(ValueError):
-        column.process_bind_param("Short", sqlite.dialect())
+        column.process_bind_param("Short", SQLiteDialect())

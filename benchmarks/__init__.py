@@ -1,0 +1,1 @@
+"""The performance suite (PERFORMANCE.md). Run with `make bench` or `python -m benchmarks`."""
