@@ -41,7 +41,7 @@ async def _run(config: AppConfig, db: Path | None, duration: float | None) -> in
     from tui.app import TraderAgentApp
 
     built = await open_engine(config, db)
-    app = TraderAgentApp(built.engine, title=f"TraderAgent · {built.engine.data_label}")
+    app = TraderAgentApp(built.engine, title="TraderAgent")
     timer = None
     if duration is not None:
         timer = asyncio.get_running_loop().call_later(duration, app.exit)
