@@ -79,7 +79,9 @@ def bus_throughput() -> Result:
             bus.publish(event)
         return len(events) / (time.perf_counter() - started)
 
-    return Result("B6", "event bus, 1 publisher -> 4 handlers", median_of(once), "events/s", 1e6, True)
+    return Result(
+        "B6", "event bus, 1 publisher -> 4 handlers", median_of(once), "events/s", 1e6, True
+    )
 
 
 def cli_cold_start() -> Result:

@@ -13,7 +13,9 @@ ROOT = Path(__file__).parents[2]
 def test_import_linter_contracts_hold() -> None:
     lint_imports = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
     if not Path(lint_imports).exists():
-        pytest.fail("lint-imports is not installed: install the dev extra (pip install -e '.[dev]')")
+        pytest.fail(
+            "lint-imports is not installed: install the dev extra (pip install -e '.[dev]')"
+        )
     result = subprocess.run(
         [lint_imports], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )

@@ -1,0 +1,246 @@
+"""FakeEngine: a deterministic EngineAPI for TUI tests.
+
+Fixed bots, orders and clock (2023-03-01 06:00 UTC), events through a real EventBus, and a
+record of every command, with the state changes a real engine would make.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from decimal import Decimal
+
+from traderagent.bus import EventBus, EventStream
+from traderagent.domain import (
+    BotState,
+    Fill,
+    Liquidity,
+    Order,
+    OrderStatus,
+    OrderType,
+    Side,
+    TradingMode,
+)
+from traderagent.domain.events import BotStateChanged, Event, HaltTriggered, LogRecord, OrderFilled
+from traderagent.facade import BotSnapshot, CommandError, EngineSnapshot, RunSummary
+
+MINUTE = 60_000
+CLOCK_MS = 1_677_650_400_000
+"""2023-03-01 06:00 UTC."""
+
+
+def default_bots() -> list[BotSnapshot]:
+    return [
+        BotSnapshot(
+            name="grid-btc",
+            symbol="BTCUSDT",
+            strategy="grid",
+            state=BotState.RUNNING,
+            position_qty=Decimal("0.012900"),
+            avg_price=Decimal("22050.00"),
+            realised_pnl=Decimal("12.35"),
+            unrealised_pnl=Decimal("-3.20"),
+            fees=Decimal("0.41"),
+            orders_placed=10,
+            fills=7,
+            open_orders=3,
+            last_price=Decimal("22150.00"),
+        ),
+        BotSnapshot(
+            name="dca-eth",
+            symbol="ETHUSDT",
+            strategy="dca",
+            state=BotState.PAUSED,
+            position_qty=Decimal("0.5000"),
+            avg_price=Decimal("1602.40"),
+            realised_pnl=Decimal("-1.05"),
+            unrealised_pnl=Decimal("4.80"),
+            fees=Decimal("0.22"),
+            orders_placed=3,
+            fills=2,
+            open_orders=1,
+            last_price=Decimal("1612.00"),
+        ),
+    ]
+
+
+def _order(
+    n: int, bot: str, symbol: str, side: Side, price: str, qty: str, tag: str, filled: str = "0"
+) -> Order:
+    return Order(
+        client_order_id=f"{bot}-{n}",
+        symbol=symbol,
+        side=side,
+        type=OrderType.LIMIT,
+        qty=Decimal(qty),
+        price=Decimal(price),
+        status=OrderStatus.PARTIALLY_FILLED if filled != "0" else OrderStatus.NEW,
+        created_ms=CLOCK_MS - 30 * MINUTE,
+        updated_ms=CLOCK_MS - 5 * MINUTE,
+        filled_qty=Decimal(filled),
+        bot=bot,
+        tag=tag,
+    )
+
+
+def default_orders() -> list[Order]:
+    # Deliberately not in price order: the TUI sorts them.
+    return [
+        _order(1, "grid-btc", "BTCUSDT", Side.BUY, "22000.00", "0.004300", "buy-1"),
+        _order(2, "dca-eth", "ETHUSDT", Side.BUY, "1550.00", "0.0500", "so-1"),
+        _order(3, "grid-btc", "BTCUSDT", Side.SELL, "22300.00", "0.004300", "sell-1"),
+        _order(4, "grid-btc", "BTCUSDT", Side.BUY, "21900.00", "0.004300", "buy-2", "0.001000"),
+    ]
+
+
+FILL = Fill(
+    fill_id="f-8",
+    client_order_id="grid-btc-0",
+    symbol="BTCUSDT",
+    side=Side.BUY,
+    price=Decimal("22150.00"),
+    qty=Decimal("0.004300"),
+    fee=Decimal("0.019"),
+    fee_asset="USDT",
+    liquidity=Liquidity.MAKER,
+    ts=CLOCK_MS - MINUTE,
+    bot="grid-btc",
+    tag="buy-0",
+)
+
+
+class FakeEngine:
+    """Implements EngineAPI. Commands are recorded in `calls` and in one list per command."""
+
+    def __init__(
+        self, *, run_error: Exception | None = None, hold_until_shutdown: bool = False
+    ) -> None:
+        self.bus = EventBus()
+        self.clock_ms = CLOCK_MS
+        self.equity = Decimal("10012.35")
+        self.starting_equity = Decimal("10000.00")
+        self.bots: dict[str, BotSnapshot] = {bot.name: bot for bot in default_bots()}
+        self.open_orders: list[Order] = default_orders()
+        self.replay_progress: float | None = 0.42
+        self.running = False
+        self.finished = False
+        self.run_error = run_error
+        self.hold_until_shutdown = hold_until_shutdown
+        self.fail_next: Exception | None = None
+        """Raised (once) by the next command: a CommandError as a real engine refusing it would,
+        or any other error as a broken connection to a remote engine would."""
+        self.calls: list[tuple[object, ...]] = []
+        self.paused: list[str] = []
+        self.resumed: list[str] = []
+        self.halted: list[tuple[str | None, str]] = []
+        self.acknowledged: list[str] = []
+        self.shutdowns: list[bool] = []
+        self._stopped = asyncio.Event()
+
+    # -- EngineAPI ------------------------------------------------------------------------
+
+    def snapshot(self) -> EngineSnapshot:
+        return EngineSnapshot(
+            mode=TradingMode.PAPER,
+            venue="paper",
+            clock_ms=self.clock_ms,
+            equity=self.equity,
+            starting_equity=self.starting_equity,
+            bots=tuple(self.bots.values()),
+            open_orders=tuple(self.open_orders),
+            running=self.running,
+            finished=self.finished,
+            data_label="BTCUSDT 1m bundled",
+            replay_progress=self.replay_progress,
+        )
+
+    def events(self, kinds: tuple[type[Event], ...] = (), maxsize: int = 2_000) -> EventStream:
+        return self.bus.stream(kinds, maxsize)
+
+    async def run(self) -> RunSummary:
+        self.calls.append(("run",))
+        self.running = True
+        self.bus.publish(LogRecord(CLOCK_MS - 2 * MINUTE, "INFO", "replay started: BTCUSDT 1m"))
+        self.bus.publish(OrderFilled(FILL.ts, FILL))
+        self.bus.publish(LogRecord(CLOCK_MS, "WARNING", "spread above 0.5%", bot="grid-btc"))
+        if self.run_error is not None:
+            self.running = False
+            raise self.run_error
+        if self.hold_until_shutdown:
+            await self._stopped.wait()
+        self.running = False
+        self.finished = True
+        self.replay_progress = 1.0
+        return RunSummary(
+            bots=tuple(self.bots.values()),
+            orders_placed=13,
+            fills=9,
+            fees=Decimal("0.63"),
+            realised_pnl=Decimal("11.30"),
+            starting_equity=self.starting_equity,
+            final_equity=self.equity,
+            candles=360,
+            started_ms=CLOCK_MS - 360 * MINUTE,
+            ended_ms=CLOCK_MS,
+            reason="shutdown" if self._stopped.is_set() else "data ended",
+        )
+
+    async def start_bot(self, name: str) -> None:
+        self._record("start_bot", name)
+        self._move(name, {BotState.STOPPED}, BotState.RUNNING)
+
+    async def pause_bot(self, name: str) -> None:
+        self._record("pause_bot", name)
+        self._move(name, {BotState.RUNNING}, BotState.PAUSED)
+        self.paused.append(name)
+
+    async def resume_bot(self, name: str) -> None:
+        self._record("resume_bot", name)
+        self._move(name, {BotState.PAUSED}, BotState.RUNNING)
+        self.resumed.append(name)
+
+    async def stop_bot(self, name: str) -> None:
+        self._record("stop_bot", name)
+        self._move(name, {BotState.RUNNING, BotState.PAUSED}, BotState.STOPPED)
+        self.open_orders = [o for o in self.open_orders if o.bot != name]
+
+    async def halt(self, name: str | None = None, reason: str = "operator") -> None:
+        self._record("halt", name, reason)
+        targets = list(self.bots) if name is None else [self._bot(name).name]
+        self.halted.append((name, reason))
+        for bot in targets:
+            if self.bots[bot].state in (BotState.RUNNING, BotState.PAUSED):
+                self._move(bot, {self.bots[bot].state}, BotState.EMERGENCY, reason)
+            cancelled = [o for o in self.open_orders if o.bot == bot]
+            self.open_orders = [o for o in self.open_orders if o.bot != bot]
+            self.bus.publish(HaltTriggered(self.clock_ms, bot, reason, len(cancelled)))
+
+    async def acknowledge(self, name: str) -> None:
+        self._record("acknowledge", name)
+        self._move(name, {BotState.EMERGENCY}, BotState.STOPPED, "acknowledged")
+        self.acknowledged.append(name)
+
+    async def shutdown(self, cancel_orders: bool = False) -> None:
+        self._record("shutdown", cancel_orders)
+        self.shutdowns.append(cancel_orders)
+        self._stopped.set()
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _record(self, *call: object) -> None:
+        self.calls.append(call)
+        if self.fail_next is not None:
+            error, self.fail_next = self.fail_next, None
+            raise error
+
+    def _bot(self, name: str) -> BotSnapshot:
+        if name not in self.bots:
+            raise CommandError(f"unknown bot {name!r}")
+        return self.bots[name]
+
+    def _move(self, name: str, allowed: set[BotState], new: BotState, reason: str = "") -> None:
+        bot = self._bot(name)
+        if bot.state not in allowed:
+            raise CommandError(f"{name} is {bot.state.value}; cannot go to {new.value}")
+        self.bots[name] = replace(bot, state=new)
+        self.bus.publish(BotStateChanged(self.clock_ms, name, bot.state, new, reason))

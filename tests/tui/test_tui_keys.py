@@ -1,0 +1,372 @@
+"""Pilot tests: the operator keys, the engine worker and the live refresh, against FakeEngine."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fake_engine import CLOCK_MS, FakeEngine
+from textual.pilot import Pilot
+from textual.widgets import Button
+
+from traderagent.domain import BotState
+from traderagent.domain.events import LogRecord
+from traderagent.facade import CommandError
+from tui.app import HALT_REASON, TraderAgentApp
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.halt_confirm import HaltConfirmScreen
+from tui.widgets.bots_table import BotsTable
+from tui.widgets.emergency_banner import EmergencyBanner
+from tui.widgets.engine_header import EngineHeader
+from tui.widgets.event_log import MAX_LINES, EventLog
+from tui.widgets.orders_table import OrdersTable
+
+SIZE = (80, 24)
+
+
+def make_app(engine: FakeEngine, run_engine: bool = False) -> TraderAgentApp:
+    return TraderAgentApp(engine, run_engine=run_engine)
+
+
+def record_notifications(app: TraderAgentApp) -> list[tuple[str, str]]:
+    """Wrap app.notify so a test can read (severity, message) of every toast."""
+    seen: list[tuple[str, str]] = []
+    original = app.notify
+
+    def notify(message: str, **kwargs: Any) -> None:
+        seen.append((kwargs.get("severity", "information"), message))
+        original(message, **kwargs)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return seen
+
+
+def log_lines(app: TraderAgentApp) -> list[str]:
+    return [line.plain for line in app.dashboard.query_one(EventLog).history]
+
+
+def banner(app: TraderAgentApp) -> EmergencyBanner:
+    return app.dashboard.query_one(EmergencyBanner)
+
+
+async def halt_all(pilot: Pilot[None]) -> None:
+    await pilot.press("exclamation_mark")
+    await pilot.press("y")
+    await pilot.pause()
+
+
+# -- pause / resume -----------------------------------------------------------------------
+
+
+async def test_p_pauses_the_selected_bot_and_p_again_resumes() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.dashboard.selected_bot is not None
+        assert app.dashboard.selected_bot.name == "grid-btc"
+        await pilot.press("p")
+        assert engine.paused == ["grid-btc"]
+        assert engine.bots["grid-btc"].state is BotState.PAUSED
+        table = app.dashboard.query_one(BotsTable)
+        assert table.get_cell("grid-btc", "state").plain == "⏸ PAUSED"
+        await pilot.press("p")
+        assert engine.resumed == ["grid-btc"]
+        assert table.get_cell("grid-btc", "state").plain == "▶ RUNNING"
+
+
+async def test_p_acts_on_the_bot_under_the_cursor() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "p")
+        assert engine.resumed == ["dca-eth"]
+        assert engine.paused == []
+        assert engine.bots["dca-eth"].state is BotState.RUNNING
+
+
+async def test_p_acts_on_the_state_now_not_the_last_redraw() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        # The engine paused the bot on its own; the 10 Hz redraw has not shown it yet.
+        engine.bots["grid-btc"] = replace(engine.bots["grid-btc"], state=BotState.PAUSED)
+        await pilot.press("p")
+        assert engine.resumed == ["grid-btc"]
+        assert engine.paused == []
+
+
+async def test_refused_command_becomes_a_warning_not_a_crash() -> None:
+    engine = FakeEngine()
+    engine.fail_next = CommandError("venue unreachable: try again")
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        seen = record_notifications(app)
+        await pilot.press("p")
+        assert ("warning", "venue unreachable: try again") in seen
+        assert engine.bots["grid-btc"].state is BotState.RUNNING
+        assert app.is_running
+
+
+async def test_unexpected_command_failure_is_logged_not_fatal() -> None:
+    engine = FakeEngine()
+    engine.fail_next = ConnectionError("engine at 127.0.0.1:8080 unreachable")
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        seen = record_notifications(app)
+        await pilot.press("p")
+        message = "command failed: ConnectionError: engine at 127.0.0.1:8080 unreachable"
+        assert seen == [("error", message)]
+        assert log_lines(app)[-1] == f"06:00 {message}"
+        assert app.is_running
+
+
+async def test_p_on_a_stopped_bot_explains_instead_of_calling_the_engine() -> None:
+    engine = FakeEngine()
+    engine.bots["grid-btc"] = replace(engine.bots["grid-btc"], state=BotState.STOPPED)
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        seen = record_notifications(app)
+        await pilot.press("p")
+        assert [call[0] for call in engine.calls] == []
+        assert seen and seen[0][0] == "warning"
+        assert "grid-btc is STOPPED" in seen[0][1]
+
+
+# -- emergency halt -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["n", "escape"])
+async def test_halt_dialog_can_be_cancelled(key: str) -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("exclamation_mark")
+        assert isinstance(app.screen, HaltConfirmScreen)
+        question = str(app.screen.query_one("#halt-question").render())
+        assert question == "Emergency halt ALL bots? This cancels every open order."
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert engine.halted == []
+        assert len(engine.open_orders) == 4
+        assert not banner(app).display
+
+
+async def test_enter_on_the_default_focus_does_not_halt() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("exclamation_mark")
+        assert app.focused is not None and app.focused.id == "cancel"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert engine.halted == []
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_bang_then_y_halts_everything() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await halt_all(pilot)
+        assert engine.halted == [(None, HALT_REASON)]
+        assert isinstance(app.screen, DashboardScreen)
+        assert banner(app).display
+        assert banner(app).bots == ("grid-btc", "dca-eth")
+        assert "EMERGENCY HALT: grid-btc, dca-eth" in str(banner(app).render())
+        orders = app.dashboard.query_one(OrdersTable)
+        assert orders.row_count == 0
+        assert orders.border_title == "Open orders (0)"
+        table = app.dashboard.query_one(BotsTable)
+        assert table.get_cell("dca-eth", "state").plain == "⚠ EMERGENCY"
+        await pilot.pause(0.05)
+        assert any("HALT grid-btc: operator halt from TUI" in line for line in log_lines(app))
+
+
+async def test_clicking_the_halt_button_halts() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("exclamation_mark")
+        assert await pilot.click("#halt")
+        await pilot.pause()
+        assert engine.halted == [(None, HALT_REASON)]
+        assert banner(app).display
+
+
+async def test_pressing_enter_on_the_halt_button_halts() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("exclamation_mark")
+        app.screen.query_one("#halt", Button).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert engine.halted == [(None, HALT_REASON)]
+
+
+async def test_dashboard_keys_are_inert_behind_the_halt_dialog() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("exclamation_mark", "p", "a", "q")
+        assert isinstance(app.screen, HaltConfirmScreen)
+        assert engine.calls == []
+        assert app.is_running
+
+
+# -- acknowledge --------------------------------------------------------------------------
+
+
+async def test_a_acknowledges_the_selected_bot() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await halt_all(pilot)
+        await pilot.press("a")
+        assert engine.acknowledged == ["grid-btc"]
+        assert engine.bots["grid-btc"].state is BotState.STOPPED
+        assert banner(app).bots == ("dca-eth",)
+        await pilot.press("down", "a")
+        assert engine.acknowledged == ["grid-btc", "dca-eth"]
+        assert not banner(app).display
+
+
+async def test_a_without_an_emergency_says_so() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        seen = record_notifications(app)
+        await pilot.press("a")
+        assert engine.acknowledged == []
+        assert seen == [("warning", "grid-btc is RUNNING: no bot is in EMERGENCY.")]
+
+
+# -- quit ---------------------------------------------------------------------------------
+
+
+async def test_q_shuts_the_engine_down_and_exits() -> None:
+    engine = FakeEngine(hold_until_shutdown=True)
+    app = make_app(engine, run_engine=True)
+    async with app.run_test(size=SIZE) as pilot:
+        assert engine.running
+        await pilot.press("q")
+        await pilot.pause()
+        assert engine.shutdowns == [False]
+    assert not app.is_running
+    assert app.return_code == 0
+
+
+# -- the engine worker --------------------------------------------------------------------
+
+
+async def test_engine_events_reach_the_log_then_replay_finished() -> None:
+    engine = FakeEngine()
+    app = make_app(engine, run_engine=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.wait_for_engine()
+        await pilot.pause()
+        assert log_lines(app) == [
+            "── 2023-03-01 ──",
+            "05:58 INFO replay started: BTCUSDT 1m",
+            "05:59 BUY 0.004300 BTCUSDT @ 22,150.00 fee 0.019 grid-btc",
+            "06:00 WARN spread above 0.5% [grid-btc]",
+            "06:00 replay finished (data ended): 9 fills, equity 10,012.35",
+        ]
+        header = str(app.dashboard.query_one(EngineHeader).render())
+        assert "finished" in header
+        assert app.is_running  # the UI stays up after the replay
+
+
+async def test_engine_error_is_logged_and_notified_and_the_ui_survives() -> None:
+    engine = FakeEngine(run_error=RuntimeError("candle feed broke"))
+    app = make_app(engine, run_engine=True)
+    seen = record_notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.wait_for_engine()
+        await pilot.pause()
+        error = "engine stopped with an error: RuntimeError: candle feed broke"
+        assert log_lines(app)[-1] == f"06:00 {error}"
+        assert "05:59 BUY 0.004300 BTCUSDT @ 22,150.00 fee 0.019 grid-btc" in log_lines(app)
+        assert seen == [("error", error)]
+        assert app.is_running
+        await pilot.press("p")
+        assert engine.paused == ["grid-btc"]
+
+
+async def test_events_published_while_running_are_logged() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        engine.bus.publish(LogRecord(CLOCK_MS, "ERROR", "order rejected by venue", bot="grid-btc"))
+        await pilot.pause(0.05)
+        assert log_lines(app)[-1] == "06:00 ERR! order rejected by venue [grid-btc]"
+
+
+async def test_log_is_bounded() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        for n in range(MAX_LINES + 100):
+            engine.bus.publish(LogRecord(CLOCK_MS, "INFO", f"tick {n}"))
+        await pilot.pause(0.1)
+        log = app.dashboard.query_one(EventLog)
+        lines = log_lines(app)
+        assert len(lines) == MAX_LINES
+        assert lines[-1] == f"06:00 INFO tick {MAX_LINES + 99}"
+        assert len(log.lines) <= MAX_LINES
+
+
+# -- live refresh -------------------------------------------------------------------------
+
+
+async def test_refresh_updates_cells_in_place() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.dashboard.query_one(BotsTable)
+        rebuilds: list[int] = []
+        original_clear = table.clear
+
+        def counting_clear(columns: bool = False) -> BotsTable:
+            rebuilds.append(1)
+            return original_clear(columns)
+
+        table.clear = counting_clear  # type: ignore[method-assign]
+        engine.bots["grid-btc"] = replace(engine.bots["grid-btc"], realised_pnl=Decimal("99.5"))
+        engine.equity = Decimal("9990.00")
+        await pilot.pause(0.25)
+        assert table.get_cell("grid-btc", "realised").plain == "+99.50"
+        assert rebuilds == []
+        assert "PnL -10.00 (-0.10%)" in str(app.dashboard.query_one(EngineHeader).render())
+
+
+async def test_cursor_stays_on_its_bot_when_rows_change() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down")
+        assert app.dashboard.selected_bot is not None
+        assert app.dashboard.selected_bot.name == "dca-eth"
+        newcomer = replace(engine.bots["grid-btc"], name="aaa-sol", symbol="SOLUSDT")
+        engine.bots = {"aaa-sol": newcomer, **engine.bots}
+        await pilot.pause(0.25)
+        table = app.dashboard.query_one(BotsTable)
+        assert table.row_keys == ["aaa-sol", "grid-btc", "dca-eth"]
+        assert app.dashboard.selected_bot is not None
+        assert app.dashboard.selected_bot.name == "dca-eth"
+
+
+async def test_orders_table_follows_the_snapshot_in_price_order() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        orders = app.dashboard.query_one(OrdersTable)
+        assert orders.row_keys == ["grid-btc-3", "grid-btc-1", "grid-btc-4", "dca-eth-2"]
+        engine.open_orders = engine.open_orders[1:]
+        await pilot.pause(0.25)
+        assert orders.row_keys == ["grid-btc-3", "grid-btc-4", "dca-eth-2"]
+        assert orders.border_title == "Open orders (3)"

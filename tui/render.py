@@ -1,0 +1,217 @@
+"""Pure render helpers: engine snapshots in, rich `Text` and table rows out.
+
+Every pane draws from these, so what the operator sees can be unit tested without a terminal.
+Numbers always carry a sign or a symbol as well as a colour, so the screen reads under NO_COLOR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from rich.text import Text
+
+from traderagent.clock import format_ts
+from traderagent.domain import BotState, Order, Side, TradingMode
+from traderagent.facade import BotSnapshot, EngineSnapshot
+
+TableRow = tuple[str, tuple[Text, ...]]
+"""A table row as (row key, cells)."""
+
+SEPARATOR = " │ "
+
+STATE_LABELS: dict[BotState, tuple[str, str]] = {
+    BotState.RUNNING: ("▶", "bold green"),
+    BotState.PAUSED: ("⏸", "yellow"),
+    BotState.STOPPED: ("■", "dim"),
+    BotState.STARTING: ("↻", "cyan"),
+    BotState.STOPPING: ("◼", "cyan"),
+    BotState.EMERGENCY: ("⚠", "bold red"),
+}
+
+MODE_STYLES: dict[TradingMode, str] = {
+    TradingMode.LIVE: "bold reverse red",
+    TradingMode.DEMO: "bold yellow",
+    TradingMode.PAPER: "bold cyan",
+    TradingMode.REPLAY: "bold cyan",
+}
+
+
+def money(value: Decimal) -> str:
+    """`12,345.67`: two decimals, thousands separated."""
+    return f"{value:,.2f}"
+
+
+def signed_money(value: Decimal) -> Text:
+    """`+12.35` green, `-3.20` red, `0.00` plain: the sign makes it readable without colour."""
+    rounded = value.quantize(Decimal("0.01"))
+    if rounded > 0:
+        return Text(f"{rounded:+,.2f}", style="green")
+    if rounded < 0:
+        return Text(f"{rounded:+,.2f}", style="red")
+    return Text("0.00")
+
+
+def price_text(price: Decimal | None) -> str:
+    """A price as quantised by the venue (`22,150.00`); a market order has none."""
+    return "market" if price is None else f"{price:,f}"
+
+
+def qty_text(qty: Decimal) -> str:
+    return f"{qty:f}"
+
+
+def fee_text(fee: Decimal) -> str:
+    """Up to six decimals without trailing zeros: `0.019`."""
+    trimmed = fee.quantize(Decimal("0.000001")).normalize()
+    return f"{trimmed:f}"
+
+
+def state_label(state: BotState) -> Text:
+    symbol, style = STATE_LABELS.get(state, ("?", ""))
+    return Text(f"{symbol} {state.value}", style=style)
+
+
+def side_label(side: Side) -> Text:
+    return Text(side.name, style="green" if side is Side.BUY else "red")
+
+
+def _right(text: str | Text) -> Text:
+    cell = Text(text) if isinstance(text, str) else text.copy()
+    cell.justify = "right"
+    return cell
+
+
+# -- header -------------------------------------------------------------------------------
+
+
+def header_parts(snapshot: EngineSnapshot, title: str) -> tuple[list[Text], list[Text]]:
+    """(what is running, where it stands): the two halves of the header."""
+    what = [
+        Text(title, style="bold"),
+        Text(snapshot.mode.value, style=MODE_STYLES.get(snapshot.mode, "bold")),
+        Text(snapshot.venue),
+    ]
+    pnl = snapshot.pnl
+    pnl_text = Text("PnL ").append_text(signed_money(pnl))
+    if snapshot.starting_equity:
+        pct = pnl / snapshot.starting_equity * 100
+        pnl_text.append(f" ({pct:+.2f}%)", style="green" if pct > 0 else "red" if pct < 0 else "")
+    where = [
+        Text(f"{format_ts(snapshot.clock_ms)} UTC"),
+        Text(f"equity {money(snapshot.equity)}"),
+        pnl_text,
+    ]
+    if snapshot.finished:
+        where.append(Text("■ finished", style="bold"))
+    elif snapshot.replay_progress is not None:
+        where.append(Text(f"replay {snapshot.replay_progress * 100:.1f}%"))
+    return what, where
+
+
+def _join(parts: Sequence[Text]) -> Text:
+    return Text(SEPARATOR, style="dim").join(parts)
+
+
+def _flow(parts: Sequence[Text], width: int) -> list[Text]:
+    """Parts joined by separators, starting a new line where the next part would not fit."""
+    lines: list[list[Text]] = [[]]
+    used = 0
+    for part in parts:
+        extra = part.cell_len + (len(SEPARATOR) if lines[-1] else 0)
+        if lines[-1] and used + extra > width:
+            lines.append([])
+            used, extra = 0, part.cell_len
+        lines[-1].append(part)
+        used += extra
+    return [_join(line) for line in lines]
+
+
+def header_text(snapshot: EngineSnapshot, title: str, width: int) -> Text:
+    """One line when it fits in `width` cells; otherwise what is running, then where it stands
+    (each wrapped between parts if need be), so nothing is cut off at 80 columns."""
+    what_parts, where_parts = header_parts(snapshot, title)
+    what, where = _join(what_parts), _join(where_parts)
+    if what.cell_len + where.cell_len + 3 <= width:
+        gap = width - what.cell_len - where.cell_len
+        return Text.assemble(what, " " * gap, where)
+    return Text("\n").join([*_flow(what_parts, width), *_flow(where_parts, width)])
+
+
+# -- bots and orders ----------------------------------------------------------------------
+
+BOT_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("name", "Bot", False),
+    ("symbol", "Symbol", False),
+    ("strategy", "Strategy", False),
+    ("state", "State", False),
+    ("position", "Position", True),
+    ("realised", "Realised", True),
+    ("unrealised", "Unreal.", True),
+    ("fills", "Fills", True),
+)
+"""(column key, header, right-aligned) for the bots table."""
+
+ORDER_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("bot", "Bot", False),
+    ("side", "Side", False),
+    ("price", "Price", True),
+    ("qty", "Qty", True),
+    ("status", "Status", False),
+    ("tag", "Tag", False),
+)
+"""(column key, header, right-aligned) for the open orders table."""
+
+
+def bot_row(bot: BotSnapshot) -> TableRow:
+    return bot.name, (
+        Text(bot.name, style="bold"),
+        Text(bot.symbol),
+        Text(bot.strategy),
+        state_label(bot.state),
+        _right(qty_text(bot.position_qty)),
+        _right(signed_money(bot.realised_pnl)),
+        _right(signed_money(bot.unrealised_pnl)),
+        _right(str(bot.fills)),
+    )
+
+
+def bot_rows(snapshot: EngineSnapshot) -> list[TableRow]:
+    return [bot_row(bot) for bot in snapshot.bots]
+
+
+def _price_order(order: Order) -> tuple[bool, Decimal]:
+    # Highest price first; market orders (no price) last.
+    return order.price is None, -(order.price or Decimal(0))
+
+
+def order_rows(orders: Sequence[Order]) -> list[TableRow]:
+    """Open orders, highest price first, keyed by client order id."""
+    return [
+        (
+            order.client_order_id,
+            (
+                Text(order.bot),
+                side_label(order.side),
+                _right(price_text(order.price)),
+                _right(qty_text(order.qty)),
+                Text(order.status.value),
+                Text(order.tag),
+            ),
+        )
+        for order in sorted(orders, key=_price_order)
+    ]
+
+
+# -- emergency banner ---------------------------------------------------------------------
+
+
+def emergency_bots(snapshot: EngineSnapshot) -> tuple[str, ...]:
+    return tuple(bot.name for bot in snapshot.bots if bot.state is BotState.EMERGENCY)
+
+
+def banner_text(bots: Sequence[str]) -> str:
+    """The emergency banner, or "" when no bot is in EMERGENCY."""
+    if not bots:
+        return ""
+    return f"⚠ EMERGENCY HALT: {', '.join(bots)} — press a to acknowledge"
