@@ -82,10 +82,8 @@ class GridStrategy:
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
         if not self.started:
             return []
-        wanted = self.desired()
-        intents: list[Intent] = [CancelOrder(t) for t in sorted(ctx.live_tags - wanted.keys())]
-        if SEED_TAG in ctx.live_tags:
-            intents = [i for i in intents if not (isinstance(i, CancelOrder) and i.tag == SEED_TAG)]
+        keep = self.desired().keys() | {SEED_TAG}  # a seed in flight completes on its own
+        intents: list[Intent] = [CancelOrder(t) for t in sorted(ctx.live_tags - keep)]
         intents.extend(self._missing(ctx.live_tags))
         return intents
 

@@ -1,9 +1,11 @@
 """The `traderagent` command as a user runs it: exit codes, messages, summaries."""
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from kit.factories import SMALL_CONFIG, write_config
@@ -92,3 +94,23 @@ def test_default_database_lives_in_the_data_directory(tmp_path: Path) -> None:
     result = run_cli("run", "--headless", "--config", str(path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "data" / "traderagent.db").exists()
+
+
+def test_sigterm_stops_a_headless_run_with_its_summary(tmp_path: Path) -> None:
+    env = {**os.environ, "TRADERAGENT_DATA_DIR": str(tmp_path / "data")}
+    command = [sys.executable, "-m", "traderagent", "run", "--headless", "--speed", "600"]
+    with subprocess.Popen(
+        [*command, "--db", str(tmp_path / "sig.db")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("TraderAgent PAPER")  # the engine is up
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "stopped by     signal SIGTERM" in out
+    assert "Traceback" not in err

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
-from traderagent.domain import Instrument
+from traderagent.exchanges.paper.instruments import DEFAULT_INSTRUMENTS
 
-BTCUSDT = Instrument(
-    symbol="BTCUSDT",
-    base="BTC",
-    quote="USDT",
-    tick_size=Decimal("0.01"),
-    lot_size=Decimal("0.000001"),
-    min_qty=Decimal("0.000048"),
-    min_notional=Decimal("5"),
-)
+BTCUSDT = DEFAULT_INSTRUMENTS["BTCUSDT"]
 
 SMALL_CONFIG = """\
 mode: paper
