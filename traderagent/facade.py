@@ -6,7 +6,7 @@ internals, so a remote engine can serve the same snapshots over the wire.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
@@ -69,7 +69,6 @@ class RunSummary:
     ended_ms: int
     reason: str
     database: str = ""
-    notes: tuple[str, ...] = field(default=())
 
 
 class CommandError(Exception):

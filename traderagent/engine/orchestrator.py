@@ -64,7 +64,7 @@ class Engine:
         self._stop = asyncio.Event()
         self.balances: dict[str, Balance] = {}
         self.prices: dict[str, Decimal] = {}
-        self.recent_fills: deque[Fill] = deque(maxlen=200)
+        self.recent_fills: deque[Fill] = deque(maxlen=50)
         self.candles = 0
         self.started_ms = 0
         self.starting_equity: Decimal | None = None

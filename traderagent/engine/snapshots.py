@@ -67,7 +67,7 @@ def engine_snapshot(engine: Engine) -> EngineSnapshot:
         starting_equity=engine.starting_equity if engine.starting_equity is not None else equity,
         bots=tuple(bot_snapshot(bot) for bot in engine.bots.values()),
         open_orders=orders,
-        recent_fills=tuple(engine.recent_fills)[-50:],
+        recent_fills=tuple(engine.recent_fills),
         running=engine.running,
         finished=engine.finished,
         data_label=engine.data_label,
