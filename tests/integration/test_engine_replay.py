@@ -8,7 +8,7 @@ from kit.factories import SMALL_CONFIG
 
 from traderagent.config import parse_config
 from traderagent.domain import BotState, OrderStatus
-from traderagent.domain.events import HaltTriggered, OrderFilled
+from traderagent.domain.events import HaltTriggered, OrderFilled, OrderUpdated
 from traderagent.runtime import build_engine
 
 
@@ -85,6 +85,15 @@ async def test_halt_cancels_every_order_and_waits_for_acknowledgement(tmp_path: 
     engine = built.engine
     halts = []
     engine.bus.subscribe(HaltTriggered, halts.append)
+    cancels: list[str] = []
+    engine.bus.subscribe(
+        OrderUpdated,
+        lambda e: (
+            cancels.append(e.order.client_order_id)
+            if e.order.status is OrderStatus.CANCELLED
+            else None
+        ),
+    )
     bot = engine.bots["grid-btc"]
     await bot.start()
     feed = iter(engine._feed)
@@ -98,6 +107,7 @@ async def test_halt_cancels_every_order_and_waits_for_acknowledgement(tmp_path: 
     assert bot.orders == {}
     assert await engine.exchange.open_orders() == []
     assert halts[0].cancelled_orders == open_before
+    assert len(cancels) == len(set(cancels)) == open_before  # each cancel reported once
     placed = bot.orders_placed
     for _ in range(300):
         await engine._step(next(feed))

@@ -69,7 +69,6 @@ class BotRuntime:
         self.last_price: Decimal | None = None
         self.orders_placed = 0
         self.fills = 0
-        self.halt_reason = ""
         self.strategy_started = False
 
     @property
@@ -105,7 +104,6 @@ class BotRuntime:
     async def halt(self, reason: str) -> None:
         """Emergency halt: (1) freeze, (2) cancel and optionally close, (3) notify."""
         await self._move(BotState.EMERGENCY, reason)
-        self.halt_reason = reason
         cancelled = await self._cancel_all()
         if self.close_positions_on_halt:
             await self._close_position()
@@ -114,13 +112,13 @@ class BotRuntime:
 
     async def acknowledge(self) -> None:
         await self._move(BotState.STOPPING, "emergency acknowledged by operator")
-        self.halt_reason = ""
         await self._move(BotState.STOPPED, "stopped after emergency")
 
     # -- market and exchange events ----------------------------------------------------------
 
-    async def on_candle(self, candle: Candle) -> None:
-        self.last_price = Decimal(repr(candle.close))
+    async def on_candle(self, candle: Candle, price: Decimal) -> None:
+        """A closed candle; `price` is its close as an exact Decimal (parsed once, upstream)."""
+        self.last_price = price
         if self.state is BotState.STARTING:
             await self._move(BotState.RUNNING, "first price received")
             ctx = self._context()
@@ -196,11 +194,10 @@ class BotRuntime:
         self.bus.publish(OrderUpdated(order.updated_ms, order))
 
     async def _cancel(self, order: Order) -> None:
+        # the venue reports the cancel through its listener too: on_order journals and publishes
         cancelled = await self.execution.cancel(order)
         if cancelled is not None:
             self._track(cancelled)
-            await self.journal.record_order(cancelled)
-            self.bus.publish(OrderUpdated(cancelled.updated_ms, cancelled))
 
     async def _cancel_all(self) -> int:
         open_orders = list(self.orders.values())

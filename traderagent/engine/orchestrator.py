@@ -128,7 +128,7 @@ class Engine:
         self.candles += 1
         if self.started_ms == 0:
             self.started_ms = candle.ts
-        self.prices[candle.symbol] = Decimal(repr(candle.close))
+        price = self.prices[candle.symbol] = Decimal(repr(candle.close))
         if self._matcher is not None:
             self._matcher.on_candle(candle)
         await self._drain()
@@ -137,7 +137,7 @@ class Engine:
         self.bus.publish(CandleClosed(candle.close_time, candle))
         for bot in self.bots.values():
             if bot.symbol == candle.symbol:
-                await bot.on_candle(candle)
+                await bot.on_candle(candle, price)
         await self._drain()
         await self._record_equity()
 

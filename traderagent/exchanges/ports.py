@@ -19,8 +19,9 @@ class ExchangeError(Exception):
 class Exchange(Protocol):
     """Order entry and account state of one venue account.
 
-    Requests return the exchange's acknowledgement; state changes after it (fills, cancels by
-    the venue) arrive through the listener, in the order the venue produced them.
+    Requests return the exchange's acknowledgement; every state change after it (fills, and
+    cancels, whether asked for or by the venue) also arrives through the listener, in the order
+    the venue produced them.
     """
 
     name: str
