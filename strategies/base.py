@@ -24,6 +24,15 @@ class StrategyContext:
     """Engine time in epoch ms."""
     live_tags: frozenset[str] = frozenset()
     """Tags of this bot's orders resting on the exchange now."""
+    position_qty: Decimal = Decimal(0)
+    """The bot's position in the base asset (long > 0). At `on_start` a non-zero position is
+    inherited (a regime switch handed it over, or recovery found it): adopt it."""
+    position_avg_price: Decimal | None = None
+    """Average entry price of that position."""
+    equity: Decimal = Decimal(0)
+    """Account equity in the quote asset (for risk-per-trade sizing)."""
+    budget: Decimal | None = None
+    """Quote capital the allocator lets this bot commit (None: no allocation limit)."""
 
 
 class Strategy(Protocol):

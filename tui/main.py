@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from traderagent.cli import add_engine_options, positive_float
+from traderagent.commands.common import add_engine_options, positive_float
 from traderagent.config import AppConfig
 from traderagent.launch import LaunchError, open_engine, prepare
 

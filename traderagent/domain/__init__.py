@@ -1,10 +1,20 @@
 """Value types shared by every layer. Imports nothing else from the project."""
 
-from traderagent.domain.enums import BotState, Liquidity, OrderStatus, OrderType, Side, TradingMode
+from traderagent.domain.enums import (
+    BotState,
+    Liquidity,
+    OrderStatus,
+    OrderType,
+    Purpose,
+    Regime,
+    Side,
+    TradingMode,
+)
 from traderagent.domain.intents import CancelAll, CancelOrder, Intent, PlaceOrder
 from traderagent.domain.market import MINUTE_MS, Candle, Instrument
 from traderagent.domain.orders import ZERO, Fill, Order, OrderRequest
 from traderagent.domain.positions import Balance, Position
+from traderagent.domain.regime import RegimeReading
 
 __all__ = [
     "MINUTE_MS",
@@ -24,6 +34,9 @@ __all__ = [
     "OrderType",
     "PlaceOrder",
     "Position",
+    "Purpose",
+    "Regime",
+    "RegimeReading",
     "Side",
     "TradingMode",
 ]

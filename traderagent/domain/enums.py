@@ -50,3 +50,31 @@ class TradingMode(StrEnum):
     DEMO = "DEMO"
     LIVE = "LIVE"
     REPLAY = "REPLAY"
+
+
+class Purpose(StrEnum):
+    """Why an order is placed. Entry filters (SMC) and risk limits act on entries only."""
+
+    ENTRY = "entry"
+    """Opens or adds to a position."""
+    COUNTER = "counter"
+    """A grid counter-order at the neighbouring level after a fill."""
+    TAKE_PROFIT = "take_profit"
+    STOP = "stop"
+    EXIT = "exit"
+    """Reduces or closes a position for any other reason (wind-down, halt, regime switch)."""
+
+    @property
+    def is_entry(self) -> bool:
+        return self is Purpose.ENTRY
+
+
+class Regime(StrEnum):
+    """Market regimes (DESIGN.md, "Market regimes and routing")."""
+
+    TIGHT_RANGE = "TIGHT_RANGE"
+    WIDE_RANGE = "WIDE_RANGE"
+    QUIET_TRANSITION = "QUIET_TRANSITION"
+    VOLATILE_TRANSITION = "VOLATILE_TRANSITION"
+    BULL_TREND = "BULL_TREND"
+    BEAR_TREND = "BEAR_TREND"

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from traderagent.domain.enums import BotState
+from traderagent.domain.enums import BotState, Regime
 from traderagent.domain.market import Candle
 from traderagent.domain.orders import Fill, Order
+from traderagent.domain.regime import RegimeReading
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +82,37 @@ class LogRecord(Event):
     level: str
     message: str
     bot: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RegimeUpdated(Event):
+    """A classifier evaluation (one per classifier bar), for panes and metrics."""
+
+    reading: RegimeReading
+    coalesce: ClassVar[bool] = True
+
+    @property
+    def key(self) -> str:
+        return f"regime:{self.reading.symbol}"
+
+
+@dataclass(frozen=True, slots=True)
+class RegimeChanged(Event):
+    """The confirmed regime of a symbol changed (after confirmations and dwell time)."""
+
+    symbol: str
+    old: Regime | None
+    new: Regime
+    reading: RegimeReading
+
+
+@dataclass(frozen=True, slots=True)
+class StrategySwitched(Event):
+    """A routed bot handed over from one strategy to another."""
+
+    bot: str
+    old: str
+    """Outgoing strategy kind ('' when none ran yet)."""
+    new: str
+    regime: Regime
+    reason: str = ""

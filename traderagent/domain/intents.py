@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from traderagent.domain.enums import OrderType, Side
+from traderagent.domain.enums import OrderType, Purpose, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +17,9 @@ class PlaceOrder:
     qty: Decimal
     price: Decimal | None = None
     type: OrderType = OrderType.LIMIT
+    purpose: Purpose = Purpose.ENTRY
+    """Entries may be filtered (SMC) or resized (risk); exits, stops, take-profits and grid
+    counter-orders always pass."""
 
 
 @dataclass(frozen=True, slots=True)

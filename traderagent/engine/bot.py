@@ -224,6 +224,8 @@ class BotRuntime:
             price=self.last_price if self.last_price is not None else ZERO,
             ts=self.clock.now_ms(),
             live_tags=frozenset(o.tag for o in self.orders.values()),
+            position_qty=self.position.qty,
+            position_avg_price=self.position.avg_price if self.position.qty else None,
         )
 
     async def _move(self, new: BotState, reason: str) -> None:

@@ -1,0 +1,1 @@
+"""Sub-commands of `traderagent`, one module each (see traderagent.cli)."""
