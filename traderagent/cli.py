@@ -17,6 +17,7 @@ from traderagent.commands.common import EXIT_OK
 COMMANDS = (
     "traderagent.commands.run",
     "traderagent.commands.config",
+    "traderagent.commands.regime",
 )
 
 
