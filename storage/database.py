@@ -1,16 +1,17 @@
-"""Opening the database: URL handling, SQLite pragmas, schema creation and sessions."""
+"""Opening the database: engine, SQLite pragmas, schema upgrade at open, and sessions."""
 
 from __future__ import annotations
 
-import os
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,55 +21,15 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import StaticPool
 
 from storage.errors import StorageError
-from storage.models import Base
+from storage.schema_version import SchemaChange, check_supported, ensure_schema
+from storage.sqlite_files import backup_sqlite_file, inspect_sqlite_file, prepare_sqlite_file
+from storage.urls import is_memory, is_postgres, resolve_url, shown, sqlite_file, sqlite_url
 
-SQLITE_DRIVER = "sqlite+aiosqlite"
-POSTGRES_DRIVER = "postgresql+asyncpg"
-_MEMORY = ("", ":memory:")
+__all__ = ["Database", "resolve_url", "sqlite_url"]
 
-
-def sqlite_url(path: Path) -> str:
-    """The async SQLite URL of a database file, e.g. `sqlite+aiosqlite:////var/lib/ta.db`."""
-    return f"{SQLITE_DRIVER}:///{path.expanduser()}"
-
-
-def resolve_url(target: str | Path) -> URL:
-    """Turn a URL or a plain filesystem path into an async-driver URL (sqlite or postgresql)."""
-    if isinstance(target, Path):
-        return make_url(sqlite_url(target))
-    text = target.strip()
-    if not text:
-        raise StorageError("no database given: pass a file path or a sqlite/postgresql URL")
-    if text == ":memory:":
-        return make_url(f"{SQLITE_DRIVER}://")
-    if "://" not in text:
-        return make_url(sqlite_url(Path(text)))
-    try:
-        url = make_url(text)
-    except ArgumentError as exc:
-        raise StorageError(
-            f"cannot parse database URL {text!r}: {exc}. "
-            "Expected e.g. sqlite:///path/to/traderagent.db or postgresql://user@host/db"
-        ) from exc
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        database = url.database or ""
-        if database not in _MEMORY:
-            url = url.set(database=str(Path(database).expanduser()))
-        return url.set(drivername=SQLITE_DRIVER)
-    if backend in ("postgresql", "postgres"):
-        return url.set(drivername=POSTGRES_DRIVER)
-    raise StorageError(
-        f"unsupported database {backend!r} in {_shown(url)}: use a sqlite:// or postgresql:// URL"
-    )
-
-
-def _shown(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
-
-
-def _is_memory(url: URL) -> bool:
-    return url.get_backend_name() == "sqlite" and (url.database or "") in _MEMORY
+CONNECT_TIMEOUT_S = 10.0
+# What the driver raises when it cannot reach or talk to the server (asyncpg raises OSError).
+OPEN_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -83,83 +44,109 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def _prepare_sqlite_file(url: URL) -> None:
-    # Checked up front: a failed aiosqlite connect leaves its worker thread racing loop shutdown.
-    path = Path(url.database or "")
-    parent = path.parent
+def create_engine_for(url: URL, **options: Any) -> AsyncEngine:
+    """An async engine with TraderAgent's settings (pragmas, connect timeout) for `url`."""
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StorageError(
-            f"cannot create directory {parent} for the database: {exc.strerror or exc}. "
-            "Choose a writable location for the database file."
-        ) from exc
-    if path.is_dir():
-        raise StorageError(
-            f"database path {path} is a directory: give a file name, e.g. {path}/ta.db"
-        )
-    writable = os.access(path, os.W_OK) if path.exists() else os.access(parent, os.W_OK | os.X_OK)
-    if not writable:
-        raise StorageError(
-            f"database {path} is not writable by this user: fix its permissions or choose "
-            "another location"
-        )
-
-
-def _create_engine(url: URL) -> AsyncEngine:
-    try:
-        if _is_memory(url):
+        if is_memory(url):
             # One shared connection, or every session would see its own empty database.
-            return create_async_engine(url, poolclass=StaticPool)
-        return create_async_engine(url)
+            engine = create_async_engine(url, poolclass=StaticPool, **options)
+        elif is_postgres(url):
+            engine = create_async_engine(
+                url, connect_args={"timeout": CONNECT_TIMEOUT_S}, **options
+            )
+        else:
+            engine = create_async_engine(url, **options)
     except ImportError as exc:
         raise StorageError(
-            f"the database driver for {_shown(url)} is not installed ({exc.name or exc}); "
+            f"the database driver for {shown(url)} is not installed ({exc.name or exc}); "
             "install it, e.g. `pip install asyncpg` for PostgreSQL"
         ) from exc
     except SQLAlchemyError as exc:
-        raise StorageError(f"cannot use database {_shown(url)}: {exc}") from exc
+        raise StorageError(f"cannot use database {shown(url)}: {exc}") from exc
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def cannot_open(url: URL, exc: BaseException) -> StorageError:
+    """A readable error for a failed connect or schema step (the password never shown)."""
+    reason = getattr(exc, "orig", None) or exc
+    if isinstance(exc, TimeoutError):
+        reason = f"no answer within {CONNECT_TIMEOUT_S:g}s"
+    if is_postgres(url):
+        return StorageError(
+            f"cannot connect to PostgreSQL at {url.host or 'localhost'}:{url.port or 5432} "
+            f"(database {url.database!r}, URL {shown(url)}): {reason}. Check that the server "
+            "is running and reachable, and that the user, password and database are right."
+        )
+    return StorageError(
+        f"cannot open database {shown(url)}: {reason}. Check the path, that the location is "
+        "writable and that the file is a TraderAgent database."
+    )
+
+
+async def _sqlite_preflight(path: Path, upgrade: bool) -> SchemaChange | None:
+    """Inspect the file read-only; refuse what cannot be upgraded; back it up if behind."""
+    prepare_sqlite_file(path)
+    state = await asyncio.to_thread(inspect_sqlite_file, path)
+    if state.is_current or state.is_empty:
+        return None
+    check_supported(state, str(path))
+    if not upgrade:
+        return None
+    backup = await asyncio.to_thread(backup_sqlite_file, path, state.label)
+    return SchemaChange(before=state.label, after=state.label, backup=backup)
 
 
 class Database:
     """An open database: the async engine plus a session factory. Build it with `open`."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, schema_change: SchemaChange | None = None) -> None:
         self.engine = engine
+        self.schema_change = schema_change
+        """The upgrade `open` applied (with the backup it made), None if already current."""
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    async def open(cls, target: str | Path) -> Database:
-        """Connect to a URL or file path and create the schema if it does not exist yet."""
+    async def open(cls, target: str | Path, *, upgrade: bool = True) -> Database:
+        """Connect to a URL or file path and bring its schema to the head revision.
+
+        A SQLite file that is behind is first copied to `<name>.bak-<revision>-<time>`. A file
+        that is not a database, is corrupt or has a newer schema raises StorageError and is
+        left untouched. `upgrade=False` refuses a database that is behind instead.
+        """
         url = resolve_url(target)
-        is_sqlite = url.get_backend_name() == "sqlite"
-        if is_sqlite and not _is_memory(url):
-            _prepare_sqlite_file(url)
-        engine = _create_engine(url)
-        if is_sqlite:
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        path = sqlite_file(url)
+        preflight = await _sqlite_preflight(path, upgrade) if path is not None else None
+        engine = create_engine_for(url)
+        where = str(path) if path is not None else shown(url)
         try:
             async with engine.begin() as connection:
-                await connection.run_sync(Base.metadata.create_all)
-        except (SQLAlchemyError, OSError) as exc:
+                change = await connection.run_sync(ensure_schema, where, upgrade)
+        except StorageError:
             await engine.dispose()
-            reason = getattr(exc, "orig", None) or exc
-            raise StorageError(
-                f"cannot open database {_shown(url)}: {reason}. "
-                "Check the URL or path, that the location is writable and that the file is "
-                "a TraderAgent database."
-            ) from exc
-        return cls(engine)
+            raise
+        except OPEN_ERRORS as exc:
+            await engine.dispose()
+            raise cannot_open(url, exc) from exc
+        if change is not None and preflight is not None:
+            change = replace(change, backup=preflight.backup)
+        return cls(engine, change)
 
     @property
     def url(self) -> str:
         """The URL in use, password hidden (safe to log or show)."""
-        return _shown(self.engine.url)
+        return shown(self.engine.url)
 
     @property
     def dialect_name(self) -> str:
         """'sqlite' or 'postgresql'."""
         return self.engine.dialect.name
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file, for SQLite files; None for PostgreSQL and in-memory databases."""
+        return sqlite_file(self.engine.url)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

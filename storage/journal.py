@@ -1,27 +1,36 @@
 """SqlJournal: the engine's TradeJournal protocol on top of the repositories.
 
 Every method is one short transaction. Read queries go through the exposed repositories,
-e.g. `await journal.fills.list(bot="grid-1", limit=50)`.
+e.g. `await journal.fills.list(bot="grid-1", limit=50)`; the methods below the protocol ones
+are what recovery and the regime router need (snapshots, signals, strategies, audit, leases).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from storage.database import Database
 from storage.errors import StorageError
+from storage.lease import BotLease, acquire_lease
+from storage.records import AuditRecord
 from storage.repositories import (
+    AuditRepository,
     BotRepository,
     EquityRepository,
     FillRepository,
     OrderRepository,
     PositionRepository,
+    SignalRepository,
+    SnapshotRepository,
+    StrategyRepository,
 )
 from traderagent.domain import BotState, Fill, Order, Position
+
+SNAPSHOTS_KEPT = 20
 
 
 def wall_clock_ms() -> int:
@@ -32,24 +41,38 @@ class SqlJournal:
     """A TradeJournal backed by SQLite or PostgreSQL.
 
     `clock_ms` stamps bot registrations, the one write whose protocol method carries no time;
-    pass the engine clock's `now_ms` so replays stay deterministic.
+    pass the engine clock's `now_ms` so replays stay deterministic. `snapshots_kept` is how
+    many state snapshots per bot survive a save.
     """
 
-    def __init__(self, database: Database, *, clock_ms: Callable[[], int] = wall_clock_ms) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock_ms: Callable[[], int] = wall_clock_ms,
+        snapshots_kept: int = SNAPSHOTS_KEPT,
+    ) -> None:
         self.database = database
         self.bots = BotRepository(database)
         self.orders = OrderRepository(database)
         self.fills = FillRepository(database)
         self.positions = PositionRepository(database)
         self.equity = EquityRepository(database)
+        self.strategies = StrategyRepository(database)
+        self.signals = SignalRepository(database)
+        self.snapshots = SnapshotRepository(database)
+        self.audit = AuditRepository(database)
         self._clock_ms = clock_ms
+        self._snapshots_kept = snapshots_kept
 
     @classmethod
     async def open(
         cls, target: str | Path, *, clock_ms: Callable[[], int] = wall_clock_ms
     ) -> SqlJournal:
-        """Open (and create on first run) the database at a URL or file path."""
+        """Open the database at a URL or file path, creating or upgrading its schema."""
         return cls(await Database.open(target), clock_ms=clock_ms)
+
+    # -- the TradeJournal protocol ------------------------------------------------------------
 
     async def register_bot(
         self, name: str, symbol: str, strategy: str, config: dict[str, Any]
@@ -84,3 +107,59 @@ class SqlJournal:
 
     async def close(self) -> None:
         await self.database.close()
+
+    # -- decisions: snapshots, signals, strategies ---------------------------------------------
+
+    async def save_snapshot(self, bot: str, payload: dict[str, Any], ts: int) -> int:
+        """Store the bot's state (JSON-able; Decimals come back as strings); returns its version."""
+        return await self.snapshots.save(bot, payload, ts, keep=self._snapshots_kept)
+
+    async def load_snapshot(self, bot: str) -> tuple[dict[str, Any], int] | None:
+        """The latest snapshot's (payload, ts), None if the bot has none."""
+        latest = await self.snapshots.latest(bot)
+        return (latest.payload, latest.ts) if latest is not None else None
+
+    async def record_signal(self, bot: str, kind: str, payload: dict[str, Any], ts: int) -> None:
+        await self.signals.add(bot, kind, payload, ts)
+
+    async def record_strategy(self, bot: str, kind: str, config: dict[str, Any], ts: int) -> None:
+        """The bot runs strategy `kind` with `config` from `ts` on (appended, history kept)."""
+        await self.strategies.add(bot, kind, config, ts)
+
+    async def current_strategy(self, bot: str) -> tuple[str, dict[str, Any], int] | None:
+        """The latest (kind, config, ts) recorded for the bot, None if none."""
+        current = await self.strategies.current(bot)
+        return (current.kind, current.config, current.ts) if current is not None else None
+
+    async def record_audit(
+        self, *, ts: int, actor: str, source: str, command: str, target: str, outcome: str
+    ) -> None:
+        """One operator command: who (`actor`), from where (`source`: tui, api 10.0.0.5...)."""
+        await self.audit.add(AuditRecord(ts, actor, source, command, target, outcome))
+
+    # -- what recovery reads ----------------------------------------------------------------
+
+    async def open_orders(self, bot: str) -> Sequence[Order]:
+        """The bot's orders the journal still thinks are open (every one), newest first."""
+        return await self.orders.list(bot, open_only=True, limit=None)
+
+    async def orders_of(self, bot: str, *, limit: int | None = None) -> Sequence[Order]:
+        """The bot's orders, newest first (every one unless `limit`)."""
+        return await self.orders.list(bot, limit=limit)
+
+    async def fills_of(self, bot: str) -> Sequence[Fill]:
+        """Every fill of the bot, oldest first (the order to replay them in)."""
+        return await self.fills.list(bot, limit=None, newest_first=False)
+
+    async def fill_ids(self, bot: str) -> frozenset[str]:
+        return await self.fills.ids(bot)
+
+    async def has_fill(self, fill_id: str) -> bool:
+        return await self.fills.exists(fill_id)
+
+    async def position_of(self, bot: str, symbol: str) -> Position | None:
+        return await self.positions.get(bot, symbol)
+
+    async def acquire_lease(self, bot: str) -> BotLease:
+        """Hold `bot` for this process until the lease is released (LeaseError if held)."""
+        return await acquire_lease(self.database, bot)

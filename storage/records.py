@@ -1,4 +1,4 @@
-"""Read-side values that have no domain type of their own (a bot row, a bot's position, equity)."""
+"""Read-side values that have no domain type of their own (bots, positions, decisions, audit)."""
 
 from __future__ import annotations
 
@@ -38,3 +38,45 @@ class EquityPoint:
     ts: int
     equity: Decimal
     bot: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyRecord:
+    """The strategy a bot runs from `ts` on (the latest row is the current one)."""
+
+    bot: str
+    kind: str
+    config: dict[str, Any]
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class SignalRecord:
+    """A strategy or regime decision worth keeping."""
+
+    bot: str
+    kind: str
+    payload: dict[str, Any]
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRecord:
+    """A bot's saved state; `version` counts up per bot."""
+
+    bot: str
+    version: int
+    payload: dict[str, Any]
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One operator command: who, from where, what, on what, when, and how it ended."""
+
+    ts: int
+    actor: str
+    source: str
+    command: str
+    target: str
+    outcome: str

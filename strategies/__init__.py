@@ -1,5 +1,5 @@
-"""Pure decision logic. Imports only traderagent.domain (and later traderagent.indicators)."""
+"""Pure decision logic. Imports only traderagent.domain and traderagent.indicators."""
 
-from strategies.base import Strategy, StrategyContext
+from strategies.base import Strategy, StrategyContext, StrategyError
 
-__all__ = ["Strategy", "StrategyContext"]
+__all__ = ["Strategy", "StrategyContext", "StrategyError"]

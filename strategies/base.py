@@ -6,6 +6,7 @@ The same object runs live, on paper and in backtests.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -32,7 +33,12 @@ class StrategyContext:
     equity: Decimal = Decimal(0)
     """Account equity in the quote asset (for risk-per-trade sizing)."""
     budget: Decimal | None = None
-    """Quote capital the allocator lets this bot commit (None: no allocation limit)."""
+    """Quote capital this bot may still commit now: its allocator budget minus what it has
+    committed already (None: no allocation limit)."""
+
+
+class StrategyError(ValueError):
+    """A strategy that cannot trade as configured on this instrument (the message says why)."""
 
 
 class Strategy(Protocol):
@@ -50,6 +56,17 @@ class Strategy(Protocol):
 
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
         """After a pause: bring the orders on the exchange back to what the strategy wants."""
+        ...
+
+    def prime(self, history: Sequence[Candle]) -> None:
+        """Recent closed 1m candles, oldest first, before `on_start`: indicators warm up on
+        them; nothing is decided and no intent results. A regime switch primes the incoming
+        strategy so it can act at once instead of waiting hours for its indicators."""
+        ...
+
+    def wind_down(self, ctx: StrategyContext) -> list[Intent]:
+        """The router takes the bot away: stop opening, cancel every resting order of this
+        strategy (leave nothing resting). The position is not sold; it is handed over."""
         ...
 
     def describe(self) -> str:

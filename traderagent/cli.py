@@ -18,6 +18,9 @@ COMMANDS = (
     "traderagent.commands.run",
     "traderagent.commands.config",
     "traderagent.commands.regime",
+    "traderagent.commands.db",
+    "traderagent.commands.keys",
+    "traderagent.commands.emulator",
 )
 
 

@@ -30,6 +30,26 @@ class LiveClock:
             await asyncio.sleep(delay)
 
 
+class VenueClock:
+    """Time as a live venue's market data tells it: the close of the latest candle, moving on
+    with the wall clock between candles. On a real exchange this is the wall clock give or take
+    the feed's delay; against a replaying emulator it is the replay's time, which is what orders,
+    fills and candles there are stamped with."""
+
+    def __init__(self, start_ms: int | None = None) -> None:
+        self._base = start_ms if start_ms is not None else time.time_ns() // 1_000_000
+        self._anchor = time.monotonic()
+
+    def now_ms(self) -> int:
+        return self._base + int((time.monotonic() - self._anchor) * 1000)
+
+    async def advance_to(self, ts_ms: int) -> None:
+        # the candle has closed already when it arrives: never wait, never go backwards
+        if ts_ms > self.now_ms():
+            self._base = ts_ms
+            self._anchor = time.monotonic()
+
+
 class ReplayClock:
     """Simulated time. `speed` = simulated seconds per real second; None = as fast as possible.
 

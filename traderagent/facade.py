@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from traderagent.bus import EventStream
-from traderagent.domain import ZERO, BotState, Fill, Order, TradingMode
+from traderagent.domain import ZERO, BotState, Fill, Order, RegimeReading, TradingMode
 from traderagent.domain.events import Event
 
 
@@ -34,6 +34,15 @@ class BotSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class RegimeView:
+    """The market regime of one symbol and where it routes."""
+
+    reading: RegimeReading
+    route: str = ""
+    """The strategy this regime routes to (e.g. 'trend follower, long'); '' when no bot routes."""
+
+
+@dataclass(frozen=True, slots=True)
 class EngineSnapshot:
     mode: TradingMode
     venue: str
@@ -47,6 +56,7 @@ class EngineSnapshot:
     finished: bool = False
     data_label: str = ""
     replay_progress: float | None = None
+    regimes: tuple[RegimeView, ...] = ()
 
     @property
     def pnl(self) -> Decimal:

@@ -11,7 +11,13 @@ from pathlib import Path
 
 from storage import SqlJournal, StorageError
 from strategies.base import Strategy
-from strategies.grid import GridError, GridStrategy
+from traderagent.assembly import (
+    bot_strategy,
+    capital_allocator,
+    regime_classifiers,
+    route_labels,
+    router_binding,
+)
 from traderagent.bus import EventBus
 from traderagent.clock import ReplayClock
 from traderagent.config import AppConfig, ConfigError
@@ -51,7 +57,12 @@ def database_target(config: AppConfig, db_override: str | Path | None) -> str | 
     return default_database_path()
 
 
-def load_feed(config: AppConfig) -> tuple[CandleSeries, str]:
+WARMUP_MS = 3 * 86_400_000
+"""History before the replay's start fed to classifiers and strategies (no trading)."""
+
+
+def load_feed(config: AppConfig) -> tuple[CandleSeries, CandleSeries, str]:
+    """The candles to replay, the history before them (for warm-up), and a label."""
     replay = config.replay
     try:
         if replay.data == "bundled":
@@ -60,22 +71,23 @@ def load_feed(config: AppConfig) -> tuple[CandleSeries, str]:
             series, label = load_candles(replay.data, symbol=replay.symbol), Path(replay.data).name
     except MarketDataError as err:
         raise StartupError(f"replay.data: {err}") from None
-    series = series.between(_ms(replay.start), _ms(replay.end))
+    start = _ms(replay.start)
+    history = (
+        series.between(start - WARMUP_MS, start) if start is not None else series.between(0, 0)
+    )
+    series = series.between(start, _ms(replay.end))
     if len(series) == 0:
         raise StartupError("replay: no candles between replay.start and replay.end")
-    return series, label
+    return series, history, label
 
 
 def build_strategy(config: AppConfig, index: int, instrument: Instrument) -> Strategy:
-    bot = config.bots[index]
-    try:
-        return GridStrategy(bot.strategy, instrument)
-    except GridError as err:
-        raise ConfigError(f"bots[{index}].strategy: {err}") from None
+    """Bot `index`'s strategy (grid, DCA or trend), behind the SMC filter when `smc` is set."""
+    return bot_strategy(config.bots[index], index, instrument)
 
 
 async def build_engine(config: AppConfig, db_override: str | Path | None = None) -> Built:
-    series, label = load_feed(config)
+    series, warmup, label = load_feed(config)
     clock = ReplayClock(start_ms=int(series.ts[0]), speed=config.replay.speed_factor)
     exchange = PaperExchange(
         DEFAULT_INSTRUMENTS,
@@ -97,14 +109,22 @@ async def build_engine(config: AppConfig, db_override: str | Path | None = None)
         if instrument is None:
             known = ", ".join(sorted(DEFAULT_INSTRUMENTS))
             raise ConfigError(f"bots[{index}].symbol: unknown instrument (known: {known})")
-        strategies.append((bot_config, instrument, build_strategy(config, index, instrument)))
+        strategies.append(
+            (
+                bot_config,
+                instrument,
+                build_strategy(config, index, instrument),
+                router_binding(bot_config, index, instrument),
+            )
+        )
+    allocator = capital_allocator(config.bots)
     try:
         journal = await SqlJournal.open(target, clock_ms=clock.now_ms)
     except StorageError as err:
         raise StartupError(f"database: {err}") from None
     bus = EventBus()
     bots = []
-    for bot_config, instrument, strategy in strategies:
+    for bot_config, instrument, strategy, router in strategies:
         await journal.register_bot(
             bot_config.name,
             bot_config.symbol,
@@ -122,6 +142,8 @@ async def build_engine(config: AppConfig, db_override: str | Path | None = None)
                 clock,
                 close_positions_on_halt=config.halt.close_positions,
                 stale_orders_reason=PAPER_STALE_REASON,
+                allocator=allocator,
+                router=router,
             )
         )
     engine = Engine(
@@ -138,7 +160,12 @@ async def build_engine(config: AppConfig, db_override: str | Path | None = None)
         data_label=label,
         database_label=str(target),
         autostart=[b.name for b in config.bots if b.autostart],
+        classifiers=regime_classifiers(config),
+        routes=route_labels(config),
     )
+    for bot in bots:
+        bot.funds = engine
+    engine.warm_up(warmup)
     return Built(engine, journal, str(target))
 
 

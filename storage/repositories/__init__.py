@@ -1,15 +1,23 @@
 """One repository per table; each converts between ORM rows and domain values."""
 
+from storage.repositories.audit import AuditRepository
 from storage.repositories.bots import BotRepository
 from storage.repositories.equity import EquityRepository
 from storage.repositories.fills import FillRepository
 from storage.repositories.orders import OrderRepository
 from storage.repositories.positions import PositionRepository
+from storage.repositories.signals import SignalRepository
+from storage.repositories.snapshots import SnapshotRepository
+from storage.repositories.strategies import StrategyRepository
 
 __all__ = [
+    "AuditRepository",
     "BotRepository",
     "EquityRepository",
     "FillRepository",
     "OrderRepository",
     "PositionRepository",
+    "SignalRepository",
+    "SnapshotRepository",
+    "StrategyRepository",
 ]

@@ -90,3 +90,14 @@ class FillRepository:
             stmt = stmt.where(FillRow.bot == bot)
         async with self._db.session() as session:
             return (await session.scalar(stmt)) or 0
+
+    async def ids(self, bot: str) -> frozenset[str]:
+        """Every fill id stored for this bot (recovery skips fills it has already applied)."""
+        async with self._db.session() as session:
+            rows = await session.scalars(select(FillRow.fill_id).where(FillRow.bot == bot))
+            return frozenset(rows.all())
+
+    async def exists(self, fill_id: str) -> bool:
+        stmt = select(FillRow.id).where(FillRow.fill_id == fill_id).limit(1)
+        async with self._db.session() as session:
+            return (await session.scalar(stmt)) is not None

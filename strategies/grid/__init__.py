@@ -1,7 +1,26 @@
 """Grid trading: levels between bounds, a counter-order at the neighbouring level on each fill."""
 
-from strategies.grid.config import GridConfig
-from strategies.grid.levels import GridError, grid_levels, slot_quantities
+from strategies.grid.config import AtrBounds, GridConfig
+from strategies.grid.levels import (
+    GridError,
+    grid_levels,
+    level_prices,
+    profit_per_grid,
+    shrink_range,
+    slot_quantities,
+)
+from strategies.grid.slots import SlotBook
 from strategies.grid.strategy import GridStrategy
 
-__all__ = ["GridConfig", "GridError", "GridStrategy", "grid_levels", "slot_quantities"]
+__all__ = [
+    "AtrBounds",
+    "GridConfig",
+    "GridError",
+    "GridStrategy",
+    "SlotBook",
+    "grid_levels",
+    "level_prices",
+    "profit_per_grid",
+    "shrink_range",
+    "slot_quantities",
+]

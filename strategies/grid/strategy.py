@@ -1,20 +1,32 @@
-"""The grid strategy, as a desired-state machine over slots.
+"""The grid strategy, as a desired-state machine over slots (see `strategies.grid.slots`).
 
-Slot k lies between level k and level k+1. An EMPTY slot wants a buy at level k; a HOLDING
-slot owns base and wants a sell at level k+1. A filled buy turns its slot HOLDING (counter sell
-one level up); a filled sell turns it EMPTY again (counter buy one level down) and completes one
-grid cycle. At start, slots at or above the price are HOLDING, and their base is bought with one
-market order (the seed) before their sells are placed; the level nearest the price stays free.
+At start, slots at or above the price hold base: an inherited position counts toward them, and
+one market order (the seed) buys the rest before their sells are placed; the level nearest the
+price stays free. A filled buy gets a counter-sell one level up, a filled sell a counter-buy one
+level down (one grid cycle). With ATR bounds the grid waits for the ATR to warm up first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from enum import StrEnum
 
 from strategies.base import StrategyContext
+from strategies.grid.atr_range import AtrRange
 from strategies.grid.config import GridConfig
-from strategies.grid.levels import grid_levels, slot_quantities
+from strategies.grid.levels import (
+    GridError,
+    grid_levels,
+    level_prices,
+    profit_per_grid,
+    shrink_range,
+    slot_quantities,
+)
+from strategies.grid.slots import SlotBook, slot_of
 from traderagent.domain import (
+    ZERO,
+    CancelAll,
     CancelOrder,
     Candle,
     Fill,
@@ -24,10 +36,20 @@ from traderagent.domain import (
     OrderStatus,
     OrderType,
     PlaceOrder,
+    Purpose,
     Side,
 )
 
 SEED_TAG = "seed"
+STOP_TAG = "stop"
+
+
+class Phase(StrEnum):
+    IDLE = "idle"
+    WARMING = "warming up"
+    RUNNING = "running"
+    STOPPED = "stopped"
+    WOUND_DOWN = "wound down"
 
 
 class GridStrategy:
@@ -35,90 +57,167 @@ class GridStrategy:
 
     def __init__(self, config: GridConfig, instrument: Instrument) -> None:
         self.config = config
-        self.levels = grid_levels(config, instrument)
-        self.quantities = slot_quantities(self.levels, config.amount_per_level, instrument)
-        self.holding: list[bool] = [False] * len(self.quantities)
-        self.held_qty: list[Decimal] = list(self.quantities)
+        self.instrument = instrument
+        self.atr_range = AtrRange(config.bounds) if config.bounds is not None else None
+        self.book: SlotBook | None = None
+        if self.atr_range is None:  # fixed bounds: a bad grid is a config error, found now
+            self.book = self._book(grid_levels(config, instrument))
+        self.phase = Phase.IDLE
         self.seeded = False
-        self.started = False
-        self.cycles = 0
+        self.seed_slots: frozenset[int] = frozenset()  # their sells wait for the seed's fill
+        self.unmanaged = ZERO  # inherited base beyond what the slots can hold
+        self.note = ""
+
+    # -- views -------------------------------------------------------------------------------
+
+    @property
+    def levels(self) -> tuple[Decimal, ...]:
+        return self.book.levels if self.book else ()
+
+    @property
+    def cycles(self) -> int:
+        return self.book.cycles if self.book else 0
+
+    def desired(self) -> dict[str, PlaceOrder]:
+        """The orders the grid wants resting now, by tag."""
+        if self.book is None or self.phase is not Phase.RUNNING:
+            return {}
+        return self.book.desired(skip=frozenset() if self.seeded else self.seed_slots)
 
     # -- decisions ---------------------------------------------------------------------------
 
     def on_start(self, ctx: StrategyContext) -> list[Intent]:
-        self.started = True
-        self.holding = [level >= ctx.price for level in self.levels[:-1]]
-        seed_qty = sum(
-            (q for q, h in zip(self.quantities, self.holding, strict=True) if h), Decimal(0)
-        )
-        self.seeded = seed_qty == 0
-        intents: list[Intent] = []
-        if not self.seeded:
-            intents.append(PlaceOrder(SEED_TAG, Side.BUY, seed_qty, type=OrderType.MARKET))
-        intents.extend(self._missing(ctx.live_tags))
-        return intents
+        if self.atr_range is not None and not self.atr_range.ready:
+            self.phase = Phase.WARMING
+            return []
+        return self._open(ctx)
 
     def on_candle(self, candle: Candle, ctx: StrategyContext) -> list[Intent]:
+        if self.phase is Phase.WARMING and self.atr_range is not None:
+            self.atr_range.update(candle)
+            return self._open(ctx) if self.atr_range.ready else []
+        margin = self.config.stop_outside_pct
+        if self.phase is Phase.RUNNING and margin is not None and self.book is not None:
+            return self._stop_outside(self.book, margin, ctx)
         return []
 
     def on_fill(self, fill: Fill, order: Order, ctx: StrategyContext) -> list[Intent]:
-        if order.status is not OrderStatus.FILLED:
-            return []  # counter-orders are placed for the whole order once it is complete
-        tag = order.tag
-        if tag == SEED_TAG:
-            self.seeded = True
-            return self._missing(ctx.live_tags)
-        slot = _slot_of(tag)
-        if slot is None or not 0 <= slot < len(self.quantities):
+        if self.book is None:
             return []
-        if tag[0] == "b":
-            self.holding[slot] = True
-            self.held_qty[slot] = order.filled_qty
-            return [self._sell(slot)]
-        self.holding[slot] = False
-        self.cycles += 1
-        return [self._buy(slot)]
+        complete = order.status is OrderStatus.FILLED
+        if order.tag == SEED_TAG:
+            self.unmanaged += self.book.allocate(fill.qty, self.seed_slots)
+            if not complete:
+                return []
+            self.seeded = True
+            return self._missing(ctx.live_tags) if self.phase is Phase.RUNNING else []
+        slot = slot_of(order.tag)
+        if slot is None or not 0 <= slot < len(self.book.quantities):
+            return []
+        if order.side is Side.BUY:
+            counter = self.book.bought(slot, fill.qty, complete)
+        else:
+            counter = self.book.sold(slot, fill.qty, complete)
+        # the book follows every fill; only a running grid places the counter-order
+        return [counter] if counter is not None and self.phase is Phase.RUNNING else []
 
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
-        if not self.started:
+        if self.phase is not Phase.RUNNING or self.book is None:
             return []
+        intents: list[Intent] = []
+        if not self.seeded and SEED_TAG not in ctx.live_tags:  # dropped or rejected: retry
+            intents.extend(self._seed(self.book, ctx.price, self.seed_slots))
         keep = self.desired().keys() | {SEED_TAG}  # a seed in flight completes on its own
-        intents: list[Intent] = [CancelOrder(t) for t in sorted(ctx.live_tags - keep)]
+        intents.extend(CancelOrder(t) for t in sorted(ctx.live_tags - keep))
         intents.extend(self._missing(ctx.live_tags))
         return intents
 
+    def wind_down(self, ctx: StrategyContext) -> list[Intent]:
+        """Cancel every resting order; the inventory stays with the position being handed over."""
+        self.phase = Phase.WOUND_DOWN
+        return [CancelAll("grid wound down")]
+
+    def prime(self, history: Sequence[Candle]) -> None:
+        if self.atr_range is not None:
+            for candle in history:
+                self.atr_range.update(candle)
+
     def describe(self) -> str:
-        held = sum(self.holding)
-        return (
-            f"grid {self.config.spacing} {self.levels[0]}-{self.levels[-1]} x{len(self.levels)}"
-            f" · holding {held}/{len(self.holding)} · cycles {self.cycles}"
+        if self.phase is Phase.WARMING and self.atr_range is not None:
+            return f"grid {self.config.spacing}: waiting for {self.atr_range.describe()}"
+        if self.book is None:
+            return f"grid {self.config.spacing}: {self.note or self.phase.value}"
+        levels = self.levels
+        low, high = profit_per_grid(levels)
+        low_pct, high_pct = f"{low * 100:.2f}", f"{high * 100:.2f}"
+        profit = f"{low_pct}%" if low_pct == high_pct else f"{low_pct}-{high_pct}%"
+        text = (
+            f"grid {self.config.spacing} {levels[0]}-{levels[-1]} x{len(levels)}"
+            f" · profit/grid {profit} · holding {sum(self.book.holding)}/{len(self.book.holding)}"
+            f" · cycles {self.cycles}"
         )
+        if self.unmanaged > 0:
+            text += f" · unmanaged {self.unmanaged}"
+        if self.phase is not Phase.RUNNING:
+            text += f" · {self.note or self.phase.value}"
+        elif self.config.stop_outside_pct is not None:
+            text += f" · stops {self.config.stop_outside_pct}% outside"
+        return text
 
-    # -- desired state -----------------------------------------------------------------------
+    # -- internals ---------------------------------------------------------------------------
 
-    def desired(self) -> dict[str, PlaceOrder]:
-        wanted: dict[str, PlaceOrder] = {}
-        for slot, holding in enumerate(self.holding):
-            if holding and self.seeded:
-                order = self._sell(slot)
-            elif holding:
-                continue  # its base is still being bought by the seed order
-            else:
-                order = self._buy(slot)
-            wanted[order.tag] = order
-        return wanted
+    def _book(self, levels: tuple[Decimal, ...]) -> SlotBook:
+        quantities = slot_quantities(levels, self.config.amount_per_level, self.instrument)
+        return SlotBook(levels, quantities, self.instrument)
+
+    def _open(self, ctx: StrategyContext) -> list[Intent]:
+        book = self.book
+        if self.atr_range is not None:
+            lower, upper = self.atr_range.around(ctx.price)
+            lower, upper = shrink_range(lower, upper, self.config.range_factor)
+            try:
+                levels = level_prices(
+                    lower, upper, self.config.levels, self.config.spacing, self.instrument
+                )
+                book = self.book = self._book(levels)
+            except GridError as err:
+                self.phase, self.note = Phase.STOPPED, f"cannot open: {err}"
+                return []
+        if book is None:
+            return []
+        self.phase, self.note = Phase.RUNNING, ""
+        book.open_at(ctx.price)
+        self.unmanaged = book.allocate(max(ctx.position_qty, ZERO), book.short_slots())
+        intents = self._seed(book, ctx.price, book.short_slots())
+        intents.extend(self._missing(ctx.live_tags))
+        return intents
+
+    def _seed(self, book: SlotBook, price: Decimal, slots: frozenset[int]) -> list[Intent]:
+        """A market buy of the base `slots` lack, unless that is nothing (or only dust)."""
+        qty = self.instrument.floor_qty(book.deficit(slots))
+        self.seeded = qty == 0 or self.instrument.check_order(price, qty) is not None
+        self.seed_slots = frozenset() if self.seeded else slots
+        if self.seeded:
+            return []  # the slots sell what they hold
+        return [PlaceOrder(SEED_TAG, Side.BUY, qty, type=OrderType.MARKET)]
 
     def _missing(self, live_tags: frozenset[str]) -> list[Intent]:
         return [o for tag, o in self.desired().items() if tag not in live_tags]
 
-    def _buy(self, slot: int) -> PlaceOrder:
-        return PlaceOrder(f"b{slot}", Side.BUY, self.quantities[slot], self.levels[slot])
-
-    def _sell(self, slot: int) -> PlaceOrder:
-        return PlaceOrder(f"s{slot}", Side.SELL, self.held_qty[slot], self.levels[slot + 1])
-
-
-def _slot_of(tag: str) -> int | None:
-    if len(tag) < 2 or tag[0] not in "bs" or not tag[1:].isdigit():
-        return None
-    return int(tag[1:])
+    def _stop_outside(self, book: SlotBook, margin: Decimal, ctx: StrategyContext) -> list[Intent]:
+        below = book.levels[0] * (1 - margin / 100)
+        above = book.levels[-1] * (1 + margin / 100)
+        if below <= ctx.price <= above:
+            return []
+        self.phase = Phase.STOPPED
+        if ctx.price > above:
+            self.note = f"stopped: price {ctx.price} above {self.instrument.round_price(above)}"
+            return [CancelAll(self.note)]
+        self.note = f"stopped: price {ctx.price} below {self.instrument.round_price(below)}"
+        intents: list[Intent] = [CancelAll(self.note)]
+        qty = self.instrument.floor_qty(ctx.position_qty)
+        if qty > 0 and self.instrument.check_order(ctx.price, qty) is None:
+            intents.append(
+                PlaceOrder(STOP_TAG, Side.SELL, qty, type=OrderType.MARKET, purpose=Purpose.STOP)
+            )
+        return intents

@@ -20,6 +20,7 @@ from textual.pilot import Pilot
 from traderagent.config import load_config
 from traderagent.runtime import build_engine
 from tui.app import TraderAgentApp
+from tui.screens.dashboard import DashboardScreen
 
 SnapCompare = Callable[..., bool]
 
@@ -29,6 +30,13 @@ async def engine_done(pilot: Pilot[None]) -> None:
     app = pilot.app
     assert isinstance(app, TraderAgentApp)
     await app.wait_for_engine()
+    await pilot.pause()
+    # draw the final snapshot now, not at the next 10 Hz tick, then let layout settle
+    # (a pane changing height re-flows the tables below it)
+    screen = app.screen
+    if isinstance(screen, DashboardScreen):
+        screen.refresh_snapshot()
+    await pilot.pause()
     await pilot.pause()
 
 

@@ -26,6 +26,6 @@ def config_check(path: Path) -> int:
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    bots = ", ".join(f"{b.name} ({b.strategy.kind} {b.symbol})" for b in config.bots)
+    bots = ", ".join(f"{b.name} ({b.kind} {b.symbol})" for b in config.bots)
     print(f"{path}: OK, mode {config.mode}, bots: {bots}")
     return EXIT_OK

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from traderagent.config.models import AppConfig
+from traderagent.config.models import STRATEGY_KINDS, AppConfig
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 DEFAULT_CONFIG_NAME = "default.yaml"
@@ -90,7 +90,7 @@ def _explain(err: ValidationError, source: str) -> str:
 
 
 def _is_union_tag(part: Any) -> bool:
-    return isinstance(part, str) and (part.startswith("function-") or part in ("grid",))
+    return isinstance(part, str) and (part.startswith("function-") or part in STRATEGY_KINDS)
 
 
 def _format_path(loc: tuple[Any, ...]) -> str:

@@ -8,9 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from strategies.grid.config import GridConfig
+from strategies.smc.config import SmcConfig
+from traderagent.config.routing import RouterConfig
+from traderagent.config.strategies import STRATEGY_KINDS, StrategyConfig
+from traderagent.regime.config import RegimeConfig
 
-StrategyConfig = GridConfig
+__all__ = ["STRATEGY_KINDS", "AppConfig", "BotConfig", "RouterConfig", "StrategyConfig"]
 
 
 class Section(BaseModel):
@@ -78,8 +81,25 @@ class BotConfig(Section):
     """Instrument traded."""
     autostart: bool = True
     """Start the bot when the engine starts."""
-    strategy: StrategyConfig
-    """Strategy and its parameters."""
+    strategy: StrategyConfig | None = None
+    """Strategy and its parameters (give `strategy` or `router`)."""
+    router: RouterConfig | None = None
+    """Instead of one strategy: let the market regime choose it (DESIGN.md routing table)."""
+    smc: SmcConfig | None = None
+    """Smart-money-concepts filter on the strategy's entries; absent: entries unfiltered."""
+    budget_pct: Decimal | None = Field(default=None, gt=0, le=100)
+    """Percent of the account's equity this bot may commit; bots without one share what the
+    others leave equally."""
+
+    @model_validator(mode="after")
+    def _strategy_or_router(self) -> BotConfig:
+        if (self.strategy is None) == (self.router is None):
+            raise ValueError("give either `strategy` or `router` (exactly one)")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return self.strategy.kind if self.strategy is not None else "router"
 
 
 class AppConfig(Section):
@@ -91,6 +111,8 @@ class AppConfig(Section):
     paper: PaperConfig = PaperConfig()
     storage: StorageConfig = StorageConfig()
     halt: HaltConfig = HaltConfig()
+    regime: RegimeConfig = RegimeConfig()
+    """The market regime classifier (runs for every traded symbol; routed bots follow it)."""
     equity_interval_minutes: int = Field(default=60, ge=1)
     """How often (in engine time) an equity point is stored."""
     bots: list[BotConfig] = Field(min_length=1)
@@ -102,4 +124,7 @@ class AppConfig(Section):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"bot names must be unique; repeated: {', '.join(duplicates)}")
+        shares = sum((bot.budget_pct for bot in self.bots if bot.budget_pct), Decimal(0))
+        if shares > 100:
+            raise ValueError(f"budget_pct of the bots adds up to {shares}%, more than 100%")
         return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import replace
 from decimal import Decimal
 
@@ -22,6 +23,8 @@ from traderagent.domain import (
     OrderType,
     PlaceOrder,
     Position,
+    Purpose,
+    RegimeReading,
     Side,
 )
 from traderagent.domain.events import (
@@ -31,11 +34,17 @@ from traderagent.domain.events import (
     LogRecord,
     OrderFilled,
     OrderUpdated,
+    StrategySwitched,
 )
+from traderagent.engine.allocator import CapitalAllocator, Funds, fit_buy
 from traderagent.engine.execution import Execution
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lifecycle import Lifecycle
+from traderagent.engine.router import RouterBinding
 from traderagent.exchanges.ports import Exchange
+
+HISTORY_CANDLES = 3 * 1440
+"""Closed 1m candles a bot remembers, to prime a strategy that takes over (3 days)."""
 
 
 class BotRuntime:
@@ -51,6 +60,9 @@ class BotRuntime:
         *,
         close_positions_on_halt: bool = False,
         stale_orders_reason: str | None = None,
+        allocator: CapitalAllocator | None = None,
+        funds: Funds | None = None,
+        router: RouterBinding | None = None,
     ) -> None:
         self.name = name
         self.symbol = instrument.symbol
@@ -66,7 +78,15 @@ class BotRuntime:
         self.execution = Execution(name, instrument, exchange, journal)
         self.position = Position(instrument.symbol)
         self.orders: dict[str, Order] = {}  # open orders by client order id
+        self.allocator = allocator
+        self.router = router
+        self.funds = funds
+        # which strategy placed each open order: a fill of an order from an outgoing strategy
+        # moves the position but is not news to the strategy that took over
+        self.generation = 0
+        self.order_generation: dict[str, int] = {}
         self.last_price: Decimal | None = None
+        self.history: deque[Candle] = deque(maxlen=HISTORY_CANDLES)
         self.orders_placed = 0
         self.fills = 0
         self.strategy_started = False
@@ -119,14 +139,16 @@ class BotRuntime:
     async def on_candle(self, candle: Candle, price: Decimal) -> None:
         """A closed candle; `price` is its close as an exact Decimal (parsed once, upstream)."""
         self.last_price = price
+        self.history.append(candle)
         if self.state is BotState.STARTING:
             await self._move(BotState.RUNNING, "first price received")
-            ctx = self._context()
             first = not self.strategy_started
             self.strategy_started = True
-            await self._apply(
-                self.strategy.on_start(ctx) if first else self.strategy.on_resume(ctx)
-            )
+            if first:
+                self.strategy.prime(self.history)
+                await self._apply(self.strategy.on_start(self._context()))
+            else:
+                await self._apply(self.strategy.on_resume(self._context()))
         elif self.state is BotState.RUNNING:
             await self._apply(self.strategy.on_candle(candle, self._context()))
 
@@ -143,9 +165,51 @@ class BotRuntime:
             self._log("warning", f"fill {fill.fill_id} for unknown order {fill.client_order_id}")
             return
         order = _with_fill(order, fill)
+        generation = self.order_generation.get(order.client_order_id, self.generation)
         self._track(order)
         await self.journal.record_order(order)
+        if generation != self.generation:
+            self._log(
+                "info", f"fill of {order.tag} from the outgoing strategy: position handed over"
+            )
+            return
         await self._apply(self.strategy.on_fill(fill, order, self._context()))
+
+    async def on_regime(self, reading: RegimeReading) -> None:
+        """A classifier evaluation on this bot's symbol: a routed bot may switch strategy."""
+        if self.router is None or self.state is not BotState.RUNNING:
+            return
+        route = self.router.policy.decide(reading.regime, reading.ts)
+        if route is None or reading.regime is None:
+            return
+        old = self.strategy.kind
+        reason = f"regime {reading.regime.value}: {route.label}"
+        await self.switch_strategy(
+            self.router.build(route), reason, close=self.router.close_on_switch
+        )
+        self.router.policy.switched(route, reading.ts)
+        self.bus.publish(
+            StrategySwitched(reading.ts, self.name, old, self.strategy.kind, reading.regime, reason)
+        )
+
+    async def switch_strategy(self, new: Strategy, reason: str, close: bool = False) -> None:
+        """Hand the bot over: the outgoing strategy winds down (it stops opening), every order
+        it left is cancelled, and the new one, primed on recent candles, starts with the
+        position as it stands, or flat after a market sell when `close` is set."""
+        await self._apply(self.strategy.wind_down(self._context()))
+        await self._cancel_all()
+        if close:
+            await self._close_position()  # the outgoing strategy's order: its fill is not news
+        self.generation += 1
+        self.strategy = new
+        self.strategy_started = self.state is BotState.RUNNING
+        self._log("info", f"strategy switched to {new.kind}: {reason}")
+        if self.strategy_started:
+            new.prime(self.history)
+            ctx = self._context()
+            if close:
+                ctx = replace(ctx, position_qty=ZERO, position_avg_price=None)
+            await self._apply(new.on_start(ctx))
 
     async def on_order(self, update: Order) -> None:
         known = self.orders.get(update.client_order_id)
@@ -179,6 +243,11 @@ class BotRuntime:
 
     async def _place(self, intent: PlaceOrder) -> None:
         mark = self.last_price if self.last_price is not None else ZERO
+        if self.allocator is not None and self.funds is not None and intent.side is Side.BUY:
+            fitted = self._fit_to_budget(intent, mark)
+            if fitted is None:
+                return
+            intent = fitted
         order = await self.execution.place(intent, mark, self.clock.now_ms())
         self.orders_placed += 1
         if order.status is OrderStatus.REJECTED:
@@ -191,6 +260,7 @@ class BotRuntime:
             self.orders[order.client_order_id] = replace(
                 order, status=OrderStatus.NEW, filled_qty=ZERO, avg_fill_price=None
             )
+            self.order_generation[order.client_order_id] = self.generation
         self.bus.publish(OrderUpdated(order.updated_ms, order))
 
     async def _cancel(self, order: Order) -> None:
@@ -210,22 +280,67 @@ class BotRuntime:
         if qty <= 0 or self.last_price is None:
             return
         self._log("warning", f"closing position {qty} {self.symbol} at market")
-        await self._place(PlaceOrder("close", Side.SELL, qty, type=OrderType.MARKET))
+        await self._place(
+            PlaceOrder("close", Side.SELL, qty, type=OrderType.MARKET, purpose=Purpose.EXIT)
+        )
+
+    def _fit_to_budget(self, intent: PlaceOrder, mark: Decimal) -> PlaceOrder | None:
+        """The buy cut to what the allocator allows, or None (rejected, with an event)."""
+        assert self.allocator is not None and self.funds is not None  # noqa: S101 - caller checks
+        fitted, reason = fit_buy(
+            intent,
+            self.allocator,
+            self.funds,
+            bot=self.name,
+            committed=self.committed_capital(),
+            instrument=self.instrument,
+            mark=mark,
+        )
+        if reason:
+            self.bus.publish(IntentRejected(self.clock.now_ms(), self.name, intent.tag, reason))
+            self._log(
+                "warning", f"order {intent.tag} {'resized' if fitted else 'refused'}: {reason}"
+            )
+        return fitted
+
+    def committed_capital(self) -> Decimal:
+        """Quote capital at risk: the position's cost plus resting buy orders' notional."""
+        held = self.position.qty * self.position.avg_price if self.position.qty > 0 else ZERO
+        resting = sum(
+            (
+                (o.qty - o.filled_qty) * o.price
+                for o in self.orders.values()
+                if o.side is Side.BUY and o.price is not None
+            ),
+            ZERO,
+        )
+        return held + resting
 
     def _track(self, order: Order) -> None:
         if order.is_open:
             self.orders[order.client_order_id] = order
         else:
             self.orders.pop(order.client_order_id, None)
+            self.order_generation.pop(order.client_order_id, None)
 
     def _context(self) -> StrategyContext:
         return StrategyContext(
             instrument=self.instrument,
             price=self.last_price if self.last_price is not None else ZERO,
             ts=self.clock.now_ms(),
-            live_tags=frozenset(o.tag for o in self.orders.values()),
+            live_tags=frozenset(
+                o.tag
+                for o in self.orders.values()
+                if self.order_generation.get(o.client_order_id) == self.generation
+            ),
             position_qty=self.position.qty,
             position_avg_price=self.position.avg_price if self.position.qty else None,
+            equity=self.funds.equity if self.funds is not None else ZERO,
+            budget=(
+                self.allocator.budget(self.name, self.funds.equity) - self.committed_capital()
+                if self.allocator is not None and self.funds is not None
+                else None
+            ),
         )
 
     async def _move(self, new: BotState, reason: str) -> None:

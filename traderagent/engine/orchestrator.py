@@ -9,13 +9,30 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
+from typing import Protocol
 
 from traderagent.bus import EventBus, EventStream
 from traderagent.clock import Clock
-from traderagent.domain import Balance, BotState, Candle, Fill, Order, TradingMode
-from traderagent.domain.events import CandleClosed, EquityUpdated, Event, LogRecord
+from traderagent.domain import (
+    ZERO,
+    Balance,
+    BotState,
+    Candle,
+    Fill,
+    Order,
+    RegimeReading,
+    TradingMode,
+)
+from traderagent.domain.events import (
+    CandleClosed,
+    EquityUpdated,
+    Event,
+    LogRecord,
+    RegimeChanged,
+    RegimeUpdated,
+)
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lifecycle import IllegalTransition
@@ -24,6 +41,12 @@ from traderagent.exchanges.ports import CandleMatched, Exchange, ExchangeUpdate
 from traderagent.facade import CommandError, EngineSnapshot, RunSummary
 
 MINUTE_MS = 60_000
+
+
+class RegimeSource(Protocol):
+    """A per-symbol market regime classifier fed closed 1m candles."""
+
+    def update(self, candle: Candle) -> RegimeReading | None: ...
 
 
 class Engine:
@@ -38,13 +61,15 @@ class Engine:
         journal: TradeJournal,
         bus: EventBus,
         bots: Iterable[BotRuntime],
-        feed: Iterable[Candle],
+        feed: Iterable[Candle] | AsyncIterable[Candle],
         feed_length: int | None = None,
         quote_asset: str = "USDT",
         equity_interval_ms: int = 60 * MINUTE_MS,
         data_label: str = "",
         database_label: str = "",
         autostart: Iterable[str] = (),
+        classifiers: Mapping[str, RegimeSource] | None = None,
+        routes: Mapping[str, str] | None = None,
     ) -> None:
         self.mode = mode
         self.clock = clock
@@ -65,6 +90,10 @@ class Engine:
         self.balances: dict[str, Balance] = {}
         self.prices: dict[str, Decimal] = {}
         self.recent_fills: deque[Fill] = deque(maxlen=50)
+        self.classifiers = dict(classifiers or {})
+        self.regimes: dict[str, RegimeReading] = {}
+        # regime -> the route's label, for the regime pane (from the first routed bot's table)
+        self.route_labels = dict(routes or {})
         self.candles = 0
         self.started_ms = 0
         self.starting_equity: Decimal | None = None
@@ -74,7 +103,8 @@ class Engine:
         self._next_equity_ms = 0
         # resolved once: isinstance on a runtime-checkable Protocol is slow per candle
         self._matcher = exchange if isinstance(exchange, CandleMatched) else None
-        exchange.set_listener(self._updates.append)
+        self._update_waiting = asyncio.Event()
+        exchange.set_listener(self._on_update)
 
     # -- EngineAPI: queries ------------------------------------------------------------------
 
@@ -89,6 +119,11 @@ class Engine:
         return valuation(self.balances, self.prices, self.quote_asset)
 
     @property
+    def free_quote(self) -> Decimal:
+        balance = self.balances.get(self.quote_asset)
+        return balance.free if balance is not None else ZERO
+
+    @property
     def progress(self) -> float | None:
         if not self._feed_length:
             return None
@@ -99,18 +134,19 @@ class Engine:
     async def run(self) -> RunSummary:
         self.running = True
         self.balances = await self.exchange.balances()
+        pump = asyncio.create_task(self._pump(), name="engine-update-pump")
         try:
             async with self._lock:
                 for name in self._autostart:
                     await self.bots[name].start()
-            for candle in self._candles():
+            async for candle in self._candles():
                 await self.clock.advance_to(candle.close_time)
                 async with self._lock:
                     await self._step(candle)
-            else:
-                if not self.finish_reason:
-                    self.finish_reason = "end of replay data"
+            if not self.finish_reason:
+                self.finish_reason = "end of replay data"
         finally:
+            pump.cancel()
             self.running = False
             self.finished = True
             async with self._lock:
@@ -118,13 +154,47 @@ class Engine:
         self._log("info", f"engine finished: {self.finish_reason}")
         return run_summary(self)
 
-    def _candles(self) -> Iterator[Candle]:
-        for candle in self._feed:
-            if self._stop.is_set():
-                return
-            yield candle
+    async def _candles(self) -> AsyncIterator[Candle]:
+        if not isinstance(self._feed, AsyncIterable):
+            for candle in self._feed:
+                if self._stop.is_set():
+                    return
+                yield candle
+            return
+        # a live feed may wait minutes for its next candle: a shutdown must not wait with it
+        candles = aiter(self._feed)
+        stopping = asyncio.ensure_future(self._stop.wait())
+        try:
+            while not self._stop.is_set():
+                arriving = asyncio.ensure_future(anext(candles))
+                await asyncio.wait({arriving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if not arriving.done():
+                    arriving.cancel()
+                    return
+                try:
+                    candle = arriving.result()
+                except StopAsyncIteration:
+                    return
+                yield candle
+        finally:
+            stopping.cancel()
+
+    def _on_update(self, update: ExchangeUpdate) -> None:
+        self._updates.append(update)
+        self._update_waiting.set()
+
+    async def _pump(self) -> None:
+        """Route updates a live venue pushes between candles (fills on its private stream)."""
+        while True:
+            await self._update_waiting.wait()
+            self._update_waiting.clear()
+            if self._updates:
+                async with self._lock:
+                    await self._drain()
 
     async def _step(self, candle: Candle) -> None:
+        if self.candles == 0 and not self.balances:
+            self.balances = await self.exchange.balances()  # stepped without run(): tests
         self.candles += 1
         if self.started_ms == 0:
             self.started_ms = candle.ts
@@ -135,11 +205,46 @@ class Engine:
         if self.starting_equity is None:
             self.starting_equity = self.equity  # valued at the first price, before any trade
         self.bus.publish(CandleClosed(candle.close_time, candle))
+        reading = self._classify(candle)
         for bot in self.bots.values():
             if bot.symbol == candle.symbol:
+                if reading is not None:
+                    await bot.on_regime(reading)
                 await bot.on_candle(candle, price)
         await self._drain()
         await self._record_equity()
+
+    def warm_up(self, candles: Iterable[Candle]) -> int:
+        """Feed history to the regime classifiers and the bots' candle memory (no trading),
+        so indicators need not warm up on live candles. Returns the candles used."""
+        used = 0
+        for candle in candles:
+            used += 1
+            for bot in self.bots.values():
+                if bot.symbol == candle.symbol:
+                    bot.history.append(candle)
+            classifier = self.classifiers.get(candle.symbol)
+            if classifier is not None:
+                reading = classifier.update(candle)
+                if reading is not None:
+                    self.regimes[candle.symbol] = reading
+        return used
+
+    def _classify(self, candle: Candle) -> RegimeReading | None:
+        classifier = self.classifiers.get(candle.symbol)
+        if classifier is None:
+            return None
+        reading = classifier.update(candle)
+        if reading is None:
+            return None
+        previous = self.regimes.get(candle.symbol)
+        self.regimes[candle.symbol] = reading
+        self.bus.publish(RegimeUpdated(reading.ts, reading))
+        old = previous.regime if previous is not None else None
+        if reading.regime is not None and reading.regime != old:
+            self.bus.publish(RegimeChanged(reading.ts, candle.symbol, old, reading.regime, reading))
+            self._log("info", f"{candle.symbol} regime {old or 'unknown'} -> {reading.regime}")
+        return reading
 
     async def _drain(self) -> None:
         """Route every queued exchange update to its bot, until none are left."""

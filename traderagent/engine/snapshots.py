@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from traderagent.domain import ZERO, Balance
-from traderagent.facade import BotSnapshot, EngineSnapshot, RunSummary
+from traderagent.facade import BotSnapshot, EngineSnapshot, RegimeView, RunSummary
 
 if TYPE_CHECKING:
     from traderagent.engine.bot import BotRuntime
@@ -72,6 +72,13 @@ def engine_snapshot(engine: Engine) -> EngineSnapshot:
         finished=engine.finished,
         data_label=engine.data_label,
         replay_progress=engine.progress,
+        regimes=tuple(
+            RegimeView(
+                reading,
+                engine.route_labels.get(reading.regime.value, "") if reading.regime else "",
+            )
+            for reading in engine.regimes.values()
+        ),
     )
 
 

@@ -21,6 +21,7 @@ from tui.widgets.emergency_banner import EmergencyBanner
 from tui.widgets.engine_header import EngineHeader
 from tui.widgets.event_log import EventLog
 from tui.widgets.orders_table import OrdersTable
+from tui.widgets.regime_pane import RegimePane
 
 REFRESH_SECONDS = 0.1
 
@@ -41,6 +42,7 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield EngineHeader(self._title, id="header")
         yield EmergencyBanner(id="banner")
+        yield RegimePane(id="regime")
         with Container(id="body"):
             with Container(id="trading"):
                 yield BotsTable(id="bots")
@@ -77,5 +79,6 @@ class DashboardScreen(Screen[None]):
         self._snapshot = snapshot
         self.query_one(EngineHeader).show(snapshot)
         self.query_one(EmergencyBanner).show(emergency_bots(snapshot))
+        self.query_one(RegimePane).show(snapshot)
         self.query_one(BotsTable).show(snapshot)
         self.query_one(OrdersTable).show(snapshot)

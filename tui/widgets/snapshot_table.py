@@ -59,6 +59,10 @@ class SnapshotTable(DataTable[Text]):
         selected = self.selected_key
         old_row = self.cursor_row
         self.clear()
+        # widths follow the rows on screen now: a wide cell that is gone must not leave its
+        # column wide (DataTable.clear keeps the widths the old rows needed)
+        for column in self.columns.values():
+            column.content_width = column.label.cell_len
         self._keys = [key for key, _ in rows]
         self._cells = dict(rows)
         for key, cells in rows:

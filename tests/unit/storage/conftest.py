@@ -1,4 +1,4 @@
-"""Fixtures for the storage tests: a journal on a fresh SQLite file under tmp_path."""
+"""Fixtures for the storage tests: every backend (see backends.py), and SQLite-only ones."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from unit.storage.backends import Backend, backend, postgres_backend, postgres_url
 
-from storage import SqlJournal
+from storage import Database, SqlJournal
+
+__all__ = ["backend", "postgres_backend", "postgres_url"]  # fixtures, re-exported for pytest
 
 
 @pytest.fixture
@@ -16,7 +19,21 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def journal(db_path: Path) -> AsyncIterator[SqlJournal]:
+async def journal(backend: Backend) -> AsyncIterator[SqlJournal]:
+    opened = await SqlJournal.open(backend.target, clock_ms=lambda: 1_000)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def database(backend: Backend) -> AsyncIterator[Database]:
+    opened = await Database.open(backend.target)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def sqlite_journal(db_path: Path) -> AsyncIterator[SqlJournal]:
     opened = await SqlJournal.open(db_path, clock_ms=lambda: 1_000)
     yield opened
     await opened.close()

@@ -44,6 +44,15 @@ class Account:
         self._locked[asset] = self.locked(asset) - amount
         self._free[asset] = self.free(asset) + amount
 
+    def reserve(self, asset: str, amount: Decimal) -> None:
+        """Lock `amount` even if less is free (a position's margin, checked at order entry)."""
+        self._free[asset] = self.free(asset) - amount
+        self._locked[asset] = self.locked(asset) + amount
+
+    def credit(self, asset: str, amount: Decimal) -> None:
+        """Add `amount` (negative: a debit) to the free balance: realised PnL, fees."""
+        self._free[asset] = self.free(asset) + amount
+
     def transfer(self, pay_asset: str, pay: Decimal, get_asset: str, get: Decimal) -> None:
         """Settle a trade from free balances: `pay` of one asset out, `get` of another in."""
         self._free[pay_asset] = self.free(pay_asset) - pay

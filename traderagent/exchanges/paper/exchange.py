@@ -29,16 +29,11 @@ from traderagent.domain import (
 )
 from traderagent.exchanges.paper.account import Account
 from traderagent.exchanges.paper.admission import admit
-from traderagent.exchanges.paper.book import RestingOrder, SymbolBook
+from traderagent.exchanges.paper.book import RestingOrder
 from traderagent.exchanges.paper.fees import DEFAULT_MAKER_FEE, DEFAULT_TAKER_FEE, FeeSchedule
 from traderagent.exchanges.paper.instruments import lookup_instrument
-from traderagent.exchanges.paper.matching import (
-    FILL_MODELS,
-    FillModel,
-    candle_path,
-    crossings,
-    point_ts,
-)
+from traderagent.exchanges.paper.matcher import CandleMatcher
+from traderagent.exchanges.paper.matching import FillModel
 from traderagent.exchanges.paper.settlement import settle
 from traderagent.exchanges.ports import ExchangeUpdate, UpdateListener
 
@@ -52,7 +47,10 @@ class PaperExchange:
     `now_ms` is the engine's clock; the exchange never reads wall time. While a candle is being
     matched, "now" and the last price of that symbol are the path point being walked, so an order
     placed from the listener at that moment sees the price the fill happened at, and a new
-    resting order joins the book only after the candle (no same-candle round trip).
+    resting order joins the book only after the candle (no same-candle round trip). The books
+    and that walk are the shared `CandleMatcher`. `account` lets another front door (the Bybit
+    emulator) share one wallet between this spot venue and its linear one; `balances` is then
+    ignored.
     """
 
     name: str = "paper"
@@ -66,21 +64,15 @@ class PaperExchange:
         fill_model: FillModel = "pessimistic",
         *,
         now_ms: Callable[[], int],
+        account: Account | None = None,
     ) -> None:
-        if fill_model not in FILL_MODELS:
-            raise ValueError(f"fill_model must be one of {', '.join(FILL_MODELS)}: {fill_model!r}")
+        self._matcher = CandleMatcher(fill_model, now_ms, self._execute)
         self._instruments = dict(instruments)
-        self._account = Account(balances)
+        self._account = Account(balances) if account is None else account
         self._fees = FeeSchedule(maker=maker_fee, taker=taker_fee)
-        self._fill_model: FillModel = fill_model
-        self._now_ms = now_ms
         self._listener: UpdateListener | None = None
         self._orders: dict[str, Order] = {}  # every order ever accepted or rejected, by client id
         self._open: dict[str, RestingOrder] = {}  # open orders in placement order
-        self._books: dict[str, SymbolBook] = {}
-        self._last: dict[str, float] = {}
-        self._live: tuple[str, float, int] | None = None  # (symbol, price, ts) while matching
-        self._deferred: list[RestingOrder] = []  # placed while matching; rest after the walk
         self._order_ids = count(1)
         self._fill_ids = count(1)
 
@@ -128,17 +120,11 @@ class PaperExchange:
 
     def on_candle(self, candle: Candle) -> None:
         """Match resting orders of `candle.symbol` along its path, then record its close."""
-        book = self._books.get(candle.symbol)
-        if book is not None and book.may_cross(candle.low, candle.high):
-            self._match(book, candle)
-        self._last[candle.symbol] = candle.close
+        self._matcher.on_candle(candle)
 
     def last_price(self, symbol: str) -> float | None:
         """The last candle close, or the path point being matched while inside `on_candle`."""
-        live = self._live
-        if live is not None and live[0] == symbol:
-            return live[1]
-        return self._last.get(symbol)
+        return self._matcher.last_price(symbol)
 
     # -- synchronous order entry --------------------------------------------------------------
 
@@ -168,11 +154,7 @@ class PaperExchange:
         self._open[cid] = resting
         if admission.taker_price is not None:
             return self._execute(resting, admission.taker_price, Liquidity.TAKER, now)
-        live = self._live
-        if live is not None and live[0] == symbol:
-            self._deferred.append(resting)
-        else:
-            self._books.setdefault(symbol, SymbolBook()).add(resting)
+        self._matcher.rest(resting)
         return order
 
     def cancel_order_sync(self, symbol: str, client_order_id: str) -> Order | None:
@@ -181,9 +163,7 @@ class PaperExchange:
         resting = self._open.get(client_order_id)
         if resting is None or resting.order.symbol != symbol:
             return None
-        book = self._books.get(symbol)
-        if book is None or not book.discard(resting):
-            self._deferred.remove(resting)
+        self._matcher.withdraw(resting)
         del self._open[client_order_id]
         self._account.unlock(resting.lock_asset, resting.lock)
         cancelled = replace(
@@ -215,24 +195,6 @@ class PaperExchange:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _match(self, book: SymbolBook, candle: Candle) -> None:
-        symbol = candle.symbol
-        path = candle_path(candle, self._fill_model)
-        outer = self._live  # a listener may feed another symbol's candle from inside this one
-        try:
-            for resting, k, price in crossings(book, path, self._last.get(symbol)):
-                ts = point_ts(candle, k)
-                self._live = (symbol, price, ts)
-                liquidity = Liquidity.TAKER if resting.taker else Liquidity.MAKER
-                self._execute(resting, resting.price, liquidity, ts)
-        finally:
-            self._live = outer
-            waiting = self._deferred
-            for resting in waiting:
-                if resting.order.symbol == symbol:
-                    book.add(resting)
-            self._deferred = [r for r in waiting if r.order.symbol != symbol]
-
     def _execute(
         self, resting: RestingOrder, price: Decimal, liquidity: Liquidity, ts: int
     ) -> Order:
@@ -248,10 +210,7 @@ class PaperExchange:
         return filled
 
     def _clock(self, symbol: str) -> int:
-        live = self._live
-        if live is not None and live[0] == symbol:
-            return live[2]
-        return self._now_ms()
+        return self._matcher.clock(symbol)
 
     def _emit(self, update: ExchangeUpdate) -> None:
         if self._listener is not None:

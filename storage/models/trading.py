@@ -1,7 +1,8 @@
-"""The schema: one table per thing the engine journals. Times are epoch milliseconds (UTC).
+"""The trading journal: bots, orders, fills, positions and equity. Times are epoch ms (UTC).
 
 `bot` columns hold the bot name as plain text (no foreign key) so an order or fill reported by
 the exchange can be journalled even before its bot row exists (for example during recovery).
+These five tables are the schema of revision 0001 (the pre-migration schema, unchanged).
 """
 
 from __future__ import annotations
@@ -9,21 +10,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+from storage.models.base import ID, NAME, SYMBOL, Base, RowId
 from storage.types import ExactDecimal, StrEnumText
 from traderagent.domain import BotState, Liquidity, OrderStatus, OrderType, Side
-
-# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
-RowId = BigInteger().with_variant(Integer(), "sqlite")
-
-NAME = 64
-SYMBOL = 32
-ID = 64
-
-
-class Base(DeclarativeBase):
-    """Declarative base holding the metadata that `Database.open` creates."""
 
 
 class BotRow(Base):

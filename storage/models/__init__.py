@@ -1,0 +1,20 @@
+"""The schema as SQLAlchemy 2 models; the Alembic migrations in `storage/migrations` build it."""
+
+from storage.models.base import Base
+from storage.models.decisions import SignalRow, SnapshotRow, StrategyRow
+from storage.models.operations import AuditRow, CredentialRow
+from storage.models.trading import BotRow, EquityPointRow, FillRow, OrderRow, PositionRow
+
+__all__ = [
+    "AuditRow",
+    "Base",
+    "BotRow",
+    "CredentialRow",
+    "EquityPointRow",
+    "FillRow",
+    "OrderRow",
+    "PositionRow",
+    "SignalRow",
+    "SnapshotRow",
+    "StrategyRow",
+]

@@ -1,0 +1,252 @@
+"""The DCA strategy: base order, safety orders, a take profit that follows the average entry.
+
+A cycle opens with a market buy (the base order). Once it fills, the first safety orders rest
+below it (`active_safety_orders` at a time) and a take-profit sell of the whole position rests
+at the average entry + `take_profit` %; each safety fill re-prices that take profit. A filled
+take profit (or a stop loss) ends the cycle; the next one opens after `cooldown_candles`.
+An inherited position at start is adopted as the cycle's filled base order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from enum import StrEnum
+
+from strategies.base import StrategyContext
+from strategies.dca.config import DcaConfig
+from strategies.dca.cycle import DcaCycle
+from strategies.dca.plan import SafetyOrderPlan
+from traderagent.domain import (
+    ZERO,
+    CancelAll,
+    CancelOrder,
+    Candle,
+    Fill,
+    Instrument,
+    Intent,
+    Order,
+    OrderStatus,
+    OrderType,
+    PlaceOrder,
+    Purpose,
+    Side,
+)
+
+_TAG = re.compile(r"^(base|so|tp|sl)(\d+)(?:\.(\d+))?$")
+
+
+class Phase(StrEnum):
+    WAITING = "waiting"
+    OPENING = "opening"
+    IN_CYCLE = "in cycle"
+    CLOSING = "closing"
+    COOLDOWN = "cooling down"
+    WOUND_DOWN = "wound down"
+
+
+class DcaStrategy:
+    kind = "dca"
+
+    def __init__(self, config: DcaConfig, instrument: Instrument) -> None:
+        self.config = config
+        self.instrument = instrument
+        self.phase = Phase.WAITING
+        self.cycle = DcaCycle(0)
+        self.plan: SafetyOrderPlan | None = None
+        self.next_safety = 1  # number of the next safety order to place
+        self.wanted: dict[str, PlaceOrder] = {}  # limit orders that should be resting
+        self.tp_tag: str | None = None
+        self.tp_version = 0
+        self.cooldown_left = 0
+        self.cycles_done = 0
+        self.stops = 0
+        self.note = ""
+
+    # -- decisions ---------------------------------------------------------------------------
+
+    def on_start(self, ctx: StrategyContext) -> list[Intent]:
+        self.wanted.clear()
+        self.cycle = DcaCycle(self.cycle.number + 1)
+        held = self.instrument.floor_qty(ctx.position_qty)
+        if held > 0 and self.instrument.check_order(ctx.price, held) is None:
+            base_price = ctx.position_avg_price or ctx.price
+            self.cycle.bought(held, base_price)  # the inherited position is the base order
+            return self._arm(base_price, ctx)
+        return self._open(ctx)
+
+    def on_candle(self, candle: Candle, ctx: StrategyContext) -> list[Intent]:
+        if self.phase is Phase.COOLDOWN:
+            self.cooldown_left -= 1
+            return self._open(ctx) if self.cooldown_left <= 0 else []
+        if self.phase is Phase.WAITING:
+            return self._open(ctx)
+        if self.phase is Phase.OPENING and self._tag("base") not in ctx.live_tags:
+            if self.cycle.qty > 0:  # the base order ended part-filled: trade what it got
+                return self._arm(self.cycle.average_entry or ctx.price, ctx)
+            return self._open(ctx)  # dropped (entry filter) or rejected: try again
+        if self.phase is Phase.IN_CYCLE and self.config.stop_loss is not None:
+            stop = self.cycle.stop_price(self.config.stop_loss)
+            if stop is not None and Decimal(repr(candle.low)) <= stop:
+                self.stops += 1
+                self.wanted.clear()
+                return [CancelAll("dca stop loss"), *self._sell_all(ctx)]
+        if self.phase is Phase.CLOSING and self._tag("sl") not in ctx.live_tags:
+            return self._sell_all(ctx)  # the stop sell did not go through: send it again
+        return []
+
+    def on_fill(self, fill: Fill, order: Order, ctx: StrategyContext) -> list[Intent]:
+        match = _TAG.match(order.tag)
+        if match is None or int(match.group(2)) != self.cycle.number:
+            return []  # not ours, or a late fill of an earlier cycle
+        kind, complete = match.group(1), order.status is OrderStatus.FILLED
+        if complete:
+            self.wanted.pop(order.tag, None)
+        if kind in ("base", "so"):
+            self.cycle.bought(fill.qty, fill.price)
+        else:
+            self.cycle.sold(fill.qty)
+        if self.phase is Phase.WOUND_DOWN:
+            return []
+        if kind == "base":
+            return self._arm(order.avg_fill_price or fill.price, ctx) if complete else []
+        if kind == "so":
+            intents: list[Intent] = []
+            if complete:
+                self.cycle.safety_filled += 1
+                intents.extend(self._next_safety_orders())
+            return [*self._take_profit(ctx), *intents]
+        if kind == "tp" and complete:
+            if self.cycle.qty >= self.instrument.min_qty:
+                return self._take_profit(ctx)  # a safety order filled meanwhile: sell that too
+            self.cycles_done += 1
+            return self._end_cycle(ctx)
+        if kind == "sl" and complete:
+            return self._end_cycle(ctx)
+        return []
+
+    def on_resume(self, ctx: StrategyContext) -> list[Intent]:
+        if self.phase is Phase.WOUND_DOWN:
+            return []
+        unwanted = ctx.live_tags - self.wanted.keys() - {self._tag("base"), self._tag("sl")}
+        intents: list[Intent] = [CancelOrder(t) for t in sorted(unwanted)]
+        intents.extend(o for tag, o in self.wanted.items() if tag not in ctx.live_tags)
+        return intents
+
+    def wind_down(self, ctx: StrategyContext) -> list[Intent]:
+        """Cancel the safety orders and the take profit; the position is handed over."""
+        self.phase = Phase.WOUND_DOWN
+        self.wanted.clear()
+        return [CancelAll("dca wound down")]
+
+    def prime(self, history: Sequence[Candle]) -> None:
+        # DCA reads no indicators: it acts on its fills and the price alone
+        return
+
+    def describe(self) -> str:
+        head = f"dca {self.config.mode}"
+        if self.phase is Phase.IN_CYCLE:
+            avg = self.cycle.average_entry
+            text = (
+                f"{head} cycle {self.cycle.number}: {self.cycle.qty} @ avg "
+                f"{self.instrument.round_price(avg) if avg else '-'}"
+                f" · safety {self.cycle.safety_filled}/{self.config.max_safety_orders}"
+            )
+            tp = self.wanted.get(self.tp_tag or "")
+            text += f" · TP {tp.price}" if tp is not None else " · no TP"
+            if self.config.stop_loss is not None and avg is not None:
+                stop = self.cycle.stop_price(self.config.stop_loss)
+                text += f" · SL {self.instrument.round_price(stop or ZERO)}"
+        elif self.phase is Phase.COOLDOWN:
+            text = f"{head}: next cycle in {self.cooldown_left} candles"
+        else:
+            text = f"{head}: {self.phase.value}" + (f" ({self.note})" if self.note else "")
+        return f"{text} · cycles {self.cycles_done} · stops {self.stops}"
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _tag(self, kind: str, n: int | None = None) -> str:
+        return f"{kind}{self.cycle.number}" + (f".{n}" if n is not None else "")
+
+    def _open(self, ctx: StrategyContext) -> list[Intent]:
+        qty = self.instrument.floor_qty(self.config.base_order / ctx.price)
+        problem = self.instrument.check_order(self.instrument.round_price(ctx.price), qty)
+        if ctx.budget is not None and ctx.budget < self.config.base_order:
+            problem = f"budget {ctx.budget} is below the base order {self.config.base_order}"
+        if problem:
+            self.phase, self.note = Phase.WAITING, problem
+            return []
+        self.phase, self.note = Phase.OPENING, ""
+        return [PlaceOrder(self._tag("base"), Side.BUY, qty, type=OrderType.MARKET)]
+
+    def _arm(self, base_price: Decimal, ctx: StrategyContext) -> list[Intent]:
+        """The base is filled: plan the safety orders from its price, rest the first ones."""
+        self.phase = Phase.IN_CYCLE
+        c = self.config
+        self.plan = SafetyOrderPlan(
+            base_price,
+            c.safety_order,
+            c.price_deviation,
+            c.step_scale,
+            c.volume_scale,
+            c.max_safety_orders,
+            self.instrument,
+        )
+        self.next_safety = 1
+        return [*self._take_profit(ctx), *self._next_safety_orders()]
+
+    def _next_safety_orders(self) -> list[Intent]:
+        if self.plan is None:
+            return []
+        intents: list[Intent] = []
+        resting = sum(1 for tag in self.wanted if tag.startswith("so"))
+        while resting < self.config.active_safety_orders and self.next_safety <= len(self.plan):
+            so = self.plan.order(self.next_safety)
+            self.next_safety += 1
+            if self.instrument.check_order(so.price, so.qty):
+                continue  # too small on this venue: skip it rather than be rejected
+            order = PlaceOrder(self._tag("so", so.number), Side.BUY, so.qty, so.price)
+            self.wanted[order.tag] = order
+            intents.append(order)
+            resting += 1
+        return intents
+
+    def _take_profit(self, ctx: StrategyContext) -> list[Intent]:
+        """Cancel the current take profit and place one for the whole position at the new avg."""
+        intents: list[Intent] = []
+        if self.tp_tag is not None and self.wanted.pop(self.tp_tag, None) is not None:
+            intents.append(CancelOrder(self.tp_tag))
+        if self.config.take_profit is None:
+            return intents
+        target = self.cycle.take_profit_price(self.config.take_profit)
+        qty = self.instrument.floor_qty(min(self.cycle.qty, ctx.position_qty))
+        if target is None:
+            return intents
+        price = self.instrument.round_price(target, Side.SELL)
+        if self.instrument.check_order(price, qty) is None:
+            self.tp_version += 1
+            self.tp_tag = self._tag("tp", self.tp_version)
+            order = PlaceOrder(self.tp_tag, Side.SELL, qty, price, purpose=Purpose.TAKE_PROFIT)
+            self.wanted[self.tp_tag] = order
+            intents.append(order)
+        return intents
+
+    def _sell_all(self, ctx: StrategyContext) -> list[Intent]:
+        qty = self.instrument.floor_qty(min(self.cycle.qty, ctx.position_qty))
+        if qty <= 0 or self.instrument.check_order(self.instrument.round_price(ctx.price), qty):
+            return self._end_cycle(ctx)  # nothing sellable left: the cycle is over
+        self.phase = Phase.CLOSING
+        return [
+            PlaceOrder(self._tag("sl"), Side.SELL, qty, type=OrderType.MARKET, purpose=Purpose.STOP)
+        ]
+
+    def _end_cycle(self, ctx: StrategyContext) -> list[Intent]:
+        intents: list[Intent] = [CancelOrder(tag) for tag in sorted(self.wanted)]
+        self.wanted.clear()
+        self.cycle = DcaCycle(self.cycle.number + 1)
+        self.plan, self.tp_tag = None, None
+        if self.config.cooldown_candles > 0:
+            self.phase, self.cooldown_left = Phase.COOLDOWN, self.config.cooldown_candles
+            return intents
+        return [*intents, *self._open(ctx)]

@@ -1,0 +1,120 @@
+"""The grid's slots: what each holds and which order it wants resting.
+
+Slot k lies between level k and level k+1. An EMPTY slot wants a buy at level k; a HOLDING slot
+owns base and wants a sell at level k+1. Partial fills: a slot's `held` quantity follows every
+fill, so a partially filled buy holds what it got. The counter-sell is placed when the buy is
+complete and sells exactly what the slot holds (never the nominal slot quantity). If a partly
+filled buy is cancelled instead (pause re-sync, wind-down), the slot keeps its part: a re-sync
+buys only the remainder, or sells what the slot has when the remainder is below the venue's
+minimum. Sells mirror this.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from traderagent.domain import ZERO, Instrument, PlaceOrder, Purpose, Side
+
+
+class SlotBook:
+    def __init__(
+        self, levels: tuple[Decimal, ...], quantities: tuple[Decimal, ...], instrument: Instrument
+    ) -> None:
+        self.levels = levels
+        self.quantities = quantities
+        self.instrument = instrument
+        self.holding = [False] * len(quantities)
+        self.held = [ZERO] * len(quantities)
+        self.countered = [False] * len(quantities)  # a buy after a sell is a counter-order
+        self.cycles = 0
+
+    def open_at(self, price: Decimal) -> None:
+        """Slots at or above the price hold base (to sell above); the others want to buy."""
+        self.holding = [level >= price for level in self.levels[:-1]]
+        self.held = [ZERO] * len(self.quantities)
+        self.countered = [False] * len(self.quantities)
+
+    # -- inventory ---------------------------------------------------------------------------
+
+    def deficit(self, slots: frozenset[int]) -> Decimal:
+        """Base those slots still lack (what a seed order must buy for them)."""
+        return sum((self.quantities[k] - self.held[k] for k in slots), ZERO)
+
+    def allocate(self, qty: Decimal, slots: frozenset[int]) -> Decimal:
+        """Give `qty` of base to those slots, lowest (nearest the price) first; return the rest."""
+        left = qty
+        for slot in sorted(slots):
+            take = min(left, self.quantities[slot] - self.held[slot])
+            self.held[slot] += take
+            left -= take
+        return left
+
+    # -- fills -------------------------------------------------------------------------------
+
+    def bought(self, slot: int, qty: Decimal, complete: bool) -> PlaceOrder | None:
+        """A fill of slot's buy; when the buy is complete, the counter-sell one level up."""
+        self.held[slot] += qty
+        if not complete:
+            return None
+        self.holding[slot] = True
+        return self.order_for(slot)
+
+    def sold(self, slot: int, qty: Decimal, complete: bool) -> PlaceOrder | None:
+        """A fill of slot's sell; when complete, one cycle is done: the counter-buy one down."""
+        self.held[slot] = max(ZERO, self.held[slot] - qty)
+        if not complete:
+            return None
+        self.holding[slot] = False
+        self.countered[slot] = True
+        self.cycles += 1
+        return self.order_for(slot)
+
+    # -- desired orders ----------------------------------------------------------------------
+
+    def order_for(self, slot: int) -> PlaceOrder | None:
+        """The order slot wants resting, or None when it can place nothing valid."""
+        sell = self._sell(slot)
+        buy = self._buy(slot)
+        if self.holding[slot]:
+            return sell or buy  # dust left by a partial sell: top it up to a full slot
+        return buy or sell  # remainder too small to buy: sell what the slot has
+
+    def short_slots(self) -> frozenset[int]:
+        """Holding slots that lack part of their base (the seed order is buying it)."""
+        return frozenset(
+            slot
+            for slot, on in enumerate(self.holding)
+            if on and self.held[slot] < self.quantities[slot]
+        )
+
+    def desired(self, skip: frozenset[int] = frozenset()) -> dict[str, PlaceOrder]:
+        wanted: dict[str, PlaceOrder] = {}
+        for slot in range(len(self.holding)):
+            if slot in skip:
+                continue
+            order = self.order_for(slot)
+            if order is not None:
+                wanted[order.tag] = order
+        return wanted
+
+    def _buy(self, slot: int) -> PlaceOrder | None:
+        price = self.levels[slot]
+        qty = self.instrument.floor_qty(self.quantities[slot] - self.held[slot])
+        if self.instrument.check_order(price, qty):
+            return None
+        purpose = Purpose.COUNTER if self.countered[slot] else Purpose.ENTRY
+        return PlaceOrder(f"b{slot}", Side.BUY, qty, price, purpose=purpose)
+
+    def _sell(self, slot: int) -> PlaceOrder | None:
+        price = self.levels[slot + 1]
+        qty = self.instrument.floor_qty(self.held[slot])
+        if self.instrument.check_order(price, qty):
+            return None
+        return PlaceOrder(f"s{slot}", Side.SELL, qty, price, purpose=Purpose.COUNTER)
+
+
+def slot_of(tag: str) -> int | None:
+    """The slot index in a grid order tag (`b3`, `s3`), or None for other tags."""
+    if len(tag) < 2 or tag[0] not in "bs" or not tag[1:].isdigit():
+        return None
+    return int(tag[1:])

@@ -1,0 +1,209 @@
+"""The trend follower: long on pullback or breakout signals in an EMA uptrend.
+
+Entries and exits are market orders. Stops and take-profits are decided on each closed 1m
+candle (low at or below the stop: sell, purpose STOP; else high at or above the take profit:
+sell, purpose TAKE_PROFIT), and the trailing stop then follows that candle's high. Size comes
+from risk: qty = equity * risk_per_trade / (entry - stop), capped by the budget and max_notional.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from enum import StrEnum
+
+from strategies.base import StrategyContext
+from strategies.trend.config import TrendConfig
+from strategies.trend.position import LongPosition, TrailingStop
+from strategies.trend.signals import EntrySignal, TrendSignals
+from traderagent.domain import (
+    ZERO,
+    CancelAll,
+    CancelOrder,
+    Candle,
+    Fill,
+    Instrument,
+    Intent,
+    Order,
+    OrderStatus,
+    OrderType,
+    PlaceOrder,
+    Purpose,
+    Side,
+)
+
+
+class Phase(StrEnum):
+    FLAT = "flat"
+    ENTERING = "entering"
+    LONG = "long"
+    EXITING = "exiting"
+    WOUND_DOWN = "wound down"
+
+
+class TrendStrategy:
+    kind = "trend"
+
+    def __init__(self, config: TrendConfig, instrument: Instrument) -> None:
+        self.config = config
+        self.instrument = instrument
+        self.signals = TrendSignals(config)
+        self.phase = Phase.FLAT
+        self.position: LongPosition | None = None
+        self.trades = 0
+        self.seq = 0  # numbers the entry/exit tags
+        self.note = ""
+
+    # -- decisions ---------------------------------------------------------------------------
+
+    def on_start(self, ctx: StrategyContext) -> list[Intent]:
+        self.phase, self.position = Phase.FLAT, None
+        held = self.instrument.floor_qty(ctx.position_qty)
+        if held > 0 and self.instrument.check_order(ctx.price, held) is None:
+            self._open_position(ctx.position_avg_price or ctx.price)  # inherited: adopt it
+            self.phase, self.note = Phase.LONG, "adopted an inherited position"
+        return []
+
+    def on_candle(self, candle: Candle, ctx: StrategyContext) -> list[Intent]:
+        signal = self.signals.update(candle)
+        if self.phase is Phase.ENTERING and self._tag("entry") not in ctx.live_tags:
+            if ctx.position_qty >= self.instrument.min_qty and self.position is not None:
+                self.phase = Phase.LONG  # part-filled, then ended: manage what we got
+            else:
+                self.phase, self.position = Phase.FLAT, None  # dropped or rejected
+        if self.phase is Phase.EXITING and self._tag("exit") not in ctx.live_tags:
+            if ctx.position_qty < self.instrument.min_qty:
+                self._closed()
+            else:
+                return self._exit(ctx, Purpose.STOP, "exit resent")
+        if self.phase is Phase.LONG and self.position is not None:
+            return self._manage(self.position, candle, ctx)
+        if self.phase is Phase.FLAT and signal is not None:
+            return self._enter(signal, ctx)
+        return []
+
+    def on_fill(self, fill: Fill, order: Order, ctx: StrategyContext) -> list[Intent]:
+        if order.tag == self._tag("entry"):
+            self._open_position(order.avg_fill_price or fill.price)
+            if self.phase is not Phase.WOUND_DOWN:
+                self.phase = Phase.LONG if order.status is OrderStatus.FILLED else Phase.ENTERING
+        elif order.tag == self._tag("exit") and (
+            order.status is OrderStatus.FILLED or ctx.position_qty < self.instrument.min_qty
+        ):
+            self._closed()
+        return []
+
+    def on_resume(self, ctx: StrategyContext) -> list[Intent]:
+        if self.phase is Phase.WOUND_DOWN:
+            return []
+        ours = {self._tag("entry"), self._tag("exit")}
+        return [CancelOrder(t) for t in sorted(ctx.live_tags - ours)]
+
+    def wind_down(self, ctx: StrategyContext) -> list[Intent]:
+        """Stop opening; cancel anything resting. The position is handed over, not sold."""
+        self.phase = Phase.WOUND_DOWN
+        return [CancelAll("trend wound down")]
+
+    def prime(self, history: Sequence[Candle]) -> None:
+        for candle in history:
+            self.signals.update(candle)
+
+    def describe(self) -> str:
+        head = f"trend {self.config.interval}"
+        if not self.signals.ready:
+            state = self.signals.warmup_note()
+        elif self.phase in (Phase.LONG, Phase.ENTERING) and self.position is not None:
+            p = self.position
+            state = f"long from {p.entry} · stop {p.stop.level}"
+            state += f" · TP {p.take_profit}" if p.take_profit is not None else ""
+        else:
+            fast, slow = self.signals.fast.value, self.signals.slow.value
+            trend = "uptrend" if fast > slow else "no uptrend"
+            state = (
+                f"{self.phase.value} · {trend} (EMA{self.config.fast_ema} {fast:.2f} vs "
+                f"EMA{self.config.slow_ema} {slow:.2f})"
+            )
+        note = f" · {self.note}" if self.note else ""
+        return f"{head}: {state} · trades {self.trades}{note}"
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _tag(self, kind: str) -> str:
+        return f"{kind}{self.seq}"
+
+    def _enter(self, signal: EntrySignal, ctx: StrategyContext) -> list[Intent]:
+        atr = self.signals.atr_value
+        if atr is None:
+            return []
+        entry = ctx.price
+        risk_per_unit = self.config.stop_atr * atr
+        equity = ctx.equity if ctx.equity > 0 else self.config.fallback_equity
+        if equity is None:
+            self.note = f"{signal} skipped: no equity to size from (set fallback_equity)"
+            return []
+        qty = equity * self.config.risk_per_trade / risk_per_unit
+        for cap in (ctx.budget, self.config.max_notional):
+            if cap is not None:
+                qty = min(qty, cap / entry)
+        qty = self.instrument.floor_qty(qty)
+        problem = self.instrument.check_order(self.instrument.round_price(entry), qty)
+        if problem:
+            self.note = f"{signal} skipped: {problem}"
+            return []
+        self.seq += 1
+        self.phase = Phase.ENTERING
+        self.note = f"{signal} entry {qty} @ ~{entry}"
+        return [PlaceOrder(self._tag("entry"), Side.BUY, qty, type=OrderType.MARKET)]
+
+    def _open_position(self, entry: Decimal) -> None:
+        """Stop and take profit around the (average) entry; a later partial fill redoes them."""
+        atr = self.signals.atr_value
+        if atr is None:  # inherited while warming up: a percentage stop until the ATR is known
+            stop = entry * (1 - self.config.warmup_stop_pct / 100)
+            self.position = LongPosition(entry, TrailingStop(self._tick(stop)), None, entry, False)
+            return
+        stop = self._tick(entry - self.config.stop_atr * atr)
+        tp = self.config.take_profit_atr
+        take_profit = None if tp is None else self._tick(entry + tp * atr)
+        self.position = LongPosition(entry, TrailingStop(stop), take_profit, entry)
+
+    def _manage(self, position: LongPosition, candle: Candle, ctx: StrategyContext) -> list[Intent]:
+        low, high = Decimal(repr(candle.low)), Decimal(repr(candle.high))
+        reason = position.exit_on(low, high)
+        if reason == "stop":
+            return self._exit(ctx, Purpose.STOP, f"stopped at {position.stop.level}")
+        if reason == "take_profit":
+            return self._exit(ctx, Purpose.TAKE_PROFIT, f"took profit at {position.take_profit}")
+        atr = self.signals.atr_value
+        if atr is not None and not position.atr_stop_set:  # the ATR is known now
+            position.stop.tighten(self._tick(position.entry - self.config.stop_atr * atr))
+            tp = self.config.take_profit_atr
+            position.take_profit = None if tp is None else self._tick(position.entry + tp * atr)
+            position.atr_stop_set = True
+        if atr is not None and self.config.trailing_atr is not None:
+            position.trail(high, self._tick(self.config.trailing_atr * atr))
+        return []
+
+    def _exit(self, ctx: StrategyContext, purpose: Purpose, why: str) -> list[Intent]:
+        qty = self.instrument.floor_qty(ctx.position_qty)
+        if qty < self.instrument.min_qty:
+            self._closed()
+            return []
+        intents: list[Intent] = []
+        if self._tag("entry") in ctx.live_tags:
+            intents.append(CancelOrder(self._tag("entry")))
+        self.phase, self.note = Phase.EXITING, why
+        intents.append(
+            PlaceOrder(self._tag("exit"), Side.SELL, qty, type=OrderType.MARKET, purpose=purpose)
+        )
+        return intents
+
+    def _closed(self) -> None:
+        if self.phase is not Phase.WOUND_DOWN:
+            self.phase = Phase.FLAT
+        if self.position is not None:
+            self.trades += 1
+        self.position = None
+
+    def _tick(self, price: Decimal) -> Decimal:
+        return self.instrument.round_price(max(price, ZERO))

@@ -1,0 +1,133 @@
+from decimal import Decimal
+
+import pytest
+from kit.factories import BTCUSDT
+from pydantic import ValidationError
+from strategy_samples import candle, ctx, fill, flat, places
+
+from strategies.dca import DcaConfig, DcaStrategy
+from traderagent.domain import CancelAll, CancelOrder, OrderType, PlaceOrder, Purpose, Side
+
+D = Decimal
+
+
+def config(**overrides: object) -> DcaConfig:
+    values: dict[str, object] = {
+        "base_order": "100",
+        "safety_order": "100",
+        "max_safety_orders": 3,
+        "active_safety_orders": 2,
+        "price_deviation": "1",
+        "step_scale": "2",
+        "volume_scale": "2",
+        "take_profit": "1",
+    }
+    values.update(overrides)
+    return DcaConfig.model_validate(values)
+
+
+def started(cfg: DcaConfig | None = None) -> tuple[DcaStrategy, list[PlaceOrder]]:
+    """A DCA whose base order bought 0.005 at 20000; returns its take profit and safety orders."""
+    dca = DcaStrategy(cfg or config(), BTCUSDT)
+    (base,) = places(dca.on_start(ctx("20000")))
+    assert base == PlaceOrder("base1", Side.BUY, D("0.005000"), type=OrderType.MARKET)
+    armed = places(dca.on_fill(*fill(base, price=D(20000)), ctx("20000", position="0.005")))
+    return dca, armed
+
+
+def test_base_fill_places_the_take_profit_and_the_first_safety_orders() -> None:
+    _, armed = started()
+    assert armed == [
+        PlaceOrder("tp1.1", Side.SELL, D("0.005000"), D("20200.00"), purpose=Purpose.TAKE_PROFIT),
+        PlaceOrder("so1.1", Side.BUY, D("0.005050"), D("19800.00")),  # 1 % below, 100 USDT
+        PlaceOrder("so1.2", Side.BUY, D("0.010309"), D("19400.00")),  # 1+2 = 3 %, 200 USDT
+    ]
+
+
+def test_a_safety_fill_reprices_the_take_profit_and_places_the_next_safety_order() -> None:
+    dca, armed = started()
+    so1 = armed[1]
+    intents = dca.on_fill(*fill(so1), ctx("19800", {"tp1.1", "so1.2"}, position="0.010050"))
+    # average entry (100 + 99.99) / 0.01005 = 19899.5025; + 1 % = 20098.4975, up to 20098.50
+    assert intents == [
+        CancelOrder("tp1.1"),
+        PlaceOrder("tp1.2", Side.SELL, D("0.010050"), D("20098.50"), purpose=Purpose.TAKE_PROFIT),
+        PlaceOrder("so1.3", Side.BUY, D("0.021505"), D("18600.00")),  # 1+2+4 = 7 %, 400 USDT
+    ]
+    assert dca.cycle.safety_filled == 1
+    assert "safety 1/3 · TP 20098.50" in dca.describe()
+
+
+def test_take_profit_ends_the_cycle_and_the_next_opens_after_the_cooldown() -> None:
+    dca, armed = started(config(cooldown_candles=2))
+    tp = armed[0]
+    intents = dca.on_fill(*fill(tp), ctx("20200", {"so1.1", "so1.2"}))
+    assert intents == [CancelOrder("so1.1"), CancelOrder("so1.2")]
+    assert dca.cycles_done == 1
+    assert dca.on_candle(flat(1, 20210), ctx("20210")) == []
+    (base,) = places(dca.on_candle(flat(2, 20210), ctx("20210")))
+    assert base.tag == "base2" and base.type is OrderType.MARKET
+
+
+def test_a_late_fill_of_an_earlier_cycle_is_ignored() -> None:
+    dca, armed = started()
+    dca.on_fill(*fill(armed[0]), ctx("20200"))
+    assert dca.on_fill(*fill(armed[1]), ctx("20200")) == []
+    assert dca.cycle.qty == 0
+
+
+def test_stop_loss_sells_everything_at_market_below_the_average() -> None:
+    dca, _ = started(config(stop_loss="5"))
+    assert (
+        dca.on_candle(candle(1, 19500, 19500, 19001, 19100), ctx("19100", position="0.005")) == []
+    )
+    intents = dca.on_candle(candle(2, 19100, 19100, 18990, 19000), ctx("19000", position="0.005"))
+    assert isinstance(intents[0], CancelAll)
+    assert intents[1] == PlaceOrder(
+        "sl1", Side.SELL, D("0.005000"), type=OrderType.MARKET, purpose=Purpose.STOP
+    )
+    (stop,) = places(intents)
+    (base,) = places(dca.on_fill(*fill(stop, price=D(19000)), ctx("19000")))
+    assert base.tag == "base2" and dca.stops == 1
+
+
+def test_an_inherited_position_is_adopted_as_the_filled_base_order() -> None:
+    dca = DcaStrategy(config(), BTCUSDT)
+    intents = places(dca.on_start(ctx("21000", position="0.01", avg="20000")))
+    assert [i.tag for i in intents] == ["tp1.1", "so1.1", "so1.2"]
+    assert intents[0].price == D("20200.00") and intents[0].qty == D("0.010000")
+    assert intents[1].price == D("19800.00")  # anchored at the inherited average
+
+
+def test_a_dropped_base_order_is_sent_again_on_the_next_candle() -> None:
+    dca = DcaStrategy(config(), BTCUSDT)
+    dca.on_start(ctx("20000"))
+    (again,) = places(dca.on_candle(flat(1, 20000), ctx("20000")))
+    assert again.tag == "base1"
+
+
+def test_resume_replaces_what_is_missing_and_wind_down_cancels_everything() -> None:
+    dca, armed = started()
+    intents = dca.on_resume(ctx("20000", {"so1.1", "junk"}, position="0.005"))
+    assert intents == [CancelOrder("junk"), armed[0], armed[2]]
+    assert dca.wind_down(ctx("20000")) == [CancelAll("dca wound down")]
+    assert dca.on_fill(*fill(armed[1]), ctx("19800", position="0.01")) == []
+    assert dca.on_resume(ctx("20000")) == []
+    assert "wound down" in dca.describe()
+
+
+def test_accumulate_mode_steps_wider_and_may_keep_everything() -> None:
+    acc = DcaConfig.model_validate({"mode": "accumulate", "base_order": 100, "safety_order": 100})
+    normal = config()
+    assert acc.price_deviation > normal.price_deviation
+    assert acc.take_profit is not None and normal.take_profit is not None
+    assert acc.take_profit < normal.take_profit
+    keep = DcaStrategy(config(mode="accumulate", take_profit=None), BTCUSDT)
+    (base,) = places(keep.on_start(ctx("20000")))
+    armed = places(keep.on_fill(*fill(base, price=D(20000)), ctx("20000", position="0.005")))
+    assert all(o.side is Side.BUY for o in armed)  # safety orders, no take profit
+
+
+def test_safety_orders_must_stay_above_zero() -> None:
+    with pytest.raises(ValidationError, match="below the base price"):
+        config(price_deviation="10", step_scale="2", max_safety_orders=5)

@@ -1,0 +1,73 @@
+"""From bot configs to engine parts: each bot's strategy or regime router, the capital
+allocator, and a regime classifier per traded symbol."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from strategies.base import Strategy, StrategyError
+from strategies.catalog import build_strategy as make_strategy
+from traderagent.config import AppConfig, ConfigError
+from traderagent.config.models import BotConfig
+from traderagent.config.routing import RouterConfig
+from traderagent.domain import Instrument, Regime
+from traderagent.engine.allocator import AllocationError, CapitalAllocator
+from traderagent.engine.router import AwaitingRegime, Route, RouterBinding, StrategyRouter
+from traderagent.regime import RegimeClassifier
+
+
+def bot_strategy(bot: BotConfig, index: int, instrument: Instrument) -> Strategy:
+    """The bot's starting strategy: its configured one, or, for a routed bot, a placeholder
+    that trades nothing until the first regime is confirmed."""
+    if bot.strategy is None:
+        return AwaitingRegime("the regime classifier is warming up")
+    try:
+        return make_strategy(bot.strategy, instrument, bot.smc)
+    except StrategyError as err:
+        raise ConfigError(f"bots[{index}].strategy: {err}") from None
+
+
+def router_binding(bot: BotConfig, index: int, instrument: Instrument) -> RouterBinding | None:
+    if bot.router is None:
+        return None
+    routes = route_table(bot.router)
+    for route in routes.values():  # a route that cannot trade is a config error, found now
+        try:
+            make_strategy(route.config, instrument, bot.smc)  # type: ignore[arg-type]
+        except StrategyError as err:
+            raise ConfigError(f"bots[{index}].router.routes.{route.regime}: {err}") from None
+
+    def build(route: Route) -> Strategy:
+        return make_strategy(route.config, instrument, bot.smc)  # type: ignore[arg-type]
+
+    return RouterBinding(
+        StrategyRouter(routes, bot.router.lock_minutes * 60_000),
+        build,
+        close_on_switch=bot.router.handover == "close",
+    )
+
+
+def route_table(router: RouterConfig) -> dict[Regime, Route]:
+    return {
+        regime: Route(regime, router.label(regime, config, regime in router.routes), config)
+        for regime, config in router.table().items()
+    }
+
+
+def route_labels(config: AppConfig) -> dict[str, str]:
+    """Regime -> route label of the first routed bot, for the regime pane."""
+    for bot in config.bots:
+        if bot.router is not None:
+            return {regime.value: route.label for regime, route in route_table(bot.router).items()}
+    return {}
+
+
+def capital_allocator(bots: Sequence[BotConfig]) -> CapitalAllocator:
+    try:
+        return CapitalAllocator({bot.name: bot.budget_pct for bot in bots})
+    except AllocationError as err:
+        raise ConfigError(f"bots: {err}") from None
+
+
+def regime_classifiers(config: AppConfig) -> dict[str, RegimeClassifier]:
+    return {bot.symbol: RegimeClassifier(config.regime, bot.symbol) for bot in config.bots}

@@ -1,0 +1,228 @@
+"""The REST transport: signing, the response envelope, server time, budgets and retries.
+
+One pooled `httpx.AsyncClient` per client. Every attempt waits for its endpoint's budget, signs
+the exact bytes it sends (a GET's query as httpx will put it on the wire, a POST's compact JSON
+body) with a timestamp on the server's clock, and turns the V5 envelope into a result or a
+typed error. `call` retries what is safe to retry; `policy` narrows that per call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from traderagent.exchanges.bybit.credentials import ApiCredentials
+from traderagent.exchanges.bybit.errors import (
+    AuthError,
+    BybitError,
+    InvalidRequestError,
+    NetworkError,
+    ProtocolError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServerError,
+    TimestampError,
+    error_for,
+)
+from traderagent.exchanges.bybit.ratelimit import BAN_MS, RateBudgets, header_int
+from traderagent.exchanges.bybit.signing import rest_headers
+from traderagent.exchanges.bybit.status import StatusBoard
+
+log = logging.getLogger("traderagent.exchanges.bybit")
+
+Params = Mapping[str, Any]
+RetryPolicy = Callable[[BaseException], bool]
+RECV_WINDOW_STEP_MS = 2_500  # what pybit adds to the window after a 10002
+MAX_RECV_WINDOW_MS = 60_000
+BACKOFF_BASE_S = 0.25
+BACKOFF_CAP_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An unwrapped success: the `result` object and the envelope's server `time` (ms)."""
+
+    result: dict[str, Any]
+    time_ms: int
+
+
+def transient(exc: BaseException) -> bool:
+    """Safe to resend for a read or an idempotent write: timeouts, 5xx, 10002, 10006, 10016."""
+    return isinstance(exc, BybitError) and exc.retryable
+
+
+class BybitRest:
+    """Signed calls to one Bybit REST host. `clock` (epoch seconds) and `sleep` are injectable."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: ApiCredentials | None = None,
+        *,
+        recv_window_ms: int = 5_000,
+        timeout_s: float = 10.0,
+        max_attempts: int = 4,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        status: StatusBoard | None = None,
+        ban_ms: int = BAN_MS,
+    ) -> None:
+        self.credentials = credentials
+        self.recv_window_ms = recv_window_ms
+        self.offset_ms = 0
+        self.max_attempts = max_attempts
+        self._clock = clock
+        self._sleep = sleep
+        self.status = status or StatusBoard(self.now_ms)
+        self.budgets = RateBudgets(self.now_ms, sleep, self.status, ban_ms)
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+            transport=transport,
+            headers={"User-Agent": "traderagent"},
+        )
+
+    def now_ms(self) -> int:
+        """Epoch ms on the server's clock (local clock plus the last measured offset)."""
+        return int(self._clock() * 1000) + self.offset_ms
+
+    async def sync_time(self) -> int:
+        """Measure the server clock offset from `/v5/market/time`; return the offset in ms."""
+        before = self._clock()
+        result = (await self.call("GET", "/v5/market/time")).result
+        after = self._clock()
+        nano = result.get("timeNano")
+        server_ms = int(nano) // 1_000_000 if nano else int(result["timeSecond"]) * 1000
+        self.offset_ms = server_ms - int((before + after) * 500)
+        return self.offset_ms
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        params: Params | None = None,
+        *,
+        auth: bool = False,
+        policy: RetryPolicy = transient,
+    ) -> Reply:
+        """The reply of one call, retried with jittered backoff while `policy` allows."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_attempts),
+            retry=retry_if_exception(policy),
+            wait=self._wait,
+            sleep=self._sleep,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._attempt(method, path, params or {}, auth)
+        raise AssertionError("tenacity returns or raises")  # pragma: no cover
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    # -- one attempt -----------------------------------------------------------------------
+
+    async def _attempt(self, method: str, path: str, params: Params, auth: bool) -> Reply:
+        try:
+            return await self.send(method, path, params, auth=auth)
+        except TimestampError:
+            self.recv_window_ms = min(self.recv_window_ms + RECV_WINDOW_STEP_MS, MAX_RECV_WINDOW_MS)
+            try:
+                await self.sync_time()
+            except BybitError as err:
+                log.warning("bybit: clock re-sync after 10002 failed: %s", err)
+            raise
+
+    async def send(self, method: str, path: str, params: Params, *, auth: bool = False) -> Reply:
+        """One request, no retry: wait for the budget, sign, send, unwrap the envelope."""
+        await self.budgets.acquire(path)
+        request = self._build(method, path, params, auth)
+        try:
+            response = await self._http.send(request)
+        except httpx.TimeoutException as exc:
+            raise RequestTimeoutError(f"no answer in time ({exc!r})", endpoint=path) from exc
+        except httpx.TransportError as exc:
+            raise NetworkError(f"connection failed ({exc!r})", endpoint=path) from exc
+        return self._unwrap(path, response)
+
+    def _build(self, method: str, path: str, params: Params, auth: bool) -> httpx.Request:
+        present = {k: v for k, v in params.items() if v is not None}
+        if method == "GET":
+            query = urlencode([(k, str(v)) for k, v in present.items()])
+            request = self._http.build_request("GET", f"{path}?{query}" if query else path)
+            payload = request.url.query.decode()  # exactly what goes on the wire
+        else:
+            payload = json.dumps(present, separators=(",", ":"))
+            request = self._http.build_request(
+                method, path, content=payload.encode(), headers={"Content-Type": "application/json"}
+            )
+        if auth:
+            if self.credentials is None:
+                raise AuthError(f"{path} needs an API key pair, and none is configured")
+            request.headers.update(
+                rest_headers(self.credentials, self.now_ms(), self.recv_window_ms, payload)
+            )
+        return request
+
+    def _unwrap(self, path: str, response: httpx.Response) -> Reply:
+        headers = response.headers
+        self.budgets.observe(path, headers)
+        status = response.status_code
+        if status == 403:
+            raise self.budgets.ban(path)
+        if status == 401:
+            raise AuthError("HTTP 401: wrong API key or missing auth headers", endpoint=path)
+        if status == 429:
+            reset = header_int(headers, "X-Bapi-Limit-Reset-Timestamp")
+            self.budgets.exhausted(path, reset)
+            raise RateLimitError("HTTP 429: system-level protection", 0, path, reset)
+        if status >= 500:
+            raise ServerError(f"HTTP {status}", endpoint=path)
+        if status == 404:
+            raise InvalidRequestError(
+                "HTTP 404: unknown path, or a category that does not match the account mode",
+                endpoint=path,
+            )
+        if status != 200:
+            raise InvalidRequestError(f"HTTP {status}: {response.text[:200]}", endpoint=path)
+        try:
+            envelope = response.json()
+            code = int(envelope["retCode"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ProtocolError(
+                f"not a V5 envelope: {response.text[:200]!r}", endpoint=path
+            ) from exc
+        if code != 0:
+            reset = header_int(headers, "X-Bapi-Limit-Reset-Timestamp")
+            error = error_for(code, str(envelope.get("retMsg", "")), path, reset)
+            if isinstance(error, RateLimitError):
+                self.budgets.exhausted(path, reset)
+            raise error
+        result = envelope.get("result")
+        server_ms = envelope.get("time")
+        return Reply(
+            result if isinstance(result, dict) else {},
+            int(server_ms) if server_ms is not None else self.now_ms(),
+        )
+
+    def _wait(self, state: RetryCallState) -> float:
+        outcome = state.outcome
+        exc = outcome.exception() if outcome is not None else None
+        if isinstance(exc, RateLimitError):
+            return 0.0  # the endpoint's budget waits for the reset before the next send
+        if isinstance(exc, TimestampError):
+            return 0.0  # already re-synced; the window is wider
+        delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2.0 ** (state.attempt_number - 1))
+        return delay + random.uniform(0, BACKOFF_BASE_S)  # noqa: S311 (jitter, not crypto)

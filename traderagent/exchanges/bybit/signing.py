@@ -1,0 +1,44 @@
+"""HMAC-SHA256 request and stream-auth signatures (bybit_v5.md §2 and §6).
+
+The signed payload is the exact text on the wire: a GET's query string as sent (no `?`), a
+POST's JSON body bytes. Nothing here sorts or re-serialises; callers sign what they send.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from traderagent.exchanges.bybit.credentials import ApiCredentials
+
+
+def hmac_hex(secret: str, message: str) -> str:
+    """Lowercase hex HMAC-SHA256 of `message` under `secret` (both UTF-8)."""
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def rest_signature(
+    credentials: ApiCredentials, timestamp_ms: int, recv_window_ms: int, payload: str
+) -> str:
+    """`X-BAPI-SIGN` for `timestamp + api_key + recv_window + payload`."""
+    message = f"{timestamp_ms}{credentials.api_key}{recv_window_ms}{payload}"
+    return hmac_hex(credentials.api_secret, message)
+
+
+def rest_headers(
+    credentials: ApiCredentials, timestamp_ms: int, recv_window_ms: int, payload: str
+) -> dict[str, str]:
+    """The authentication headers of one private REST request."""
+    return {
+        "X-BAPI-API-KEY": credentials.api_key,
+        "X-BAPI-TIMESTAMP": str(timestamp_ms),
+        "X-BAPI-RECV-WINDOW": str(recv_window_ms),
+        "X-BAPI-SIGN": rest_signature(credentials, timestamp_ms, recv_window_ms, payload),
+        "X-BAPI-SIGN-TYPE": "2",
+    }
+
+
+def ws_auth_args(credentials: ApiCredentials, expires_ms: int) -> list[str | int]:
+    """The `args` of the private stream's `auth` op: key, expiry (an int), signature."""
+    signature = hmac_hex(credentials.api_secret, f"GET/realtime{expires_ms}")
+    return [credentials.api_key, expires_ms, signature]

@@ -1,0 +1,95 @@
+"""EmulatorCore: the whole emulated venue without its transport: replay, account, feeds.
+
+Two clocks meet here. Market time (`now_ms`) is the replay's: candles, fills, order and
+execution timestamps, push `creationTime`s. Wall time (`wall_ms`) is the real clock, as on
+Bybit, where clients sign requests with real time: `/v5/market/time`, the REST envelope's
+`time`, the signature window, rate-limit windows and pongs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+
+from traderagent.exchanges.emulator.desk import OrderDesk
+from traderagent.exchanges.emulator.faults import FaultSpec
+from traderagent.exchanges.emulator.injector import FaultInjector
+from traderagent.exchanges.emulator.instruments import CATEGORIES, market_rules
+from traderagent.exchanges.emulator.ledger import Ledger
+from traderagent.exchanges.emulator.market_stream import MarketStream
+from traderagent.exchanges.emulator.ratelimit import RateLimiter
+from traderagent.exchanges.emulator.replay import MarketReplay
+from traderagent.exchanges.emulator.signing import Credentials
+from traderagent.exchanges.emulator.streams import PrivateFeed
+from traderagent.exchanges.paper import FeeSchedule, FillModel
+from traderagent.marketdata import CandleSeries
+
+DEFAULT_BALANCES = {"USDT": Decimal(10_000)}
+DEFAULT_SPREAD_BPS = 2.0
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class EmulatorCore:
+    """Everything the REST and WS endpoints act on, and the replay's step."""
+
+    def __init__(
+        self,
+        series: Sequence[CandleSeries],
+        *,
+        balances: Mapping[str, Decimal] | None = None,
+        credentials: Credentials | None = None,
+        faults: FaultSpec | None = None,
+        warmup: int = 1,
+        spread_bps: float = DEFAULT_SPREAD_BPS,
+        fill_model: FillModel = "pessimistic",
+        fees: FeeSchedule | None = None,
+        rate_limits: Mapping[str, int] | None = None,
+        wall_ms: Callable[[], int] = wall_clock_ms,
+    ) -> None:
+        if spread_bps < 0:
+            raise ValueError(f"spread_bps must not be negative, got {spread_bps}")
+        self.replay = MarketReplay(series, warmup)
+        self.spread_bps = spread_bps
+        self.credentials = credentials or Credentials()
+        self.wall_ms = wall_ms
+        self.feed = PrivateFeed(self.replay.now_ms)
+        rules = [
+            market_rules(category, symbol, self.replay.typical_price(symbol))
+            for symbol in self.replay.symbols
+            for category in CATEGORIES
+        ]
+        self.ledger = Ledger(
+            rules,
+            DEFAULT_BALANCES if balances is None else balances,
+            fees or FeeSchedule(),
+            fill_model,
+            now_ms=self.replay.now_ms,
+            publish=self.feed.publish,
+        )
+        self.desk = OrderDesk(self.ledger)
+        self.market = MarketStream(self.replay, self.ledger, spread_bps)
+        self.injector = FaultInjector(faults or FaultSpec(), wall_ms)
+        self.limiter = RateLimiter(rate_limits)
+        self.stopping = asyncio.Event()
+        self.step(warmup)
+
+    def now_ms(self) -> int:
+        """Market time (the replay's)."""
+        return self.replay.now_ms()
+
+    def step(self, n: int = 1) -> int:
+        """Close the next `n` replay steps now: match, push; returns how many were closed."""
+        done = 0
+        while done < n and not self.replay.finished:
+            candles = self.replay.advance()
+            for candle in candles:
+                self.ledger.spot.on_candle(candle)
+                self.ledger.linear.on_candle(candle)
+            self.market.on_step(candles)
+            done += 1
+        return done

@@ -1,0 +1,143 @@
+"""Trading rules of the emulated symbols, per category, and their instruments-info items.
+
+Spot rules are the paper venue's (`DEFAULT_INSTRUMENTS`, Bybit spot values), so both front
+doors accept and fill the same orders. Linear (USDT perpetual) rules follow Bybit's BTCUSDT and
+ETHUSDT contracts. Other symbols get rules derived from their price level.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from traderagent.domain import Instrument
+from traderagent.exchanges.paper import DEFAULT_INSTRUMENTS
+
+CATEGORIES = ("spot", "linear")
+QUOTES = ("USDT", "USDC")
+
+_LINEAR_KNOWN = {
+    "BTCUSDT": ("0.10", "0.001"),
+    "ETHUSDT": ("0.01", "0.01"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MarketRules:
+    """One listed symbol of one category: its Instrument plus the limits Bybit also reports."""
+
+    category: str
+    instrument: Instrument
+    max_qty: Decimal
+    max_leverage: Decimal = Decimal(100)
+
+    @property
+    def symbol(self) -> str:
+        return self.instrument.symbol
+
+
+def split_symbol(symbol: str) -> tuple[str, str]:
+    """(base, quote) of a symbol such as BTCUSDT; ValueError for other quotes."""
+    for quote in QUOTES:
+        if symbol.endswith(quote) and len(symbol) > len(quote):
+            return symbol[: -len(quote)], quote
+    raise ValueError(f"symbol {symbol!r} must end in one of {', '.join(QUOTES)}")
+
+
+def market_rules(category: str, symbol: str, typical_price: float) -> MarketRules:
+    """The rules of `symbol` in `category`, derived from `typical_price` when not known."""
+    base, quote = split_symbol(symbol)
+    exponent = math.floor(math.log10(typical_price)) if typical_price > 0 else 0
+    if category == "spot":
+        known = DEFAULT_INSTRUMENTS.get(symbol)
+        if known is not None:
+            return MarketRules(category, known, Decimal("83"))
+        tick, lot = _power(exponent - 5), _power(-exponent - 2)
+        inst = Instrument(symbol, base, quote, tick, lot, lot, Decimal(5))
+        return MarketRules(category, inst, lot * 10_000_000)
+    tick_text, step_text = _LINEAR_KNOWN.get(symbol, (None, None))
+    tick = Decimal(tick_text) if tick_text else _power(exponent - 4)
+    step = Decimal(step_text) if step_text else _power(1 - exponent)
+    inst = Instrument(symbol, base, quote, tick, step, step, Decimal(5))
+    return MarketRules(category, inst, step * 1_190_000)
+
+
+def _power(exponent: int) -> Decimal:
+    return Decimal(1).scaleb(exponent)
+
+
+def _decimals(step: Decimal) -> int:
+    exponent = step.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def decimal_text(value: Decimal) -> str:
+    """A Decimal as Bybit writes numbers: plain digits, never an exponent."""
+    return format(value, "f")
+
+
+def instrument_item(rules: MarketRules) -> dict[str, object]:
+    """The instruments-info `list` item of `rules`, shaped per category."""
+    inst = rules.instrument
+    if rules.category == "spot":
+        return {
+            "symbol": inst.symbol,
+            "baseCoin": inst.base,
+            "quoteCoin": inst.quote,
+            "innovation": "0",
+            "status": "Trading",
+            "marginTrading": "none",
+            "stTag": "0",
+            "lotSizeFilter": {
+                "basePrecision": decimal_text(inst.lot_size),
+                "quotePrecision": "0.00000001",
+                "minOrderQty": decimal_text(inst.min_qty),
+                "maxOrderQty": decimal_text(rules.max_qty),
+                "minOrderAmt": decimal_text(inst.min_notional),
+                "maxOrderAmt": "8000000",
+                "maxLimitOrderQty": decimal_text(rules.max_qty),
+                "maxMarketOrderQty": decimal_text(rules.max_qty / 2),
+                "postOnlyMaxLimitOrderSize": "60000",
+            },
+            "priceFilter": {"tickSize": decimal_text(inst.tick_size)},
+            "riskParameters": {"priceLimitRatioX": "0.05", "priceLimitRatioY": "0.05"},
+        }
+    return {
+        "symbol": inst.symbol,
+        "contractType": "LinearPerpetual",
+        "status": "Trading",
+        "baseCoin": inst.base,
+        "quoteCoin": inst.quote,
+        "launchTime": "1585526400000",
+        "deliveryTime": "0",
+        "deliveryFeeRate": "",
+        "priceScale": str(_decimals(inst.tick_size)),
+        "leverageFilter": {
+            "minLeverage": "1",
+            "maxLeverage": decimal_text(rules.max_leverage.quantize(Decimal("0.01"))),
+            "leverageStep": "0.01",
+        },
+        "priceFilter": {
+            "minPrice": decimal_text(inst.tick_size),
+            "maxPrice": decimal_text(inst.tick_size * 19_999_998),
+            "tickSize": decimal_text(inst.tick_size),
+        },
+        "lotSizeFilter": {
+            "maxOrderQty": decimal_text(rules.max_qty),
+            "minOrderQty": decimal_text(inst.min_qty),
+            "qtyStep": decimal_text(inst.lot_size),
+            "postOnlyMaxOrderQty": decimal_text(rules.max_qty),
+            "maxMktOrderQty": decimal_text(rules.max_qty / 2),
+            "minNotionalValue": decimal_text(inst.min_notional),
+        },
+        "unifiedMarginTrade": True,
+        "fundingInterval": 480,
+        "settleCoin": inst.quote,
+        "copyTrading": "both",
+        "upperFundingRate": "0.005",
+        "lowerFundingRate": "-0.005",
+        "isPreListing": False,
+        "preListingInfo": None,
+        "riskParameters": {"priceLimitRatioX": "0.01", "priceLimitRatioY": "0.02"},
+    }

@@ -1,0 +1,169 @@
+"""The REST endpoints: market data (public) and trade, account and position (private).
+
+Each handler takes the request's parameters and returns the envelope's `result`; the
+`gateway` pipeline does faults, auth, budgets and the envelope around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.routing import Route
+
+from traderagent.exchanges.emulator import queries, wire
+from traderagent.exchanges.emulator.core import EmulatorCore
+from traderagent.exchanges.emulator.entry import category_of
+from traderagent.exchanges.emulator.errors import params_error
+from traderagent.exchanges.emulator.gateway import Result, private_get, private_post, public_get
+from traderagent.exchanges.emulator.instruments import MarketRules, instrument_item
+from traderagent.exchanges.emulator.quotes import bars, interval_ms, ticker_item, top_of_book
+
+Params = Mapping[str, str]
+
+
+class MarketEndpoints:
+    """GET /v5/market/*: time, tickers, kline, instruments-info."""
+
+    def __init__(self, core: EmulatorCore) -> None:
+        self._core = core
+
+    def time(self, _params: Params) -> Result:
+        wall = self._core.wall_ms()
+        return {"timeSecond": str(wall // 1000), "timeNano": str(wall * 1_000_000)}
+
+    def tickers(self, params: Params) -> Result:
+        category = category_of(params)
+        listed = self._listed(category, params.get("symbol", ""))
+        now = self._core.now_ms()
+        items = []
+        for rules in listed:
+            closed = self._core.replay.closed(rules.symbol)
+            last, volume = float(closed.close[-1]), float(closed.volume[-1])
+            book = top_of_book(rules.instrument, last, volume, self._core.spread_bps)
+            items.append(ticker_item(category, rules.instrument, closed, book, now))
+        return {"category": category, "list": items}
+
+    def kline(self, params: Params) -> Result:
+        category = category_of({"category": params.get("category") or "linear"})
+        symbol = params.get("symbol", "")
+        if not symbol:
+            raise params_error("symbol is required")
+        rules = self._listed(category, symbol)[0]
+        length = interval_ms(params.get("interval", ""), self._core.replay.interval_ms)
+        start, end = _ms(params, "start"), _ms(params, "end")
+        limit = queries.limit_of(params, 200, 1000)
+        closed = self._core.replay.closed(rules.symbol)
+        rows = [b.row() for b in reversed(bars(closed, length, start, end, limit))]
+        return {"category": category, "symbol": symbol, "list": rows}
+
+    def instruments(self, params: Params) -> Result:
+        category = category_of(params)
+        listed = self._listed(category, params.get("symbol", ""))
+        if params.get("status", "Trading") != "Trading":
+            listed = []
+        base = params.get("baseCoin", "")
+        items = [instrument_item(r) for r in listed if not base or r.instrument.base == base]
+        if category == "spot":
+            return {"category": category, "list": items, "nextPageCursor": ""}
+        page, cursor = queries.page(items, params, 500, 1000)
+        return {"category": category, "list": page, "nextPageCursor": cursor}
+
+    def _listed(self, category: str, symbol: str) -> list[MarketRules]:
+        if not symbol:
+            return self._core.ledger.rules(category)
+        rules = self._core.ledger.rules_for(category, symbol)
+        if rules is None:
+            raise params_error(f"Not supported symbols: {symbol!r}")
+        return [rules]
+
+
+class AccountEndpoints:
+    """Private GETs: orders, executions, wallet and positions."""
+
+    def __init__(self, core: EmulatorCore) -> None:
+        self._core = core
+
+    def realtime(self, params: Params) -> Result:
+        category = category_of(params)
+        found = queries.realtime_orders(self._core.ledger.orders(), category, params)
+        page, cursor = queries.page(found, params, 20, 50)
+        items = [wire.order_json(o) for o in page]
+        return {"category": category, "list": items, "nextPageCursor": cursor}
+
+    def history(self, params: Params) -> Result:
+        category = category_of(params)
+        now = self._core.now_ms()
+        found = queries.history_orders(self._core.ledger.orders(), category, params, now)
+        page, cursor = queries.page(found, params, 20, 50)
+        items = [wire.order_json(o) for o in page]
+        return {"category": category, "list": items, "nextPageCursor": cursor}
+
+    def executions(self, params: Params) -> Result:
+        category = category_of(params)
+        now = self._core.now_ms()
+        found = queries.executions(self._core.ledger.executions(), category, params, now)
+        page, cursor = queries.page(found, params, 50, 100)
+        items = [wire.execution_json(e) for e in page]
+        return {"category": category, "list": items, "nextPageCursor": cursor}
+
+    def wallet(self, params: Params) -> Result:
+        if params.get("accountType") != "UNIFIED":
+            raise params_error("accountType only support UNIFIED")
+        coins = [c for c in params.get("coin", "").split(",") if c] or None
+        return {"list": [self._core.ledger.wallet_item(coins)]}
+
+    def positions(self, params: Params) -> Result:
+        if params.get("category") != "linear":
+            raise params_error("Illegal category: the emulator has positions on linear only")
+        symbol, settle = params.get("symbol", ""), params.get("settleCoin", "")
+        if not symbol and not settle:
+            raise params_error("symbol or settleCoin is required")
+        ledger = self._core.ledger
+        if symbol and ledger.rules_for("linear", symbol) is None:
+            raise params_error(f"params error: symbol invalid ({symbol!r})")
+        listed = [
+            r.symbol
+            for r in ledger.rules("linear")
+            if (r.symbol == symbol if symbol else r.instrument.quote == settle)
+            and (symbol or ledger.linear.position(r.symbol).size)
+        ]
+        page, cursor = queries.page(listed, params, 20, 200)
+        items = [ledger.position_item(s) for s in page]
+        return {"category": "linear", "list": items, "nextPageCursor": cursor}
+
+
+def routes(core: EmulatorCore) -> list[Route]:
+    market, account, desk = MarketEndpoints(core), AccountEndpoints(core), core.desk
+    gets = {
+        "/v5/order/realtime": account.realtime,
+        "/v5/order/history": account.history,
+        "/v5/execution/list": account.executions,
+        "/v5/account/wallet-balance": account.wallet,
+        "/v5/position/list": account.positions,
+    }
+    posts = {
+        "/v5/order/create": desk.create,
+        "/v5/order/cancel": desk.cancel,
+        "/v5/order/cancel-all": desk.cancel_all,
+        "/v5/position/set-leverage": desk.set_leverage,
+    }
+    public = {
+        "/v5/market/time": market.time,
+        "/v5/market/tickers": market.tickers,
+        "/v5/market/kline": market.kline,
+        "/v5/market/instruments-info": market.instruments,
+    }
+    return [
+        *(Route(p, public_get(core, h), methods=["GET"]) for p, h in public.items()),
+        *(Route(p, private_get(core, h), methods=["GET"]) for p, h in gets.items()),
+        *(Route(p, private_post(core, h), methods=["POST"]) for p, h in posts.items()),
+    ]
+
+
+def _ms(params: Params, name: str) -> int | None:
+    text = params.get(name, "")
+    if not text:
+        return None
+    if not text.isdigit():
+        raise params_error(f"{name} must be epoch milliseconds, got {text!r}")
+    return int(text)

@@ -1,0 +1,100 @@
+"""CandleMatcher: the resting books of a venue, walked by each closed candle.
+
+The one matching engine of the simulated venues. The paper exchange (spot) and the Bybit
+emulator (spot through the paper exchange, linear through its own margin settlement) put their
+resting orders here and are called back, in path order, for every order a candle crosses; what a
+fill does to balances or positions is theirs to decide.
+
+While a candle is being matched, "now" and the last price of its symbol are the path point being
+walked, so an order placed from a callback at that moment sees the price the fill happened at,
+and a new resting order joins the book only after the candle (no same-candle round trip).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from traderagent.domain import Candle, Liquidity
+from traderagent.exchanges.paper.book import RestingOrder, SymbolBook
+from traderagent.exchanges.paper.matching import (
+    FILL_MODELS,
+    FillModel,
+    candle_path,
+    crossings,
+    point_ts,
+)
+
+Execute = Callable[[RestingOrder, Decimal, Liquidity, int], object]
+"""Called for each crossed order with (order, fill price, liquidity, fill time in ms)."""
+
+
+class CandleMatcher:
+    """Books per symbol, last prices, and the candle walk. Never reads wall time."""
+
+    __slots__ = ("_books", "_deferred", "_execute", "_fill_model", "_last", "_live", "_now_ms")
+
+    def __init__(self, fill_model: FillModel, now_ms: Callable[[], int], execute: Execute) -> None:
+        if fill_model not in FILL_MODELS:
+            raise ValueError(f"fill_model must be one of {', '.join(FILL_MODELS)}: {fill_model!r}")
+        self._fill_model: FillModel = fill_model
+        self._now_ms = now_ms
+        self._execute = execute
+        self._books: dict[str, SymbolBook] = {}
+        self._last: dict[str, float] = {}
+        self._live: tuple[str, float, int] | None = None  # (symbol, price, ts) while matching
+        self._deferred: list[RestingOrder] = []  # placed while matching; rest after the walk
+
+    def on_candle(self, candle: Candle) -> None:
+        """Fill the resting orders of `candle.symbol` along its path, then record its close."""
+        book = self._books.get(candle.symbol)
+        if book is not None and book.may_cross(candle.low, candle.high):
+            self._match(book, candle)
+        self._last[candle.symbol] = candle.close
+
+    def last_price(self, symbol: str) -> float | None:
+        """The last candle close, or the path point being matched while inside `on_candle`."""
+        live = self._live
+        if live is not None and live[0] == symbol:
+            return live[1]
+        return self._last.get(symbol)
+
+    def clock(self, symbol: str) -> int:
+        """Now for `symbol`: the path point's time while its candle is matched, else the clock."""
+        live = self._live
+        if live is not None and live[0] == symbol:
+            return live[2]
+        return self._now_ms()
+
+    def rest(self, resting: RestingOrder) -> None:
+        """Put an order on its book; while its symbol's candle is walked, only after the walk."""
+        symbol = resting.order.symbol
+        live = self._live
+        if live is not None and live[0] == symbol:
+            self._deferred.append(resting)
+        else:
+            self._books.setdefault(symbol, SymbolBook()).add(resting)
+
+    def withdraw(self, resting: RestingOrder) -> None:
+        """Take a resting order off its book (or out of the not-yet-booked ones)."""
+        book = self._books.get(resting.order.symbol)
+        if book is None or not book.discard(resting):
+            self._deferred.remove(resting)
+
+    def _match(self, book: SymbolBook, candle: Candle) -> None:
+        symbol = candle.symbol
+        path = candle_path(candle, self._fill_model)
+        outer = self._live  # a callback may feed another symbol's candle from inside this one
+        try:
+            for resting, k, price in crossings(book, path, self._last.get(symbol)):
+                ts = point_ts(candle, k)
+                self._live = (symbol, price, ts)
+                liquidity = Liquidity.TAKER if resting.taker else Liquidity.MAKER
+                self._execute(resting, resting.price, liquidity, ts)
+        finally:
+            self._live = outer
+            waiting = self._deferred
+            for resting in waiting:
+                if resting.order.symbol == symbol:
+                    book.add(resting)
+            self._deferred = [r for r in waiting if r.order.symbol != symbol]
