@@ -12,6 +12,8 @@ from traderagent.config.models import BotConfig
 from traderagent.config.routing import RouterConfig
 from traderagent.domain import Instrument, Regime
 from traderagent.engine.allocator import AllocationError, CapitalAllocator
+from traderagent.engine.orchestrator import Engine
+from traderagent.engine.risk import EquityWatch, RiskGate
 from traderagent.engine.router import AwaitingRegime, Route, RouterBinding, StrategyRouter
 from traderagent.regime import RegimeClassifier
 
@@ -71,3 +73,14 @@ def capital_allocator(bots: Sequence[BotConfig]) -> CapitalAllocator:
 
 def regime_classifiers(config: AppConfig) -> dict[str, RegimeClassifier]:
     return {bot.symbol: RegimeClassifier(config.regime, bot.symbol) for bot in config.bots}
+
+
+def attach_risk(engine: Engine, config: AppConfig) -> None:
+    """Hand the risk limits over: the account's daily loss and drawdown to the engine, and to
+    each bot with limits a gate (its trade and pair limits, the account's gross exposure)."""
+    engine.equity_watch = EquityWatch(config.risk, engine.quote_asset)
+    for bot_config in config.bots:
+        if bot_config.risk is None and config.risk.max_gross_exposure_pct is None:
+            continue  # nothing to check per intent: no gate, no cost per order
+        bot = engine.bots[bot_config.name]
+        bot.risk = RiskGate(bot.instrument, bot_config.risk, config.risk, engine)

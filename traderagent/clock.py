@@ -37,6 +37,7 @@ class VenueClock:
     fills and candles there are stamped with."""
 
     def __init__(self, start_ms: int | None = None) -> None:
+        self._synced = start_ms is not None
         self._base = start_ms if start_ms is not None else time.time_ns() // 1_000_000
         self._anchor = time.monotonic()
 
@@ -44,8 +45,10 @@ class VenueClock:
         return self._base + int((time.monotonic() - self._anchor) * 1000)
 
     async def advance_to(self, ts_ms: int) -> None:
-        # the candle has closed already when it arrives: never wait, never go backwards
-        if ts_ms > self.now_ms():
+        # the candle has closed already when it arrives: never wait. The first candle sets the
+        # time (a replaying venue may be years behind the wall clock); after it, never backwards
+        if ts_ms > self.now_ms() or not self._synced:
+            self._synced = True
             self._base = ts_ms
             self._anchor = time.monotonic()
 

@@ -31,6 +31,8 @@ class BotSnapshot:
     open_orders: int = 0
     last_price: Decimal | None = None
     detail: str = ""
+    state_reason: str = ""
+    """Why the bot is in its state: a halt's reason names the limit and the figures."""
 
 
 @dataclass(frozen=True, slots=True)

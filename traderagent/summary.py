@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from traderagent.clock import format_ts
+from traderagent.domain import BotState
 from traderagent.facade import RunSummary
 
 
@@ -36,4 +37,7 @@ def render_summary(summary: RunSummary) -> str:
             f"  {bot.name:<20} {bot.state:<10} {bot.orders_placed:>7,} {bot.fills:>6,}"
             f" {money(bot.fees, 4):>10} {money(bot.realised_pnl, 4):>11}"
         )
+    for bot in summary.bots:
+        if bot.state is BotState.EMERGENCY:  # the operator must see why it halted
+            lines.append(f"  {bot.name} halted: {bot.state_reason}")
     return "\n".join(lines)

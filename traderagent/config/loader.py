@@ -81,7 +81,9 @@ def _explain(err: ValidationError, source: str) -> str:
         loc = tuple(p for p in problem["loc"] if not _is_union_tag(p))
         where = _format_path(loc)
         message = problem["msg"]
-        if problem["type"] not in ("missing", "extra_forbidden") and "input" in problem:
+        # a rule about a whole section would echo the section back: the message says enough
+        quoted = "input" in problem and not isinstance(problem["input"], dict)
+        if problem["type"] not in ("missing", "extra_forbidden") and quoted:
             message = f"{message} (got {problem['input']!r})"
         if problem["type"] == "extra_forbidden":
             message = "unknown setting (check the spelling; see configs/ for examples)"

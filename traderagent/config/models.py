@@ -9,8 +9,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from strategies.smc.config import SmcConfig
+from traderagent.config.risk import PairRiskConfig, RiskConfig
 from traderagent.config.routing import RouterConfig
 from traderagent.config.strategies import STRATEGY_KINDS, StrategyConfig
+from traderagent.config.venue import ExchangeConfig, PaperVenue
 from traderagent.regime.config import RegimeConfig
 
 __all__ = ["STRATEGY_KINDS", "AppConfig", "BotConfig", "RouterConfig", "StrategyConfig"]
@@ -90,6 +92,9 @@ class BotConfig(Section):
     budget_pct: Decimal | None = Field(default=None, gt=0, le=100)
     """Percent of the account's equity this bot may commit; bots without one share what the
     others leave equally."""
+    risk: PairRiskConfig | None = None
+    """This bot's trade and pair limits (max order notional, position size, stop loss, open
+    orders); absent: none."""
 
     @model_validator(mode="after")
     def _strategy_or_router(self) -> BotConfig:
@@ -105,12 +110,18 @@ class BotConfig(Section):
 class AppConfig(Section):
     """A whole TraderAgent configuration file."""
 
-    mode: Literal["paper"] = "paper"
-    """Trading mode. `paper` trades a simulated account on replayed real candles."""
+    mode: Literal["paper", "live"] = "paper"
+    """`paper` trades a simulated account on replayed real candles; `live` trades the account
+    under `exchange` (Bybit demo, testnet, mainnet or a compatible server): say it explicitly."""
+    exchange: ExchangeConfig = PaperVenue()
+    """The account traded: `{venue: paper}` (default) or `{venue: bybit, env: demo|testnet|
+    mainnet|custom, category: linear|spot, credentials: NAME}`."""
     replay: ReplayConfig = ReplayConfig()
     paper: PaperConfig = PaperConfig()
     storage: StorageConfig = StorageConfig()
     halt: HaltConfig = HaltConfig()
+    risk: RiskConfig = RiskConfig()
+    """Limits on the whole account: daily loss, drawdown (15 % by default), gross exposure."""
     regime: RegimeConfig = RegimeConfig()
     """The market regime classifier (runs for every traded symbol; routed bots follow it)."""
     equity_interval_minutes: int = Field(default=60, ge=1)
@@ -124,6 +135,14 @@ class AppConfig(Section):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"bot names must be unique; repeated: {', '.join(duplicates)}")
+        live_venue = self.exchange.venue != "paper"
+        if live_venue != (self.mode == "live"):
+            raise ValueError(
+                "`mode: live` and a live `exchange` go together: set `mode: live` to trade "
+                f"on {self.exchange.venue}, or leave both out for paper trading"
+                if live_venue
+                else "`mode: live` needs a live `exchange` (e.g. `{venue: bybit, env: demo}`)"
+            )
         shares = sum((bot.budget_pct for bot in self.bots if bot.budget_pct), Decimal(0))
         if shares > 100:
             raise ValueError(f"budget_pct of the bots adds up to {shares}%, more than 100%")

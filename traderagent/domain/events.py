@@ -59,6 +59,35 @@ class IntentRejected(Event):
     bot: str
     tag: str
     reason: str
+    limit: str = ""
+    """The risk limit or allocator rule that refused it; '' when the venue rejected it."""
+
+
+@dataclass(frozen=True, slots=True)
+class IntentResized(Event):
+    """An intent placed smaller than the strategy asked: a risk limit or the allocator cut it."""
+
+    bot: str
+    tag: str
+    asked: Decimal
+    placed: Decimal
+    reason: str
+    limit: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RiskBreached(Event):
+    """A pair limit (the stop loss) or a portfolio limit (daily loss, drawdown) was crossed."""
+
+    scope: str
+    """`pair` or `portfolio`."""
+    limit: str
+    """The config field crossed, e.g. `max_daily_loss`."""
+    value: Decimal
+    threshold: Decimal
+    bot: str | None
+    """The bot whose limit it is; None for the account's limits (every bot is halted)."""
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,20 +31,25 @@ from traderagent.domain.events import (
     BotStateChanged,
     HaltTriggered,
     IntentRejected,
+    IntentResized,
     LogRecord,
     OrderFilled,
     OrderUpdated,
+    RiskBreached,
     StrategySwitched,
 )
 from traderagent.engine.allocator import CapitalAllocator, Funds, fit_buy
 from traderagent.engine.execution import Execution
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lifecycle import Lifecycle
+from traderagent.engine.risk import BotBook, Breach, RiskGate, bot_book
 from traderagent.engine.router import RouterBinding
 from traderagent.exchanges.ports import Exchange
 
 HISTORY_CANDLES = 3 * 1440
 """Closed 1m candles a bot remembers, to prime a strategy that takes over (3 days)."""
+RISK_STOP_TAG = "risk-stop"
+"""Tag of the market sell a stop-loss breach places."""
 
 
 class BotRuntime:
@@ -63,6 +68,7 @@ class BotRuntime:
         allocator: CapitalAllocator | None = None,
         funds: Funds | None = None,
         router: RouterBinding | None = None,
+        risk: RiskGate | None = None,
     ) -> None:
         self.name = name
         self.symbol = instrument.symbol
@@ -81,6 +87,9 @@ class BotRuntime:
         self.allocator = allocator
         self.router = router
         self.funds = funds
+        self.risk = risk
+        self.state_reason = ""
+        """Why the bot is in its current state (a halt's or a stop loss's reason)."""
         # which strategy placed each open order: a fill of an order from an outgoing strategy
         # moves the position but is not news to the strategy that took over
         self.generation = 0
@@ -140,6 +149,11 @@ class BotRuntime:
         """A closed candle; `price` is its close as an exact Decimal (parsed once, upstream)."""
         self.last_price = price
         self.history.append(candle)
+        if self.risk is not None and self.state in (BotState.RUNNING, BotState.PAUSED):
+            breach = None if self._stopping_out() else self.risk.stop_loss(self.risk_book())
+            if breach is not None:
+                await self._stop_out(breach)
+                return
         if self.state is BotState.STARTING:
             await self._move(BotState.RUNNING, "first price received")
             first = not self.strategy_started
@@ -243,6 +257,13 @@ class BotRuntime:
 
     async def _place(self, intent: PlaceOrder) -> None:
         mark = self.last_price if self.last_price is not None else ZERO
+        if self.risk is not None:  # risk first: the allocator then sizes what risk allows
+            verdict = self.risk.review(intent, self.risk_book())
+            if verdict.reason:
+                self._report_cut(intent, verdict.intent, verdict.reason, verdict.limit)
+            if verdict.intent is None:
+                return
+            intent = verdict.intent
         if self.allocator is not None and self.funds is not None and intent.side is Side.BUY:
             fitted = self._fit_to_budget(intent, mark)
             if fitted is None:
@@ -297,11 +318,54 @@ class BotRuntime:
             mark=mark,
         )
         if reason:
-            self.bus.publish(IntentRejected(self.clock.now_ms(), self.name, intent.tag, reason))
-            self._log(
-                "warning", f"order {intent.tag} {'resized' if fitted else 'refused'}: {reason}"
-            )
+            self._report_cut(intent, fitted, reason, "allocator")
         return fitted
+
+    def _report_cut(
+        self, intent: PlaceOrder, placed: PlaceOrder | None, reason: str, limit: str
+    ) -> None:
+        """Publish why an intent was refused (IntentRejected) or cut (IntentResized)."""
+        now = self.clock.now_ms()
+        if placed is None:
+            self.bus.publish(IntentRejected(now, self.name, intent.tag, reason, limit))
+        else:
+            self.bus.publish(
+                IntentResized(now, self.name, intent.tag, intent.qty, placed.qty, reason, limit)
+            )
+        self._log("warning", f"order {intent.tag} {'resized' if placed else 'refused'}: {reason}")
+
+    def risk_book(self) -> BotBook:
+        """The bot's position and open orders as the risk gate sees them, at the last price."""
+        mark = self.last_price if self.last_price is not None else ZERO
+        return bot_book(self.position, self.orders.values(), mark)
+
+    async def _stop_out(self, breach: Breach) -> None:
+        """A pair breach: cancel the bot's orders, sell its position at market (purpose STOP),
+        and pause it so the strategy cannot buy straight back in."""
+        self.bus.publish(
+            RiskBreached(
+                self.clock.now_ms(),
+                breach.scope,
+                breach.limit,
+                breach.value,
+                breach.threshold,
+                self.name,
+                breach.reason,
+            )
+        )
+        self._log("critical", breach.reason)
+        await self._cancel_all()
+        qty = self.instrument.floor_qty(self.position.qty)
+        await self._place(
+            PlaceOrder(RISK_STOP_TAG, Side.SELL, qty, type=OrderType.MARKET, purpose=Purpose.STOP)
+        )
+        if self.state is BotState.RUNNING:
+            await self._move(BotState.PAUSED, breach.reason)
+        self.state_reason = breach.reason
+
+    def _stopping_out(self) -> bool:
+        """A stop-loss sell is still open: its fill has not arrived yet."""
+        return any(o.tag == RISK_STOP_TAG for o in self.orders.values())
 
     def committed_capital(self) -> Decimal:
         """Quote capital at risk: the position's cost plus resting buy orders' notional."""
@@ -345,6 +409,7 @@ class BotRuntime:
 
     async def _move(self, new: BotState, reason: str) -> None:
         old = self.lifecycle.move(new)
+        self.state_reason = reason
         now = self.clock.now_ms()
         await self.journal.set_bot_state(self.name, new, now)
         self.bus.publish(BotStateChanged(now, self.name, old, new, reason))

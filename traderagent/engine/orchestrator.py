@@ -32,15 +32,19 @@ from traderagent.domain.events import (
     LogRecord,
     RegimeChanged,
     RegimeUpdated,
+    RiskBreached,
 )
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lifecycle import IllegalTransition
+from traderagent.engine.risk import EquityWatch
 from traderagent.engine.snapshots import engine_snapshot, run_summary, valuation
 from traderagent.exchanges.ports import CandleMatched, Exchange, ExchangeUpdate
 from traderagent.facade import CommandError, EngineSnapshot, RunSummary
 
 MINUTE_MS = 60_000
+HALTABLE = frozenset({BotState.STARTING, BotState.RUNNING, BotState.PAUSED})
+"""States an emergency halt applies to."""
 
 
 class RegimeSource(Protocol):
@@ -101,6 +105,8 @@ class Engine:
         self.finished = False
         self.finish_reason = ""
         self._next_equity_ms = 0
+        self.equity_watch: EquityWatch | None = None
+        """The account's daily loss and drawdown limits (set by `assembly.attach_risk`)."""
         # resolved once: isinstance on a runtime-checkable Protocol is slow per candle
         self._matcher = exchange if isinstance(exchange, CandleMatched) else None
         self._update_waiting = asyncio.Event()
@@ -117,6 +123,11 @@ class Engine:
     @property
     def equity(self) -> Decimal:
         return valuation(self.balances, self.prices, self.quote_asset)
+
+    @property
+    def gross_exposure(self) -> Decimal:
+        """Every bot's position at its last price plus its resting buys (risk's measure)."""
+        return sum((bot.risk_book().exposure for bot in self.bots.values()), ZERO)
 
     @property
     def free_quote(self) -> Decimal:
@@ -213,6 +224,26 @@ class Engine:
                 await bot.on_candle(candle, price)
         await self._drain()
         await self._record_equity()
+        await self._watch_risk(candle)
+
+    async def _watch_risk(self, candle: Candle) -> None:
+        """A breach of the account's daily loss or drawdown halts every bot that trades."""
+        if self.equity_watch is None or self.starting_equity is None:
+            return
+        breach = self.equity_watch.observe(candle.ts, self.equity)
+        active = [b for b in self.bots.values() if b.state in HALTABLE]
+        if breach is None or not active:
+            return
+        now = self.clock.now_ms()
+        self.bus.publish(
+            RiskBreached(
+                now, breach.scope, breach.limit, breach.value, breach.threshold, None, breach.reason
+            )
+        )
+        self._log("critical", f"risk limit breached: {breach.reason}; halting every bot")
+        for bot in active:
+            await bot.halt(breach.reason)
+        await self._drain()
 
     def warm_up(self, candles: Iterable[Candle]) -> int:
         """Feed history to the regime classifiers and the bots' candle memory (no trading),

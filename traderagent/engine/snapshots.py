@@ -47,6 +47,7 @@ def bot_snapshot(bot: BotRuntime) -> BotSnapshot:
         open_orders=len(bot.orders),
         last_price=mark,
         detail=bot.strategy.describe() if bot.strategy_started else "waiting for the first price",
+        state_reason=bot.state_reason,
     )
 
 

@@ -76,6 +76,19 @@ class BybitEndpoints:
             end = oldest - 1
         return [c for _, c in sorted(candles.items()) if c.close_time <= server_ms]
 
+    async def latest_kline_ms(self, symbol: str, interval_ms: int) -> int | None:
+        """Open time of the venue's newest candle (its market time, which a replaying server
+        keeps far from the wall clock); None when it has none."""
+        params = {
+            "category": self.category,
+            "symbol": symbol,
+            "interval": interval_code(interval_ms),
+            "limit": 1,
+        }
+        reply = await self.rest.call("GET", "/v5/market/kline", params)
+        rows = reply.result.get("list") or []
+        return int(rows[0][0]) if rows else None
+
     async def instruments(
         self, symbol: str | None = None, page_size: int = 1000
     ) -> dict[str, Instrument]:

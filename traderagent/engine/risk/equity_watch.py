@@ -1,0 +1,77 @@
+"""The account's daily loss and drawdown, fed its equity once per candle.
+
+The day is the UTC day of the candle's open time; its loss is measured from the equity seen
+at its first candle, so it counts realised and unrealised PnL alike. The peak is the highest
+equity seen since the engine started. Pure: the caller passes every time and value in.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from traderagent.config.risk import RiskConfig
+from traderagent.engine.risk.breach import Breach
+
+DAY_MS = 86_400_000
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+class EquityWatch:
+    def __init__(self, config: RiskConfig, quote: str) -> None:
+        self.config = config
+        self.quote = quote
+        self.day: int | None = None
+        """The UTC day (days since the epoch) being measured."""
+        self.day_start = Decimal(0)
+        """Equity at the day's first candle."""
+        self.peak = Decimal(0)
+
+    def observe(self, ts_ms: int, equity: Decimal) -> Breach | None:
+        """Take the equity after the candle that opened at `ts_ms`; the breach, if any (the
+        daily loss first when both are crossed)."""
+        day = ts_ms // DAY_MS
+        if day != self.day:
+            self.day, self.day_start = day, equity
+        self.peak = max(self.peak, equity)
+        return self._daily_loss(ts_ms, equity) or self._drawdown(equity)
+
+    def daily_loss(self, equity: Decimal) -> Decimal:
+        """Loss since the day's first candle (negative when the day is up)."""
+        return self.day_start - equity
+
+    def drawdown_pct(self, equity: Decimal) -> Decimal:
+        """Fall from the peak, in percent of the peak."""
+        if self.peak <= 0:
+            return Decimal(0)
+        return (self.peak - equity) / self.peak * HUNDRED
+
+    def _daily_loss(self, ts_ms: int, equity: Decimal) -> Breach | None:
+        limit = self.config.max_daily_loss
+        loss = self.daily_loss(equity)
+        if limit is None or loss <= limit:
+            return None
+        day = datetime.fromtimestamp(ts_ms / 1000, UTC).date().isoformat()
+        return Breach(
+            "portfolio",
+            "max_daily_loss",
+            loss,
+            limit,
+            f"daily loss {loss.quantize(CENT)} {self.quote} exceeds the limit {limit}"
+            f" {self.quote} ({day}; max_daily_loss)",
+        )
+
+    def _drawdown(self, equity: Decimal) -> Breach | None:
+        limit = self.config.max_drawdown_pct
+        drawdown = self.drawdown_pct(equity)
+        if limit is None or drawdown <= limit:
+            return None
+        return Breach(
+            "portfolio",
+            "max_drawdown_pct",
+            drawdown,
+            limit,
+            f"drawdown {drawdown.quantize(CENT)}% from the peak {self.peak.quantize(CENT)}"
+            f" {self.quote} exceeds the limit {limit}% (max_drawdown_pct)",
+        )

@@ -1,0 +1,191 @@
+"""The venue an engine trades on, with its clock and candle feed: the paper exchange on
+replayed candles, or a live Bybit V5 account (demo, testnet, mainnet or the emulator)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from storage import Database
+from traderagent.clock import Clock, ReplayClock, VenueClock
+from traderagent.config import AppConfig, ConfigError
+from traderagent.credentials import CredentialsNotFound, resolve_credentials
+from traderagent.domain import MINUTE_MS, Candle, Instrument, TradingMode
+from traderagent.exchanges.bybit import BybitConfig, BybitExchange
+from traderagent.exchanges.bybit.credentials import ApiCredentials
+from traderagent.exchanges.paper.exchange import PaperExchange
+from traderagent.exchanges.paper.instruments import DEFAULT_INSTRUMENTS
+from traderagent.exchanges.ports import Exchange, ExchangeError
+from traderagent.marketdata import (
+    BUNDLED_SAMPLE,
+    CandleSeries,
+    MarketDataError,
+    load_bundled,
+    load_candles,
+)
+
+PAPER_STALE_REASON = "paper session ended (the simulated account does not survive a restart)"
+WARMUP_MS = 3 * 86_400_000
+"""History before the first traded candle fed to classifiers and strategies (no trading)."""
+
+
+class StartupError(Exception):
+    """The engine cannot start as configured; the message says what to change."""
+
+
+@dataclass(slots=True)
+class Venue:
+    exchange: Exchange
+    clock: Clock
+    feed: Iterable[Candle] | AsyncIterable[Candle]
+    mode: TradingMode
+    label: str
+    instruments: dict[str, Instrument]
+    warmup: Sequence[Candle] | Iterable[Candle] = ()
+    feed_length: int | None = None
+    stale_orders_reason: str | None = None
+
+
+def symbols_of(config: AppConfig) -> list[str]:
+    return list(dict.fromkeys(bot.symbol for bot in config.bots))
+
+
+# -- paper ---------------------------------------------------------------------------------
+
+
+def paper_venue(config: AppConfig) -> Venue:
+    series, history, label = load_feed(config)
+    for index, bot in enumerate(config.bots):
+        if bot.symbol != config.replay.symbol:
+            raise ConfigError(
+                f"bots[{index}].symbol: {bot.symbol} has no data: the replay feeds "
+                f"{config.replay.symbol}"
+            )
+    instruments = {}
+    for index, bot in enumerate(config.bots):
+        instrument = DEFAULT_INSTRUMENTS.get(bot.symbol)
+        if instrument is None:
+            known = ", ".join(sorted(DEFAULT_INSTRUMENTS))
+            raise ConfigError(f"bots[{index}].symbol: unknown instrument (known: {known})")
+        instruments[bot.symbol] = instrument
+    clock = ReplayClock(start_ms=int(series.ts[0]), speed=config.replay.speed_factor)
+    exchange = PaperExchange(
+        DEFAULT_INSTRUMENTS,
+        config.paper.balances,
+        config.paper.maker_fee,
+        config.paper.taker_fee,
+        config.paper.fill_model,
+        now_ms=clock.now_ms,
+    )
+    return Venue(
+        exchange=exchange,
+        clock=clock,
+        feed=series,
+        mode=TradingMode.PAPER,
+        label=label,
+        instruments=instruments,
+        warmup=history,
+        feed_length=len(series),
+        stale_orders_reason=PAPER_STALE_REASON,
+    )
+
+
+def load_feed(config: AppConfig) -> tuple[CandleSeries, CandleSeries, str]:
+    """The candles to replay, the history before them (for warm-up), and a label."""
+    replay = config.replay
+    try:
+        if replay.data == "bundled":
+            series, label = load_bundled(), f"bundled {BUNDLED_SAMPLE}"
+        else:
+            series, label = load_candles(replay.data, symbol=replay.symbol), Path(replay.data).name
+    except MarketDataError as err:
+        raise StartupError(f"replay.data: {err}") from None
+    start = _ms(replay.start)
+    history = series.between(start - WARMUP_MS, start) if start is not None else series.head(0)
+    series = series.between(start, _ms(replay.end))
+    if len(series) == 0:
+        raise StartupError("replay: no candles between replay.start and replay.end")
+    return series, history, label
+
+
+# -- Bybit ---------------------------------------------------------------------------------
+
+
+async def bybit_venue(config: AppConfig, settings: BybitConfig, database: Database) -> Venue:
+    credentials: ApiCredentials | None = None
+    if settings.credentials is None:
+        raise ConfigError("exchange.credentials: name the API key pair to trade with")
+    try:
+        credentials = await resolve_credentials(settings.credentials, database)
+    except CredentialsNotFound as err:
+        raise StartupError(str(err)) from None
+    exchange = BybitExchange(settings, credentials)
+    where = settings.hosts.rest
+    try:
+        await exchange.connect()
+        instruments = {}
+        for index, symbol in enumerate(symbols_of(config)):
+            try:
+                instruments[symbol] = await exchange.instrument(symbol)
+            except ExchangeError as err:
+                raise ConfigError(f"bots[{index}].symbol: {err}") from None
+        warmup = await _recent_history(exchange, list(instruments))
+    except ExchangeError as err:
+        await exchange.close()
+        raise StartupError(f"cannot reach Bybit at {where}: {err}") from None
+    except ConfigError:
+        await exchange.close()
+        raise
+    start = warmup[-1].close_time if warmup else None
+    mode = TradingMode.LIVE if settings.env == "mainnet" else TradingMode.DEMO
+    return Venue(
+        exchange=exchange,
+        clock=VenueClock(start),
+        feed=merged_candles([exchange.candles(symbol) for symbol in instruments]),
+        mode=mode,
+        label=f"bybit {settings.env} {settings.category} ({where})",
+        instruments=instruments,
+        warmup=warmup,
+    )
+
+
+async def _recent_history(exchange: BybitExchange, symbols: list[str]) -> list[Candle]:
+    """The last days of closed 1m candles, up to the venue's own market time."""
+    candles: list[Candle] = []
+    for symbol in symbols:
+        latest = await exchange.endpoints.latest_kline_ms(symbol, MINUTE_MS)
+        if latest is not None:
+            candles.extend(await exchange.history(symbol, latest - WARMUP_MS, latest))
+    return sorted(candles, key=lambda c: c.ts)
+
+
+async def merged_candles(feeds: list[AsyncIterator[Candle]]) -> AsyncIterator[Candle]:
+    """Closed candles of several symbols, as they arrive."""
+    if len(feeds) == 1:
+        async for candle in feeds[0]:
+            yield candle
+        return
+    queue: asyncio.Queue[Candle] = asyncio.Queue()
+
+    async def pump(feed: AsyncIterator[Candle]) -> None:
+        async for candle in feed:
+            await queue.put(candle)
+
+    tasks = [asyncio.create_task(pump(feed)) for feed in feeds]
+    try:
+        while True:
+            yield await queue.get()
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+def _ms(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
