@@ -59,6 +59,9 @@ class EngineSnapshot:
     data_label: str = ""
     replay_progress: float | None = None
     regimes: tuple[RegimeView, ...] = ()
+    venue_status: str = ""
+    """What the operator should know about the venue connection ('' when all is well): a rate
+    limit being waited out, a stream reconnecting, an IP ban."""
 
     @property
     def pnl(self) -> Decimal:

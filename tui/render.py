@@ -102,6 +102,8 @@ def header_parts(snapshot: EngineSnapshot, title: str) -> tuple[list[Text], list
         Text(f"equity {money(snapshot.equity)}"),
         pnl_text,
     ]
+    if snapshot.venue_status:
+        what.append(Text(f"⚠ {snapshot.venue_status}", style="bold yellow"))
     if snapshot.finished:
         where.append(Text("■ finished", style="bold"))
     elif snapshot.replay_progress is not None:

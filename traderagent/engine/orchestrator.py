@@ -39,7 +39,7 @@ from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lifecycle import IllegalTransition
 from traderagent.engine.risk import EquityWatch
 from traderagent.engine.snapshots import engine_snapshot, run_summary, valuation
-from traderagent.exchanges.ports import CandleMatched, Exchange, ExchangeUpdate
+from traderagent.exchanges.ports import CandleMatched, Exchange, ExchangeUpdate, ReportsStatus
 from traderagent.facade import CommandError, EngineSnapshot, RunSummary
 
 MINUTE_MS = 60_000
@@ -109,6 +109,8 @@ class Engine:
         """The account's daily loss and drawdown limits (set by `assembly.attach_risk`)."""
         # resolved once: isinstance on a runtime-checkable Protocol is slow per candle
         self._matcher = exchange if isinstance(exchange, CandleMatched) else None
+        self._reporter = exchange if isinstance(exchange, ReportsStatus) else None
+        self.venue_status = ""
         self._update_waiting = asyncio.Event()
         exchange.set_listener(self._on_update)
 
@@ -190,6 +192,15 @@ class Engine:
         finally:
             stopping.cancel()
 
+    def _watch_venue(self) -> None:
+        """Tell the operator, once per change, what the venue connection is going through."""
+        if self._reporter is None:
+            return
+        line = self._reporter.status_line
+        if line != self.venue_status:
+            self._log("warning" if line else "info", line or "venue connection healthy again")
+            self.venue_status = line
+
     def _on_update(self, update: ExchangeUpdate) -> None:
         self._updates.append(update)
         self._update_waiting.set()
@@ -202,6 +213,7 @@ class Engine:
             if self._updates:
                 async with self._lock:
                     await self._drain()
+            self._watch_venue()
 
     async def _step(self, candle: Candle) -> None:
         if self.candles == 0 and not self.balances:
@@ -216,6 +228,7 @@ class Engine:
         if self.starting_equity is None:
             self.starting_equity = self.equity  # valued at the first price, before any trade
         self.bus.publish(CandleClosed(candle.close_time, candle))
+        self._watch_venue()
         reading = self._classify(candle)
         for bot in self.bots.values():
             if bot.symbol == candle.symbol:

@@ -73,6 +73,7 @@ def engine_snapshot(engine: Engine) -> EngineSnapshot:
         finished=engine.finished,
         data_label=engine.data_label,
         replay_progress=engine.progress,
+        venue_status=engine.venue_status,
         regimes=tuple(
             RegimeView(
                 reading,

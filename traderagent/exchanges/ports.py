@@ -46,6 +46,16 @@ class Exchange(Protocol):
 
 
 @runtime_checkable
+class ReportsStatus(Protocol):
+    """A venue that can say what its connection is going through (rate limits, reconnects)."""
+
+    @property
+    def status_line(self) -> str:
+        """'' when all is well; otherwise one line for the operator."""
+        ...
+
+
+@runtime_checkable
 class CandleMatched(Protocol):
     """A simulated venue that matches resting orders against each closed candle (paper)."""
 

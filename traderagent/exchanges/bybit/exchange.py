@@ -93,6 +93,11 @@ class BybitExchange:
         """The most severe current condition (rate limit, ban, stream lost...), for people."""
         return self.rest.status.current
 
+    @property
+    def status_line(self) -> str:
+        current = self.status
+        return "" if current.ok else f"bybit {current.component}: {current.message}"
+
     async def connect(self, timeout_s: float = 15.0) -> None:
         """Sync the clock, load the instruments and, with credentials, open the private
         stream (order, execution, position, wallet) and wait until it is subscribed."""
