@@ -8,6 +8,9 @@ from traderagent.clock import format_ts
 from traderagent.domain import BotState
 from traderagent.facade import RunSummary
 
+WHY = {BotState.EMERGENCY: "halted", BotState.PAUSED: "paused"}
+"""States whose reason the summary prints under the table."""
+
 
 def money(value: Decimal, places: int = 2) -> str:
     return f"{value:,.{places}f}"
@@ -37,7 +40,8 @@ def render_summary(summary: RunSummary) -> str:
             f"  {bot.name:<20} {bot.state:<10} {bot.orders_placed:>7,} {bot.fills:>6,}"
             f" {money(bot.fees, 4):>10} {money(bot.realised_pnl, 4):>11}"
         )
-    for bot in summary.bots:
-        if bot.state is BotState.EMERGENCY:  # the operator must see why it halted
-            lines.append(f"  {bot.name} halted: {bot.state_reason}")
+    for bot in summary.bots:  # the operator must see why a bot halted or paused
+        verb = WHY.get(bot.state)
+        if verb and bot.state_reason:
+            lines.append(f"  {bot.name} {verb}: {bot.state_reason}")
     return "\n".join(lines)

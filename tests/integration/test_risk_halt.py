@@ -22,6 +22,7 @@ from traderagent.domain.events import (
     RiskBreached,
 )
 from traderagent.runtime import build_engine
+from tui.event_lines import event_line
 
 LIMIT = Decimal(150)
 SELL_OFF = """\
@@ -76,9 +77,12 @@ async def test_a_tight_daily_loss_limit_halts_the_bot_on_the_day_it_is_breached(
     engine.bus.subscribe(EquityUpdated, points.append)
     engine.bus.subscribe(RiskBreached, breaches.append)
     engine.bus.subscribe(OrderUpdated, orders.append)
-    engine.bus.subscribe(
-        HaltTriggered, lambda e: (halts.append(e), placed_at_halt.append(bot.orders_placed))
-    )
+
+    def on_halt(event: HaltTriggered) -> None:
+        halts.append(event)
+        placed_at_halt.append(bot.orders_placed)
+
+    engine.bus.subscribe(HaltTriggered, on_halt)
     summary = await engine.run()
 
     expected = first_daily_loss_breach(points, LIMIT)  # measured from the equity stream alone
@@ -98,6 +102,8 @@ async def test_a_tight_daily_loss_limit_halts_the_bot_on_the_day_it_is_breached(
         LIMIT,
     )
     assert breach.value > LIMIT and breach.reason == halt.reason
+    line = event_line(halt)  # what the TUI's log pane shows for it
+    assert line is not None and f"HALT grid-btc: {halt.reason}" in line.plain
 
     # nothing placed after the halt; the bot stays in EMERGENCY to the end of the data
     assert bot.orders_placed == placed_at_halt[0]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from traderagent.domain import Balance, Candle, Fill, Instrument, Order, OrderRequest
+from traderagent.domain import (
+    Balance,
+    Candle,
+    Fill,
+    Instrument,
+    Order,
+    OrderRequest,
+    Position,
+)
 
 ExchangeUpdate = Order | Fill
 UpdateListener = Callable[[ExchangeUpdate], None]
@@ -42,6 +50,15 @@ class Exchange(Protocol):
 
     async def balances(self) -> dict[str, Balance]: ...
 
+    async def fills_since(self, symbol: str, since_ms: int) -> list[Fill]:
+        """This account's executions on `symbol` at or after `since_ms`, oldest first (what
+        recovery reads to learn the fills that happened while the engine was down)."""
+        ...
+
+    async def positions(self, symbol: str | None = None) -> list[Position]:
+        """Non-zero holdings (spot: base coin, qty only) or positions (linear, signed qty)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -62,3 +79,15 @@ class CandleMatched(Protocol):
     def on_candle(self, candle: Candle) -> None: ...
 
     def last_price(self, symbol: str) -> float | None: ...
+
+
+@runtime_checkable
+class PersistedBook(Protocol):
+    """A simulated venue that keeps its own book (orders, balances, executions) in storage.
+
+    The engine calls `persist` before it lets the journal learn of anything the venue did, so
+    the venue's stored book is never behind the journal: after a crash the venue is whatever
+    it was, as a real exchange would be.
+    """
+
+    async def persist(self, force: bool = False) -> None: ...

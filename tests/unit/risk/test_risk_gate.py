@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from kit.factories import BTCUSDT
@@ -14,16 +13,18 @@ from traderagent.engine.risk import BotBook, RiskGate
 D = Decimal
 
 
-@dataclass
 class Account:
-    equity: Decimal
-    gross_exposure: Decimal
-    reads: int = 0
+    """The shared account, counting how often the gate sums its gross exposure."""
 
-    def __getattribute__(self, name: str) -> object:
-        if name == "gross_exposure":
-            object.__setattr__(self, "reads", object.__getattribute__(self, "reads") + 1)
-        return object.__getattribute__(self, name)
+    def __init__(self, equity: Decimal, gross: Decimal) -> None:
+        self.equity = equity
+        self.gross = gross
+        self.reads = 0
+
+    @property
+    def gross_exposure(self) -> Decimal:
+        self.reads += 1
+        return self.gross
 
 
 def gate(pair: PairRiskConfig | None, portfolio: RiskConfig, account: Account) -> RiskGate:

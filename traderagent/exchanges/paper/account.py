@@ -24,6 +24,15 @@ class Account:
         self._free: dict[str, Decimal] = {a: Decimal(v) for a, v in balances.items()}
         self._locked: dict[str, Decimal] = {}
 
+    @classmethod
+    def restored(cls, balances: Mapping[str, Balance]) -> Account:
+        """An account as it was stored: free and locked amounts per asset."""
+        account = cls({})
+        for asset, balance in balances.items():
+            account._free[asset] = balance.free
+            account._locked[asset] = balance.locked
+        return account
+
     def free(self, asset: str) -> Decimal:
         return self._free.get(asset, ZERO)
 

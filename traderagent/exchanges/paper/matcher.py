@@ -59,6 +59,13 @@ class CandleMatcher:
             return live[1]
         return self._last.get(symbol)
 
+    def set_last_price(self, symbol: str, price: float) -> None:
+        """Where the market was when a stored book was written (a restart resumes from it)."""
+        self._last[symbol] = price
+
+    def last_prices(self) -> dict[str, float]:
+        return dict(self._last)
+
     def clock(self, symbol: str) -> int:
         """Now for `symbol`: the path point's time while its candle is matched, else the clock."""
         live = self._live
