@@ -6,7 +6,7 @@ Numbers always carry a sign or a symbol as well as a colour, so the screen reads
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from rich.text import Text
@@ -212,8 +212,20 @@ def emergency_bots(snapshot: EngineSnapshot) -> tuple[str, ...]:
     return tuple(bot.name for bot in snapshot.bots if bot.state is BotState.EMERGENCY)
 
 
-def banner_text(bots: Sequence[str]) -> str:
-    """The emergency banner, or "" when no bot is in EMERGENCY."""
+def halt_reasons(snapshot: EngineSnapshot) -> dict[str, str]:
+    """Why each bot in EMERGENCY was halted."""
+    return {b.name: b.state_reason for b in snapshot.bots if b.state is BotState.EMERGENCY}
+
+
+def banner_text(bots: Sequence[str], reasons: Mapping[str, str] | None = None) -> str:
+    """The emergency banner, with why, or "" when no bot is in EMERGENCY."""
     if not bots:
         return ""
-    return f"⚠ EMERGENCY HALT: {', '.join(bots)} — press a to acknowledge"
+    why = {reasons[b] for b in bots if reasons and reasons.get(b)}
+    if len(why) == 1:
+        detail = f"{', '.join(bots)} — {why.pop()}"
+    elif why:
+        detail = "; ".join(f"{b}: {reasons[b]}" if reasons and reasons.get(b) else b for b in bots)
+    else:
+        detail = ", ".join(bots)
+    return f"⚠ EMERGENCY HALT: {detail} — press a to acknowledge"

@@ -242,5 +242,5 @@ class FakeEngine:
         bot = self._bot(name)
         if bot.state not in allowed:
             raise CommandError(f"{name} is {bot.state.value}; cannot go to {new.value}")
-        self.bots[name] = replace(bot, state=new)
+        self.bots[name] = replace(bot, state=new, state_reason=reason)
         self.bus.publish(BotStateChanged(self.clock_ms, name, bot.state, new, reason))

@@ -211,3 +211,18 @@ def test_levels_day_and_note_lines() -> None:
     assert level_of("trace")[0] == "TRAC"
     assert day_line(CLOCK_MS).plain == "── 2023-03-01 ──"
     assert note_line(CLOCK_MS, "replay finished").plain == "06:00 replay finished"
+
+
+def test_banner_says_why_each_bot_was_halted() -> None:
+    same = {
+        "a": "daily loss 512.30 USDT exceeds the limit 500 USDT",
+        "b": "daily loss 512.30 USDT exceeds the limit 500 USDT",
+    }
+    assert banner_text(("a", "b"), same) == (
+        "⚠ EMERGENCY HALT: a, b — daily loss 512.30 USDT exceeds the limit 500 USDT"
+        " — press a to acknowledge"
+    )
+    different = {"a": "stop loss", "b": "operator"}
+    assert "a: stop loss; b: operator" in banner_text(("a", "b"), different)
+    assert banner_text(("a",), {}) == "⚠ EMERGENCY HALT: a — press a to acknowledge"
+    assert banner_text((), different) == ""

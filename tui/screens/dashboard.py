@@ -15,7 +15,7 @@ from textual.widgets import Footer
 
 from traderagent.bus import EventStream
 from traderagent.facade import BotSnapshot, EngineSnapshot
-from tui.render import emergency_bots
+from tui.render import emergency_bots, halt_reasons
 from tui.widgets.bots_table import BotsTable
 from tui.widgets.emergency_banner import EmergencyBanner
 from tui.widgets.engine_header import EngineHeader
@@ -78,7 +78,7 @@ class DashboardScreen(Screen[None]):
     def show(self, snapshot: EngineSnapshot) -> None:
         self._snapshot = snapshot
         self.query_one(EngineHeader).show(snapshot)
-        self.query_one(EmergencyBanner).show(emergency_bots(snapshot))
+        self.query_one(EmergencyBanner).show(emergency_bots(snapshot), halt_reasons(snapshot))
         self.query_one(RegimePane).show(snapshot)
         self.query_one(BotsTable).show(snapshot)
         self.query_one(OrdersTable).show(snapshot)

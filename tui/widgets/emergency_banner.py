@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from textual.widgets import Static
@@ -14,15 +14,17 @@ class EmergencyBanner(Static):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("", **kwargs)
         self._bots: tuple[str, ...] = ()
+        self._reasons: dict[str, str] = {}
         self.display = False
 
     @property
     def bots(self) -> tuple[str, ...]:
         return self._bots
 
-    def show(self, bots: Sequence[str]) -> None:
-        if tuple(bots) == self._bots:
+    def show(self, bots: Sequence[str], reasons: Mapping[str, str] | None = None) -> None:
+        if tuple(bots) == self._bots and dict(reasons or {}) == self._reasons:
             return
         self._bots = tuple(bots)
-        self.update(banner_text(self._bots))
+        self._reasons = dict(reasons or {})
+        self.update(banner_text(self._bots, self._reasons))
         self.display = bool(self._bots)
