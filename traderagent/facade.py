@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from traderagent.bus import EventStream
-from traderagent.domain import ZERO, BotState, Fill, Order, RegimeReading, TradingMode
+from traderagent.domain import ZERO, BotState, Fill, Order, RegimeReading, Side, TradingMode
 from traderagent.domain.events import Event
+
+if TYPE_CHECKING:
+    from traderagent.config import AppConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,72 @@ class BotSnapshot:
     detail: str = ""
     state_reason: str = ""
     """Why the bot is in its state: a halt's reason names the limit and the figures."""
+    parameters: tuple[tuple[str, str], ...] = ()
+    """The bot's configured strategy (or router) parameters as (name, value), for display."""
+    stop_price: Decimal | None = None
+    """Where the bot's stop loss (`stop_loss_pct`) would sell its position, if it has one."""
+
+
+@dataclass(frozen=True, slots=True)
+class RiskLimitView:
+    """One risk limit as a bar: how much of it is used, and whether it is crossed."""
+
+    owner: str
+    """The bot the limit belongs to; '' for the account's limits."""
+    limit: str
+    """The config field (`max_daily_loss`, `max_drawdown_pct`, `stop_loss_pct`, ...)."""
+    label: str
+    """What the operator reads (`daily loss`, `drawdown`, `position value`)."""
+    used: Decimal
+    allowed: Decimal
+    unit: str
+    """`USDT`, `%`, `orders` or the base asset."""
+    breached: bool = False
+
+    @property
+    def ratio(self) -> float:
+        """Share of the limit used, 0 when nothing is used (never negative)."""
+        return max(float(self.used / self.allowed), 0.0) if self.allowed > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ChartLevel:
+    """A price line on a bot's chart: a resting order, the average entry or a stop."""
+
+    price: Decimal
+    kind: str
+    """`buy`, `sell`, `entry` or `stop`."""
+    tag: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChartFill:
+    ts: int
+    price: Decimal
+    side: Side
+
+
+@dataclass(frozen=True, slots=True)
+class BotChart:
+    """What a bot's price chart draws: recent 1m closes, its order levels, entry, stop, fills."""
+
+    name: str
+    symbol: str
+    closes: tuple[float, ...] = ()
+    """Closes of the last 1m candles, oldest first."""
+    first_ts: int = 0
+    """Open time (epoch ms) of the first close's candle; one close per minute after it."""
+    levels: tuple[ChartLevel, ...] = ()
+    fills: tuple[ChartFill, ...] = ()
+    """The bot's recent fills inside the window."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadReport:
+    """What a config reload changed, and what it refused (each a sentence for the operator)."""
+
+    applied: tuple[str, ...] = ()
+    refused: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +131,14 @@ class EngineSnapshot:
     venue_status: str = ""
     """What the operator should know about the venue connection ('' when all is well): a rate
     limit being waited out, a stream reconnecting, an IP ban."""
+    day_pnl: Decimal | None = None
+    """Equity change since the UTC day's first candle (None before the first candle)."""
+    drawdown_pct: Decimal | None = None
+    """Fall of the equity from its peak, in percent."""
+    drawdown_limit_pct: Decimal | None = None
+    """The drawdown that halts every bot (`risk.max_drawdown_pct`); None when off."""
+    risk_limits: tuple[RiskLimitView, ...] = ()
+    """Every configured limit of the account and of each bot, with its use now."""
 
     @property
     def pnl(self) -> Decimal:
@@ -118,3 +195,13 @@ class EngineAPI(Protocol):
         ...
 
     async def shutdown(self, cancel_orders: bool = False) -> None: ...
+
+    def bot_chart(self, name: str, minutes: int = 240) -> BotChart:
+        """The selected bot's chart data over the last `minutes` 1m candles."""
+        ...
+
+    async def reload_config(self, config: AppConfig) -> ReloadReport:
+        """Apply what can change safely from `config` (risk limits, autostart, a stopped bot's
+        strategy, new bots added stopped); refuse the rest, saying why. Raises CommandError when
+        nothing can be compared (the engine does not know the config it runs)."""
+        ...

@@ -5,10 +5,12 @@ This is the one place that knows every concrete part; the engine itself sees onl
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage import SqlJournal, StorageError
+from storage import BotLease, Database, LeaseError, SqlJournal, StorageError
+from storage.journal import SNAPSHOTS_KEPT, wall_clock_ms
 from strategies.base import Strategy
 from traderagent.assembly import (
     attach_risk,
@@ -26,16 +28,15 @@ from traderagent.engine.orchestrator import Engine
 from traderagent.exchanges.bybit import BybitConfig
 from traderagent.paths import default_database_path
 from traderagent.venues import (
-    PAPER_STALE_REASON,
     StartupError,
     Venue,
     bybit_venue,
+    keep_paper_book,
     load_feed,
     paper_venue,
 )
 
 __all__ = [
-    "PAPER_STALE_REASON",
     "Built",
     "StartupError",
     "build_engine",
@@ -43,6 +44,46 @@ __all__ = [
     "database_target",
     "load_feed",
 ]
+
+
+class LeasedJournal(SqlJournal):
+    """The engine's journal, holding each bot's lease (one bot runs in one place) until it
+    closes."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock_ms: Callable[[], int] = wall_clock_ms,
+        snapshots_kept: int = SNAPSHOTS_KEPT,
+    ) -> None:
+        super().__init__(database, clock_ms=clock_ms, snapshots_kept=snapshots_kept)
+        self.leases: list[BotLease] = []
+
+    async def hold(self, bots: Iterable[str]) -> None:
+        """Take every bot's lease, or StartupError naming the process that runs one already."""
+        for bot in bots:
+            try:
+                self.leases.append(await self.acquire_lease(bot))
+            except LeaseError as err:
+                raise StartupError(f"{err} (the lease is held through the database)") from None
+
+    async def close(self) -> None:
+        leases, self.leases = self.leases, []
+        for lease in leases:
+            await lease.release()
+        await super().close()
+
+
+class _VenueTime:
+    """The journal's clock: the paper venue's, which may be rebuilt once the database says
+    where a replay had got to."""
+
+    def __init__(self, venue: Venue) -> None:
+        self.venue = venue
+
+    def now_ms(self) -> int:
+        return self.venue.clock.now_ms()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,16 +109,21 @@ def build_strategy(config: AppConfig, index: int, instrument: Instrument) -> Str
 async def build_engine(config: AppConfig, db_override: str | Path | None = None) -> Built:
     paper = not isinstance(config.exchange, BybitConfig)
     venue = paper_venue(config) if paper else None  # config errors before any I/O
+    venue_time = _VenueTime(venue) if venue is not None else None
     target = database_target(config, db_override)
     try:
+        database = await Database.open(target)
         journal = (
-            await SqlJournal.open(target, clock_ms=venue.clock.now_ms)
-            if venue is not None
-            else await SqlJournal.open(target)  # a live venue's clock starts with the venue
+            LeasedJournal(database, clock_ms=venue_time.now_ms)
+            if venue_time is not None
+            else LeasedJournal(database)  # a live venue's clock starts with the venue
         )
     except StorageError as err:
         raise StartupError(f"database: {err}") from None
     try:
+        await journal.hold(bot.name for bot in config.bots)
+        if venue is not None and venue_time is not None:
+            venue = venue_time.venue = await keep_paper_book(config, venue, journal.database)
         if venue is None:
             assert isinstance(config.exchange, BybitConfig)  # noqa: S101 - narrowed above
             venue = await bybit_venue(config, config.exchange, journal.database)
@@ -119,7 +165,6 @@ async def _assemble(config: AppConfig, venue: Venue, journal: SqlJournal, target
                 bus,
                 venue.clock,
                 close_positions_on_halt=config.halt.close_positions,
-                stale_orders_reason=venue.stale_orders_reason,
                 allocator=allocator,
                 router=router,
             )

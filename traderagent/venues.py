@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storage import Database
+from storage import Database, StorageError
 from traderagent.clock import Clock, ReplayClock, VenueClock
 from traderagent.config import AppConfig, ConfigError
 from traderagent.credentials import CredentialsNotFound, resolve_credentials
@@ -26,8 +26,8 @@ from traderagent.marketdata import (
     load_bundled,
     load_candles,
 )
+from traderagent.paper_store import DatabaseBookStore
 
-PAPER_STALE_REASON = "paper session ended (the simulated account does not survive a restart)"
 WARMUP_MS = 3 * 86_400_000
 """History before the first traded candle fed to classifiers and strategies (no trading)."""
 
@@ -46,7 +46,6 @@ class Venue:
     instruments: dict[str, Instrument]
     warmup: Sequence[Candle] | Iterable[Candle] = ()
     feed_length: int | None = None
-    stale_orders_reason: str | None = None
 
 
 def symbols_of(config: AppConfig) -> list[str]:
@@ -56,8 +55,10 @@ def symbols_of(config: AppConfig) -> list[str]:
 # -- paper ---------------------------------------------------------------------------------
 
 
-def paper_venue(config: AppConfig) -> Venue:
-    series, history, label = load_feed(config)
+def paper_venue(config: AppConfig, resume_ms: int | None = None) -> Venue:
+    """The paper exchange on the replay; `resume_ms` continues a replay a stored paper book
+    had reached (the candle opening then is the first one fed)."""
+    series, history, label = load_feed(config, resume_ms)
     for index, bot in enumerate(config.bots):
         if bot.symbol != config.replay.symbol:
             raise ConfigError(
@@ -71,7 +72,8 @@ def paper_venue(config: AppConfig) -> Venue:
             known = ", ".join(sorted(DEFAULT_INSTRUMENTS))
             raise ConfigError(f"bots[{index}].symbol: unknown instrument (known: {known})")
         instruments[bot.symbol] = instrument
-    clock = ReplayClock(start_ms=int(series.ts[0]), speed=config.replay.speed_factor)
+    start_ms = int(series.ts[0]) if len(series) else (resume_ms or 0)
+    clock = ReplayClock(start_ms=start_ms, speed=config.replay.speed_factor)
     exchange = PaperExchange(
         DEFAULT_INSTRUMENTS,
         config.paper.balances,
@@ -89,12 +91,31 @@ def paper_venue(config: AppConfig) -> Venue:
         instruments=instruments,
         warmup=history,
         feed_length=len(series),
-        stale_orders_reason=PAPER_STALE_REASON,
     )
 
 
-def load_feed(config: AppConfig) -> tuple[CandleSeries, CandleSeries, str]:
-    """The candles to replay, the history before them (for warm-up), and a label."""
+async def keep_paper_book(config: AppConfig, venue: Venue, database: Database) -> Venue:
+    """Restore the paper venue's book from the database and keep it there from now on. A
+    book that got somewhere continues the replay from the candle after its last one (a new
+    venue, clock and feed from there); a new database starts the replay as configured."""
+    store = DatabaseBookStore(database)
+    try:
+        book = await store.load()
+    except StorageError as err:
+        raise StartupError(f"database: cannot read the paper book: {err}") from None
+    cursor = book.mark.cursor_ms if book is not None and book.mark is not None else 0
+    if cursor:
+        venue = paper_venue(config, resume_ms=cursor)
+    assert isinstance(venue.exchange, PaperExchange)  # noqa: S101 - built by paper_venue
+    venue.exchange.attach_store(store, book)
+    return venue
+
+
+def load_feed(
+    config: AppConfig, resume_ms: int | None = None
+) -> tuple[CandleSeries, CandleSeries, str]:
+    """The candles to replay, the history before them (for warm-up), and a label. From
+    `resume_ms` on if given (a restart: then none left is no error, the replay is done)."""
     replay = config.replay
     try:
         if replay.data == "bundled":
@@ -104,9 +125,11 @@ def load_feed(config: AppConfig) -> tuple[CandleSeries, CandleSeries, str]:
     except MarketDataError as err:
         raise StartupError(f"replay.data: {err}") from None
     start = _ms(replay.start)
+    if resume_ms is not None:
+        start = max(start or resume_ms, resume_ms)
     history = series.between(start - WARMUP_MS, start) if start is not None else series.head(0)
     series = series.between(start, _ms(replay.end))
-    if len(series) == 0:
+    if len(series) == 0 and resume_ms is None:
         raise StartupError("replay: no candles between replay.start and replay.end")
     return series, history, label
 

@@ -3,6 +3,7 @@
 from storage.models.base import Base
 from storage.models.decisions import SignalRow, SnapshotRow, StrategyRow
 from storage.models.operations import AuditRow, CredentialRow
+from storage.models.paper import PaperAccountRow, PaperFillRow, PaperOrderRow
 from storage.models.trading import BotRow, EquityPointRow, FillRow, OrderRow, PositionRow
 
 __all__ = [
@@ -13,6 +14,9 @@ __all__ = [
     "EquityPointRow",
     "FillRow",
     "OrderRow",
+    "PaperAccountRow",
+    "PaperFillRow",
+    "PaperOrderRow",
     "PositionRow",
     "SignalRow",
     "SnapshotRow",

@@ -67,14 +67,26 @@ class DcaStrategy:
     # -- decisions ---------------------------------------------------------------------------
 
     def on_start(self, ctx: StrategyContext) -> list[Intent]:
+        """An inherited position is adopted as the cycle's filled base order. After a restart
+        this strategy's own orders may still rest (`ctx.live_tags`): the cycle continues under
+        their number, live safety orders stay, the take profit is replaced for the whole
+        position, and whatever else rests is cancelled."""
         self.wanted.clear()
-        self.cycle = DcaCycle(self.cycle.number + 1)
+        live = _live_tags(ctx.live_tags)
+        number = max((n for _, n, _ in live), default=0)
+        self.cycle = DcaCycle(max(self.cycle.number + 1, number))
         held = self.instrument.floor_qty(ctx.position_qty)
         if held > 0 and self.instrument.check_order(ctx.price, held) is None:
             base_price = ctx.position_avg_price or ctx.price
             self.cycle.bought(held, base_price)  # the inherited position is the base order
-            return self._arm(base_price, ctx)
-        return self._open(ctx)
+            mine = [(kind, k) for kind, n, k in live if n == self.cycle.number]
+            self.tp_version = max((k for kind, k in mine if kind == "tp"), default=0)
+            resting = sorted(k for kind, k in mine if kind == "so")
+            intents = self._arm(base_price, ctx, resting)
+        else:
+            intents = self._open(ctx)
+        unwanted = ctx.live_tags - self.wanted.keys()
+        return [*(CancelOrder(t) for t in sorted(unwanted)), *intents]
 
     def on_candle(self, candle: Candle, ctx: StrategyContext) -> list[Intent]:
         if self.phase is Phase.COOLDOWN:
@@ -180,8 +192,11 @@ class DcaStrategy:
         self.phase, self.note = Phase.OPENING, ""
         return [PlaceOrder(self._tag("base"), Side.BUY, qty, type=OrderType.MARKET)]
 
-    def _arm(self, base_price: Decimal, ctx: StrategyContext) -> list[Intent]:
-        """The base is filled: plan the safety orders from its price, rest the first ones."""
+    def _arm(
+        self, base_price: Decimal, ctx: StrategyContext, resting: Sequence[int] = ()
+    ) -> list[Intent]:
+        """The base is filled: plan the safety orders from its price, rest the first ones
+        (`resting`: numbers of safety orders resting already, adopted after a restart)."""
         self.phase = Phase.IN_CYCLE
         c = self.config
         self.plan = SafetyOrderPlan(
@@ -193,10 +208,10 @@ class DcaStrategy:
             c.max_safety_orders,
             self.instrument,
         )
-        self.next_safety = 1
-        return [*self._take_profit(ctx), *self._next_safety_orders()]
+        self.next_safety = resting[0] if resting else 1
+        return [*self._take_profit(ctx), *self._next_safety_orders(frozenset(resting))]
 
-    def _next_safety_orders(self) -> list[Intent]:
+    def _next_safety_orders(self, resting_now: frozenset[int] = frozenset()) -> list[Intent]:
         if self.plan is None:
             return []
         intents: list[Intent] = []
@@ -208,7 +223,8 @@ class DcaStrategy:
                 continue  # too small on this venue: skip it rather than be rejected
             order = PlaceOrder(self._tag("so", so.number), Side.BUY, so.qty, so.price)
             self.wanted[order.tag] = order
-            intents.append(order)
+            if so.number not in resting_now:
+                intents.append(order)
             resting += 1
         return intents
 
@@ -250,3 +266,13 @@ class DcaStrategy:
             self.phase, self.cooldown_left = Phase.COOLDOWN, self.config.cooldown_candles
             return intents
         return [*intents, *self._open(ctx)]
+
+
+def _live_tags(tags: frozenset[str]) -> list[tuple[str, int, int]]:
+    """(kind, cycle, n) of the DCA tags among `tags` (`so3.2` -> ('so', 3, 2))."""
+    found = []
+    for tag in tags:
+        match = _TAG.match(tag)
+        if match is not None:
+            found.append((match.group(1), int(match.group(2)), int(match.group(3) or 0)))
+    return found

@@ -34,6 +34,18 @@ class SlotBook:
         self.held = [ZERO] * len(self.quantities)
         self.countered = [False] * len(self.quantities)
 
+    def adopt_live(self, live_tags: frozenset[str]) -> frozenset[int]:
+        """Orders still resting from before a restart say what their slots are doing: a slot
+        with a live sell holds base, one with a live buy is empty. The slots with live sells."""
+        selling = set()
+        for slot in range(len(self.holding)):
+            if f"s{slot}" in live_tags:
+                self.holding[slot] = True
+                selling.add(slot)
+            elif f"b{slot}" in live_tags:
+                self.holding[slot] = False
+        return frozenset(selling)
+
     # -- inventory ---------------------------------------------------------------------------
 
     def deficit(self, slots: frozenset[int]) -> Decimal:

@@ -187,8 +187,12 @@ class GridStrategy:
             return []
         self.phase, self.note = Phase.RUNNING, ""
         book.open_at(ctx.price)
-        self.unmanaged = book.allocate(max(ctx.position_qty, ZERO), book.short_slots())
-        intents = self._seed(book, ctx.price, book.short_slots())
+        selling = book.adopt_live(ctx.live_tags)  # a restart: resting orders stay as they are
+        left = book.allocate(max(ctx.position_qty, ZERO), selling)  # their base is on the venue
+        self.unmanaged = book.allocate(left, book.short_slots())
+        intents: list[Intent] = self._seed(book, ctx.price, book.short_slots())
+        unwanted = ctx.live_tags - book.desired().keys() - {SEED_TAG}
+        intents[:0] = [CancelOrder(t) for t in sorted(unwanted)]
         intents.extend(self._missing(ctx.live_tags))
         return intents
 

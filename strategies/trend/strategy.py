@@ -57,12 +57,17 @@ class TrendStrategy:
     # -- decisions ---------------------------------------------------------------------------
 
     def on_start(self, ctx: StrategyContext) -> list[Intent]:
+        """An inherited position is adopted (stop and take profit set around its average).
+        Entries and exits are market orders: one still resting after a restart is cancelled,
+        and the tag numbers continue after it."""
         self.phase, self.position = Phase.FLAT, None
+        numbers = (t.removeprefix("entry").removeprefix("exit") for t in ctx.live_tags)
+        self.seq = max([self.seq, *(int(n) for n in numbers if n.isdigit())])
         held = self.instrument.floor_qty(ctx.position_qty)
         if held > 0 and self.instrument.check_order(ctx.price, held) is None:
             self._open_position(ctx.position_avg_price or ctx.price)  # inherited: adopt it
             self.phase, self.note = Phase.LONG, "adopted an inherited position"
-        return []
+        return [CancelOrder(t) for t in sorted(ctx.live_tags)]
 
     def on_candle(self, candle: Candle, ctx: StrategyContext) -> list[Intent]:
         signal = self.signals.update(candle)

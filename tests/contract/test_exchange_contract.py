@@ -259,3 +259,25 @@ async def test_a_client_order_id_is_never_placed_twice(venue: Venue) -> None:
     await limit(venue, "c-1", BUY, "0.06")
     await venue.settle()
     assert [o.client_order_id for o in await venue.exchange.open_orders(SYMBOL)] == ["c-1"]
+
+
+async def test_fills_since_lists_each_execution_once_oldest_first(venue: Venue) -> None:
+    await limit(venue, "near", BUY, "0.003")
+    await limit(venue, "far", BUY, "0.008")
+    await run_until(venue, lambda: filled(venue, "near") and filled(venue, "far"))
+    pushed = [u for u in venue.updates if isinstance(u, Fill)]
+    since = min(f.ts for f in pushed)
+    listed = await venue.exchange.fills_since(SYMBOL, since)
+    assert [(f.fill_id, f.client_order_id, f.qty, f.price) for f in listed] == [
+        (f.fill_id, f.client_order_id, f.qty, f.price) for f in pushed
+    ]
+    assert [f.ts for f in listed] == sorted(f.ts for f in listed)
+    assert await venue.exchange.fills_since(SYMBOL, max(f.ts for f in pushed) + 1) == []
+
+
+async def test_positions_report_what_the_fills_bought(venue: Venue) -> None:
+    assert await venue.exchange.positions(SYMBOL) == []
+    ack = await limit(venue, "c-1", BUY, "0.005")
+    await run_until(venue, lambda: filled(venue, "c-1"))
+    (held,) = await venue.exchange.positions(SYMBOL)
+    assert (held.symbol, held.qty) == (SYMBOL, ack.qty)

@@ -126,19 +126,24 @@ async def test_halt_cancels_every_order_and_waits_for_acknowledgement(tmp_path: 
     assert state == "STOPPED"
 
 
-async def test_a_second_run_on_the_same_database_never_reuses_client_ids(tmp_path: Path) -> None:
+async def test_a_second_run_on_the_same_database_continues_the_paper_book(tmp_path: Path) -> None:
     db = tmp_path / "twice.db"
+    summaries = []
     for _ in range(2):
         built = await build_engine(parse_config(SMALL_CONFIG, "c.yaml", {}), db)
-        await built.engine.run()
+        summaries.append(await built.engine.run())
         await built.engine.close()
     with sqlite3.connect(db) as conn:
         ids = [r[0] for r in conn.execute("select client_order_id from orders")]
-        stale = conn.execute(
-            "select count(*) from orders where status='Cancelled' and reject_reason like 'paper%'"
-        ).fetchone()[0]
+        ours = {r[0] for r in conn.execute("select client_order_id from orders where status='New'")}
+        venue = {
+            r[0]
+            for r in conn.execute("select client_order_id from paper_orders where status='New'")
+        }
     assert len(ids) == len(set(ids))
-    assert stale > 0  # the first session's resting orders were closed, not left "New"
+    assert summaries[1].candles == 0  # the first run replayed the data to its end
+    assert ours and ours == venue  # the resting orders survived the restart, on both sides
+    assert summaries[1].bots[0].open_orders == len(ours)
 
 
 async def test_no_same_candle_round_trip_on_a_grid_level(tmp_path: Path) -> None:

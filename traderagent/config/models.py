@@ -12,6 +12,7 @@ from strategies.smc.config import SmcConfig
 from traderagent.config.risk import PairRiskConfig, RiskConfig
 from traderagent.config.routing import RouterConfig
 from traderagent.config.strategies import STRATEGY_KINDS, StrategyConfig
+from traderagent.config.tui import TuiConfig
 from traderagent.config.venue import ExchangeConfig, PaperVenue
 from traderagent.regime.config import RegimeConfig
 
@@ -126,6 +127,8 @@ class AppConfig(Section):
     """The market regime classifier (runs for every traded symbol; routed bots follow it)."""
     equity_interval_minutes: int = Field(default=60, ge=1)
     """How often (in engine time) an equity point is stored."""
+    tui: TuiConfig = TuiConfig()
+    """The console: key remapping (`keys: {pause_resume: "ctrl+p"}`)."""
     bots: list[BotConfig] = Field(min_length=1)
     """The bots this engine runs."""
 

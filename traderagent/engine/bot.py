@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 
@@ -39,9 +40,16 @@ from traderagent.domain.events import (
     StrategySwitched,
 )
 from traderagent.engine.allocator import CapitalAllocator, Funds, fit_buy
+from traderagent.engine.checkpoints import restore_route
 from traderagent.engine.execution import Execution
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lifecycle import Lifecycle
+from traderagent.engine.recovery import (
+    RETRY_DELAYS_S,
+    ExchangeUnavailable,
+    Reconciled,
+    reconcile_with_retry,
+)
 from traderagent.engine.risk import BotBook, Breach, RiskGate, bot_book
 from traderagent.engine.router import RouterBinding
 from traderagent.exchanges.ports import Exchange
@@ -64,7 +72,7 @@ class BotRuntime:
         clock: Clock,
         *,
         close_positions_on_halt: bool = False,
-        stale_orders_reason: str | None = None,
+        recovery_delays: Sequence[float] = RETRY_DELAYS_S,
         allocator: CapitalAllocator | None = None,
         funds: Funds | None = None,
         router: RouterBinding | None = None,
@@ -79,7 +87,12 @@ class BotRuntime:
         self.bus = bus
         self.clock = clock
         self.close_positions_on_halt = close_positions_on_halt
-        self.stale_orders_reason = stale_orders_reason
+        self.recovery_delays = recovery_delays
+        """Waits between reconcile attempts at start (then one attempt per candle)."""
+        self.recovered = False
+        """Reconciled with the exchange since the last start: until then it trades nothing."""
+        self.recovered_fills: set[str] = set()  # applied by recovery: not again from the venue
+        self.pause_after_start = ""  # paused before a restart: pause again once started
         self.lifecycle = Lifecycle(name)
         self.execution = Execution(name, instrument, exchange, journal)
         self.position = Position(instrument.symbol)
@@ -107,14 +120,58 @@ class BotRuntime:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
+        """STARTING, then reconcile with the exchange (retrying with backoff); the strategy
+        starts on the first candle after a reconcile succeeded."""
         await self._move(BotState.STARTING, "start requested")
-        self.execution.seq = await self.journal.last_sequence(self.name)
-        if self.stale_orders_reason:
-            stale = await self.journal.close_stale_orders(
-                self.name, self.stale_orders_reason, self.clock.now_ms()
+        self.execution.seq = max(self.execution.seq, await self.journal.last_sequence(self.name))
+        self.recovered = False
+        await self._recover(self.recovery_delays)
+
+    async def _recover(self, delays: Sequence[float]) -> bool:
+        try:
+            reconciled = await reconcile_with_retry(
+                self.name, self.symbol, self.exchange, self.journal, self.clock.now_ms, delays
             )
-            if stale:
-                self._log("warning", f"{stale} orders from an earlier session marked cancelled")
+        except ExchangeUnavailable as err:
+            self.state_reason = f"not trading until the exchange answers: {err}"
+            self._log("warning", f"{self.state_reason} (trying again on the next candle)")
+            return False
+        await self.adopt(reconciled)
+        return True
+
+    async def adopt(self, reconciled: Reconciled) -> None:
+        """Take over what recovery found: the position, the exchange's open orders (they count
+        as the current strategy's), the intent sequence, and the route and state of the bot's
+        last snapshot. Fills recorded by recovery are not applied again when the venue
+        reports them."""
+        self.execution.seq = max(self.execution.seq, reconciled.seq)
+        self.position = reconciled.position
+        for order in reconciled.adopted:
+            self.orders[order.client_order_id] = order
+            self.order_generation[order.client_order_id] = self.generation
+        for fill in reconciled.recorded_fills:
+            self.recovered_fills.add(fill.fill_id)
+            self.fills += 1
+            self.bus.publish(OrderFilled(fill.ts, fill))
+        self.recovered = True
+        snapshot = reconciled.snapshot or {}
+        label = None if self.strategy_started else restore_route(self, snapshot.get("router"))
+        if label is not None:
+            self._log("info", f"route restored from the last snapshot: {label}")
+        if reconciled.adopted or reconciled.recorded_fills or reconciled.position.qty:
+            self._log("info", reconciled.summary())
+        if reconciled.venue_qty < reconciled.position.qty:
+            self._log(
+                "warning",
+                f"the exchange holds {reconciled.venue_qty} {self.symbol}, less than the bot's "
+                f"position {reconciled.position.qty}: check the account",
+            )
+        before = str(snapshot.get("state", ""))
+        reason = str(snapshot.get("state_reason", ""))
+        if before == BotState.EMERGENCY.value:
+            await self._move(BotState.EMERGENCY, f"halted before the restart: {reason}")
+        elif before == BotState.PAUSED.value:
+            self.pause_after_start = f"paused before the restart: {reason}"
 
     async def pause(self) -> None:
         await self._move(BotState.PAUSED, "paused by operator")
@@ -155,6 +212,8 @@ class BotRuntime:
                 await self._stop_out(breach)
                 return
         if self.state is BotState.STARTING:
+            if not self.recovered and not await self._recover(()):
+                return  # the exchange has not answered: trade nothing on a guess
             await self._move(BotState.RUNNING, "first price received")
             first = not self.strategy_started
             self.strategy_started = True
@@ -163,12 +222,20 @@ class BotRuntime:
                 await self._apply(self.strategy.on_start(self._context()))
             else:
                 await self._apply(self.strategy.on_resume(self._context()))
+            if self.pause_after_start and self.lifecycle.accepts_new_orders:
+                await self._move(BotState.PAUSED, self.pause_after_start)
+            self.pause_after_start = ""
         elif self.state is BotState.RUNNING:
             await self._apply(self.strategy.on_candle(candle, self._context()))
 
     async def on_fill(self, fill: Fill) -> None:
         """Fill progress comes from fills only: execution and order reports may arrive in
         either order on a real venue, and a fill must reach the strategy exactly once."""
+        if fill.fill_id in self.recovered_fills:
+            return  # recovery journalled and applied it already
+        if not fill.bot or not fill.tag:  # a venue that learnt of the order in another session
+            known = self.orders.get(fill.client_order_id)
+            fill = replace(fill, bot=self.name, tag=fill.tag or (known.tag if known else ""))
         self.position = self.position.apply(fill)
         self.fills += 1
         await self.journal.record_fill(fill)
@@ -187,6 +254,8 @@ class BotRuntime:
                 "info", f"fill of {order.tag} from the outgoing strategy: position handed over"
             )
             return
+        if not self.strategy_started:
+            return  # an adopted order filled before the first candle: on_start sees the result
         await self._apply(self.strategy.on_fill(fill, order, self._context()))
 
     async def on_regime(self, reading: RegimeReading) -> None:

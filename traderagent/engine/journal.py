@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -36,3 +37,31 @@ class TradeJournal(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+    # -- what recovery reads and writes ---------------------------------------------------------
+
+    async def save_snapshot(self, bot: str, payload: dict[str, Any], ts: int) -> int:
+        """Store the bot's state (JSON-able; Decimals come back as strings); returns its version."""
+        ...
+
+    async def load_snapshot(self, bot: str) -> tuple[dict[str, Any], int] | None:
+        """The latest snapshot's (payload, ts), None if the bot has none."""
+        ...
+
+    async def open_orders(self, bot: str) -> Sequence[Order]:
+        """The bot's orders the journal still thinks are open (every one), newest first."""
+        ...
+
+    async def orders_of(self, bot: str, *, limit: int | None = None) -> Sequence[Order]:
+        """The bot's orders, newest first (every one unless `limit`)."""
+        ...
+
+    async def fills_of(self, bot: str) -> Sequence[Fill]:
+        """Every fill of the bot, oldest first (the order to replay them in)."""
+        ...
+
+    async def fill_ids(self, bot: str) -> frozenset[str]: ...
+
+    async def has_fill(self, fill_id: str) -> bool: ...
+
+    async def position_of(self, bot: str, symbol: str) -> Position | None: ...

@@ -11,7 +11,7 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from traderagent.bus import EventBus, EventStream
 from traderagent.clock import Clock
@@ -35,16 +35,27 @@ from traderagent.domain.events import (
     RiskBreached,
 )
 from traderagent.engine.bot import BotRuntime
+from traderagent.engine.checkpoints import SnapshotSchedule
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lifecycle import IllegalTransition
 from traderagent.engine.risk import EquityWatch
 from traderagent.engine.snapshots import engine_snapshot, run_summary, valuation
-from traderagent.exchanges.ports import CandleMatched, Exchange, ExchangeUpdate, ReportsStatus
+from traderagent.exchanges.ports import (
+    CandleMatched,
+    Exchange,
+    ExchangeUpdate,
+    PersistedBook,
+    ReportsStatus,
+)
 from traderagent.facade import CommandError, EngineSnapshot, RunSummary
 
 MINUTE_MS = 60_000
 HALTABLE = frozenset({BotState.STARTING, BotState.RUNNING, BotState.PAUSED})
 """States an emergency halt applies to."""
+
+if TYPE_CHECKING:
+    from traderagent.config import AppConfig
+    from traderagent.facade import BotChart, ReloadReport
 
 
 class RegimeSource(Protocol):
@@ -55,6 +66,10 @@ class RegimeSource(Protocol):
 
 class Engine:
     """Implements traderagent.facade.EngineAPI for an engine running in this process."""
+
+    config: AppConfig | None = None
+    """The config this engine runs, when its builder handed it over (`use_config`); a reload
+    compares the new file against it."""
 
     def __init__(
         self,
@@ -110,6 +125,9 @@ class Engine:
         # resolved once: isinstance on a runtime-checkable Protocol is slow per candle
         self._matcher = exchange if isinstance(exchange, CandleMatched) else None
         self._reporter = exchange if isinstance(exchange, ReportsStatus) else None
+        self._book = exchange if isinstance(exchange, PersistedBook) else None
+        self.snapshots = SnapshotSchedule(journal)
+        """The bots' state snapshots for crash recovery (every 30 s of engine time)."""
         self.venue_status = ""
         self._update_waiting = asyncio.Event()
         exchange.set_listener(self._on_update)
@@ -156,6 +174,7 @@ class Engine:
                 await self.clock.advance_to(candle.close_time)
                 async with self._lock:
                     await self._step(candle)
+                    await self.checkpoint()
             if not self.finish_reason:
                 self.finish_reason = "end of replay data"
         finally:
@@ -164,6 +183,7 @@ class Engine:
             self.finished = True
             async with self._lock:
                 await self._record_equity(force=True)
+                await self.checkpoint(force=True)
         self._log("info", f"engine finished: {self.finish_reason}")
         return run_summary(self)
 
@@ -296,6 +316,8 @@ class Engine:
         while self._updates:
             update = self._updates.popleft()
             touched = True
+            if self._book is not None and self._book.unsaved(update):
+                await self._book.persist()  # the venue's book first: never behind the journal
             bot = self.bots.get(update.client_order_id.rsplit("-", 1)[0])
             if bot is None:
                 self._log(
@@ -308,6 +330,13 @@ class Engine:
                 await bot.on_fill(update)
         if touched:
             self.balances = await self.exchange.balances()
+
+    async def checkpoint(self, force: bool = False) -> None:
+        """Write the bots' snapshots that are due (every 30 s of engine time, or at once after
+        a pause, stop or halt); `force` ignores the interval and also writes the venue's mark."""
+        await self.snapshots.save_due(self.bots.values(), self.clock.now_ms(), force)
+        if self._book is not None:
+            await self._book.persist(force)
 
     async def _record_equity(self, force: bool = False) -> None:
         now = self.clock.now_ms()
@@ -342,6 +371,7 @@ class Engine:
                 if bot.state in (BotState.STARTING, BotState.RUNNING, BotState.PAUSED):
                     await bot.halt(reason)
             await self._drain()
+            await self.checkpoint()
 
     async def shutdown(self, cancel_orders: bool = False) -> None:
         if not self.finish_reason:
@@ -365,6 +395,7 @@ class Engine:
             except IllegalTransition as err:
                 raise CommandError(str(err)) from None
             await self._drain()
+            await self.checkpoint()
 
     def _bot(self, name: str) -> BotRuntime:
         try:
@@ -375,3 +406,36 @@ class Engine:
 
     def _log(self, level: str, message: str) -> None:
         self.bus.publish(LogRecord(self.clock.now_ms(), level, message))
+
+    # -- EngineAPI: the console's queries and config reload ----------------------------------
+
+    def use_config(self, config: AppConfig) -> None:
+        """Remember the config this engine was built from (strategy parameters, reloads)."""
+        self.config = config
+
+    def bot_chart(self, name: str, minutes: int = 240) -> BotChart:
+        from traderagent.engine.snapshots import bot_chart
+
+        return bot_chart(self, self._bot(name), minutes)
+
+    async def reload_config(self, config: AppConfig) -> ReloadReport:
+        from traderagent.engine.reload import apply_reload
+
+        async with self._lock:
+            report = await apply_reload(self, config)
+        for line in report.applied:
+            self._log("info", f"config reload: {line}")
+        for line in report.refused:
+            self._log("warning", f"config reload refused: {line}")
+        audit = getattr(self.journal, "record_audit", None)
+        if audit is not None:
+            outcome = "; ".join([*report.applied, *(f"refused: {r}" for r in report.refused)])
+            await audit(
+                ts=self.clock.now_ms(),
+                actor="operator",
+                source="console",
+                command="reload_config",
+                target="config",
+                outcome=outcome or "no change",
+            )
+        return report

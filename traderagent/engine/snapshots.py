@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from itertools import islice
+from typing import TYPE_CHECKING, Any
 
-from traderagent.domain import ZERO, Balance
-from traderagent.facade import BotSnapshot, EngineSnapshot, RegimeView, RunSummary
+from traderagent.domain import ZERO, Balance, Side
+from traderagent.facade import (
+    BotChart,
+    BotSnapshot,
+    ChartFill,
+    ChartLevel,
+    EngineSnapshot,
+    RegimeView,
+    RiskLimitView,
+    RunSummary,
+)
 
 if TYPE_CHECKING:
+    from traderagent.config.models import BotConfig
     from traderagent.engine.bot import BotRuntime
     from traderagent.engine.orchestrator import Engine
+
+HUNDRED = Decimal(100)
 
 
 def valuation(
@@ -29,7 +42,34 @@ def valuation(
     return total
 
 
-def bot_snapshot(bot: BotRuntime) -> BotSnapshot:
+def _flatten(values: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            yield from _flatten(value, f"{prefix}{key}.")
+        elif key != "kind" and value is not None:
+            yield f"{prefix}{key}", str(value)
+
+
+def bot_parameters(config: BotConfig | None) -> tuple[tuple[str, str], ...]:
+    """The bot's strategy (or router) settings as (name, value) pairs, nested names dotted."""
+    if config is None:
+        return ()
+    section = config.strategy if config.strategy is not None else config.router
+    if section is None:
+        return ()
+    dumped = section.model_dump(mode="json", exclude_none=True, exclude={"routes"})
+    return tuple(_flatten(dumped))
+
+
+def stop_price(bot: BotRuntime) -> Decimal | None:
+    """The price at which the bot's `stop_loss_pct` would sell its position."""
+    pair = bot.risk.pair if bot.risk is not None else None
+    if pair is None or pair.stop_loss_pct is None or bot.position.qty <= 0:
+        return None
+    return bot.position.avg_price * (HUNDRED - pair.stop_loss_pct) / HUNDRED
+
+
+def bot_snapshot(bot: BotRuntime, config: BotConfig | None = None) -> BotSnapshot:
     position = bot.position
     mark = bot.last_price
     return BotSnapshot(
@@ -48,11 +88,16 @@ def bot_snapshot(bot: BotRuntime) -> BotSnapshot:
         last_price=mark,
         detail=bot.strategy.describe() if bot.strategy_started else "waiting for the first price",
         state_reason=bot.state_reason,
+        parameters=bot_parameters(config),
+        stop_price=stop_price(bot),
     )
 
 
 def engine_snapshot(engine: Engine) -> EngineSnapshot:
     equity = engine.equity
+    configs = {b.name: b for b in engine.config.bots} if engine.config is not None else {}
+    watch = engine.equity_watch
+    observed = watch is not None and watch.day is not None
     orders = tuple(
         sorted(
             (o for bot in engine.bots.values() for o in bot.orders.values()),
@@ -66,7 +111,7 @@ def engine_snapshot(engine: Engine) -> EngineSnapshot:
         clock_ms=engine.clock.now_ms(),
         equity=equity,
         starting_equity=engine.starting_equity if engine.starting_equity is not None else equity,
-        bots=tuple(bot_snapshot(bot) for bot in engine.bots.values()),
+        bots=tuple(bot_snapshot(bot, configs.get(bot.name)) for bot in engine.bots.values()),
         open_orders=orders,
         recent_fills=tuple(engine.recent_fills),
         running=engine.running,
@@ -81,6 +126,127 @@ def engine_snapshot(engine: Engine) -> EngineSnapshot:
             )
             for reading in engine.regimes.values()
         ),
+        day_pnl=equity - watch.day_start if watch is not None and observed else None,
+        drawdown_pct=watch.drawdown_pct(equity) if watch is not None and observed else None,
+        drawdown_limit_pct=watch.config.max_drawdown_pct if watch is not None else None,
+        risk_limits=tuple(risk_limits(engine, equity)),
+    )
+
+
+def risk_limits(engine: Engine, equity: Decimal) -> Iterator[RiskLimitView]:
+    """Every configured limit with its use now: the account's, then each bot's."""
+    quote = engine.quote_asset
+    watch = engine.equity_watch
+    if watch is not None:
+        limits = watch.config
+        if limits.max_daily_loss is not None:
+            loss = max(watch.daily_loss(equity), ZERO) if watch.day is not None else ZERO
+            yield RiskLimitView(
+                "",
+                "max_daily_loss",
+                "daily loss",
+                loss,
+                limits.max_daily_loss,
+                quote,
+                loss > limits.max_daily_loss,
+            )
+        if limits.max_drawdown_pct is not None:
+            drawdown = watch.drawdown_pct(equity)
+            yield RiskLimitView(
+                "",
+                "max_drawdown_pct",
+                "drawdown",
+                drawdown,
+                limits.max_drawdown_pct,
+                "%",
+                drawdown > limits.max_drawdown_pct,
+            )
+        if limits.max_gross_exposure_pct is not None:
+            gross = engine.gross_exposure / equity * HUNDRED if equity > 0 else ZERO
+            yield RiskLimitView(
+                "",
+                "max_gross_exposure_pct",
+                "gross exposure",
+                gross,
+                limits.max_gross_exposure_pct,
+                "%",
+                gross > limits.max_gross_exposure_pct,
+            )
+    for bot in engine.bots.values():
+        yield from _pair_limits(bot, quote)
+
+
+def _pair_limits(bot: BotRuntime, quote: str) -> Iterator[RiskLimitView]:
+    pair = bot.risk.pair if bot.risk is not None else None
+    if pair is None:
+        return
+    book = bot.risk_book()
+    name = bot.name
+    if pair.max_position_notional is not None:
+        cap = pair.max_position_notional
+        yield RiskLimitView(
+            name,
+            "max_position_notional",
+            "position value",
+            book.exposure,
+            cap,
+            quote,
+            book.exposure > cap,
+        )
+    if pair.max_position_qty is not None:
+        held = book.position_qty + book.resting_buy_qty
+        cap = pair.max_position_qty
+        yield RiskLimitView(
+            name, "max_position_qty", "position size", held, cap, bot.instrument.base, held > cap
+        )
+    if pair.max_open_orders is not None:
+        count, cap_orders = Decimal(book.open_orders), Decimal(pair.max_open_orders)
+        yield RiskLimitView(
+            name,
+            "max_open_orders",
+            "open orders",
+            count,
+            cap_orders,
+            "orders",
+            count > cap_orders,
+        )
+    if pair.stop_loss_pct is not None:
+        fall = ZERO
+        if book.position_qty > 0 and book.avg_price > 0 and book.mark > 0:
+            fall = max((book.avg_price - book.mark) / book.avg_price * HUNDRED, ZERO)
+        yield RiskLimitView(
+            name,
+            "stop_loss_pct",
+            "fall below entry",
+            fall,
+            pair.stop_loss_pct,
+            "%",
+            fall >= pair.stop_loss_pct,
+        )
+
+
+def bot_chart(engine: Engine, bot: BotRuntime, minutes: int) -> BotChart:
+    """The bot's last `minutes` closes, its resting orders, entry, stop and recent fills."""
+    skip = max(len(bot.history) - minutes, 0)
+    candles = list(islice(bot.history, skip, None))
+    first_ts = candles[0].ts if candles else 0
+    levels = [
+        ChartLevel(o.price, "buy" if o.side is Side.BUY else "sell", o.tag)
+        for o in bot.orders.values()
+        if o.price is not None
+    ]
+    if bot.position.qty > 0:
+        levels.append(ChartLevel(bot.position.avg_price, "entry"))
+    stop = stop_price(bot)
+    if stop is not None:
+        levels.append(ChartLevel(stop, "stop"))
+    fills = tuple(
+        ChartFill(f.ts, f.price, f.side)
+        for f in engine.recent_fills
+        if f.bot == bot.name and f.ts >= first_ts
+    )
+    return BotChart(
+        bot.name, bot.symbol, tuple(c.close for c in candles), first_ts, tuple(levels), fills
     )
 
 

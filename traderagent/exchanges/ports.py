@@ -90,4 +90,10 @@ class PersistedBook(Protocol):
     it was, as a real exchange would be.
     """
 
-    async def persist(self, force: bool = False) -> None: ...
+    def unsaved(self, update: ExchangeUpdate) -> bool:
+        """Whether the stored book lacks this update yet (persist before journalling it)."""
+        ...
+
+    async def persist(self, force: bool = False) -> None:
+        """Write what changed since the last write; `force` writes the market mark too."""
+        ...

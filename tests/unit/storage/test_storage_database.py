@@ -28,6 +28,9 @@ TABLES = {
     "state_snapshots",
     "exchange_credentials",
     "audit_log",
+    "paper_orders",
+    "paper_fills",
+    "paper_account",
     "alembic_version",
 }
 
@@ -53,7 +56,7 @@ async def test_first_open_builds_the_whole_schema_at_head(backend: Backend) -> N
     assert revision == HEAD_REVISION
     assert orders == 0
     assert database.schema_change is not None
-    assert (database.schema_change.before, database.schema_change.after) == ("empty", "0002")
+    assert (database.schema_change.before, database.schema_change.after) == ("empty", "0003")
     assert database.schema_change.backup is None  # nothing to back up in a new database
 
 

@@ -22,6 +22,7 @@ import httpx
 from traderagent.domain import (
     Balance,
     Candle,
+    Fill,
     Instrument,
     Order,
     OrderRequest,
@@ -46,6 +47,11 @@ from traderagent.exchanges.ports import ExchangeError, UpdateListener
 
 if TYPE_CHECKING:
     from traderagent.exchanges.ports import Exchange
+
+WEEK_MS = 7 * 86_400_000
+"""The widest time window `/v5/execution/list` answers for at once."""
+EXECUTION_WEEKS = 13
+"""How far back `fills_since` looks at most (a quarter, one request per week)."""
 
 
 class BybitExchange:
@@ -207,6 +213,22 @@ class BybitExchange:
 
     async def balances(self) -> dict[str, Balance]:
         return await self.endpoints.wallet_balance()
+
+    async def fills_since(self, symbol: str, since_ms: int) -> list[Fill]:
+        """Trade executions from `since_ms` on, oldest first: one request per week of time
+        (Bybit answers a week at a time), up to now or `EXECUTION_WEEKS` weeks."""
+        await self.instrument(symbol)
+        now = self.rest.now_ms()
+        items: list[Item] = []
+        start = since_ms
+        for _ in range(EXECUTION_WEEKS):
+            items += await self.endpoints.executions(symbol, start_ms=start)
+            start += WEEK_MS
+            if start > now:
+                break
+        trades = (self.account.fill(i) for i in items if i.get("execType", "Trade") == "Trade")
+        unique = {fill.fill_id: fill for fill in trades if fill.ts >= since_ms}
+        return sorted(unique.values(), key=lambda f: (f.ts, f.fill_id))
 
     # -- beyond the protocol -----------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from traderagent.domain import (
     Balance,
     Candle,
+    Fill,
     Instrument,
     Liquidity,
     Order,
@@ -35,10 +36,17 @@ from traderagent.exchanges.paper.instruments import lookup_instrument
 from traderagent.exchanges.paper.matcher import CandleMatcher
 from traderagent.exchanges.paper.matching import FillModel
 from traderagent.exchanges.paper.settlement import settle
+from traderagent.exchanges.paper.stored_book import (
+    BookChanges,
+    BookStore,
+    PaperBook,
+    StoredOrder,
+    VenueMark,
+)
 from traderagent.exchanges.ports import ExchangeUpdate, UpdateListener
 
 if TYPE_CHECKING:
-    from traderagent.exchanges.ports import CandleMatched, Exchange
+    from traderagent.exchanges.ports import CandleMatched, Exchange, PersistedBook
 
 
 class PaperExchange:
@@ -75,6 +83,9 @@ class PaperExchange:
         self._open: dict[str, RestingOrder] = {}  # open orders in placement order
         self._order_ids = count(1)
         self._fill_ids = count(1)
+        self._fills: list[Fill] = []  # every execution, oldest first
+        self._store: BookStore | None = None
+        self._changes: BookChanges | None = None  # tracked only while a store is attached
 
     # -- Exchange protocol --------------------------------------------------------------------
 
@@ -102,15 +113,18 @@ class PaperExchange:
     async def balances(self) -> dict[str, Balance]:
         return self._account.snapshot()
 
-    async def positions(self) -> list[Position]:
+    async def fills_since(self, symbol: str, since_ms: int) -> list[Fill]:
+        lookup_instrument(self._instruments, symbol)
+        return [f for f in self._fills if f.symbol == symbol and f.ts >= since_ms]
+
+    async def positions(self, symbol: str | None = None) -> list[Position]:
         """Spot base holdings (free + locked) per listed symbol, quantity only.
 
         Cost basis is the engine's to track from fills; a spot venue does not report one.
         """
         account = self._account
-        held = {
-            s: account.free(i.base) + account.locked(i.base) for s, i in self._instruments.items()
-        }
+        listed = self._instruments if symbol is None else {symbol: self._instruments[symbol]}
+        held = {s: account.free(i.base) + account.locked(i.base) for s, i in listed.items()}
         return [Position(symbol=s, qty=q) for s, q in held.items() if q]
 
     async def close(self) -> None:
@@ -121,10 +135,85 @@ class PaperExchange:
     def on_candle(self, candle: Candle) -> None:
         """Match resting orders of `candle.symbol` along its path, then record its close."""
         self._matcher.on_candle(candle)
+        if self._changes is not None:
+            self._changes.cursor_ms = max(self._changes.cursor_ms, candle.close_time)
 
     def last_price(self, symbol: str) -> float | None:
         """The last candle close, or the path point being matched while inside `on_candle`."""
         return self._matcher.last_price(symbol)
+
+    # -- the stored book (PersistedBook protocol) -----------------------------------------------
+
+    def attach_store(self, store: BookStore, book: PaperBook | None) -> None:
+        """Keep the book in `store` from now on, after restoring `book` (what it last held)."""
+        if book is not None:
+            self._restore(book)
+        self._store = store
+        self._changes = BookChanges()
+        if book is not None and book.mark is not None:
+            self._changes.cursor_ms = self._changes.saved_cursor_ms = book.mark.cursor_ms
+        else:
+            self._changes.balances = True  # a new book starts with its opening balances
+
+    @property
+    def cursor_ms(self) -> int:
+        """Close time of the last candle matched (0 before the first, or without a store)."""
+        return self._changes.cursor_ms if self._changes is not None else 0
+
+    def unsaved(self, update: ExchangeUpdate) -> bool:
+        """Whether `update` is a fill the stored book does not have yet."""
+        changes = self._changes
+        return (
+            changes is not None and isinstance(update, Fill) and update.fill_id in changes.fill_ids
+        )
+
+    async def persist(self, force: bool = False) -> None:
+        """Write what changed since the last write (one transaction); nothing if nothing did."""
+        changes, store = self._changes, self._store
+        if changes is None or store is None or not changes.due(force):
+            return
+        cursor = changes.cursor_ms
+        cids, fills, balances = changes.take()
+        next_order, next_fill = next(self._order_ids), next(self._fill_ids)
+        self._order_ids, self._fill_ids = count(next_order), count(next_fill)  # peeked, not used
+        prices = {symbol: repr(p) for symbol, p in self._matcher.last_prices().items()}
+        batch = PaperBook(
+            orders=[self._stored(cid) for cid in cids],
+            fills=fills,
+            balances=self._account.snapshot() if balances else None,
+            mark=VenueMark(cursor, prices, next_order, next_fill),
+        )
+        try:
+            await store.save(batch)
+        except BaseException:
+            changes.give_back(cids, fills, balances)
+            raise
+        changes.saved_cursor_ms = cursor
+
+    def _stored(self, cid: str) -> StoredOrder:
+        resting = self._open.get(cid)
+        if resting is None:
+            return StoredOrder(self._orders[cid])
+        return StoredOrder(resting.order, resting.lock_asset, resting.lock, resting.taker)
+
+    def _restore(self, book: PaperBook) -> None:
+        if book.balances is not None:
+            self._account = Account.restored(book.balances)
+        for stored in book.orders:
+            order = stored.order
+            self._orders[order.client_order_id] = order
+            if order.is_open and order.price is not None:
+                resting = RestingOrder(
+                    order, order.price, stored.lock_asset, stored.lock, stored.taker
+                )
+                self._open[order.client_order_id] = resting
+                self._matcher.rest(resting)
+        self._fills = sorted(book.fills, key=lambda f: f.ts)
+        if book.mark is not None:
+            for symbol, text in book.mark.last_prices.items():
+                self._matcher.set_last_price(symbol, float(text))
+            self._order_ids = count(book.mark.next_order_id)
+            self._fill_ids = count(book.mark.next_fill_id)
 
     # -- synchronous order entry --------------------------------------------------------------
 
@@ -142,6 +231,7 @@ class PaperExchange:
         if isinstance(admission, str):
             rejected = Order.from_request(request, OrderStatus.REJECTED, now, admission)
             self._orders[cid] = rejected  # the id counts as used; get_order can explain it
+            self._changed(cid, funds_moved=False)
             return rejected
         order = replace(
             Order.from_request(request, OrderStatus.NEW, now),
@@ -152,6 +242,7 @@ class PaperExchange:
             order, admission.price, admission.lock_asset, admission.lock, admission.marketable
         )
         self._open[cid] = resting
+        self._changed(cid)
         if admission.taker_price is not None:
             return self._execute(resting, admission.taker_price, Liquidity.TAKER, now)
         self._matcher.rest(resting)
@@ -170,6 +261,7 @@ class PaperExchange:
             resting.order, status=OrderStatus.CANCELLED, updated_ms=self._clock(symbol)
         )
         self._orders[client_order_id] = cancelled
+        self._changed(client_order_id)
         self._emit(cancelled)
         return cancelled
 
@@ -205,9 +297,17 @@ class PaperExchange:
         fill, filled = settle(self._account, self._fees, inst, resting, execution)
         del self._open[order.client_order_id]
         self._orders[order.client_order_id] = filled
+        self._fills.append(fill)
+        if self._changes is not None:
+            self._changes.fill(fill)
+            self._changes.order(order.client_order_id)
         self._emit(fill)
         self._emit(filled)
         return filled
+
+    def _changed(self, client_order_id: str, funds_moved: bool = True) -> None:
+        if self._changes is not None:
+            self._changes.order(client_order_id, funds_moved)
 
     def _clock(self, symbol: str) -> int:
         return self._matcher.clock(symbol)
@@ -219,5 +319,5 @@ class PaperExchange:
 
 if TYPE_CHECKING:
 
-    def _conforms(x: PaperExchange) -> tuple[Exchange, CandleMatched]:
-        return x, x
+    def _conforms(x: PaperExchange) -> tuple[Exchange, CandleMatched, PersistedBook]:
+        return x, x, x

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from traderagent.domain import ZERO, Balance, Fill, Order
 
-CURSOR_CHECKPOINT_MS = 60 * 60_000
+CURSOR_CHECKPOINT_MS = 2 * 60 * 60_000
 """A quiet replay still records how far it got this often (market time), so a restart
 re-feeds at most this much of the data: candles that changed nothing change nothing again."""
 
@@ -70,11 +70,12 @@ class BookStore(Protocol):
 class BookChanges:
     """What changed in a venue since its last write, collected cheaply as it happens."""
 
-    __slots__ = ("balances", "cursor_ms", "fills", "orders", "saved_cursor_ms")
+    __slots__ = ("balances", "cursor_ms", "fill_ids", "fills", "orders", "saved_cursor_ms")
 
     def __init__(self) -> None:
         self.orders: dict[str, None] = {}  # client order ids, in change order
         self.fills: list[Fill] = []
+        self.fill_ids: set[str] = set()
         self.balances = False
         self.cursor_ms = 0
         self.saved_cursor_ms = 0
@@ -85,11 +86,14 @@ class BookChanges:
 
     def fill(self, fill: Fill) -> None:
         self.fills.append(fill)
+        self.fill_ids.add(fill.fill_id)
         self.balances = True
 
     def due(self, force: bool) -> bool:
-        """Whether a write is needed now."""
-        if self.orders or self.fills or self.balances or force:
+        """Whether a write is needed now: fills must be stored before the journal sees them;
+        order changes alone can wait for the next write (an order the stored book lacks after
+        a crash is one whose request never arrived, which recovery handles)."""
+        if self.fills or force:
             return True
         return self.cursor_ms - self.saved_cursor_ms >= CURSOR_CHECKPOINT_MS
 
@@ -97,10 +101,12 @@ class BookChanges:
         """The pending changes, cleared (`give_back` them if the write fails)."""
         taken = (list(self.orders), self.fills, self.balances)
         self.orders, self.fills, self.balances = {}, [], False
+        self.fill_ids = set()
         return taken
 
     def give_back(self, orders: list[str], fills: list[Fill], balances: bool) -> None:
         for cid in orders:
             self.orders.setdefault(cid, None)
         self.fills[:0] = fills
+        self.fill_ids.update(f.fill_id for f in fills)
         self.balances = self.balances or balances

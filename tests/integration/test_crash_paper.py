@@ -1,0 +1,90 @@
+"""A paper bot SIGKILLed at random moments and restarted each time loses nothing and doubles
+nothing: the paper venue's own book (in the database) is the exchange side, and afterwards
+no client order id reached it twice, each of its fills is journalled exactly once, and the
+bot's position is what the venue holds."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from crash_harness import child_env, headless, kill_and_restart, read_journal, run_to_end
+from kit.factories import write_config
+
+BOT = "grid-btc"
+CONFIG = """\
+mode: paper
+replay:
+  data: bundled
+  speed: {speed}
+  end: "{end}"
+bots:
+  - name: grid-btc
+    symbol: BTCUSDT
+    strategy:
+      kind: grid
+      lower: "21000"
+      upper: "25000"
+      levels: 41
+      spacing: arithmetic
+      amount_per_level: "200"
+"""
+
+
+def venue_book(db: Path) -> tuple[list[str], set[str], list[str], Decimal]:
+    """The paper venue's side: every order id, the open ones, every fill id, BTC held."""
+    with sqlite3.connect(db) as conn:
+        orders = conn.execute("select client_order_id, status from paper_orders").fetchall()
+        fills = [r[0] for r in conn.execute("select fill_id from paper_fills")]
+        (balances,) = conn.execute("select balances from paper_account").fetchone()
+    btc = json.loads(balances).get("BTC", {"free": "0", "locked": "0"})
+    return (
+        [cid for cid, _ in orders],
+        {cid for cid, status in orders if status in ("New", "PartiallyFilled")},
+        fills,
+        Decimal(btc["free"]) + Decimal(btc["locked"]),
+    )
+
+
+async def crash_and_check(tmp_path: Path, kills: int, seed: int, speed: int, end: str) -> str:
+    config = write_config(tmp_path, CONFIG.format(speed=speed, end=end))
+    db = tmp_path / "crash.db"
+    env = child_env(tmp_path)
+    run = await kill_and_restart(headless(config, db), env, kills, seed)
+    final = await run_to_end(headless(config, db, "--duration", "3"), env)
+    journal = read_journal(db, BOT)
+    venue_ids, venue_open, venue_fills, held = venue_book(db)
+
+    assert run.kills >= 1  # at least one session really died mid-run
+    assert journal.duplicate_rejections == 0  # no client order id was sent twice
+    assert len(journal.order_ids) == len(set(journal.order_ids))
+    assert set(venue_ids) <= set(journal.order_ids)  # every venue order was journalled first
+    assert len(journal.fill_ids) == len(set(journal.fill_ids))
+    assert sorted(journal.fill_ids) == sorted(venue_fills)  # each venue fill exactly once
+    assert journal.position == journal.fills_qty == held  # the bot holds what the venue has
+    assert journal.open_ids == venue_open  # and rests what the venue rests
+    assert venue_fills  # the bot traded
+    return (
+        f"{run.kills} kills, {run.finished_early} sessions ended by themselves; "
+        f"{len(journal.order_ids)} orders, {len(venue_fills)} fills, position {held} BTC"
+        f" (final session: {final.splitlines()[2].strip()})"
+    )
+
+
+async def test_paper_bot_survives_random_sigkills(tmp_path: Path) -> None:
+    report = await crash_and_check(tmp_path, kills=3, seed=3, speed=20_000, end="2023-03-08")
+    print(report)
+
+
+@pytest.mark.soak
+@pytest.mark.slow
+async def test_paper_bot_survives_fifty_sigkills(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if "soak" not in str(request.config.getoption("markexpr")):
+        pytest.skip("a soak run (minutes): select it with -m soak")
+    report = await crash_and_check(tmp_path, kills=50, seed=50, speed=12_000, end="2023-03-22")
+    print(report)
