@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -55,6 +56,10 @@ async def _run(db: Path) -> dict[str, object]:
         "generation": bot.generation,
     }
     await engine.close()
+    with sqlite3.connect(db) as conn:
+        result["stored_strategies"] = [
+            row[0] for row in conn.execute("select kind from strategies order by ts, id")
+        ]
     return result
 
 
@@ -68,6 +73,8 @@ async def test_switches_follow_the_regime_to_the_table(routed_run: dict[str, obj
         assert switch.new == EXPECTED_KINDS[switch.regime]
         latest = [c for c in changes if c.ts <= switch.ts][-1]
         assert latest.new == switch.regime  # a switch acts on the confirmed regime
+    # every switch is kept in the database, in order
+    assert routed_run["stored_strategies"] == [s.new for s in switches]
     # the sell-off of 9-10 March accumulates, the rally of 13 March follows the trend
     by_kind = [(s.ts, s.new) for s in switches]
     assert any(kind == "dca" and ts < 1678492800000 for ts, kind in by_kind)  # before 11 Mar

@@ -271,6 +271,9 @@ class BotRuntime:
             self.router.build(route), reason, close=self.router.close_on_switch
         )
         self.router.policy.switched(route, reading.ts)
+        dump = getattr(route.config, "model_dump", None)
+        config = dump(mode="json") if dump is not None else {"route": route.label}
+        await self.journal.record_strategy(self.name, self.strategy.kind, config, reading.ts)
         self.bus.publish(
             StrategySwitched(reading.ts, self.name, old, self.strategy.kind, reading.regime, reason)
         )

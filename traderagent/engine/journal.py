@@ -40,6 +40,10 @@ class TradeJournal(Protocol):
 
     # -- what recovery reads and writes ---------------------------------------------------------
 
+    async def record_strategy(self, bot: str, kind: str, config: dict[str, Any], ts: int) -> None:
+        """The bot runs strategy `kind` with `config` from `ts` on (appended, history kept)."""
+        ...
+
     async def save_snapshot(self, bot: str, payload: dict[str, Any], ts: int) -> int:
         """Store the bot's state (JSON-able; Decimals come back as strings); returns its version."""
         ...
