@@ -11,6 +11,7 @@ from pathlib import Path
 
 from storage import BotLease, Database, LeaseError, SqlJournal, StorageError
 from storage.journal import SNAPSHOTS_KEPT, wall_clock_ms
+from storage.urls import resolve_url, shown
 from strategies.base import Strategy
 from traderagent.assembly import (
     attach_risk,
@@ -127,13 +128,24 @@ async def build_engine(config: AppConfig, db_override: str | Path | None = None)
         if venue is None:
             assert isinstance(config.exchange, BybitConfig)  # noqa: S101 - narrowed above
             venue = await bybit_venue(config, config.exchange, journal.database)
-        engine = await _assemble(config, venue, journal, str(target))
+        label = database_label(target)
+        engine = await _assemble(config, venue, journal, label)
     except BaseException:
         if venue is not None:
             await venue.exchange.close()
         await journal.close()
         raise
-    return Built(engine, journal, str(target))
+    return Built(engine, journal, label)
+
+
+def database_label(target: str | Path) -> str:
+    """The database as it may be shown: a URL's password hidden."""
+    if isinstance(target, Path) or "://" not in target:
+        return str(target)
+    try:
+        return shown(resolve_url(target))
+    except StorageError:
+        return "(unparseable database URL)"
 
 
 async def _assemble(config: AppConfig, venue: Venue, journal: SqlJournal, target: str) -> Engine:

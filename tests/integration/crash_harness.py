@@ -1,18 +1,94 @@
 """Run `traderagent run --headless` in a child process and SIGKILL it at seeded random moments,
-restarting it each time: the crash tests' shared driver."""
+restarting it each time: the crash tests' shared driver. The children share one database, a
+SQLite file or a PostgreSQL database of the test's own (the `crash_store` fixture), read back
+afterwards through SQLAlchemy the same way on both."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import random
+import secrets
 import signal
-import sqlite3
 import sys
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import Executable, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.pool import NullPool
+from unit.storage.backends import POSTGRES_ENV, asyncpg_dsn
+
+from storage.database import create_engine_for
+from storage.models import FillRow, OrderRow, PositionRow
+from storage.urls import resolve_url
+from traderagent.domain import Side
+
+SKIP_REASON = (
+    f"PostgreSQL crash tests need {POSTGRES_ENV}: export "
+    f"{POSTGRES_ENV}=postgresql+asyncpg://postgres@127.0.0.1:5432/test (.ci/run sets it)"
+)
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@dataclass(frozen=True)
+class CrashStore:
+    """The children's database: a SQLite file passed as `--db`, or a PostgreSQL URL written
+    into the config as `storage.database_url`."""
+
+    backend: str
+    target: str
+
+    def config(self, text: str) -> str:
+        """A config's text, pointed at this database."""
+        if self.backend == "sqlite":
+            return text
+        return f'{text}storage:\n  database_url: "{self.target}"\n'
+
+    def args(self) -> list[str]:
+        return ["--db", self.target] if self.backend == "sqlite" else []
+
+
+async def _admin(server: str, statement: str) -> None:
+    connection = await asyncpg.connect(asyncpg_dsn(server), timeout=10)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def crash_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[CrashStore]:
+    """A SQLite file, then a PostgreSQL database created for this test and dropped after it."""
+    if request.param == "sqlite":
+        yield CrashStore("sqlite", str(tmp_path / "crash.db"))
+        return
+    server = os.environ.get(POSTGRES_ENV)
+    if not server:
+        pytest.skip(SKIP_REASON)
+    name = f"ta_crash_{os.getpid()}_{secrets.token_hex(4)}"
+    try:
+        await _admin(server, f'CREATE DATABASE "{name}"')
+    except (OSError, asyncpg.PostgresError) as exc:
+        pytest.fail(f"{POSTGRES_ENV}={server}: cannot create a test database there: {exc}")
+    url = make_url(server).set(drivername="postgresql+asyncpg", database=name)
+    yield CrashStore("postgresql", url.render_as_string(hide_password=False))
+    await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def soak_only(request: pytest.FixtureRequest) -> None:
+    """Skip unless `-m soak` selected the test (list it before `crash_store`: no database is
+    made for a skipped soak)."""
+    if "soak" not in str(request.config.getoption("markexpr")):
+        pytest.skip("a soak run (minutes): select it with -m soak")
 
 
 @dataclass
@@ -25,9 +101,11 @@ class CrashRun:
     outputs: list[str] = field(default_factory=list)
 
 
-def headless(config: Path, db: Path, *extra: str) -> list[str]:
-    command = [sys.executable, "-m", "traderagent", "run", "--headless"]
-    return [*command, "--config", str(config), "--db", str(db), *extra]
+def headless(config: Path, database: Path | CrashStore, *extra: str) -> list[str]:
+    command = [sys.executable, "-m", "traderagent", "run", "--headless", "--config", str(config)]
+    if isinstance(database, CrashStore):
+        return [*command, *database.args(), *extra]
+    return [*command, "--db", str(database), *extra]
 
 
 async def kill_and_restart(
@@ -38,7 +116,7 @@ async def kill_and_restart(
     window_s: tuple[float, float] = (0.5, 4.0),
 ) -> CrashRun:
     """Start `command` `kills` times, each time SIGKILLed after a seeded random delay (a child
-    that finishes first is counted, not killed)."""
+    that finishes first is counted, not killed, and must have succeeded)."""
     rng = random.Random(seed)  # noqa: S311 - seeded kill moments, not secrets
     run = CrashRun()
     for _ in range(kills):
@@ -60,6 +138,8 @@ async def kill_and_restart(
         assert child.stdout is not None
         text = (await child.stdout.read()).decode()
         assert "Traceback" not in text, text
+        # e.g. a restart refused because the killed session's lease was still held
+        assert child.returncode in (0, -signal.SIGKILL), text
         run.outputs.append(text)
     return run
 
@@ -78,6 +158,23 @@ def child_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "TRADERAGENT_DATA_DIR": str(tmp_path / "data"), **extra}
 
 
+@asynccontextmanager
+async def reading(store: CrashStore) -> AsyncIterator[AsyncConnection]:
+    """A connection to the children's database (SQLite or PostgreSQL alike), once they ended."""
+    engine = create_engine_for(resolve_url(store.target), poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            yield connection
+    finally:
+        await engine.dispose()
+
+
+async def rows(store: CrashStore, *statements: Executable) -> list[Sequence[Sequence[Any]]]:
+    """The rows of each statement, read in one connection."""
+    async with reading(store) as connection:
+        return [(await connection.execute(s)).all() for s in statements]
+
+
 @dataclass(frozen=True)
 class Journal:
     """What the database's trading journal says about one bot."""
@@ -90,23 +187,22 @@ class Journal:
     duplicate_rejections: int
 
 
-def read_journal(db: Path, bot: str) -> Journal:
-    with sqlite3.connect(db) as conn:
-        orders = conn.execute("select client_order_id, status from orders where bot=?", (bot,))
-        rows = orders.fetchall()
-        fills = conn.execute("select fill_id, side, qty from fills where bot=?", (bot,)).fetchall()
-        position = conn.execute("select qty from positions where bot=?", (bot,)).fetchone()
-        duplicates = conn.execute(
-            "select count(*) from orders where reject_reason like '%duplicate%'"
-        ).fetchone()[0]
-    signed = sum(
-        (Decimal(qty) if side == "Buy" else -Decimal(qty) for _, side, qty in fills), Decimal(0)
+async def read_journal(store: CrashStore, bot: str) -> Journal:
+    orders, fills, position, duplicates = await rows(
+        store,
+        select(OrderRow.client_order_id, OrderRow.status).where(OrderRow.bot == bot),
+        select(FillRow.fill_id, FillRow.side, FillRow.qty).where(FillRow.bot == bot),
+        select(PositionRow.qty).where(PositionRow.bot == bot),
+        select(func.count())
+        .select_from(OrderRow)
+        .where(OrderRow.reject_reason.like("%duplicate%")),
     )
+    signed = sum((qty if side == Side.BUY else -qty for _, side, qty in fills), Decimal(0))
     return Journal(
-        order_ids=[cid for cid, _ in rows],
-        open_ids={cid for cid, status in rows if status in ("New", "PartiallyFilled")},
+        order_ids=[cid for cid, _ in orders],
+        open_ids={cid for cid, status in orders if status.is_open},
         fill_ids=[fid for fid, _, _ in fills],
         fills_qty=signed,
-        position=Decimal(position[0]) if position else Decimal(0),
-        duplicate_rejections=duplicates,
+        position=position[0][0] if position else Decimal(0),
+        duplicate_rejections=duplicates[0][0],
     )

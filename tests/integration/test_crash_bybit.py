@@ -11,11 +11,21 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from crash_harness import child_env, headless, kill_and_restart, read_journal
+from crash_harness import (
+    CrashStore,
+    child_env,
+    crash_store,
+    headless,
+    kill_and_restart,
+    read_journal,
+    soak_only,
+)
 from kit.factories import write_config
 
 from traderagent.exchanges.emulator import Emulator, running_emulator
 from traderagent.marketdata import load_bundled
+
+__all__ = ["crash_store", "soak_only"]  # fixtures
 
 BOT = "grid-emu"
 CONFIG = """\
@@ -67,9 +77,10 @@ async def final_session(command: list[str], env: dict[str, str], market: asyncio
     return out.decode()
 
 
-async def crash_and_check(tmp_path: Path, kills: int, seed: int, candles: int) -> str:
-    config = write_config(tmp_path, CONFIG)
-    db = tmp_path / "bybit-crash.db"
+async def crash_and_check(
+    tmp_path: Path, store: CrashStore, kills: int, seed: int, candles: int
+) -> str:
+    config = write_config(tmp_path, store.config(CONFIG))
     async with running_emulator(load_bundled().head(candles), speed=None, warmup=60) as emu:
         env = child_env(
             tmp_path,
@@ -78,11 +89,11 @@ async def crash_and_check(tmp_path: Path, kills: int, seed: int, candles: int) -
             TRADERAGENT_EMULATOR_API_SECRET=emu.api_secret,
         )
         market = asyncio.create_task(keep_stepping(emu))
-        run = await kill_and_restart(headless(config, db), env, kills, seed, (1.5, 6.0))
-        final = await final_session(headless(config, db), env, market)
+        run = await kill_and_restart(headless(config, store), env, kills, seed, (1.5, 6.0))
+        final = await final_session(headless(config, store), env, market)
         venue_orders = emu.orders()
         venue_fills = [e for e in emu.executions() if e.order_link_id.startswith(f"{BOT}-")]
-    journal = read_journal(db, BOT)
+    journal = await read_journal(store, BOT)
     link_ids = [o.order_link_id for o in venue_orders]
     venue_position = sum(
         (e.exec_qty if e.side == "Buy" else -e.exec_qty for e in venue_fills), Decimal(0)
@@ -96,21 +107,21 @@ async def crash_and_check(tmp_path: Path, kills: int, seed: int, candles: int) -
     assert journal.position == journal.fills_qty == venue_position
     assert venue_fills  # the bot traded
     return (
-        f"{run.kills} kills, {run.finished_early} sessions ended by themselves; "
+        f"{store.backend}: {run.kills} kills, {run.finished_early} sessions ended by themselves; "
         f"{len(link_ids)} orders on the venue, {len(venue_fills)} executions, "
         f"position {venue_position} BTC"
     )
 
 
-async def test_bybit_bot_on_the_emulator_survives_random_sigkills(tmp_path: Path) -> None:
-    print(await crash_and_check(tmp_path, kills=3, seed=11, candles=3_000))
+async def test_bybit_bot_on_the_emulator_survives_random_sigkills(
+    tmp_path: Path, crash_store: CrashStore
+) -> None:
+    print(await crash_and_check(tmp_path, crash_store, kills=3, seed=11, candles=3_000))
 
 
 @pytest.mark.soak
 @pytest.mark.slow
 async def test_bybit_bot_on_the_emulator_survives_fifty_sigkills(
-    tmp_path: Path, request: pytest.FixtureRequest
+    soak_only: None, tmp_path: Path, crash_store: CrashStore
 ) -> None:
-    if "soak" not in str(request.config.getoption("markexpr")):
-        pytest.skip("a soak run (minutes): select it with -m soak")
-    print(await crash_and_check(tmp_path, kills=50, seed=50, candles=12_000))
+    print(await crash_and_check(tmp_path, crash_store, kills=50, seed=50, candles=12_000))

@@ -5,14 +5,29 @@ bot's position is what the venue holds."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
+import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from crash_harness import child_env, headless, kill_and_restart, read_journal, run_to_end
+from crash_harness import (
+    CrashStore,
+    child_env,
+    crash_store,
+    headless,
+    kill_and_restart,
+    read_journal,
+    rows,
+    run_to_end,
+    soak_only,
+)
 from kit.factories import write_config
+from sqlalchemy import select
+
+from storage.jsontext import load_payload
+from storage.models import PaperAccountRow, PaperFillRow, PaperOrderRow
+
+__all__ = ["crash_store", "soak_only"]  # fixtures
 
 BOT = "grid-btc"
 CONFIG = """\
@@ -34,29 +49,34 @@ bots:
 """
 
 
-def venue_book(db: Path) -> tuple[list[str], set[str], list[str], Decimal]:
+async def venue_book(store: CrashStore) -> tuple[list[str], set[str], list[str], Decimal]:
     """The paper venue's side: every order id, the open ones, every fill id, BTC held."""
-    with sqlite3.connect(db) as conn:
-        orders = conn.execute("select client_order_id, status from paper_orders").fetchall()
-        fills = [r[0] for r in conn.execute("select fill_id from paper_fills")]
-        (balances,) = conn.execute("select balances from paper_account").fetchone()
-    btc = json.loads(balances).get("BTC", {"free": "0", "locked": "0"})
+    orders, fills, account = await rows(
+        store,
+        select(PaperOrderRow.client_order_id, PaperOrderRow.status),
+        select(PaperFillRow.fill_id),
+        select(PaperAccountRow.balances),
+    )
+    btc = load_payload(account[0][0]).get("BTC", {"free": "0", "locked": "0"})
     return (
         [cid for cid, _ in orders],
-        {cid for cid, status in orders if status in ("New", "PartiallyFilled")},
-        fills,
+        {cid for cid, status in orders if status.is_open},
+        [fid for (fid,) in fills],
         Decimal(btc["free"]) + Decimal(btc["locked"]),
     )
 
 
-async def crash_and_check(tmp_path: Path, kills: int, seed: int, speed: int, end: str) -> str:
-    config = write_config(tmp_path, CONFIG.format(speed=speed, end=end))
-    db = tmp_path / "crash.db"
+async def crash_and_check(
+    tmp_path: Path, store: CrashStore, kills: int, seed: int, speed: int, end: str
+) -> str:
+    config = write_config(tmp_path, store.config(CONFIG.format(speed=speed, end=end)))
     env = child_env(tmp_path)
-    run = await kill_and_restart(headless(config, db), env, kills, seed)
-    final = await run_to_end(headless(config, db, "--duration", "3"), env)
-    journal = read_journal(db, BOT)
-    venue_ids, venue_open, venue_fills, held = venue_book(db)
+    started = time.monotonic()
+    run = await kill_and_restart(headless(config, store), env, kills, seed)
+    final = await run_to_end(headless(config, store, "--duration", "3"), env)
+    elapsed = time.monotonic() - started
+    journal = await read_journal(store, BOT)
+    venue_ids, venue_open, venue_fills, held = await venue_book(store)
 
     assert run.kills >= 1  # at least one session really died mid-run
     assert journal.duplicate_rejections == 0  # no client order id was sent twice
@@ -68,23 +88,25 @@ async def crash_and_check(tmp_path: Path, kills: int, seed: int, speed: int, end
     assert journal.open_ids == venue_open  # and rests what the venue rests
     assert venue_fills  # the bot traded
     return (
-        f"{run.kills} kills, {run.finished_early} sessions ended by themselves; "
+        f"{store.backend}: {run.kills} kills, {run.finished_early} sessions ended by themselves; "
         f"{len(journal.order_ids)} orders, {len(venue_fills)} fills, position {held} BTC"
-        f" (final session: {final.splitlines()[2].strip()})"
+        f" in {elapsed:.0f}s (final session: {final.splitlines()[2].strip()})"
     )
 
 
-async def test_paper_bot_survives_random_sigkills(tmp_path: Path) -> None:
-    report = await crash_and_check(tmp_path, kills=3, seed=3, speed=20_000, end="2023-03-08")
+async def test_paper_bot_survives_random_sigkills(tmp_path: Path, crash_store: CrashStore) -> None:
+    report = await crash_and_check(
+        tmp_path, crash_store, kills=3, seed=3, speed=20_000, end="2023-03-08"
+    )
     print(report)
 
 
 @pytest.mark.soak
 @pytest.mark.slow
 async def test_paper_bot_survives_fifty_sigkills(
-    tmp_path: Path, request: pytest.FixtureRequest
+    soak_only: None, tmp_path: Path, crash_store: CrashStore
 ) -> None:
-    if "soak" not in str(request.config.getoption("markexpr")):
-        pytest.skip("a soak run (minutes): select it with -m soak")
-    report = await crash_and_check(tmp_path, kills=50, seed=50, speed=12_000, end="2023-03-22")
+    report = await crash_and_check(
+        tmp_path, crash_store, kills=50, seed=50, speed=12_000, end="2023-03-22"
+    )
     print(report)
