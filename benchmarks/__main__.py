@@ -108,9 +108,15 @@ def cpu_model() -> str:
 
 
 def main() -> int:
-    from benchmarks import indicators  # imports this module: load it once main() runs
+    from benchmarks import indicators, tui  # import this module: load them once main() runs
 
-    results = [bus_throughput(), cli_cold_start(), engine_replay(), *indicators.results()]
+    results = [
+        bus_throughput(),
+        cli_cold_start(),
+        engine_replay(),
+        *indicators.results(),
+        *tui.results(),
+    ]
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"{'id':<4} {'benchmark':<40} {'figure':>16} {'target':>14}  result")
     for r in results:

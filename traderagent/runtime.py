@@ -130,6 +130,7 @@ async def build_engine(config: AppConfig, db_override: str | Path | None = None)
             venue = await bybit_venue(config, config.exchange, journal.database)
         label = database_label(target)
         engine = await _assemble(config, venue, journal, label)
+        engine.use_config(config)
     except BaseException:
         if venue is not None:
             await venue.exchange.close()

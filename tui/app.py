@@ -1,22 +1,24 @@
 """TraderAgentApp: the terminal console over one `EngineAPI`.
 
-The app owns the engine wiring (the engine worker, the event stream, the operator commands);
-the dashboard screen draws snapshots. Commands go through `EngineAPI` only.
+The app owns the engine worker, the keys (BINDINGS from `tui.keys`, remappable by id) and the
+screens they open; the dashboard draws snapshots, `Operator` sends the bot commands.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from pathlib import Path
 from typing import ClassVar
 
-from textual.app import App
-from textual.binding import Binding, BindingType
+from textual.app import App, SystemCommand
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.worker import Worker
 
-from traderagent.domain import BotState
+from traderagent.config import AppConfig, ConfigError
+from traderagent.config import load_config as read_config
 from traderagent.domain.events import (
     BotStateChanged,
     Event,
@@ -25,10 +27,18 @@ from traderagent.domain.events import (
     LogRecord,
     OrderFilled,
 )
-from traderagent.facade import BotSnapshot, CommandError, EngineAPI
-from tui.render import emergency_bots, money
+from traderagent.facade import EngineAPI, ReloadReport
+from tui.keys import ACTIONS, app_bindings, unknown_ids
+from tui.operator import HALT_REASON, Operator
+from tui.render import money
+from tui.screens.backtest import BacktestScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.halt_confirm import HaltConfirmScreen
+from tui.screens.help import HelpScreen
+from tui.screens.log_filter import LogFilterScreen
+from tui.screens.quit_confirm import QuitChoice, QuitConfirmScreen
+
+__all__ = ["HALT_REASON", "TraderAgentApp"]
 
 _log = logging.getLogger(__name__)
 
@@ -39,33 +49,41 @@ LOG_EVENTS: tuple[type[Event], ...] = (
     HaltTriggered,
     IntentRejected,
 )
-HALT_REASON = "operator halt from TUI"
-# Operator commands act on the dashboard only, never from behind the halt dialog.
-DASHBOARD_ACTIONS = frozenset({"toggle_pause", "halt_all", "acknowledge", "quit"})
+# Operator commands act on the dashboard only, never from behind a dialog.
+DASHBOARD_ACTIONS = frozenset(action.action for action in ACTIONS)
 
 
 class TraderAgentApp(App[None]):
-    """Bots, orders and fills of one engine, with keys to pause, halt and acknowledge."""
+    """Bots, orders, fills, risk and log of one engine, with a key for every command."""
 
     CSS_PATH = "traderagent.tcss"
-    ENABLE_COMMAND_PALETTE = False
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "toggle_pause", "Pause/resume", id="pause_resume"),
-        Binding("exclamation_mark", "halt_all", "Halt all", key_display="!", id="halt_all"),
-        Binding("a", "acknowledge", "Acknowledge", id="acknowledge"),
-        Binding("q", "quit", "Quit", id="quit"),
-    ]
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = app_bindings()
 
     def __init__(
-        self, engine: EngineAPI, *, title: str = "TraderAgent", run_engine: bool = True
+        self,
+        engine: EngineAPI,
+        *,
+        title: str = "TraderAgent",
+        run_engine: bool = True,
+        config_path: Path | None = None,
+        keymap: Mapping[str, str] | None = None,
+        load_config: Callable[[], AppConfig] | None = None,
     ) -> None:
         super().__init__()
         self.engine = engine
         self.title = title
+        self.config_path = config_path
+        """The config file the engine was started with (None: the built-in default)."""
+        self.keymap = {a.id: a.key for a in ACTIONS}
+        """Binding id -> key(s), as bound now (defaults plus the user's remapping)."""
+        self._user_keys = dict(keymap or {})
+        self._load_config = load_config or (lambda: read_config(config_path))
         self._start_engine = run_engine
         # Subscribe before anything runs so no event published at start-up is missed.
         self._stream = engine.events(LOG_EVENTS, maxsize=2_000)
         self._dashboard: DashboardScreen | None = None
+        self.operator = Operator(self)
         self.engine_worker: Worker[None] | None = None
         """The worker awaiting `engine.run()`, started once the first frame is up."""
         self._engine_done = asyncio.Event()
@@ -73,11 +91,16 @@ class TraderAgentApp(App[None]):
     @property
     def dashboard(self) -> DashboardScreen:
         if self._dashboard is None:
-            self._dashboard = DashboardScreen(self.engine.snapshot, self._stream, self.title)
+            self._dashboard = DashboardScreen(
+                self.engine.snapshot, self._stream, self.title, self.engine.bot_chart
+            )
         return self._dashboard
 
     def get_default_screen(self) -> Screen[None]:
         return self.dashboard
+
+    def on_mount(self) -> None:
+        self.apply_keymap(self._user_keys)
 
     def on_ready(self) -> None:
         # After the first frame, so the log pane exists whatever the engine does at once.
@@ -91,6 +114,35 @@ class TraderAgentApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return action not in DASHBOARD_ACTIONS or self.screen is self._dashboard
+
+    def apply_keymap(self, keys: Mapping[str, str]) -> None:
+        """Remap keys by binding id; unknown ids are reported, never fatal."""
+        wrong = unknown_ids(keys)
+        if wrong:
+            known = ", ".join(a.id for a in ACTIONS)
+            self.notify(
+                f"tui.keys: no action named {', '.join(wrong)} (actions: {known})",
+                severity="warning",
+                timeout=15,
+            )
+        valid = {k: v for k, v in keys.items() if k not in wrong}
+        self.keymap = {a.id: valid.get(a.id, a.key) for a in ACTIONS}
+        self.set_keymap(valid)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        for action in ACTIONS:
+            if self.check_action(action.action, ()):
+                yield SystemCommand(
+                    action.footer, action.help, self._palette_callback(action.action)
+                )
+        ours = {a.footer for a in ACTIONS}
+        yield from (c for c in super().get_system_commands(screen) if c.title not in ours)
+
+    def _palette_callback(self, action: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            await self.run_action(action)
+
+        return run
 
     # -- the engine -----------------------------------------------------------------------
 
@@ -107,17 +159,17 @@ class TraderAgentApp(App[None]):
         except Exception as err:  # any engine failure is shown, never allowed to kill the UI
             _log.exception("engine.run failed")
             message = f"engine stopped with an error: {type(err).__name__}: {err}"
-            self._note(message, level="ERROR")
+            self.note(message, level="ERROR")
             self.notify(message, title="Engine error", severity="error", timeout=30)
         else:
-            self._note(
+            self.note(
                 f"replay finished ({summary.reason}): {summary.fills} fills, "
                 f"equity {money(summary.final_equity)}"
             )
         finally:
             self._engine_done.set()
 
-    def _note(self, message: str, level: str = "INFO") -> None:
+    def note(self, message: str, level: str = "INFO") -> None:
         """Log a line of our own after the events still queued, stamped with the engine clock."""
         if not self.dashboard.is_attached:  # the app is closing
             return
@@ -126,66 +178,74 @@ class TraderAgentApp(App[None]):
         log.note(self.engine.snapshot().clock_ms, message, level)
         self.dashboard.refresh_snapshot()
 
-    async def _command(self, call: Awaitable[None]) -> None:
-        """Await one engine command: a refusal is a warning, a failure is logged, never fatal."""
-        try:
-            await call
-        except CommandError as err:
-            self.notify(str(err), severity="warning")
-        except Exception as err:  # e.g. a remote engine unreachable: say so, keep the console
-            _log.exception("engine command failed")
-            message = f"command failed: {type(err).__name__}: {err}"
-            self._note(message, level="ERROR")
-            self.notify(message, severity="error")
-        self.dashboard.refresh_snapshot()
-
     # -- actions --------------------------------------------------------------------------
 
-    def _selected_bot(self) -> BotSnapshot | None:
-        # Redraw from a fresh snapshot first: a key acts on the state now, not 100 ms ago.
-        self.dashboard.refresh_snapshot()
-        return self.dashboard.selected_bot
-
     async def action_toggle_pause(self) -> None:
-        """Pause the selected bot if it is running, resume it if it is paused."""
-        bot = self._selected_bot()
-        if bot is None:
-            self.notify("No bot selected.", severity="warning")
-        elif bot.state is BotState.RUNNING:
-            await self._command(self.engine.pause_bot(bot.name))
-        elif bot.state is BotState.PAUSED:
-            await self._command(self.engine.resume_bot(bot.name))
-        else:
-            self.notify(
-                f"{bot.name} is {bot.state.value}: p pauses a running bot or resumes a paused one.",
-                severity="warning",
-            )
+        await self.operator.toggle_pause()
+
+    async def action_pause_all(self) -> None:
+        await self.operator.pause_all()
+
+    async def action_start_stop(self) -> None:
+        await self.operator.start_stop()
 
     def action_halt_all(self) -> None:
         self.push_screen(HaltConfirmScreen(), callback=self._halt_answered)
 
     async def _halt_answered(self, confirmed: bool | None) -> None:
         if confirmed:
-            await self._command(self.engine.halt(None, reason=HALT_REASON))
+            await self.operator.halt_all()
 
     async def action_acknowledge(self) -> None:
-        """Acknowledge the emergency of the selected bot."""
-        bot = self._selected_bot()
-        if bot is None:
-            self.notify("No bot selected.", severity="warning")
+        await self.operator.acknowledge()
+
+    async def action_reload(self) -> None:
+        """Re-read the config file and apply what can change safely."""
+        try:
+            config = self._load_config()
+        except ConfigError as err:
+            self.notify(f"Config not reloaded: {err}", severity="error", timeout=15)
             return
-        if bot.state is BotState.EMERGENCY:
-            await self._command(self.engine.acknowledge(bot.name))
-            return
-        snapshot = self.dashboard.snapshot
-        waiting = emergency_bots(snapshot) if snapshot is not None else ()
-        hint = f"select {', '.join(waiting)} and press a" if waiting else "no bot is in EMERGENCY"
-        self.notify(f"{bot.name} is {bot.state.value}: {hint}.", severity="warning")
+        reports: list[ReloadReport] = []
+
+        async def reload() -> None:
+            reports.append(await self.engine.reload_config(config))
+
+        if await self.operator.command(reload()):
+            self.apply_keymap(config.tui.keys)
+            self._tell_reload(reports[0])
+
+    def _tell_reload(self, report: ReloadReport) -> None:
+        if report.applied:
+            self.notify("\n".join(report.applied), title="Config reloaded", timeout=10)
+        if report.refused:
+            self.notify(
+                "\n".join(report.refused), title="Not applied", severity="warning", timeout=15
+            )
+        if not report.applied and not report.refused:
+            self.notify("Config reloaded: nothing changed.")
+
+    def action_backtest(self) -> None:
+        self.push_screen(BacktestScreen(self.config_path))
+
+    def action_filter_log(self) -> None:
+        log = self.dashboard.log_pane
+        bots = [b.name for b in self.dashboard.snapshot.bots] if self.dashboard.snapshot else []
+        self.push_screen(LogFilterScreen(log.log_filter, bots, log.set_filter))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.keymap))
 
     async def action_quit(self) -> None:
-        """Stop the engine without cancelling resting orders, then leave."""
+        snapshot = self.engine.snapshot()
+        self.push_screen(QuitConfirmScreen(len(snapshot.open_orders)), callback=self._quit_answered)
+
+    async def _quit_answered(self, choice: QuitChoice | None) -> None:
+        """Stop the engine (cancelling its orders if asked), then leave."""
+        if choice is None:
+            return
         try:
-            await self.engine.shutdown(cancel_orders=False)
+            await self.engine.shutdown(cancel_orders=choice == "cancel")
         except Exception as err:  # still leave, but say that the engine did not stop cleanly
             self.exit(return_code=1, message=f"engine shutdown failed: {err}")
             return

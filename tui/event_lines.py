@@ -93,3 +93,22 @@ def event_line(event: Event) -> Text | None:
             f" {event.tag}: {event.reason}",
         )
     return None
+
+
+LEVEL_RANK: dict[str, int] = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
+"""Levels in order, for the log filter's 'this level and above'."""
+
+
+def event_meta(event: Event) -> tuple[str, str]:
+    """(level, bot) of a logged event, for the log filter ('' when no bot)."""
+    if isinstance(event, LogRecord):
+        return event.level.upper(), event.bot or ""
+    if isinstance(event, OrderFilled):
+        return "INFO", event.fill.bot
+    if isinstance(event, HaltTriggered):
+        return "CRITICAL", event.bot
+    if isinstance(event, IntentRejected):
+        return "WARNING", event.bot
+    if isinstance(event, BotStateChanged):
+        return "INFO", event.bot
+    return "INFO", ""

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from traderagent.commands.common import add_engine_options, positive_float
-from traderagent.config import AppConfig
+from traderagent.config import AppConfig, load_config
 from traderagent.launch import LaunchError, open_engine, prepare
 
 
@@ -31,17 +31,43 @@ def run_tui(
 ) -> int:
     try:
         config = prepare(config_path, speed)
-        return asyncio.run(_run(config, db, duration))
+        return asyncio.run(_run(config, config_path, speed, db, duration))
     except LaunchError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
 
 
-async def _run(config: AppConfig, db: Path | None, duration: float | None) -> int:
+def config_loader(config_path: Path | None, speed: float | str | None) -> Callable[[], AppConfig]:
+    """What `r` re-reads: the same file, with the same --speed override as at start."""
+
+    def load() -> AppConfig:
+        config = load_config(config_path)
+        if speed is None:
+            return config
+        return config.model_copy(
+            update={"replay": config.replay.model_copy(update={"speed": speed})}
+        )
+
+    return load
+
+
+async def _run(
+    config: AppConfig,
+    config_path: Path | None,
+    speed: float | str | None,
+    db: Path | None,
+    duration: float | None,
+) -> int:
     from tui.app import TraderAgentApp
 
     built = await open_engine(config, db)
-    app = TraderAgentApp(built.engine, title="TraderAgent")
+    app = TraderAgentApp(
+        built.engine,
+        title="TraderAgent",
+        config_path=config_path,
+        keymap=config.tui.keys,
+        load_config=config_loader(config_path, speed),
+    )
     timer = None
     if duration is not None:
         timer = asyncio.get_running_loop().call_later(duration, app.exit)

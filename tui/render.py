@@ -12,8 +12,9 @@ from decimal import Decimal
 from rich.text import Text
 
 from traderagent.clock import format_ts
-from traderagent.domain import BotState, Order, Side, TradingMode
+from traderagent.domain import BotState, Order, Regime, Side, TradingMode
 from traderagent.facade import BotSnapshot, EngineSnapshot
+from tui.render_regime import REGIME_STYLES
 
 TableRow = tuple[str, tuple[Text, ...]]
 """A table row as (row key, cells)."""
@@ -85,29 +86,56 @@ def _right(text: str | Text) -> Text:
 # -- header -------------------------------------------------------------------------------
 
 
+def connection_text(snapshot: EngineSnapshot) -> Text:
+    """The venue connection: a warning while it struggles, else connected / not started."""
+    if snapshot.venue_status:
+        return Text(f"⚠ {snapshot.venue_status}", style="bold yellow")
+    if snapshot.running:
+        return Text("● connected", style="green")
+    if snapshot.finished:
+        return Text("○ closed", style="dim")
+    return Text("○ not started", style="dim")
+
+
+def drawdown_text(snapshot: EngineSnapshot) -> Text | None:
+    """`DD 1.20%/15%`: the drawdown against the limit that halts everything, marked near it."""
+    if snapshot.drawdown_pct is None:
+        return None
+    dd = snapshot.drawdown_pct
+    limit = snapshot.drawdown_limit_pct
+    if limit is None:
+        return Text(f"DD {dd:.1f}% (no limit)")
+    ratio = dd / limit if limit else Decimal(0)
+    if ratio >= 1:
+        return Text(f"⚠ DD {dd:.1f}%/{limit}%", style="bold reverse red")
+    if ratio >= Decimal("0.8"):
+        return Text(f"! DD {dd:.1f}%/{limit}%", style="bold yellow")
+    return Text(f"DD {dd:.1f}%/{limit}%")
+
+
 def header_parts(snapshot: EngineSnapshot, title: str) -> tuple[list[Text], list[Text]]:
     """(what is running, where it stands): the two halves of the header."""
     what = [
         Text(title, style="bold"),
         Text(snapshot.mode.value, style=MODE_STYLES.get(snapshot.mode, "bold")),
-        Text(snapshot.venue),
+        Text.assemble(snapshot.venue, " ", connection_text(snapshot)),
+        Text(f"{format_ts(snapshot.clock_ms)} UTC"),
     ]
     pnl = snapshot.pnl
     pnl_text = Text("PnL ").append_text(signed_money(pnl))
     if snapshot.starting_equity:
         pct = pnl / snapshot.starting_equity * 100
         pnl_text.append(f" ({pct:+.2f}%)", style="green" if pct > 0 else "red" if pct < 0 else "")
-    where = [
-        Text(f"{format_ts(snapshot.clock_ms)} UTC"),
-        Text(f"equity {money(snapshot.equity)}"),
-        pnl_text,
-    ]
-    if snapshot.venue_status:
-        what.append(Text(f"⚠ {snapshot.venue_status}", style="bold yellow"))
+    where = [Text(f"equity {money(snapshot.equity)}"), pnl_text]
+    if snapshot.day_pnl is not None:
+        where.append(Text("day ").append_text(signed_money(snapshot.day_pnl)))
+    drawdown = drawdown_text(snapshot)
+    if drawdown is not None:
+        where.append(drawdown)
     if snapshot.finished:
         where.append(Text("■ finished", style="bold"))
     elif snapshot.replay_progress is not None:
-        where.append(Text(f"replay {snapshot.replay_progress * 100:.1f}%"))
+        where.append(Text(f"replay {snapshot.replay_progress * 100:.0f}%"))
     return what, where
 
 
@@ -146,11 +174,11 @@ BOT_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("name", "Bot", False),
     ("symbol", "Symbol", False),
     ("strategy", "Strategy", False),
+    ("regime", "Regime", False),
     ("state", "State", False),
     ("position", "Position", True),
-    ("realised", "Realised", True),
     ("unrealised", "Unreal.", True),
-    ("fills", "Fills", True),
+    ("realised", "Realised", True),
 )
 """(column key, header, right-aligned) for the bots table."""
 
@@ -165,21 +193,47 @@ ORDER_COLUMNS: tuple[tuple[str, str, bool], ...] = (
 """(column key, header, right-aligned) for the open orders table."""
 
 
-def bot_row(bot: BotSnapshot) -> TableRow:
+REGIME_SHORT: dict[Regime, str] = {
+    Regime.TIGHT_RANGE: "TIGHT",
+    Regime.WIDE_RANGE: "WIDE",
+    Regime.QUIET_TRANSITION: "QUIET",
+    Regime.VOLATILE_TRANSITION: "VOLAT",
+    Regime.BULL_TREND: "BULL",
+    Regime.BEAR_TREND: "BEAR",
+}
+
+
+def short_regime(regime: Regime | None, known: bool = True) -> Text:
+    """`▲ BULL`: the bots table's regime cell; `…` while warming up, `—` with no classifier."""
+    if not known:
+        return Text("—", style="dim")
+    if regime is None:
+        return Text("…", style="dim")
+    symbol, style = REGIME_STYLES[regime]
+    return Text(f"{symbol} {REGIME_SHORT[regime]}", style=style)
+
+
+def symbol_regimes(snapshot: EngineSnapshot) -> dict[str, Regime | None]:
+    return {view.reading.symbol: view.reading.regime for view in snapshot.regimes}
+
+
+def bot_row(bot: BotSnapshot, regimes: Mapping[str, Regime | None] | None = None) -> TableRow:
+    regimes = regimes or {}
     return bot.name, (
         Text(bot.name, style="bold"),
         Text(bot.symbol),
         Text(bot.strategy),
+        short_regime(regimes.get(bot.symbol), bot.symbol in regimes),
         state_label(bot.state),
         _right(qty_text(bot.position_qty)),
-        _right(signed_money(bot.realised_pnl)),
         _right(signed_money(bot.unrealised_pnl)),
-        _right(str(bot.fills)),
+        _right(signed_money(bot.realised_pnl)),
     )
 
 
 def bot_rows(snapshot: EngineSnapshot) -> list[TableRow]:
-    return [bot_row(bot) for bot in snapshot.bots]
+    regimes = symbol_regimes(snapshot)
+    return [bot_row(bot, regimes) for bot in snapshot.bots]
 
 
 def _price_order(order: Order) -> tuple[bool, Decimal]:

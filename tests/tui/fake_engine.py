@@ -11,6 +11,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from traderagent.bus import EventBus, EventStream
+from traderagent.config import AppConfig
 from traderagent.domain import (
     BotState,
     Fill,
@@ -18,11 +19,24 @@ from traderagent.domain import (
     Order,
     OrderStatus,
     OrderType,
+    Regime,
+    RegimeReading,
     Side,
     TradingMode,
 )
 from traderagent.domain.events import BotStateChanged, Event, HaltTriggered, LogRecord, OrderFilled
-from traderagent.facade import BotSnapshot, CommandError, EngineSnapshot, RunSummary
+from traderagent.facade import (
+    BotChart,
+    BotSnapshot,
+    ChartFill,
+    ChartLevel,
+    CommandError,
+    EngineSnapshot,
+    RegimeView,
+    ReloadReport,
+    RiskLimitView,
+    RunSummary,
+)
 
 MINUTE = 60_000
 CLOCK_MS = 1_677_650_400_000
@@ -45,6 +59,8 @@ def default_bots() -> list[BotSnapshot]:
             fills=7,
             open_orders=3,
             last_price=Decimal("22150.00"),
+            parameters=(("lower", "21000"), ("upper", "23000"), ("levels", "21")),
+            stop_price=Decimal("20286.00"),
         ),
         BotSnapshot(
             name="dca-eth",
@@ -93,6 +109,37 @@ def default_orders() -> list[Order]:
     ]
 
 
+READING = RegimeReading(
+    symbol="BTCUSDT",
+    ts=CLOCK_MS,
+    regime=Regime.BULL_TREND,
+    candidate=Regime.BULL_TREND,
+    since_ms=CLOCK_MS - 312 * MINUTE,
+    adx=35.2,
+    plus_di=31.0,
+    minus_di=12.0,
+    atr_pct=0.42,
+    ema_fast=22120.0,
+    ema_slow=22050.0,
+)
+
+
+def default_limits() -> tuple[RiskLimitView, ...]:
+    return (
+        RiskLimitView("", "max_daily_loss", "daily loss", Decimal("120"), Decimal("500"), "USDT"),
+        RiskLimitView("", "max_drawdown_pct", "drawdown", Decimal("1.2"), Decimal("15"), "%"),
+        RiskLimitView(
+            "grid-btc", "max_open_orders", "open orders", Decimal("3"), Decimal("3"), "orders"
+        ),
+    )
+
+
+def chart_closes(count: int) -> tuple[float, ...]:
+    """A fixed zig-zag around 22,100: the same picture every run."""
+    pattern = [0, 40, 90, 60, 120, 80, 30, -20, -60, -10, 50, 100]
+    return tuple(22050.0 + pattern[i % len(pattern)] + (i // len(pattern)) for i in range(count))
+
+
 FILL = Fill(
     fill_id="f-8",
     client_order_id="grid-btc-0",
@@ -135,6 +182,12 @@ class FakeEngine:
         self.halted: list[tuple[str | None, str]] = []
         self.acknowledged: list[str] = []
         self.shutdowns: list[bool] = []
+        self.regimes: tuple[RegimeView, ...] = (RegimeView(READING, ""),)
+        self.risk_limits = default_limits()
+        self.reloads: list[AppConfig] = []
+        self.reload_report = ReloadReport(("account risk limits updated",), ())
+        self.started: list[str] = []
+        self.stopped: list[str] = []
         self._stopped = asyncio.Event()
 
     # -- EngineAPI ------------------------------------------------------------------------
@@ -152,7 +205,30 @@ class FakeEngine:
             finished=self.finished,
             data_label="BTCUSDT 1m bundled",
             replay_progress=self.replay_progress,
+            recent_fills=(FILL,),
+            regimes=self.regimes,
+            day_pnl=Decimal("12.35"),
+            drawdown_pct=Decimal("1.2"),
+            drawdown_limit_pct=Decimal("15"),
+            risk_limits=self.risk_limits,
         )
+
+    def bot_chart(self, name: str, minutes: int = 240) -> BotChart:
+        bot = self._bot(name)
+        count = min(minutes, 120)
+        first = CLOCK_MS - count * MINUTE
+        levels = tuple(
+            ChartLevel(o.price, "buy" if o.side is Side.BUY else "sell", o.tag)
+            for o in self.open_orders
+            if o.bot == name and o.price is not None
+        )
+        fills = (ChartFill(FILL.ts, FILL.price, FILL.side),) if name == FILL.bot else ()
+        return BotChart(name, bot.symbol, chart_closes(count), first, levels, fills)
+
+    async def reload_config(self, config: AppConfig) -> ReloadReport:
+        self._record("reload_config")
+        self.reloads.append(config)
+        return self.reload_report
 
     def events(self, kinds: tuple[type[Event], ...] = (), maxsize: int = 2_000) -> EventStream:
         return self.bus.stream(kinds, maxsize)
@@ -188,6 +264,7 @@ class FakeEngine:
     async def start_bot(self, name: str) -> None:
         self._record("start_bot", name)
         self._move(name, {BotState.STOPPED}, BotState.RUNNING)
+        self.started.append(name)
 
     async def pause_bot(self, name: str) -> None:
         self._record("pause_bot", name)
@@ -203,6 +280,7 @@ class FakeEngine:
         self._record("stop_bot", name)
         self._move(name, {BotState.RUNNING, BotState.PAUSED}, BotState.STOPPED)
         self.open_orders = [o for o in self.open_orders if o.bot != name]
+        self.stopped.append(name)
 
     async def halt(self, name: str | None = None, reason: str = "operator") -> None:
         self._record("halt", name, reason)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fake_engine import CLOCK_MS, FakeEngine
 from textual.pilot import Pilot
-from textual.widgets import Button
+from textual.widgets import Button, TabbedContent
 
 from traderagent.domain import BotState
 from traderagent.domain.events import LogRecord
@@ -17,6 +17,7 @@ from traderagent.facade import CommandError
 from tui.app import HALT_REASON, TraderAgentApp
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.halt_confirm import HaltConfirmScreen
+from tui.screens.quit_confirm import QuitConfirmScreen
 from tui.widgets.bots_table import BotsTable
 from tui.widgets.emergency_banner import EmergencyBanner
 from tui.widgets.engine_header import EngineHeader
@@ -49,6 +50,14 @@ def log_lines(app: TraderAgentApp) -> list[str]:
 
 def banner(app: TraderAgentApp) -> EmergencyBanner:
     return app.dashboard.query_one(EmergencyBanner)
+
+
+async def show_tab(pilot: Pilot[None], tab: str) -> None:
+    """Open a tab of the dashboard (hidden panes are not drawn) and let it draw."""
+    app = pilot.app
+    assert isinstance(app, TraderAgentApp)
+    app.dashboard.query_one(TabbedContent).active = tab
+    await pilot.pause(0.15)
 
 
 async def halt_all(pilot: Pilot[None]) -> None:
@@ -171,6 +180,7 @@ async def test_bang_then_y_halts_everything() -> None:
     engine = FakeEngine()
     app = make_app(engine)
     async with app.run_test(size=SIZE) as pilot:
+        await show_tab(pilot, "tab-orders")
         await halt_all(pilot)
         assert engine.halted == [(None, HALT_REASON)]
         assert isinstance(app.screen, DashboardScreen)
@@ -248,16 +258,32 @@ async def test_a_without_an_emergency_says_so() -> None:
 # -- quit ---------------------------------------------------------------------------------
 
 
-async def test_q_shuts_the_engine_down_and_exits() -> None:
+@pytest.mark.parametrize(("answer", "cancelled"), [("l", False), ("c", True)])
+async def test_q_asks_then_shuts_the_engine_down_and_exits(answer: str, cancelled: bool) -> None:
     engine = FakeEngine(hold_until_shutdown=True)
     app = make_app(engine, run_engine=True)
     async with app.run_test(size=SIZE) as pilot:
         assert engine.running
         await pilot.press("q")
+        assert isinstance(app.screen, QuitConfirmScreen)
+        assert engine.shutdowns == []  # nothing happens before the answer
+        await pilot.press(answer)
         await pilot.pause()
-        assert engine.shutdowns == [False]
+        assert engine.shutdowns == [cancelled]
     assert not app.is_running
     assert app.return_code == 0
+
+
+@pytest.mark.parametrize("key", ["escape", "n", "enter"])
+async def test_quit_dialog_can_be_left_without_quitting(key: str) -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q", key)
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert engine.shutdowns == []
+        assert app.is_running
 
 
 # -- the engine worker --------------------------------------------------------------------
@@ -364,6 +390,7 @@ async def test_orders_table_follows_the_snapshot_in_price_order() -> None:
     engine = FakeEngine()
     app = make_app(engine)
     async with app.run_test(size=SIZE) as pilot:
+        await show_tab(pilot, "tab-orders")
         orders = app.dashboard.query_one(OrdersTable)
         assert orders.row_keys == ["grid-btc-3", "grid-btc-1", "grid-btc-4", "dca-eth-2"]
         engine.open_orders = engine.open_orders[1:]

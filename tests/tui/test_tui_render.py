@@ -8,7 +8,7 @@ from typing import Any
 
 from fake_engine import CLOCK_MS, FILL, MINUTE, FakeEngine, default_orders
 
-from traderagent.domain import BotState, OrderType, Side
+from traderagent.domain import BotState, OrderType, Regime, Side
 from traderagent.domain.events import (
     BotStateChanged,
     EquityUpdated,
@@ -49,15 +49,29 @@ def test_header_fits_on_one_line_when_wide() -> None:
     for part in ("TraderAgent", "PAPER", "paper", "2023-03-01 06:00 UTC", "equity 10,012.35"):
         assert part in text.plain
     assert "PnL +12.35 (+0.12%)" in text.plain
-    assert "replay 42.0%" in text.plain
+    assert "day +12.35" in text.plain
+    assert "DD 1.2%/15%" in text.plain
+    assert "replay 42%" in text.plain
 
 
 def test_header_splits_in_two_lines_at_80_columns_without_truncating() -> None:
     text = header_text(snapshot(), "TraderAgent", 78)
     what, where = text.plain.split("\n")
-    assert what == "TraderAgent │ PAPER │ paper"
-    assert where == "2023-03-01 06:00 UTC │ equity 10,012.35 │ PnL +12.35 (+0.12%) │ replay 42.0%"
+    assert what == "TraderAgent │ PAPER │ paper ○ not started │ 2023-03-01 06:00 UTC"
+    assert where == (
+        "equity 10,012.35 │ PnL +12.35 (+0.12%) │ day +12.35 │ DD 1.2%/15% │ replay 42%"
+    )
     assert len(where) <= 78
+
+
+def test_header_shows_the_connection_and_a_drawdown_near_its_limit() -> None:
+    text = header_text(snapshot(running=True, drawdown_pct=Decimal("13")), "T", 160)
+    assert "paper ● connected" in text.plain
+    assert "! DD 13.0%/15%" in text.plain
+    crossed = header_text(snapshot(drawdown_pct=Decimal("15.5")), "T", 160).plain
+    assert "⚠ DD 15.5%/15%" in crossed
+    struggling = header_text(snapshot(venue_status="rate limited: 3s"), "T", 160).plain
+    assert "paper ⚠ rate limited: 3s" in struggling
 
 
 def test_header_wraps_between_parts_never_inside_one() -> None:
@@ -66,9 +80,9 @@ def test_header_wraps_between_parts_never_inside_one() -> None:
     lines = text.plain.split("\n")
     assert lines == [
         f"{title} │ PAPER",
-        "paper",
-        "2023-03-01 06:00 UTC │ equity 1,234,567.89 │ PnL +1,224,567.89 (+12245.68%)",
-        "replay 42.0%",
+        "paper ○ not started │ 2023-03-01 06:00 UTC",
+        "equity 1,234,567.89 │ PnL +1,224,567.89 (+12245.68%) │ day +12.35",
+        "DD 1.2%/15% │ replay 42%",
     ]
     assert all(len(line) <= 78 for line in lines)
 
@@ -125,20 +139,22 @@ def test_every_state_has_a_symbol() -> None:
 
 def test_bot_row_cells_match_columns() -> None:
     bot = FakeEngine().snapshot().bots[0]
-    key, cells = bot_row(bot)
+    key, cells = bot_row(bot, {"BTCUSDT": Regime.BULL_TREND})
     assert key == "grid-btc"
     assert len(cells) == len(BOT_COLUMNS)
     assert [c.plain for c in cells] == [
         "grid-btc",
         "BTCUSDT",
         "grid",
+        "▲ BULL",
         "▶ RUNNING",
         "0.012900",
-        "+12.35",
         "-3.20",
-        "7",
+        "+12.35",
     ]
-    assert cells[4].justify == "right"
+    assert bot_row(bot, {"BTCUSDT": None})[1][3].plain == "…"  # warming up
+    assert bot_row(bot, {})[1][3].plain == "—"  # no classifier on its symbol
+    assert cells[5].justify == "right"
 
 
 def test_orders_sorted_by_price_descending_market_last() -> None:

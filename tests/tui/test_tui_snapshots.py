@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 from traderagent.config import load_config
 from traderagent.runtime import build_engine
 from tui.app import TraderAgentApp
-from tui.screens.dashboard import DashboardScreen
+from tui.screens.backtest import BacktestScreen
 
 SnapCompare = Callable[..., bool]
 
@@ -33,9 +33,7 @@ async def engine_done(pilot: Pilot[None]) -> None:
     await pilot.pause()
     # draw the final snapshot now, not at the next 10 Hz tick, then let layout settle
     # (a pane changing height re-flows the tables below it)
-    screen = app.screen
-    if isinstance(screen, DashboardScreen):
-        screen.refresh_snapshot()
+    app.dashboard.refresh_snapshot(force=True)
     await pilot.pause()
     await pilot.pause()
 
@@ -46,18 +44,52 @@ def test_main_screen(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(app, terminal_size=size, run_before=engine_done)
 
 
-def test_halt_dialog(snap_compare: SnapCompare) -> None:
-    app = TraderAgentApp(FakeEngine())
-    assert snap_compare(
-        app, press=["exclamation_mark"], terminal_size=(80, 24), run_before=engine_done
-    )
+SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 
 
-def test_emergency_banner_after_halt(snap_compare: SnapCompare) -> None:
+@SIZES
+def test_halt_dialog(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     app = TraderAgentApp(FakeEngine())
-    assert snap_compare(
-        app, press=["exclamation_mark", "y"], terminal_size=(80, 24), run_before=engine_done
-    )
+    assert snap_compare(app, press=["exclamation_mark"], terminal_size=size, run_before=engine_done)
+
+
+@SIZES
+def test_emergency_banner_after_halt(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    async def halted(pilot: Pilot[None]) -> None:
+        await engine_done(pilot)
+        await pilot.press("exclamation_mark", "y")
+        await pilot.pause()
+        assert isinstance(pilot.app, TraderAgentApp)
+        pilot.app.dashboard.refresh_snapshot(force=True)
+        await pilot.pause()
+
+    app = TraderAgentApp(FakeEngine())
+    assert snap_compare(app, terminal_size=size, run_before=halted)
+
+
+@SIZES
+def test_help_screen(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    app = TraderAgentApp(FakeEngine())
+    assert snap_compare(app, press=["question_mark"], terminal_size=size, run_before=engine_done)
+
+
+@SIZES
+def test_backtest_screen_after_a_run(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """The built-in default config over one day of the bundled candles, run to the end."""
+
+    async def backtested(pilot: Pilot[None]) -> None:
+        await engine_done(pilot)
+        screen = BacktestScreen(None, "2023-03-01", "2023-03-02")
+        await pilot.app.push_screen(screen)
+        await pilot.pause()
+        screen.action_run()
+        await screen.finished.wait()
+        assert screen.result is not None
+        await pilot.pause(0.2)  # the progress timer shows 100 %
+        await pilot.pause()
+
+    app = TraderAgentApp(FakeEngine())
+    assert snap_compare(app, terminal_size=size, run_before=backtested)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
@@ -67,6 +99,7 @@ def test_main_screen_on_the_real_engine(
     """The production wiring from a config file: one day of real candles, replayed to the end."""
     config = load_config(write_config(tmp_path))
     built = asyncio.run(build_engine(config, tmp_path / "snap.db"))
+    built.engine.use_config(config)
     app = TraderAgentApp(built.engine)
     try:
         assert snap_compare(app, terminal_size=size, run_before=engine_done)

@@ -1,7 +1,8 @@
-"""The main screen: header, emergency banner, bots, open orders and the log.
+"""The main screen: header, emergency banner, bots, the selected bot's tabs, risk and the log.
 
 Every pane is drawn from one `EngineSnapshot`, read by a timer at most ten times a second, so
-a burst of engine events costs at most ten redraws a second however fast it arrives.
+a burst of engine events costs at most ten redraws a second however fast it arrives. Below 130
+columns everything stacks and risk is a tab; from 130 columns risk and the log stand beside.
 """
 
 from __future__ import annotations
@@ -11,47 +12,68 @@ from collections.abc import Callable
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, TabbedContent, TabPane
 
 from traderagent.bus import EventStream
 from traderagent.facade import BotSnapshot, EngineSnapshot
 from tui.render import emergency_bots, halt_reasons
+from tui.render_risk import breached_count
+from tui.widgets.book_tables import FillsTable, PositionsTable
+from tui.widgets.bot_pane import BotPane, ChartSource
 from tui.widgets.bots_table import BotsTable
 from tui.widgets.emergency_banner import EmergencyBanner
 from tui.widgets.engine_header import EngineHeader
 from tui.widgets.event_log import EventLog
 from tui.widgets.orders_table import OrdersTable
-from tui.widgets.regime_pane import RegimePane
+from tui.widgets.risk_pane import RiskPane
 
 REFRESH_SECONDS = 0.1
+WIDE = 130
 
 
 class DashboardScreen(Screen[None]):
-    # Bots and orders beside the log from 130 columns; everything stacked below that.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (130, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
 
     def __init__(
-        self, snapshot: Callable[[], EngineSnapshot], stream: EventStream, title: str
+        self,
+        snapshot: Callable[[], EngineSnapshot],
+        stream: EventStream,
+        title: str,
+        chart: ChartSource,
     ) -> None:
         super().__init__()
         self._read_snapshot = snapshot
         self._stream = stream
         self._title = title
+        self._chart = chart
         self._snapshot: EngineSnapshot | None = None
+        self.redraws = 0
+        """Snapshots drawn so far (the benchmark's redraw count)."""
 
     def compose(self) -> ComposeResult:
         yield EngineHeader(self._title, id="header")
         yield EmergencyBanner(id="banner")
-        yield RegimePane(id="regime")
         with Container(id="body"):
-            with Container(id="trading"):
+            with Container(id="main"):
                 yield BotsTable(id="bots")
-                yield OrdersTable(id="orders")
-            yield EventLog(self._stream, id="log")
+                with TabbedContent(id="tabs"):
+                    with TabPane("Bot", id="tab-bot"):
+                        yield BotPane(self._chart, id="bot")
+                    with TabPane("Orders", id="tab-orders"):
+                        yield OrdersTable(id="orders")
+                    with TabPane("Fills", id="tab-fills"):
+                        yield FillsTable(id="fills")
+                    with TabPane("Positions", id="tab-positions"):
+                        yield PositionsTable(id="positions")
+                    with TabPane("Risk", id="tab-risk"):
+                        yield RiskPane(id="risk")
+            with Container(id="side"):
+                yield RiskPane(id="risk-side")
+                yield EventLog(self._stream, id="log")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(EventLog).border_title = "Fills & log"
+        self.query_one("#risk-side").border_title = "Risk"
         self.refresh_snapshot()
         self.set_interval(REFRESH_SECONDS, self.refresh_snapshot)
 
@@ -72,13 +94,48 @@ class DashboardScreen(Screen[None]):
             return None
         return next((bot for bot in self._snapshot.bots if bot.name == key), None)
 
-    def refresh_snapshot(self) -> None:
-        self.show(self._read_snapshot())
+    @property
+    def wide(self) -> bool:
+        return self.has_class("-wide")
 
-    def show(self, snapshot: EngineSnapshot) -> None:
+    def refresh_snapshot(self, force: bool = False) -> None:
+        """Draw the engine's state now; `force` redraws the chart even if drawn moments ago."""
+        self.log_pane.catch_up()
+        self.show(self._read_snapshot(), force)
+
+    def show(self, snapshot: EngineSnapshot, force: bool = False) -> None:
         self._snapshot = snapshot
+        self.redraws += 1
         self.query_one(EngineHeader).show(snapshot)
         self.query_one(EmergencyBanner).show(emergency_bots(snapshot), halt_reasons(snapshot))
-        self.query_one(RegimePane).show(snapshot)
         self.query_one(BotsTable).show(snapshot)
-        self.query_one(OrdersTable).show(snapshot)
+        tab = self.query_one(TabbedContent).active
+        # hidden panes are not drawn: what they show is drawn when their tab opens
+        if tab == "tab-bot":
+            self.query_one(BotPane).show(snapshot, self.selected_bot, force)
+        elif tab == "tab-orders":
+            self.query_one(OrdersTable).show(snapshot)
+        elif tab == "tab-fills":
+            self.query_one(FillsTable).show(snapshot)
+        elif tab == "tab-positions":
+            self.query_one(PositionsTable).show(snapshot)
+        elif tab == "tab-risk":
+            self.query_one("#risk", RiskPane).show(snapshot)
+        if self.wide:
+            self.query_one("#risk-side", RiskPane).show(snapshot)
+        breached = breached_count(snapshot.risk_limits)
+        self._label_tab("tab-risk", f"Risk ⚠{breached}" if breached else "Risk")
+        self._label_tab("tab-orders", f"Orders {len(snapshot.open_orders)}")
+
+    def _label_tab(self, tab_id: str, label: str) -> None:
+        tab = self.query_one(TabbedContent).get_tab(tab_id)
+        if str(tab.label) != label:
+            tab.label = label
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if self._snapshot is not None:
+            self.show(self._snapshot, force=True)
+
+    def on_data_table_row_highlighted(self) -> None:
+        if self._snapshot is not None:
+            self.query_one(BotPane).show(self._snapshot, self.selected_bot)

@@ -1,4 +1,8 @@
-"""The fills/log pane: a bounded RichLog fed by a worker that follows a bus event stream."""
+"""The fills/log pane: a bounded RichLog fed from a bus event stream at each dashboard refresh.
+
+Every entry also goes to a bounded ring (`LogRing`) with its level and bot, so the filter (`f`)
+can redraw the pane from it. Memory is bounded by the ring and by MAX_LINES, however long it runs.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ from textual.widgets import RichLog
 
 from traderagent.bus import EventStream
 from traderagent.domain.events import Event
-from tui.event_lines import day_line, day_of, event_line, note_line
+from tui.event_lines import day_line, day_of, event_line, event_meta, note_line
+from tui.log_filter import LogEntry, LogFilter, LogRing
 
 MAX_LINES = 500
+TITLE = "Fills & log"
 
 
 class EventLog(RichLog):
@@ -32,6 +38,8 @@ class EventLog(RichLog):
         self._day = ""
         self._history: deque[Text] = deque(maxlen=MAX_LINES)
         self._wrapped_at = 0
+        self.ring = LogRing()
+        self.log_filter = LogFilter()
 
     @property
     def history(self) -> list[Text]:
@@ -39,7 +47,7 @@ class EventLog(RichLog):
         return list(self._history)
 
     def on_mount(self) -> None:
-        self.run_worker(self._follow(), name="events", group="events")
+        self.border_title = TITLE
 
     def on_resize(self, event: events.Resize) -> None:
         width = self.scrollable_content_region.width
@@ -49,32 +57,61 @@ class EventLog(RichLog):
                 self.write(line)
         self._wrapped_at = width
 
-    async def _follow(self) -> None:
-        while not self._stream.closed:
-            # The batch is written without another await, so no other writer can interleave.
-            self.write_events(await self._stream.next_batch())
-
     def catch_up(self) -> None:
-        """Write whatever the stream holds now, e.g. before noting that the engine finished."""
-        self.write_events(self._stream.drain())
+        """Write whatever the stream holds now: the dashboard's refresh tick calls it, so a
+        busy feed is drawn in one batch per frame, with the other panes."""
+        if not self._stream.closed:
+            self.write_events(self._stream.drain())
 
     def write_events(self, events: Iterable[Event]) -> None:
+        shown: list[LogEntry] = []
         for event in events:
             line = event_line(event)
             if line is not None:
-                self._new_day(event.ts)
-                self._add(line)
+                level, bot = event_meta(event)
+                entry = LogEntry(event.ts, level, bot, line)
+                self.ring.append(entry)
+                if self.log_filter.accepts(entry):
+                    shown.append(entry)
+        # lines beyond the pane's memory would be dropped at once: do not render them
+        lines: list[Text] = []
+        for entry in shown[-MAX_LINES:]:
+            lines.extend(self._lines_of(entry))
+        if lines:
+            self._history.extend(lines)
+            self.write(Text("\n").join(lines))  # one render for the whole batch
 
     def note(self, ts_ms: int, message: str, level: str = "INFO") -> None:
         """A line from the TUI itself, stamped with the engine clock."""
-        self._new_day(ts_ms)
-        self._add(note_line(ts_ms, message, level))
+        self._keep(LogEntry(ts_ms, level.upper(), "", note_line(ts_ms, message, level)))
 
-    def _new_day(self, ts_ms: int) -> None:
-        day = day_of(ts_ms)
-        if day != self._day:
-            self._day = day
-            self._add(day_line(ts_ms))
+    def set_filter(self, log_filter: LogFilter) -> None:
+        """Show only what `log_filter` accepts, redrawn from the ring."""
+        self.log_filter = log_filter
+        self.clear()
+        self._history.clear()
+        self._day = ""
+        for entry in self.ring.matching(log_filter, MAX_LINES):
+            self._show(entry)
+        label = log_filter.label
+        self.border_title = f"{TITLE} [{label}]" if label else TITLE
+
+    def _keep(self, entry: LogEntry) -> None:
+        self.ring.append(entry)
+        if self.log_filter.accepts(entry):
+            self._show(entry)
+
+    def _show(self, entry: LogEntry) -> None:
+        for line in self._lines_of(entry):
+            self._add(line)
+
+    def _lines_of(self, entry: LogEntry) -> list[Text]:
+        """The entry's line, after a day line when the date changes."""
+        day = day_of(entry.ts)
+        if day == self._day:
+            return [entry.line]
+        self._day = day
+        return [day_line(entry.ts), entry.line]
 
     def _add(self, line: Text) -> None:
         self._history.append(line)

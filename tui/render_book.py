@@ -1,0 +1,85 @@
+"""Pure render of the fills and positions tables: snapshots in, table rows out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+
+from traderagent.domain import Fill
+from traderagent.facade import BotSnapshot
+from tui.event_lines import time_of
+from tui.render import TableRow, fee_text, money, price_text, qty_text, side_label, signed_money
+
+FILL_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("time", "Time", False),
+    ("bot", "Bot", False),
+    ("side", "Side", False),
+    ("price", "Price", True),
+    ("qty", "Qty", True),
+    ("fee", "Fee", True),
+    ("tag", "Tag", False),
+)
+"""(column key, header, right-aligned) for the recent fills table."""
+
+POSITION_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("bot", "Bot", False),
+    ("symbol", "Symbol", False),
+    ("qty", "Qty", True),
+    ("avg", "Avg price", True),
+    ("last", "Last", True),
+    ("value", "Value", True),
+    ("unrealised", "Unreal.", True),
+    ("realised", "Realised", True),
+)
+"""(column key, header, right-aligned) for the positions table."""
+
+
+def _right(text: str | Text) -> Text:
+    cell = Text(text) if isinstance(text, str) else text.copy()
+    cell.justify = "right"
+    return cell
+
+
+def fill_rows(fills: Sequence[Fill]) -> list[TableRow]:
+    """Recent fills, newest first, keyed by fill id."""
+    return [
+        (
+            fill.fill_id,
+            (
+                Text(time_of(fill.ts)),
+                Text(fill.bot),
+                side_label(fill.side),
+                _right(price_text(fill.price)),
+                _right(qty_text(fill.qty)),
+                _right(fee_text(fill.fee)),
+                Text(fill.tag),
+            ),
+        )
+        for fill in sorted(fills, key=lambda f: f.ts, reverse=True)
+    ]
+
+
+def position_rows(bots: Sequence[BotSnapshot]) -> list[TableRow]:
+    """One row per bot holding something (or that has traded), keyed by bot name."""
+    rows: list[TableRow] = []
+    for bot in bots:
+        if not bot.position_qty and not bot.realised_pnl:
+            continue
+        value = bot.position_qty * bot.last_price if bot.last_price is not None else None
+        rows.append(
+            (
+                bot.name,
+                (
+                    Text(bot.name, style="bold"),
+                    Text(bot.symbol),
+                    _right(qty_text(bot.position_qty)),
+                    _right(money(bot.avg_price) if bot.position_qty else "—"),
+                    _right(price_text(bot.last_price) if bot.last_price is not None else "—"),
+                    _right(money(value) if value is not None else "—"),
+                    _right(signed_money(bot.unrealised_pnl)),
+                    _right(signed_money(bot.realised_pnl)),
+                ),
+            )
+        )
+    return rows

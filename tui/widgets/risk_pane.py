@@ -1,0 +1,33 @@
+"""The risk pane: every configured limit as a bar, breaches marked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events
+from textual.widgets import Static
+
+from traderagent.facade import EngineSnapshot, RiskLimitView
+from tui.render_risk import risk_text
+
+
+class RiskPane(Static):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("", **kwargs)
+        self._limits: tuple[RiskLimitView, ...] | None = None
+
+    @property
+    def limits(self) -> tuple[RiskLimitView, ...]:
+        return self._limits or ()
+
+    def show(self, snapshot: EngineSnapshot) -> None:
+        if snapshot.risk_limits != self._limits:
+            self._limits = snapshot.risk_limits
+            self._draw()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        if self._limits is not None:
+            self.update(risk_text(self._limits, self.content_size.width or 60))
