@@ -20,6 +20,7 @@ from tui.event_lines import day_line, day_of, event_line, event_meta, note_line
 from tui.log_filter import LogEntry, LogFilter, LogRing
 
 MAX_LINES = 500
+MIN_RENDERED = 40
 TITLE = "Fills & log"
 
 
@@ -79,7 +80,10 @@ class EventLog(RichLog):
             lines.extend(self._lines_of(entry))
         if lines:
             self._history.extend(lines)
-            self.write(Text("\n").join(lines))  # one render for the whole batch
+            # a burst scrolls past faster than anyone reads: render only what fits on screen
+            # (twice over); every line stays in the history and the ring for scrollback/filters
+            tail = max(2 * self.size.height, MIN_RENDERED)
+            self.write(Text("\n").join(lines[-tail:]))  # one render for the whole batch
 
     def note(self, ts_ms: int, message: str, level: str = "INFO") -> None:
         """A line from the TUI itself, stamped with the engine clock."""
