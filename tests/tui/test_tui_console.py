@@ -12,6 +12,7 @@ from fake_engine import CLOCK_MS, FakeEngine
 from kit.factories import SMALL_CONFIG, write_config
 from rich.console import Console
 from textual.widgets import RadioSet, TabbedContent, Tabs
+from tui_waits import settle
 
 from traderagent.domain import BotState
 from traderagent.domain.events import LogRecord
@@ -163,7 +164,7 @@ async def test_f_filters_the_log_by_level() -> None:
     async with app.run_test(size=SIZE) as pilot:
         engine.bus.publish(LogRecord(CLOCK_MS, "INFO", "routine"))
         engine.bus.publish(LogRecord(CLOCK_MS, "WARNING", "spread wide", bot="dca-eth"))
-        await pilot.pause(0.05)
+        await settle(pilot, lambda: any("spread wide" in line for line in log_lines(app)))
         await pilot.press("f")
         assert isinstance(app.screen, LogFilterScreen)
         assert isinstance(app.focused, RadioSet)
@@ -188,7 +189,7 @@ async def test_log_memory_is_bounded_with_a_filter_too() -> None:
         for n in range(BUFFER_ENTRIES + 500):
             level = "WARNING" if n % 2 else "INFO"
             engine.bus.publish(LogRecord(CLOCK_MS, level, f"tick {n}"))
-        await pilot.pause(0.2)
+        await settle(pilot, lambda: len(log.ring) == BUFFER_ENTRIES)
         assert len(log.ring) == BUFFER_ENTRIES
         assert len(log.history) <= MAX_LINES
         assert len(log.lines) <= MAX_LINES

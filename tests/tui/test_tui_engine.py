@@ -64,8 +64,8 @@ async def test_halt_key_with_confirmation_halts_and_cancels_every_order(tmp_path
         await wait_for(pilot, lambda: bot.state is BotState.EMERGENCY, "the halt")
         assert bot.orders == {}
         assert await engine.exchange.open_orders() == []
-        await pilot.pause(0.2)
-        assert app.dashboard.query_one(OrdersTable).row_count == 0
+        table = app.dashboard.query_one(OrdersTable)
+        await wait_for(pilot, lambda: table.row_count == 0, "the orders pane to empty")
         await pilot.press("q")
     await engine.close()
     with sqlite3.connect(db) as conn:
@@ -79,7 +79,8 @@ async def test_the_engine_worker_shows_fills_in_the_log(tmp_path: Path) -> None:
     app, engine, _ = await real_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: engine.snapshot().recent_fills, "a fill")
-        await pilot.pause(0.3)
+        pane = app.dashboard.log_pane
+        await wait_for(pilot, lambda: any("BUY" in ln.plain for ln in pane.history), "its line")
         text = "\n".join(line.plain for line in app.dashboard.log_pane.history)
         assert "BUY" in text and "BTCUSDT @ 23,142.31" in text  # the seed buy at the first close
         await pilot.press("q")

@@ -10,6 +10,7 @@ import pytest
 from fake_engine import CLOCK_MS, FakeEngine
 from textual.pilot import Pilot
 from textual.widgets import Button, TabbedContent
+from tui_waits import settle
 
 from traderagent.domain import BotState
 from traderagent.domain.events import LogRecord
@@ -192,7 +193,7 @@ async def test_bang_then_y_halts_everything() -> None:
         assert orders.border_title == "Open orders (0)"
         table = app.dashboard.query_one(BotsTable)
         assert table.get_cell("dca-eth", "state").plain == "⚠ EMERGENCY"
-        await pilot.pause(0.05)
+        await settle(pilot, lambda: any("HALT grid-btc" in line for line in log_lines(app)))
         assert any("HALT grid-btc: operator halt from TUI" in line for line in log_lines(app))
 
 
@@ -328,7 +329,7 @@ async def test_events_published_while_running_are_logged() -> None:
     app = make_app(engine)
     async with app.run_test(size=SIZE) as pilot:
         engine.bus.publish(LogRecord(CLOCK_MS, "ERROR", "order rejected by venue", bot="grid-btc"))
-        await pilot.pause(0.05)
+        await settle(pilot, lambda: "venue" in (log_lines(app) or [""])[-1])
         assert log_lines(app)[-1] == "06:00 ERR! order rejected by venue [grid-btc]"
 
 
@@ -338,7 +339,7 @@ async def test_log_is_bounded() -> None:
     async with app.run_test(size=SIZE) as pilot:
         for n in range(MAX_LINES + 100):
             engine.bus.publish(LogRecord(CLOCK_MS, "INFO", f"tick {n}"))
-        await pilot.pause(0.1)
+        await settle(pilot, lambda: len(log_lines(app)) == MAX_LINES)
         log = app.dashboard.query_one(EventLog)
         lines = log_lines(app)
         assert len(lines) == MAX_LINES
@@ -364,7 +365,7 @@ async def test_refresh_updates_cells_in_place() -> None:
         table.clear = counting_clear  # type: ignore[method-assign]
         engine.bots["grid-btc"] = replace(engine.bots["grid-btc"], realised_pnl=Decimal("99.5"))
         engine.equity = Decimal("9990.00")
-        await pilot.pause(0.25)
+        await settle(pilot, lambda: table.get_cell("grid-btc", "realised").plain == "+99.50")
         assert table.get_cell("grid-btc", "realised").plain == "+99.50"
         assert rebuilds == []
         assert "PnL -10.00 (-0.10%)" in str(app.dashboard.query_one(EngineHeader).render())
@@ -379,8 +380,8 @@ async def test_cursor_stays_on_its_bot_when_rows_change() -> None:
         assert app.dashboard.selected_bot.name == "dca-eth"
         newcomer = replace(engine.bots["grid-btc"], name="aaa-sol", symbol="SOLUSDT")
         engine.bots = {"aaa-sol": newcomer, **engine.bots}
-        await pilot.pause(0.25)
         table = app.dashboard.query_one(BotsTable)
+        await settle(pilot, lambda: len(table.row_keys) == 3)
         assert table.row_keys == ["aaa-sol", "grid-btc", "dca-eth"]
         assert app.dashboard.selected_bot is not None
         assert app.dashboard.selected_bot.name == "dca-eth"
@@ -394,6 +395,6 @@ async def test_orders_table_follows_the_snapshot_in_price_order() -> None:
         orders = app.dashboard.query_one(OrdersTable)
         assert orders.row_keys == ["grid-btc-3", "grid-btc-1", "grid-btc-4", "dca-eth-2"]
         engine.open_orders = engine.open_orders[1:]
-        await pilot.pause(0.25)
+        await settle(pilot, lambda: len(orders.row_keys) == 3)
         assert orders.row_keys == ["grid-btc-3", "grid-btc-4", "dca-eth-2"]
         assert orders.border_title == "Open orders (3)"
