@@ -37,11 +37,11 @@ from traderagent.domain.events import (
     OrderFilled,
     OrderUpdated,
     RiskBreached,
-    StrategySwitched,
 )
 from traderagent.engine.allocator import CapitalAllocator, Funds, fit_buy
 from traderagent.engine.checkpoints import restore_route
 from traderagent.engine.execution import Execution
+from traderagent.engine.handover import follow_regime
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lifecycle import Lifecycle
 from traderagent.engine.recovery import (
@@ -260,42 +260,7 @@ class BotRuntime:
 
     async def on_regime(self, reading: RegimeReading) -> None:
         """A classifier evaluation on this bot's symbol: a routed bot may switch strategy."""
-        if self.router is None or self.state is not BotState.RUNNING:
-            return
-        route = self.router.policy.decide(reading.regime, reading.ts)
-        if route is None or reading.regime is None:
-            return
-        old = self.strategy.kind
-        reason = f"regime {reading.regime.value}: {route.label}"
-        await self.switch_strategy(
-            self.router.build(route), reason, close=self.router.close_on_switch
-        )
-        self.router.policy.switched(route, reading.ts)
-        dump = getattr(route.config, "model_dump", None)
-        config = dump(mode="json") if dump is not None else {"route": route.label}
-        await self.journal.record_strategy(self.name, self.strategy.kind, config, reading.ts)
-        self.bus.publish(
-            StrategySwitched(reading.ts, self.name, old, self.strategy.kind, reading.regime, reason)
-        )
-
-    async def switch_strategy(self, new: Strategy, reason: str, close: bool = False) -> None:
-        """Hand the bot over: the outgoing strategy winds down (it stops opening), every order
-        it left is cancelled, and the new one, primed on recent candles, starts with the
-        position as it stands, or flat after a market sell when `close` is set."""
-        await self._apply(self.strategy.wind_down(self._context()))
-        await self._cancel_all()
-        if close:
-            await self._close_position()  # the outgoing strategy's order: its fill is not news
-        self.generation += 1
-        self.strategy = new
-        self.strategy_started = self.state is BotState.RUNNING
-        self._log("info", f"strategy switched to {new.kind}: {reason}")
-        if self.strategy_started:
-            new.prime(self.history)
-            ctx = self._context()
-            if close:
-                ctx = replace(ctx, position_qty=ZERO, position_avg_price=None)
-            await self._apply(new.on_start(ctx))
+        await follow_regime(self, reading)
 
     async def on_order(self, update: Order) -> None:
         known = self.orders.get(update.client_order_id)
