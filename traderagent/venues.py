@@ -4,7 +4,7 @@ replayed candles, or a live Bybit V5 account (demo, testnet, mainnet or the emul
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +15,6 @@ from traderagent.config import AppConfig, ConfigError
 from traderagent.credentials import CredentialsNotFound, resolve_credentials
 from traderagent.domain import MINUTE_MS, Candle, Instrument, TradingMode
 from traderagent.exchanges.bybit import BybitConfig, BybitExchange
-from traderagent.exchanges.bybit.credentials import ApiCredentials
 from traderagent.exchanges.paper.exchange import PaperExchange
 from traderagent.exchanges.paper.instruments import DEFAULT_INSTRUMENTS
 from traderagent.exchanges.ports import Exchange, ExchangeError
@@ -44,7 +43,7 @@ class Venue:
     mode: TradingMode
     label: str
     instruments: dict[str, Instrument]
-    warmup: Sequence[Candle] | Iterable[Candle] = ()
+    warmup: Iterable[Candle] = ()
     feed_length: int | None = None
 
 
@@ -138,7 +137,6 @@ def load_feed(
 
 
 async def bybit_venue(config: AppConfig, settings: BybitConfig, database: Database) -> Venue:
-    credentials: ApiCredentials | None = None
     if settings.credentials is None:
         raise ConfigError("exchange.credentials: name the API key pair to trade with")
     try:
