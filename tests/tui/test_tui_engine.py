@@ -49,7 +49,7 @@ async def test_p_pauses_the_running_bot_and_p_resumes_it(tmp_path: Path) -> None
         assert bot.orders_placed == placed  # paused: nothing new placed while the replay goes on
         await pilot.press("p")
         assert bot.state is BotState.RUNNING
-        await pilot.press("q")
+        await pilot.press("q", "l")  # quit, leaving orders: the engine shuts down first
     await engine.close()
 
 
@@ -66,7 +66,7 @@ async def test_halt_key_with_confirmation_halts_and_cancels_every_order(tmp_path
         assert await engine.exchange.open_orders() == []
         table = app.dashboard.query_one(OrdersTable)
         await wait_for(pilot, lambda: table.row_count == 0, "the orders pane to empty")
-        await pilot.press("q")
+        await pilot.press("q", "l")  # quit, leaving orders: the engine shuts down first
     await engine.close()
     with sqlite3.connect(db) as conn:
         open_rows = conn.execute("select count(*) from orders where status='New'").fetchone()[0]
@@ -83,5 +83,5 @@ async def test_the_engine_worker_shows_fills_in_the_log(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: any("BUY" in ln.plain for ln in pane.history), "its line")
         text = "\n".join(line.plain for line in app.dashboard.log_pane.history)
         assert "BUY" in text and "BTCUSDT @ 23,142.31" in text  # the seed buy at the first close
-        await pilot.press("q")
+        await pilot.press("q", "l")  # quit, leaving orders: the engine shuts down first
     await engine.close()
