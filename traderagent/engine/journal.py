@@ -32,10 +32,6 @@ class TradeJournal(Protocol):
 
     async def record_equity(self, ts: int, equity: Decimal, bot: str | None = None) -> None: ...
 
-    async def close_stale_orders(self, bot: str, reason: str, now_ms: int) -> int:
-        """Mark this bot's orders still open in the journal as cancelled; returns how many."""
-        ...
-
     async def close(self) -> None: ...
 
     # -- what recovery reads and writes ---------------------------------------------------------
