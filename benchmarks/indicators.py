@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from benchmarks.__main__ import Result
+from benchmarks.result import Result
 from traderagent.indicators import Adx, Atr, Bollinger, Ema, Rsi, adx, atr, ema
 
 ROWS = 1_000_000

@@ -6,14 +6,17 @@ The same object runs live, on paper and in backtests.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
 from traderagent.domain import Candle, Fill, Instrument, Intent, Order
+from traderagent.domain.values import quick_init
 
 
+@quick_init  # built twice per stepped candle of a replay
 @dataclass(frozen=True, slots=True)
 class StrategyContext:
     """What the engine tells a strategy at each decision."""
@@ -72,3 +75,63 @@ class Strategy(Protocol):
     def describe(self) -> str:
         """One line for the operator: the strategy's current state."""
         ...
+
+
+# -- quiet spans: when a strategy needs its next candle (optional) ---------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Wake:
+    """What would make a strategy act, when none of its orders fills (its fills always reach
+    it): a candle trading strictly below `low_below` or strictly above `high_above`, or the
+    candle that closes a bar of `bar_ms` (epoch-aligned). A replay may skip every other candle
+    without calling `on_candle`. `candles`: the skipped candles must still go to `absorb`
+    (indicators warming up or following the market), although they decide nothing."""
+
+    low_below: float = -math.inf
+    high_above: float = math.inf
+    bar_ms: int = 0
+    """Bar interval whose closes wake the strategy (0: none)."""
+    candles: bool = False
+
+
+QUIET = Wake()
+"""Nothing but its own fills wakes the strategy."""
+
+
+class WakeAware(Protocol):
+    """Optional methods of a strategy that knows which candles it can act on. A strategy
+    without them is shown every candle (the safe default)."""
+
+    def wake(self) -> Wake | None:
+        """The strategy's wake condition in its current state; None: every candle."""
+        ...
+
+    def absorb(self, candle: Candle) -> None:
+        """A candle the strategy's `wake` let pass: update what `on_candle` would have
+        updated (it would have decided nothing). Called only when `wake().candles`."""
+        ...
+
+
+def wake_of(strategy: object) -> Wake | None:
+    """`strategy.wake()`, or None (every candle) for a strategy that cannot tell."""
+    wake: Callable[[], Wake | None] | None = getattr(strategy, "wake", None)
+    return wake() if wake is not None else None
+
+
+WAKE_MARGIN = 1e-9
+"""Relative margin of a price wake: a candle a hair short of the level wakes the strategy too
+(a spurious wake costs one candle stepped; a missed one would change the result)."""
+
+
+def at_or_below(price: Decimal) -> float:
+    """A `low_below` that wakes on every candle trading at or below `price` (compared as
+    `Decimal(repr(low)) <= price`)."""
+    level = float(price)
+    return level + abs(level) * WAKE_MARGIN + WAKE_MARGIN
+
+
+def at_or_above(price: Decimal) -> float:
+    """A `high_above` that wakes on every candle trading at or above `price`."""
+    level = float(price)
+    return level - abs(level) * WAKE_MARGIN - WAKE_MARGIN

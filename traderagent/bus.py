@@ -6,6 +6,9 @@ Two ways to listen:
 - `stream(kinds, maxsize)`: a bounded asynchronous stream for consumers that may lag (the TUI,
   the API WebSocket, persistence). Coalescable events collapse to the newest per key; when the
   buffer is full the oldest event is dropped and counted, so a slow reader never slows the engine.
+
+`wants(kind)` tells a publisher whether an event of that kind would reach anyone now, so a hot
+path (a replay's fills and candles) need not build events nobody listens to.
 """
 
 from __future__ import annotations
@@ -78,28 +81,44 @@ class EventBus:
         self._handlers: dict[type[Event], list[Callable[[Event], None]]] = {}
         self._dispatch: dict[type[Event], list[Callable[[Event], None]]] = {}
         self._streams: list[EventStream] = []
+        self._wanted: dict[type[Event], bool] = {}  # kind -> anyone listening (cleared on change)
         self.published = 0
 
     def subscribe(self, kind: type[E], handler: Handler[E]) -> Callable[[], None]:
         """Call `handler` for every event of `kind` (or a subclass). Returns an unsubscriber."""
         handlers = self._handlers.setdefault(kind, [])
         handlers.append(handler)  # type: ignore[arg-type]
-        self._dispatch.clear()
+        self._changed()
 
         def unsubscribe() -> None:
             handlers.remove(handler)  # type: ignore[arg-type]
-            self._dispatch.clear()
+            self._changed()
 
         return unsubscribe
 
     def stream(self, kinds: Iterable[type[Event]] = (), maxsize: int = 10_000) -> EventStream:
         stream = EventStream(self, tuple(kinds), maxsize)
         self._streams.append(stream)
+        self._wanted.clear()
         return stream
 
     def unsubscribe_stream(self, stream: EventStream) -> None:
         if stream in self._streams:
             self._streams.remove(stream)
+            self._wanted.clear()
+
+    def wants(self, kind: type[Event]) -> bool:
+        """Whether an event of `kind` published now would reach a handler or a stream."""
+        wanted = self._wanted.get(kind)
+        if wanted is None:
+            handlers = self._dispatch.get(kind)
+            if handlers is None:
+                handlers = self._resolve(kind)
+            wanted = bool(handlers) or any(
+                not s.kinds or issubclass(kind, s.kinds) for s in self._streams
+            )
+            self._wanted[kind] = wanted
+        return wanted
 
     def publish(self, event: Event) -> None:
         self.published += 1
@@ -112,6 +131,10 @@ class EventBus:
         for stream in self._streams:
             if stream.accepts(event):
                 stream.push(event)
+
+    def _changed(self) -> None:
+        self._dispatch.clear()
+        self._wanted.clear()
 
     def _resolve(self, kind: type[Event]) -> list[Callable[[Event], None]]:
         found = [h for base in kind.__mro__ for h in self._handlers.get(base, ())]

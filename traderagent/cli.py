@@ -21,6 +21,14 @@ COMMANDS = (
     "traderagent.commands.db",
     "traderagent.commands.keys",
     "traderagent.commands.emulator",
+    "traderagent.commands.api_token",
+    "traderagent.commands.backtest",
+    "traderagent.commands.data",
+    "traderagent.commands.bench",
+    "traderagent.commands.optimize",
+    "traderagent.commands.walkforward",
+    "traderagent.commands.cluster",
+    "traderagent.commands.lookahead",
 )
 
 

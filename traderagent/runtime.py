@@ -25,6 +25,7 @@ from traderagent.bus import EventBus
 from traderagent.config import AppConfig
 from traderagent.domain import Instrument
 from traderagent.engine.bot import BotRuntime
+from traderagent.engine.journal import TradeJournal
 from traderagent.engine.orchestrator import Engine
 from traderagent.exchanges.bybit import BybitConfig
 from traderagent.paths import default_database_path
@@ -129,7 +130,7 @@ async def build_engine(config: AppConfig, db_override: str | Path | None = None)
             assert isinstance(config.exchange, BybitConfig)  # noqa: S101 - narrowed above
             venue = await bybit_venue(config, config.exchange, journal.database)
         label = database_label(target)
-        engine = await _assemble(config, venue, journal, label)
+        engine = await assemble_engine(config, venue, journal, label)
         engine.use_config(config)
     except BaseException:
         if venue is not None:
@@ -149,7 +150,10 @@ def database_label(target: str | Path) -> str:
         return "(unparseable database URL)"
 
 
-async def _assemble(config: AppConfig, venue: Venue, journal: SqlJournal, target: str) -> Engine:
+async def assemble_engine(
+    config: AppConfig, venue: Venue, journal: TradeJournal, target: str
+) -> Engine:
+    """The engine for `config` on `venue`, writing to `journal` (a database or memory)."""
     parts = []
     for index, bot_config in enumerate(config.bots):
         instrument = venue.instruments[bot_config.symbol]

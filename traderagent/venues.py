@@ -120,7 +120,8 @@ def load_feed(
         if replay.data == "bundled":
             series, label = load_bundled(), f"bundled {BUNDLED_SAMPLE}"
         else:
-            series, label = load_candles(replay.data, symbol=replay.symbol), Path(replay.data).name
+            series = load_candles(replay.data, symbol=replay.symbol)
+            label = replay.data if replay.data.startswith("store:") else Path(replay.data).name
     except MarketDataError as err:
         raise StartupError(f"replay.data: {err}") from None
     start = _ms(replay.start)

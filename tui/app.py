@@ -174,7 +174,7 @@ class TraderAgentApp(App[None]):
         if not self.dashboard.is_attached:  # the app is closing
             return
         log = self.dashboard.log_pane
-        log.catch_up()
+        log.catch_up(force=True)  # the events before it first, in order
         log.note(self.engine.snapshot().clock_ms, message, level)
         self.dashboard.refresh_snapshot()
 

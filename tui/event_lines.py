@@ -54,6 +54,16 @@ def note_line(ts_ms: int, message: str, level: str = "INFO") -> Text:
     return Text.assemble(f"{time_of(ts_ms)} ", (message, level_of(level)[1]))
 
 
+LOGGED: tuple[type[Event], ...] = (
+    OrderFilled,
+    LogRecord,
+    BotStateChanged,
+    HaltTriggered,
+    IntentRejected,
+)
+"""The event kinds the log pane shows (`event_line` gives None for every other kind)."""
+
+
 def event_line(event: Event) -> Text | None:
     """The log line for `event`, or None for kinds the log pane does not show."""
     prefix = f"{time_of(event.ts)} "

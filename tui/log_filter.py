@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from tui.event_lines import LEVEL_RANK
+from traderagent.domain.events import Event
+from tui.event_lines import LEVEL_RANK, event_line
 
 BUFFER_ENTRIES = 2_000
 """Entries kept for re-filtering; older ones are dropped, so memory stays bounded."""
@@ -16,10 +17,19 @@ BUFFER_ENTRIES = 2_000
 
 @dataclass(frozen=True, slots=True)
 class LogEntry:
+    """One logged thing: an engine event (formatted only when it is shown, since a busy feed
+    scrolls most lines past unseen) or a line the console wrote itself."""
+
     ts: int
     level: str
     bot: str
-    line: Text
+    source: Event | Text
+
+    @property
+    def line(self) -> Text:
+        if isinstance(self.source, Text):
+            return self.source
+        return event_line(self.source) or Text(type(self.source).__name__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,16 +1,34 @@
-"""`traderagent-tui`: the Textual console on an embedded engine (paper trading by default)."""
+"""`traderagent-tui`: the Textual console on an embedded engine (paper trading by default), or
+attached to a running daemon with `--connect URL`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from traderagent.api.marker import DaemonMarker, live_daemon, marker_path
 from traderagent.commands.common import add_engine_options, positive_float
-from traderagent.config import AppConfig, load_config
+from traderagent.config import AppConfig
+from traderagent.daemon import config_loader
 from traderagent.launch import LaunchError, open_engine, prepare
+from traderagent.runtime import database_label, database_target
+
+__all__ = ["config_loader", "main", "run_tui"]
+
+
+def daemon_url(text: str) -> str:
+    """`host:port` or `http(s)://host:port` as a base URL."""
+    url = text.strip().rstrip("/")
+    if "://" not in url:
+        url = f"http://{url}"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"not a daemon URL: {text!r} (e.g. http://127.0.0.1:8080)")
+    return url
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,7 +40,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--duration", type=positive_float, metavar="SECONDS", help="quit after this many seconds"
     )
+    parser.add_argument(
+        "--connect", type=daemon_url, metavar="URL", help="attach to a running daemon's API"
+    )
+    parser.add_argument(
+        "--token", help="the daemon's API token (default: TRADERAGENT_API_TOKEN, the token file)"
+    )
     args = parser.parse_args(argv)
+    if args.connect:
+        if args.config or args.db or args.speed:
+            parser.error(
+                "--connect attaches to a running daemon: --config, --db and --speed are its"
+            )
+        from tui.attached import run_attached
+
+        return asyncio.run(run_attached(args.connect, args.token, args.duration))
+    if args.token:
+        parser.error("--token goes with --connect")
     return run_tui(args.config, args.db, args.speed, args.duration)
 
 
@@ -31,24 +65,36 @@ def run_tui(
 ) -> int:
     try:
         config = prepare(config_path, speed)
+        target = database_target(config, db)
+        daemon = live_daemon(marker_path(target, database_label(target)))
+        if daemon is not None:
+            return _offer_attach(daemon, duration)
         return asyncio.run(_run(config, config_path, speed, db, duration))
     except LaunchError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
 
 
-def config_loader(config_path: Path | None, speed: float | str | None) -> Callable[[], AppConfig]:
-    """What `r` re-reads: the same file, with the same --speed override as at start."""
-
-    def load() -> AppConfig:
-        config = load_config(config_path)
-        if speed is None:
-            return config
-        return config.model_copy(
-            update={"replay": config.replay.model_copy(update={"speed": speed})}
+def _offer_attach(daemon: DaemonMarker, duration: float | None) -> int:
+    """A daemon already trades this database: attach to it rather than start a second engine."""
+    url = daemon.url
+    print(f"A TraderAgent daemon (pid {daemon.pid}) already runs on {daemon.database}, at {url}.")
+    if not sys.stdin.isatty():
+        print(
+            f"error: not starting a second engine on its database; attach with "
+            f"`traderagent-tui --connect {url}`",
+            file=sys.stderr,
         )
+        return 1
+    try:
+        answer = input("[A]ttach / [q]uit: ").strip().lower()
+    except EOFError:
+        answer = "q"
+    if answer not in ("", "a", "attach"):
+        return 0
+    from tui.attached import run_attached
 
-    return load
+    return asyncio.run(run_attached(url, None, duration))
 
 
 async def _run(

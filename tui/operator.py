@@ -40,6 +40,7 @@ class Operator:
             message = f"command failed: {type(err).__name__}: {err}"
             self.app.note(message, level="ERROR")
             self.app.notify(message, severity="error")
+        self.app.dashboard.log_pane.catch_up(force=True)  # what the command did, shown at once
         self.app.dashboard.refresh_snapshot()
         return done
 

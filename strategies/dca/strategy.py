@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 
-from strategies.base import StrategyContext
+from strategies.base import QUIET, StrategyContext, Wake, at_or_below
 from strategies.dca.config import DcaConfig
 from strategies.dca.cycle import DcaCycle
 from strategies.dca.plan import SafetyOrderPlan
@@ -155,6 +155,19 @@ class DcaStrategy:
     def prime(self, history: Sequence[Candle]) -> None:
         # DCA reads no indicators: it acts on its fills and the price alone
         return
+
+    def wake(self) -> Wake | None:
+        """In a cycle: a candle reaching the stop loss (its orders rest on the venue); wound
+        down: nothing; waiting, opening, closing or cooling down: every candle."""
+        if self.phase is Phase.IN_CYCLE:
+            stop = None
+            if self.config.stop_loss is not None:
+                stop = self.cycle.stop_price(self.config.stop_loss)
+            return QUIET if stop is None else Wake(low_below=at_or_below(stop))
+        return QUIET if self.phase is Phase.WOUND_DOWN else None
+
+    def absorb(self, candle: Candle) -> None:
+        return  # DCA reads no indicators: a candle that decides nothing changes nothing
 
     def describe(self) -> str:
         head = f"dca {self.config.mode}"

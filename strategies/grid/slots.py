@@ -85,11 +85,9 @@ class SlotBook:
 
     def order_for(self, slot: int) -> PlaceOrder | None:
         """The order slot wants resting, or None when it can place nothing valid."""
-        sell = self._sell(slot)
-        buy = self._buy(slot)
         if self.holding[slot]:
-            return sell or buy  # dust left by a partial sell: top it up to a full slot
-        return buy or sell  # remainder too small to buy: sell what the slot has
+            return self._sell(slot) or self._buy(slot)  # dust left by a partial sell: top up
+        return self._buy(slot) or self._sell(slot)  # remainder too small to buy: sell it
 
     def short_slots(self) -> frozenset[int]:
         """Holding slots that lack part of their base (the seed order is buying it)."""

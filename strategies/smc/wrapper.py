@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from strategies.base import Strategy, StrategyContext
+from strategies.base import Strategy, StrategyContext, Wake, wake_of
 from strategies.smc.filter import SmcFilter
 from traderagent.domain import (
     CancelAll,
@@ -58,6 +58,20 @@ class Filtered:
         self.inner.prime(history)
         for candle in history:
             self.filter.update(candle)
+
+    def wake(self) -> Wake | None:
+        """The inner strategy's wake, with every candle absorbed by the filter (its zones and
+        structure follow the market); every candle while an entry is parked."""
+        inner = wake_of(self.inner)
+        if self.parked or inner is None:
+            return None
+        return Wake(inner.low_below, inner.high_above, inner.bar_ms, candles=True)
+
+    def absorb(self, candle: Candle) -> None:
+        self.filter.update(candle)
+        inner = wake_of(self.inner)
+        if inner is not None and inner.candles:
+            self.inner.absorb(candle)  # type: ignore[attr-defined]
 
     def describe(self) -> str:
         parked = f", {len(self.parked)} entries parked" if self.parked else ""

@@ -8,11 +8,12 @@ from risk: qty = equity * risk_per_trade / (entry - stop), capped by the budget 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 
-from strategies.base import StrategyContext
+from strategies.base import StrategyContext, Wake, at_or_above, at_or_below
 from strategies.trend.config import TrendConfig
 from strategies.trend.position import LongPosition, TrailingStop
 from strategies.trend.signals import EntrySignal, TrendSignals
@@ -112,6 +113,27 @@ class TrendStrategy:
     def prime(self, history: Sequence[Candle]) -> None:
         for candle in history:
             self.signals.update(candle)
+
+    def wake(self) -> Wake | None:
+        """Flat: the signal bar closes. Long: those, and a candle reaching the stop, the take
+        profit or (trailing) a new high. Entering or exiting: every candle."""
+        bar_ms = self.signals.bars.interval_ms
+        if self.phase is Phase.FLAT:
+            return Wake(bar_ms=bar_ms, candles=True)
+        if self.phase is Phase.WOUND_DOWN:
+            return Wake(candles=True)
+        position = self.position
+        if self.phase is not Phase.LONG or position is None:
+            return None
+        if self.signals.atr_value is not None and not position.atr_stop_set:
+            return None  # the next candle sets the ATR stop
+        high = math.inf if position.take_profit is None else at_or_above(position.take_profit)
+        if self.config.trailing_atr is not None:
+            high = min(high, at_or_above(position.highest))
+        return Wake(at_or_below(position.stop.level), high, bar_ms, candles=True)
+
+    def absorb(self, candle: Candle) -> None:
+        self.signals.update(candle)
 
     def describe(self) -> str:
         head = f"trend {self.config.interval}"

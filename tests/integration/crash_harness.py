@@ -103,6 +103,7 @@ class CrashRun:
 
 def headless(config: Path, database: Path | CrashStore, *extra: str) -> list[str]:
     command = [sys.executable, "-m", "traderagent", "run", "--headless", "--config", str(config)]
+    command += ["--api-port", "0"]  # several daemons at once: each on a free port
     if isinstance(database, CrashStore):
         return [*command, *database.args(), *extra]
     return [*command, "--db", str(database), *extra]

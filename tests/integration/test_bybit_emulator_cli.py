@@ -31,6 +31,7 @@ async def test_headless_run_trades_on_the_emulator(tmp_path: Path) -> None:
             "traderagent",
             "run",
             "--headless",
+            "--no-api",
             "--config",
             str(ROOT / "configs" / "bybit-emulator.yaml"),
             "--db",

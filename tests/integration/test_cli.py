@@ -50,7 +50,7 @@ def test_config_check_on_a_wrong_type_prints_the_field_path_and_exits_2(tmp_path
 
 def test_headless_run_on_a_bad_config_exits_2_without_traceback(tmp_path: Path) -> None:
     path = write_config(tmp_path, SMALL_CONFIG.replace("levels: 21", "levels: 1"))
-    result = run_cli("run", "--headless", "--config", str(path), cwd=tmp_path)
+    result = run_cli("run", "--headless", "--no-api", "--config", str(path), cwd=tmp_path)
     assert result.returncode == 2
     assert "bots[0].strategy.levels: Input should be greater than or equal to 2" in result.stderr
     assert "Traceback" not in result.stderr
@@ -58,7 +58,7 @@ def test_headless_run_on_a_bad_config_exits_2_without_traceback(tmp_path: Path) 
 
 def test_headless_run_missing_data_file_is_a_clear_error(tmp_path: Path) -> None:
     path = write_config(tmp_path, SMALL_CONFIG.replace("data: bundled", "data: nowhere.csv"))
-    result = run_cli("run", "--headless", "--config", str(path), cwd=tmp_path)
+    result = run_cli("run", "--headless", "--no-api", "--config", str(path), cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.startswith("error: replay.data: ")
     assert "nowhere.csv" in result.stderr
@@ -68,7 +68,9 @@ def test_headless_run_missing_data_file_is_a_clear_error(tmp_path: Path) -> None
 def test_headless_run_prints_a_summary_and_fills_reach_the_database(tmp_path: Path) -> None:
     db = tmp_path / "headless.db"
     path = write_config(tmp_path)
-    result = run_cli("run", "--headless", "--config", str(path), "--db", str(db), cwd=tmp_path)
+    result = run_cli(
+        "run", "--headless", "--no-api", "--config", str(path), "--db", str(db), cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "stopped by     end of replay data" in out
@@ -82,7 +84,16 @@ def test_headless_run_prints_a_summary_and_fills_reach_the_database(tmp_path: Pa
 def test_headless_duration_stops_a_paced_replay(tmp_path: Path) -> None:
     db = tmp_path / "paced.db"
     result = run_cli(
-        "run", "--headless", "--duration", "2", "--speed", "600", "--db", str(db), cwd=tmp_path
+        "run",
+        "--headless",
+        "--no-api",
+        "--duration",
+        "2",
+        "--speed",
+        "600",
+        "--db",
+        str(db),
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "stopped by     duration of 2s reached" in result.stdout
@@ -91,14 +102,23 @@ def test_headless_duration_stops_a_paced_replay(tmp_path: Path) -> None:
 
 def test_default_database_lives_in_the_data_directory(tmp_path: Path) -> None:
     path = write_config(tmp_path)
-    result = run_cli("run", "--headless", "--config", str(path), cwd=tmp_path)
+    result = run_cli("run", "--headless", "--no-api", "--config", str(path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "data" / "traderagent.db").exists()
 
 
 def test_sigterm_stops_a_headless_run_with_its_summary(tmp_path: Path) -> None:
     env = {**os.environ, "TRADERAGENT_DATA_DIR": str(tmp_path / "data")}
-    command = [sys.executable, "-m", "traderagent", "run", "--headless", "--speed", "600"]
+    command = [
+        sys.executable,
+        "-m",
+        "traderagent",
+        "run",
+        "--headless",
+        "--no-api",
+        "--speed",
+        "600",
+    ]
     with subprocess.Popen(
         [*command, "--db", str(tmp_path / "sig.db")],
         stdout=subprocess.PIPE,

@@ -147,7 +147,16 @@ async def test_a_drawdown_breach_halts_every_bot_on_the_account(tmp_path: Path) 
 def test_headless_run_shows_the_halted_bot_and_why(tmp_path: Path) -> None:
     path = write_config(tmp_path, SELL_OFF.format(interval=60, limit=LIMIT))
     result = subprocess.run(
-        [sys.executable, "-m", "traderagent", "run", "--headless", "--config", str(path)]
+        [
+            sys.executable,
+            "-m",
+            "traderagent",
+            "run",
+            "--headless",
+            "--no-api",
+            "--config",
+            str(path),
+        ]
         + ["--db", str(tmp_path / "cli.db")],
         capture_output=True,
         text=True,

@@ -16,6 +16,7 @@ from traderagent.domain import BotState
 from traderagent.domain.events import LogRecord
 from traderagent.facade import CommandError
 from tui.app import HALT_REASON, TraderAgentApp
+from tui.log_filter import BUFFER_ENTRIES
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.halt_confirm import HaltConfirmScreen
 from tui.screens.quit_confirm import QuitConfirmScreen
@@ -47,6 +48,11 @@ def record_notifications(app: TraderAgentApp) -> list[tuple[str, str]]:
 
 def log_lines(app: TraderAgentApp) -> list[str]:
     return [line.plain for line in app.dashboard.query_one(EventLog).history]
+
+
+def last_log_line(app: TraderAgentApp) -> str:
+    lines = log_lines(app)
+    return lines[-1] if lines else ""
 
 
 def banner(app: TraderAgentApp) -> EmergencyBanner:
@@ -337,14 +343,32 @@ async def test_log_is_bounded() -> None:
     engine = FakeEngine()
     app = make_app(engine)
     async with app.run_test(size=SIZE) as pilot:
-        for n in range(MAX_LINES + 100):
-            engine.bus.publish(LogRecord(CLOCK_MS, "INFO", f"tick {n}"))
-        await settle(pilot, lambda: len(log_lines(app)) == MAX_LINES)
         log = app.dashboard.query_one(EventLog)
+        total = 3 * MAX_LINES
+        for n in range(total):
+            engine.bus.publish(LogRecord(CLOCK_MS, "INFO", f"tick {n}"))
+            if n % 10 == 9:  # written in small batches, each drawn whole
+                log.catch_up(force=True)
+        await settle(pilot, lambda: last_log_line(app).endswith(f"tick {total - 1}"))
         lines = log_lines(app)
         assert len(lines) == MAX_LINES
-        assert lines[-1] == f"06:00 INFO tick {MAX_LINES + 99}"
+        assert lines[0] == f"06:00 INFO tick {total - MAX_LINES}"
+        assert lines[-1] == f"06:00 INFO tick {total - 1}"
         assert len(log.lines) <= MAX_LINES
+        assert len(log.ring) == min(total, BUFFER_ENTRIES)
+
+
+async def test_a_burst_is_drawn_as_its_newest_lines_and_kept_whole_for_the_filter() -> None:
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.dashboard.query_one(EventLog)
+        for n in range(MAX_LINES + 100):
+            engine.bus.publish(LogRecord(CLOCK_MS, "INFO", f"tick {n}"))
+        await settle(pilot, lambda: last_log_line(app).endswith(f"tick {MAX_LINES + 99}"))
+        drawn = log_lines(app)
+        assert len(drawn) < MAX_LINES  # only what fits on screen was formatted and rendered
+        assert len(log.ring) == MAX_LINES + 100  # every entry is kept for scrollback by filter
 
 
 # -- live refresh -------------------------------------------------------------------------

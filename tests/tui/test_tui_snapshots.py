@@ -75,11 +75,12 @@ def test_help_screen(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
 
 @SIZES
 def test_backtest_screen_after_a_run(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
-    """The built-in default config over one day of the bundled candles, run to the end."""
+    """The built-in default config over one day of the bundled candles, run to the end: the
+    metrics (without the wall-clock timing) and the price, equity and drawdown charts."""
 
     async def backtested(pilot: Pilot[None]) -> None:
         await engine_done(pilot)
-        screen = BacktestScreen(None, "2023-03-01", "2023-03-02")
+        screen = BacktestScreen(None, "2023-03-01", "2023-03-02", show_elapsed=False)
         await pilot.app.push_screen(screen)
         await pilot.pause()
         screen.action_run()

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from strategies.smc.config import SmcConfig
 from traderagent.config.risk import PairRiskConfig, RiskConfig
 from traderagent.config.routing import RouterConfig
+from traderagent.config.service import ApiConfig, TelegramConfig
 from traderagent.config.strategies import STRATEGY_KINDS, StrategyConfig
 from traderagent.config.tui import TuiConfig
 from traderagent.config.venue import ExchangeConfig, PaperVenue
@@ -27,7 +28,8 @@ class ReplayConfig(Section):
     """Where replayed candles come from and how fast they play."""
 
     data: str = "bundled"
-    """`bundled` (real BTC/USDT 1m candles, March 2023) or a CSV/CSV.gz/Parquet path."""
+    """`bundled` (real BTC/USDT 1m candles, March 2023), a CSV/CSV.gz/Parquet path, or
+    `store:SYMBOL-1m` (the local candle store: `traderagent data import|download`)."""
     symbol: str = "BTCUSDT"
     """Symbol the candles belong to."""
     speed: float | Literal["max"] = 3600.0
@@ -129,6 +131,10 @@ class AppConfig(Section):
     """How often (in engine time) an equity point is stored."""
     tui: TuiConfig = TuiConfig()
     """The console: key remapping (`keys: {pause_resume: "ctrl+p"}`)."""
+    api: ApiConfig = ApiConfig()
+    """The headless daemon's REST + WebSocket API (host, port, SIGTERM behaviour)."""
+    telegram: TelegramConfig = TelegramConfig()
+    """Telegram alerts and commands (off unless `enabled: true` with `chat_ids`)."""
     bots: list[BotConfig] = Field(min_length=1)
     """The bots this engine runs."""
 
@@ -146,6 +152,8 @@ class AppConfig(Section):
                 if live_venue
                 else "`mode: live` needs a live `exchange` (e.g. `{venue: bybit, env: demo}`)"
             )
+        if self.telegram.enabled and not self.telegram.chat_ids:
+            raise ValueError("telegram.enabled needs chat_ids: the chats allowed to command it")
         shares = sum((bot.budget_pct for bot in self.bots if bot.budget_pct), Decimal(0))
         if shares > 100:
             raise ValueError(f"budget_pct of the bots adds up to {shares}%, more than 100%")

@@ -14,8 +14,10 @@ from traderagent.domain.enums import BotState, Regime
 from traderagent.domain.market import Candle
 from traderagent.domain.orders import Fill, Order
 from traderagent.domain.regime import RegimeReading
+from traderagent.domain.values import quick_init
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Event:
     ts: int
@@ -26,6 +28,7 @@ class Event:
         return type(self).__name__
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CandleClosed(Event):
     candle: Candle
@@ -36,16 +39,19 @@ class CandleClosed(Event):
         return f"candle:{self.candle.symbol}"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class OrderUpdated(Event):
     order: Order
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class OrderFilled(Event):
     fill: Fill
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class BotStateChanged(Event):
     bot: str
@@ -54,6 +60,7 @@ class BotStateChanged(Event):
     reason: str = ""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class IntentRejected(Event):
     bot: str
@@ -63,6 +70,7 @@ class IntentRejected(Event):
     """The risk limit or allocator rule that refused it; '' when the venue rejected it."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class IntentResized(Event):
     """An intent placed smaller than the strategy asked: a risk limit or the allocator cut it."""
@@ -75,6 +83,7 @@ class IntentResized(Event):
     limit: str = ""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RiskBreached(Event):
     """A pair limit (the stop loss) or a portfolio limit (daily loss, drawdown) was crossed."""
@@ -90,6 +99,7 @@ class RiskBreached(Event):
     reason: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class HaltTriggered(Event):
     """Stage 3 of an emergency halt: the operator must be told."""
@@ -99,6 +109,7 @@ class HaltTriggered(Event):
     cancelled_orders: int
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class EquityUpdated(Event):
     equity: Decimal
@@ -106,6 +117,7 @@ class EquityUpdated(Event):
     coalesce: ClassVar[bool] = True
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class LogRecord(Event):
     level: str
@@ -113,6 +125,7 @@ class LogRecord(Event):
     bot: str = ""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RegimeUpdated(Event):
     """A classifier evaluation (one per classifier bar), for panes and metrics."""
@@ -125,6 +138,7 @@ class RegimeUpdated(Event):
         return f"regime:{self.reading.symbol}"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RegimeChanged(Event):
     """The confirmed regime of a symbol changed (after confirmations and dwell time)."""
@@ -135,6 +149,7 @@ class RegimeChanged(Event):
     reading: RegimeReading
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class StrategySwitched(Event):
     """A routed bot handed over from one strategy to another."""

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from traderagent.domain.enums import OrderType, Purpose, Side
+from traderagent.domain.values import quick_init
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PlaceOrder:
     """Place an order. `tag` names it within the bot (unique among the bot's live orders)."""
@@ -22,11 +24,13 @@ class PlaceOrder:
     counter-orders always pass."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CancelOrder:
     tag: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CancelAll:
     reason: str = ""

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 from traderagent.domain.enums import Side
+from traderagent.domain.values import quick_init
 
 MINUTE_MS = 60_000
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Candle:
     """One OHLCV bar. Prices are float64 market data; `ts` is the open time in epoch ms (UTC)."""
@@ -28,6 +30,7 @@ class Candle:
         return self.ts + self.interval_ms
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Instrument:
     """Trading rules of one symbol: every price and quantity sent anywhere is quantised by these."""
@@ -66,9 +69,9 @@ class Instrument:
             return f"quantity {qty} must be positive"
         if price <= 0:
             return f"price {price} must be positive"
-        if not self.is_price_on_tick(price):
+        if price % self.tick_size != 0:  # is_price_on_tick, inlined: read at every order
             return f"price {price} is not a multiple of tick size {self.tick_size}"
-        if not self.is_qty_on_lot(qty):
+        if qty % self.lot_size != 0:
             return f"quantity {qty} is not a multiple of lot size {self.lot_size}"
         if qty < self.min_qty:
             return f"quantity {qty} is below the minimum {self.min_qty}"
@@ -78,5 +81,25 @@ class Instrument:
 
 
 def _to_step(value: Decimal, step: Decimal, rounding: str) -> Decimal:
+    known = _POWERS_OF_TEN.get(id(step))
+    if known is None or known[0] is not step:
+        known = _learn_step(step)
+    if known[1] and +value == value:
+        # a step of 10^k (0.01, 1E-6) and a value within the context's precision: dividing,
+        # rounding to a whole number of steps and scaling back is one `quantize`
+        return value.quantize(step, rounding)
     units = (value / step).to_integral_value(rounding=rounding)
     return (units * step).quantize(step)
+
+
+_POWERS_OF_TEN: dict[int, tuple[Decimal, bool]] = {}
+"""Whether a step is 10^k, by the step object (an instrument's steps are read at every order;
+keyed by identity: 0.01 and 0.010 are equal but only the first is a power of ten)."""
+
+
+def _learn_step(step: Decimal) -> tuple[Decimal, bool]:
+    """Remember whether `step` is a power of ten."""
+    if len(_POWERS_OF_TEN) > 64:
+        _POWERS_OF_TEN.clear()
+    known = _POWERS_OF_TEN[id(step)] = (step, step.is_finite() and step.as_tuple().digits == (1,))
+    return known

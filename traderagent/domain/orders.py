@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from traderagent.domain.enums import Liquidity, OrderStatus, OrderType, Side
+from traderagent.domain.values import quick_init
 
 ZERO = Decimal(0)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
     """What the engine asks an exchange to do; already quantised to the instrument."""
@@ -24,6 +26,7 @@ class OrderRequest:
     tag: str = ""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Order:
     """An order as the exchange last reported it. Immutable: updates are new values."""
@@ -56,22 +59,27 @@ class Order:
     def from_request(
         cls, req: OrderRequest, status: OrderStatus, now_ms: int, reason: str = ""
     ) -> Order:
+        r = req  # positional: a replay builds one per order placed
         return cls(
-            client_order_id=req.client_order_id,
-            symbol=req.symbol,
-            side=req.side,
-            type=req.type,
-            qty=req.qty,
-            price=req.price,
-            status=status,
-            created_ms=now_ms,
-            updated_ms=now_ms,
-            reject_reason=reason,
-            bot=req.bot,
-            tag=req.tag,
+            r.client_order_id,
+            r.symbol,
+            r.side,
+            r.type,
+            r.qty,
+            r.price,
+            status,
+            now_ms,
+            now_ms,
+            ZERO,
+            None,
+            "",
+            reason,
+            r.bot,
+            r.tag,
         )
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Fill:
     """One execution. The fee is charged in `fee_asset` (the quote asset on the paper exchange)."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from traderagent.domain.enums import Side
 from traderagent.domain.orders import ZERO, Fill
+from traderagent.domain.values import quick_init
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Balance:
     asset: str
@@ -20,6 +22,7 @@ class Balance:
         return self.free + self.locked
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Position:
     """A long-only spot position at average cost; realised PnL is net of fees paid in quote."""
@@ -35,22 +38,16 @@ class Position:
         if fill.side is Side.BUY:
             qty = self.qty + fill.qty
             avg = (self.avg_price * self.qty + fill.price * fill.qty) / qty
-            return replace(
-                self,
-                qty=qty,
-                avg_price=avg,
-                realised_pnl=self.realised_pnl - fee,
-                fees=self.fees + fee,
-            )
+            return Position(self.symbol, qty, avg, self.realised_pnl - fee, self.fees + fee)
         closed = min(fill.qty, self.qty)
         gain = (fill.price - self.avg_price) * closed
         qty = self.qty - fill.qty
-        return replace(
-            self,
-            qty=qty,
-            avg_price=self.avg_price if qty > 0 else ZERO,
-            realised_pnl=self.realised_pnl + gain - fee,
-            fees=self.fees + fee,
+        return Position(
+            self.symbol,
+            qty,
+            self.avg_price if qty > 0 else ZERO,
+            self.realised_pnl + gain - fee,
+            self.fees + fee,
         )
 
     def unrealised(self, mark: Decimal) -> Decimal:

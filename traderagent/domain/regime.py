@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from traderagent.domain.enums import Regime
+from traderagent.domain.values import quick_init
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RegimeReading:
     symbol: str

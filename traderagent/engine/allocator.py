@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from traderagent.domain import Instrument, OrderType, PlaceOrder
+from traderagent.domain.values import quick_init
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -34,6 +35,7 @@ class AllocationError(ValueError):
     """The configured shares cannot be honoured (they add up to more than the account)."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Allowance:
     """The answer for one buy: the notional allowed (maybe less than asked) and, if it was cut,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -42,8 +41,10 @@ from traderagent.engine.allocator import CapitalAllocator, Funds, fit_buy
 from traderagent.engine.checkpoints import restore_route
 from traderagent.engine.execution import Execution
 from traderagent.engine.handover import follow_regime
+from traderagent.engine.history import CandleHistory
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lifecycle import Lifecycle
+from traderagent.engine.order_state import closed_by, unfilled, with_fill
 from traderagent.engine.recovery import (
     RETRY_DELAYS_S,
     ExchangeUnavailable,
@@ -105,10 +106,15 @@ class BotRuntime:
         """Why the bot is in its current state (a halt's or a stop loss's reason)."""
         # which strategy placed each open order: a fill of an order from an outgoing strategy
         # moves the position but is not news to the strategy that took over
-        self.generation = 0
+        self._generation = 0
         self.order_generation: dict[str, int] = {}
+        # kept as the orders change, not summed at every decision: resting buys' notional,
+        # and the current strategy's live tags (None: to be worked out again)
+        self._resting_buys = ZERO
+        self._live: dict[str, str] = {}  # client id -> tag of the current strategy's orders
+        self._live_tags: frozenset[str] | None = frozenset()
         self.last_price: Decimal | None = None
-        self.history: deque[Candle] = deque(maxlen=HISTORY_CANDLES)
+        self.history = CandleHistory(HISTORY_CANDLES)
         self.orders_placed = 0
         self.fills = 0
         self.strategy_started = False
@@ -116,6 +122,18 @@ class BotRuntime:
     @property
     def state(self) -> BotState:
         return self.lifecycle.state
+
+    @property
+    def generation(self) -> int:
+        """Which strategy is current: it goes up by one at every hand-over."""
+        return self._generation
+
+    @generation.setter
+    def generation(self, value: int) -> None:
+        self._generation = value
+        of = self.order_generation.get
+        self._live = {c: o.tag for c, o in self.orders.items() if of(c) == value}
+        self._live_tags = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -147,8 +165,8 @@ class BotRuntime:
         self.execution.seq = max(self.execution.seq, reconciled.seq)
         self.position = reconciled.position
         for order in reconciled.adopted:
-            self.orders[order.client_order_id] = order
             self.order_generation[order.client_order_id] = self.generation
+            self._keep(order)
         for fill in reconciled.recorded_fills:
             self.recovered_fills.add(fill.fill_id)
             self.fills += 1
@@ -207,7 +225,7 @@ class BotRuntime:
         self.last_price = price
         self.history.append(candle)
         if self.risk is not None and self.state in (BotState.RUNNING, BotState.PAUSED):
-            breach = None if self._stopping_out() else self.risk.stop_loss(self.risk_book())
+            breach = None if self.stopping_out() else self.risk.stop_loss(self.risk_book())
             if breach is not None:
                 await self._stop_out(breach)
                 return
@@ -226,7 +244,9 @@ class BotRuntime:
                 await self._move(BotState.PAUSED, self.pause_after_start)
             self.pause_after_start = ""
         elif self.state is BotState.RUNNING:
-            await self._apply(self.strategy.on_candle(candle, self._context()))
+            intents = self.strategy.on_candle(candle, self._context())
+            if intents:  # most candles decide nothing
+                await self._apply(intents)
 
     async def on_fill(self, fill: Fill) -> None:
         """Fill progress comes from fills only: execution and order reports may arrive in
@@ -240,16 +260,17 @@ class BotRuntime:
         self.fills += 1
         await self.journal.record_fill(fill)
         await self.journal.record_position(self.name, self.position, fill.ts)
-        self.bus.publish(OrderFilled(fill.ts, fill))
+        if self.bus.wants(OrderFilled):
+            self.bus.publish(OrderFilled(fill.ts, fill))
         order = self.orders.get(fill.client_order_id)
         if order is None:
             self._log("warning", f"fill {fill.fill_id} for unknown order {fill.client_order_id}")
             return
-        order = _with_fill(order, fill)
-        generation = self.order_generation.get(order.client_order_id, self.generation)
+        order = with_fill(order, fill)
+        generation = self.order_generation.get(order.client_order_id, self._generation)
         self._track(order)
         await self.journal.record_order(order)
-        if generation != self.generation:
+        if generation != self._generation:
             self._log(
                 "info", f"fill of {order.tag} from the outgoing strategy: position handed over"
             )
@@ -265,17 +286,11 @@ class BotRuntime:
     async def on_order(self, update: Order) -> None:
         known = self.orders.get(update.client_order_id)
         if known is not None and update.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
-            self._track(
-                replace(
-                    known,
-                    status=update.status,
-                    reject_reason=update.reject_reason,
-                    updated_ms=update.updated_ms,
-                )
-            )
+            self._track(closed_by(known, update))
         if known is None or update.status is not OrderStatus.FILLED:
             await self.journal.record_order(update)
-        self.bus.publish(OrderUpdated(update.updated_ms, update))
+        if self.bus.wants(OrderUpdated):
+            self.bus.publish(OrderUpdated(update.updated_ms, update))
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -315,11 +330,10 @@ class BotRuntime:
             self._log("warning", f"order {intent.tag} rejected: {order.reject_reason}")
         elif order.status is not OrderStatus.CANCELLED:
             # tracked as unfilled: its fills arrive as Fill updates, even when already done
-            self.orders[order.client_order_id] = replace(
-                order, status=OrderStatus.NEW, filled_qty=ZERO, avg_fill_price=None
-            )
             self.order_generation[order.client_order_id] = self.generation
-        self.bus.publish(OrderUpdated(order.updated_ms, order))
+            self._keep(unfilled(order))
+        if self.bus.wants(OrderUpdated):
+            self.bus.publish(OrderUpdated(order.updated_ms, order))
 
     async def _cancel(self, order: Order) -> None:
         # the venue reports the cancel through its listener too: on_order journals and publishes
@@ -400,46 +414,61 @@ class BotRuntime:
             await self._move(BotState.PAUSED, breach.reason)
         self.state_reason = breach.reason
 
-    def _stopping_out(self) -> bool:
+    def stopping_out(self) -> bool:
         """A stop-loss sell is still open: its fill has not arrived yet."""
         return any(o.tag == RISK_STOP_TAG for o in self.orders.values())
 
     def committed_capital(self) -> Decimal:
         """Quote capital at risk: the position's cost plus resting buy orders' notional."""
-        held = self.position.qty * self.position.avg_price if self.position.qty > 0 else ZERO
-        resting = sum(
-            (
-                (o.qty - o.filled_qty) * o.price
-                for o in self.orders.values()
-                if o.side is Side.BUY and o.price is not None
-            ),
-            ZERO,
-        )
-        return held + resting
+        position = self.position
+        held = position.qty * position.avg_price if position.qty > 0 else ZERO
+        return held + self._resting_buys
+
+    def live_tags(self) -> frozenset[str]:
+        """Tags of the current strategy's orders resting now."""
+        tags = self._live_tags
+        if tags is None:
+            tags = self._live_tags = frozenset(self._live.values())
+        return tags
 
     def _track(self, order: Order) -> None:
         if order.is_open:
-            self.orders[order.client_order_id] = order
+            self._keep(order)
         else:
-            self.orders.pop(order.client_order_id, None)
+            self._drop(order.client_order_id)
             self.order_generation.pop(order.client_order_id, None)
 
+    def _keep(self, order: Order) -> None:
+        """Track `order` as open (new, or the newer state of one tracked already, which keeps
+        its place among the orders)."""
+        cid = order.client_order_id
+        self._resting_buys += _resting_buy(order) - _resting_buy(self.orders.get(cid))
+        self.orders[cid] = order
+        if self.order_generation.get(cid) == self._generation:
+            self._live[cid] = order.tag
+        else:
+            self._live.pop(cid, None)
+        self._live_tags = None
+
+    def _drop(self, cid: str) -> None:
+        self._resting_buys -= _resting_buy(self.orders.pop(cid, None))
+        self._live.pop(cid, None)
+        self._live_tags = None
+
     def _context(self) -> StrategyContext:
+        position, funds = self.position, self.funds
+        equity = funds.equity if funds is not None else ZERO
         return StrategyContext(
             instrument=self.instrument,
             price=self.last_price if self.last_price is not None else ZERO,
             ts=self.clock.now_ms(),
-            live_tags=frozenset(
-                o.tag
-                for o in self.orders.values()
-                if self.order_generation.get(o.client_order_id) == self.generation
-            ),
-            position_qty=self.position.qty,
-            position_avg_price=self.position.avg_price if self.position.qty else None,
-            equity=self.funds.equity if self.funds is not None else ZERO,
+            live_tags=self.live_tags(),
+            position_qty=position.qty,
+            position_avg_price=position.avg_price if position.qty else None,
+            equity=equity,
             budget=(
-                self.allocator.budget(self.name, self.funds.equity) - self.committed_capital()
-                if self.allocator is not None and self.funds is not None
+                self.allocator.budget(self.name, equity) - self.committed_capital()
+                if self.allocator is not None and funds is not None
                 else None
             ),
         )
@@ -455,11 +484,8 @@ class BotRuntime:
         self.bus.publish(LogRecord(self.clock.now_ms(), level, message, self.name))
 
 
-def _with_fill(order: Order, fill: Fill) -> Order:
-    """The order after `fill`, derived locally (execution and order reports may arrive in
-    either order on a real venue)."""
-    filled = min(order.filled_qty + fill.qty, order.qty)
-    paid = (order.avg_fill_price or ZERO) * order.filled_qty + fill.price * fill.qty
-    avg = paid / (order.filled_qty + fill.qty)
-    status = OrderStatus.FILLED if filled >= order.qty else OrderStatus.PARTIALLY_FILLED
-    return replace(order, filled_qty=filled, avg_fill_price=avg, status=status, updated_ms=fill.ts)
+def _resting_buy(order: Order | None) -> Decimal:
+    """What a resting buy still commits (its remaining quantity at its price), else zero."""
+    if order is None or order.side is not Side.BUY or order.price is None:
+        return ZERO
+    return (order.qty - order.filled_qty) * order.price

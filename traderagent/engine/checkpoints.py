@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
+
 from traderagent.domain import BotState, Regime
 
 if TYPE_CHECKING:
@@ -76,15 +79,17 @@ def restore_route(bot: BotRuntime, saved: Any) -> str | None:
     return route.label
 
 
-def _what_matters(payload: dict[str, Any]) -> tuple[object, ...]:
-    """The parts whose change is worth a snapshot (a description alone changes too often)."""
+def _what_matters_now(bot: BotRuntime) -> tuple[object, ...]:
+    """The parts of `bot_payload` whose change is worth a snapshot (a description alone
+    changes too often), read without building the payload."""
+    p = bot.position
     return (
-        payload["state"],
-        payload["seq"],
-        tuple(payload["position"].values()),
-        payload["strategy"]["kind"],
-        repr(payload["router"]),
-        tuple(payload["open_orders"]),
+        bot.state,  # a StrEnum: equal to its value, without the cost of reading `.value`
+        bot.execution.seq,
+        (p.symbol, p.qty, p.avg_price, p.realised_pnl, p.fees),
+        bot.strategy.kind,
+        repr(router_payload(bot)),
+        frozenset(bot.orders),
     )
 
 
@@ -95,28 +100,75 @@ class SnapshotSchedule:
         self.journal = journal
         self.interval_ms = interval_ms
         self._saved: dict[str, tuple[object, ...]] = {}
-        self._states: dict[str, str] = {}
+        self._states: dict[str, BotState] = {}
         self._next_ms: dict[str, int] = {}
+        self._checked_ms: dict[str, int] = {}  # when each bot's state was last compared
         self.written = 0
 
     async def save_due(self, bots: Iterable[BotRuntime], now_ms: int, force: bool = False) -> int:
         """Write the snapshots that are due now; how many were written."""
         written = 0
         for bot in bots:
-            if bot.state is BotState.STARTING:
+            state, name = bot.state, bot.name
+            if state is BotState.STARTING:
                 continue  # not reconciled yet: its last snapshot still says what it was
-            state_changed = self._states.get(bot.name) != bot.state.value
-            if not (force or state_changed or now_ms >= self._next_ms.get(bot.name, 0)):
+            state_changed = self._states.get(name) != state
+            if not (force or state_changed or now_ms >= self._next_ms.get(name, 0)):
                 continue
-            payload = bot_payload(bot)
-            key = _what_matters(payload)
-            if key == self._saved.get(bot.name) and not state_changed:
-                self._next_ms[bot.name] = now_ms + self.interval_ms
+            self._checked_ms[name] = now_ms
+            key = _what_matters_now(bot)
+            if key == self._saved.get(name) and not state_changed:
+                self._next_ms[name] = now_ms + self.interval_ms
                 continue
-            await self.journal.save_snapshot(bot.name, payload, now_ms)
-            self._saved[bot.name] = key
-            self._states[bot.name] = bot.state.value
-            self._next_ms[bot.name] = now_ms + self.interval_ms
+            await self.journal.save_snapshot(name, bot_payload(bot), now_ms)
+            self._saved[name] = key
+            self._states[name] = bot.state
+            self._next_ms[name] = now_ms + self.interval_ms
             written += 1
         self.written += written
         return written
+
+    # -- quiet spans of a replay --------------------------------------------------------------
+
+    def quiet_until(self, bots: Iterable[BotRuntime], now_ms: int) -> int | None:
+        """Engine time from which a snapshot may be due although nothing changes: a bot whose
+        state was not compared at `now_ms` (its interval had not passed) may hold a change
+        still unwritten. None: every bot's state is written, so quiet candles write nothing."""
+        due: int | None = None
+        for bot in bots:
+            if bot.state is BotState.STARTING:
+                continue
+            if self._states.get(bot.name) != bot.state:
+                return now_ms
+            if self._checked_ms.get(bot.name) != now_ms:
+                at = self._next_ms.get(bot.name, 0)
+                due = at if due is None else min(due, at)
+        return due
+
+    def pass_quietly(
+        self,
+        bots: Iterable[BotRuntime],
+        opens: npt.NDArray[np.int64],
+        candle_ms: int,
+        spacing_ms: int,
+    ) -> None:
+        """Candles opening at `opens` (ascending, at least `spacing_ms` apart, each closing
+        `candle_ms` later) changed nothing: move each bot's next comparison on as `save_due`
+        at each of them would have, writing nothing."""
+        if not len(opens):
+            return
+        interval, last_open = self.interval_ms, int(opens[-1])
+        for bot in bots:
+            if bot.state is BotState.STARTING:
+                continue
+            first_due = self._next_ms.get(bot.name, 0) - candle_ms  # opening at or after
+            if first_due > last_open:
+                continue
+            if spacing_ms >= interval:
+                last = last_open + candle_ms  # every one of them was due
+            else:
+                last = int(opens[int(opens.searchsorted(first_due))]) + candle_ms
+                while (k := int(opens.searchsorted(last + interval - candle_ms))) < len(opens):
+                    last = int(opens[k]) + candle_ms
+            self._next_ms[bot.name] = last + interval
+            self._checked_ms[bot.name] = last

@@ -45,14 +45,14 @@ class Execution:
         if intent.type is OrderType.LIMIT and intent.price is not None:
             price = self.instrument.round_price(intent.price, intent.side)
         return OrderRequest(
-            client_order_id=self.client_order_id(self.seq),
-            symbol=self.instrument.symbol,
-            side=intent.side,
-            type=intent.type,
-            qty=self.instrument.floor_qty(intent.qty),
-            price=price,
-            bot=self.bot,
-            tag=intent.tag,
+            self.client_order_id(self.seq),
+            self.instrument.symbol,
+            intent.side,
+            intent.type,
+            self.instrument.floor_qty(intent.qty),
+            price,
+            self.bot,
+            intent.tag,
         )
 
     def precheck(self, request: OrderRequest, mark: Decimal) -> str | None:

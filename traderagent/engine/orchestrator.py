@@ -64,6 +64,13 @@ class RegimeSource(Protocol):
     def update(self, candle: Candle) -> RegimeReading | None: ...
 
 
+class CandleDriver(Protocol):
+    """Feeds a replay to the engine its own way (a fast-forward over quiet candles): it yields
+    the candles to step, and brings the engine up to date for any it passes over itself."""
+
+    def candles(self, engine: Engine) -> AsyncIterator[Candle]: ...
+
+
 class Engine:
     """Implements traderagent.facade.EngineAPI for an engine running in this process."""
 
@@ -108,6 +115,7 @@ class Engine:
         self._stop = asyncio.Event()
         self.balances: dict[str, Balance] = {}
         self.prices: dict[str, Decimal] = {}
+        self._equity: tuple[dict[str, Balance], dict[str, Decimal], Decimal] | None = None
         self.recent_fills: deque[Fill] = deque(maxlen=50)
         self.classifiers = dict(classifiers or {})
         self.regimes: dict[str, RegimeReading] = {}
@@ -119,7 +127,8 @@ class Engine:
         self.running = False
         self.finished = False
         self.finish_reason = ""
-        self._next_equity_ms = 0
+        self.next_equity_ms = 0
+        """Engine time from which the next equity point is due."""
         self.equity_watch: EquityWatch | None = None
         """The account's daily loss and drawdown limits (set by `assembly.attach_risk`)."""
         # resolved once: isinstance on a runtime-checkable Protocol is slow per candle
@@ -130,6 +139,8 @@ class Engine:
         """The bots' state snapshots for crash recovery (every 30 s of engine time)."""
         self.venue_status = ""
         self._update_waiting = asyncio.Event()
+        self.driver: CandleDriver | None = None
+        """Set (before `run`) to step a replay through a driver instead of candle by candle."""
         exchange.set_listener(self._on_update)
 
     # -- EngineAPI: queries ------------------------------------------------------------------
@@ -142,7 +153,13 @@ class Engine:
 
     @property
     def equity(self) -> Decimal:
-        return valuation(self.balances, self.prices, self.quote_asset)
+        balances, prices, cached = self.balances, self.prices, self._equity
+        # read several times a step: valued again only when balances or prices changed
+        if cached is not None and cached[0] is balances and cached[1] == prices:
+            return cached[2]
+        value = valuation(balances, prices, self.quote_asset)
+        self._equity = (balances, dict(prices), value)
+        return value
 
     @property
     def gross_exposure(self) -> Decimal:
@@ -153,6 +170,37 @@ class Engine:
     def free_quote(self) -> Decimal:
         balance = self.balances.get(self.quote_asset)
         return balance.free if balance is not None else ZERO
+
+    @property
+    def feed(self) -> Iterable[Candle] | AsyncIterable[Candle]:
+        """The candles this engine runs on (a CandleSeries for a replay)."""
+        return self._feed
+
+    @property
+    def lock(self) -> asyncio.Lock:
+        """Held while the engine's state changes (a candle step, a command)."""
+        return self._lock
+
+    @property
+    def stopping(self) -> bool:
+        """A shutdown was asked for: no further candle is to be stepped."""
+        return self._stop.is_set()
+
+    @property
+    def has_pending_updates(self) -> bool:
+        """Exchange updates are queued that no bot has seen yet."""
+        return bool(self._updates)
+
+    def base_asset(self, symbol: str) -> str | None:
+        """The base asset of `symbol`, as its bots trade it (None: no bot trades it)."""
+        for bot in self.bots.values():
+            if bot.symbol == symbol:
+                return bot.instrument.base
+        return None
+
+    def value_at(self, prices: Mapping[str, Decimal]) -> Decimal:
+        """The account's balances valued at `prices` (`equity` is this at the last prices)."""
+        return valuation(self.balances, prices, self.quote_asset)
 
     @property
     def progress(self) -> float | None:
@@ -170,7 +218,9 @@ class Engine:
             async with self._lock:
                 for name in self._autostart:
                     await self.bots[name].start()
-            async for candle in self._candles():
+            # a driver's own stream directly: one async generator per candle, not two
+            feed = self.driver.candles(self) if self.driver is not None else self._candles()
+            async for candle in feed:
                 await self.clock.advance_to(candle.close_time)
                 async with self._lock:
                     await self._step(candle)
@@ -247,7 +297,8 @@ class Engine:
         await self._drain()
         if self.starting_equity is None:
             self.starting_equity = self.equity  # valued at the first price, before any trade
-        self.bus.publish(CandleClosed(candle.close_time, candle))
+        if self.bus.wants(CandleClosed):
+            self.bus.publish(CandleClosed(candle.close_time, candle))
         self._watch_venue()
         reading = self._classify(candle)
         for bot in self.bots.values():
@@ -264,8 +315,10 @@ class Engine:
         if self.equity_watch is None or self.starting_equity is None:
             return
         breach = self.equity_watch.observe(candle.ts, self.equity)
+        if breach is None:
+            return
         active = [b for b in self.bots.values() if b.state in HALTABLE]
-        if breach is None or not active:
+        if not active:
             return
         now = self.clock.now_ms()
         self.bus.publish(
@@ -340,12 +393,17 @@ class Engine:
 
     async def _record_equity(self, force: bool = False) -> None:
         now = self.clock.now_ms()
-        if self.starting_equity is None or (now < self._next_equity_ms and not force):
+        if self.starting_equity is None or (now < self.next_equity_ms and not force):
             return
-        equity = self.equity
-        self._next_equity_ms = now - now % self.equity_interval_ms + self.equity_interval_ms
+        await self.record_equity_at(now, self.equity)
+
+    async def record_equity_at(self, now: int, equity: Decimal) -> None:
+        """Record `equity` as of `now` and schedule the next point one interval on."""
+        assert self.starting_equity is not None  # noqa: S101 - callers check
+        self.next_equity_ms = now - now % self.equity_interval_ms + self.equity_interval_ms
         await self.journal.record_equity(now, equity)
-        self.bus.publish(EquityUpdated(now, equity, equity - self.starting_equity))
+        if self.bus.wants(EquityUpdated):
+            self.bus.publish(EquityUpdated(now, equity, equity - self.starting_equity))
 
     # -- EngineAPI: commands -----------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from strategies.base import Strategy, StrategyContext
+from strategies.base import QUIET, Strategy, StrategyContext, Wake
 from traderagent.domain import Candle, Fill, Intent, Order, Regime
 
 
@@ -98,6 +98,12 @@ class AwaitingRegime:
 
     def wind_down(self, ctx: StrategyContext) -> list[Intent]:
         return []
+
+    def wake(self) -> Wake:
+        return QUIET  # only a regime (the classifier's bar closes) changes anything
+
+    def absorb(self, candle: Candle) -> None:
+        return
 
     def describe(self) -> str:
         return f"waiting for a market regime: {self.note}"

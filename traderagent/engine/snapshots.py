@@ -33,12 +33,13 @@ def valuation(
     """Account value in the quote asset: other assets at their last `ASSETQUOTE` price."""
     total = ZERO
     for asset, balance in balances.items():
+        held = balance.total
         if asset == quote:
-            total += balance.total
-        elif balance.total:
+            total += held
+        elif held:
             price = prices.get(f"{asset}{quote}")
             if price is not None:
-                total += balance.total * price
+                total += held * price
     return total
 
 

@@ -27,7 +27,12 @@ def load_candles(
     The interval is the most common gap between candles unless `interval_ms` is given.
     Every problem (missing file, unknown suffix, missing column, unreadable value, bad
     candle) raises MarketDataError naming the file and what is wrong.
+    `store:SYMBOL-INTERVAL` reads the local candle store (`traderagent data import|download`).
     """
+    if str(path).startswith("store:"):
+        from traderagent.marketdata.store import load_stored
+
+        return load_stored(str(path), symbol, interval_ms)
     path = Path(path)
     frame = _read_frame(path)
     try:

@@ -32,6 +32,12 @@ class RegimeClassifier:
         return self._latch.regime
 
     @property
+    def bar_ms(self) -> int:
+        """Length of a classifier bar: a reading comes only with a candle that closes one
+        (epoch-aligned), so a replay may feed the candles in between without waiting on it."""
+        return self._bars.interval_ms
+
+    @property
     def since_ms(self) -> int:
         """When the confirmed regime began (the close of the bar that confirmed it, epoch ms);
         while warming up, the open of the first candle seen (0 before any)."""

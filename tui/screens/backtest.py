@@ -1,26 +1,25 @@
-"""The backtest screen (`b`): pick a config and a date range, replay it apart from the live
-engine (a thread worker, its own engine and temporary database), watch the progress, read the
-result and its equity chart."""
+"""The backtest screen (`b`): pick a config, a bot, data and a range; run it apart from the
+live engine (a thread worker, its own engine, the journal in memory) with a progress bar;
+read the metrics and the price, equity and drawdown charts; `e` exports the bot as a preset."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from pathlib import Path
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Footer, Input, Label, ProgressBar
 from textual.worker import Worker, WorkerState
 
-from traderagent.config import AppConfig, ConfigError, load_config
-from traderagent.runtime import StartupError
-from tui.backtest_run import BacktestResult, parse_day, run_backtest
-from tui.render_backtest import result_text
-from tui.render_chart import equity_chart
+from traderagent.backtest.inputs import BacktestError
+from traderagent.backtest.preset import default_preset_path, export_preset
+from traderagent.backtest.runner import BacktestResult, run_backtest
+from traderagent.config import ConfigError
+from tui.widgets.backtest_form import BacktestForm, BacktestRequest
+from tui.widgets.backtest_output import BacktestOutput
 
 PROGRESS_SECONDS = 0.1
 
@@ -29,42 +28,53 @@ class BacktestScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "close", "Back", id="backtest_close"),
         Binding("ctrl+r", "run", "Run", id="backtest_run"),
+        Binding("e", "export", "Export preset", id="backtest_export"),
     ]
 
-    def __init__(self, config_path: Path | None, start: str = "", end: str = "") -> None:
+    def __init__(
+        self,
+        config_path: Path | None,
+        start: str = "",
+        end: str = "",
+        *,
+        show_elapsed: bool = True,
+        presets_dir: Path | None = None,
+    ) -> None:
         super().__init__()
         self._config_path = config_path
         self._start, self._end = start, end
+        self._show_elapsed = show_elapsed
+        """False leaves wall-clock timings off the screen (reproducible screenshots)."""
+        self._presets_dir = presets_dir
         self._progress = 0.0
-        self._cancel = False
+        self._run_stop = [False]  # the flag the run going on polls; replaced for each run
         self.result: BacktestResult | None = None
+        self._request: BacktestRequest | None = None  # the form of the run shown (its config)
+        self._pending: BacktestRequest | None = None  # the form of the run going on
+        self.exported: Path | None = None
+        """Where `e` last wrote a preset."""
         self.finished = asyncio.Event()
         """Set once a run has ended and its result or error is on screen."""
 
     def compose(self) -> ComposeResult:
-        yield Label("Backtest: the same engine at speed max on a temporary database", id="bt-title")
-        with Horizontal(classes="bt-row"):
-            yield Label("Config", classes="bt-label")
-            yield Input(
-                str(self._config_path or ""), placeholder="built-in default", id="bt-config"
-            )
-        with Horizontal(classes="bt-row"):
-            yield Label("From", classes="bt-label")
-            yield Input(self._start, placeholder="data start", id="bt-start")
-            yield Label("To", classes="bt-label")
-            yield Input(self._end, placeholder="data end", id="bt-end")
-            yield Button("Run", variant="primary", id="bt-run")
+        yield Label(
+            "Backtest: the engine's own code on the paper exchange, in memory",
+            id="bt-title",
+        )
+        yield BacktestForm(self._config_path, self._start, self._end)
         yield ProgressBar(total=100, show_eta=False, id="bt-progress")
-        with VerticalScroll(id="bt-output"):
-            yield Static("Enter runs the backtest; escape goes back.", id="bt-result")
-            yield Static("", id="bt-chart")
+        yield BacktestOutput(id="bt-output")
         yield Footer()
 
     def on_mount(self) -> None:
         self.set_interval(PROGRESS_SECONDS, self._show_progress)
 
     def on_unmount(self) -> None:
-        self._cancel = True  # a run still going stops at its next candle
+        self._stop_run()
+
+    def _stop_run(self) -> None:
+        self._run_stop[0] = True
+        self._run_stop = [False]
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -78,26 +88,48 @@ class BacktestScreen(Screen[None]):
         self.dismiss(None)
 
     def action_run(self) -> None:
-        path_text = self.query_one("#bt-config", Input).value.strip()
         try:
-            config = load_config(Path(path_text).expanduser() if path_text else None)
-            start = parse_day(self.query_one("#bt-start", Input).value, "From")
-            end = parse_day(self.query_one("#bt-end", Input).value, "To")
-        except ConfigError as err:
-            self._say(f"✗ {err}", "bold red")
+            request = self.query_one(BacktestForm).request()
+        except (ConfigError, BacktestError) as err:
+            self._output.say(f"✗ {err}", "bold red")
             return
         self.finished.clear()
+        self._stop_run()  # a run still going is superseded: it stops within PROGRESS_EVERY_S
+        self._pending = request
         self._progress = 0.0
-        self._say("running…", "")
-        self.query_one("#bt-chart", Static).update("")
-        self._replay(config, start, end)
+        self._output.say("running…")
+        self._replay(request, self._run_stop)
+
+    def action_export(self) -> None:
+        """Write the last run's bot as a preset file and say where."""
+        result = self.result
+        if result is None:
+            self.notify("Run a backtest first: the preset is the bot it ran.", severity="warning")
+            return
+        if len(result.config.bots) != 1:
+            self.notify("A preset holds one bot: choose one in Bot and run again.", timeout=8)
+            return
+        name = result.config.bots[0].name
+        source = self._request.config if self._request is not None else result.config
+        try:
+            path = default_preset_path(name, self._presets_dir)
+            self.exported = export_preset(source, name, path)
+        except (ConfigError, OSError) as err:
+            self.notify(f"Preset not written: {err}", severity="error", timeout=15)
+            return
+        self.notify(f"Preset of {name} written to {self.exported}", timeout=15)
 
     @work(thread=True, exclusive=True, group="backtest", exit_on_error=False)
-    def _replay(
-        self, config: AppConfig, start: datetime | None, end: datetime | None
-    ) -> BacktestResult:
+    def _replay(self, request: BacktestRequest, stop: list[bool]) -> BacktestResult:
         return asyncio.run(
-            run_backtest(config, start, end, self._set_progress, lambda: self._cancel)
+            run_backtest(
+                request.config,
+                bot=request.bot,
+                start=request.start,
+                end=request.end,
+                progress=self._set_progress,
+                cancelled=lambda: stop[0],
+            )
         )
 
     def _set_progress(self, share: float) -> None:
@@ -105,6 +137,10 @@ class BacktestScreen(Screen[None]):
 
     def _show_progress(self) -> None:
         self.query_one("#bt-progress", ProgressBar).update(progress=self._progress * 100)
+
+    @property
+    def _output(self) -> BacktestOutput:
+        return self.query_one(BacktestOutput)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "backtest":
@@ -115,24 +151,16 @@ class BacktestScreen(Screen[None]):
             self._show_result(result)
         elif event.state is WorkerState.ERROR:
             err = event.worker.error
-            known = isinstance(err, ConfigError | StartupError)
+            known = isinstance(err, ConfigError | BacktestError)
             message = str(err) if known else f"{type(err).__name__}: {err}"
-            self._say(f"✗ backtest failed: {message}", "bold red")
+            self._output.say(f"✗ backtest failed: {message}", "bold red")
             self.finished.set()
 
     def _show_result(self, result: BacktestResult) -> None:
-        self.result = result
+        self.result, self._request = result, self._pending
         self._progress = 1.0
         self._show_progress()
-        self.query_one("#bt-result", Static).update(result_text(result))
-        chart = self.query_one("#bt-chart", Static)
-        output = self.query_one("#bt-output", VerticalScroll)
         # the screen's width, not the output's: its scrollbar comes and goes with the text
-        chart.update(equity_chart(result.equity, max(self.size.width - 6, 30), 12))
-        output.focus()  # arrows now scroll the result; no input cursor blinking over it
+        self._output.show(result, max(self.size.width - 6, 30), show_elapsed=self._show_elapsed)
+        self._output.focus()  # arrows now scroll the result; `e` exports
         self.finished.set()
-
-    def _say(self, message: str, style: str) -> None:
-        self.query_one("#bt-result", Static).update(
-            message if not style else f"[{style}]{message}[/]"
-        )

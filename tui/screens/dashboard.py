@@ -1,7 +1,8 @@
 """The main screen: header, emergency banner, bots, the selected bot's tabs, risk and the log.
 
-Every pane is drawn from one `EngineSnapshot`, read by a timer at most ten times a second, so
-a burst of engine events costs at most ten redraws a second however fast it arrives. Below 130
+Every pane is drawn from one `EngineSnapshot`, read by a timer twelve times a second, so a
+burst of engine events costs at most twelve redraws a second however fast it arrives (the chart
+and the log pane, the costliest to draw, take new data less often: see their modules). Below 130
 columns everything stacks and risk is a tab; from 130 columns risk and the log stand beside.
 """
 
@@ -27,7 +28,7 @@ from tui.widgets.event_log import EventLog
 from tui.widgets.orders_table import OrdersTable
 from tui.widgets.risk_pane import RiskPane
 
-REFRESH_SECONDS = 0.1
+REFRESH_SECONDS = 1 / 12
 WIDE = 130
 
 
@@ -100,7 +101,7 @@ class DashboardScreen(Screen[None]):
 
     def refresh_snapshot(self, force: bool = False) -> None:
         """Draw the engine's state now; `force` redraws the chart even if drawn moments ago."""
-        self.log_pane.catch_up()
+        self.log_pane.catch_up(force)
         self.show(self._read_snapshot(), force)
 
     def show(self, snapshot: EngineSnapshot, force: bool = False) -> None:

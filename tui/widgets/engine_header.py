@@ -18,6 +18,7 @@ class EngineHeader(Static):
         super().__init__("", **kwargs)
         self._title = title
         self._snapshot: EngineSnapshot | None = None
+        self._lines = 0
 
     def show(self, snapshot: EngineSnapshot) -> None:
         if snapshot != self._snapshot:
@@ -30,4 +31,8 @@ class EngineHeader(Static):
     def _render_snapshot(self) -> None:
         if self._snapshot is not None:
             width = self.content_size.width or 160
-            self.update(header_text(self._snapshot, self._title, width))
+            text = header_text(self._snapshot, self._title, width)
+            lines = text.plain.count("\n") + 1
+            # a layout pass only when the header grows or shrinks: the figures change every tick
+            self.update(text, layout=lines != self._lines)
+            self._lines = lines

@@ -6,6 +6,7 @@ can redraw the pane from it. Memory is bounded by the ring and by MAX_LINES, how
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
@@ -16,11 +17,14 @@ from textual.widgets import RichLog
 
 from traderagent.bus import EventStream
 from traderagent.domain.events import Event
-from tui.event_lines import day_line, day_of, event_line, event_meta, note_line
+from tui.event_lines import LOGGED, day_line, day_of, event_meta, note_line
 from tui.log_filter import LogEntry, LogFilter, LogRing
 
 MAX_LINES = 500
-MIN_RENDERED = 40
+MIN_RENDERED = 20
+WRITE_SECONDS = 0.25
+"""The pane takes new lines at most four times a second: under a burst they scroll past faster
+than anyone reads, and each write re-renders the visible pane (the costliest part of a frame)."""
 TITLE = "Fills & log"
 
 
@@ -39,6 +43,7 @@ class EventLog(RichLog):
         self._day = ""
         self._history: deque[Text] = deque(maxlen=MAX_LINES)
         self._wrapped_at = 0
+        self._written_at = 0.0
         self.ring = LogRing()
         self.log_filter = LogFilter()
 
@@ -58,32 +63,37 @@ class EventLog(RichLog):
                 self.write(line)
         self._wrapped_at = width
 
-    def catch_up(self) -> None:
+    def catch_up(self, force: bool = False) -> None:
         """Write whatever the stream holds now: the dashboard's refresh tick calls it, so a
-        busy feed is drawn in one batch per frame, with the other panes."""
-        if not self._stream.closed:
-            self.write_events(self._stream.drain())
+        busy feed is drawn in one batch with the other panes, at most every WRITE_SECONDS
+        unless `force` (a command's result is shown at once)."""
+        now = time.monotonic()
+        if self._stream.closed or (not force and now - self._written_at < WRITE_SECONDS):
+            return
+        self._written_at = now
+        self.write_events(self._stream.drain())
 
     def write_events(self, events: Iterable[Event]) -> None:
         shown: list[LogEntry] = []
         for event in events:
-            line = event_line(event)
-            if line is not None:
+            if isinstance(event, LOGGED):
                 level, bot = event_meta(event)
-                entry = LogEntry(event.ts, level, bot, line)
+                entry = LogEntry(event.ts, level, bot, event)
                 self.ring.append(entry)
                 if self.log_filter.accepts(entry):
                     shown.append(entry)
-        # lines beyond the pane's memory would be dropped at once: do not render them
+        # a burst scrolls past faster than anyone reads: format and render only what fits on
+        # screen; every entry stays in the ring, for the filter to redraw from
+        tail = max(self.size.height, MIN_RENDERED)
         lines: list[Text] = []
-        for entry in shown[-MAX_LINES:]:
+        for entry in shown[-tail:]:
             lines.extend(self._lines_of(entry))
         if lines:
             self._history.extend(lines)
-            # a burst scrolls past faster than anyone reads: render only what fits on screen
-            # (twice over); every line stays in the history and the ring for scrollback/filters
-            tail = max(2 * self.size.height, MIN_RENDERED)
-            self.write(Text("\n").join(lines[-tail:]))  # one render for the whole batch
+            follow = self.auto_scroll and self.is_vertical_scroll_end
+            self.write(Text("\n").join(lines[-tail:]), scroll_end=False)  # one render per batch
+            if follow:  # scrolled now, not after the next frame: one frame per batch, not two
+                self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def note(self, ts_ms: int, message: str, level: str = "INFO") -> None:
         """A line from the TUI itself, stamped with the engine clock."""

@@ -29,5 +29,13 @@ class RiskPane(Static):
         self._draw()
 
     def _draw(self) -> None:
-        if self._limits is not None:
-            self.update(risk_text(self._limits, self.content_size.width or 60))
+        if self._limits is None:
+            return
+        text = risk_text(self._limits, self.content_size.width or 60)
+        lines = text.plain.count("\n") + 1
+        self.update(text, layout=False)
+        # the pane is as tall as its bars (CSS caps it): set here, so no redraw can leave it
+        # sized for an earlier text
+        height = lines + self.styles.gutter.height
+        if self.styles.height is None or self.styles.height.value != height:
+            self.styles.height = height

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from tui.render import TableRow
 
@@ -52,7 +53,11 @@ class SnapshotTable(DataTable[Text]):
             before = self._cells[key]
             for column, old, new in zip(columns, before, cells, strict=True):
                 if not _same(old, new):
-                    self.update_cell(key, column, new, update_width=True)
+                    # re-measure a column (which re-lays the table) only when this cell may
+                    # set its width: it outgrows it, or it was the widest and shrinks
+                    width = self.columns[ColumnKey(column)].content_width
+                    remeasure = new.cell_len > width or old.cell_len == width != new.cell_len
+                    self.update_cell(key, column, new, update_width=remeasure)
             self._cells[key] = cells
 
     def _rebuild(self, rows: Sequence[TableRow]) -> None:

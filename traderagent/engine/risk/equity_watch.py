@@ -49,8 +49,10 @@ class EquityWatch:
 
     def _daily_loss(self, ts_ms: int, equity: Decimal) -> Breach | None:
         limit = self.config.max_daily_loss
+        if limit is None:
+            return None
         loss = self.daily_loss(equity)
-        if limit is None or loss <= limit:
+        if loss <= limit:
             return None
         day = datetime.fromtimestamp(ts_ms / 1000, UTC).date().isoformat()
         return Breach(
@@ -64,8 +66,10 @@ class EquityWatch:
 
     def _drawdown(self, equity: Decimal) -> Breach | None:
         limit = self.config.max_drawdown_pct
+        if limit is None:
+            return None
         drawdown = self.drawdown_pct(equity)
-        if limit is None or drawdown <= limit:
+        if drawdown <= limit:
             return None
         return Breach(
             "portfolio",

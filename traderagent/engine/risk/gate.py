@@ -52,6 +52,14 @@ class RiskGate:
             view = AccountView(self.account.equity, self.account.gross_exposure)
         return review(intent, book, view, self.instrument, self.pair, self.portfolio)
 
+    def stop_level(self, position_qty: Decimal, avg_price: Decimal) -> Decimal | None:
+        """The mark at or below which `stop_loss` may breach for this position; None when
+        it cannot (no stop configured, nothing to sell)."""
+        pct = self.pair.stop_loss_pct if self.pair is not None else None
+        if pct is None or avg_price <= 0 or self.instrument.floor_qty(position_qty) <= 0:
+            return None
+        return avg_price * (HUNDRED - pct) / HUNDRED
+
     def stop_loss(self, book: BotBook) -> Breach | None:
         """The stop-loss breach when the mark is `stop_loss_pct` or more below the average
         entry of a position big enough to sell; None otherwise."""

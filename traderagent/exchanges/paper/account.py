@@ -41,17 +41,17 @@ class Account:
 
     def lock(self, asset: str, amount: Decimal) -> bool:
         """Move `amount` from free to locked; False (and no change) if not enough is free."""
-        free = self.free(asset)
+        free = self._free.get(asset, ZERO)
         if amount > free:
             return False
         self._free[asset] = free - amount
-        self._locked[asset] = self.locked(asset) + amount
+        self._locked[asset] = self._locked.get(asset, ZERO) + amount
         return True
 
     def unlock(self, asset: str, amount: Decimal) -> None:
         """Return a lock taken by `lock` to free."""
-        self._locked[asset] = self.locked(asset) - amount
-        self._free[asset] = self.free(asset) + amount
+        self._locked[asset] = self._locked.get(asset, ZERO) - amount
+        self._free[asset] = self._free.get(asset, ZERO) + amount
 
     def reserve(self, asset: str, amount: Decimal) -> None:
         """Lock `amount` even if less is free (a position's margin, checked at order entry)."""
@@ -64,10 +64,15 @@ class Account:
 
     def transfer(self, pay_asset: str, pay: Decimal, get_asset: str, get: Decimal) -> None:
         """Settle a trade from free balances: `pay` of one asset out, `get` of another in."""
-        self._free[pay_asset] = self.free(pay_asset) - pay
-        self._free[get_asset] = self.free(get_asset) + get
+        free = self._free
+        free[pay_asset] = free.get(pay_asset, ZERO) - pay
+        free[get_asset] = free.get(get_asset, ZERO) + get
 
     def snapshot(self) -> dict[str, Balance]:
         """Every asset the account has held, including those now at zero."""
-        assets = dict.fromkeys([*self._free, *self._locked])
-        return {a: Balance(asset=a, free=self.free(a), locked=self.locked(a)) for a in assets}
+        free, locked = self._free, self._locked  # read after every fill: no method calls
+        held = {a: Balance(a, amount, locked.get(a, ZERO)) for a, amount in free.items()}
+        for a, amount in locked.items():
+            if a not in held:
+                held[a] = Balance(a, ZERO, amount)
+        return held

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from traderagent.domain import Instrument, OrderRequest, OrderType, Side
+from traderagent.domain.values import quick_init
 from traderagent.exchanges.paper.account import Account
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Admission:
     """An accepted order: its price, the funds locked for it, and whether it fills at once."""

@@ -18,6 +18,7 @@ from itertools import count
 from typing import TYPE_CHECKING
 
 from traderagent.domain import (
+    ZERO,
     Balance,
     Candle,
     Fill,
@@ -37,6 +38,7 @@ from traderagent.exchanges.paper.matcher import CandleMatcher
 from traderagent.exchanges.paper.matching import FillModel
 from traderagent.exchanges.paper.settlement import settle
 from traderagent.exchanges.paper.stored_book import (
+    CURSOR_CHECKPOINT_MS,
     BookChanges,
     BookStore,
     PaperBook,
@@ -78,6 +80,7 @@ class PaperExchange:
         self._instruments = dict(instruments)
         self._account = Account(balances) if account is None else account
         self._fees = FeeSchedule(maker=maker_fee, taker=taker_fee)
+        self._lock_rate = self._fees.lock_rate  # read at every order; the schedule is frozen
         self._listener: UpdateListener | None = None
         self._orders: dict[str, Order] = {}  # every order ever accepted or rejected, by client id
         self._open: dict[str, RestingOrder] = {}  # open orders in placement order
@@ -141,6 +144,27 @@ class PaperExchange:
     def last_price(self, symbol: str) -> float | None:
         """The last candle close, or the path point being matched while inside `on_candle`."""
         return self._matcher.last_price(symbol)
+
+    # -- quiet spans of a replay ----------------------------------------------------------------
+
+    def band(self, symbol: str) -> tuple[float, float]:
+        """(highest resting buy, lowest resting sell): only a candle trading strictly below
+        the first or strictly above the second can fill anything (see `CandleMatcher.band`)."""
+        return self._matcher.band(symbol)
+
+    def quiet_until_ms(self) -> int | None:
+        """When the stored book's replay cursor is due for a checkpoint (None: no store)."""
+        changes = self._changes
+        if changes is None:
+            return None
+        return changes.saved_cursor_ms + CURSOR_CHECKPOINT_MS
+
+    def skip_quiet(self, symbol: str, close: float, close_time: int) -> None:
+        """Candles up to one closing at `close_time` with last price `close` filled nothing:
+        what `on_candle` would have recorded for them."""
+        self._matcher.set_last_price(symbol, close)
+        if self._changes is not None:
+            self._changes.cursor_ms = max(self._changes.cursor_ms, close_time)
 
     # -- the stored book (PersistedBook protocol) -----------------------------------------------
 
@@ -220,22 +244,35 @@ class PaperExchange:
     def place_order_sync(self, request: OrderRequest) -> Order:
         """Validate and lock funds, then fill at once (market or marketable) or rest."""
         symbol, cid = request.symbol, request.client_order_id
-        inst = lookup_instrument(self._instruments, symbol)
-        now = self._clock(symbol)
+        inst = self._instruments.get(symbol) or lookup_instrument(self._instruments, symbol)
+        matcher = self._matcher
+        now = matcher.clock(symbol)
         if cid in self._orders:
             duplicate = f"duplicate client_order_id {cid!r}: an order with this id already exists"
             return Order.from_request(request, OrderStatus.REJECTED, now, duplicate)
-        admission = admit(
-            request, inst, self.last_price(symbol), self._account, self._fees.lock_rate
-        )
+        admission = admit(request, inst, matcher.last_price(symbol), self._account, self._lock_rate)
         if isinstance(admission, str):
             rejected = Order.from_request(request, OrderStatus.REJECTED, now, admission)
             self._orders[cid] = rejected  # the id counts as used; get_order can explain it
             self._changed(cid, funds_moved=False)
             return rejected
-        order = replace(
-            Order.from_request(request, OrderStatus.NEW, now),
-            exchange_order_id=f"paper-o-{next(self._order_ids)}",
+        r = request  # built field by field, positionally: a replay places one per fill
+        order = Order(
+            cid,
+            symbol,
+            r.side,
+            r.type,
+            r.qty,
+            r.price,
+            OrderStatus.NEW,
+            now,
+            now,
+            ZERO,
+            None,
+            f"paper-o-{next(self._order_ids)}",
+            "",
+            r.bot,
+            r.tag,
         )
         self._orders[cid] = order
         resting = RestingOrder(
@@ -245,7 +282,7 @@ class PaperExchange:
         self._changed(cid)
         if admission.taker_price is not None:
             return self._execute(resting, admission.taker_price, Liquidity.TAKER, now)
-        self._matcher.rest(resting)
+        matcher.rest(resting)
         return order
 
     def cancel_order_sync(self, symbol: str, client_order_id: str) -> Order | None:

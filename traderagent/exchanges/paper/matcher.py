@@ -12,6 +12,7 @@ and a new resting order joins the book only after the candle (no same-candle rou
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -52,6 +53,16 @@ class CandleMatcher:
             self._match(book, candle)
         self._last[candle.symbol] = candle.close
 
+    def band(self, symbol: str) -> tuple[float, float]:
+        """(highest resting buy, lowest resting sell) of `symbol`, -inf / inf for an empty
+        side: a candle fills nothing unless its low is strictly below the first or its high
+        strictly above the second (the same test as `on_candle`'s pre-check)."""
+        book = self._books.get(symbol)
+        if book is None:
+            return -math.inf, math.inf
+        buys, sells = book.buys, book.sells
+        return (buys[0].key if buys else -math.inf), (sells[0].key if sells else math.inf)
+
     def last_price(self, symbol: str) -> float | None:
         """The last candle close, or the path point being matched while inside `on_candle`."""
         live = self._live
@@ -80,7 +91,10 @@ class CandleMatcher:
         if live is not None and live[0] == symbol:
             self._deferred.append(resting)
         else:
-            self._books.setdefault(symbol, SymbolBook()).add(resting)
+            book = self._books.get(symbol)
+            if book is None:  # not `setdefault`: that builds a book at every order
+                book = self._books[symbol] = SymbolBook()
+            book.add(resting)
 
     def withdraw(self, resting: RestingOrder) -> None:
         """Take a resting order off its book (or out of the not-yet-booked ones)."""

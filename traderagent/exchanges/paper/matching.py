@@ -43,10 +43,15 @@ def crossings(
     yield, so the consumer may cancel orders in between; orders it adds must not go into `book`
     until the walk is over (no same-candle round trip).
     """
+    sell_below, buy_above = book.pop_sell_below, book.pop_buy_above
     for k, price in enumerate(path):
-        rising = previous is not None and price > previous
-        for side in ("sell", "buy") if rising else ("buy", "sell"):
-            pop = book.pop_sell_below if side == "sell" else book.pop_buy_above
-            while (r := pop(price)) is not None:
-                yield r, k, price
+        first, then = (
+            (sell_below, buy_above)
+            if previous is not None and price > previous
+            else (buy_above, sell_below)
+        )
+        while (r := first(price)) is not None:
+            yield r, k, price
+        while (r := then(price)) is not None:
+            yield r, k, price
         previous = price

@@ -1,0 +1,193 @@
+"""B2, B3 and the kernel part of B9: the numba fast kernels (`traderagent.backtest.kernels`).
+
+Each is gated on correctness first: the kernel's fills must equal the engine's on a slice of
+the bundled data (B2), and a sweep row must equal `run_fast` on the same grid (B3). B3 and B9
+run in fresh interpreters (peak RSS of the sweep alone; a cold and a warm JIT cache).
+
+B2 times `run_fast` end to end: config to arrays, the kernel with its reduced metrics and the
+equity after every candle, and the result with its fills (the Decimal `backtest.metrics` that
+`traderagent backtest --fast` adds on top are not part of the figure).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from benchmarks.result import Result, median_of
+from traderagent.config import AppConfig, parse_config
+
+BOT = "grid-btc"
+SWEEP_CONFIGS = 1_000
+DAY_MS = 86_400_000
+SMALL_GRID_PARAMS = 'lower: "21000", upper: "25000", levels: 41, amount_per_level: "200"'
+SMALL_GRID = f"""\
+bots:
+  - name: grid-btc
+    strategy: {{kind: grid, {SMALL_GRID_PARAMS}}}
+"""
+"""B9's first call: a grid on one day of the bundled data (what is timed is the kernel)."""
+
+
+def _config() -> AppConfig:
+    """B1's config: the grid B2 runs on the kernel and B3 sweeps around."""
+    from benchmarks.backtest import YEAR_CONFIG  # imported here: B3's and B9's children skip it
+
+    return parse_config(YEAR_CONFIG, "bench", {})
+
+
+def check_fills_match_engine(days: int = 3) -> None:
+    """The B1 grid on the kernel and on the engine: the same fills (AssertionError if not)."""
+    from traderagent.backtest.kernels import run_fast
+    from traderagent.backtest.runner import run_backtest_sync
+    from traderagent.marketdata import load_bundled
+
+    sample = load_bundled()
+    window = sample.between(sample.first_ts, sample.first_ts + days * DAY_MS)
+    engine = run_backtest_sync(_config(), candles=window)
+    fast = run_fast(_config(), BOT, window)
+    wanted = [(f.ts, f.side, f.price, f.qty) for f in engine.fills]
+    if [row[:4] for row in fast.fill_tuples()] != wanted or not wanted:
+        raise AssertionError("the grid kernel's fills differ from the engine's")
+
+
+def kernel_year() -> Result:
+    """B2: the B1 grid over a year of 1m candles on the kernel, fills, equity and metrics."""
+    from traderagent.backtest.kernels import run_fast
+    from traderagent.marketdata.year import year_of_candles
+
+    check_fills_match_engine()
+    year = year_of_candles()
+    config = _config()
+    run_fast(config, BOT, year)  # compiled (or loaded from the cache) before timing
+
+    def once() -> float:
+        started = time.perf_counter()
+        result = run_fast(config, BOT, year)
+        elapsed = time.perf_counter() - started
+        assert result.metrics["fills"] > 0
+        return len(year) / elapsed
+
+    rate = median_of(once, 7)
+    return Result("B2", "fast kernel, grid, 525,600 candles", rate, "candles/s", 50e6, True)
+
+
+def sweep_grids(count: int, seed: int = 7) -> np.ndarray:
+    """`count` grid rows (SWEEP_COLUMNS) around the year's prices, the B1 grid first."""
+    rng = np.random.default_rng(seed)
+    lower = rng.uniform(14_000, 24_000, count).round(0)
+    upper = lower + rng.uniform(2_000, 12_000, count).round(0)
+    rows = np.column_stack(
+        [
+            lower,
+            upper,
+            rng.integers(5, 80, count),
+            rng.integers(0, 2, count),
+            rng.uniform(50, 400, count).round(0),
+            np.where(rng.random(count) < 0.3, rng.choice([2.0, 5.0], count), np.nan),
+        ]
+    )
+    rows[0] = [19_000, 29_000, 41, 0, 200, np.nan]  # the B1 grid
+    return rows
+
+
+def sweep_child(count: int) -> dict[str, float]:
+    """In a fresh process: the sweep's rate per core and this process's peak RSS (MB)."""
+    import resource
+
+    import numba
+
+    from traderagent.backtest.kernels import run_fast, sweep_grid, sweep_venue
+    from traderagent.marketdata.year import year_of_candles
+
+    year = year_of_candles()
+    config = parse_config(SMALL_GRID, "bench", {})  # the venue and account only
+    rows = sweep_grids(count)
+    first = sweep_grid(year, rows[:4], sweep_venue(config, BOT))  # compile, and the gate
+    lower, upper, levels, _, amount, _ = rows[0]  # the same grid, from a config
+    grid = f'lower: "{lower:.0f}", upper: "{upper:.0f}", levels: {levels:.0f}, '
+    grid += f'amount_per_level: "{amount:.0f}"'
+    same = parse_config(SMALL_GRID.replace(SMALL_GRID_PARAMS, grid), "bench", {})
+    fast = run_fast(same, BOT, year, equity_curve=False).metrics
+    if first[0][0] != fast["final_equity"] or first[0][6] != fast["fills"]:
+        raise AssertionError("a sweep row differs from run_fast on the same grid")
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        table = sweep_grid(year, rows, sweep_venue(config, BOT))
+        times.append(time.perf_counter() - started)
+    assert table.shape[0] == count
+    threads = numba.get_num_threads()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"per_core": count / statistics.median(times) / threads, "rss_mb": peak_mb}
+
+
+def sweep() -> list[Result]:
+    """B3: 1,000 grid configurations x 525,600 candles, reduced metrics only."""
+    code = (
+        f"import json, benchmarks.kernels as k; print(json.dumps(k.sweep_child({SWEEP_CONFIGS})))"
+    )
+    out = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    )
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    return [
+        Result("B3", "sweep, 1,000 grids x a year", figures["per_core"], "/s/core", 300, True),
+        Result("B3", "sweep, peak RSS", figures["rss_mb"], "MB", 400, False),
+    ]
+
+
+def first_call(cache_dir: str) -> float:
+    """Seconds from importing the kernels (numba with them) to the end of a first `run_fast`,
+    in a fresh process whose numba cache is `cache_dir`."""
+    code = "from benchmarks.kernels import first_call_child; print(first_call_child())"
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    out = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def first_call_child() -> float:
+    from traderagent.marketdata import load_bundled
+
+    day = load_bundled().head(1440)
+    config = parse_config(SMALL_GRID, "bench", {})
+    started = time.perf_counter()
+    from traderagent.backtest.kernels import run_fast
+
+    run_fast(config, BOT, day)
+    return time.perf_counter() - started
+
+
+def cold_start() -> list[Result]:
+    """B9 (kernel part): the first fast-kernel call with an empty and with a warm JIT cache."""
+    colds, warm_dir = [], tempfile.mkdtemp(prefix="ta-numba-")
+    for _ in range(3):
+        with tempfile.TemporaryDirectory(prefix="ta-numba-cold-") as empty:
+            colds.append(first_call(empty))
+    first_call(warm_dir)
+    warm = median_of(lambda: first_call(warm_dir), 5)
+    return [
+        Result("B9", "first fast-kernel call, cold cache", statistics.median(colds), "s", 3, False),
+        Result("B9", "first fast-kernel call, warm cache", warm, "s", 0.5, False),
+    ]
+
+
+def results() -> list[Result]:
+    return [kernel_year()]
+
+
+def sweep_results() -> list[Result]:
+    return sweep()
+
+
+def cold_results() -> list[Result]:
+    return cold_start()

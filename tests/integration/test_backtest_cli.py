@@ -1,0 +1,151 @@
+"""`traderagent backtest` end to end: every example config on three days of the bundled data,
+the JSON metrics consistent with the engine's own counts, charts, presets and bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from traderagent.backtest.preset import export_preset
+from traderagent.backtest.runner import run_backtest_sync
+from traderagent.cli import main
+from traderagent.config import load_config
+
+CONFIGS = ["default", "grid-geometric", "dca", "trend", "trend-smc", "router"]
+RANGE = ["--start", "2023-03-06", "--end", "2023-03-09"]
+KEYS = {
+    "candles",
+    "orders",
+    "fills",
+    "trades",
+    "fees",
+    "net_pnl",
+    "return_pct",
+    "max_drawdown_pct",
+    "sharpe",
+    "sortino",
+    "win_rate",
+    "profit_factor",
+    "final_equity",
+    "grid_cycles",
+    "elapsed_s",
+}
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_each_example_config_backtests_with_consistent_metrics(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "metrics.json"
+    config = f"configs/{name}.yaml"
+    assert (
+        main(["backtest", "--config", config, "--data", "bundled", *RANGE, "--json", str(out)]) == 0
+    )
+    printed = capsys.readouterr().out
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert set(data) == KEYS
+    assert data["candles"] == 3 * 1440
+    assert Decimal(data["net_pnl"]) == Decimal(data["final_equity"]) - Decimal(10_000)
+    assert data["return_pct"] == pytest.approx(float(Decimal(data["net_pnl"]) / 100))
+    assert data["max_drawdown_pct"] >= 0 and data["elapsed_s"] > 0
+    assert (data["grid_cycles"] is not None) == (name in ("default", "grid-geometric", "router"))
+    assert "max drawdown" in printed and f"{data['candles']:,}" in printed
+
+    engine = run_backtest_sync(
+        load_config(config),
+        start=datetime(2023, 3, 6, tzinfo=UTC),
+        end=datetime(2023, 3, 9, tzinfo=UTC),
+    )
+    assert data["fills"] == engine.summary.fills == len(engine.fills)
+    assert data["orders"] == engine.summary.orders_placed
+    assert Decimal(data["final_equity"]) == engine.summary.final_equity
+    assert Decimal(data["fees"]) == engine.summary.fees
+    same = {k: v for k, v in engine.metrics.as_json().items() if k != "elapsed_s"}
+    assert same == {k: v for k, v in data.items() if k != "elapsed_s"}  # deterministic
+
+
+def test_plot_draws_the_three_charts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["backtest", "--data", "bundled", *RANGE, "--plot"]) == 0
+    printed = capsys.readouterr().out
+    for title in ("price BTCUSDT", "equity", "drawdown %"):
+        assert title in printed
+    assert "▲" in printed and "▼" in printed  # the grid's fills
+    assert "\x1b[" not in printed  # not a terminal: no colour codes
+
+
+def test_an_exported_preset_backtests_like_its_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = load_config("configs/grid-geometric.yaml")
+    preset = export_preset(source, "grid-geo", tmp_path / "preset.yaml", {"strategy.levels": 21})
+    out = tmp_path / "m.json"
+    assert main(["backtest", "--config", str(preset), *RANGE, "--json", str(out)]) == 0
+    capsys.readouterr()
+    assert json.loads(out.read_text(encoding="utf-8"))["fills"] > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--config", "missing.yaml"], "missing.yaml: file not found"),
+        (["--bot", "ghost"], "no bot named 'ghost'"),
+        (["--start", "2023-03-09", "--end", "2023-03-06"], "must come after the start"),
+        (["--start", "soon"], "--start: 'soon' is not an ISO date"),
+        (["--data", "no/such/candles.csv"], "file not found"),
+        (["--start", "2030-01-01"], "no candles in the chosen range"),
+        (["--config", "configs/bybit-emulator.yaml"], "use a paper config"),
+    ],
+)
+def test_bad_input_says_what_to_change_and_exits_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["backtest", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_multi_bot_config_runs_every_bot_on_one_account(tmp_path: Path) -> None:
+    config = tmp_path / "two.yaml"
+    config.write_text(
+        "bots:\n"
+        "  - {name: g, strategy: {kind: grid, lower: '21000', upper: '25000', levels: 21,"
+        " amount_per_level: '100'}}\n"
+        "  - {name: d, strategy: {kind: dca, base_order: '100', safety_order: '100'}}\n",
+        encoding="utf-8",
+    )
+    both = run_backtest_sync(load_config(config), start=datetime(2023, 3, 6, tzinfo=UTC),
+                             end=datetime(2023, 3, 8, tzinfo=UTC))  # fmt: skip
+    assert {f.bot for f in both.fills} == {"g", "d"}
+    only = run_backtest_sync(load_config(config), bot="d", start=datetime(2023, 3, 6, tzinfo=UTC),
+                             end=datetime(2023, 3, 8, tzinfo=UTC))  # fmt: skip
+    assert {f.bot for f in only.fills} == {"d"} and [b.name for b in only.config.bots] == ["d"]
+
+
+def test_fast_kernel_gives_the_engines_metrics(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine, fast = tmp_path / "engine.json", tmp_path / "fast.json"
+    assert main(["backtest", *RANGE, "--json", str(engine)]) == 0
+    assert main(["backtest", *RANGE, "--fast", "--json", str(fast)]) == 0
+    assert "(fast kernel)" in capsys.readouterr().out
+    by_engine = json.loads(engine.read_text(encoding="utf-8"))
+    by_kernel = json.loads(fast.read_text(encoding="utf-8"))
+    for data in (by_engine, by_kernel):
+        del data["elapsed_s"]
+    assert by_kernel == by_engine
+
+
+def test_fast_says_which_strategies_it_supports(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["backtest", "--config", "configs/trend.yaml", "--fast"]) == 2
+    assert "the fast kernel supports grid and dca bots" in capsys.readouterr().err
+
+
+def test_the_cli_offers_every_fill_model_of_the_paper_exchange() -> None:
+    from traderagent.commands.backtest import FILL_MODELS
+    from traderagent.exchanges.paper.matching import FILL_MODELS as PAPER_MODELS
+
+    assert FILL_MODELS == PAPER_MODELS

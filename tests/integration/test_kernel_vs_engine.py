@@ -1,0 +1,176 @@
+"""The fast kernels against the engine: same fills (time, side, price, quantity), same fees and
+the same equity after every candle, on the bundled real candles, for grids and DCA bots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from traderagent.backtest.kernels import run_fast
+from traderagent.backtest.runner import run_backtest
+from traderagent.config import parse_config
+from traderagent.marketdata import CandleSeries, load_bundled
+
+DAY_MS = 86_400_000
+GRID = {"kind": "grid", "lower": "21000", "upper": "25000", "levels": 41, "amount_per_level": "200"}
+DCA = {
+    "kind": "dca",
+    "base_order": "200",
+    "safety_order": "200",
+    "max_safety_orders": 5,
+    "active_safety_orders": 2,
+    "price_deviation": "1",
+    "step_scale": "1.3",
+    "volume_scale": "1.5",
+    "take_profit": "1.2",
+    "stop_loss": "12",
+    "cooldown_candles": 30,
+}
+# (name, first day of the slice, strategy, extra top-level config, metrics the case must reach)
+CASES = [
+    ("grid-arithmetic", 0, GRID, {}, {"cycles": 10}),
+    (
+        "grid-geometric-stop",
+        0,
+        {
+            **GRID,
+            "lower": "19500",
+            "upper": "26000",
+            "levels": 31,
+            "spacing": "geometric",
+            "amount_per_level": "250",
+            "stop_outside_pct": "3",
+        },
+        {},
+        {"cycles": 1},
+    ),
+    (
+        "grid-few-levels",
+        3,
+        {**GRID, "lower": "22000", "upper": "22800", "levels": 5, "amount_per_level": "1500"},
+        {},
+        {"cycles": 1},
+    ),
+    (
+        "grid-many-levels",
+        8,
+        {
+            **GRID,
+            "lower": "19000",
+            "upper": "22600",
+            "levels": 240,
+            "amount_per_level": "40",
+            "range_factor": "0.9",
+        },
+        {},
+        {"cycles": 1000},
+    ),
+    (
+        "grid-stopped-below",
+        7,
+        {**GRID, "lower": "21500", "upper": "23000", "levels": 16, "stop_outside_pct": "1"},
+        {"paper": {"fill_model": "ohlc"}},
+        {"stops": 1},
+    ),
+    (
+        "grid-budget-bound",
+        8,
+        {**GRID, "lower": "19600", "upper": "22600", "levels": 61, "amount_per_level": "300"},
+        {"paper": {"balances": {"USDT": "3000"}}},
+        {"cycles": 10},
+    ),
+    (
+        "grid-halted",
+        7,
+        GRID,
+        {"risk": {"max_drawdown_pct": "2"}, "halt": {"close_positions": True}},
+        {"halted": 1},
+    ),
+    ("dca", 0, DCA, {}, {"cycles": 1}),
+    (
+        "dca-wide-scales",
+        7,
+        {
+            **DCA,
+            "step_scale": "1.6",
+            "volume_scale": "2.13",
+            "stop_loss": None,
+            "cooldown_candles": 0,
+            "active_safety_orders": 3,
+        },
+        {},
+        {"cycles": 1},
+    ),
+    (
+        "dca-tight-stop",
+        4,
+        {
+            **DCA,
+            "stop_loss": "0.7",
+            "take_profit": "0.4",
+            "cooldown_candles": 0,
+            "max_safety_orders": 2,
+        },
+        {"paper": {"fill_model": "olhc"}},
+        {"stops": 5},
+    ),
+]
+
+
+def config_text(strategy: dict[str, object], extra: dict[str, object]) -> str:
+    raw: dict[str, object] = {"replay": {"data": "bundled", "speed": "max"}}
+    raw.update(extra)
+    raw["bots"] = [
+        {"name": "bot", "strategy": {k: v for k, v in strategy.items() if v is not None}}
+    ]
+    return yaml.safe_dump(raw)
+
+
+def days(series: CandleSeries, first: int, count: int) -> CandleSeries:
+    start = series.first_ts + first * DAY_MS
+    return series.between(start, start + count * DAY_MS)
+
+
+async def assert_same_run(text: str, candles: CandleSeries) -> dict[str, float]:
+    config = parse_config(text, "case.yaml", {})
+    engine = await run_backtest(config, candles=candles)
+    fast = run_fast(config, "bot", candles)
+
+    wanted = [(f.ts, f.side, f.price, f.qty) for f in engine.fills]
+    got = [row[:4] for row in fast.fill_tuples()]
+    assert got == wanted
+    fees = np.array([float(f.fee) for f in engine.fills])
+    np.testing.assert_allclose(fast.fees, fees, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(fast.equity, engine.equity.values, rtol=0, atol=1e-9)
+    assert fast.metrics["final_equity"] == pytest.approx(
+        float(engine.metrics.final_equity), abs=1e-9
+    )
+    assert fast.metrics["orders"] == engine.metrics.orders
+    return fast.metrics
+
+
+@pytest.mark.parametrize(
+    ("first_day", "strategy", "extra", "reached"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+async def test_kernel_fills_and_equity_match_the_engine(
+    first_day: int,
+    strategy: dict[str, object],
+    extra: dict[str, object],
+    reached: dict[str, float],
+) -> None:
+    text = config_text(strategy, extra)
+    metrics = await assert_same_run(text, days(load_bundled(), first_day, 5))
+    for name, least in reached.items():  # the case exercises the path it is named for
+        assert metrics[name] >= least, name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy", [GRID, DCA], ids=["grid", "dca"])
+async def test_kernel_matches_the_engine_on_all_the_bundled_data(
+    strategy: dict[str, object], request: pytest.FixtureRequest
+) -> None:
+    if "slow" not in (request.config.getoption("-m") or ""):
+        pytest.skip("the full-data comparison runs with -m slow")
+    metrics = await assert_same_run(config_text(strategy, {}), load_bundled())
+    assert metrics["fills"] > 10

@@ -1,0 +1,325 @@
+"""`traderagent optimize` and `walkforward` end to end on slices of the bundled data: the
+exported preset backtests to the metrics reported for its trial, the kernel and the engine
+agree, workers agree with one process, bad input exits 2, and a PostgreSQL study is shared."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from unit.storage.backends import postgres_url
+
+from traderagent.backtest.preset import preset_config
+from traderagent.backtest.runner import run_backtest_sync
+from traderagent.cli import main
+from traderagent.config import load_config
+
+__all__ = ["postgres_url"]  # the fixture, for pytest
+
+DAYS = ["--start", "2023-03-06", "--end", "2023-03-08"]
+GRID_SPACE = """
+lower: {float: [21000, 22000], step: 500}
+levels: {int: [11, 31], step: 10}
+spacing: {choice: [arithmetic, geometric]}
+"""
+
+
+def space(tmp_path: Path, text: str = GRID_SPACE) -> str:
+    path = tmp_path / "space.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def optimize(tmp_path: Path, *args: str, name: str = "out") -> tuple[int, dict[str, Any]]:
+    out = tmp_path / f"{name}.json"
+    code = main(["optimize", "--data", "bundled", "--json", str(out), "--no-export", *args])
+    return code, json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+
+
+def same_metrics(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return {k: v for k, v in a.items() if k != "elapsed_s"} == {
+        k: v for k, v in b.items() if k != "elapsed_s"
+    }
+
+
+def test_an_exported_preset_backtests_to_the_metrics_of_its_trial(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    preset, out = tmp_path / "best.yaml", tmp_path / "out.json"
+    code = main(
+        [
+            "optimize",
+            "--config",
+            "configs/default.yaml",
+            "--data",
+            "bundled",
+            *DAYS,
+            "--space",
+            space(tmp_path),
+            "--method",
+            "tpe",
+            "--trials",
+            "10",
+            "--seed",
+            "3",
+            "--export",
+            str(preset),
+            "--json",
+            str(out),
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    best = result["best"]
+    assert len(result["trials"]) == 10 and result["evaluators"] == {"kernel": 10}
+    assert result["trials"][0] == best and best["feasible"]
+    assert f"Best: trial {best['number']}: lower=" in printed
+    assert f"Preset written to {preset}" in printed and "rank  trial  lower" in printed
+
+    bt = tmp_path / "bt.json"
+    assert main(["backtest", "--config", str(preset), "--json", str(bt)]) == 0  # on the engine
+    assert same_metrics(json.loads(bt.read_text(encoding="utf-8")), best["metrics"])
+    strategy = load_config(preset).bots[0].strategy
+    assert strategy.levels == best["params"]["levels"]  # type: ignore[union-attr]
+    assert str(strategy.spacing) == best["params"]["spacing"]  # type: ignore[union-attr]
+
+
+def test_the_default_preset_goes_to_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code = main(
+        [
+            "optimize",
+            "--data",
+            "bundled",
+            *DAYS,
+            "--space",
+            space(tmp_path),
+            "--method",
+            "grid",
+            "--trials",
+            "4",
+        ]
+    )
+    assert code == 0
+    assert f"Preset written to {tmp_path / 'grid-btc-best.yaml'}" in capsys.readouterr().out
+    assert load_config(tmp_path / "grid-btc-best.yaml").bots[0].name == "grid-btc"
+
+
+def test_kernel_and_engine_give_the_same_trials(tmp_path: Path) -> None:
+    common = [
+        "--start",
+        "2023-03-06",
+        "--end",
+        "2023-03-07",
+        "--space",
+        space(tmp_path),
+        "--method",
+        "grid",
+        "--trials",
+        "4",
+    ]
+    code_k, kernel = optimize(tmp_path, *common, "--fast", name="kernel")
+    code_e, engine = optimize(tmp_path, *common, "--engine", name="engine")
+    assert code_k == code_e == 0
+    assert kernel["evaluators"] == {"kernel": 4} and engine["evaluators"] == {"engine": 4}
+    assert [t["params"] for t in kernel["trials"]] == [t["params"] for t in engine["trials"]]
+    for k, e in zip(kernel["trials"], engine["trials"], strict=True):
+        assert same_metrics(k["metrics"], e["metrics"])
+
+
+def test_two_workers_find_what_one_process_finds(tmp_path: Path) -> None:
+    common = [*DAYS, "--space", space(tmp_path), "--method", "grid", "--trials", "6"]
+    code_1, one = optimize(tmp_path, *common, name="one")
+    code_2, two = optimize(tmp_path, *common, "--workers", "2", name="two")
+    assert code_1 == code_2 == 0
+    assert [t["params"] for t in one["trials"]] == [t["params"] for t in two["trials"]]
+    assert all(
+        same_metrics(a["metrics"], b["metrics"])
+        for a, b in zip(one["trials"], two["trials"], strict=True)
+    )
+
+
+def test_constraints_mark_trials_and_nsga2_reports_a_front(tmp_path: Path) -> None:
+    code, result = optimize(
+        tmp_path,
+        *DAYS,
+        "--space",
+        space(tmp_path),
+        "--method",
+        "nsga2",
+        "--trials",
+        "8",
+        "--constraint",
+        "max_drawdown_pct<=3",
+    )
+    assert code == 0
+    assert result["objectives"][1] == {
+        "name": "max_drawdown",
+        "metric": "max_drawdown_pct",
+        "direction": "minimize",
+    }
+    assert result["pareto_front"] and all(t["feasible"] for t in result["pareto_front"])
+    for trial in result["trials"]:
+        assert trial["feasible"] == (trial["metrics"]["max_drawdown_pct"] <= 3)
+
+
+def test_a_bot_without_a_kernel_is_optimised_on_the_engine(tmp_path: Path) -> None:
+    trend = space(tmp_path, "fast_ema: {int: [10, 30], step: 10}\n")
+    code, result = optimize(
+        tmp_path,
+        "--config",
+        "configs/trend.yaml",
+        "--start",
+        "2023-03-06",
+        "--end",
+        "2023-03-07",
+        "--space",
+        trend,
+        "--method",
+        "grid",
+        "--trials",
+        "3",
+    )
+    assert code == 0 and result["evaluators"] == {"engine": 3}
+    assert sorted(t["params"]["fast_ema"] for t in result["trials"]) == [10, 20, 30]
+
+
+def test_no_feasible_trial_exits_1_and_exports_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, result = optimize(
+        tmp_path,
+        *DAYS,
+        "--space",
+        space(tmp_path),
+        "--method",
+        "grid",
+        "--trials",
+        "4",
+        "--constraint",
+        "trades>=100000",
+    )
+    assert code == 1 and result["best"] is None
+    assert "No trial met the constraints" in capsys.readouterr().out
+
+
+LEVELS = "levels: {int: [11, 21], step: 10}\n"
+
+
+@pytest.mark.parametrize(
+    ("space_text", "args", "message"),
+    [
+        ("levls: {int: [2, 9]}\n", [], "levls: unknown parameter; a grid strategy has: lower"),
+        ("levels: {int: [1, 9]}\n", [], "1 is not allowed: Input should be greater than or equal"),
+        ("lower: {float: [26000, 27000]}\n", [], "is not a valid bot config"),
+        (None, [], "cannot read the space file"),
+        (LEVELS, ["--bot", "nobody"], "no bot named 'nobody'"),
+        (LEVELS, ["--constraint", "drawdown<5"], "write METRIC<=NUMBER"),
+        (LEVELS, ["--objective", "luck"], "unknown objective luck"),
+        (LEVELS, ["--method", "grid", "--storage", "sqlite:///x.db"], "use --method tpe or nsga2"),
+        (LEVELS, ["--storage", "mysql://u@h/db"], "mysql databases are not supported"),
+        (
+            "fast_ema: {int: [10, 30]}\n",
+            ["--config", "configs/trend.yaml", "--fast"],
+            "runs grid and dca bots",
+        ),
+        (LEVELS, ["--start", "2023-03-08", "--end", "2023-03-06"], "must come after the start"),
+        (LEVELS, ["--data", "nowhere.csv"], "file not found"),
+    ],
+)
+def test_bad_input_exits_2_with_the_reason(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    space_text: str | None,
+    args: list[str],
+    message: str,
+) -> None:
+    path = space(tmp_path, space_text) if space_text else str(tmp_path / "missing.yaml")
+    code, _ = optimize(tmp_path, "--trials", "2", "--space", path, *args)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_walkforward_tests_each_best_on_the_window_after_its_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "wf.json"
+    code = main(
+        [
+            "walkforward",
+            "--data",
+            "bundled",
+            "--start",
+            "2023-03-01",
+            "--end",
+            "2023-03-06",
+            "--space",
+            space(tmp_path),
+            "--method",
+            "grid",
+            "--trials",
+            "4",
+            "--train",
+            "2d",
+            "--test",
+            "1d",
+            "--json",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "walk-forward efficiency" in printed and "OOS ret %" in printed
+    result = json.loads(out.read_text(encoding="utf-8"))
+    windows = result["windows"]
+    assert [(w["train_start"], w["train_end"], w["test_end"]) for w in windows] == [
+        ("2023-03-01 00:00", "2023-03-03 00:00", "2023-03-04 00:00"),
+        ("2023-03-02 00:00", "2023-03-04 00:00", "2023-03-05 00:00"),
+        ("2023-03-03 00:00", "2023-03-05 00:00", "2023-03-06 00:00"),
+    ]
+    assert all(w["test_start"] == w["train_end"] for w in windows)
+    config = load_config(None)
+    first = windows[0]
+    overrides = {f"strategy.{k}": v for k, v in first["params"].items()}
+    test = run_backtest_sync(
+        preset_config(config, "grid-btc", overrides),
+        start=datetime(2023, 3, 3, tzinfo=UTC),
+        end=datetime(2023, 3, 4, tzinfo=UTC),
+    )
+    assert same_metrics(test.metrics.as_json(), first["out_of_sample"])
+    assert first["in_sample"]["candles"] == 2 * 1440 and first["out_of_sample"]["candles"] == 1440
+
+
+@pytest.mark.postgres
+def test_a_postgresql_study_is_shared_by_every_run_that_joins_it(
+    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = [
+        *DAYS,
+        "--space",
+        space(tmp_path),
+        "--method",
+        "tpe",
+        "--trials",
+        "4",
+        "--storage",
+        postgres_url,
+        "--study",
+        "shared",
+    ]
+    code_a, first = optimize(tmp_path, *common, "--seed", "1", name="a")
+    code_b, second = optimize(tmp_path, *common, "--seed", "2", name="b")
+    assert code_a == code_b == 0
+    assert len(first["trials"]) == 4 and len(second["trials"]) == 8  # the second sees the first's
+    assert {t["number"] for t in second["trials"]} == set(range(8))
+    assert second["study"] == "shared"
+    by_number = {t["number"]: t["params"] for t in second["trials"]}
+    assert all(by_number[t["number"]] == t["params"] for t in first["trials"])
+    assert "study    shared" in capsys.readouterr().out

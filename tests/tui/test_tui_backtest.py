@@ -1,0 +1,75 @@
+"""Pilot tests of the backtest screen: the bot list follows the config, a run shows metrics and
+charts, `e` exports the bot as a preset that loads, and bad input is explained on screen."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from fake_engine import FakeEngine
+from textual.widgets import Input, Select, Static
+
+from traderagent.config import load_config
+from tui.app import TraderAgentApp
+from tui.screens.backtest import BacktestScreen
+from tui.widgets.backtest_form import ALL_BOTS
+
+SIZE = (120, 40)
+TWO_BOTS = """
+bots:
+  - {name: g, strategy: {kind: grid, lower: '21000', upper: '25000', levels: 21,
+     amount_per_level: '100'}}
+  - {name: d, strategy: {kind: dca, base_order: '100', safety_order: '100'}}
+"""
+
+
+def shown(screen: BacktestScreen) -> str:
+    result = screen.query_one("#bt-result", Static).render()
+    chart = screen.query_one("#bt-chart", Static).render()
+    return f"{result}\n{chart}"
+
+
+async def test_a_run_shows_metrics_and_charts_and_e_exports_the_preset(tmp_path: Path) -> None:
+    app = TraderAgentApp(FakeEngine(), run_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = BacktestScreen(
+            Path("configs/dca.yaml"), "2023-03-06", "2023-03-07", presets_dir=tmp_path
+        )
+        await app.push_screen(screen)
+        await pilot.pause()
+        assert screen.query_one("#bt-bot", Select).value == "dca-btc"
+        screen.action_export()  # nothing run yet: nothing to export
+        assert screen.exported is None
+        screen.action_run()
+        await asyncio.wait_for(screen.finished.wait(), 30)
+        await pilot.pause()
+        text = shown(screen)
+        for label in ("Backtest of dca-btc (dca)", "max drawdown", "price BTCUSDT", "drawdown %"):
+            assert label in text
+        assert screen.result is not None and screen.result.metrics.candles == 1440
+        await pilot.press("e")  # focus is on the output now, not in a field
+        assert screen.exported is not None and screen.exported.parent == tmp_path
+        preset = load_config(screen.exported)
+        assert preset.bots == load_config("configs/dca.yaml").bots
+
+
+async def test_the_bot_list_follows_the_config_and_errors_stay_on_screen(tmp_path: Path) -> None:
+    config = tmp_path / "two.yaml"
+    config.write_text(TWO_BOTS, encoding="utf-8")
+    app = TraderAgentApp(FakeEngine(), run_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = BacktestScreen(None, "2023-03-08", "2023-03-06")
+        await app.push_screen(screen)
+        await pilot.pause()
+        bots = screen.query_one("#bt-bot", Select)
+        assert bots.value == "grid-btc"  # the built-in default's one bot
+        field = screen.query_one("#bt-config", Input)
+        field.value = str(config)
+        screen.action_run()
+        await pilot.pause()
+        assert bots.value == ALL_BOTS  # two bots: all of them, on one account, by default
+        assert "must come after the start" in shown(screen)
+        field.value = str(tmp_path / "missing.yaml")
+        screen.action_run()
+        await pilot.pause()
+        assert "missing.yaml: file not found" in shown(screen)

@@ -1,0 +1,123 @@
+"""`--fast`: one bot on the numba kernel of its strategy (`traderagent.backtest.kernels`),
+returned as a `BacktestResult` with the same metrics, table and charts as an engine run.
+
+The kernels reproduce the engine fill for fill for what they support (a grid with fixed
+bounds or DCA, one bot, paper venue; `kernels.SUPPORTED` says it exactly); anything else is a
+BacktestError that says so. Prices and quantities come back exact; the kernel's float64 fees
+are rounded to the decimals an exact fee has (tick x lot x fee rate), which makes them the
+engine's Decimal fees again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+
+from traderagent.backtest.equity import equity_curve
+from traderagent.backtest.inputs import (
+    BacktestError,
+    backtest_config,
+    load_series,
+    replay_window,
+)
+from traderagent.backtest.metrics import compute_metrics
+from traderagent.backtest.runner import BacktestResult
+from traderagent.backtest.trades import grid_cycles
+from traderagent.config import AppConfig
+from traderagent.domain import Fill
+from traderagent.exchanges.paper.matching import FillModel
+
+FAST_KINDS = ("grid", "dca")
+
+
+def run_fast_backtest(
+    config: AppConfig,
+    *,
+    bot: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    fill_model: FillModel | None = None,
+) -> BacktestResult:
+    """Backtest one bot of `config` on its fast kernel over the config's data and range."""
+    run_config = backtest_config(config, bot=bot, start=start, end=end, fill_model=fill_model)
+    if len(run_config.bots) != 1:
+        names = ", ".join(b.name for b in run_config.bots)
+        raise BacktestError(f"--fast runs one bot: name it with --bot (bots: {names})")
+    chosen = run_config.bots[0]
+    if chosen.kind not in FAST_KINDS:
+        raise BacktestError(
+            f"the fast kernel supports grid and dca bots; {chosen.name} is a {chosen.kind} bot: "
+            "run it without --fast (the engine runs every strategy)"
+        )
+    try:
+        from traderagent.backtest.kernels import UnsupportedFast, run_fast
+    except ImportError as err:
+        raise BacktestError(
+            f"the fast kernel is not available here ({err}): run without --fast"
+        ) from None
+    candles, label = load_series(run_config.replay.data, run_config.replay.symbol)
+    window = replay_window(run_config, candles, label).candles
+    try:
+        fast = run_fast(run_config, chosen.name, window)
+    except UnsupportedFast as err:
+        raise BacktestError(f"{err}; run without --fast") from None
+    inst = fast.instrument
+    paper = run_config.paper
+    places = _fee_places(inst.tick_size, inst.lot_size, paper.maker_fee, paper.taker_fee)
+    fills = [replace(f, fee=f.fee.quantize(places)) for f in fast.domain_fills()]
+    if chosen.kind == "grid":
+        fills = [_engine_tag(f) for f in fills]
+    equity = equity_curve(
+        window,
+        fills,
+        balances=run_config.paper.balances,
+        base=inst.base,
+        quote=inst.quote,
+        fill_candles=fast.candle_index,
+    )
+    metrics = compute_metrics(
+        fills,
+        equity,
+        orders=int(fast.metrics["orders"]),
+        grid_cycles=grid_cycles(fills) if chosen.kind == "grid" else None,
+        elapsed_s=fast.elapsed_s,
+        interval_ms=window.interval_ms,
+    )
+    levels = {}
+    if chosen.kind == "grid" and chosen.strategy is not None:
+        from strategies.grid.levels import grid_levels
+
+        levels[chosen.name] = grid_levels(chosen.strategy, inst)  # type: ignore[arg-type]
+    return BacktestResult(
+        config=run_config,
+        candles=window,
+        fills=tuple(fills),
+        equity=equity,
+        metrics=metrics,
+        summary=None,
+        grid_levels=levels,
+        data_label=f"{label} (fast kernel)",
+        quote_asset=inst.quote,
+    )
+
+
+def _fee_places(*steps: Decimal) -> Decimal:
+    """The unit of an exact fee: price tick x lot x fee rate has at most this many decimals.
+    The kernel's float64 fee rounded to it is the engine's Decimal fee (its error is ~1e-17)."""
+    tick, lot, *rates = steps
+    digits = -(_exponent(tick) + _exponent(lot) + min(_exponent(r) for r in rates))
+    return Decimal(1).scaleb(-max(digits, 0))
+
+
+def _exponent(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return exponent if isinstance(exponent, int) else 0
+
+
+def _engine_tag(fill: Fill) -> Fill:
+    """The grid kernel tags slot k's buy 2k and its sell 2k+1; the engine `b<k>` and `s<k>`."""
+    if not fill.tag.isdigit():
+        return fill  # the seed and the halt's sell have negative tags: not slot orders
+    code = int(fill.tag)
+    return replace(fill, tag=f"{'s' if code % 2 else 'b'}{code // 2}")

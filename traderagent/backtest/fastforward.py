@@ -1,0 +1,178 @@
+"""Fast-forward: a replay on the event-driven engine that steps only the candles that matter.
+
+The engine, its bots, strategies, risk, the paper exchange and its matcher run exactly as
+live; what changes is which candles go through `Engine._step`. After each stepped candle the
+parties say what would wake them (`traderagent.engine.quiet`), a numba kernel scans the
+float64 columns from there to the first candle that could wake any of them, and the engine is
+brought past the quiet ones in bulk (`traderagent.engine.skip`): those never become `Candle`
+objects. The result is the same fills, orders and equity as stepping every candle; the
+equivalence test (`tests/integration/test_fastforward_equivalence.py`) holds it to that.
+
+Only a replay of a `CandleSeries` at full speed on a simulated venue is fast-forwarded: never
+a live feed, never a paced replay. No `CandleClosed` event is published for a skipped candle,
+and the regime classifier of a symbol that no routed bot trades (it only informs the screen)
+is not fed while fast-forwarding.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, cast
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from traderagent.clock import ReplayClock
+from traderagent.domain import Candle, TradingMode
+from traderagent.engine.quiet import QuietSpec, QuietVenue, quiet_spec
+from traderagent.engine.risk.equity_watch import DAY_MS
+from traderagent.engine.skip import skip_quiet
+from traderagent.marketdata.series import CandleSeries
+
+if TYPE_CHECKING:
+    from traderagent.engine.orchestrator import Engine
+
+LIVE_MODES = frozenset({TradingMode.LIVE, TradingMode.DEMO})
+NO_BARS = np.zeros(0, dtype=np.int64)
+LIMIT_TOLERANCE = 1e-7
+"""Relative slack of the float equity scan against the exact Decimal limits: a candle within
+it of a limit is stepped, and the engine's own check decides."""
+
+
+@njit(cache=True, nogil=True)
+def first_wake(  # noqa: PLR0913 - a kernel takes plain scalars
+    ts: npt.NDArray[np.int64],
+    low: npt.NDArray[np.float64],
+    high: npt.NDArray[np.float64],
+    close: npt.NDArray[np.float64],
+    start: int,
+    candle_ms: int,
+    low_below: float,
+    high_above: float,
+    bars: npt.NDArray[np.int64],
+    until_ms: int,
+    watch: bool,
+    base: float,
+    qty: float,
+    peak: float,
+    day: int,
+    day_start: float,
+    max_loss: float,
+    max_drawdown_pct: float,
+) -> int:
+    """The first index >= `start` whose candle wakes anything (len(ts) if none does)."""
+    n = len(ts)
+    for k in range(start, n):
+        if low[k] < low_below or high[k] > high_above:
+            return k
+        t = ts[k]
+        if t + candle_ms >= until_ms:
+            return k
+        for b in bars:
+            if t % b + candle_ms >= b:
+                return k  # it closes a bar
+            if k > 0:
+                before = ts[k - 1]
+                if before // b != t // b and before % b + candle_ms < b:
+                    return k  # a gap cut the last bar short: this candle finishes it
+        if watch:
+            equity = base + qty * close[k]
+            d = t // DAY_MS
+            if d != day:
+                day = d
+                day_start = equity
+            peak = max(peak, equity)
+            slack = LIMIT_TOLERANCE * (abs(equity) + 1.0)
+            if day_start - equity > max_loss - slack:
+                return k
+            if peak > 0 and (peak - equity) / peak * 100.0 > max_drawdown_pct - LIMIT_TOLERANCE:
+                return k
+    return n
+
+
+class FastForward:
+    """Feeds a replayed `CandleSeries` to an engine (its `driver`), stepping only the
+    candles that can change something. `every_candle` steps them all (the reference run).
+    Counts and times what it did: `stepped`, `skipped`, `scan_s` (finding wakes and passing
+    quiet spans) and `step_s` (the engine's own steps)."""
+
+    def __init__(self, series: CandleSeries, venue: QuietVenue, every_candle: bool = False):
+        self.series = series
+        self.venue = venue
+        gaps = np.diff(series.ts)
+        self.spacing_ms = int(gaps.min()) if len(gaps) else series.interval_ms
+        self.every_candle = every_candle
+        self.stepped = 0
+        self.skipped = 0
+        self.scan_s = 0.0
+        self.step_s = 0.0
+
+    async def candles(self, engine: Engine) -> AsyncIterator[Candle]:
+        series = self.series
+        n = len(series)
+        i = 0
+        while i < n and not engine.stopping:
+            began = time.perf_counter()
+            spec = quiet_spec(engine, series.symbol, self.venue)
+            j = i if spec.every or self.every_candle else self._scan(spec, i)
+            if j > i:
+                await skip_quiet(engine, self.venue, series, i, j, spec, self.spacing_ms)
+                self.skipped += j - i
+            stepping = time.perf_counter()
+            self.scan_s += stepping - began
+            if j >= n:
+                break
+            yield series.candle(j)
+            self.step_s += time.perf_counter() - stepping
+            self.stepped += 1
+            i = j + 1
+
+    def _scan(self, spec: QuietSpec, start: int) -> int:
+        s = self.series
+        bars = np.array(spec.bars, dtype=np.int64) if spec.bars else NO_BARS
+        e = spec.equity
+        watch = e is not None  # None when neither limit is set
+        return int(
+            first_wake(
+                s.ts,
+                s.low,
+                s.high,
+                s.close,
+                start,
+                s.interval_ms,
+                spec.low_below,
+                spec.high_above,
+                bars,
+                spec.until_ms,
+                watch,
+                e.base if e is not None else 0.0,
+                e.qty if e is not None else 0.0,
+                e.peak if e is not None else 0.0,
+                e.day if e is not None else -1,
+                e.day_start if e is not None else 0.0,
+                e.max_loss if e is not None else np.inf,
+                e.max_drawdown_pct if e is not None else np.inf,
+            ),
+        )
+
+
+def enable_fast_forward(engine: Engine, every_candle: bool = False) -> FastForward | None:
+    """Make `engine` fast-forward its replay, if it runs one: a `CandleSeries` at full speed
+    on a simulated venue that can tell its quiet band. None (the engine unchanged) otherwise:
+    a live feed or a paced replay is never fast-forwarded."""
+    feed, clock, venue = engine.feed, engine.clock, engine.exchange
+    if engine.mode in LIVE_MODES or not isinstance(feed, CandleSeries):
+        return None
+    if not isinstance(clock, ReplayClock) or clock.speed is not None:
+        return None
+    if not all(callable(getattr(venue, m, None)) for m in ("band", "quiet_until_ms", "skip_quiet")):
+        return None
+    driver = FastForward(feed, cast(QuietVenue, venue), every_candle)
+    engine.driver = driver
+    if not every_candle:
+        routed = {bot.symbol for bot in engine.bots.values() if bot.router is not None}
+        for symbol in [s for s in engine.classifiers if s not in routed]:
+            del engine.classifiers[symbol]  # it would see only the stepped candles
+    return driver

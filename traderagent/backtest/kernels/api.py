@@ -1,0 +1,118 @@
+"""`run_fast`: one bot of a config on a fast kernel, dispatched by its strategy kind."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import cast
+
+import numpy as np
+import numpy.typing as npt
+
+from strategies.dca import DcaConfig
+from strategies.grid import GridConfig
+from traderagent.backtest.kernels.layout import M_FILLS, M_VALID
+from traderagent.backtest.kernels.params import VenueArrays, bot_config, venue_arrays
+from traderagent.backtest.kernels.prepare import dca_arrays, grid_arrays
+from traderagent.backtest.kernels.result import FastResult, metrics_dict
+from traderagent.config import AppConfig
+from traderagent.marketdata import CandleSeries
+
+FILL_CAPACITY = 1 << 14
+FloatArray = npt.NDArray[np.float64]
+NO_BLOCKS = np.zeros((0, 4), np.float64)
+"""`grid_run` computes the candle blocks itself."""
+Market = tuple[npt.NDArray[np.generic], ...]
+"""A series' ts, open, high, low and close columns."""
+KernelOutput = tuple[FloatArray, npt.NDArray[np.int64], FloatArray]
+"""A kernel's (metrics, fill rows, fill fees)."""
+Kernel = Callable[..., KernelOutput]
+
+
+def market_arrays(candles: CandleSeries) -> Market:
+    """The candle columns as read-only views (one compiled signature whatever the caller has)."""
+    views = []
+    for column in (candles.ts, candles.open, candles.high, candles.low, candles.close):
+        view = np.ascontiguousarray(column).view()
+        view.flags.writeable = False
+        views.append(view)
+    return tuple(views)
+
+
+def run_fast(
+    config: AppConfig, bot: str, candles: CandleSeries, *, equity_curve: bool = True
+) -> FastResult:
+    """Backtest `bot` of `config` on the fast kernel of its strategy over `candles` (every
+    candle is traded: slice the series to the period wanted; `replay.start`/`end` are not
+    applied here). The bot trades alone on the paper account, within its `budget_pct`, as the
+    engine runs a config holding only that bot.
+
+    The fills, the equity after each candle and the metrics are the engine's for the same
+    config and candles (fees as float64). `equity_curve=False` skips the per-candle curve.
+    Raises `UnsupportedFast` (naming what is supported) for what the kernels do not cover,
+    and the strategy's own error for a grid that cannot trade, as the engine would.
+    """
+    started = time.perf_counter()
+    settings = bot_config(config, bot)
+    venue = venue_arrays(config, settings, candles.interval_ms)
+    strategy = settings.strategy
+    market = market_arrays(candles)
+    n = len(candles)
+    curve = np.empty(n if equity_curve else 0, np.float64)
+    capacity = FILL_CAPACITY
+    while True:
+        if isinstance(strategy, GridConfig):
+            m, rows, fees = _grid(venue, strategy, market, curve, capacity)
+        else:
+            assert isinstance(strategy, DcaConfig)  # noqa: S101 - params checked the kind
+            m, rows, fees = _dca(venue, strategy, market, curve, capacity)
+        if m[M_FILLS] <= capacity:
+            break
+        capacity = int(m[M_FILLS]) + 1  # more fills than the record holds: run again with room
+    if m[M_VALID] != 1:
+        raise RuntimeError(f"the fast kernel ran out of order slots for bot {bot}")
+    count = int(m[M_FILLS])
+    return FastResult(
+        bot=bot,
+        kind=settings.kind,
+        instrument=venue.instrument,
+        metrics=metrics_dict(m),
+        rows=rows[:count].copy(),
+        fees=fees[:count].copy(),
+        equity=curve,
+        candles=n,
+        elapsed_s=time.perf_counter() - started,
+    )
+
+
+def _grid(
+    venue: VenueArrays, config: GridConfig, market: Market, curve: FloatArray, capacity: int
+) -> KernelOutput:
+    from traderagent.backtest.kernels.run_grid import grid_run
+
+    grid = grid_arrays(config, venue.instrument)
+    orders = 4 * grid.quantities.shape[0] + 16
+    run = cast(Kernel, grid_run)
+    return run(
+        *market,
+        venue.pi,
+        venue.pf,
+        grid.levels,
+        grid.quantities,
+        grid.gp,
+        orders,
+        capacity,
+        curve,
+        NO_BLOCKS,
+    )
+
+
+def _dca(
+    venue: VenueArrays, config: DcaConfig, market: Market, curve: FloatArray, capacity: int
+) -> KernelOutput:
+    from traderagent.backtest.kernels.run_dca import dca_run
+
+    dca = dca_arrays(config, venue.instrument)
+    orders = 2 * (config.max_safety_orders + config.active_safety_orders) + 16
+    run = cast(Kernel, dca_run)
+    return run(*market, venue.pi, venue.pf, dca.dq, dca.dp, dca.factors, orders, capacity, curve)

@@ -1,0 +1,218 @@
+"""The bot's side inside the kernels: sizing, placing and cancelling, its position, the drain of
+queued fills and the account's equity watch, as `traderagent.engine` does them.
+
+A buy first meets the capital allocator (`engine.allocator.fit_buy`), which reads the balances
+the engine refreshed after its last drain that saw an update; then execution's pre-check; then
+the venue's admission. The engine counts an order as placed once it reaches execution.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from traderagent.backtest.kernels.exact import price_of, ticks_of
+from traderagent.backtest.kernels.layout import (
+    BUY,
+    G_AVG,
+    G_CLOSE,
+    G_MARK,
+    G_REAL,
+    G_SNAP_FREE,
+    G_SNAP_Q,
+    O_BOT,
+    O_LOTS,
+    O_MARKET,
+    O_SIDE,
+    O_TAG2,
+    O_TAG3,
+    O_TICKS,
+    O_VENUE,
+    PF_LOT,
+    PF_MAKER,
+    PF_SHARE,
+    PF_TAKER,
+    PF_TICK_DEN,
+    PF_TICK_NUM,
+    PF_UNIT,
+    Q_ID,
+    Q_TAKER,
+    S_COMMIT,
+    S_HALTED,
+    S_HWM,
+    S_NOW,
+    S_PENDING,
+    S_PLACED,
+    S_POS,
+    S_QH,
+    S_QN,
+    S_SNAP_B,
+    SELL,
+    TAG_CLOSE,
+)
+from traderagent.backtest.kernels.venue import (
+    admit,
+    cancel,
+    check_order,
+    execute,
+    new_order,
+    release,
+    rest,
+    snapshot,
+)
+
+DAY_MS = 86_400_000
+
+
+@njit(cache=True, inline="always")
+def mark_ticks(g, pf):  # type: ignore[no-untyped-def]
+    """The bot's last price on the tick (`round_price(Decimal(repr(close)))`, half-even) and
+    whether it lies exactly on the tick grid (what the strategies' price checks need)."""
+    return ticks_of(g[G_MARK], pf[PF_TICK_NUM], pf[PF_TICK_DEN])
+
+
+@njit(cache=True, inline="always")
+def close_ticks(g, pf):  # type: ignore[no-untyped-def]
+    """The venue's last price on the tick: where its market orders fill."""
+    return ticks_of(g[G_CLOSE], pf[PF_TICK_NUM], pf[PF_TICK_DEN])[0]
+
+
+@njit(cache=True, inline="always")
+def committed(s, g, pf):  # type: ignore[no-untyped-def]
+    """Quote the bot has at risk: its position at cost plus its open limit buys."""
+    return s[S_POS] * pf[PF_LOT] * g[G_AVG] + s[S_COMMIT] * pf[PF_UNIT]
+
+
+@njit(cache=True)
+def budget_left(s, g, pf):  # type: ignore[no-untyped-def]
+    """The strategy context's `budget`: the allocator's budget less what is committed."""
+    equity = g[G_SNAP_Q] + s[S_SNAP_B] * pf[PF_LOT] * g[G_CLOSE]
+    return equity * pf[PF_SHARE] - committed(s, g, pf)
+
+
+@njit(cache=True, inline="always")
+def fit_buy(s, g, pi, pf, market, ticks, lots):  # type: ignore[no-untyped-def]
+    """The buy's quantity as the allocator lets it be placed, or -1 when it is refused."""
+    price = g[G_MARK] if market else price_of(ticks, pf[PF_TICK_NUM], pf[PF_TICK_DEN])
+    equity = g[G_SNAP_Q] + s[S_SNAP_B] * pf[PF_LOT] * g[G_CLOSE]
+    room = equity * pf[PF_SHARE] - committed(s, g, pf)
+    free = g[G_SNAP_FREE]
+    notional = lots * pf[PF_LOT] * price
+    if notional <= room and notional <= free:
+        return lots
+    allowance = max(room, 0.0) if room <= free else max(free, 0.0)
+    cut = int(math.floor(allowance / price / pf[PF_LOT]))
+    if not check_order(pi, mark_ticks(g, pf)[0] if market else ticks, cut):
+        return -1
+    return cut
+
+
+@njit(cache=True)
+def place(st, pi, pf, side, market, ticks, lots, tag, tag2, tag3, force):  # type: ignore[no-untyped-def]
+    """The bot places an order (`BotRuntime._place`); its id, or -1 if none rests or filled.
+
+    A halted bot places nothing (`force`: the halt's own closing sell)."""
+    s, g, o, ok, free, q, fo, ff = st
+    if s[S_HALTED] == 1 and not force:
+        return -1
+    if side == BUY:
+        lots = fit_buy(s, g, pi, pf, market, ticks, lots)
+        if lots < 0:
+            return -1
+    s[S_PLACED] += 1
+    if not check_order(pi, mark_ticks(g, pf)[0] if market else ticks, lots):
+        return -1  # execution's pre-check, on the bot's last price
+    if market:
+        ticks = close_ticks(g, pf)  # the venue fills at its own last price
+    if not check_order(pi, ticks, lots) or not admit(s, g, pf, side, ticks, lots):
+        return -1
+    i = new_order(s, o, ok, free, pf, side, ticks, lots, tag)
+    o[i, O_TAG2], o[i, O_TAG3] = tag2, tag3
+    if i < 0:
+        return -1
+    if market:
+        o[i, O_MARKET] = 1
+        execute(s, g, o, q, fo, ff, pf, i, ticks, 1, s[S_NOW])
+        return i
+    if side == BUY:
+        s[S_COMMIT] += ticks * lots
+        marketable = ok[i] >= g[G_CLOSE]
+    else:
+        marketable = ok[i] <= g[G_CLOSE]
+    rest(s, g, o, ok, free, i, 1 if marketable else 0)
+    return i
+
+
+@njit(cache=True)
+def bot_cancel(st, i):  # type: ignore[no-untyped-def]
+    """Cancel one of the bot's open orders; one whose fill is still queued stays tracked."""
+    s, g, o, ok, free = st[0], st[1], st[2], st[3], st[4]
+    if o[i, O_VENUE] != 1:
+        return
+    if o[i, O_SIDE] == BUY and o[i, O_MARKET] == 0:
+        s[S_COMMIT] -= o[i, O_TICKS] * o[i, O_LOTS]
+    cancel(s, g, o, ok, free, i)
+
+
+@njit(cache=True)
+def cancel_all(st):  # type: ignore[no-untyped-def]
+    o = st[2]
+    for i in range(st[0][S_HWM]):
+        if o[i, O_BOT] == 1:
+            bot_cancel(st, i)
+
+
+@njit(cache=True, inline="always")
+def next_fill(st, pf):  # type: ignore[no-untyped-def]
+    """Hand the oldest queued fill to the bot (`BotRuntime.on_fill`): the position moves and the
+    order is closed. Returns (id, side, ticks, lots), or id -1 when the queue is empty."""
+    s, g, o, free, q = st[0], st[1], st[2], st[4], st[5]
+    head = s[S_QH]
+    if head >= s[S_QN]:
+        return -1, 0, 0, 0
+    s[S_QH] = head + 1
+    i = q[head, Q_ID]
+    side, ticks, lots = o[i, O_SIDE], o[i, O_TICKS], o[i, O_LOTS]
+    price = price_of(ticks, pf[PF_TICK_NUM], pf[PF_TICK_DEN])
+    fee = ticks * lots * (pf[PF_TAKER] if q[head, Q_TAKER] else pf[PF_MAKER])
+    held = s[S_POS]
+    if side == BUY:
+        s[S_POS] = held + lots
+        g[G_AVG] = (g[G_AVG] * held + price * lots) / (held + lots)
+        g[G_REAL] -= fee
+        if o[i, O_MARKET] == 0:
+            s[S_COMMIT] -= ticks * lots
+    else:
+        closed = min(lots, held) * pf[PF_LOT]
+        g[G_REAL] += (price - g[G_AVG]) * closed - fee
+        s[S_POS] = held - lots
+        if s[S_POS] <= 0:
+            g[G_AVG] = 0.0
+    o[i, O_BOT] = 0
+    release(s, o, free, i)
+    return i, side, ticks, lots
+
+
+@njit(cache=True, inline="always")
+def end_drain(s, g, pf):  # type: ignore[no-untyped-def]
+    """After a drain: the engine refreshes its balances if it routed any update."""
+    s[S_QH], s[S_QN] = 0, 0
+    if s[S_PENDING] > 0:
+        snapshot(s, g, pf)
+        s[S_PENDING] = 0
+
+
+@njit(cache=True)
+def halt(st, pi, pf, close_position):  # type: ignore[no-untyped-def]
+    """Emergency halt: cancel every order and, if configured, sell the position at market; the
+    fills that follow only move the position (a halted strategy places nothing)."""
+    s, g = st[0], st[1]
+    s[S_HALTED] = 1
+    cancel_all(st)
+    if close_position and s[S_POS] > 0:
+        place(st, pi, pf, SELL, True, 0, s[S_POS], TAG_CLOSE, 0, 0, True)
+    i = 0
+    while i >= 0:
+        i = next_fill(st, pf)[0]
+    end_drain(s, g, pf)

@@ -1,0 +1,182 @@
+"""The grid strategy inside the kernels: `strategies.grid` (slots, seed, counter-orders and the
+stop outside the range) decided exactly as `GridStrategy` decides, on ticks and lots.
+
+Slot k lies between level k and k+1: holding, it wants a sell at level k+1 of what it holds;
+empty, a buy at level k of what it lacks. An order tag is 2k for a slot's buy, 2k+1 for its
+sell, -1 for the seed and -2 for the stop's market sell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from traderagent.backtest.kernels.bot import cancel_all, mark_ticks, place
+from traderagent.backtest.kernels.exact import price_of
+from traderagent.backtest.kernels.layout import (
+    BUY,
+    G_MARK,
+    O_BOT,
+    O_TAG,
+    PF_TICK_DEN,
+    PF_TICK_NUM,
+    S_HWM,
+    S_POS,
+    SELL,
+)
+from traderagent.backtest.kernels.venue import check_order
+
+TAG_SEED = -1
+TAG_STOP = -2
+# the grid's rows in `gr` (int64, one column per level), and its constants (gp)
+LV = 0  # level prices, ticks
+QT = 1  # slot quantities, lots (slot k: level k to k+1)
+HOLD = 2  # 1 while slot k holds base (wants its sell)
+HELD = 3  # base slot k holds, lots
+SEED = 4  # 1 for the slots whose base the seed order buys
+GS = 5  # scalars: the GS_* columns
+GR_N = 6
+GS_PHASE = 0  # 0 not started, 1 running, 2 stopped
+GS_SEEDED = 1
+GS_CYCLES = 2
+GS_SLOTS = 3
+GS_N = 4
+GP_STOP = 0  # 1 when stop_outside_pct is set
+GP_BELOW_HI = 1  # the stop's lower bound in ticks (double-double)
+GP_BELOW_LO = 2
+GP_ABOVE_HI = 3
+GP_ABOVE_LO = 4
+GP_BELOW = 5  # the same bounds as prices, for the quick test
+GP_ABOVE = 6
+GP_N = 7
+RUNNING = 1
+STOPPED = 2
+
+
+@njit(cache=True, inline="always")
+def order_for(pi, gr, k):  # type: ignore[no-untyped-def]
+    """`SlotBook.order_for`: (side, ticks, lots) of the order slot k wants, side -1 for none."""
+    sell_ok = check_order(pi, gr[LV, k + 1], gr[HELD, k])
+    buy_ok = check_order(pi, gr[LV, k], gr[QT, k] - gr[HELD, k])
+    if gr[HOLD, k] == 1:
+        if sell_ok:
+            return SELL, gr[LV, k + 1], gr[HELD, k]
+        if buy_ok:
+            return BUY, gr[LV, k], gr[QT, k] - gr[HELD, k]
+    else:
+        if buy_ok:
+            return BUY, gr[LV, k], gr[QT, k] - gr[HELD, k]
+        if sell_ok:
+            return SELL, gr[LV, k + 1], gr[HELD, k]
+    return -1, 0, 0
+
+
+@njit(cache=True, inline="always")
+def place_slot(st, pi, pf, gr, k):  # type: ignore[no-untyped-def]
+    side, ticks, lots = order_for(pi, gr, k)
+    if side >= 0:
+        place(st, pi, pf, side, False, ticks, lots, 2 * k + side, 0, 0, False)
+
+
+@njit(cache=True, inline="always")
+def at_or_above(s, g, pf, gr, k):  # type: ignore[no-untyped-def]
+    """Level k >= the close, compared as the engine compares Decimals."""
+    t, on = mark_ticks(g, pf)
+    if on:  # the price is on the tick grid: compare ticks
+        return gr[LV, k] >= t
+    return price_of(gr[LV, k], pf[PF_TICK_NUM], pf[PF_TICK_DEN]) >= g[G_MARK]
+
+
+@njit(cache=True)
+def open_grid(st, pi, pf, gr):  # type: ignore[no-untyped-def]
+    """`GridStrategy._open` at the first price: slots at or above it hold base (bought by one
+    market seed order), the others rest buys; the seed slots' sells wait for the seed's fill."""
+    s, g = st[0], st[1]
+    gr[GS, GS_PHASE] = RUNNING
+    deficit = 0
+    for k in range(gr[GS, GS_SLOTS]):
+        gr[HOLD, k] = 1 if at_or_above(s, g, pf, gr, k) else 0
+        gr[HELD, k] = 0
+        if gr[HOLD, k] == 1:
+            deficit += gr[QT, k]
+    t, on = mark_ticks(g, pf)
+    seeded = deficit == 0 or not on or not check_order(pi, t, deficit)
+    gr[GS, GS_SEEDED] = 1 if seeded else 0
+    for k in range(gr[GS, GS_SLOTS]):
+        gr[SEED, k] = 0 if seeded else gr[HOLD, k]
+    if not seeded:
+        place(st, pi, pf, BUY, True, 0, deficit, TAG_SEED, 0, 0, False)
+    for k in range(gr[GS, GS_SLOTS]):
+        if gr[SEED, k] == 0:
+            place_slot(st, pi, pf, gr, k)
+
+
+@njit(cache=True)
+def grid_fill(st, pi, pf, gr, side, lots, tag):  # type: ignore[no-untyped-def]
+    """`GridStrategy.on_fill` of a whole order."""
+    o = st[2]
+    if tag == TAG_SEED:
+        left = lots
+        for k in range(gr[GS, GS_SLOTS]):
+            if gr[SEED, k] == 1:
+                take = min(left, gr[QT, k] - gr[HELD, k])
+                gr[HELD, k] += take
+                left -= take
+        gr[GS, GS_SEEDED] = 1
+        if gr[GS, GS_PHASE] != RUNNING:
+            return
+        live = np.zeros(2 * gr[GS, GS_SLOTS], np.int8)
+        for i in range(st[0][S_HWM]):
+            if o[i, O_BOT] == 1 and o[i, O_TAG] >= 0:
+                live[o[i, O_TAG]] = 1
+        for k in range(gr[GS, GS_SLOTS]):
+            want, ticks, amount = order_for(pi, gr, k)
+            if want >= 0 and live[2 * k + want] == 0:
+                place(st, pi, pf, want, False, ticks, amount, 2 * k + want, 0, 0, False)
+        return
+    if tag < 0 or tag // 2 >= gr[GS, GS_SLOTS]:
+        return
+    k = tag // 2
+    if side == BUY:
+        gr[HELD, k] += lots
+        gr[HOLD, k] = 1
+    else:
+        gr[HELD, k] = max(0, gr[HELD, k] - lots)
+        gr[HOLD, k] = 0
+        gr[GS, GS_CYCLES] += 1
+    if gr[GS, GS_PHASE] == RUNNING:
+        place_slot(st, pi, pf, gr, k)
+
+
+@njit(cache=True)
+def outside(s, g, pf, gp, lo_bound):  # type: ignore[no-untyped-def]
+    """Whether the close is below the lower stop bound (lo_bound) or above the upper one."""
+    close = g[G_MARK]
+    t, on = mark_ticks(g, pf)
+    hi_t, lo_t = (
+        (gp[GP_BELOW_HI], gp[GP_BELOW_LO]) if lo_bound else (gp[GP_ABOVE_HI], gp[GP_ABOVE_LO])
+    )
+    if on:
+        d = (t - hi_t) - lo_t
+        return d < 0 if lo_bound else d > 0
+    return close < gp[GP_BELOW] if lo_bound else close > gp[GP_ABOVE]
+
+
+@njit(cache=True)
+def grid_candle(st, pi, pf, gp, gr):  # type: ignore[no-untyped-def]
+    """`GridStrategy._stop_outside`: outside the range by the margin, cancel everything, and
+    below it also sell the position at market."""
+    s, g = st[0], st[1]
+    above = outside(s, g, pf, gp, False)
+    if not above and not outside(s, g, pf, gp, True):
+        return
+    gr[GS, GS_PHASE] = STOPPED
+    cancel_all(st)
+    lots = s[S_POS]
+    if (
+        not above
+        and lots > 0
+        and mark_ticks(g, pf)[1]
+        and check_order(pi, mark_ticks(g, pf)[0], lots)
+    ):
+        place(st, pi, pf, SELL, True, 0, lots, TAG_STOP, 0, 0, False)

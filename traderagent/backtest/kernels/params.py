@@ -1,0 +1,146 @@
+"""From a config to the kernels' constant arrays: the venue, the account and the risk limits.
+
+Everything the engine keeps as Decimals becomes whole ticks, lots and units of notional
+(tick x lot), or a float where the engine only compares. A configuration the kernels cannot
+reproduce exactly is refused here with `UnsupportedFast`, naming what is supported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+from traderagent.backtest.kernels.layout import (
+    PF_LOCK,
+    PF_LOT,
+    PF_MAKER,
+    PF_MAX_DD,
+    PF_MAX_LOSS,
+    PF_N,
+    PF_SHARE,
+    PF_TAKER,
+    PF_TICK_DEN,
+    PF_TICK_NUM,
+    PF_UNIT,
+    PI_AUTOSTART,
+    PI_B0,
+    PI_CLOSE_ON_HALT,
+    PI_FILL_MODEL,
+    PI_INTERVAL,
+    PI_MIN_LOTS,
+    PI_MIN_UNITS,
+    PI_N,
+    PI_Q0,
+)
+from traderagent.config import AppConfig
+from traderagent.config.models import BotConfig
+from traderagent.domain import Instrument
+from traderagent.exchanges.paper.instruments import DEFAULT_INSTRUMENTS
+
+SUPPORTED = (
+    "one bot with a `grid` strategy with fixed `lower`/`upper` bounds or a `dca` strategy, on "
+    "the paper venue, without `router`, `smc` or per-bot `risk` limits and without "
+    "`risk.max_gross_exposure_pct` (the account's drawdown and daily-loss halts are supported)"
+)
+FILL_MODELS = {"pessimistic": 0, "ohlc": 1, "olhc": 2}
+
+
+class UnsupportedFast(ValueError):
+    """A configuration the fast kernels cannot reproduce exactly; the message says why and
+    what they support (the engine backtest runs everything)."""
+
+
+@dataclass(frozen=True, slots=True)
+class VenueArrays:
+    """The constants of one run shared by every strategy kernel."""
+
+    pi: npt.NDArray[np.int64]
+    pf: npt.NDArray[np.float64]
+    instrument: Instrument
+
+
+def step_fraction(step: Decimal) -> tuple[int, int]:
+    """A positive decimal step as integers (numerator, 10**k) with step = num / den exactly."""
+    sign, digits, exponent = step.normalize().as_tuple()
+    if sign or not isinstance(exponent, int) or step <= 0:
+        raise UnsupportedFast(f"step {step} must be a positive finite decimal")
+    num = int("".join(map(str, digits)))
+    return (num, 10**-exponent) if exponent < 0 else (num * 10**exponent, 1)
+
+
+def whole(value: Decimal, step: Decimal, what: str) -> int:
+    """`value` as a whole number of `step`s, or UnsupportedFast if it is not one."""
+    units = value / step
+    if units != units.to_integral_value():
+        raise UnsupportedFast(f"{what} {value} is not a whole number of {step}")
+    return int(units)
+
+
+def dd(value: Decimal) -> tuple[float, float]:
+    """A Decimal as a double-double (hi + lo)."""
+    hi = float(value)
+    return hi, float(value - Decimal(hi))
+
+
+def bot_config(config: AppConfig, bot: str) -> BotConfig:
+    for candidate in config.bots:
+        if candidate.name == bot:
+            return candidate
+    names = ", ".join(b.name for b in config.bots)
+    raise UnsupportedFast(f"no bot named {bot!r} in the config (bots: {names})")
+
+
+def check_supported(config: AppConfig, bot: BotConfig) -> None:
+    problem = ""
+    if config.mode != "paper":
+        problem = "the config trades a live venue"
+    elif bot.strategy is None:
+        problem = f"bot {bot.name} is routed by the market regime"
+    elif bot.smc is not None:
+        problem = f"bot {bot.name} filters its entries with SMC"
+    elif bot.risk is not None:
+        problem = f"bot {bot.name} has its own risk limits"
+    elif config.risk.max_gross_exposure_pct is not None:
+        problem = "the account limits its gross exposure"
+    elif bot.strategy.kind not in ("grid", "dca"):
+        problem = f"bot {bot.name} runs a {bot.strategy.kind} strategy"
+    elif bot.strategy.kind == "grid" and getattr(bot.strategy, "bounds", None) is not None:
+        problem = f"bot {bot.name}'s grid takes its bounds from the ATR"
+    elif bot.symbol not in DEFAULT_INSTRUMENTS:
+        problem = f"the paper venue lists no {bot.symbol}"
+    if problem:
+        raise UnsupportedFast(f"{problem}; the fast kernels support {SUPPORTED}")
+
+
+def venue_arrays(config: AppConfig, bot: BotConfig, interval_ms: int) -> VenueArrays:
+    """The venue, account and risk constants of `bot` trading alone on the paper account."""
+    check_supported(config, bot)
+    inst = DEFAULT_INSTRUMENTS[bot.symbol]
+    paper = config.paper
+    tick_num, tick_den = step_fraction(inst.tick_size)
+    unit = inst.tick_size * inst.lot_size
+    lock_rate = max(paper.maker_fee, paper.taker_fee, Decimal(0))
+    pi = np.zeros(PI_N, np.int64)
+    pi[PI_MIN_LOTS] = int(
+        (inst.min_qty / inst.lot_size).to_integral_value(rounding="ROUND_CEILING")
+    )
+    pi[PI_MIN_UNITS] = int((inst.min_notional / unit).to_integral_value(rounding="ROUND_CEILING"))
+    pi[PI_FILL_MODEL] = FILL_MODELS[paper.fill_model]
+    pi[PI_INTERVAL] = interval_ms
+    pi[PI_CLOSE_ON_HALT] = 1 if config.halt.close_positions else 0
+    pi[PI_Q0] = whole(paper.balances.get(inst.quote, Decimal(0)), unit, f"balance of {inst.quote}")
+    pi[PI_B0] = whole(paper.balances.get(inst.base, Decimal(0)), inst.lot_size, f"{inst.base}")
+    pi[PI_AUTOSTART] = 1 if bot.autostart else 0
+    pf = np.zeros(PF_N, np.float64)
+    pf[PF_TICK_NUM], pf[PF_TICK_DEN] = tick_num, tick_den
+    pf[PF_LOT], pf[PF_UNIT] = float(inst.lot_size), float(unit)
+    pf[PF_MAKER], pf[PF_TAKER] = float(unit * paper.maker_fee), float(unit * paper.taker_fee)
+    pf[PF_LOCK] = float(unit * lock_rate)
+    pf[PF_SHARE] = float((bot.budget_pct or Decimal(100)) / 100)
+    risk = config.risk
+    pf[PF_MAX_DD] = np.nan if risk.max_drawdown_pct is None else float(risk.max_drawdown_pct)
+    pf[PF_MAX_LOSS] = np.nan if risk.max_daily_loss is None else float(risk.max_daily_loss)
+    return VenueArrays(pi, pf, inst)

@@ -1,0 +1,106 @@
+"""What a fast-kernel run returns: its fills as arrays, the equity after each candle and the
+reduced metrics, with exact Decimal views of the fills for comparison and reporting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+from traderagent.backtest.kernels.layout import (
+    F_CANDLE,
+    F_LOTS,
+    F_SIDE,
+    F_TAG,
+    F_TAKER,
+    F_TICKS,
+    F_TS,
+    METRIC_NAMES,
+)
+from traderagent.domain import Fill, Instrument, Liquidity, Side
+
+
+@dataclass(frozen=True, slots=True)
+class FastResult:
+    """One bot's run on a fast kernel.
+
+    `rows` holds one fill per row (candle index, time, side 0 buy / 1 sell, price in ticks,
+    quantity in lots, taker flag, strategy tag) and `fees` each fill's fee in the quote asset;
+    `equity` is the account's equity after each candle (valued at its close)."""
+
+    bot: str
+    kind: str
+    instrument: Instrument
+    metrics: dict[str, float]
+    rows: npt.NDArray[np.int64]
+    fees: npt.NDArray[np.float64]
+    equity: npt.NDArray[np.float64]
+    candles: int
+    elapsed_s: float = field(default=0.0)
+
+    @property
+    def fill_count(self) -> int:
+        return int(self.rows.shape[0])
+
+    @property
+    def ts(self) -> npt.NDArray[np.int64]:
+        return self.rows[:, F_TS]
+
+    @property
+    def candle_index(self) -> npt.NDArray[np.int64]:
+        return self.rows[:, F_CANDLE]
+
+    @property
+    def side(self) -> npt.NDArray[np.int64]:
+        return self.rows[:, F_SIDE]
+
+    @property
+    def price(self) -> npt.NDArray[np.float64]:
+        return np.asarray(self.rows[:, F_TICKS] * float(self.instrument.tick_size), np.float64)
+
+    @property
+    def qty(self) -> npt.NDArray[np.float64]:
+        return np.asarray(self.rows[:, F_LOTS] * float(self.instrument.lot_size), np.float64)
+
+    def fill_tuples(self) -> list[tuple[int, Side, Decimal, Decimal, float]]:
+        """(time, side, exact price, exact quantity, fee) of each fill, in execution order."""
+        tick, lot = self.instrument.tick_size, self.instrument.lot_size
+        return [
+            (
+                int(r[F_TS]),
+                Side.BUY if r[F_SIDE] == 0 else Side.SELL,
+                r[F_TICKS] * tick,
+                r[F_LOTS] * lot,
+                float(fee),
+            )
+            for r, fee in zip(self.rows.tolist(), self.fees.tolist(), strict=True)
+        ]
+
+    def domain_fills(self) -> list[Fill]:
+        """The fills as the engine's `Fill` values (the fee as an exact Decimal of its float)."""
+        inst = self.instrument
+        fills = []
+        for n, (r, fee) in enumerate(zip(self.rows.tolist(), self.fees.tolist(), strict=True)):
+            fills.append(
+                Fill(
+                    fill_id=f"fast-{n + 1}",
+                    client_order_id=f"{self.bot}-fast-{n + 1}",
+                    symbol=inst.symbol,
+                    side=Side.BUY if r[F_SIDE] == 0 else Side.SELL,
+                    price=r[F_TICKS] * inst.tick_size,
+                    qty=r[F_LOTS] * inst.lot_size,
+                    fee=Decimal(repr(fee)),
+                    fee_asset=inst.quote,
+                    liquidity=Liquidity.TAKER if r[F_TAKER] else Liquidity.MAKER,
+                    ts=int(r[F_TS]),
+                    bot=self.bot,
+                    tag=str(r[F_TAG]),
+                )
+            )
+        return fills
+
+
+def metrics_dict(row: npt.NDArray[np.float64]) -> dict[str, float]:
+    return {name: float(value) for name, value in zip(METRIC_NAMES, row, strict=True)}

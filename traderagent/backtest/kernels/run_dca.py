@@ -1,0 +1,214 @@
+"""The DCA kernel: the strategy's reactions to fills and candles, and a whole run."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from traderagent.backtest.kernels.bot import budget_left, cancel_all, end_drain, next_fill
+from traderagent.backtest.kernels.dca import (
+    CLOSING,
+    COOLDOWN,
+    DF_N,
+    DF_STOP,
+    DQ_HAS_SL,
+    DQ_MAX_SO,
+    DS_COOL,
+    DS_CYCLE,
+    DS_DONE,
+    DS_N,
+    DS_PHASE,
+    DS_QTY,
+    DS_SAFETY,
+    DS_STOPS,
+    DS_TP_TAG,
+    DS_TP_WANTED,
+    IN_CYCLE,
+    K_BASE,
+    K_SL,
+    K_SO,
+    K_TP,
+    OPENING,
+    WAITING,
+    arm,
+    bought,
+    end_cycle,
+    live,
+    next_safety,
+    open_cycle,
+    place_safety,
+    sell_all,
+    sold,
+    stop_hit,
+    take_profit,
+)
+from traderagent.backtest.kernels.layout import (
+    G_BB,
+    G_BS,
+    G_QTOT,
+    G_START,
+    O_TAG,
+    O_TAG2,
+    O_TAG3,
+    PF_LOT,
+    PF_MAX_LOSS,
+    PI_AUTOSTART,
+    PI_MIN_LOTS,
+    S_BFREE,
+    S_BLOCK,
+    S_HALTED,
+)
+from traderagent.backtest.kernels.steps import (
+    breached,
+    day_end,
+    emergency,
+    enter,
+    halt_floor,
+    match,
+    summary,
+    watching,
+)
+from traderagent.backtest.kernels.venue import new_state
+
+
+@njit(cache=True)
+def dca_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, fill):  # type: ignore[no-untyped-def]
+    """`DcaStrategy.on_fill` of a whole order; `fill` = (side, ticks, lots, kind, cycle, n)."""
+    side, ticks, lots, kind, cycle, n = fill
+    if kind < 0 or cycle != ds[DS_CYCLE]:
+        return  # not the strategy's, or a late fill of an earlier cycle
+    budget = budget_left(st[0], st[1], pf)
+    if kind == K_SO:
+        wso[n] = 0
+    elif kind == K_TP and ds[DS_TP_WANTED] == 1 and ds[DS_TP_TAG] == n:
+        ds[DS_TP_WANTED] = 0
+    if kind in (K_BASE, K_SO):
+        bought(pf, dq, dp, ds, df, ticks, lots)
+    else:
+        sold(pf, dq, dp, ds, df, lots)
+    if kind == K_BASE:
+        arm(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, ticks)
+    elif kind == K_SO:
+        ds[DS_SAFETY] += 1
+        count = next_safety(pi, dq, ds, wso, plp, plq, todo)
+        take_profit(st, pi, pf, dq, dp, ds, df)
+        place_safety(st, pi, pf, ds, plp, plq, todo, count)
+    elif kind == K_TP:
+        if ds[DS_QTY] >= pi[PI_MIN_LOTS]:
+            take_profit(st, pi, pf, dq, dp, ds, df)  # a safety order filled meanwhile
+        else:
+            ds[DS_DONE] += 1
+            end_cycle(st, pi, pf, dq, dp, ds, df, wso, budget)
+    elif kind == K_SL:
+        end_cycle(st, pi, pf, dq, dp, ds, df, wso, budget)
+
+
+@njit(cache=True)
+def dca_candle(st, pi, pf, dq, dp, ds, df, wso, low):  # type: ignore[no-untyped-def]
+    """`DcaStrategy.on_candle`."""
+    budget = budget_left(st[0], st[1], pf)
+    phase = ds[DS_PHASE]
+    if phase == COOLDOWN:
+        ds[DS_COOL] -= 1
+        if ds[DS_COOL] <= 0:
+            open_cycle(st, pi, pf, dp, ds, budget)
+        return
+    if phase == WAITING:
+        open_cycle(st, pi, pf, dp, ds, budget)
+        return
+    if phase == OPENING and live(st, K_BASE, ds[DS_CYCLE], -1) < 0:
+        open_cycle(st, pi, pf, dp, ds, budget)  # refused or rejected: try again
+        return
+    if phase == IN_CYCLE and dq[DQ_HAS_SL] == 1 and ds[DS_QTY] > 0:
+        if stop_hit(pf, dp, ds, df, low):
+            ds[DS_STOPS] += 1
+            wso[:] = 0
+            ds[DS_TP_WANTED] = 0
+            cancel_all(st)
+            sell_all(st, pi, pf, dq, dp, ds, df, wso, budget)
+        return
+    if phase == CLOSING and live(st, K_SL, ds[DS_CYCLE], -1) < 0:
+        sell_all(st, pi, pf, dq, dp, ds, df, wso, budget)
+
+
+@njit(cache=True, inline="always")
+def drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo):  # type: ignore[no-untyped-def]
+    o = st[2]
+    while True:
+        i, side, ticks, lots = next_fill(st, pf)
+        if i < 0:
+            break
+        fill = (side, ticks, lots, o[i, O_TAG], o[i, O_TAG2], o[i, O_TAG3])
+        dca_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, fill)
+    end_drain(st[0], st[1], pf)
+
+
+@njit(cache=True)
+def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, curve):  # type: ignore[no-untyped-def]
+    """Run DCA over the candles: (metrics, fill rows, fill fees), and `curve` as for the grid."""
+    st = new_state(pi, pf, capacity, fill_capacity)
+    s, g = st[0], st[1]
+    ds = np.zeros(DS_N, np.int64)
+    df = np.zeros(DF_N, np.float64)
+    df[DF_STOP] = -np.inf
+    ds[DS_TP_TAG] = -1
+    size = dq[DQ_MAX_SO] + 1
+    wso = np.zeros(size, np.int64)
+    plp = np.zeros(size, np.int64)
+    plq = np.zeros(size, np.int64)
+    todo = np.zeros(size, np.int64)
+    lot = pf[PF_LOT]
+    autostart = pi[PI_AUTOSTART] == 1
+    record = curve.shape[0] == cl.shape[0]
+    peak, max_dd, floor, equity = -np.inf, 0.0, -np.inf, 0.0
+    watch = watching(pi, pf)
+    loss = pf[PF_MAX_LOSS] if pf[PF_MAX_LOSS] == pf[PF_MAX_LOSS] else np.inf
+    day_ends, day0, top, halt_at = -1, 0.0, -np.inf, -np.inf
+    # a quiet candle reads only locals; they are reloaded after anything happened
+    bb, bs, cash, base = g[G_BB], g[G_BS], g[G_QTOT], (s[S_BFREE] + s[S_BLOCK]) * lot
+    active = autostart  # the strategy sees every candle unless it is in a cycle above its stop
+    stop = np.inf
+    for i in range(cl.shape[0]):
+        close = cl[i]
+        busy = False
+        if bb > lo[i] or bs < hi[i]:
+            match(st, pi, pf, ts, op, hi, lo, cl, i)
+            drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo)
+            busy = True
+            stop = df[DF_STOP] if ds[DS_PHASE] == IN_CYCLE else np.inf  # its fills moved it
+        if i == 0:
+            g[G_START] = g[G_QTOT] + (s[S_BFREE] + s[S_BLOCK]) * lot * close
+        if active and lo[i] <= stop:
+            enter(st, pi, ts, cl, i)
+            if i == 0:
+                ds[DS_CYCLE] = 1
+                open_cycle(st, pi, pf, dp, ds, budget_left(s, g, pf))
+            else:
+                dca_candle(st, pi, pf, dq, dp, ds, df, wso, lo[i])
+            drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo)
+            busy = True
+        if busy:
+            bb, bs, cash, base = g[G_BB], g[G_BS], g[G_QTOT], (s[S_BFREE] + s[S_BLOCK]) * lot
+            stop = df[DF_STOP] if ds[DS_PHASE] == IN_CYCLE else np.inf
+            active = active and s[S_HALTED] == 0
+        equity = cash + base * close
+        if watch:  # the account's equity watch, tested cheaply before exactly
+            if ts[i] >= day_ends:
+                day_ends, day0 = day_end(ts[i]), equity
+            if equity > top:
+                top = equity
+                halt_at = halt_floor(pf, top)
+            if (equity < halt_at or day0 - equity > loss) and breached(pf, day0, top, equity):
+                equity = emergency(st, pi, pf, ts, cl, i)
+                watch = active = False
+                bb, bs, cash, base = g[G_BB], g[G_BS], g[G_QTOT], (s[S_BFREE] + s[S_BLOCK]) * lot
+        if equity > peak:
+            peak = equity
+            floor = peak * (1.0 - max_dd)
+        elif equity < floor and (peak - equity) / peak > max_dd:
+            max_dd = (peak - equity) / peak
+            floor = equity
+        if record:
+            curve[i] = equity
+    m = summary(st, pf, equity, max_dd, ds[DS_DONE], ds[DS_STOPS])
+    return m, st[6], st[7]

@@ -1,0 +1,133 @@
+"""What every kernel does around its strategy on each candle: the engine's step, in its order.
+
+Per candle (`Engine._step`): the venue matches the book along the candle's path; the queued
+fills reach the bot; the strategy decides on the close; the fills of its market orders reach
+it; then the account's equity watch may halt the bot. The figures that every run reports are
+gathered here too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from traderagent.backtest.kernels.bot import DAY_MS, halt
+from traderagent.backtest.kernels.layout import (
+    G_CLOSE,
+    G_FEES,
+    G_FEES_C,
+    G_MARK,
+    G_QTOT,
+    G_REAL,
+    G_START,
+    M_CYCLES,
+    M_FEES,
+    M_FILLS,
+    M_FINAL,
+    M_HALTED,
+    M_MAX_DD_PCT,
+    M_N,
+    M_ORDERS,
+    M_PNL,
+    M_POSITION,
+    M_REALISED,
+    M_RETURN_PCT,
+    M_START,
+    M_STOPS,
+    M_VALID,
+    PF_LOT,
+    PF_MAX_DD,
+    PF_MAX_LOSS,
+    PI_AUTOSTART,
+    PI_CLOSE_ON_HALT,
+    PI_INTERVAL,
+    S_BFREE,
+    S_BLOCK,
+    S_FILLS,
+    S_HALTED,
+    S_I,
+    S_NOW,
+    S_OVERFLOW,
+    S_PLACED,
+    S_POS,
+)
+from traderagent.backtest.kernels.venue import walk
+
+
+@njit(cache=True)
+def enter(st, pi, ts, cl, i):  # type: ignore[no-untyped-def]
+    """Candle i's context: the engine clock at its close, its close as the last price."""
+    st[0][S_I] = i
+    st[0][S_NOW] = ts[i] + pi[PI_INTERVAL]
+    st[1][G_CLOSE] = cl[i]
+    st[1][G_MARK] = cl[i]
+
+
+@njit(cache=True, inline="always")
+def match(st, pi, pf, ts, op, hi, lo, cl, i):  # type: ignore[no-untyped-def]
+    """Start candle i and let the venue walk its path."""
+    s, g, o, ok, free, q, fo, ff = st
+    enter(st, pi, ts, cl, i)
+    previous = cl[i - 1] if i > 0 else np.nan
+    g[G_MARK] = previous  # the bot has not seen this candle yet
+    walk(s, g, o, ok, free, q, fo, ff, pi, pf, ts[i], op[i], hi[i], lo[i], cl[i], previous)
+
+
+@njit(cache=True)
+def account_equity(st, pf, close):  # type: ignore[no-untyped-def]
+    s, g = st[0], st[1]
+    return g[G_QTOT] + (s[S_BFREE] + s[S_BLOCK]) * pf[PF_LOT] * close
+
+
+@njit(cache=True)
+def watching(pi, pf):  # type: ignore[no-untyped-def]
+    """Whether the account's equity watch can halt the bot at all."""
+    limits = pf[PF_MAX_DD] == pf[PF_MAX_DD] or pf[PF_MAX_LOSS] == pf[PF_MAX_LOSS]
+    return limits and pi[PI_AUTOSTART] == 1
+
+
+@njit(cache=True)
+def day_end(ts):  # type: ignore[no-untyped-def]
+    return (ts // DAY_MS + 1) * DAY_MS
+
+
+@njit(cache=True)
+def breached(pf, day0, peak, equity):  # type: ignore[no-untyped-def]
+    """`EquityWatch.observe`'s test: the daily loss first, then the drawdown from the peak."""
+    loss, limit = pf[PF_MAX_LOSS], pf[PF_MAX_DD]
+    if loss == loss and day0 - equity > loss:
+        return True
+    return limit == limit and peak > 0 and (peak - equity) / peak * 100.0 > limit
+
+
+@njit(cache=True)
+def halt_floor(pf, peak):  # type: ignore[no-untyped-def]
+    """Equity above which the drawdown limit surely holds (a quick test before `breached`)."""
+    limit = pf[PF_MAX_DD]
+    return peak * (1.0 - limit / 100.0) * (1.0 + 1e-9) if limit == limit else -np.inf
+
+
+@njit(cache=True)
+def emergency(st, pi, pf, ts, cl, i):  # type: ignore[no-untyped-def]
+    """The halt a breach causes after candle i; the account's equity after it."""
+    enter(st, pi, ts, cl, i)
+    halt(st, pi, pf, pi[PI_CLOSE_ON_HALT] == 1)
+    return account_equity(st, pf, cl[i])
+
+
+@njit(cache=True)
+def summary(st, pf, final, max_dd, cycles, stops):  # type: ignore[no-untyped-def]
+    """The reduced metrics of a finished run (see `layout.METRIC_NAMES`)."""
+    s, g = st[0], st[1]
+    m = np.zeros(M_N)
+    start = g[G_START]
+    m[M_FINAL], m[M_START], m[M_PNL] = final, start, final - start
+    m[M_RETURN_PCT] = (final - start) / start * 100.0 if start > 0 else 0.0
+    m[M_FEES] = g[G_FEES] + g[G_FEES_C]
+    m[M_MAX_DD_PCT] = max_dd * 100.0
+    m[M_FILLS], m[M_ORDERS] = s[S_FILLS], s[S_PLACED]
+    m[M_CYCLES], m[M_STOPS], m[M_HALTED] = cycles, stops, s[S_HALTED]
+    m[M_POSITION] = s[S_POS] * pf[PF_LOT]
+    m[M_REALISED] = g[G_REAL]
+    m[M_VALID] = 0.0 if s[S_OVERFLOW] == 1 else 1.0
+    return m

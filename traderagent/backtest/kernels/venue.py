@@ -1,0 +1,297 @@
+"""The paper venue inside the kernels: balances, the resting book, admission and the candle walk.
+
+It mirrors `traderagent.exchanges.paper`: a buy locks qty x price x (1 + lock rate) of quote and
+a sell its base; a market order fills at once at the close as taker; a limit rests (marketable
+ones as taker) and fills only when the candle's path strictly crosses its price, at that price,
+buys highest first and sells lowest first (arrival order at one price). Every execution is
+queued for the bot, as the engine queues the venue's updates until it drains them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from traderagent.backtest.kernels.exact import price_of, two_sum
+from traderagent.backtest.kernels.layout import (
+    BUY,
+    F_CANDLE,
+    F_LOTS,
+    F_N,
+    F_SIDE,
+    F_TAG,
+    F_TAKER,
+    F_TICKS,
+    F_TS,
+    G_BB,
+    G_BS,
+    G_FEES,
+    G_FEES_C,
+    G_N,
+    G_QTOT,
+    G_SNAP_FREE,
+    G_SNAP_Q,
+    O_BOT,
+    O_LOTS,
+    O_N,
+    O_SEQ,
+    O_SIDE,
+    O_TAG,
+    O_TAKER,
+    O_TICKS,
+    O_VENUE,
+    PF_LOCK,
+    PF_MAKER,
+    PF_TAKER,
+    PF_TICK_DEN,
+    PF_TICK_NUM,
+    PF_UNIT,
+    PI_B0,
+    PI_FILL_MODEL,
+    PI_INTERVAL,
+    PI_MIN_LOTS,
+    PI_MIN_UNITS,
+    PI_Q0,
+    Q_ID,
+    Q_N,
+    Q_TAKER,
+    Q_TS,
+    S_BFREE,
+    S_BLOCK,
+    S_DAY,
+    S_FILLS,
+    S_HWM,
+    S_I,
+    S_N,
+    S_NBUY,
+    S_NFREE,
+    S_NSELL,
+    S_OVERFLOW,
+    S_PENDING,
+    S_Q,
+    S_QLOCK,
+    S_QN,
+    S_SEQ,
+    S_SNAP_B,
+    SELL,
+)
+
+
+@njit(cache=True)
+def new_state(pi, pf, capacity, fill_capacity):  # type: ignore[no-untyped-def]
+    """Fresh state arrays for a run with room for `capacity` open orders."""
+    s = np.zeros(S_N, np.int64)
+    g = np.zeros(G_N, np.float64)
+    o = np.zeros((capacity, O_N), np.int64)
+    ok = np.zeros(capacity, np.float64)
+    free = np.zeros((3, capacity), np.int64)  # the free id stack, then the two book sides
+    free[0, :] = np.arange(capacity - 1, -1, -1)
+    q = np.zeros((2 * capacity + 8, Q_N), np.int64)
+    fo = np.zeros((fill_capacity, F_N), np.int64)
+    ff = np.zeros(fill_capacity, np.float64)
+    s[S_Q] = pi[PI_Q0]
+    s[S_BFREE] = pi[PI_B0]
+    s[S_NFREE] = capacity
+    s[S_DAY] = -1
+    g[G_QTOT] = pi[PI_Q0] * pf[PF_UNIT]
+    g[G_BB] = -np.inf
+    g[G_BS] = np.inf
+    snapshot(s, g, pf)
+    return s, g, o, ok, free, q, fo, ff
+
+
+@njit(cache=True, inline="always")
+def check_order(pi, ticks, lots):  # type: ignore[no-untyped-def]
+    """Instrument.check_order for a price and quantity already on the tick and lot."""
+    return lots > 0 and ticks > 0 and lots >= pi[PI_MIN_LOTS] and ticks * lots >= pi[PI_MIN_UNITS]
+
+
+@njit(cache=True, inline="always")
+def free_quote(s, g, pf):  # type: ignore[no-untyped-def]
+    return g[G_QTOT] - s[S_QLOCK] * (pf[PF_UNIT] + pf[PF_LOCK])
+
+
+@njit(cache=True, inline="always")
+def snapshot(s, g, pf):  # type: ignore[no-untyped-def]
+    """The engine refreshes its copy of the balances after a drain that saw an update."""
+    g[G_SNAP_Q] = g[G_QTOT]
+    g[G_SNAP_FREE] = free_quote(s, g, pf)
+    s[S_SNAP_B] = s[S_BFREE] + s[S_BLOCK]
+
+
+@njit(cache=True, inline="always")
+def set_best(s, g, ok, free):  # type: ignore[no-untyped-def]
+    """The cached best prices: the last id of each book side."""
+    nb, ns = s[S_NBUY], s[S_NSELL]
+    g[G_BB] = ok[free[1, nb - 1]] if nb > 0 else -np.inf
+    g[G_BS] = ok[free[2, ns - 1]] if ns > 0 else np.inf
+
+
+@njit(cache=True, inline="always")
+def book_add(s, g, ok, free, i, side):  # type: ignore[no-untyped-def]
+    """Rest order i: each side is kept worst first, best last; at one price the earlier
+    order is the better one (FIFO), so a newcomer goes before its equals."""
+    count = S_NBUY if side == BUY else S_NSELL
+    sign = 1.0 if side == BUY else -1.0
+    row, n, rank = 1 + side, s[count], sign * ok[i]
+    pos = n
+    while pos > 0 and sign * ok[free[row, pos - 1]] >= rank:
+        free[row, pos] = free[row, pos - 1]
+        pos -= 1
+    free[row, pos] = i
+    s[count] = n + 1
+    set_best(s, g, ok, free)
+
+
+@njit(cache=True)
+def book_remove(s, g, ok, free, i, side):  # type: ignore[no-untyped-def]
+    count = S_NBUY if side == BUY else S_NSELL
+    row, n = 1 + side, s[count]
+    k = 0
+    while free[row, k] != i:
+        k += 1
+    for j in range(k, n - 1):
+        free[row, j] = free[row, j + 1]
+    s[count] = n - 1
+    set_best(s, g, ok, free)
+
+
+@njit(cache=True, inline="always")
+def new_order(s, o, ok, free, pf, side, ticks, lots, tag):  # type: ignore[no-untyped-def]
+    """Take an id off the free stack for an order the bot tracks; -1 when the pool is full."""
+    if s[S_NFREE] == 0:
+        s[S_OVERFLOW] = 1
+        return -1
+    s[S_NFREE] -= 1
+    i = free[0, s[S_NFREE]]
+    s[S_HWM] = max(s[S_HWM], i + 1)
+    o[i, :] = 0
+    o[i, O_SIDE], o[i, O_TICKS], o[i, O_LOTS], o[i, O_TAG] = side, ticks, lots, tag
+    s[S_SEQ] += 1
+    o[i, O_SEQ] = s[S_SEQ]
+    o[i, O_BOT] = 1
+    ok[i] = price_of(ticks, pf[PF_TICK_NUM], pf[PF_TICK_DEN])
+    return i
+
+
+@njit(cache=True, inline="always")
+def release(s, o, free, i):  # type: ignore[no-untyped-def]
+    if o[i, O_VENUE] == 0 and o[i, O_BOT] == 0:
+        free[0, s[S_NFREE]] = i
+        s[S_NFREE] += 1
+
+
+@njit(cache=True, inline="always")
+def admit(s, g, pf, side, ticks, lots):  # type: ignore[no-untyped-def]
+    """Lock the order's funds; False (and no change) when the free balance cannot cover it."""
+    if side == BUY:
+        need = ticks * lots * (pf[PF_UNIT] + pf[PF_LOCK])
+        if need > free_quote(s, g, pf):
+            return False
+        s[S_QLOCK] += ticks * lots
+        return True
+    if lots > s[S_BFREE]:
+        return False
+    s[S_BFREE] -= lots
+    s[S_BLOCK] += lots
+    return True
+
+
+@njit(cache=True, inline="always")
+def unlock(s, o, i):  # type: ignore[no-untyped-def]
+    if o[i, O_SIDE] == BUY:
+        s[S_QLOCK] -= o[i, O_TICKS] * o[i, O_LOTS]
+    else:
+        s[S_BLOCK] -= o[i, O_LOTS]
+        s[S_BFREE] += o[i, O_LOTS]
+
+
+@njit(cache=True)
+def execute(s, g, o, q, fo, ff, pf, i, ticks, taker, ts):  # type: ignore[no-untyped-def]
+    """Fill all of order i at `ticks`: settle, record the fill, queue it for the bot."""
+    unlock(s, o, i)
+    lots = o[i, O_LOTS]
+    notional = ticks * lots
+    fee = notional * (pf[PF_TAKER] if taker else pf[PF_MAKER])
+    if o[i, O_SIDE] == BUY:
+        s[S_Q] -= notional
+        s[S_BFREE] += lots
+    else:
+        s[S_Q] += notional
+        s[S_BFREE] -= lots
+    total, err = two_sum(g[G_FEES], fee)
+    g[G_FEES], g[G_FEES_C] = total, g[G_FEES_C] + err
+    g[G_QTOT] = s[S_Q] * pf[PF_UNIT] - (g[G_FEES] + g[G_FEES_C])
+    o[i, O_VENUE] = 0
+    n = s[S_FILLS]
+    if n < fo.shape[0]:
+        fo[n, F_CANDLE], fo[n, F_TS], fo[n, F_SIDE] = s[S_I], ts, o[i, O_SIDE]
+        fo[n, F_TICKS], fo[n, F_LOTS], fo[n, F_TAKER], fo[n, F_TAG] = (
+            ticks,
+            lots,
+            taker,
+            o[i, O_TAG],
+        )
+        ff[n] = fee
+    s[S_FILLS] = n + 1
+    k = s[S_QN]
+    q[k, Q_ID], q[k, Q_TS], q[k, Q_TAKER] = i, ts, taker
+    s[S_QN] = k + 1
+    s[S_PENDING] += 1
+
+
+@njit(cache=True, inline="always")
+def rest(s, g, o, ok, free, i, taker):  # type: ignore[no-untyped-def]
+    o[i, O_VENUE], o[i, O_TAKER] = 1, taker
+    book_add(s, g, ok, free, i, o[i, O_SIDE])
+
+
+@njit(cache=True)
+def cancel(s, g, o, ok, free, i):  # type: ignore[no-untyped-def]
+    """Cancel order i on the venue; an order already filled (its fill still queued) stays
+    tracked by the bot, as the engine's cancel of it finds nothing."""
+    if o[i, O_VENUE] != 1:
+        return
+    unlock(s, o, i)
+    book_remove(s, g, ok, free, i, o[i, O_SIDE])
+    o[i, O_VENUE] = 0
+    o[i, O_BOT] = 0
+    s[S_PENDING] += 1
+    release(s, o, free, i)
+
+
+@njit(cache=True, inline="always")
+def walk(s, g, o, ok, free, q, fo, ff, pi, pf, ts, op, hi, lo, cl, previous):  # type: ignore[no-untyped-def]
+    """Match the book along the candle's path (open, one extreme, the other, close);
+    `previous` is the last close (NaN before the first candle)."""
+    model = pi[PI_FILL_MODEL]
+    high_first = model == 1 or (model == 0 and hi - op <= op - lo)
+    path = (op, hi, lo, cl) if high_first else (op, lo, hi, cl)
+    step = pi[PI_INTERVAL]
+    for k in range(4):
+        price = path[k]
+        rising = price > previous  # False while previous is NaN (no candle yet)
+        point_ts = ts + k * step // 3
+        for turn in range(2):
+            side = (SELL if turn == 0 else BUY) if rising else (BUY if turn == 0 else SELL)
+            if not ((g[G_BB] > price) if side == BUY else (g[G_BS] < price)):
+                continue  # the cached best price says nothing crosses here
+            count, row = (S_NBUY, 1) if side == BUY else (S_NSELL, 2)
+            while s[count] > 0:
+                i = free[row, s[count] - 1]  # the best: strictly through the price?
+                if (ok[i] <= price) if side == BUY else (ok[i] >= price):
+                    break
+                s[count] -= 1
+                execute(s, g, o, q, fo, ff, pf, i, o[i, O_TICKS], o[i, O_TAKER], point_ts)
+            set_best(s, g, ok, free)
+        previous = price
+
+
+@njit(cache=True)
+def may_cross(g, hi, lo):  # type: ignore[no-untyped-def]
+    return g[G_BB] > lo or g[G_BS] < hi
+
+
+@njit(cache=True)
+def equity(s, g, pf, lot, close):  # type: ignore[no-untyped-def]
+    return g[G_QTOT] + (s[S_BFREE] + s[S_BLOCK]) * lot * close

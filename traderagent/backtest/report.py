@@ -1,0 +1,77 @@
+"""The metrics of a backtest as plain text: (label, value) rows and the terminal table.
+
+Pure functions of the result; the CLI prints `metrics_table`, the TUI lays out `metric_rows`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from traderagent.clock import format_ts
+
+if TYPE_CHECKING:
+    from traderagent.backtest.metrics import Metrics
+    from traderagent.backtest.runner import BacktestResult
+
+
+def _money(value: Decimal, signed: bool = False) -> str:
+    return f"{value:+,.2f}" if signed else f"{value:,.2f}"
+
+
+def _ratio(value: float | None, places: int = 2) -> str:
+    return "n/a" if value is None else f"{value:,.{places}f}"
+
+
+def _rate(metrics: Metrics) -> str:
+    candles, seconds = metrics.candles, metrics.elapsed_s
+    return f"{candles / seconds:,.0f} candles/s" if seconds > 0 else "-"
+
+
+def metric_rows(metrics: Metrics) -> list[tuple[str, str]]:
+    """One (label, value) per metric, in the order of `Metrics.as_json()`; n/a = undefined."""
+    win = "n/a" if metrics.win_rate is None else f"{metrics.win_rate * 100:.1f} %"
+    return [
+        ("candles", f"{metrics.candles:,}"),
+        ("orders", f"{metrics.orders:,}"),
+        ("fills", f"{metrics.fills:,}"),
+        ("trades", f"{metrics.trades:,}"),
+        ("fees", f"{metrics.fees:,.4f}"),
+        ("net PnL", _money(metrics.net_pnl, signed=True)),
+        ("return", f"{metrics.return_pct:+.2f} %"),
+        ("max drawdown", f"{metrics.max_drawdown_pct:.2f} %"),
+        ("Sharpe", _ratio(metrics.sharpe)),
+        ("Sortino", _ratio(metrics.sortino)),
+        ("win rate", win),
+        ("profit factor", _ratio(metrics.profit_factor)),
+        ("final equity", _money(metrics.final_equity)),
+        ("grid cycles", "-" if metrics.grid_cycles is None else f"{metrics.grid_cycles:,}"),
+        ("elapsed", f"{metrics.elapsed_s:.2f} s ({_rate(metrics)})"),
+    ]
+
+
+def heading(result: BacktestResult) -> list[str]:
+    """What was run: the bots, the data and the period (engine time, UTC)."""
+    bots = ", ".join(f"{b.name} ({b.kind})" for b in result.config.bots)
+    candles = result.candles
+    lines = [f"Backtest of {bots}", f"  data     {result.data_label}"]
+    if len(candles):
+        end = candles.last_ts + candles.interval_ms
+        lines.append(f"  period   {format_ts(candles.first_ts)} -> {format_ts(end)} UTC")
+    lines.append(
+        f"  account  {_money(result.equity.starting)} {result.quote_asset} at the first close,"
+        f" fill model {result.config.paper.fill_model}"
+    )
+    if result.cancelled:
+        lines.append("  (cancelled: the figures cover the candles replayed until then)")
+    return lines
+
+
+def metrics_table(result: BacktestResult) -> str:
+    """The heading, then one metric per line, labels aligned."""
+    rows = metric_rows(result.metrics)
+    width = max(len(label) for label, _ in rows)
+    lines = heading(result)
+    lines.append("")
+    lines.extend(f"  {label:<{width}}  {value}" for label, value in rows)
+    return "\n".join(lines)

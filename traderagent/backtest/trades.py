@@ -1,0 +1,87 @@
+"""Round trips and grid cycles, read from the fill list.
+
+A round trip (a "trade") is every sell fill that reduces a bot's long position: that quantity
+was bought at the position's average entry price and sold at the fill price. Its PnL is the
+engine's own realised PnL for the fill (`Position.apply`: (price - average entry) x quantity
+less the sell fee) less the share of the buy fees paid for that quantity, so the trades' PnL
+adds up to the realised PnL of the quantity they closed, all fees included.
+
+A grid cycle is a grid buy that filled completely followed by the complete fill of that slot's
+counter-sell (tags `b<k>` then `s<k>` of the same bot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from strategies.grid.slots import slot_of
+from traderagent.domain import ZERO, Fill, Side
+
+
+@dataclass(frozen=True, slots=True)
+class RoundTrip:
+    """One closing fill: `qty` bought at `entry` (average) and sold at `exit`; PnL net of fees."""
+
+    bot: str
+    ts: int
+    qty: Decimal
+    entry: Decimal
+    exit: Decimal
+    pnl: Decimal
+
+
+@dataclass(slots=True)
+class _Book:
+    qty: Decimal = ZERO
+    avg: Decimal = ZERO
+    buy_fees: Decimal = ZERO  # fees paid buying the quantity still held
+
+
+def round_trips(fills: Sequence[Fill]) -> list[RoundTrip]:
+    """The round trips in `fills` (oldest first), per bot, at average cost."""
+    books: dict[str, _Book] = {}
+    trips: list[RoundTrip] = []
+    for fill in fills:
+        book = books.setdefault(fill.bot, _Book())
+        if fill.side is Side.BUY:
+            qty = book.qty + fill.qty
+            book.avg = (book.avg * book.qty + fill.price * fill.qty) / qty
+            book.qty = qty
+            book.buy_fees += fill.fee
+            continue
+        closed = min(fill.qty, book.qty)
+        if closed <= 0:
+            continue  # nothing held: not a round trip (a spot venue refuses such a sell)
+        fee_share = book.buy_fees * closed / book.qty
+        pnl = (fill.price - book.avg) * closed - fill.fee - fee_share
+        trips.append(RoundTrip(fill.bot, fill.ts, closed, book.avg, fill.price, pnl))
+        book.buy_fees -= fee_share
+        book.qty -= closed
+        if book.qty <= 0:
+            book.qty, book.avg, book.buy_fees = ZERO, ZERO, ZERO
+    return trips
+
+
+def grid_cycles(fills: Sequence[Fill], order_qty: Mapping[str, Decimal] | None = None) -> int:
+    """Completed grid cycles: per bot and slot, a complete buy then a complete sell.
+    `order_qty` is each order's quantity by client id (None: every fill completes its order)."""
+    filled: dict[str, Decimal] = {}
+    bought: set[tuple[str, int]] = set()
+    cycles = 0
+    for fill in fills:
+        slot = slot_of(fill.tag)
+        if slot is None:
+            continue
+        cid = fill.client_order_id
+        done = filled[cid] = filled.get(cid, ZERO) + fill.qty
+        if order_qty is not None and done < order_qty.get(cid, done):
+            continue  # a partial fill: the order completes with a later one
+        key = (fill.bot, slot)
+        if fill.side is Side.BUY:
+            bought.add(key)
+        elif key in bought:
+            bought.discard(key)
+            cycles += 1
+    return cycles

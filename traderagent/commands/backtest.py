@@ -1,0 +1,125 @@
+"""`traderagent backtest`: a config's bots on candles, then the metrics table (and charts).
+
+A config with several bots runs them together on one account (as `traderagent run` would)
+unless `--bot` picks one. Bad input (missing file, unknown bot, end before start, a live
+config) prints what to change and exits 2; Ctrl-C stops the replay, prints the metrics so
+far and exits 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
+
+if TYPE_CHECKING:
+    from traderagent.backtest.runner import BacktestResult
+
+FILL_MODELS = ("pessimistic", "ohlc", "olhc")  # traderagent.exchanges.paper.matching, lazily
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: the metrics of the candles replayed so far are printed, and the exit says so."""
+
+
+def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "backtest",
+        help="backtest a config's bots on candles and print the metrics",
+        description=(
+            "Replay candles through the live engine's code (paper exchange, replay clock, "
+            "journal in memory) and print the metrics; --fast uses the numba kernel instead."
+        ),
+    )
+    parser.add_argument("--config", type=Path, help="YAML config (default: the bundled default)")
+    parser.add_argument(
+        "--bot", metavar="NAME", help="backtest only this bot (default: every bot, one account)"
+    )
+    parser.add_argument(
+        "--data",
+        metavar="PATH",
+        help="candles: 'bundled', a CSV/CSV.gz/Parquet file or store:SYMBOL-INTERVAL "
+        "(default: the config's replay.data)",
+    )
+    parser.add_argument("--start", metavar="ISO", help="first candle, e.g. 2023-03-01 (UTC)")
+    parser.add_argument("--end", metavar="ISO", help="stop before this time, e.g. 2023-03-08")
+    parser.add_argument(
+        "--fill-model", choices=FILL_MODELS, help="intrabar path (default: the config's)"
+    )
+    parser.add_argument("--fast", action="store_true", help="run the numba kernel (grid, DCA)")
+    parser.add_argument("--json", type=Path, metavar="OUT", help="write the metrics as JSON")
+    parser.add_argument("--plot", action="store_true", help="draw price, equity and drawdown")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from traderagent.backtest.inputs import BacktestError
+    from traderagent.config import ConfigError
+
+    try:
+        result = _run(args)
+    except (BacktestError, ConfigError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    from traderagent.backtest.report import metrics_table
+
+    if args.json is not None:
+        try:
+            text = json.dumps(result.metrics.as_json(), indent=2)
+            args.json.write_text(text + "\n", encoding="utf-8")
+        except OSError as err:
+            print(f"error: --json: cannot write {args.json}: {err.strerror}", file=sys.stderr)
+            return EXIT_ERROR
+    print(metrics_table(result))
+    if args.plot:
+        print()
+        print(charts(result))
+    return EXIT_INTERRUPTED if result.cancelled else EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> BacktestResult:
+    from traderagent.backtest.inputs import parse_moment
+    from traderagent.backtest.progress import ProgressBar
+    from traderagent.config import load_config
+
+    config = load_config(args.config)
+    if args.data:
+        config = config.model_copy(
+            update={"replay": config.replay.model_copy(update={"data": args.data})}
+        )
+    options = {
+        "bot": args.bot,
+        "start": parse_moment(args.start or "", "--start"),
+        "end": parse_moment(args.end or "", "--end"),
+        "fill_model": args.fill_model,
+    }
+    if args.fast:
+        from traderagent.backtest.fast import run_fast_backtest
+
+        return run_fast_backtest(config, **options)
+    from traderagent.backtest.runner import run_backtest_sync
+
+    bar = ProgressBar(sys.stderr)
+    stop: list[bool] = []
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.append(True))
+    try:
+        return run_backtest_sync(config, progress=bar, cancelled=lambda: bool(stop), **options)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        bar.close()
+
+
+def charts(result: BacktestResult) -> str:
+    """The three charts, sized to the terminal, coloured only on a colour terminal."""
+    from traderagent.backtest.plots import backtest_charts
+
+    size = shutil.get_terminal_size((100, 40))
+    width = max(size.columns - 2, 40)
+    height = max(8, min(18, (size.lines - 6) // 3))
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return backtest_charts(result, width, height, color=color)

@@ -1,0 +1,83 @@
+"""`traderagent walkforward`: optimise on rolling training windows and trade each window's
+best parameters on the window after it; in-sample next to out-of-sample, per window and
+overall. Takes `traderagent optimize`'s search options; exit codes as there."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from traderagent.commands.common import EXIT_ERROR, EXIT_OK, Subcommands
+from traderagent.commands.optimize import (
+    EXIT_INTERRUPTED,
+    add_search_options,
+    interruptible,
+    search_inputs,
+    user_errors,
+)
+
+
+def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "walkforward",
+        help="optimise on rolling train windows, test on the windows after them",
+        description=(
+            "Walk-forward analysis: optimise a bot on each training window, backtest the best "
+            "parameters on the test window that follows, and compare out-of-sample with "
+            "in-sample returns."
+        ),
+    )
+    add_search_options(parser)
+    parser.add_argument("--train", required=True, metavar="SPAN", help="train window, e.g. 7d")
+    parser.add_argument("--test", required=True, metavar="SPAN", help="test window, e.g. 2d")
+    parser.add_argument("--step", metavar="SPAN", help="roll by (default: the test window)")
+    parser.add_argument("--json", type=Path, metavar="OUT", help="write every window as JSON")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from traderagent.optimize.walkforward import run_walkforward
+    from traderagent.optimize.walkforward_report import (
+        aggregate_lines,
+        walkforward_json,
+        walkforward_table,
+    )
+
+    with user_errors() as failed:
+        _config, setup, plan = search_inputs(args)
+        train, test = _span(args.train, "--train"), _span(args.test, "--test")
+        step = _span(args.step, "--step") if args.step else test
+        with interruptible("walkforward") as (bar, cancelled):
+            result = run_walkforward(
+                setup, plan, train, test, step, progress=bar, cancelled=cancelled
+            )
+    if failed:
+        return failed[0]
+    print(
+        f"Walk-forward of {setup.bot} on {result.data_label} "
+        f"({plan.method}, {plan.trials} trials per window)"
+    )
+    print()
+    print(walkforward_table(result))
+    print()
+    print("\n".join(aggregate_lines(result)))
+    if args.json is not None:
+        try:
+            text = json.dumps(walkforward_json(result, setup.bot), indent=2)
+            args.json.write_text(text + "\n", encoding="utf-8")
+        except OSError as err:
+            print(f"error: --json: cannot write {args.json}: {err.strerror}", file=sys.stderr)
+            return EXIT_ERROR
+    return EXIT_INTERRUPTED if result.cancelled else EXIT_OK
+
+
+def _span(text: str, option: str) -> int:
+    from traderagent.marketdata import MarketDataError, parse_interval
+    from traderagent.optimize.grid_search import SearchError
+
+    try:
+        return parse_interval(text)
+    except MarketDataError:
+        raise SearchError(f"{option}: {text!r} is not a span like 12h, 7d or 90m") from None

@@ -1,0 +1,203 @@
+"""The headless daemon: the engine, its REST + WebSocket API, and any extra services, on one
+event loop until the data ends, a signal, or `--duration`.
+
+SIGTERM/SIGINT stop the engine (resting orders left or cancelled as `api.on_shutdown` says;
+the engine writes its final snapshot as its run ends), then the services, then the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from traderagent.commands.common import EXIT_OK
+from traderagent.config import AppConfig, load_config
+from traderagent.engine.orchestrator import Engine
+from traderagent.facade import EngineAPI
+from traderagent.launch import LaunchError, open_engine
+from traderagent.runtime import database_target
+from traderagent.summary import render_summary
+
+if TYPE_CHECKING:
+    from traderagent.api.server import ApiServer
+
+Service = Callable[[EngineAPI], Awaitable[None]]
+"""A long-running extra of the daemon (Telegram): started once the engine is built and the API
+listens, cancelled when the engine has stopped."""
+
+
+def config_loader(config_path: Path | None, speed: float | str | None) -> Callable[[], AppConfig]:
+    """What a reload re-reads: the same file, with the same --speed override as at start."""
+
+    def load() -> AppConfig:
+        config = load_config(config_path)
+        if speed is None:
+            return config
+        return config.model_copy(
+            update={"replay": config.replay.model_copy(update={"speed": speed})}
+        )
+
+    return load
+
+
+def daemon_services(config: AppConfig) -> list[Service]:
+    """The services `config` switches on besides the API (Telegram); LaunchError (exit 2)
+    when one is switched on but cannot start, e.g. its token is not in the environment."""
+    services: list[Service] = []
+    if config.telegram.enabled:
+        from traderagent.notify.setup import TelegramSetupError, telegram_service
+
+        try:
+            services.append(telegram_service(config.telegram))
+        except TelegramSetupError as err:
+            raise LaunchError(str(err), 2) from None
+    return services
+
+
+@dataclass(frozen=True, slots=True)
+class ApiOptions:
+    """Where the API listens: `config.api` overridden by --api-host, --api-port, --no-api."""
+
+    enabled: bool
+    host: str
+    port: int
+
+
+async def serve_headless(
+    config: AppConfig,
+    db: Path | None,
+    duration: float | None,
+    api: ApiOptions,
+    reload: Callable[[], AppConfig],
+    services: Sequence[Service] = (),
+) -> int:
+    """Run the engine headless until the data ends, a signal or `duration`; serve the API
+    (unless `api.enabled` is off) and `services` meanwhile. The exit code (0), or LaunchError."""
+    built = await open_engine(config, db)
+    engine = built.engine
+    print(
+        f"TraderAgent {engine.mode} on {engine.data_label}; {len(engine.bots)} bot(s); "
+        f"database {built.database}",
+        flush=True,
+    )
+    stopper = _Stopper(engine, cancel_on_signal=config.api.on_shutdown == "cancel")
+    stopper.install(duration)
+    front = _ApiFront(engine, config, reload)
+    running: list[asyncio.Task[None]] = []
+    try:
+        if api.enabled:
+            await front.start(api, database_target(config, db), built.database)
+        running = [asyncio.create_task(_guarded(s, engine), name="service") for s in services]
+        summary = await engine.run()
+    finally:
+        stopper.remove()
+        for task in running:
+            task.cancel()
+        for task in running:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await front.stop()
+        await stopper.wait()
+        await engine.close()
+    print(render_summary(summary))
+    return EXIT_OK
+
+
+async def _guarded(service: Service, engine: EngineAPI) -> None:
+    """Run a service; if it fails, say so and let the engine trade on."""
+    try:
+        await service(engine)
+    except Exception as err:  # a broken notifier must not take the engine down
+        name = getattr(service, "__name__", type(service).__name__)
+        print(f"warning: service {name} stopped: {type(err).__name__}: {err}", file=sys.stderr)
+
+
+class _Stopper:
+    """The signal handlers and the --duration timer: each asks the engine to shut down."""
+
+    def __init__(self, engine: Engine, cancel_on_signal: bool) -> None:
+        self.engine = engine
+        self.cancel_on_signal = cancel_on_signal
+        self._loop = asyncio.get_running_loop()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    def install(self, duration: float | None) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._loop.add_signal_handler(sig, self.request, f"signal {sig.name}", True)
+        if duration is not None:
+            reason = f"duration of {duration:g}s reached"
+            self._timer = self._loop.call_later(duration, self.request, reason, False)
+
+    def request(self, reason: str, by_signal: bool) -> None:
+        if self._tasks:
+            return  # already stopping
+        self.engine.finish_reason = self.engine.finish_reason or reason
+        cancel = by_signal and self.cancel_on_signal
+        self._tasks.append(self._loop.create_task(self.engine.shutdown(cancel_orders=cancel)))
+
+    def remove(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._loop.remove_signal_handler(sig)
+
+    async def wait(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks)
+
+
+class _ApiFront:
+    """The API server and the daemon marker, started and stopped together."""
+
+    def __init__(self, engine: Engine, config: AppConfig, reload: Callable[[], AppConfig]):
+        self.engine = engine
+        self.config = config
+        self.reload = reload
+        self._server: ApiServer | None = None
+        self._marker: Path | None = None
+
+    async def start(self, api: ApiOptions, target: str | Path, label: str) -> None:
+        from traderagent.api.app import create_app
+        from traderagent.api.latency import ExchangeLatency
+        from traderagent.api.marker import marker_path, write_marker
+        from traderagent.api.server import ApiServer, ApiStartError
+        from traderagent.api.token import TokenError, daemon_token
+
+        try:
+            token, created = daemon_token()
+            latency = ExchangeLatency()
+            latency.instrument(self.engine.exchange)
+            app = create_app(
+                self.engine,
+                token,
+                config_source=self.reload,
+                stream_buffer=self.config.api.stream_buffer,
+                latency=latency,
+            )
+            server = ApiServer(app, api.host, api.port)
+            url = await server.start()
+        except (TokenError, ApiStartError) as err:
+            raise LaunchError(f"API: {err}", 1) from None
+        self._server = server
+        self._marker = marker_path(target, label)
+        write_marker(self._marker, url, label)
+        if created:
+            print(f"API token: {token}", flush=True)
+        print(f"API listening on {url} (the token: `traderagent api-token`)", flush=True)
+
+    async def stop(self) -> None:
+        from traderagent.api.marker import remove_marker
+
+        if self._marker is not None:
+            remove_marker(self._marker)
+            self._marker = None
+        if self._server is not None:
+            await self._server.stop()
+            self._server = None

@@ -1,0 +1,122 @@
+"""Passing over a quiet span of a replay: the engine as if each of its candles had been stepped.
+
+The caller has made sure (see `quiet`) that no candle in the span fills an order, wakes a
+strategy or the classifier of a routed bot, trips a stop loss or an account limit, or brings
+a snapshot due. What stepping them would still have done is done here in bulk: the candle
+count, last prices and the clock move to the span's last candle, the venue records its close,
+the bots' candle memories take the span as an index range, indicators that follow every
+candle are fed, equity points fall due at their interval, and the account's daily-loss day
+and drawdown peak move as `EquityWatch.observe` would have moved them. No `CandleClosed` is
+published for a skipped candle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from traderagent.engine.history import span_candles
+from traderagent.engine.quiet import QuietSpec, QuietVenue
+from traderagent.engine.risk.equity_watch import DAY_MS
+from traderagent.marketdata.series import CandleSeries
+
+if TYPE_CHECKING:
+    from traderagent.engine.orchestrator import Engine
+
+_Value = Callable[[int], Decimal]
+"""The account's equity at the close of candle i of the span's series."""
+
+
+async def skip_quiet(  # noqa: PLR0913
+    engine: Engine,
+    venue: QuietVenue,
+    series: CandleSeries,
+    lo: int,
+    hi: int,
+    spec: QuietSpec,
+    spacing_ms: int,
+) -> None:
+    """Bring `engine` past candles [lo, hi) of `series`, none of which can change anything;
+    `spacing_ms` is the least time between two of the series' candles."""
+    if hi <= lo:
+        return
+    symbol, candle_ms = series.symbol, series.interval_ms
+    opens = series.ts[lo:hi]  # views: a span allocates nothing per candle
+    closes = series.close[lo:hi]
+    if spec.absorbers:
+        for candle in span_candles(series, lo, hi):
+            for absorb in spec.absorbers:
+                absorb(candle)
+    last_close = float(closes[-1])
+    last_open = int(opens[-1])
+    last_close_time = last_open + candle_ms
+    async with engine.lock:
+        if engine.starting_equity is not None:
+            value, rising = _valuer(engine, symbol, closes)
+            if engine.next_equity_ms <= last_close_time:
+                await _equity_points(engine, opens, candle_ms, value)
+            _watch_equity(engine, opens, closes, value, rising, last_open)
+        engine.candles += hi - lo
+        price = engine.prices[symbol] = Decimal(repr(last_close))
+        venue.skip_quiet(symbol, last_close, last_close_time)
+        for bot in engine.bots.values():
+            if bot.symbol == symbol:
+                bot.last_price = price
+                bot.history.extend_span(series, lo, hi)
+        engine.snapshots.pass_quietly(engine.bots.values(), opens, candle_ms, spacing_ms)
+    await engine.clock.advance_to(last_close_time)
+
+
+async def _equity_points(
+    engine: Engine, opens: npt.NDArray[np.int64], candle_ms: int, value: _Value
+) -> None:
+    """The equity points `Engine._record_equity` would have written on these candles."""
+    find, n = opens.searchsorted, len(opens)
+    k = int(find(engine.next_equity_ms - candle_ms))
+    while k < n:
+        await engine.record_equity_at(int(opens[k]) + candle_ms, value(k))
+        k = int(find(engine.next_equity_ms - candle_ms))
+
+
+def _watch_equity(
+    engine: Engine,
+    opens: npt.NDArray[np.int64],
+    closes: npt.NDArray[np.float64],
+    value: _Value,
+    rising: int,
+    last_open: int,
+) -> None:
+    """`EquityWatch.observe` over the span: the day (and its opening equity) of its last
+    candle (opening at `last_open`), and the peak at its highest equity (at the highest close
+    for a long account, the lowest for a short one)."""
+    watch = engine.equity_watch
+    if watch is None:
+        return
+    last_day = last_open // DAY_MS
+    if last_day != watch.day:
+        first = int(opens.searchsorted(last_day * DAY_MS))
+        watch.day, watch.day_start = last_day, value(first)
+    best = int(closes.argmax()) if rising > 0 else int(closes.argmin()) if rising else 0
+    watch.peak = max(watch.peak, value(best))
+
+
+def _valuer(engine: Engine, symbol: str, closes: npt.NDArray[np.float64]) -> tuple[_Value, int]:
+    """Equity at the close of candle i of the span, as `Engine.equity` values it (balances are
+    constant over a quiet span, so only the traded base's term moves with the price), and the
+    sign of that base holding."""
+    base = engine.base_asset(symbol)
+    prices = engine.prices
+    alone = len(prices) == 1 and symbol in prices  # the usual replay: one symbol
+    others = {} if alone else {s: p for s, p in prices.items() if s != symbol}
+    if base is None:
+        return lambda i: engine.value_at({**others, symbol: Decimal(repr(float(closes[i])))}), 1
+    fixed = engine.value_at(others)
+    held = engine.balances.get(base)
+    qty = held.total if held is not None else Decimal(0)
+    if not qty:
+        return lambda i: fixed, 0
+    return lambda i: fixed + qty * Decimal(repr(float(closes[i]))), 1 if qty > 0 else -1

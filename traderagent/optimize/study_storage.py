@@ -1,0 +1,133 @@
+"""Where an Optuna study lives: in memory, or in a database that several machines share.
+
+Optuna's RDB storage drives SQLAlchemy synchronously. The URL may name any SQLAlchemy
+database; our own `postgresql+asyncpg://` form is accepted too. When the URL's driver is
+asyncpg (or a bare `postgresql://` whose default sync driver is not installed, as in this
+project's environment), Optuna's storage runs on the asyncpg dialect through SQLAlchemy's greenlet
+bridge: each storage call is a greenlet on a private event loop, the way SQLAlchemy's own
+AsyncEngine runs sync code. `sqlite+aiosqlite://` becomes plain `sqlite://`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+DRIVER_MODULES = {"psycopg2": "psycopg2", "psycopg": "psycopg", "pg8000": "pg8000"}
+"""The module each synchronous PostgreSQL driver of SQLAlchemy needs."""
+
+
+class StorageError(ValueError):
+    """A storage URL that cannot be used; the message hides any password."""
+
+
+class StorageUnavailable(StorageError):
+    """The storage's server cannot be reached or refused us (the URL itself is fine)."""
+
+
+def shown(url: str) -> str:
+    """The URL as it may be printed (password hidden)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unparseable URL)"
+
+
+def storage_url(url: str) -> tuple[str, bool]:
+    """The URL Optuna is given, and whether it needs the greenlet bridge (asyncpg)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StorageError(
+            f"--storage: {shown(url)} is not a database URL "
+            "(e.g. postgresql+asyncpg://user@host:5432/db or sqlite:///study.db)"
+        ) from None
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite").render_as_string(hide_password=False), False
+    if backend == "postgresql":
+        bare = "+" not in parsed.drivername
+        if driver == "asyncpg" or (bare and not _has(DRIVER_MODULES.get(driver, driver))):
+            converted = parsed.set(drivername="postgresql+asyncpg")
+            return converted.render_as_string(hide_password=False), True
+        if not _has(DRIVER_MODULES.get(driver, driver)):
+            raise StorageError(
+                f"--storage: the {driver} driver is not installed; use postgresql+asyncpg://..."
+            )
+        return url, False
+    raise StorageError(
+        f"--storage: {backend} databases are not supported; use PostgreSQL "
+        "(postgresql+asyncpg://...) or SQLite (sqlite:///FILE)"
+    )
+
+
+class StudyStorage:
+    """An Optuna storage and the way to call it (`call` runs any function that touches it)."""
+
+    def __init__(self, url: str | None) -> None:
+        self.url = url
+        self.label = shown(url) if url else "memory"
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.storage: Any = None
+        if url is None:
+            return
+        target, bridged = storage_url(url)
+        if bridged:
+            self._loop = asyncio.new_event_loop()
+        import optuna
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            self.storage = self.call(optuna.storages.RDBStorage, target)
+        except (SQLAlchemyError, OSError) as err:
+            self.close()
+            raise StorageUnavailable(
+                f"--storage: cannot open {self.label}: {_first_line(err)}"
+            ) from None
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`fn(*args, **kwargs)`, inside the greenlet bridge when the storage needs it."""
+        if self._loop is None:
+            return fn(*args, **kwargs)
+        from sqlalchemy.util.concurrency import greenlet_spawn
+
+        return self._loop.run_until_complete(greenlet_spawn(fn, *args, **kwargs))
+
+    def close(self) -> None:
+        engine = getattr(self.storage, "engine", None)
+        if engine is not None:
+            self.call(engine.dispose)
+        self.storage = None
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+
+    def __enter__(self) -> StudyStorage:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(getattr(err, "orig", None) or err)
+    return text.splitlines()[0] if text else type(err).__name__
