@@ -11,7 +11,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 from traderagent.bus import EventStream
-from traderagent.domain import ZERO, BotState, Fill, Order, RegimeReading, Side, TradingMode
+from traderagent.domain import (
+    ZERO,
+    Balance,
+    BotState,
+    Fill,
+    Order,
+    RegimeReading,
+    Side,
+    TradingMode,
+)
 from traderagent.domain.events import Event
 
 if TYPE_CHECKING:
@@ -139,6 +148,8 @@ class EngineSnapshot:
     """The drawdown that halts every bot (`risk.max_drawdown_pct`); None when off."""
     risk_limits: tuple[RiskLimitView, ...] = ()
     """Every configured limit of the account and of each bot, with its use now."""
+    balances: tuple[Balance, ...] = ()
+    """The account's balance of each asset (free and locked in orders), by asset name."""
 
     @property
     def pnl(self) -> Decimal:

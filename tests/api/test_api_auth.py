@@ -12,6 +12,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from traderagent.api import token as api_token
+from traderagent.cli import main
 
 OPEN_PATHS = {"/health", "/api/v1/health"}
 
@@ -102,3 +103,18 @@ def test_environment_token_comes_first_and_must_not_be_trivial(
     monkeypatch.setenv(api_token.TOKEN_ENV, "short")
     with pytest.raises(api_token.TokenError, match="too short"):
         api_token.daemon_token()
+
+
+def test_api_token_prints_the_token_a_daemon_with_this_environment_uses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TRADERAGENT_CONFIG_DIR", str(tmp_path / "cfg"))
+    api_token.write_token()
+    monkeypatch.setenv(api_token.TOKEN_ENV, "from-the-environment-123")
+    assert main(["api-token"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == api_token.daemon_token()[0] == "from-the-environment-123"
+    assert api_token.TOKEN_ENV in err and "from-the-environment-123" not in err
+    monkeypatch.setenv(api_token.TOKEN_ENV, "short")
+    assert main(["api-token"]) == 1
+    assert "too short" in capsys.readouterr().err

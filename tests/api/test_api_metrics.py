@@ -59,6 +59,11 @@ async def test_metrics_parse_and_agree_with_the_engine(tmp_path: Path) -> None:
     assert value(found, "traderagent_bot_state", bot="grid-btc", state="PAUSED") == 0.0
     assert value(found, "traderagent_open_orders", bot="grid-btc") == len(bot.orders) > 0
     assert value(found, "traderagent_equity") == float(engine.equity)
+    usdt, btc = engine.balances["USDT"], engine.balances["BTC"]
+    assert value(found, "traderagent_balance", asset="USDT", part="free") == float(usdt.free)
+    assert value(found, "traderagent_balance", asset="USDT", part="locked") == float(usdt.locked)
+    held = [value(found, "traderagent_balance", asset="BTC", part=p) for p in ("free", "locked")]
+    assert held == [float(btc.free), float(btc.locked)] and sum(held) > 0
     snapshot = engine.snapshot()
     assert snapshot.drawdown_pct is not None and snapshot.day_pnl is not None
     assert value(found, "traderagent_drawdown_pct") == float(snapshot.drawdown_pct)

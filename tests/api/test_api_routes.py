@@ -231,6 +231,16 @@ async def test_backtest_jobs_submit_status_result_and_refusals(tmp_path: Path) -
         )
         assert refused.status_code == 422 and "paper" in refused.json()["detail"][0]["msg"]
         assert (await client.post("/api/v1/backtests", json={"start": "soon"})).status_code == 422
+        outside = await client.post(
+            "/api/v1/backtests", json={"start": "1970-01-02", "end": "1970-01-03"}
+        )
+        assert outside.status_code == 422  # refused now, not a job that fails later
+        assert "no candles in the chosen range" in outside.json()["detail"][0]["msg"]
+        missing = config_of(SMALL_CONFIG.replace("data: bundled", "data: /nonexistent/c.csv"))
+        gone = await client.post(
+            "/api/v1/backtests", json={"config": missing.model_dump(mode="json")}
+        )
+        assert gone.status_code == 422 and "/nonexistent/c.csv" in gone.json()["detail"][0]["msg"]
     assert runner.runs == [(datetime(2023, 3, 2, tzinfo=UTC), datetime(2023, 3, 3, tzinfo=UTC))]
     await engine.close()
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from traderagent.bus import EventBus, EventStream
 from traderagent.domain import (
+    Balance,
     BotState,
     Fill,
     Liquidity,
@@ -89,6 +90,10 @@ class StubEngine:
             day_pnl=Decimal("12.35"),
             drawdown_pct=Decimal("1.2"),
             drawdown_limit_pct=Decimal("15"),
+            balances=(
+                Balance("BTC", Decimal("0.012900")),
+                Balance("USDT", Decimal("9400.50"), Decimal("300.00")),
+            ),
         )
 
     def events(self, kinds: tuple[type[Event], ...] = (), maxsize: int = 2_000) -> EventStream:

@@ -56,6 +56,10 @@ async def test_the_daemon_greets_answers_a_whitelisted_chat_and_stops_on_sigterm
             api.say(CHAT, "/bots")
             await api.wait_for(lambda: any("PAUSED" in t for t in api.texts(CHAT)), within_s=30)
             api.say(CHAT + 1, "/resume grid-btc")  # not whitelisted: ignored
+            api.say(CHAT, "/bots")  # answered after the stranger's update was handled
+            await api.wait_for(
+                lambda: sum("PAUSED" in t for t in api.texts(CHAT)) >= 2, within_s=30
+            )
             proc.send_signal(signal.SIGTERM)
             out, err = await asyncio.to_thread(proc.communicate, timeout=60)
         finally:
@@ -66,6 +70,7 @@ async def test_the_daemon_greets_answers_a_whitelisted_chat_and_stops_on_sigterm
     assert "run summary" in out
     summary_row = next(line for line in out.splitlines() if line.strip().startswith("grid-btc"))
     assert "PAUSED" in summary_row  # the stranger's /resume was not obeyed
+    assert f"ignored /resume from chat {CHAT + 1}" in err  # logged, with no more than that
     assert all(m["chat"]["id"] == CHAT for m in api.sent)  # and got no reply
     assert TOKEN not in out + err
 

@@ -81,6 +81,7 @@ async def test_commands_from_an_allowed_chat_act_on_the_engine_and_answer(
         assert "position 0.012900 @ 22,050.00" in bots
         balance = await ask(server, BOB, "/balance")
         assert "grid-btc: 0.012900 BTCUSDT @ 22,050.00 ≈ 285.74 (unrealised -3.20)" in balance
+        assert "BTC 0.012900\n" in balance and "USDT 9700.50 (300.00 in orders)" in balance
         assert "/halt - emergency halt" in await ask(server, BOB, "/help")
         assert await ask(server, BOB, "/frobnicate") == (
             "Unknown command /frobnicate. /help lists the commands."

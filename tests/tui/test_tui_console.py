@@ -25,6 +25,7 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen, help_table
 from tui.screens.log_filter import LogFilterScreen
 from tui.widgets.event_log import MAX_LINES, EventLog
+from tui.widgets.marked_radio import MarkedRadioButton
 
 SIZE = (80, 24)
 
@@ -169,6 +170,8 @@ async def test_f_filters_the_log_by_level() -> None:
         assert isinstance(app.screen, LogFilterScreen)
         assert isinstance(app.focused, RadioSet)
         await pilot.press("down", "down", "enter")  # DEBUG -> INFO -> WARNING
+        marks = [str(b.render()).split()[0] for b in app.screen.query(MarkedRadioButton)]
+        assert marks[:4] == ["▐○▌", "▐○▌", "▐●▌", "▐○▌"]  # the choice reads without colour
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
         log = app.dashboard.log_pane

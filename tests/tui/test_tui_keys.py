@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fake_engine import CLOCK_MS, FakeEngine
 from textual.pilot import Pilot
-from textual.widgets import Button, TabbedContent
+from textual.widgets import Button, Static, TabbedContent
 from tui_waits import settle
 
 from traderagent.domain import BotState
@@ -90,6 +90,23 @@ async def test_p_pauses_the_selected_bot_and_p_again_resumes() -> None:
         await pilot.press("p")
         assert engine.resumed == ["grid-btc"]
         assert table.get_cell("grid-btc", "state").plain == "▶ RUNNING"
+
+
+async def test_the_bot_pane_shows_a_new_state_at_once_while_figures_wait() -> None:
+    engine = FakeEngine()
+    engine.running = True  # a live engine: the pane throttles its figures
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        detail = app.dashboard.query_one("#bot-detail-text", Static)
+        app.dashboard.refresh_snapshot()
+        bot = engine.bots["grid-btc"]
+        engine.bots["grid-btc"] = replace(bot, fills=bot.fills + 1)
+        app.dashboard.refresh_snapshot()  # moments later: the new figure waits its turn
+        assert f"Fills {bot.fills}" in str(detail.render())
+        await pilot.press("p")
+        app.dashboard.refresh_snapshot()
+        assert "PAUSED" in str(detail.render())
+        assert f"Fills {bot.fills + 1}" in str(detail.render())
 
 
 async def test_p_acts_on_the_bot_under_the_cursor() -> None:

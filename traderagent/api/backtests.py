@@ -60,10 +60,19 @@ class ReplayRunner:
     venue, over the config's data and the asked range."""
 
     def check(self, config: AppConfig, start: datetime | None, end: datetime | None) -> None:
-        from traderagent.backtest.inputs import BacktestError, backtest_config
+        """The config, the range and the data: a missing file or a range the data does not
+        cover is refused at once (422), not found out by a job that then fails."""
+        from traderagent.backtest.inputs import (
+            BacktestError,
+            backtest_config,
+            load_series,
+            replay_window,
+        )
 
         try:
-            backtest_config(config, start=start, end=end)
+            run_config = backtest_config(config, start=start, end=end)
+            candles, label = load_series(run_config.replay.data, run_config.replay.symbol)
+            replay_window(run_config, candles, label)
         except BacktestError as err:
             raise ConfigError(str(err)) from None
 
@@ -126,9 +135,10 @@ class BacktestJobs:
         self.jobs: OrderedDict[str, Job] = OrderedDict()
         self._ids = itertools.count(1)
 
-    def submit(self, config: AppConfig, start: datetime | None, end: datetime | None) -> Job:
-        """Start a job (ConfigError: the config cannot be backtested; CommandError: busy)."""
-        self.runner.check(config, start, end)
+    async def submit(self, config: AppConfig, start: datetime | None, end: datetime | None) -> Job:
+        """Start a job (ConfigError: the config cannot be backtested; CommandError: busy).
+        The check reads the data on a worker thread: the live engine's loop never waits."""
+        await asyncio.to_thread(self.runner.check, config, start, end)
         running = [job.id for job in self.jobs.values() if job.status == "running"]
         if len(running) >= MAX_RUNNING:
             raise CommandError(f"backtest {running[0]} is still running: wait, or cancel it")

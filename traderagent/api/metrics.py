@@ -58,6 +58,13 @@ class EngineCollector:
             realised.add_metric([bot.name], float(bot.realised_pnl))
         yield from (state, orders, trades, placed, realised)
         yield GaugeMetricFamily(PREFIX + "equity", "Account equity (quote)", float(snap.equity))
+        balance = GaugeMetricFamily(
+            PREFIX + "balance", "Account balance of each asset", labels=["asset", "part"]
+        )
+        for held in snap.balances:
+            balance.add_metric([held.asset, "free"], float(held.free))
+            balance.add_metric([held.asset, "locked"], float(held.locked))
+        yield balance
         yield GaugeMetricFamily(
             PREFIX + "starting_equity", "Equity at the first price", float(snap.starting_equity)
         )

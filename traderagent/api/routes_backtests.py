@@ -49,7 +49,7 @@ def add_backtest_routes(app: FastAPI, ctx: ApiContext) -> None:
         engine and temporary database; one runs at a time."""
         body = body or BacktestRequest()
         config = config_from_body(body.config) if body.config is not None else ctx.daemon_config()
-        return job_view(jobs.submit(config, body.start, body.end))
+        return job_view(await jobs.submit(config, body.start, body.end))
 
     @app.get(f"{PREFIX}/backtests", tags=tag, response_model=list[BacktestJob])
     async def list_jobs() -> list[BacktestJob]:

@@ -26,7 +26,8 @@ def token_path() -> Path:
     return config_dir() / TOKEN_FILE
 
 
-def _from_env() -> str | None:
+def env_token() -> str | None:
+    """TRADERAGENT_API_TOKEN if set (TokenError if too short to be a secret), else None."""
     value = os.environ.get(TOKEN_ENV, "").strip()
     if not value:
         return None
@@ -67,7 +68,7 @@ def write_token(path: Path | None = None) -> str:
 
 def daemon_token() -> tuple[str, bool]:
     """The token the daemon requires, and whether it was created just now (print it once)."""
-    token = _from_env() or stored_token()
+    token = env_token() or stored_token()
     if token is not None:
         return token, False
     return write_token(), True
@@ -77,4 +78,4 @@ def client_token(given: str | None) -> str | None:
     """What a client sends: `--token`, else TRADERAGENT_API_TOKEN, else the stored file."""
     if given:
         return given.strip()
-    return _from_env() or stored_token()
+    return env_token() or stored_token()

@@ -1,13 +1,13 @@
 """`traderagent api-token [--rotate]`: print the daemon's API token (creating it if needed).
 
-The token alone goes to stdout, so `TOKEN=$(traderagent api-token)` works; where it lives goes
-to stderr. A running daemon keeps the token it started with until it restarts.
+The token alone goes to stdout, so `TOKEN=$(traderagent api-token)` works; where it comes from
+goes to stderr. `TRADERAGENT_API_TOKEN`, when set, is the token (the daemon uses it too).
+A running daemon keeps the token it started with until it restarts.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK, Subcommands
@@ -27,6 +27,7 @@ def handle(args: argparse.Namespace) -> int:
     from traderagent.api.token import (
         TOKEN_ENV,
         TokenError,
+        env_token,
         stored_token,
         token_path,
         write_token,
@@ -34,6 +35,12 @@ def handle(args: argparse.Namespace) -> int:
 
     path = token_path()
     try:
+        from_env = env_token()
+        if from_env and not args.rotate:
+            # what a daemon started with this environment uses (under Docker, `.env` sets it)
+            print(f"API token from {TOKEN_ENV}", file=sys.stderr)
+            print(from_env)
+            return EXIT_OK
         token = None if args.rotate else stored_token(path)
         created = token is None
         if token is None:
@@ -46,6 +53,6 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print(f"API token from {path}", file=sys.stderr)
     print(token)
-    if os.environ.get(TOKEN_ENV):
+    if from_env:
         print(f"note: {TOKEN_ENV} is set: a daemon started here uses that instead", file=sys.stderr)
     return EXIT_OK

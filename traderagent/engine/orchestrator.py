@@ -436,6 +436,8 @@ class Engine:
             self.finish_reason = "shutdown requested"
         self._stop.set()
         async with self._lock:
+            # the state as it stands goes to disk first: a shutdown cut short loses nothing
+            await self.checkpoint(force=True)
             for bot in self.bots.values():
                 if cancel_orders and bot.state in (BotState.RUNNING, BotState.PAUSED):
                     await bot.stop(cancel_orders=True)

@@ -115,6 +115,7 @@ def engine_snapshot(engine: Engine) -> EngineSnapshot:
         bots=tuple(bot_snapshot(bot, configs.get(bot.name)) for bot in engine.bots.values()),
         open_orders=orders,
         recent_fills=tuple(engine.recent_fills),
+        balances=tuple(engine.balances[asset] for asset in sorted(engine.balances)),
         running=engine.running,
         finished=engine.finished,
         data_label=engine.data_label,

@@ -63,7 +63,8 @@ def bots_text(snap: EngineSnapshot) -> str:
 
 
 def balance_text(snap: EngineSnapshot) -> str:
-    """Equity against the start, today's PnL, and each bot's position at its last price."""
+    """Equity against the start, today's PnL, each asset held, and each bot's position at its
+    last price."""
     pct = snap.pnl / snap.starting_equity * 100 if snap.starting_equity else ZERO
     lines = [
         f"equity {money(snap.equity)} (start {money(snap.starting_equity)})",
@@ -71,6 +72,10 @@ def balance_text(snap: EngineSnapshot) -> str:
     ]
     if snap.day_pnl is not None:
         lines.append(f"today {signed(snap.day_pnl)}")
+    for balance in snap.balances:
+        if balance.total:
+            in_orders = f" ({qty(balance.locked)} in orders)" if balance.locked else ""
+            lines.append(f"{balance.asset} {qty(balance.total)}{in_orders}")
     held = [bot for bot in snap.bots if bot.position_qty]
     if not held:
         lines.append("no open positions")

@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, RadioButton, RadioSet
+from textual.widgets import Label, RadioSet
 
 from tui.log_filter import LogFilter
+from tui.widgets.marked_radio import MarkedRadioButton
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 ALL_BOTS = "all bots"
@@ -36,11 +37,13 @@ class LogFilterScreen(ModalScreen[LogFilter]):
             with Horizontal(id="filter-choices"):
                 with RadioSet(id="filter-level"):
                     for level in LEVELS:
-                        yield RadioButton(f"{level} and above", value=level == self._filter.level)
+                        yield MarkedRadioButton(
+                            f"{level} and above", value=level == self._filter.level
+                        )
                 with RadioSet(id="filter-bot"):
                     chosen = self._filter.bot or ALL_BOTS
                     for bot in self._bots:
-                        yield RadioButton(bot, value=bot == chosen)
+                        yield MarkedRadioButton(bot, value=bot == chosen)
             yield Label("Lines of no bot (the engine's own) always show.", id="filter-hint")
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:

@@ -39,6 +39,7 @@ class BotPane(Horizontal):
         self._drawn_at = 0.0
         self._detail: tuple[object, ...] | None = None
         self._detail_bot = ""
+        self._detail_state: object = None
         self._detail_at = 0.0
         self._detail_lines = 0
         self._recent: OrderedDict[tuple[str, int, int], tuple[float, Text]] = OrderedDict()
@@ -63,14 +64,16 @@ class BotPane(Horizontal):
         now = time.monotonic()
         force = force or not snapshot.running  # nothing to keep up with: draw what is there
         same_bot = self._detail_bot == bot.name
+        # a change of state (a halt, a pause) shows at once; only figures wait their turn
         recent = same_bot and now - self._detail_at < DETAIL_SECONDS
+        recent = recent and bot.state == self._detail_state
         if key != self._detail and (force or not recent):
             text = bot_detail(bot, snapshot)
             lines = self._wrapped_height(text, detail.content_size.width)
             # a layout pass only when the text grows or shrinks: its figures change every tick
             detail.update(text, layout=not same_bot or lines != self._detail_lines)
             self._detail, self._detail_at, self._detail_lines = key, now, lines
-            self._detail_bot = bot.name
+            self._detail_bot, self._detail_state = bot.name, bot.state
         self._draw_chart(bot, snapshot, chart, force)
 
     def _wrapped_height(self, text: Text, width: int) -> int:
