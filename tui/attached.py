@@ -13,6 +13,7 @@ from traderagent.api.client import RemoteEngine, RemoteError
 from traderagent.api.token import client_token
 from traderagent.facade import ReloadReport
 from tui.app import TraderAgentApp
+from tui.screens.backtest import BacktestScreen
 from tui.screens.quit_confirm import QuitConfirmScreen
 
 CONNECTION_CHECK_S = 1.0
@@ -25,6 +26,11 @@ class AttachedApp(TraderAgentApp):
         super().__init__(engine, title=f"TraderAgent @ {engine.url}")
         self.remote = engine
         self._problem = ""
+
+    def action_backtest(self) -> None:
+        # the screen's worker replays here: say so, the daemon's engine is not the one running it
+        title = "Backtest on this machine (the daemon trades on): paper exchange, in memory"
+        self.push_screen(BacktestScreen(self.config_path, title=title))
 
     def on_ready(self) -> None:
         # Textual calls TraderAgentApp.on_ready (the engine worker) after this one by itself

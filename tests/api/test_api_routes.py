@@ -41,10 +41,15 @@ async def test_unknown_bots_are_404_and_bad_parameters_422(tmp_path: Path) -> No
             ("GET", "/api/v1/bots/nobody/chart"),
             ("POST", "/api/v1/bots/nobody/pause"),
             ("POST", "/api/v1/bots/nobody/start"),
+            ("GET", "/api/v1/orders?bot=nobody"),
+            ("GET", "/api/v1/fills?bot=nobody"),
         ]:
             response = await client.request(method, path)
             assert response.status_code == 404
             assert response.json()["detail"] == "no bot named 'nobody' (bots: grid-btc)"
+        long_name = await client.get("/api/v1/bots/" + "x" * 5_000)
+        assert long_name.status_code == 404
+        assert long_name.json()["detail"] == f"no bot named '{'x' * 40}…' (bots: grid-btc)"
         for path, params in [
             ("/api/v1/bots/grid-btc/chart", {"minutes": "0"}),
             ("/api/v1/bots/grid-btc/chart", {"minutes": "many"}),
@@ -115,7 +120,7 @@ async def test_account_views(tmp_path: Path) -> None:
         assert [o["client_order_id"] for o in orders] == [
             o.client_order_id for o in snapshot.open_orders
         ]
-        assert (await client.get("/api/v1/orders", params={"bot": "other"})).json() == []
+        assert (await client.get("/api/v1/orders", params={"bot": "other"})).status_code == 404
         sells = (await client.get("/api/v1/orders", params={"symbol": "BTCUSDT"})).json()
         assert len(sells) == len(orders)
         fills = (await client.get("/api/v1/fills", params={"limit": 3})).json()

@@ -30,6 +30,7 @@ from traderagent.runtime import build_engine
 from tui import attached as attached_module
 from tui.attached import AttachedApp, run_attached
 from tui.main import main
+from tui.screens.backtest import BacktestScreen
 from tui.screens.quit_confirm import QuitConfirmScreen
 from tui.widgets.bots_table import BotsTable
 
@@ -105,6 +106,11 @@ async def test_quitting_attached_only_detaches_and_offers_no_cancel(tmp_path: Pa
         bot = engine.bots["grid-btc"]
         async with app.run_test(size=(100, 30)) as pilot:
             await running_with_orders(pilot, engine)
+            await pilot.press("b")  # the backtest screen says where it runs
+            assert isinstance(app.screen, BacktestScreen)
+            title = str(app.screen.query_one("#bt-title", Label).content)
+            assert title.startswith("Backtest on this machine (the daemon trades on)")
+            await pilot.press("escape")
             await pilot.press("q")
             await settle(pilot, lambda: isinstance(app.screen, QuitConfirmScreen))
             dialog = app.screen

@@ -15,6 +15,8 @@ from traderagent.config import AppConfig
 from traderagent.facade import BotSnapshot, EngineAPI, EngineSnapshot
 
 PREFIX = "/api/v1"
+NAME_SHOWN = 40
+"""A longer unknown name is cut short in the 404's message (it is echoed back, not trusted)."""
 
 
 @dataclass
@@ -38,7 +40,8 @@ class ApiContext:
             if bot.name == name:
                 return bot
         known = ", ".join(b.name for b in snapshot.bots) or "none"
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no bot named {name!r} (bots: {known})")
+        shown = name if len(name) <= NAME_SHOWN else name[:NAME_SHOWN] + "…"
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no bot named {shown!r} (bots: {known})")
 
     def daemon_config(self) -> AppConfig:
         """The daemon's config file as it is now (ConfigError when it no longer validates)."""

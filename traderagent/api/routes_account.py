@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import FastAPI, Query, Response
 
 from traderagent.api.context import PREFIX, ApiContext
-from traderagent.api.responses import json_bytes
+from traderagent.api.responses import NOT_FOUND, json_bytes
 from traderagent.api.schemas import EquityPoint, EquityView, PositionView, RiskView
 from traderagent.api.wire import FILLS, ORDERS, REGIMES, SNAPSHOT
 from traderagent.domain import Fill, Order
@@ -26,22 +26,29 @@ def add_account_routes(app: FastAPI, ctx: ApiContext) -> None:
         """Everything the console draws, in one object (what an attached TUI polls)."""
         return json_bytes(SNAPSHOT.dump_json(engine.snapshot()))
 
-    @app.get(f"{PREFIX}/orders", tags=tag, response_model=list[Order])
+    @app.get(f"{PREFIX}/orders", tags=tag, response_model=list[Order], responses=NOT_FOUND)
     async def orders(bot: Filter = None, symbol: Filter = None) -> Response:
-        """Resting orders, highest price first; `bot` or `symbol` narrow them."""
+        """Resting orders, highest price first; `bot` or `symbol` narrow them (an unknown
+        bot is a 404, not an empty list)."""
+        snap = engine.snapshot()
+        if bot is not None:
+            ctx.bot(bot, snap)
         found = tuple(
             o
-            for o in engine.snapshot().open_orders
+            for o in snap.open_orders
             if (bot is None or o.bot == bot) and (symbol is None or o.symbol == symbol)
         )
         return json_bytes(ORDERS.dump_json(found))
 
-    @app.get(f"{PREFIX}/fills", tags=tag, response_model=list[Fill])
+    @app.get(f"{PREFIX}/fills", tags=tag, response_model=list[Fill], responses=NOT_FOUND)
     async def fills(
         bot: Filter = None, limit: Annotated[int, Query(ge=1, le=1_000)] = 50
     ) -> Response:
         """The engine's most recent fills (it keeps the last 50), newest last."""
-        found = [f for f in engine.snapshot().recent_fills if bot is None or f.bot == bot]
+        snap = engine.snapshot()
+        if bot is not None:
+            ctx.bot(bot, snap)
+        found = [f for f in snap.recent_fills if bot is None or f.bot == bot]
         return json_bytes(FILLS.dump_json(tuple(found[-limit:])))
 
     @app.get(f"{PREFIX}/positions", tags=tag, response_model=list[PositionView])

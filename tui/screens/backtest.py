@@ -22,6 +22,7 @@ from tui.widgets.backtest_form import BacktestForm, BacktestRequest
 from tui.widgets.backtest_output import BacktestOutput
 
 PROGRESS_SECONDS = 0.1
+TITLE = "Backtest: the engine's own code on the paper exchange, in memory"
 
 
 class BacktestScreen(Screen[None]):
@@ -39,8 +40,10 @@ class BacktestScreen(Screen[None]):
         *,
         show_elapsed: bool = True,
         presets_dir: Path | None = None,
+        title: str = TITLE,
     ) -> None:
         super().__init__()
+        self._title = title
         self._config_path = config_path
         self._start, self._end = start, end
         self._show_elapsed = show_elapsed
@@ -57,10 +60,7 @@ class BacktestScreen(Screen[None]):
         """Set once a run has ended and its result or error is on screen."""
 
     def compose(self) -> ComposeResult:
-        yield Label(
-            "Backtest: the engine's own code on the paper exchange, in memory",
-            id="bt-title",
-        )
+        yield Label(self._title, id="bt-title")
         yield BacktestForm(self._config_path, self._start, self._end)
         yield ProgressBar(total=100, show_eta=False, id="bt-progress")
         yield BacktestOutput(id="bt-output")
