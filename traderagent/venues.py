@@ -12,11 +12,12 @@ from pathlib import Path
 from storage import Database, StorageError
 from traderagent.clock import Clock, ReplayClock, VenueClock
 from traderagent.config import AppConfig, ConfigError
+from traderagent.config.instruments import paper_listing
 from traderagent.credentials import CredentialsNotFound, resolve_credentials
 from traderagent.domain import MINUTE_MS, Candle, Instrument, TradingMode
 from traderagent.exchanges.bybit import BybitConfig, BybitExchange
 from traderagent.exchanges.paper.exchange import PaperExchange
-from traderagent.exchanges.paper.instruments import DEFAULT_INSTRUMENTS
+from traderagent.exchanges.paper.instruments import paper_instrument
 from traderagent.exchanges.ports import Exchange, ExchangeError
 from traderagent.marketdata import (
     BUNDLED_SAMPLE,
@@ -57,24 +58,21 @@ def symbols_of(config: AppConfig) -> list[str]:
 def paper_venue(config: AppConfig, resume_ms: int | None = None) -> Venue:
     """The paper exchange on the replay; `resume_ms` continues a replay a stored paper book
     had reached (the candle opening then is the first one fed)."""
-    series, history, label = load_feed(config, resume_ms)
+    data, label = _replay_data(config)
+    series, history = _replay_window(config, data, resume_ms)
     for index, bot in enumerate(config.bots):
         if bot.symbol != config.replay.symbol:
             raise ConfigError(
                 f"bots[{index}].symbol: {bot.symbol} has no data: the replay feeds "
                 f"{config.replay.symbol}"
             )
-    instruments = {}
-    for index, bot in enumerate(config.bots):
-        instrument = DEFAULT_INSTRUMENTS.get(bot.symbol)
-        if instrument is None:
-            known = ", ".join(sorted(DEFAULT_INSTRUMENTS))
-            raise ConfigError(f"bots[{index}].symbol: unknown instrument (known: {known})")
-        instruments[bot.symbol] = instrument
+    # the configured range's first close, as a backtest of it; a resumed replay keeps it
+    traded = data.between(_ms(config.replay.start), _ms(config.replay.end))
+    listed, instruments = paper_instruments(config, first_close(traded))
     start_ms = int(series.ts[0]) if len(series) else (resume_ms or 0)
     clock = ReplayClock(start_ms=start_ms, speed=config.replay.speed_factor)
     exchange = PaperExchange(
-        DEFAULT_INSTRUMENTS,
+        listed,
         config.paper.balances,
         config.paper.maker_fee,
         config.paper.taker_fee,
@@ -110,20 +108,54 @@ async def keep_paper_book(config: AppConfig, venue: Venue, database: Database) -
     return venue
 
 
+def paper_instruments(
+    config: AppConfig, price_level: float | None
+) -> tuple[dict[str, Instrument], dict[str, Instrument]]:
+    """What the paper venue lists (the known and configured rules, and the bots' symbols) and
+    each bot's instrument: `paper.instruments`, else the known rules, else rules derived from
+    `price_level` (the first close of the candles traded). ConfigError naming the bot if its
+    symbol cannot be traded."""
+    listed = paper_listing(config.paper.instruments)
+    instruments = {}
+    for index, bot in enumerate(config.bots):
+        try:
+            instruments[bot.symbol] = paper_instrument(bot.symbol, price_level, listed)
+        except ExchangeError as err:
+            raise ConfigError(f"bots[{index}].symbol: {err}") from None
+    return {**listed, **instruments}, instruments
+
+
+def first_close(series: CandleSeries) -> float | None:
+    """The price level trading rules are derived from: the first close (None: no candles)."""
+    return float(series.close[0]) if len(series) else None
+
+
 def load_feed(
     config: AppConfig, resume_ms: int | None = None
 ) -> tuple[CandleSeries, CandleSeries, str]:
     """The candles to replay, the history before them (for warm-up), and a label. From
     `resume_ms` on if given (a restart: then none left is no error, the replay is done)."""
+    data, label = _replay_data(config)
+    series, history = _replay_window(config, data, resume_ms)
+    return series, history, label
+
+
+def _replay_data(config: AppConfig) -> tuple[CandleSeries, str]:
     replay = config.replay
     try:
         if replay.data == "bundled":
-            series, label = load_bundled(), f"bundled {BUNDLED_SAMPLE}"
-        else:
-            series = load_candles(replay.data, symbol=replay.symbol)
-            label = replay.data if replay.data.startswith("store:") else Path(replay.data).name
+            return load_bundled(), f"bundled {BUNDLED_SAMPLE}"
+        series = load_candles(replay.data, symbol=replay.symbol)
+        label = replay.data if replay.data.startswith("store:") else Path(replay.data).name
+        return series, label
     except MarketDataError as err:
         raise StartupError(f"replay.data: {err}") from None
+
+
+def _replay_window(
+    config: AppConfig, series: CandleSeries, resume_ms: int | None
+) -> tuple[CandleSeries, CandleSeries]:
+    replay = config.replay
     start = _ms(replay.start)
     if resume_ms is not None:
         start = max(start or resume_ms, resume_ms)
@@ -131,7 +163,7 @@ def load_feed(
     series = series.between(start, _ms(replay.end))
     if len(series) == 0 and resume_ms is None:
         raise StartupError("replay: no candles between replay.start and replay.end")
-    return series, history, label
+    return series, history
 
 
 # -- Bybit ---------------------------------------------------------------------------------

@@ -18,19 +18,20 @@ START_MS = 1_677_628_800_000  # 2023-03-01
 GROUPS = {  # symbol: (volatility per minute, base volume per candle)
     "CALMAUSDT": (0.0003, 50.0),
     "CALMBUSDT": (0.00035, 60.0),
-    "BTCUSDT": (0.001, 400.0),  # listed by the paper venue: its preset is backtested below
+    "BTCUSDT": (0.001, 400.0),  # known to the paper venue; the others get derived rules
     "MIDBUSDT": (0.0011, 500.0),
     "WILDAUSDT": (0.004, 5000.0),
     "WILDBUSDT": (0.0045, 6000.0),
 }
 
 
-def write_symbols(folder: Path, days: int = 2) -> None:
+def write_symbols(folder: Path, days: int = 2, level: float = 20_000.0) -> None:
+    """The GROUPS' candles starting at the price `level` (the same quote volumes at any level)."""
     rng = np.random.default_rng(11)
     n = days * 1440
     for i, (symbol, (vol, volume)) in enumerate(GROUPS.items()):
-        close = 20_000 * np.exp(np.cumsum(rng.normal(0, vol, n)))
-        open_ = np.concatenate(([20_000.0], close[:-1]))
+        close = level * np.exp(np.cumsum(rng.normal(0, vol, n)))
+        open_ = np.concatenate(([level], close[:-1]))
         wick = np.abs(rng.normal(0, vol / 3, n))
         frame = pd.DataFrame(
             {
@@ -39,7 +40,7 @@ def write_symbols(folder: Path, days: int = 2) -> None:
                 "high": np.maximum(open_, close) * (1 + wick),
                 "low": np.minimum(open_, close) * (1 - wick),
                 "close": close,
-                "volume": volume * rng.uniform(0.5, 1.5, n) / 20_000,
+                "volume": volume * rng.uniform(0.5, 1.5, n) / level,
             }
         )
         if i % 2:
@@ -112,6 +113,26 @@ def test_a_starting_preset_runs_as_a_backtest(
     assert "grid cycles" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("level", [20_000.0, 0.5])
+def test_presets_of_symbols_the_venue_derives_rules_for_run_as_backtests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], level: float
+) -> None:
+    write_symbols(tmp_path, level=level)
+    presets = tmp_path / "presets"
+    assert (
+        main(["cluster", "--data-dir", str(tmp_path), "--k", "3", "--out-dir", str(presets)]) == 0
+    )
+    capsys.readouterr()
+    for preset in ("cluster-1.yaml", "cluster-3.yaml"):  # CALMAUSDT and WILDAUSDT: not listed
+        symbol = load_config(presets / preset).bots[0].symbol
+        assert symbol not in ("BTCUSDT", "ETHUSDT")
+        out = tmp_path / f"{preset}.json"
+        assert main(["backtest", "--config", str(presets / preset), "--json", str(out)]) == 0
+        metrics = json.loads(out.read_text(encoding="utf-8"))
+        assert metrics["candles"] == 2 * 1440 and metrics["orders"] > 0, symbol
+        assert "error" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -174,3 +195,17 @@ def test_the_local_candle_store_can_be_clustered(
         "store:BINANCE/WILDAUSDT-1m",
         "store:BINANCE/BTCUSDT-1m",
     }
+
+
+def test_the_help_prints_single_percent_signs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # no wrapping inside the phrases looked for
+    with pytest.raises(SystemExit):
+        main(["cluster", "--help"])
+    described = capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = capsys.readouterr().out
+    assert "ATR % (ATR(14)" in described and "%%" not in described
+    assert "ATR % and volume" in listed and "%%" not in listed

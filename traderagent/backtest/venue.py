@@ -9,30 +9,24 @@ from __future__ import annotations
 
 from traderagent.backtest.inputs import BacktestError, ReplayWindow
 from traderagent.clock import ReplayClock
-from traderagent.config import AppConfig
+from traderagent.config import AppConfig, ConfigError
 from traderagent.domain import TradingMode
 from traderagent.exchanges.paper.exchange import PaperExchange
-from traderagent.exchanges.paper.instruments import DEFAULT_INSTRUMENTS
-from traderagent.venues import Venue
+from traderagent.venues import Venue, first_close, paper_instruments
 
 
 def backtest_venue(config: AppConfig, window: ReplayWindow) -> Venue:
-    """A paper exchange on `window`, its clock starting at the first traded candle."""
-    instruments = {}
-    for index, bot in enumerate(config.bots):
-        instrument = DEFAULT_INSTRUMENTS.get(bot.symbol)
-        if instrument is None:
-            known = ", ".join(sorted(DEFAULT_INSTRUMENTS))
-            raise BacktestError(
-                f"bots[{index}].symbol: the paper exchange does not list {bot.symbol} "
-                f"(known: {known})"
-            )
-        instruments[bot.symbol] = instrument
+    """A paper exchange on `window`, its clock starting at the first traded candle. A symbol
+    without known or configured rules gets them derived from the first traded close."""
+    try:
+        listed, instruments = paper_instruments(config, first_close(window.candles))
+    except ConfigError as err:
+        raise BacktestError(str(err)) from None
     candles = window.candles
     clock = ReplayClock(start_ms=candles.first_ts, speed=None)
     paper = config.paper
     exchange = PaperExchange(
-        DEFAULT_INSTRUMENTS,
+        listed,
         paper.balances,
         paper.maker_fee,
         paper.taker_fee,

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from strategies.smc.config import SmcConfig
+from traderagent.config.instruments import InstrumentRules, SpotSymbol
 from traderagent.config.risk import PairRiskConfig, RiskConfig
 from traderagent.config.routing import RouterConfig
 from traderagent.config.service import ApiConfig, TelegramConfig
@@ -62,6 +63,10 @@ class PaperConfig(Section):
     """Fee rate for market and marketable (taker) fills."""
     fill_model: Literal["pessimistic", "ohlc", "olhc"] = "pessimistic"
     """Intrabar path used to decide fills (see PERFORMANCE.md)."""
+    instruments: dict[SpotSymbol, InstrumentRules] = Field(default_factory=dict)
+    """Trading rules by symbol (`XRPUSDT: {tick: "0.0001", lot: "0.1", min_qty: "0.1",
+    min_notional: "5"}`), over the known ones (BTCUSDT, ETHUSDT) and those derived from the
+    price level of the candles (tick about 1e-5 of the price, a lot worth a few cents)."""
 
 
 class StorageConfig(Section):

@@ -36,9 +36,12 @@ from traderagent.backtest.kernels.layout import (
     PI_Q0,
 )
 from traderagent.config import AppConfig
+from traderagent.config.instruments import paper_listing
 from traderagent.config.models import BotConfig
 from traderagent.domain import Instrument
-from traderagent.exchanges.paper.instruments import DEFAULT_INSTRUMENTS
+from traderagent.exchanges.paper.instruments import paper_instrument
+from traderagent.exchanges.ports import ExchangeError
+from traderagent.exchanges.spot_rules import QUOTES, split_symbol
 
 SUPPORTED = (
     "one bot with a `grid` strategy with fixed `lower`/`upper` bounds or a `dca` strategy, on "
@@ -109,16 +112,31 @@ def check_supported(config: AppConfig, bot: BotConfig) -> None:
         problem = f"bot {bot.name} runs a {bot.strategy.kind} strategy"
     elif bot.strategy.kind == "grid" and getattr(bot.strategy, "bounds", None) is not None:
         problem = f"bot {bot.name}'s grid takes its bounds from the ATR"
-    elif bot.symbol not in DEFAULT_INSTRUMENTS:
-        problem = f"the paper venue lists no {bot.symbol}"
+    elif not _quoted(bot.symbol):
+        problem = f"the paper venue trades no {bot.symbol} (quote assets: {', '.join(QUOTES)})"
     if problem:
         raise UnsupportedFast(f"{problem}; the fast kernels support {SUPPORTED}")
 
 
-def venue_arrays(config: AppConfig, bot: BotConfig, interval_ms: int) -> VenueArrays:
-    """The venue, account and risk constants of `bot` trading alone on the paper account."""
+def _quoted(symbol: str) -> bool:
+    try:
+        split_symbol(symbol)
+    except ValueError:
+        return False
+    return True
+
+
+def venue_arrays(
+    config: AppConfig, bot: BotConfig, interval_ms: int, price_level: float | None = None
+) -> VenueArrays:
+    """The venue, account and risk constants of `bot` trading alone on the paper account.
+    `price_level` (the first close traded) derives the rules of a symbol the paper venue
+    has no known or configured rules for, as the engine's paper venue does."""
     check_supported(config, bot)
-    inst = DEFAULT_INSTRUMENTS[bot.symbol]
+    try:
+        inst = paper_instrument(bot.symbol, price_level, paper_listing(config.paper.instruments))
+    except ExchangeError as err:
+        raise UnsupportedFast(f"bot {bot.name}: {err}") from None
     paper = config.paper
     tick_num, tick_den = step_fraction(inst.tick_size)
     unit = inst.tick_size * inst.lot_size

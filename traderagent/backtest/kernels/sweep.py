@@ -130,10 +130,13 @@ def _sweep(ts, op, hi, lo, cl, pi, pf, params):  # type: ignore[no-untyped-def]
     return out
 
 
-def sweep_venue(config: AppConfig, bot: str, interval_ms: int = MINUTE_MS) -> VenueArrays:
+def sweep_venue(
+    config: AppConfig, bot: str, interval_ms: int = MINUTE_MS, price_level: float | None = None
+) -> VenueArrays:
     """The venue, account and risk settings a sweep runs on: those of `bot` in `config` (its
-    own strategy settings are replaced by each row of the sweep)."""
-    return venue_arrays(config, bot_config(config, bot), interval_ms)
+    own strategy settings are replaced by each row of the sweep). `price_level`, the first
+    close of the candles swept, derives the rules of a symbol without known ones."""
+    return venue_arrays(config, bot_config(config, bot), interval_ms, price_level)
 
 
 def sweep_grid(

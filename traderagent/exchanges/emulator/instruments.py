@@ -1,21 +1,26 @@
 """Trading rules of the emulated symbols, per category, and their instruments-info items.
 
-Spot rules are the paper venue's (`DEFAULT_INSTRUMENTS`, Bybit spot values), so both front
-doors accept and fill the same orders. Linear (USDT perpetual) rules follow Bybit's BTCUSDT and
-ETHUSDT contracts. Other symbols get rules derived from their price level.
+Spot rules are the paper venue's (`traderagent.exchanges.spot_rules`: Bybit spot values for
+the known symbols, rules derived from the price level for the others), so both front doors
+accept and fill the same orders. Linear (USDT perpetual) rules follow Bybit's BTCUSDT and
+ETHUSDT contracts; other contracts get rules derived from their price level.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 
 from traderagent.domain import Instrument
-from traderagent.exchanges.paper import DEFAULT_INSTRUMENTS
+from traderagent.exchanges.spot_rules import (
+    KNOWN_SPOT,
+    power_of_ten,
+    price_exponent,
+    split_symbol,
+    spot_instrument,
+)
 
 CATEGORIES = ("spot", "linear")
-QUOTES = ("USDT", "USDC")
 
 _LINEAR_KNOWN = {
     "BTCUSDT": ("0.10", "0.001"),
@@ -37,34 +42,19 @@ class MarketRules:
         return self.instrument.symbol
 
 
-def split_symbol(symbol: str) -> tuple[str, str]:
-    """(base, quote) of a symbol such as BTCUSDT; ValueError for other quotes."""
-    for quote in QUOTES:
-        if symbol.endswith(quote) and len(symbol) > len(quote):
-            return symbol[: -len(quote)], quote
-    raise ValueError(f"symbol {symbol!r} must end in one of {', '.join(QUOTES)}")
-
-
 def market_rules(category: str, symbol: str, typical_price: float) -> MarketRules:
     """The rules of `symbol` in `category`, derived from `typical_price` when not known."""
     base, quote = split_symbol(symbol)
-    exponent = math.floor(math.log10(typical_price)) if typical_price > 0 else 0
     if category == "spot":
-        known = DEFAULT_INSTRUMENTS.get(symbol)
-        if known is not None:
-            return MarketRules(category, known, Decimal("83"))
-        tick, lot = _power(exponent - 5), _power(-exponent - 2)
-        inst = Instrument(symbol, base, quote, tick, lot, lot, Decimal(5))
-        return MarketRules(category, inst, lot * 10_000_000)
+        inst = spot_instrument(symbol, typical_price)
+        max_qty = Decimal("83") if symbol in KNOWN_SPOT else inst.lot_size * 10_000_000
+        return MarketRules(category, inst, max_qty)
+    exponent = price_exponent(typical_price)
     tick_text, step_text = _LINEAR_KNOWN.get(symbol, (None, None))
-    tick = Decimal(tick_text) if tick_text else _power(exponent - 4)
-    step = Decimal(step_text) if step_text else _power(1 - exponent)
+    tick = Decimal(tick_text) if tick_text else power_of_ten(exponent - 4)
+    step = Decimal(step_text) if step_text else power_of_ten(1 - exponent)
     inst = Instrument(symbol, base, quote, tick, step, step, Decimal(5))
     return MarketRules(category, inst, step * 1_190_000)
-
-
-def _power(exponent: int) -> Decimal:
-    return Decimal(1).scaleb(exponent)
 
 
 def _decimals(step: Decimal) -> int:

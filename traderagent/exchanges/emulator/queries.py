@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from traderagent.exchanges.emulator.errors import params_error
-from traderagent.exchanges.emulator.instruments import split_symbol
 from traderagent.exchanges.emulator.records import ExecutionRecord, OrderRecord
+from traderagent.exchanges.spot_rules import split_symbol
 
 WEEK_MS = 7 * 86_400_000
 T = TypeVar("T")
