@@ -1,22 +1,33 @@
 """`traderagent backtest` end to end: every example config on three days of the bundled data,
-the JSON metrics consistent with the engine's own counts, charts, presets and bad input."""
+the JSON metrics consistent with the engine's own counts, charts, presets and bad input, a
+risk halt shown alike by the engine and the fast kernel, warnings about doubtful data, and the
+fast kernel's compile reported apart from its run."""
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 
 from traderagent.backtest.preset import export_preset
 from traderagent.backtest.runner import run_backtest_sync
 from traderagent.cli import main
+from traderagent.clock import format_ts
 from traderagent.config import load_config
+from traderagent.marketdata.bundled import bundled_path
 
 CONFIGS = ["default", "grid-geometric", "dca", "trend", "trend-smc", "router"]
 RANGE = ["--start", "2023-03-06", "--end", "2023-03-09"]
+HALT_RANGE = ["--start", "2023-03-09", "--end", "2023-03-15"]
+"""BTC fell about 10 % on 2023-03-09/10, then rallied: a tight drawdown halt fires early."""
 KEYS = {
     "candles",
     "orders",
@@ -33,6 +44,7 @@ KEYS = {
     "final_equity",
     "grid_cycles",
     "elapsed_s",
+    "halted",
 }
 
 
@@ -54,6 +66,7 @@ def test_each_example_config_backtests_with_consistent_metrics(
     assert data["max_drawdown_pct"] >= 0 and data["elapsed_s"] > 0
     assert (data["grid_cycles"] is not None) == (name in ("default", "grid-geometric", "router"))
     assert "max drawdown" in printed and f"{data['candles']:,}" in printed
+    assert data["halted"] is None and "halted" not in printed
 
     engine = run_backtest_sync(
         load_config(config),
@@ -149,3 +162,85 @@ def test_the_cli_offers_every_fill_model_of_the_paper_exchange() -> None:
     from traderagent.exchanges.paper.matching import FILL_MODELS as PAPER_MODELS
 
     assert FILL_MODELS == PAPER_MODELS
+
+
+def halting_config(tmp_path: Path) -> Path:
+    """The default grid, larger, under a 3 % drawdown halt: it halts on 2023-03-09."""
+    raw = yaml.safe_load(Path("configs/default.yaml").read_text(encoding="utf-8"))
+    raw["risk"] = {"max_drawdown_pct": "3"}
+    raw["bots"][0]["strategy"].update({"levels": 31, "amount_per_level": "400"})
+    path = tmp_path / "tight.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return path
+
+
+def test_a_risk_halt_shows_alike_in_the_table_and_the_json_of_the_engine_and_fast(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = halting_config(tmp_path)
+    halts = {}
+    for path in ("engine", "fast"):
+        out = tmp_path / f"{path}.json"
+        fast = ["--fast"] if path == "fast" else []
+        args = ["--config", str(config), "--data", "bundled", *HALT_RANGE, "--json", str(out)]
+        assert main(["backtest", *args, *fast]) == 0
+        printed = capsys.readouterr().out
+        data = json.loads(out.read_text(encoding="utf-8"))
+        assert set(data) == KEYS
+        halted = halts[path] = data["halted"]
+        assert set(halted) == {"ts", "reason"}
+        assert format_ts(halted["ts"]).startswith("2023-03-09")
+        assert halted["reason"].startswith("drawdown ")
+        assert halted["reason"].endswith(" USDT exceeds the limit 3% (max_drawdown_pct)")
+        assert f"  halted         {format_ts(halted['ts'])} UTC: {halted['reason']}" in printed
+    assert halts["engine"] == halts["fast"]
+
+
+def test_a_data_file_named_for_another_symbol_warns_and_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    eth = tmp_path / "ETHUSDT-1m.csv.gz"
+    eth.write_bytes(bundled_path().read_bytes())
+    assert main(["backtest", "--data", str(eth), *RANGE]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the data file ETHUSDT-1m.csv.gz looks like ETHUSDT candles" in err
+    assert "but the bots trade BTCUSDT" in err
+    assert main(["backtest", "--data", str(bundled_path()), *RANGE]) == 0
+    assert "warning" not in capsys.readouterr().err  # named BTCUSDT-1m-...: the right symbol
+
+
+def test_a_long_gap_in_the_data_warns_where_and_how_long(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with gzip.open(bundled_path(), "rt", encoding="utf-8") as source:
+        lines = source.readlines()
+    cut = [line for line in lines if not line.startswith(("2023-03-07 10:", "2023-03-07 11:"))]
+    holed = tmp_path / "BTCUSDT-holed.csv"
+    holed.write_text("".join(cut), encoding="utf-8")
+    assert main(["backtest", "--data", str(holed), *RANGE]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "warning: the data misses 120 candles from 2023-03-07 10:00 to 2023-03-07 12:00 UTC"
+    ) in err
+    assert err.count("warning") == 1
+
+
+@pytest.mark.slow
+def test_the_fast_kernel_says_it_compiles_on_a_cold_cache_and_times_it_apart(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if "slow" not in (request.config.getoption("-m") or ""):
+        pytest.skip("compiling the kernel takes ~20 s: runs with -m slow")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    command = [sys.executable, "-m", "traderagent", "backtest", "--fast", *RANGE]
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own program
+            command, env=env, capture_output=True, text=True, timeout=600, check=True
+        )
+
+    cold, warm = run(), run()
+    notice = "compiling the fast kernel (first use; cached for next time)…"
+    assert notice in cold.stderr and ", compile " in cold.stdout
+    assert notice not in warm.stderr and ", compile " not in warm.stdout
+    assert ", kernel load " in warm.stdout  # from the cache, timed apart from the run too

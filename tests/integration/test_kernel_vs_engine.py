@@ -1,5 +1,6 @@
-"""The fast kernels against the engine: same fills (time, side, price, quantity), same fees and
-the same equity after every candle, on the bundled real candles, for grids and DCA bots."""
+"""The fast kernels against the engine: same fills (time, side, price, quantity), same fees,
+the same equity after every candle and the same risk halt (time and reason), on the bundled
+real candles, for grids and DCA bots."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
+from traderagent.backtest.fast import kernel_run
 from traderagent.backtest.kernels import run_fast
 from traderagent.backtest.runner import run_backtest
 from traderagent.config import parse_config
@@ -87,6 +89,20 @@ CASES = [
         {"risk": {"max_drawdown_pct": "2"}, "halt": {"close_positions": True}},
         {"halted": 1},
     ),
+    (
+        "grid-daily-loss-halt",
+        7,
+        {**GRID, "amount_per_level": "400"},
+        {"risk": {"max_drawdown_pct": None, "max_daily_loss": "150"}},
+        {"halted": 1},
+    ),
+    (
+        "dca-halted",
+        7,
+        DCA,
+        {"risk": {"max_drawdown_pct": "1"}, "halt": {"close_positions": True}},
+        {"halted": 1},
+    ),
     ("dca", 0, DCA, {}, {"cycles": 1}),
     (
         "dca-wide-scales",
@@ -147,6 +163,9 @@ async def assert_same_run(text: str, candles: CandleSeries) -> dict[str, float]:
         float(engine.metrics.final_equity), abs=1e-9
     )
     assert fast.metrics["orders"] == engine.metrics.orders
+    halted = engine.metrics.halted
+    assert fast.halt_ts == (halted.ts if halted is not None else None)
+    assert kernel_run(engine.config, fast, candles).metrics.halted == halted  # same words too
     return fast.metrics
 
 

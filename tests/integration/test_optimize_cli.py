@@ -1,6 +1,8 @@
 """`traderagent optimize` and `walkforward` end to end on slices of the bundled data: the
 exported preset backtests to the metrics reported for its trial, the kernel and the engine
-agree, workers agree with one process, bad input exits 2, and a PostgreSQL study is shared."""
+agree, workers agree with one process, a trial the risk limits halted is never the best unless
+allowed, doubtful data is warned about, bad input exits 2, and a study is shared (SQLite,
+PostgreSQL) with this run's trials told apart from the study's."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from unit.storage.backends import postgres_url
 
 from traderagent.backtest.preset import preset_config
 from traderagent.backtest.runner import run_backtest_sync
 from traderagent.cli import main
 from traderagent.config import load_config
+from traderagent.marketdata.bundled import bundled_path
 
 __all__ = ["postgres_url"]  # the fixture, for pytest
 
@@ -75,7 +79,16 @@ def test_an_exported_preset_backtests_to_the_metrics_of_its_trial(
     assert code == 0
     result = json.loads(out.read_text(encoding="utf-8"))
     best = result["best"]
-    assert len(result["trials"]) == 10 and result["evaluators"] == {"kernel": 10}
+    assert len(result["trials"]) == 10 == result["run_trials"]
+    assert result["evaluators"] == {"kernel": 10 - result["repeats"]}  # a repeat is not re-run
+    by_number = {t["number"]: t for t in result["trials"]}
+    repeats = [t for t in result["trials"] if t["repeat_of"] is not None]
+    assert len(repeats) == result["repeats"] > 0  # TPE asks for some points twice
+    for trial in repeats:
+        first = by_number[trial["repeat_of"]]
+        assert trial["params"] == first["params"] and trial["metrics"] == first["metrics"]
+        assert first["repeat_of"] is None and first["number"] < trial["number"]
+    assert "repeated (not re-run)" in printed and "(not re-run)" in printed
     assert result["trials"][0] == best and best["feasible"]
     assert f"Best: trial {best['number']}: lower=" in printed
     assert f"Preset written to {preset}" in printed and "rank  trial  lower" in printed
@@ -207,6 +220,94 @@ def test_no_feasible_trial_exits_1_and_exports_nothing(
     )
     assert code == 1 and result["best"] is None
     assert "No trial met the constraints" in capsys.readouterr().out
+
+
+HALT_DAYS = ["--start", "2023-03-09", "--end", "2023-03-15"]
+SIZES = "levels: {int: [11, 31], step: 20}\namount_per_level: {float: [100, 400], step: 300}\n"
+
+
+def tight_config(tmp_path: Path) -> str:
+    """The default grid under a 3 % drawdown halt: its 400 USDT levels halt on 2023-03-09/10,
+    then BTC rallies and the held position makes them look best."""
+    raw = yaml.safe_load(Path("configs/default.yaml").read_text(encoding="utf-8"))
+    raw["risk"] = {"max_drawdown_pct": "3"}
+    path = tmp_path / "tight.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return str(path)
+
+
+def test_a_halted_trial_is_never_the_best_unless_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = ["--config", tight_config(tmp_path), *HALT_DAYS, "--space", space(tmp_path, SIZES)]
+    common += ["--method", "grid", "--trials", "8"]
+    code, strict = optimize(tmp_path, *common, name="strict")
+    printed = capsys.readouterr().out
+    assert code == 0 and strict["allow_halted"] is False and "halted<=0" in strict["constraints"]
+    halted = [t for t in strict["trials"] if t["halted"]]
+    assert len(halted) == 2 and all(t["params"]["amount_per_level"] == 400 for t in halted)
+    assert all(not t["feasible"] and t["metrics"]["halted"]["ts"] > 0 for t in halted)
+    best_return = max(t["metrics"]["return_pct"] for t in strict["trials"])
+    assert best_return in {t["metrics"]["return_pct"] for t in halted}  # what the halt decided
+    assert strict["best"] is not None and not strict["best"]["halted"]
+    assert "infeasible: halted" in printed and "2 halted" in printed
+    assert "--allow-halted lets them be chosen" in printed
+
+    code, allowed = optimize(tmp_path, *common, "--allow-halted", name="allowed")
+    assert code == 0 and allowed["allow_halted"] is True
+    assert allowed["best"]["halted"] and allowed["best"]["metrics"]["return_pct"] == best_return
+
+    code, engine = optimize(tmp_path, *common, "--engine", name="engine")
+    assert code == 0 and engine["evaluators"] == {"engine": 4}
+    by_params = {json.dumps(t["params"]): t["metrics"] for t in strict["trials"]}
+    for trial in engine["trials"]:  # the same halts, at the same time, for the same reason
+        assert same_metrics(trial["metrics"], by_params[json.dumps(trial["params"])])
+
+
+def test_walkforward_marks_halted_windows_and_skips_halted_training_trials(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "wf.json"
+    args = ["walkforward", "--config", tight_config(tmp_path), "--data", "bundled"]
+    args += ["--start", "2023-03-07", "--end", "2023-03-15", "--space", space(tmp_path, SIZES)]
+    args += ["--method", "grid", "--trials", "8", "--train", "2d", "--test", "2d"]
+    assert main([*args, "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "halted trials never chosen" in printed and "halted" in printed.splitlines()[2]
+    windows = json.loads(out.read_text(encoding="utf-8"))["windows"]
+    for w in windows:
+        assert w["in_sample"] is None or w["in_sample"]["halted"] is None
+        assert w["halted"]["in_sample"] is False
+        assert w["halted"]["out_of_sample"] == (w["out_of_sample"]["halted"] is not None)
+
+
+def test_a_shared_study_tells_this_runs_trials_from_the_studys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    common = [*DAYS, "--space", space(tmp_path), "--method", "tpe", "--trials", "4"]
+    common += ["--storage", storage, "--study", "shared"]
+    code_a, first = optimize(tmp_path, *common, "--seed", "1", name="a")
+    capsys.readouterr()
+    code_b, second = optimize(tmp_path, *common, "--seed", "2", name="b")
+    printed = capsys.readouterr().out
+    assert code_a == code_b == 0
+    assert len(first["trials"]) == 4 == first["run_trials"]
+    assert len(second["trials"]) == 8 and second["run_trials"] == 4
+    assert (
+        "  trials   4 (" in printed
+        and "study    shared: 8 trials in all, 4 from other runs" in (printed)
+    )
+
+
+def test_a_data_file_named_for_another_symbol_warns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    eth = tmp_path / "ETHUSDT-1m.csv.gz"
+    eth.write_bytes(bundled_path().read_bytes())
+    args = ["optimize", "--data", str(eth), *DAYS, "--space", space(tmp_path)]
+    assert main([*args, "--method", "grid", "--trials", "2", "--no-export"]) == 0
+    assert "looks like ETHUSDT candles, but the bots trade BTCUSDT" in capsys.readouterr().err
 
 
 LEVELS = "levels: {int: [11, 21], step: 10}\n"

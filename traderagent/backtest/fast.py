@@ -10,25 +10,86 @@ engine's Decimal fees again.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from traderagent.backtest.equity import equity_curve
+from traderagent.backtest.equity import EquityCurve, equity_curve
+from traderagent.backtest.halts import kernel_halt
 from traderagent.backtest.inputs import (
     BacktestError,
     backtest_config,
     load_series,
     replay_window,
 )
-from traderagent.backtest.metrics import compute_metrics
+from traderagent.backtest.metrics import Metrics, compute_metrics
 from traderagent.backtest.runner import BacktestResult
 from traderagent.backtest.trades import grid_cycles
 from traderagent.config import AppConfig
 from traderagent.domain import Fill
 from traderagent.exchanges.paper.matching import FillModel
+from traderagent.marketdata import CandleSeries
+
+if TYPE_CHECKING:
+    from traderagent.backtest.kernels import FastResult
 
 FAST_KINDS = ("grid", "dca")
+HALT_TAGS = frozenset({"-3"})
+"""The tag of the halt's own market sell (`kernels.layout.TAG_CLOSE`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class KernelRun:
+    """A kernel's run as the engine's values: its fills, equity curve and metrics."""
+
+    fills: list[Fill]
+    equity: EquityCurve
+    metrics: Metrics
+
+
+def kernel_run(config: AppConfig, fast: FastResult, window: CandleSeries) -> KernelRun:
+    """`fast` (a run of `config`'s bot over `window`) as exact fills, the equity curve and the
+    metrics `compute_metrics` gives an engine run, its halt worded as the engine words it."""
+    inst, paper = fast.instrument, config.paper
+    places = _fee_places(inst.tick_size, inst.lot_size, paper.maker_fee, paper.taker_fee)
+    fills = [replace(f, fee=f.fee.quantize(places)) for f in fast.domain_fills()]
+    grid = fast.kind == "grid"
+    if grid:
+        fills = [_engine_tag(f) for f in fills]
+    equity = equity_curve(
+        window,
+        fills,
+        balances=paper.balances,
+        base=inst.base,
+        quote=inst.quote,
+        fill_candles=fast.candle_index,
+    )
+    halt_ts = fast.halt_ts
+    halted = None
+    if halt_ts is not None:
+        halted = kernel_halt(
+            config.risk,
+            halt_ts,
+            window,
+            fills,
+            equity,
+            balances=paper.balances,
+            base=inst.base,
+            quote=inst.quote,
+            halt_tags=HALT_TAGS,
+        )
+    metrics = compute_metrics(
+        fills,
+        equity,
+        orders=int(fast.metrics["orders"]),
+        grid_cycles=grid_cycles(fills) if grid else None,
+        elapsed_s=fast.elapsed_s,
+        interval_ms=window.interval_ms,
+        halted=halted,
+    )
+    return KernelRun(fills, equity, metrics)
 
 
 def run_fast_backtest(
@@ -38,8 +99,11 @@ def run_fast_backtest(
     start: datetime | None = None,
     end: datetime | None = None,
     fill_model: FillModel | None = None,
+    on_compile: Callable[[], None] | None = None,
 ) -> BacktestResult:
-    """Backtest one bot of `config` on its fast kernel over the config's data and range."""
+    """Backtest one bot of `config` on its fast kernel over the config's data and range.
+    `on_compile` is called before numba compiles the kernel (not when it loads from its cache);
+    the compile is timed apart (`BacktestResult.compile_s`), not in the metrics' `elapsed_s`."""
     run_config = backtest_config(config, bot=bot, start=start, end=end, fill_model=fill_model)
     if len(run_config.bots) != 1:
         names = ", ".join(b.name for b in run_config.bots)
@@ -59,46 +123,27 @@ def run_fast_backtest(
     candles, label = load_series(run_config.replay.data, run_config.replay.symbol)
     window = replay_window(run_config, candles, label).candles
     try:
-        fast = run_fast(run_config, chosen.name, window)
+        fast = run_fast(run_config, chosen.name, window, on_compile=on_compile)
     except UnsupportedFast as err:
         raise BacktestError(f"{err}; run without --fast") from None
-    inst = fast.instrument
-    paper = run_config.paper
-    places = _fee_places(inst.tick_size, inst.lot_size, paper.maker_fee, paper.taker_fee)
-    fills = [replace(f, fee=f.fee.quantize(places)) for f in fast.domain_fills()]
-    if chosen.kind == "grid":
-        fills = [_engine_tag(f) for f in fills]
-    equity = equity_curve(
-        window,
-        fills,
-        balances=run_config.paper.balances,
-        base=inst.base,
-        quote=inst.quote,
-        fill_candles=fast.candle_index,
-    )
-    metrics = compute_metrics(
-        fills,
-        equity,
-        orders=int(fast.metrics["orders"]),
-        grid_cycles=grid_cycles(fills) if chosen.kind == "grid" else None,
-        elapsed_s=fast.elapsed_s,
-        interval_ms=window.interval_ms,
-    )
+    run = kernel_run(run_config, fast, window)
     levels = {}
     if chosen.kind == "grid" and chosen.strategy is not None:
         from strategies.grid.levels import grid_levels
 
-        levels[chosen.name] = grid_levels(chosen.strategy, inst)  # type: ignore[arg-type]
+        levels[chosen.name] = grid_levels(chosen.strategy, fast.instrument)  # type: ignore[arg-type]
     return BacktestResult(
         config=run_config,
         candles=window,
-        fills=tuple(fills),
-        equity=equity,
-        metrics=metrics,
+        fills=tuple(run.fills),
+        equity=run.equity,
+        metrics=run.metrics,
         summary=None,
         grid_levels=levels,
         data_label=f"{label} (fast kernel)",
-        quote_asset=inst.quote,
+        quote_asset=fast.instrument.quote,
+        compile_s=fast.compile_s,
+        compiled=fast.compiled,
     )
 
 

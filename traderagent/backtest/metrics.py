@@ -18,7 +18,12 @@ The CLI, the TUI, the optimizer and the API all read the same `Metrics`. Convent
 - a ratio that is undefined (no trades; no losing trade; fewer than two returns; a deviation
   of zero, within float noise) is None, `null` in JSON, never a division by zero or infinity;
 - `grid_cycles` is None when no bot runs a grid (or a router that may run one);
-- `elapsed_s`: wall-clock seconds of the replay (building the engine and running it).
+- `elapsed_s`: wall-clock seconds of the replay (building the engine and running it; for a
+  fast kernel, its run without the one-off compile or cache load);
+- `halted`: the account's emergency halt (`halts.Halt`: its engine time and the breach as the
+  engine words it), None when the risk limits never fired. After a halt the bots trade no
+  more but keep their holdings, so the later figures are the market's; in JSON it is `null`
+  or `{"ts": epoch ms, "reason": "..."}`.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from traderagent.backtest.equity import EquityCurve
+from traderagent.backtest.halts import Halt
 from traderagent.backtest.trades import round_trips
 from traderagent.domain import ZERO, Fill
 
@@ -59,13 +65,20 @@ class Metrics:
     final_equity: Decimal
     grid_cycles: int | None
     elapsed_s: float
+    halted: Halt | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The fields in order: Decimals as exact strings, undefined ratios as None."""
-        return {
-            f.name: str(value) if isinstance(value := getattr(self, f.name), Decimal) else value
-            for f in fields(self)
-        }
+        """The fields in order: Decimals as exact strings, undefined ratios as None, the halt
+        as `{ts, reason}`."""
+        return {f.name: _json_value(getattr(self, f.name)) for f in fields(self)}
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Halt):
+        return value.as_json()
+    return value
 
 
 def compute_metrics(
@@ -76,9 +89,10 @@ def compute_metrics(
     grid_cycles: int | None,
     elapsed_s: float,
     interval_ms: int = 60_000,
+    halted: Halt | None = None,
 ) -> Metrics:
     """The metrics of a run that placed `orders`, made `fills` (oldest first) and left
-    `equity` (one point per candle of `interval_ms`)."""
+    `equity` (one point per candle of `interval_ms`); `halted` if the risk limits fired."""
     trips = round_trips(fills)
     wins = [t.pnl for t in trips if t.pnl > 0]
     losses = [-t.pnl for t in trips if t.pnl < 0]
@@ -105,6 +119,7 @@ def compute_metrics(
         final_equity=equity.final,
         grid_cycles=grid_cycles,
         elapsed_s=elapsed_s,
+        halted=halted,
     )
 
 

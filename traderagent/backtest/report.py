@@ -23,13 +23,19 @@ def _ratio(value: float | None, places: int = 2) -> str:
     return "n/a" if value is None else f"{value:,.{places}f}"
 
 
+def _seconds(value: float) -> str:
+    """Wall-clock time: milliseconds below a tenth of a second (a kernel run is that quick)."""
+    return f"{value:.2f} s" if value >= 0.1 else f"{value * 1000:.1f} ms"
+
+
 def _rate(metrics: Metrics) -> str:
     candles, seconds = metrics.candles, metrics.elapsed_s
     return f"{candles / seconds:,.0f} candles/s" if seconds > 0 else "-"
 
 
 def metric_rows(metrics: Metrics) -> list[tuple[str, str]]:
-    """One (label, value) per metric, in the order of `Metrics.as_json()`; n/a = undefined."""
+    """One (label, value) per metric, in the order of `Metrics.as_json()`; n/a = undefined.
+    `halted` is shown only when the account's risk limits halted the bots."""
     win = "n/a" if metrics.win_rate is None else f"{metrics.win_rate * 100:.1f} %"
     return [
         ("candles", f"{metrics.candles:,}"),
@@ -46,8 +52,16 @@ def metric_rows(metrics: Metrics) -> list[tuple[str, str]]:
         ("profit factor", _ratio(metrics.profit_factor)),
         ("final equity", _money(metrics.final_equity)),
         ("grid cycles", "-" if metrics.grid_cycles is None else f"{metrics.grid_cycles:,}"),
-        ("elapsed", f"{metrics.elapsed_s:.2f} s ({_rate(metrics)})"),
+        ("elapsed", f"{_seconds(metrics.elapsed_s)} ({_rate(metrics)})"),
+        *([("halted", metrics.halted.describe())] if metrics.halted is not None else []),
     ]
+
+
+def _prepared(result: BacktestResult) -> str:
+    """A fast kernel's one-off compile or cache load, reported apart from its run."""
+    if result.compiled:
+        return f", compile {result.compile_s:.1f} s"
+    return f", kernel load {_seconds(result.compile_s)}" if result.compile_s > 0 else ""
 
 
 def heading(result: BacktestResult) -> list[str]:
@@ -69,7 +83,10 @@ def heading(result: BacktestResult) -> list[str]:
 
 def metrics_table(result: BacktestResult) -> str:
     """The heading, then one metric per line, labels aligned."""
-    rows = metric_rows(result.metrics)
+    rows = [
+        (label, value + _prepared(result) if label == "elapsed" else value)
+        for label, value in metric_rows(result.metrics)
+    ]
     width = max(len(label) for label, _ in rows)
     lines = heading(result)
     lines.append("")

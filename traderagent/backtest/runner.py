@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from traderagent.backtest.equity import EquityCurve, equity_curve
 from traderagent.backtest.fastforward import enable_fast_forward
+from traderagent.backtest.halts import Halt, HaltRecorder
 from traderagent.backtest.inputs import (
     BacktestError,
     backtest_config,
@@ -61,6 +62,15 @@ class BacktestResult:
     quote_asset: str
     """The asset equity and money metrics are counted in."""
     cancelled: bool = False
+    compile_s: float = 0.0
+    """A fast-kernel run's one-off compile (or cache load) before it ran, not in `elapsed_s`."""
+    compiled: bool = False
+    """Whether that was a compile (True) or a load from numba's on-disk cache."""
+
+    @property
+    def halted(self) -> Halt | None:
+        """The account's emergency halt during the run, if the risk limits fired."""
+        return self.metrics.halted
 
 
 async def run_backtest(
@@ -92,6 +102,7 @@ async def run_backtest(
     except ConfigError as err:
         raise BacktestError(str(err)) from None
     engine.use_config(run_config)
+    halts = HaltRecorder(engine.bus)
     enable_fast_forward(engine)  # quiet candles are passed over in bulk: same fills, faster
     watcher = None
     stopped: list[bool] = []
@@ -108,7 +119,10 @@ async def run_backtest(
     elapsed = time.perf_counter() - began
     if progress is not None:
         progress(engine.progress or 1.0)
-    return _result(run_config, engine, journal, window.candles, summary, elapsed, bool(stopped))
+    halts.unsubscribe()
+    return _result(
+        run_config, engine, journal, window.candles, summary, elapsed, bool(stopped), halts.halt
+    )
 
 
 def run_backtest_sync(
@@ -162,6 +176,7 @@ def _result(
     summary: RunSummary,
     elapsed: float,
     cancelled: bool,
+    halted: Halt | None,
 ) -> BacktestResult:
     replayed = window.head(engine.candles)
     fills = tuple(journal.fills)
@@ -185,6 +200,7 @@ def _result(
         grid_cycles=cycles,
         elapsed_s=elapsed,
         interval_ms=window.interval_ms,
+        halted=halted,
     )
     levels = {}
     for name, bot in engine.bots.items():

@@ -1,9 +1,11 @@
 """`traderagent backtest`: a config's bots on candles, then the metrics table (and charts).
 
 A config with several bots runs them together on one account (as `traderagent run` would)
-unless `--bot` picks one. Bad input (missing file, unknown bot, end before start, a live
-config) prints what to change and exits 2; Ctrl-C stops the replay, prints the metrics so
-far and exits 130.
+unless `--bot` picks one. The table (and `--json`'s `halted`) says when the account's risk
+limits halted the bots, and why. Doubtful data (a file named for another symbol, gaps of over
+an hour) is warned about on stderr. Bad input (missing file, unknown bot, end before start,
+a live config) prints what to change and exits 2; Ctrl-C stops the replay, prints the
+metrics so far and exits 130.
 """
 
 from __future__ import annotations
@@ -66,7 +68,11 @@ def handle(args: argparse.Namespace) -> int:
     except (BacktestError, ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    from traderagent.backtest.data_checks import gap_warnings
     from traderagent.backtest.report import metrics_table
+
+    for warning in gap_warnings(result.candles):
+        print(f"warning: {warning}", file=sys.stderr)
 
     if args.json is not None:
         try:
@@ -83,6 +89,7 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> BacktestResult:
+    from traderagent.backtest.data_checks import symbol_warning
     from traderagent.backtest.inputs import parse_moment
     from traderagent.backtest.progress import ProgressBar
     from traderagent.config import load_config
@@ -92,6 +99,10 @@ def _run(args: argparse.Namespace) -> BacktestResult:
         config = config.model_copy(
             update={"replay": config.replay.model_copy(update={"data": args.data})}
         )
+    symbols = {b.symbol for b in config.bots if args.bot in (None, b.name)}
+    warning = symbol_warning(config.replay.data, symbols)
+    if warning is not None:
+        print(f"warning: {warning}", file=sys.stderr)
     options = {
         "bot": args.bot,
         "start": parse_moment(args.start or "", "--start"),
@@ -101,7 +112,7 @@ def _run(args: argparse.Namespace) -> BacktestResult:
     if args.fast:
         from traderagent.backtest.fast import run_fast_backtest
 
-        return run_fast_backtest(config, **options)
+        return run_fast_backtest(config, on_compile=_compiling, **options)
     from traderagent.backtest.runner import run_backtest_sync
 
     bar = ProgressBar(sys.stderr)
@@ -112,6 +123,10 @@ def _run(args: argparse.Namespace) -> BacktestResult:
     finally:
         signal.signal(signal.SIGINT, previous)
         bar.close()
+
+
+def _compiling() -> None:
+    print("compiling the fast kernel (first use; cached for next time)…", file=sys.stderr)
 
 
 def charts(result: BacktestResult) -> str:

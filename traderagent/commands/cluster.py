@@ -24,7 +24,7 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
         "cluster",
         help="group symbols by ATR %% and volume; a starting grid preset per group",
         description=(
-            "Measure each symbol's ATR %% (ATR(14) on 1h bars / price, median) and hourly "
+            "Measure each symbol's ATR % (ATR(14) on 1h bars / price, median) and hourly "
             "quote volume (median), group the symbols with k-means, and write a starting grid "
             "preset per group."
         ),

@@ -2,7 +2,9 @@
 
 Prints the best trials as a table and the best parameters, writes them as a preset (a config
 `traderagent run` and `backtest` accept; `--export`, default `./<bot>-best.yaml`) and, with
-`--json`, every trial. Bad input (a space that does not fit the strategy, an unknown bot,
+`--json`, every trial. A trial the account's risk limits halted (its bot stopped trading but
+kept its holdings) is never the best unless `--allow-halted`; the table shows when it halted.
+Bad input (a space that does not fit the strategy, an unknown bot,
 a missing data file, a bad storage URL) exits 2 with what to change; a storage that cannot
 be reached, or a search where no trial met the constraints, exits 1; Ctrl-C stops after
 the trials running, reports those and exits 130.
@@ -23,7 +25,7 @@ from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcomm
 
 if TYPE_CHECKING:
     from traderagent.config import AppConfig
-    from traderagent.optimize.evaluation import EvaluationSetup
+    from traderagent.optimize.evaluation import EvaluationSetup, TrialEvaluator
     from traderagent.optimize.run import SearchPlan, SearchResult
 
 EXIT_INTERRUPTED = 130
@@ -88,10 +90,21 @@ def add_search_options(parser: argparse.ArgumentParser) -> None:
     path.add_argument("--engine", action="store_true", help="always the event-driven engine")
     parser.add_argument("--start", metavar="ISO", help="first candle, e.g. 2023-03-01 (UTC)")
     parser.add_argument("--end", metavar="ISO", help="stop before this time")
+    parser.add_argument(
+        "--allow-halted",
+        action="store_true",
+        help="a trial the risk limits halted may be the best (default: never)",
+    )
 
 
 def handle(args: argparse.Namespace) -> int:
-    from traderagent.optimize.report import best_lines, front_lines, summary_lines, trials_table
+    from traderagent.optimize.report import (
+        best_lines,
+        front_lines,
+        halt_lines,
+        summary_lines,
+        trials_table,
+    )
 
     with user_errors() as failed:
         config, setup, plan = search_inputs(args)
@@ -102,7 +115,8 @@ def handle(args: argparse.Namespace) -> int:
     print()
     print(trials_table(result.records, setup.space, plan, args.top))
     print()
-    print("\n".join([*front_lines(result, plan), *best_lines(result.best, setup.space)]))
+    lines = [*front_lines(result, plan), *halt_lines(result, plan)]
+    print("\n".join([*lines, *best_lines(result.best, setup.space)]))
     if args.json is not None and not _write_json(args.json, result, setup, plan):
         return EXIT_ERROR
     if result.best is None:
@@ -183,8 +197,25 @@ def search_inputs(args: argparse.Namespace) -> tuple[AppConfig, EvaluationSetup,
         seed=seed,
         storage=args.storage,
         study=args.study,
+        allow_halted=args.allow_halted,
     )
     return config, setup, plan
+
+
+def checked_evaluator(setup: EvaluationSetup) -> TrialEvaluator:
+    """The evaluator of `setup` (its candles loaded), after warning on stderr about doubtful
+    data: a file named for another symbol than the bot's, long gaps."""
+    from traderagent.backtest.data_checks import gap_warnings, symbol_warning
+    from traderagent.optimize.evaluation import TrialEvaluator
+
+    symbol = next(b.symbol for b in setup.config.bots if b.name == setup.bot)
+    warning = symbol_warning(setup.data, {symbol})
+    if warning is not None:
+        print(f"warning: {warning}", file=sys.stderr)
+    evaluator = TrialEvaluator(setup)
+    for gap in gap_warnings(evaluator.window.candles):
+        print(f"warning: {gap}", file=sys.stderr)
+    return evaluator
 
 
 @contextmanager
@@ -206,9 +237,14 @@ def interruptible(label: str) -> Iterator[tuple[Callable[[float], None], Callabl
 def _search(setup: EvaluationSetup, plan: SearchPlan) -> SearchResult:
     from traderagent.optimize.run import run_search
 
+    evaluator = checked_evaluator(setup)
     with interruptible("optimize") as (bar, cancelled):
         return run_search(
-            setup, plan, progress=lambda done: bar(done / plan.trials), cancelled=cancelled
+            setup,
+            plan,
+            evaluator=evaluator,
+            progress=lambda done: bar(done / plan.trials),
+            cancelled=cancelled,
         )
 
 

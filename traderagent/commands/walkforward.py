@@ -1,6 +1,7 @@
 """`traderagent walkforward`: optimise on rolling training windows and trade each window's
 best parameters on the window after it; in-sample next to out-of-sample, per window and
-overall. Takes `traderagent optimize`'s search options; exit codes as there."""
+overall. Takes `traderagent optimize`'s search options (a training trial the risk limits
+halted is not chosen unless `--allow-halted`); exit codes as there."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from traderagent.commands.common import EXIT_ERROR, EXIT_OK, Subcommands
 from traderagent.commands.optimize import (
     EXIT_INTERRUPTED,
     add_search_options,
+    checked_evaluator,
     interruptible,
     search_inputs,
     user_errors,
@@ -49,15 +51,24 @@ def handle(args: argparse.Namespace) -> int:
         _config, setup, plan = search_inputs(args)
         train, test = _span(args.train, "--train"), _span(args.test, "--test")
         step = _span(args.step, "--step") if args.step else test
+        evaluator = checked_evaluator(setup)
         with interruptible("walkforward") as (bar, cancelled):
             result = run_walkforward(
-                setup, plan, train, test, step, progress=bar, cancelled=cancelled
+                setup,
+                plan,
+                train,
+                test,
+                step,
+                progress=bar,
+                cancelled=cancelled,
+                evaluator=evaluator,
             )
     if failed:
         return failed[0]
     print(
         f"Walk-forward of {setup.bot} on {result.data_label} "
-        f"({plan.method}, {plan.trials} trials per window)"
+        f"({plan.method}, {plan.trials} trials per window; halted trials "
+        f"{'allowed' if plan.allow_halted else 'never chosen'})"
     )
     print()
     print(walkforward_table(result))

@@ -18,11 +18,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from traderagent.backtest.equity import equity_curve
 from traderagent.backtest.inputs import BacktestError, backtest_config, load_series, replay_window
-from traderagent.backtest.metrics import Metrics, compute_metrics
+from traderagent.backtest.metrics import Metrics
 from traderagent.backtest.preset import preset_config
-from traderagent.backtest.trades import grid_cycles
 from traderagent.config import AppConfig, ConfigError
 from traderagent.marketdata import CandleSeries
 from traderagent.optimize.space import Point, SearchSpace
@@ -151,30 +149,9 @@ class TrialEvaluator:
 
 def kernel_metrics(config: AppConfig, fast: FastResult, window: CandleSeries) -> Metrics:
     """A kernel run's metrics, from its fills converted as `traderagent.backtest.fast` does."""
-    from traderagent.backtest.fast import _engine_tag, _fee_places
+    from traderagent.backtest.fast import kernel_run
 
-    inst, paper = fast.instrument, config.paper
-    places = _fee_places(inst.tick_size, inst.lot_size, paper.maker_fee, paper.taker_fee)
-    fills = [replace(f, fee=f.fee.quantize(places)) for f in fast.domain_fills()]
-    grid = fast.kind == "grid"
-    if grid:
-        fills = [_engine_tag(f) for f in fills]
-    equity = equity_curve(
-        window,
-        fills,
-        balances=paper.balances,
-        base=inst.base,
-        quote=inst.quote,
-        fill_candles=fast.candle_index,
-    )
-    return compute_metrics(
-        fills,
-        equity,
-        orders=int(fast.metrics["orders"]),
-        grid_cycles=grid_cycles(fills) if grid else None,
-        elapsed_s=fast.elapsed_s,
-        interval_ms=window.interval_ms,
-    )
+    return kernel_run(config, fast, window).metrics
 
 
 def _reason(message: str) -> str:

@@ -9,7 +9,10 @@ last and is never chosen.
 Constraints are `METRIC<=BOUND` or `METRIC>=BOUND` on any metric or objective name, e.g.
 `max_drawdown_pct<=20` or `trades>=10`. A trial that breaks one is infeasible: it is kept in
 the results (marked) and never chosen as the best. Each constraint's violation is a number,
-<= 0 when met (Optuna's `constraints_func` convention).
+<= 0 when met (Optuna's `constraints_func` convention). `halted` reads 1 for a trial the
+account's risk limits halted, else 0: unless allowed, every search adds `NOT_HALTED`
+(`halted<=0`), since a halted bot stops trading but keeps its holdings and its figures after
+the halt are the market's.
 """
 
 from __future__ import annotations
@@ -77,8 +80,14 @@ class Constraint:
         return f"{self.metric}{self.op}{self.bound:g}"
 
 
+NOT_HALTED = Constraint("halted", "<=", 0.0)
+"""The account's risk limits never halted the bot (added to a search unless halts are allowed)."""
+
+
 def metric_value(metrics: Metrics, name: str) -> float | None:
-    """A metric as a float (None when undefined); `calmar` is derived."""
+    """A metric as a float (None when undefined); `calmar` is derived, `halted` is 1 or 0."""
+    if name == "halted":
+        return 0.0 if metrics.halted is None else 1.0
     if name == "calmar":
         dd = metrics.max_drawdown_pct
         return metrics.return_pct / dd if dd > 0 else None

@@ -7,18 +7,22 @@ replacement for `constraints_func`), which both samplers read: infeasible trials
 search and are never chosen. A trial whose point could not run, or whose objective is
 undefined, is told as failed.
 
+TPE may ask again for parameters it has already tried: within a run such a repeat is not
+evaluated again; it is told the first result and marked (`Outcome.repeat_of`).
+
 With a shared storage, every process that joins the study (`load_if_exists`) adds its
-trials; the results read back at the end cover all of them, from every machine.
+trials; the results read back at the end cover all of them, from every machine, and
+`optuna_search` returns the numbers of the trials this run added.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from traderagent.optimize.grid_search import SearchError
+from traderagent.optimize.grid_search import SearchError, point_key
 from traderagent.optimize.pool import BatchEvaluator
 from traderagent.optimize.space import Choice, FloatRange, Param, Point, SearchSpace
 from traderagent.optimize.study_storage import StudyStorage
@@ -51,8 +55,9 @@ def optuna_search(
     *,
     progress: Callable[[int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
-) -> None:
-    """Run `plan.trials` trials, then fill `log` with every finished trial of the study."""
+) -> set[int]:
+    """Run `plan.trials` trials, then fill `log` with every finished trial of the study.
+    Returns the numbers of the trials this run told the study."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -71,12 +76,15 @@ def optuna_search(
         except ValueError as err:  # an existing study with other objectives
             raise SearchError(f"study {plan.study!r} in {storage.label}: {err}") from None
         done = 0
+        told: set[int] = set()
+        known = _Repeats(evaluate)
         while done < plan.trials and not (cancelled is not None and cancelled()):
             size = min(max(evaluate.batch_size, 1), plan.trials - done)
             asked = [storage.call(study.ask, distributions) for _ in range(size)]
             points = [_snapped(space, t.params) for t in asked]
-            for trial, outcome in zip(asked, evaluate(points), strict=True):
+            for trial, outcome in zip(asked, known(points, [t.number for t in asked]), strict=True):
                 storage.call(_tell, study, trial, outcome, log)
+                told.add(trial.number)
             done += size
             if progress is not None:
                 progress(done)
@@ -85,6 +93,30 @@ def optuna_search(
         found = _outcome(frozen.user_attrs)
         if frozen.state.is_finished() and found is not None:
             log.add(found, number=frozen.number)
+    return told
+
+
+class _Repeats:
+    """Evaluates each distinct point once per run: a repeat gets the first trial's outcome."""
+
+    def __init__(self, evaluate: BatchEvaluator) -> None:
+        self.evaluate = evaluate
+        self.seen: dict[tuple[str, ...], tuple[int, Outcome]] = {}
+
+    def __call__(self, points: list[Point], numbers: list[int]) -> list[Outcome]:
+        fresh: dict[tuple[str, ...], tuple[int, Point]] = {}
+        for point, number in zip(points, numbers, strict=True):
+            key = point_key(point)
+            if key not in self.seen and key not in fresh:
+                fresh[key] = (number, point)
+        outcomes = self.evaluate([p for _, p in fresh.values()]) if fresh else []
+        for (key, (number, _)), outcome in zip(fresh.items(), outcomes, strict=True):
+            self.seen[key] = (number, outcome)
+        results = []
+        for point, number in zip(points, numbers, strict=True):
+            first, outcome = self.seen[point_key(point)]
+            results.append(outcome if first == number else replace(outcome, repeat_of=first))
+        return results
 
 
 def _sampler(plan: OptunaPlan) -> Any:
@@ -125,6 +157,7 @@ def _tell(study: Any, trial: Any, outcome: Outcome, log: TrialLog) -> None:
     trial.set_user_attr("metrics", outcome.metrics.as_json() if outcome.metrics else None)
     trial.set_user_attr("error", outcome.error)
     trial.set_user_attr("evaluator", outcome.evaluator)
+    trial.set_user_attr("repeat_of", outcome.repeat_of)
     if record.scored:
         for constraint, violation in zip(log.constraints, record.violations, strict=True):
             trial.set_constraint(str(constraint), violation)
@@ -142,4 +175,5 @@ def _outcome(attrs: dict[str, Any]) -> Outcome | None:
         metrics_from_json(metrics) if metrics else None,
         attrs.get("error", ""),
         attrs.get("evaluator", ""),
+        attrs.get("repeat_of"),
     )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from traderagent.clock import format_ts
-from traderagent.optimize.objectives import metric_value
+from traderagent.optimize.objectives import NOT_HALTED, Constraint, metric_value
 from traderagent.optimize.run import SearchPlan, SearchResult
 from traderagent.optimize.space import ParamValue, SearchSpace
 from traderagent.optimize.trials import TrialRecord
@@ -44,33 +44,54 @@ def format_metric(name: str, value: float | None) -> str:
     return f"{value:,.2f}"
 
 
-def status(record: TrialRecord) -> str:
+def status(record: TrialRecord, limits: Sequence[Constraint] = ()) -> str:
+    """What stands out about a trial: invalid, no score, infeasible (and which constraints it
+    breaks, `halted` for the risk halt), a repeat of an earlier trial."""
     if record.error:
         return f"invalid: {record.error}"
     if not record.scored:
         return "no score (objective undefined)"
-    return "" if record.feasible else "infeasible"
+    notes = []
+    if not record.feasible:
+        broken = [
+            "halted" if c == NOT_HALTED else str(c)
+            for c, v in zip(limits, record.violations, strict=False)
+            if v > 0
+        ]
+        notes.append(f"infeasible: {', '.join(broken)}" if broken else "infeasible")
+    if record.repeat_of is not None:
+        notes.append(f"= trial {record.repeat_of} (not re-run)")
+    return "; ".join(notes)
+
+
+def halt_cell(record: TrialRecord) -> str:
+    """When the risk limits halted the trial's bot, or '-'."""
+    halt = record.metrics.halted if record.metrics is not None else None
+    return format_ts(halt.ts) if halt is not None else "-"
 
 
 def trials_table(
     records: Sequence[TrialRecord], space: SearchSpace, plan: SearchPlan, top: int
 ) -> str:
-    """The `top` best trials: rank, trial number, parameters, metrics, status."""
+    """The `top` best trials: rank, trial number, parameters, metrics, when the risk limits
+    halted the bot (`-`: never), status."""
     metrics = list(SHOWN) + [o.metric for o in plan.objectives if o.metric not in SHOWN]
-    header = ["rank", "trial", *space.names, *(HEADERS.get(m, m) for m in metrics), ""]
+    header = ["rank", "trial", *space.names, *(HEADERS.get(m, m) for m in metrics), "halted", ""]
     rows = [header]
     for rank, r in enumerate(records[:top], start=1):
         values = [format_value(r.params.get(n)) for n in space.names]
         shown = [
             format_metric(m, metric_value(r.metrics, m)) if r.metrics else "-" for m in metrics
         ]
-        rows.append([str(rank), str(r.number), *values, *shown, status(r)])
+        rows.append(
+            [str(rank), str(r.number), *values, *shown, halt_cell(r), status(r, plan.limits)]
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = []
     for row in rows:
         cells = [
             cell.ljust(w)
-            if i >= len(header) - 1 or i in range(2, 2 + len(space.names))
+            if i >= len(header) - 2 or i in range(2, 2 + len(space.names))
             else cell.rjust(w)
             for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         ]
@@ -82,22 +103,35 @@ def summary_lines(result: SearchResult, plan: SearchPlan) -> list[str]:
     """What was searched, on what, how long it took."""
     goal = ", ".join(f"{o.direction} {o.name}" for o in plan.objectives)
     limits = ", ".join(str(c) for c in plan.constraints) or "none"
+    halts = (
+        "may be the best (--allow-halted)"
+        if plan.allow_halted
+        else "is never the best (--allow-halted allows it)"
+    )
+    mine = result.run_records
     counts = [f"{n} {k}" for k, n in sorted(result.evaluators.items())]
-    invalid = sum(1 for r in result.records if r.error)
-    infeasible = sum(1 for r in result.records if r.scored and not r.feasible)
+    invalid = sum(1 for r in mine if r.error)
+    infeasible = sum(1 for r in mine if r.scored and not r.feasible)
+    halted = sum(1 for r in mine if r.halted)
+    counts += [f"{result.repeats} repeated (not re-run)"] if result.repeats else []
     counts += [f"{invalid} invalid"] if invalid else []
     counts += [f"{infeasible} infeasible"] if infeasible else []
+    counts += [f"{halted} halted"] if halted else []
     paths = ", ".join(counts) or "none"
-    rate = len(result.records) / result.elapsed_s if result.elapsed_s > 0 else 0.0
+    done = len(mine)
+    rate = done / result.elapsed_s if result.elapsed_s > 0 else 0.0
     lines = [
         f"Optimisation ({plan.method}) of {goal}; constraints: {limits}",
+        f"  halts    a trial the account's risk limits halted {halts}",
         f"  data     {result.data_label}",
         f"  period   {format_ts(result.first_ms)} -> {format_ts(result.end_ms)} UTC",
-        f"  trials   {len(result.records)} ({paths}) in {result.elapsed_s:.1f} s"
+        f"  trials   {done} ({paths}) in {result.elapsed_s:.1f} s"
         f" ({rate:.1f} trials/s, {plan.workers} worker{'s' if plan.workers > 1 else ''})",
     ]
     if result.study:
-        lines.append(f"  study    {result.study}")
+        total = len(result.records)
+        held = f": {total} trials in all, {total - done} from other runs" if total > done else ""
+        lines.append(f"  study    {result.study}{held}")
     if result.cancelled:
         lines.append("  (cancelled: the results cover the trials finished until then)")
     return lines
@@ -108,6 +142,18 @@ def best_lines(best: TrialRecord | None, space: SearchSpace) -> list[str]:
         return ["No trial met the constraints with a defined objective: nothing to export."]
     params = ", ".join(f"{n}={format_value(best.params.get(n))}" for n in space.names)
     return [f"Best: trial {best.number}: {params}"]
+
+
+def halt_lines(result: SearchResult, plan: SearchPlan) -> list[str]:
+    """Why halted trials were passed over, when any was (and halts are not allowed)."""
+    halted = [r for r in result.records if r.halted and r.scored]
+    if plan.allow_halted or not halted:
+        return []
+    return [
+        f"{len(halted)} trial{'s were' if len(halted) > 1 else ' was'} halted by the account's "
+        "risk limits (risk.max_drawdown_pct, risk.max_daily_loss) and not chosen: after a halt "
+        "the bot holds its position without trading; --allow-halted lets them be chosen"
+    ]
 
 
 def front_lines(result: SearchResult, plan: SearchPlan) -> list[str]:
@@ -142,8 +188,11 @@ def result_json(
         "objectives": [
             {"name": o.name, "metric": o.metric, "direction": o.direction} for o in plan.objectives
         ],
-        "constraints": [str(c) for c in plan.constraints],
+        "constraints": [str(c) for c in plan.limits],
+        "allow_halted": plan.allow_halted,
         "elapsed_s": result.elapsed_s,
+        "run_trials": len(result.run_records),
+        "repeats": result.repeats,
         "evaluators": result.evaluators,
         "cancelled": result.cancelled,
         "best": result.best.as_json() if result.best else None,

@@ -4,7 +4,8 @@
 inputs (the bot, the data, the range, the space's middle point as a config), picks the
 evaluator (this process, or `workers` processes) and the search (`grid`, `tpe`, `nsga2`),
 and returns the trials best first with the best feasible one and, for several objectives,
-the Pareto front.
+the Pareto front. A trial the account's risk limits halted is infeasible (`NOT_HALTED`)
+unless the plan allows halts.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from traderagent.backtest.preset import preset_config
 from traderagent.config import ConfigError
 from traderagent.optimize.evaluation import EvaluationSetup, TrialEvaluator
 from traderagent.optimize.grid_search import SearchError, grid_search
-from traderagent.optimize.objectives import Constraint, Objective
+from traderagent.optimize.objectives import NOT_HALTED, Constraint, Objective
 from traderagent.optimize.optuna_search import OptunaPlan, optuna_search
 from traderagent.optimize.pool import BatchEvaluator, InProcess, ProcessPool
 from traderagent.optimize.trials import TrialLog, TrialRecord, best_trial, pareto_front
@@ -41,6 +42,15 @@ class SearchPlan:
     storage: str | None = None
     """An Optuna RDB storage URL shared by every process that joins `study`."""
     study: str | None = None
+    allow_halted: bool = False
+    """May the best trial be one the account's risk limits halted? (No by default.)"""
+
+    @property
+    def limits(self) -> tuple[Constraint, ...]:
+        """The constraints a trial must meet: the user's, then `NOT_HALTED` unless allowed."""
+        if self.allow_halted or NOT_HALTED in self.constraints:
+            return self.constraints
+        return (*self.constraints, NOT_HALTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +66,23 @@ class SearchResult:
     end_ms: int
     """The traded period: the first candle's open time to the last candle's close."""
     evaluators: dict[str, int] = field(default_factory=dict)
-    """How many trials each path (`kernel`, `engine`) evaluated."""
+    """How many of this run's trials each path (`kernel`, `engine`) evaluated."""
     elapsed_s: float = 0.0
     cancelled: bool = False
     study: str | None = None
+    numbers: frozenset[int] | None = None
+    """The trials this run added (None: all of `records`; a shared study holds others too)."""
+
+    @property
+    def run_records(self) -> list[TrialRecord]:
+        """This run's trials, best first."""
+        mine = self.numbers
+        return self.records if mine is None else [r for r in self.records if r.number in mine]
+
+    @property
+    def repeats(self) -> int:
+        """This run's trials that repeated an earlier trial's parameters (not evaluated)."""
+        return sum(1 for r in self.run_records if r.repeat_of is not None)
 
 
 def run_search(
@@ -88,11 +111,12 @@ def run_search(
         raise SearchError(
             f"the middle of the space {middle} is not a valid bot config: {err}"
         ) from None
-    log = TrialLog(plan.objectives, plan.constraints)
+    log = TrialLog(plan.objectives, plan.limits)
     stopped = _Stop(cancelled)
     pool: ProcessPool | None = ProcessPool(setup, plan.workers) if plan.workers > 1 else None
     batches: BatchEvaluator = pool if pool is not None else InProcess(evaluator)
     study = None
+    mine: set[int] | None = None  # None: every trial in the log is this run's
     try:
         if plan.method == "grid":
             grid_search(
@@ -101,7 +125,7 @@ def run_search(
         else:
             study = plan.study or f"traderagent-{setup.bot}-{plan.method}"
             optuna_plan = OptunaPlan(plan.method, plan.trials, plan.seed, study, plan.storage)
-            optuna_search(
+            mine = optuna_search(
                 setup.space, optuna_plan, batches, log, progress=progress, cancelled=stopped
             )
     finally:
@@ -116,10 +140,17 @@ def run_search(
         data_label=evaluator.label,
         first_ms=window.first_ts,
         end_ms=window.last_ts + window.interval_ms,
-        evaluators=dict(Counter(r.evaluator for r in records if r.evaluator)),
+        evaluators=dict(
+            Counter(
+                r.evaluator
+                for r in records
+                if r.evaluator and r.repeat_of is None and (mine is None or r.number in mine)
+            )
+        ),
         elapsed_s=time.perf_counter() - began,
         cancelled=stopped.seen,
         study=study,
+        numbers=frozenset(mine) if mine is not None else None,
     )
 
 

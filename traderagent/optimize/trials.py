@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
+from traderagent.backtest.halts import Halt
 from traderagent.backtest.metrics import Metrics
 from traderagent.optimize.objectives import Constraint, Objective
 from traderagent.optimize.space import Point
@@ -30,6 +31,8 @@ class Outcome:
     """Why the point could not run (an invalid combination of parameters); '' when it ran."""
     evaluator: str = ""
     """`kernel` or `engine`: what computed the metrics."""
+    repeat_of: int | None = None
+    """The earlier trial of this run with the same parameters, whose result this reuses."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,13 @@ class TrialRecord:
     violations: tuple[float, ...] = ()
     error: str = ""
     evaluator: str = ""
+    repeat_of: int | None = None
+    """Not evaluated again: the same parameters as this earlier trial of the run."""
+
+    @property
+    def halted(self) -> bool:
+        """The account's risk limits halted the bot during this trial's backtest."""
+        return self.metrics is not None and self.metrics.halted is not None
 
     @property
     def scored(self) -> bool:
@@ -62,6 +72,8 @@ class TrialRecord:
             "violations": list(self.violations),
             "error": self.error or None,
             "evaluator": self.evaluator,
+            "halted": self.halted,
+            "repeat_of": self.repeat_of,
             "metrics": self.metrics.as_json() if self.metrics is not None else None,
         }
 
@@ -80,7 +92,14 @@ def score(
         values = tuple(_finite(o.value(metrics)) for o in objectives)
         violations = tuple(c.violation(metrics) for c in constraints)
     return TrialRecord(
-        number, dict(outcome.params), metrics, values, violations, outcome.error, outcome.evaluator
+        number,
+        dict(outcome.params),
+        metrics,
+        values,
+        violations,
+        outcome.error,
+        outcome.evaluator,
+        outcome.repeat_of,
     )
 
 
@@ -133,11 +152,18 @@ def gains(record: TrialRecord, objectives: Sequence[Objective]) -> tuple[float, 
 
 
 def metrics_from_json(data: dict[str, Any]) -> Metrics:
-    """`Metrics.as_json()` read back (Decimals from their exact strings)."""
+    """`Metrics.as_json()` read back (Decimals from their exact strings, the halt from its
+    object; a field an older study did not store keeps its default)."""
     values: dict[str, Any] = {}
     for f in fields(Metrics):
+        if f.name not in data:
+            continue
         value = data[f.name]
-        values[f.name] = Decimal(value) if f.type in ("Decimal", Decimal) else value
+        if f.name == "halted":
+            value = Halt.from_json(value) if value is not None else None
+        elif f.type in ("Decimal", Decimal):
+            value = Decimal(value)
+        values[f.name] = value
     return Metrics(**values)
 
 

@@ -11,6 +11,8 @@ training window. Two ratios compare them, both undefined when the in-sample retu
 positive: `return_ratio`, OOS return / IS return as they are, and `efficiency` (walk-forward
 efficiency), OOS return per day / IS return per day, so a 7-day train and a 2-day test
 compare fairly. The aggregates are the same ratios over the mean returns of all windows.
+A training trial the account's risk limits halted is not chosen unless the plan allows it;
+a test window that halts says so (`WindowResult.halted`).
 """
 
 from __future__ import annotations
@@ -55,6 +57,15 @@ class WindowResult:
     @property
     def in_sample(self) -> Metrics | None:
         return self.best.metrics if self.best is not None else None
+
+    @property
+    def halted(self) -> tuple[bool, bool]:
+        """Whether the risk limits halted the bot in-sample and out-of-sample."""
+        ins, out = self.in_sample, self.out_of_sample
+        return (
+            ins is not None and ins.halted is not None,
+            out is not None and out.halted is not None,
+        )
 
     @property
     def return_ratio(self) -> float | None:
@@ -135,11 +146,13 @@ def run_walkforward(
     *,
     progress: Callable[[float], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    evaluator: TrialEvaluator | None = None,
 ) -> WalkForwardResult:
     """Optimise each training window with `plan`, test its best on the next window.
-    `progress` gets the share of all the windows' trials done."""
+    `progress` gets the share of all the windows' trials done; `evaluator` (of `setup`) saves
+    loading the candles again."""
     began = time.perf_counter()
-    whole = TrialEvaluator(setup)
+    whole = evaluator or TrialEvaluator(setup)
     data = whole.window.candles
     spans = windows(data.first_ts, data.last_ts + data.interval_ms, train_ms, test_ms, step_ms)
     results = []

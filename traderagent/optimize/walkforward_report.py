@@ -21,6 +21,12 @@ def _day(ms: int) -> str:
     return format_ts(ms)[:16]
 
 
+def _halts(w: WindowResult) -> str:
+    """Which side the risk limits halted: IS, OOS, both, or '-'."""
+    ins, out = w.halted
+    return "IS+OOS" if ins and out else "IS" if ins else "OOS" if out else "-"
+
+
 def window_row(w: WindowResult) -> list[str]:
     ins, out = w.in_sample, w.out_of_sample
     params = (
@@ -36,6 +42,7 @@ def window_row(w: WindowResult) -> list[str]:
         _ratio(out.max_drawdown_pct if out else None),
         _ratio(w.return_ratio),
         _ratio(w.efficiency),
+        _halts(w),
         params if not (w.best and w.error) else f"{params} ({w.error})",
     ]
 
@@ -51,6 +58,7 @@ def walkforward_table(result: WalkForwardResult) -> str:
         "OOS DD %",
         "OOS/IS",
         "per day",
+        "halted",
         "best parameters",
     ]
     rows = [header, *(window_row(w) for w in result.windows)]
@@ -80,6 +88,12 @@ def aggregate_lines(result: WalkForwardResult) -> list[str]:
         f"  walk-forward efficiency    {_ratio(result.efficiency)} "
         "(OOS return per day / IS return per day)",
     ]
+    halted = sum(1 for w in result.windows if w.halted[1])
+    if halted:
+        lines.append(
+            f"  halted out of sample       {halted} of {len(result.windows)} windows "
+            "(the risk limits stopped the bot; it kept its holdings)"
+        )
     if result.cancelled:
         lines.append("  (cancelled: the figures cover the windows finished until then)")
     return lines
@@ -108,6 +122,7 @@ def walkforward_json(result: WalkForwardResult, bot: str) -> dict[str, Any]:
                 "out_of_sample": w.out_of_sample.as_json() if w.out_of_sample else None,
                 "return_ratio": w.return_ratio,
                 "efficiency": w.efficiency,
+                "halted": {"in_sample": w.halted[0], "out_of_sample": w.halted[1]},
                 "error": w.error or None,
             }
             for w in result.windows

@@ -30,6 +30,7 @@ KEYS = [
     "final_equity",
     "grid_cycles",
     "elapsed_s",
+    "halted",
 ]
 
 
@@ -129,5 +130,5 @@ def test_json_has_exactly_the_keys_with_money_as_exact_text() -> None:
     assert list(data) == KEYS
     assert data["fees"] == "0.0420" and data["final_equity"] == "1009.958"
     assert data["net_pnl"] == "9.958" and data["grid_cycles"] == 1
-    assert data["profit_factor"] is None
+    assert data["profit_factor"] is None and data["halted"] is None
     assert json.loads(json.dumps(data, allow_nan=False)) == data

@@ -95,3 +95,22 @@ def test_two_runs_on_one_storage_share_the_study(tmp_path: Path) -> None:
     assert len(second.records) == 12  # the second process sees the first one's trials too
     assert {r.number for r in second.records} == set(range(12))
     assert [r.params for r in second.records[:6]] == [r.params for r in first.records]
+
+
+def test_a_point_asked_again_is_not_evaluated_again_and_is_marked() -> None:
+    tiny = SearchSpace("grid", (Choice("c", ("a", "b")), IntRange("x", 36, 38)))
+    log = TrialLog(parse_objectives("return"), [])
+    evaluate = SyntheticEvaluator(lambda p: bowl({**p, "y": 0.62}), batch_size=2)
+    told = optuna_search(tiny, OptunaPlan("tpe", 12, 7, "repeats"), evaluate, log)
+    assert told == set(range(12)) and len(log.records) == 12
+    keys = [tuple(sorted(p.items())) for p in evaluate.asked]
+    assert len(keys) == len(set(keys)) <= 6  # each distinct point evaluated once
+    first: dict[tuple[object, ...], int] = {}
+    for r in sorted(log.records, key=lambda r: r.number):
+        key = tuple(sorted(r.params.items()))
+        assert r.repeat_of == first.get(key)
+        first.setdefault(key, r.number)
+        assert r.metrics == next(
+            o.metrics for o in log.records if o.number == first[key]
+        )  # the first trial's result, told to the study as its own
+    assert sum(r.repeat_of is not None for r in log.records) >= 6

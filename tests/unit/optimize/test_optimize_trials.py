@@ -1,17 +1,25 @@
-"""Objectives, constraints, ranking, the best trial and the Pareto front."""
+"""Objectives, constraints, ranking, the best trial (never a halted one by default) and the
+Pareto front."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 from unit.optimize.synthetic import metrics
 
+from traderagent.backtest.halts import Halt
+from traderagent.backtest.metrics import Metrics
 from traderagent.optimize.objectives import (
+    NOT_HALTED,
     OBJECTIVES,
     UNDEFINED_VIOLATION,
     metric_value,
     parse_constraint,
     parse_objectives,
 )
+from traderagent.optimize.report import halt_cell, status
+from traderagent.optimize.run import SearchPlan
 from traderagent.optimize.trials import (
     Outcome,
     TrialLog,
@@ -96,3 +104,37 @@ def test_the_pareto_front_holds_only_undominated_feasible_trials() -> None:
 def test_metrics_survive_a_json_round_trip() -> None:
     m = metrics(3.25, 1.5, trades=4)
     assert metrics_from_json(m.as_json()) == m
+
+
+def halted(return_pct: float) -> Metrics:
+    halt = Halt(1678386780000, "drawdown 3.01% from the peak 10000.00 USDT exceeds the limit 3%")
+    return replace(metrics(return_pct), halted=halt)
+
+
+def test_a_halted_trial_is_never_the_best_unless_halts_are_allowed() -> None:
+    plain = SearchPlan("grid", 3, (OBJECTIVES["return"],))
+    allowing = replace(plain, allow_halted=True)
+    assert plain.limits == (NOT_HALTED,) and allowing.limits == ()
+    chosen = {}
+    for name, plan in (("default", plain), ("allowed", allowing)):
+        log = TrialLog(plan.objectives, plan.limits)
+        log.add(Outcome({"n": 0}, halted(12.0)))  # the best return: the market's, after the halt
+        log.add(Outcome({"n": 1}, metrics(2.0)))
+        chosen[name] = best_trial(log.records, log.objectives)
+    assert chosen["default"] is not None and chosen["default"].params == {"n": 1}
+    assert chosen["allowed"] is not None and chosen["allowed"].params == {"n": 0}
+    record = TrialLog(plain.objectives, plain.limits).add(Outcome({"n": 0}, halted(1.0)))
+    assert record.halted and not record.feasible and record.violations == (1.0,)
+    assert status(record, plain.limits) == "infeasible: halted"
+    assert halt_cell(record) == "2023-03-09 18:33"
+    assert record.as_json()["halted"] is True
+    assert metric_value(halted(1.0), "halted") == 1.0
+    assert metric_value(metrics(1.0), "halted") == 0.0
+    assert parse_constraint("halted<=0") == NOT_HALTED
+
+
+def test_a_halt_survives_a_json_round_trip_and_older_trials_read_back() -> None:
+    m = halted(3.0)
+    assert metrics_from_json(m.as_json()) == m
+    older = {k: v for k, v in metrics(1.0).as_json().items() if k != "halted"}
+    assert metrics_from_json(older).halted is None  # a study written before halts were kept

@@ -15,6 +15,7 @@ from traderagent.backtest.kernels.layout import M_FILLS, M_VALID
 from traderagent.backtest.kernels.params import VenueArrays, bot_config, venue_arrays
 from traderagent.backtest.kernels.prepare import dca_arrays, grid_arrays
 from traderagent.backtest.kernels.result import FastResult, metrics_dict
+from traderagent.backtest.kernels.warmup import warm_up
 from traderagent.config import AppConfig
 from traderagent.marketdata import CandleSeries
 
@@ -27,6 +28,8 @@ Market = tuple[npt.NDArray[np.generic], ...]
 KernelOutput = tuple[FloatArray, npt.NDArray[np.int64], FloatArray]
 """A kernel's (metrics, fill rows, fill fees)."""
 Kernel = Callable[..., KernelOutput]
+Call = tuple[Kernel, Callable[[int], tuple[object, ...]]]
+"""A strategy's kernel and its arguments for a fill record of a given capacity."""
 
 
 def market_arrays(candles: CandleSeries) -> Market:
@@ -40,7 +43,12 @@ def market_arrays(candles: CandleSeries) -> Market:
 
 
 def run_fast(
-    config: AppConfig, bot: str, candles: CandleSeries, *, equity_curve: bool = True
+    config: AppConfig,
+    bot: str,
+    candles: CandleSeries,
+    *,
+    equity_curve: bool = True,
+    on_compile: Callable[[], None] | None = None,
 ) -> FastResult:
     """Backtest `bot` of `config` on the fast kernel of its strategy over `candles` (every
     candle is traded: slice the series to the period wanted; `replay.start`/`end` are not
@@ -49,23 +57,28 @@ def run_fast(
 
     The fills, the equity after each candle and the metrics are the engine's for the same
     config and candles (fees as float64). `equity_curve=False` skips the per-candle curve.
+    The kernel is compiled or loaded from numba's cache first (`on_compile` is called before
+    a compile), timed apart from the run: `elapsed_s` is the run's own.
     Raises `UnsupportedFast` (naming what is supported) for what the kernels do not cover,
     and the strategy's own error for a grid that cannot trade, as the engine would.
     """
-    started = time.perf_counter()
     settings = bot_config(config, bot)
-    venue = venue_arrays(config, settings, candles.interval_ms)
+    first = float(candles.close[0]) if len(candles) else None  # derives unknown symbols' rules
+    venue = venue_arrays(config, settings, candles.interval_ms, first)
     strategy = settings.strategy
     market = market_arrays(candles)
     n = len(candles)
     curve = np.empty(n if equity_curve else 0, np.float64)
+    if isinstance(strategy, GridConfig):
+        kernel, arguments = _grid(venue, strategy, market, curve)
+    else:
+        assert isinstance(strategy, DcaConfig)  # noqa: S101 - params checked the kind
+        kernel, arguments = _dca(venue, strategy, market, curve)
     capacity = FILL_CAPACITY
+    ready = warm_up(kernel, arguments(capacity), on_compile)
+    started = time.perf_counter()
     while True:
-        if isinstance(strategy, GridConfig):
-            m, rows, fees = _grid(venue, strategy, market, curve, capacity)
-        else:
-            assert isinstance(strategy, DcaConfig)  # noqa: S101 - params checked the kind
-            m, rows, fees = _dca(venue, strategy, market, curve, capacity)
+        m, rows, fees = kernel(*arguments(capacity))
         if m[M_FILLS] <= capacity:
             break
         capacity = int(m[M_FILLS]) + 1  # more fills than the record holds: run again with room
@@ -82,37 +95,24 @@ def run_fast(
         equity=curve,
         candles=n,
         elapsed_s=time.perf_counter() - started,
+        compile_s=ready.seconds,
+        compiled=ready.compiled,
     )
 
 
-def _grid(
-    venue: VenueArrays, config: GridConfig, market: Market, curve: FloatArray, capacity: int
-) -> KernelOutput:
+def _grid(venue: VenueArrays, config: GridConfig, market: Market, curve: FloatArray) -> Call:
     from traderagent.backtest.kernels.run_grid import grid_run
 
     grid = grid_arrays(config, venue.instrument)
     orders = 4 * grid.quantities.shape[0] + 16
-    run = cast(Kernel, grid_run)
-    return run(
-        *market,
-        venue.pi,
-        venue.pf,
-        grid.levels,
-        grid.quantities,
-        grid.gp,
-        orders,
-        capacity,
-        curve,
-        NO_BLOCKS,
-    )
+    head = (*market, venue.pi, venue.pf, grid.levels, grid.quantities, grid.gp, orders)
+    return cast(Kernel, grid_run), lambda capacity: (*head, capacity, curve, NO_BLOCKS)
 
 
-def _dca(
-    venue: VenueArrays, config: DcaConfig, market: Market, curve: FloatArray, capacity: int
-) -> KernelOutput:
+def _dca(venue: VenueArrays, config: DcaConfig, market: Market, curve: FloatArray) -> Call:
     from traderagent.backtest.kernels.run_dca import dca_run
 
     dca = dca_arrays(config, venue.instrument)
     orders = 2 * (config.max_safety_orders + config.active_safety_orders) + 16
-    run = cast(Kernel, dca_run)
-    return run(*market, venue.pi, venue.pf, dca.dq, dca.dp, dca.factors, orders, capacity, curve)
+    head = (*market, venue.pi, venue.pf, dca.dq, dca.dp, dca.factors, orders)
+    return cast(Kernel, dca_run), lambda capacity: (*head, capacity, curve)

@@ -54,7 +54,8 @@ S_DAY = 18  # UTC day of the equity watch
 S_QH = 19  # next queued fill for the bot
 S_NSELL = 20  # resting sells, best last in `free[2]`
 S_OVERFLOW = 21  # 1 if the order pool ran out (a bug: the run is not trusted)
-S_N = 22
+S_HALT_TS = 22  # engine time of the emergency halt, ms (when S_HALTED)
+S_N = 23
 
 # -- g: float64 state ---------------------------------------------------------------------------
 G_FEES = 0  # fees paid (compensated sum)
@@ -123,7 +124,8 @@ M_HALTED = 10  # 1 if the account's risk limits halted the bot
 M_POSITION = 11  # base held at the end
 M_REALISED = 12  # realised PnL net of fees
 M_VALID = 13  # 0 when the configuration cannot trade (levels collapse, orders too small)
-M_N = 14
+M_HALT_TS = 14  # engine time of the halt (the breaching candle's close), ms; -1 when not halted
+M_N = 15
 METRIC_NAMES = (
     "final_equity",
     "start_equity",
@@ -139,4 +141,5 @@ METRIC_NAMES = (
     "position",
     "realised_pnl",
     "valid",
+    "halt_ts",
 )

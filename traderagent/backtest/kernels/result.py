@@ -39,6 +39,17 @@ class FastResult:
     equity: npt.NDArray[np.float64]
     candles: int
     elapsed_s: float = field(default=0.0)
+    """The kernel's run, without compiling or loading it (`compile_s`)."""
+    compile_s: float = field(default=0.0)
+    """Compiling the kernel, or loading it from numba's cache, before the run (0: ready)."""
+    compiled: bool = field(default=False)
+    """Whether `compile_s` was a compile (True) or a cache load."""
+
+    @property
+    def halt_ts(self) -> int | None:
+        """Engine time of the account's emergency halt (the breaching candle's close), if any."""
+        ts = self.metrics.get("halt_ts", -1.0)
+        return int(ts) if self.metrics.get("halted", 0.0) == 1.0 and ts >= 0 else None
 
     @property
     def fill_count(self) -> int:

@@ -24,6 +24,7 @@ from traderagent.backtest.kernels.layout import (
     M_FEES,
     M_FILLS,
     M_FINAL,
+    M_HALT_TS,
     M_HALTED,
     M_MAX_DD_PCT,
     M_N,
@@ -44,6 +45,7 @@ from traderagent.backtest.kernels.layout import (
     S_BFREE,
     S_BLOCK,
     S_FILLS,
+    S_HALT_TS,
     S_HALTED,
     S_I,
     S_NOW,
@@ -111,6 +113,7 @@ def halt_floor(pf, peak):  # type: ignore[no-untyped-def]
 def emergency(st, pi, pf, ts, cl, i):  # type: ignore[no-untyped-def]
     """The halt a breach causes after candle i; the account's equity after it."""
     enter(st, pi, ts, cl, i)
+    st[0][S_HALT_TS] = st[0][S_NOW]
     halt(st, pi, pf, pi[PI_CLOSE_ON_HALT] == 1)
     return account_equity(st, pf, cl[i])
 
@@ -130,4 +133,5 @@ def summary(st, pf, final, max_dd, cycles, stops):  # type: ignore[no-untyped-de
     m[M_POSITION] = s[S_POS] * pf[PF_LOT]
     m[M_REALISED] = g[G_REAL]
     m[M_VALID] = 0.0 if s[S_OVERFLOW] == 1 else 1.0
+    m[M_HALT_TS] = s[S_HALT_TS] if s[S_HALTED] == 1 else -1.0
     return m
