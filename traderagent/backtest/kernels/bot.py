@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 from traderagent.backtest.kernels.exact import price_of, ticks_of
@@ -109,7 +110,7 @@ def fit_buy(s, g, pi, pf, market, ticks, lots):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def place(st, pi, pf, side, market, ticks, lots, tag, tag2, tag3, force):  # type: ignore[no-untyped-def]
+def place_typed(st, pi, pf, side, market, ticks, lots, tag, tag2, tag3, force):  # type: ignore[no-untyped-def]
     """The bot places an order (`BotRuntime._place`); its id, or -1 if none rests or filled.
 
     A halted bot places nothing (`force`: the halt's own closing sell)."""
@@ -216,3 +217,22 @@ def halt(st, pi, pf, close_position):  # type: ignore[no-untyped-def]
     while i >= 0:
         i = next_fill(st, pf)[0]
     end_drain(s, g, pf)
+
+
+@njit(cache=True, inline="always")
+def place(st, pi, pf, side, market, ticks, lots, tag, tag2, tag3, force):  # type: ignore[no-untyped-def]
+    """`place_typed` on int64/bool scalars: numba compiles once per argument types,
+    and each literal a caller passes (`0`, `True`) would be a type and a compilation of its own."""
+    return place_typed(
+        st,
+        pi,
+        pf,
+        np.int64(side),
+        np.bool_(market),
+        np.int64(ticks),
+        np.int64(lots),
+        np.int64(tag),
+        np.int64(tag2),
+        np.int64(tag3),
+        np.bool_(force),
+    )

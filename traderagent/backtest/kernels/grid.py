@@ -149,7 +149,7 @@ def grid_fill(st, pi, pf, gr, side, lots, tag):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def outside(s, g, pf, gp, lo_bound):  # type: ignore[no-untyped-def]
+def outside_typed(s, g, pf, gp, lo_bound):  # type: ignore[no-untyped-def]
     """Whether the close is below the lower stop bound (lo_bound) or above the upper one."""
     close = g[G_MARK]
     t, on = mark_ticks(g, pf)
@@ -180,3 +180,10 @@ def grid_candle(st, pi, pf, gp, gr):  # type: ignore[no-untyped-def]
         and check_order(pi, mark_ticks(g, pf)[0], lots)
     ):
         place(st, pi, pf, SELL, True, 0, lots, TAG_STOP, 0, 0, False)
+
+
+@njit(cache=True, inline="always")
+def outside(s, g, pf, gp, lo_bound):  # type: ignore[no-untyped-def]
+    """`outside_typed` on int64/bool scalars: numba compiles once per argument types,
+    and each literal a caller passes (`0`, `True`) would be a type and a compilation of its own."""
+    return outside_typed(s, g, pf, gp, np.bool_(lo_bound))

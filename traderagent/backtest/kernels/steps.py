@@ -57,7 +57,7 @@ from traderagent.backtest.kernels.venue import walk
 
 
 @njit(cache=True)
-def enter(st, pi, ts, cl, i):  # type: ignore[no-untyped-def]
+def enter_typed(st, pi, ts, cl, i):  # type: ignore[no-untyped-def]
     """Candle i's context: the engine clock at its close, its close as the last price."""
     st[0][S_I] = i
     st[0][S_NOW] = ts[i] + pi[PI_INTERVAL]
@@ -110,7 +110,7 @@ def halt_floor(pf, peak):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def emergency(st, pi, pf, ts, cl, i):  # type: ignore[no-untyped-def]
+def emergency_typed(st, pi, pf, ts, cl, i):  # type: ignore[no-untyped-def]
     """The halt a breach causes after candle i; the account's equity after it."""
     enter(st, pi, ts, cl, i)
     st[0][S_HALT_TS] = st[0][S_NOW]
@@ -135,3 +135,17 @@ def summary(st, pf, final, max_dd, cycles, stops):  # type: ignore[no-untyped-de
     m[M_VALID] = 0.0 if s[S_OVERFLOW] == 1 else 1.0
     m[M_HALT_TS] = s[S_HALT_TS] if s[S_HALTED] == 1 else -1.0
     return m
+
+
+@njit(cache=True, inline="always")
+def enter(st, pi, ts, cl, i):  # type: ignore[no-untyped-def]
+    """`enter_typed` on int64/bool scalars: numba compiles once per argument types,
+    and each literal a caller passes (`0`, `True`) would be a type and a compilation of its own."""
+    return enter_typed(st, pi, ts, cl, np.int64(i))
+
+
+@njit(cache=True, inline="always")
+def emergency(st, pi, pf, ts, cl, i):  # type: ignore[no-untyped-def]
+    """`emergency_typed` on int64/bool scalars: numba compiles once per argument types,
+    and each literal a caller passes (`0`, `True`) would be a type and a compilation of its own."""
+    return emergency_typed(st, pi, pf, ts, cl, np.int64(i))

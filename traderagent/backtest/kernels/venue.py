@@ -207,7 +207,7 @@ def unlock(s, o, i):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def execute(s, g, o, q, fo, ff, pf, i, ticks, taker, ts):  # type: ignore[no-untyped-def]
+def execute_typed(s, g, o, q, fo, ff, pf, i, ticks, taker, ts):  # type: ignore[no-untyped-def]
     """Fill all of order i at `ticks`: settle, record the fill, queue it for the bot."""
     unlock(s, o, i)
     lots = o[i, O_LOTS]
@@ -295,3 +295,12 @@ def may_cross(g, hi, lo):  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def equity(s, g, pf, lot, close):  # type: ignore[no-untyped-def]
     return g[G_QTOT] + (s[S_BFREE] + s[S_BLOCK]) * lot * close
+
+
+@njit(cache=True, inline="always")
+def execute(s, g, o, q, fo, ff, pf, i, ticks, taker, ts):  # type: ignore[no-untyped-def]
+    """`execute_typed` on int64/bool scalars: numba compiles once per argument types,
+    and each literal a caller passes (`0`, `True`) would be a type and a compilation of its own."""
+    return execute_typed(
+        s, g, o, q, fo, ff, pf, np.int64(i), np.int64(ticks), np.int64(taker), np.int64(ts)
+    )
