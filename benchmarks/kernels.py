@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -98,10 +99,22 @@ def sweep_grids(count: int, seed: int = 7) -> np.ndarray:
     return rows
 
 
-def sweep_child(count: int) -> dict[str, float]:
-    """In a fresh process: the sweep's rate per core and this process's peak RSS (MB)."""
+def peak_rss_mb() -> float:
+    """This process's peak resident set size, MB. VmHWM belongs to the address space, which
+    exec replaces; getrusage's ru_maxrss survives exec, so a child started by a big parent
+    would report the parent's peak (the fallback where there is no /proc)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     import resource
 
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def sweep_child(count: int) -> dict[str, float]:
+    """In a fresh process: the sweep's rate per core and this process's peak RSS (MB)."""
     import numba
 
     from traderagent.backtest.kernels import run_fast, sweep_grid, sweep_venue
@@ -125,7 +138,7 @@ def sweep_child(count: int) -> dict[str, float]:
         times.append(time.perf_counter() - started)
     assert table.shape[0] == count
     threads = numba.get_num_threads()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     return {"per_core": count / statistics.median(times) / threads, "rss_mb": peak_mb}
 
 
