@@ -20,6 +20,7 @@ from tui.log_filter import BUFFER_ENTRIES
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.halt_confirm import HaltConfirmScreen
 from tui.screens.quit_confirm import QuitConfirmScreen
+from tui.widgets import bot_pane
 from tui.widgets.bots_table import BotsTable
 from tui.widgets.emergency_banner import EmergencyBanner
 from tui.widgets.engine_header import EngineHeader
@@ -92,7 +93,10 @@ async def test_p_pauses_the_selected_bot_and_p_again_resumes() -> None:
         assert table.get_cell("grid-btc", "state").plain == "▶ RUNNING"
 
 
-async def test_the_bot_pane_shows_a_new_state_at_once_while_figures_wait() -> None:
+async def test_the_bot_pane_shows_a_new_state_at_once_while_figures_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(bot_pane, "DETAIL_SECONDS", 60.0)  # "moments later", however loaded
     engine = FakeEngine()
     engine.running = True  # a live engine: the pane throttles its figures
     app = make_app(engine)
