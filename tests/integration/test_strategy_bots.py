@@ -56,3 +56,29 @@ async def test_example_config_trades_and_the_books_balance(name: str, tmp_path: 
 def test_config_check_accepts_each_example(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["config", "check", str(CONFIGS / f"{name}.yaml")]) == 0
     assert "OK" in capsys.readouterr().out
+
+
+async def test_multi_bot_example_shares_one_account_and_the_books_balance(tmp_path: Path) -> None:
+    config = parse_config(sliced("multi-bot", 4), "multi-bot.yaml", {})
+    built = await build_engine(config, tmp_path / "multi.db")
+    engine = built.engine
+    fills = []
+    engine.bus.subscribe(OrderFilled, lambda e: fills.append(e.fill))
+    summary = await engine.run()
+    balances = await engine.exchange.balances()
+    await engine.close()
+
+    assert {b.name for b in summary.bots} == {"grid-btc", "dca-btc", "trend-btc"}
+    assert all(b.orders_placed > 0 for b in summary.bots)  # each bot trades its own share
+    assert {f.bot for f in fills} == {"grid-btc", "dca-btc", "trend-btc"}
+    spent = sum((f.price * f.qty for f in fills if f.side is Side.BUY), Decimal(0))
+    received = sum((f.price * f.qty for f in fills if f.side is Side.SELL), Decimal(0))
+    fees = sum((f.fee for f in fills), Decimal(0))
+    assert balances["USDT"].total == Decimal(10000) - spent + received - fees
+    held = sum((b.position_qty for b in summary.bots), Decimal(0))
+    assert balances["BTC"].total == held  # one account: the bots' positions add up to it
+
+
+def test_config_check_accepts_the_multi_bot_example(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "check", str(CONFIGS / "multi-bot.yaml")]) == 0
+    assert "bots: grid-btc (grid BTCUSDT), dca-btc" in capsys.readouterr().out

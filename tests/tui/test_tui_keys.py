@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fake_engine import CLOCK_MS, FakeEngine
 from textual.pilot import Pilot
-from textual.widgets import Button, Static, TabbedContent
+from textual.widgets import Button, Label, Static, TabbedContent
 from tui_waits import settle
 
 from traderagent.domain import BotState
@@ -312,6 +312,22 @@ async def test_quit_dialog_can_be_left_without_quitting(key: str) -> None:
         assert isinstance(app.screen, DashboardScreen)
         assert engine.shutdowns == []
         assert app.is_running
+
+
+async def test_quit_with_no_open_order_asks_nothing_about_orders() -> None:
+    engine = FakeEngine()
+    engine.open_orders = []
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        dialog = app.screen
+        assert isinstance(dialog, QuitConfirmScreen)
+        question = str(dialog.query_one("#quit-question", Label).content)
+        assert question == "Quit TraderAgent? No order is open."
+        assert [b.id for b in dialog.query(Button)] == ["leave", "stay"]
+        await pilot.press("l")
+        await pilot.pause()
+    assert engine.shutdowns == [False]
 
 
 # -- the engine worker --------------------------------------------------------------------

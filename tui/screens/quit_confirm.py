@@ -37,8 +37,17 @@ class QuitConfirmScreen(ModalScreen[QuitChoice | None]):
             yield from self._compose_detach(self._daemon)
             return
         with Vertical(id="quit-dialog"):
+            if not self._open_orders:  # nothing rests: nothing to choose about the orders
+                yield Label("Quit TraderAgent? No order is open.", id="quit-question")
+                with Horizontal(id="quit-buttons"):
+                    yield Button("Quit (l)", variant="primary", id="leave")
+                    yield Button("Stay (esc)", id="stay")
+                return
+            orders = (
+                "1 open order" if self._open_orders == 1 else f"{self._open_orders} open orders"
+            )
             yield Label(
-                f"Quit TraderAgent? {self._open_orders} open orders.\n"
+                f"Quit TraderAgent? {orders}.\n"
                 "Leave them resting on the venue, or cancel them first?",
                 id="quit-question",
             )
