@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from kit.factories import DCA_STRATEGY as DCA
 
 from traderagent.backtest.kernels import run_fast
 from traderagent.backtest.runner import run_backtest
@@ -51,21 +52,6 @@ def grid(symbol: str, lower: int = 21_000, upper: int = 25_000) -> dict[str, obj
         "levels": 41,
         "amount_per_level": "200",
     }
-
-
-DCA = {
-    "kind": "dca",
-    "base_order": "200",
-    "safety_order": "200",
-    "max_safety_orders": 5,
-    "active_safety_orders": 2,
-    "price_deviation": "1",
-    "step_scale": "1.3",
-    "volume_scale": "1.5",
-    "take_profit": "1.2",
-    "stop_loss": "12",
-    "cooldown_candles": 30,
-}
 
 
 def config_raw(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import yaml
+from kit.factories import DCA_STRATEGY as DCA
 
 from traderagent.backtest.fast import kernel_run
 from traderagent.backtest.kernels import run_fast
@@ -16,19 +17,6 @@ from traderagent.marketdata import CandleSeries, load_bundled
 
 DAY_MS = 86_400_000
 GRID = {"kind": "grid", "lower": "21000", "upper": "25000", "levels": 41, "amount_per_level": "200"}
-DCA = {
-    "kind": "dca",
-    "base_order": "200",
-    "safety_order": "200",
-    "max_safety_orders": 5,
-    "active_safety_orders": 2,
-    "price_deviation": "1",
-    "step_scale": "1.3",
-    "volume_scale": "1.5",
-    "take_profit": "1.2",
-    "stop_loss": "12",
-    "cooldown_candles": 30,
-}
 # (name, first day of the slice, strategy, extra top-level config, metrics the case must reach)
 CASES = [
     ("grid-arithmetic", 0, GRID, {}, {"cycles": 10}),

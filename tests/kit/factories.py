@@ -31,3 +31,19 @@ def write_config(directory: Path, text: str = SMALL_CONFIG, name: str = "config.
     path = directory / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+DCA_STRATEGY: dict[str, object] = {
+    "kind": "dca",
+    "base_order": "200",
+    "safety_order": "200",
+    "max_safety_orders": 5,
+    "active_safety_orders": 2,
+    "price_deviation": "1",
+    "step_scale": "1.3",
+    "volume_scale": "1.5",
+    "take_profit": "1.2",
+    "stop_loss": "12",
+    "cooldown_candles": 30,
+}
+"""The DCA of `configs/dca.yaml` as a strategy mapping, for tests that build their configs."""
