@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from traderagent.domain import Candle, Fill, Instrument, Intent, Order
+from traderagent.domain import Candle, Fill, Instrument, Intent, Order, OrderType, PlaceOrder, Side
 from traderagent.domain.values import quick_init
 
 
@@ -75,6 +75,18 @@ class Strategy(Protocol):
     def describe(self) -> str:
         """One line for the operator: the strategy's current state."""
         ...
+
+
+def by_intent(order: PlaceOrder, price: Decimal) -> PlaceOrder:
+    """A limit already through the market (a buy at or above `price`, a sell at or below it)
+    would fill at once as a taker: it goes as the market order it is, by intent, under the
+    same tag. Never rest a buy limit above the market (a restart after the price moved)."""
+    if order.type is not OrderType.LIMIT or order.price is None:
+        return order
+    through = order.price >= price if order.side is Side.BUY else order.price <= price
+    if not through:
+        return order
+    return PlaceOrder(order.tag, order.side, order.qty, None, OrderType.MARKET, order.purpose)
 
 
 # -- quiet spans: when a strategy needs its next candle (optional) ---------------------------

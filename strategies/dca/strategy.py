@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 
-from strategies.base import QUIET, StrategyContext, Wake, at_or_below
+from strategies.base import QUIET, StrategyContext, Wake, at_or_below, by_intent
 from strategies.dca.config import DcaConfig
 from strategies.dca.cycle import DcaCycle
 from strategies.dca.plan import SafetyOrderPlan
@@ -82,7 +82,10 @@ class DcaStrategy:
             mine = [(kind, k) for kind, n, k in live if n == self.cycle.number]
             self.tp_version = max((k for kind, k in mine if kind == "tp"), default=0)
             resting = sorted(k for kind, k in mine if kind == "so")
-            intents = self._arm(base_price, ctx, resting)
+            intents = [
+                by_intent(i, ctx.price) if isinstance(i, PlaceOrder) else i
+                for i in self._arm(base_price, ctx, resting, market=ctx.price)
+            ]
         else:
             intents = self._open(ctx)
         unwanted = ctx.live_tags - self.wanted.keys()
@@ -127,7 +130,9 @@ class DcaStrategy:
             intents: list[Intent] = []
             if complete:
                 self.cycle.safety_filled += 1
-                intents.extend(self._next_safety_orders())
+                # one sent at market on a restart: the ladder catches up with the price too
+                market = ctx.price if order.type is OrderType.MARKET else None
+                intents.extend(self._next_safety_orders(market=market))
             return [*self._take_profit(ctx), *intents]
         if kind == "tp" and complete:
             if self.cycle.qty >= self.instrument.min_qty:
@@ -139,11 +144,26 @@ class DcaStrategy:
         return []
 
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
+        """After a pause, a stop or an acknowledged halt: the cycle follows the position the
+        bot holds now (sold outside the strategy, by a halt or a stop-out: the cycle ends or
+        shrinks), and the orders it wants go out again; one the price has moved through (a
+        safety order above the market) goes as a market order, by intent."""
         if self.phase is Phase.WOUND_DOWN:
             return []
+        if self.phase is Phase.IN_CYCLE:
+            held = self.instrument.floor_qty(max(ctx.position_qty, ZERO))
+            if self.instrument.check_order(self.instrument.round_price(ctx.price), held):
+                self.wanted.clear()  # nothing left to manage: the cycle is over
+                live = [CancelOrder(t) for t in sorted(ctx.live_tags)]
+                return [*live, *self._end_cycle(ctx)]
+            if held < self.cycle.qty:
+                self.cycle.sold(self.cycle.qty - held)
+                self._take_profit(ctx)  # re-priced for what is held: placed below if missing
         unwanted = ctx.live_tags - self.wanted.keys() - {self._tag("base"), self._tag("sl")}
         intents: list[Intent] = [CancelOrder(t) for t in sorted(unwanted)]
-        intents.extend(o for tag, o in self.wanted.items() if tag not in ctx.live_tags)
+        intents.extend(
+            by_intent(o, ctx.price) for t, o in self.wanted.items() if t not in ctx.live_tags
+        )
         return intents
 
     def wind_down(self, ctx: StrategyContext) -> list[Intent]:
@@ -206,10 +226,15 @@ class DcaStrategy:
         return [PlaceOrder(self._tag("base"), Side.BUY, qty, type=OrderType.MARKET)]
 
     def _arm(
-        self, base_price: Decimal, ctx: StrategyContext, resting: Sequence[int] = ()
+        self,
+        base_price: Decimal,
+        ctx: StrategyContext,
+        resting: Sequence[int] = (),
+        market: Decimal | None = None,
     ) -> list[Intent]:
         """The base is filled: plan the safety orders from its price, rest the first ones
-        (`resting`: numbers of safety orders resting already, adopted after a restart)."""
+        (`resting`: numbers of safety orders resting already, adopted after a restart;
+        `market`: see `_next_safety_orders`)."""
         self.phase = Phase.IN_CYCLE
         c = self.config
         self.plan = SafetyOrderPlan(
@@ -222,9 +247,14 @@ class DcaStrategy:
             self.instrument,
         )
         self.next_safety = resting[0] if resting else 1
-        return [*self._take_profit(ctx), *self._next_safety_orders(frozenset(resting))]
+        return [*self._take_profit(ctx), *self._next_safety_orders(frozenset(resting), market)]
 
-    def _next_safety_orders(self, resting_now: frozenset[int] = frozenset()) -> list[Intent]:
+    def _next_safety_orders(
+        self, resting_now: frozenset[int] = frozenset(), market: Decimal | None = None
+    ) -> list[Intent]:
+        """The next safety orders up to `active_safety_orders`. `market` (a restart only): one
+        the price is already through goes as a market order, by intent, never a buy limit
+        resting above the market; its fill brings the next ones."""
         if self.plan is None:
             return []
         intents: list[Intent] = []
@@ -237,7 +267,7 @@ class DcaStrategy:
             order = PlaceOrder(self._tag("so", so.number), Side.BUY, so.qty, so.price)
             self.wanted[order.tag] = order
             if so.number not in resting_now:
-                intents.append(order)
+                intents.append(order if market is None else by_intent(order, market))
             resting += 1
         return intents
 

@@ -28,11 +28,13 @@ class SlotBook:
         self.countered = [False] * len(quantities)  # a buy after a sell is a counter-order
         self.cycles = 0
 
-    def open_at(self, price: Decimal) -> None:
-        """Slots at or above the price hold base (to sell above); the others want to buy."""
+    def open_at(self, price: Decimal, keep_countered: bool = False) -> None:
+        """Slots at or above the price hold base (to sell above); the others want to buy.
+        `keep_countered`: a restart of this grid, whose slots have cycled already."""
         self.holding = [level >= price for level in self.levels[:-1]]
         self.held = [ZERO] * len(self.quantities)
-        self.countered = [False] * len(self.quantities)
+        if not keep_countered:
+            self.countered = [False] * len(self.quantities)
 
     def adopt_live(self, live_tags: frozenset[str]) -> frozenset[int]:
         """Orders still resting from before a restart say what their slots are doing: a slot
@@ -59,6 +61,23 @@ class SlotBook:
             take = min(left, self.quantities[slot] - self.held[slot])
             self.held[slot] += take
             left -= take
+        return left
+
+    def cover(self, qty: Decimal) -> Decimal:
+        """Base beyond what the holding slots take (held from before a restart, bought higher
+        up) stands in for the buys of the empty slots, nearest the price first: they hold it
+        and sell it one level up instead of buying it again. Returns what no slot can take."""
+        left = qty
+        for slot in reversed(range(len(self.holding))):
+            if left <= 0:
+                break
+            if self.holding[slot]:
+                continue
+            take = min(left, self.quantities[slot] - self.held[slot])
+            if take > 0:
+                self.held[slot] += take
+                self.holding[slot] = True
+                left -= take
         return left
 
     # -- fills -------------------------------------------------------------------------------

@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 
-from strategies.base import QUIET, StrategyContext, Wake, at_or_above, at_or_below
+from strategies.base import (
+    QUIET,
+    StrategyContext,
+    Wake,
+    at_or_above,
+    at_or_below,
+    by_intent,
+)
 from strategies.grid.atr_range import AtrRange
 from strategies.grid.config import GridConfig
 from strategies.grid.levels import (
@@ -112,7 +119,7 @@ class GridStrategy:
             if not complete:
                 return []
             self.seeded = True
-            return self._missing(ctx.live_tags) if self.phase is Phase.RUNNING else []
+            return [*self._missing(ctx.live_tags)] if self.phase is Phase.RUNNING else []
         slot = slot_of(order.tag)
         if slot is None or not 0 <= slot < len(self.book.quantities):
             return []
@@ -124,14 +131,17 @@ class GridStrategy:
         return [counter] if counter is not None and self.phase is Phase.RUNNING else []
 
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
+        """After a pause, a stop or an acknowledged halt: the slots are worked out again from
+        the price, the orders still resting and the position the bot holds now (as at start),
+        not from the book as it stood before (the price moved; fills went unanswered)."""
         if self.phase is not Phase.RUNNING or self.book is None:
             return []
-        intents: list[Intent] = []
-        if not self.seeded and SEED_TAG not in ctx.live_tags:  # dropped or rejected: retry
-            intents.extend(self._seed(self.book, ctx.price, self.seed_slots))
-        keep = self.desired().keys() | {SEED_TAG}  # a seed in flight completes on its own
-        intents.extend(CancelOrder(t) for t in sorted(ctx.live_tags - keep))
-        intents.extend(self._missing(ctx.live_tags))
+        if SEED_TAG not in ctx.live_tags:
+            return self._adopt(self.book, ctx, restart=True)
+        # a seed in flight is not in the position yet: the book keeps its slots for it
+        keep = self.desired().keys() | {SEED_TAG}
+        intents: list[Intent] = [CancelOrder(t) for t in sorted(ctx.live_tags - keep)]
+        intents.extend(by_intent(o, ctx.price) for o in self._missing(ctx.live_tags))
         return intents
 
     def wind_down(self, ctx: StrategyContext) -> list[Intent]:
@@ -213,14 +223,24 @@ class GridStrategy:
         if book is None:
             return []
         self.phase, self.note = Phase.RUNNING, ""
-        book.open_at(ctx.price)
+        return self._adopt(book, ctx)
+
+    def _adopt(self, book: SlotBook, ctx: StrategyContext, restart: bool = False) -> list[Intent]:
+        """The slots from the price, the orders resting (`ctx.live_tags`) and the position:
+        held base fills the selling slots, then the slots at or above the price, then stands
+        in for the buys nearest below it; one market order (the seed) buys only what the
+        slots at or above the price still lack. Nothing held is bought again, and an order
+        already through the market goes as a market order, by intent (`by_intent`)."""
+        book.open_at(ctx.price, keep_countered=restart)
         selling = book.adopt_live(ctx.live_tags)  # a restart: resting orders stay as they are
         left = book.allocate(max(ctx.position_qty, ZERO), selling)  # their base is on the venue
-        self.unmanaged = book.allocate(left, book.short_slots())
-        intents: list[Intent] = self._seed(book, ctx.price, book.short_slots())
+        left = book.allocate(left, book.short_slots())
+        short = book.short_slots()
+        self.unmanaged = book.cover(left)
+        intents: list[Intent] = self._seed(book, ctx.price, short)
         unwanted = ctx.live_tags - book.desired().keys() - {SEED_TAG}
         intents[:0] = [CancelOrder(t) for t in sorted(unwanted)]
-        intents.extend(self._missing(ctx.live_tags))
+        intents.extend(by_intent(o, ctx.price) for o in self._missing(ctx.live_tags))
         return intents
 
     def _seed(self, book: SlotBook, price: Decimal, slots: frozenset[int]) -> list[Intent]:
@@ -232,7 +252,7 @@ class GridStrategy:
             return []  # the slots sell what they hold
         return [PlaceOrder(SEED_TAG, Side.BUY, qty, type=OrderType.MARKET)]
 
-    def _missing(self, live_tags: frozenset[str]) -> list[Intent]:
+    def _missing(self, live_tags: frozenset[str]) -> list[PlaceOrder]:
         return [o for tag, o in self.desired().items() if tag not in live_tags]
 
     def _stop_outside(self, book: SlotBook, margin: Decimal, ctx: StrategyContext) -> list[Intent]:

@@ -93,7 +93,7 @@ def test_stop_loss_sells_everything_at_market_below_the_average() -> None:
 
 def test_an_inherited_position_is_adopted_as_the_filled_base_order() -> None:
     dca = DcaStrategy(config(), BTCUSDT)
-    intents = places(dca.on_start(ctx("21000", position="0.01", avg="20000")))
+    intents = places(dca.on_start(ctx("20100", position="0.01", avg="20000")))
     assert [i.tag for i in intents] == ["tp1.1", "so1.1", "so1.2"]
     assert intents[0].price == D("20200.00") and intents[0].qty == D("0.010000")
     assert intents[1].price == D("19800.00")  # anchored at the inherited average
