@@ -103,7 +103,7 @@ class DcaStrategy:
             return self._open(ctx)  # dropped (entry filter) or rejected: try again
         if self.phase is Phase.IN_CYCLE and self.config.stop_loss is not None:
             stop = self.cycle.stop_price(self.config.stop_loss)
-            if stop is not None and Decimal(repr(candle.low)) <= stop:
+            if stop is not None and self.instrument.market_price(candle.low) <= stop:
                 self.stops += 1
                 self.wanted.clear()
                 return [CancelAll("dca stop loss"), *self._sell_all(ctx)]

@@ -195,7 +195,10 @@ class TrendStrategy:
         self.position = LongPosition(entry, TrailingStop(stop), take_profit, entry)
 
     def _manage(self, position: LongPosition, candle: Candle, ctx: StrategyContext) -> list[Intent]:
-        low, high = Decimal(repr(candle.low)), Decimal(repr(candle.high))
+        low, high = (
+            self.instrument.market_price(candle.low),
+            self.instrument.market_price(candle.high),
+        )
         reason = position.exit_on(low, high)
         if reason == "stop":
             return self._exit(ctx, Purpose.STOP, f"stopped at {position.stop.level}")

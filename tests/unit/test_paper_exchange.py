@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 import pytest
@@ -206,19 +207,35 @@ async def test_market_order_notional_is_checked_at_the_last_price() -> None:
 async def test_marketable_limits_rest_until_the_next_candle_and_pay_the_taker_fee() -> None:
     ex, updates = make(btc="1")
     price_at(ex, 100.0)
-    buy = await ex.place_order(limit("b", Side.BUY, "0.1", "100.50"))
-    sell = await ex.place_order(limit("s", Side.SELL, "0.1", "100.00"))  # at last price: crosses
+    buy = await ex.place_order(limit("b", Side.BUY, "0.1", "100.50"))  # through the last price
+    sell = await ex.place_order(limit("s", Side.SELL, "0.1", "99.99"))
     assert buy.status is sell.status is OrderStatus.NEW  # no fill on arrival, even when marketable
     assert updates == []
     ex.on_candle(Candle("BTCUSDT", 60_000, 100.2, 100.6, 99.5, 100.0, 1.0))
     fills = [u for u in updates if isinstance(u, Fill)]
     assert sorted((f.client_order_id, f.price, f.liquidity) for f in fills) == [
         ("b", D("100.50"), Liquidity.TAKER),  # at its limit, never at the better open
-        ("s", D("100.00"), Liquidity.TAKER),
+        ("s", D("99.99"), Liquidity.TAKER),
     ]
     usdt = (await ex.balances())["USDT"]
-    # buy pays 10.05 + 0.0055275 fee, sell receives 10.00 - 0.0055 fee
-    assert (usdt.free, usdt.locked) == (D("9999.9389725"), D("0"))
+    # buy pays 10.05 + 0.0055275 fee, sell receives 9.999 - 0.00549945 fee
+    assert (usdt.free, usdt.locked) == (D("9999.93797305"), D("0"))
+
+
+@pytest.mark.parametrize("last", [100.0, math.nextafter(100.0, 101), math.nextafter(100.0, 99)])
+async def test_a_limit_exactly_at_the_last_price_rests_as_a_maker(last: float) -> None:
+    """Issue 13 item 9: at the last price (on the tick, whatever its float noise) a limit is
+    not marketable; it fills as a maker once the path strictly crosses it."""
+    ex, updates = make(btc="1")
+    price_at(ex, last)
+    await ex.place_order(limit("b", Side.BUY, "0.1", "100.00"))
+    await ex.place_order(limit("s", Side.SELL, "0.1", "100.00"))
+    ex.on_candle(Candle("BTCUSDT", 60_000, 100.2, 100.6, 99.5, 100.0, 1.0))
+    fills = [u for u in updates if isinstance(u, Fill)]
+    assert sorted((f.client_order_id, f.price, f.liquidity, f.fee) for f in fills) == [
+        ("b", D("100.00"), Liquidity.MAKER, D("0.002")),
+        ("s", D("100.00"), Liquidity.MAKER, D("0.002")),
+    ]
 
 
 async def test_duplicate_client_order_ids_are_rejected() -> None:

@@ -58,7 +58,7 @@ def fills(updates: list[ExchangeUpdate]) -> list[Fill]:
     ],
 )
 def test_candle_path(model: FillModel, candle: Candle, path: tuple[float, ...]) -> None:
-    assert candle_path(candle, model) == path
+    assert candle_path(candle, DEFAULT_INSTRUMENTS["BTCUSDT"], model) == path
 
 
 def test_touch_is_not_a_fill_one_tick_through_fills_at_the_limit() -> None:

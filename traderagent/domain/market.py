@@ -53,6 +53,12 @@ class Instrument:
             rounding = ROUND_HALF_EVEN
         return _to_step(price, self.tick_size, rounding)
 
+    def market_price(self, price: float) -> Decimal:
+        """A price read from market data (a float candle field) as an exact Decimal on the
+        tick, half-even: how every venue, strategy and kernel reads a candle, so float noise
+        (a close 1 ulp off the tick) never decides anything."""
+        return _to_step(Decimal(repr(price)), self.tick_size, ROUND_HALF_EVEN)
+
     def floor_qty(self, qty: Decimal) -> Decimal:
         """Quantise a quantity down to the lot step (never more than asked for)."""
         return _to_step(qty, self.lot_size, ROUND_FLOOR)

@@ -222,7 +222,7 @@ class BotRuntime:
 
     async def on_candle(self, candle: Candle, price: Decimal) -> None:
         """A closed candle; `price` is its close as an exact Decimal (parsed once, upstream)."""
-        self.last_price = price
+        self.see_price(price)
         self.history.append(candle)
         if self.risk is not None and self.state in (BotState.RUNNING, BotState.PAUSED):
             breach = None if self.stopping_out() else self.risk.stop_loss(self.risk_book())
@@ -247,6 +247,11 @@ class BotRuntime:
             intents = self.strategy.on_candle(candle, self._context())
             if intents:  # most candles decide nothing
                 await self._apply(intents)
+
+    def see_price(self, close: Decimal) -> None:
+        """The last price the bot (its strategy, risk and sizing) decides on: the close on the
+        instrument's tick, half-even, so a close 1 ulp off the tick decides as the tick does."""
+        self.last_price = self.instrument.round_price(close)
 
     async def on_fill(self, fill: Fill) -> None:
         """Fill progress comes from fills only: execution and order reports may arrive in

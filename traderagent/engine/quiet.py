@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
@@ -121,17 +121,26 @@ def _bot_wake(spec: QuietSpec, bot: BotRuntime) -> None:
     if state is BotState.STARTING:
         spec.every = True  # it starts (or retries its reconcile) on the next candle
         return
+    tick = float(bot.instrument.tick_size)
     if bot.risk is not None and state in WATCHED and not bot.stopping_out():
         level = bot.risk.stop_level(bot.position.qty, bot.position.avg_price)
         if level is not None:
-            spec.add(Wake(low_below=at_or_below(level)))
+            spec.add(within_a_tick(Wake(low_below=at_or_below(level)), tick))
     if state is BotState.RUNNING:
         wake = wake_of(bot.strategy)
         if wake is None:
             spec.every = True
             return
         absorb: Callable[[Candle], object] | None = getattr(bot.strategy, "absorb", None)
-        spec.add(wake, absorb)
+        spec.add(within_a_tick(wake, tick), absorb)
+
+
+def within_a_tick(wake: Wake, tick: float) -> Wake:
+    """`wake`, also for candles a tick short of its levels: a bot reads prices on the tick
+    (`Instrument.market_price`, half-even), so a low a hair above a level may round onto it."""
+    if wake.low_below == -math.inf and wake.high_above == math.inf:
+        return wake
+    return replace(wake, low_below=wake.low_below + tick, high_above=wake.high_above - tick)
 
 
 def _equity_limits(engine: Engine, symbol: str, bots: list[BotRuntime]) -> EquityLimits | None:

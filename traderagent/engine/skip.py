@@ -65,7 +65,7 @@ async def skip_quiet(  # noqa: PLR0913
         venue.skip_quiet(symbol, last_close, last_close_time)
         for bot in engine.bots.values():
             if bot.symbol == symbol:
-                bot.last_price = price
+                bot.see_price(price)
                 bot.history.extend_span(series, lo, hi)
         engine.snapshots.pass_quietly(engine.bots.values(), opens, candle_ms, spacing_ms)
     await engine.clock.advance_to(last_close_time)

@@ -91,11 +91,11 @@ def test_floor_and_ceil_treat_a_hair_off_an_integer_as_decimal_rounding_does() -
 
 
 def test_ticks_of_finds_the_grid_and_rounds_half_even() -> None:
-    assert ticks_of(23456.78, 1.0, 100.0) == (2345678, True)
-    assert ticks_of(23456.785, 1.0, 100.0) == (2345678, False)  # tie: to the even tick
-    assert ticks_of(23456.775, 1.0, 100.0) == (2345678, False)
-    assert ticks_of(23456.7851, 1.0, 100.0) == (2345679, False)
-    assert ticks_of(150.0, 5.0, 10.0) == (300, True)  # a tick of 0.5
+    assert ticks_of(23456.78, 1.0, 100.0) == 2345678
+    assert ticks_of(23456.785, 1.0, 100.0) == 2345678  # tie: to the even tick
+    assert ticks_of(23456.775, 1.0, 100.0) == 2345678
+    assert ticks_of(23456.7851, 1.0, 100.0) == 2345679
+    assert ticks_of(150.0, 5.0, 10.0) == 300  # a tick of 0.5
 
 
 def test_fills_are_exact_on_the_tick_and_lot_and_the_record_grows(

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
 from emulator_http import FixedClock, bundled_head, in_process
 
 from traderagent.domain import Fill, Liquidity, OrderRequest, OrderType, Side
 from traderagent.exchanges.emulator import EmulatorCore
 from traderagent.exchanges.paper import DEFAULT_INSTRUMENTS, PaperExchange
 from traderagent.exchanges.ports import ExchangeUpdate
+from traderagent.marketdata import CandleSeries
 
 STEPS, EVERY = 1200, 150
 BALANCES = {"USDT": Decimal(100_000), "BTC": Decimal(2)}
 TICK = Decimal("0.1")  # on both the spot (0.01) and the linear (0.10) tick
 OFFSETS = (-40, -25, -10, 10, 25, 40)  # dollars from the last close
+
+
+def candles() -> CandleSeries:
+    """The bundled head on the 0.1 grid: each venue reads candle prices on its own tick, so
+    the spot (0.01) and linear (0.10) venues walk one path only on data on both ticks."""
+    s = bundled_head(STEPS)
+    o, h, lo, c = (np.round(a, 1) for a in (s.open, s.high, s.low, s.close))
+    return CandleSeries(s.symbol, s.interval_ms, s.ts, o, h, lo, c, s.volume)
 
 
 def grid(last: float, round_no: int) -> list[tuple[str, Side, Decimal, Decimal]]:
@@ -28,12 +38,11 @@ def grid(last: float, round_no: int) -> list[tuple[str, Side, Decimal, Decimal]]
 
 
 def paper_fills() -> list[tuple[object, ...]]:
-    candles = bundled_head(STEPS)
     now = [0]
     paper = PaperExchange(DEFAULT_INSTRUMENTS, BALANCES, now_ms=lambda: now[0])
     updates: list[ExchangeUpdate] = []
     paper.set_listener(updates.append)
-    for i, candle in enumerate(candles):
+    for i, candle in enumerate(candles()):
         paper.on_candle(candle)
         now[0] = candle.close_time
         if (i + 1) % EVERY == 1:
@@ -61,9 +70,7 @@ def paper_fills() -> list[tuple[object, ...]]:
 
 async def emulator_fills(category: str) -> list[tuple[object, ...]]:
     budgets = {"/v5/order/create": 10_000, "/v5/order/cancel-all": 10_000}
-    core = EmulatorCore(
-        [bundled_head(STEPS)], balances=BALANCES, wall_ms=FixedClock(), rate_limits=budgets
-    )
+    core = EmulatorCore([candles()], balances=BALANCES, wall_ms=FixedClock(), rate_limits=budgets)
     client = in_process(core)
     for i in range(STEPS):
         if i:

@@ -68,15 +68,14 @@ DAY_MS = 86_400_000
 
 @njit(cache=True, inline="always")
 def mark_ticks(g, pf):  # type: ignore[no-untyped-def]
-    """The bot's last price on the tick (`round_price(Decimal(repr(close)))`, half-even) and
-    whether it lies exactly on the tick grid (what the strategies' price checks need)."""
+    """The bot's last price in ticks (`BotRuntime.last_price`; G_MARK is on the tick already)."""
     return ticks_of(g[G_MARK], pf[PF_TICK_NUM], pf[PF_TICK_DEN])
 
 
 @njit(cache=True, inline="always")
 def close_ticks(g, pf):  # type: ignore[no-untyped-def]
     """The venue's last price on the tick: where its market orders fill."""
-    return ticks_of(g[G_CLOSE], pf[PF_TICK_NUM], pf[PF_TICK_DEN])[0]
+    return ticks_of(g[G_CLOSE], pf[PF_TICK_NUM], pf[PF_TICK_DEN])
 
 
 @njit(cache=True, inline="always")
@@ -104,7 +103,7 @@ def fit_buy(s, g, pi, pf, market, ticks, lots):  # type: ignore[no-untyped-def]
         return lots
     allowance = max(room, 0.0) if room <= free else max(free, 0.0)
     cut = int(math.floor(allowance / price / pf[PF_LOT]))
-    if not check_order(pi, mark_ticks(g, pf)[0] if market else ticks, cut):
+    if not check_order(pi, mark_ticks(g, pf) if market else ticks, cut):
         return -1
     return cut
 
@@ -122,7 +121,7 @@ def place_typed(st, pi, pf, side, market, ticks, lots, tag, tag2, tag3, force): 
         if lots < 0:
             return -1
     s[S_PLACED] += 1
-    if not check_order(pi, mark_ticks(g, pf)[0] if market else ticks, lots):
+    if not check_order(pi, mark_ticks(g, pf) if market else ticks, lots):
         return -1  # execution's pre-check, on the bot's last price
     if market:
         ticks = close_ticks(g, pf)  # the venue fills at its own last price
@@ -136,11 +135,12 @@ def place_typed(st, pi, pf, side, market, ticks, lots, tag, tag2, tag3, force): 
         o[i, O_MARKET] = 1
         execute(s, g, o, q, fo, ff, pf, i, ticks, 1, s[S_NOW])
         return i
+    last = close_ticks(g, pf)  # `admission.marketable`: strictly through the last price
     if side == BUY:
         s[S_COMMIT] += ticks * lots
-        marketable = ok[i] >= g[G_CLOSE]
+        marketable = ticks > last
     else:
-        marketable = ok[i] <= g[G_CLOSE]
+        marketable = ticks < last
     rest(s, g, o, ok, free, i, 1 if marketable else 0)
     return i
 

@@ -26,12 +26,10 @@ from traderagent.backtest.kernels.exact import (
 )
 from traderagent.backtest.kernels.layout import (
     BUY,
-    G_MARK,
     O_BOT,
     O_TAG,
     O_TAG2,
     O_TAG3,
-    PF_LOT,
     PF_TICK_DEN,
     PF_TICK_NUM,
     PF_UNIT,
@@ -196,11 +194,8 @@ def arm(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, base_ticks):  # ty
 def open_cycle(st, pi, pf, dp, ds, budget):  # type: ignore[no-untyped-def]
     """`_open`: the base order at market, unless too small or over the budget."""
     g = st[1]
-    ticks, on = mark_ticks(g, pf)
-    if on:
-        lots = floor_dd(*dd_div(dp[DP_BASE_HI], dp[DP_BASE_LO], ticks * 1.0))
-    else:
-        lots = int(math.floor(dp[DP_BASE_HI] * pf[PF_UNIT] / g[G_MARK] / pf[PF_LOT]))
+    ticks = mark_ticks(g, pf)
+    lots = floor_dd(*dd_div(dp[DP_BASE_HI], dp[DP_BASE_LO], ticks * 1.0))
     if not check_order(pi, ticks, lots) or budget < dp[DP_BASE_HI] * pf[PF_UNIT]:
         ds[DS_PHASE] = WAITING
         return
@@ -235,7 +230,7 @@ def sell_all(st, pi, pf, dq, dp, ds, df, wso, budget):  # type: ignore[no-untype
     """`_sell_all`: the cycle's quantity at market, or the cycle ends if nothing can be sold."""
     s, g = st[0], st[1]
     lots = min(ds[DS_QTY], s[S_POS])
-    if lots <= 0 or not check_order(pi, mark_ticks(g, pf)[0], lots):
+    if lots <= 0 or not check_order(pi, mark_ticks(g, pf), lots):
         end_cycle(st, pi, pf, dq, dp, ds, df, wso, budget)
         return
     ds[DS_PHASE] = CLOSING
@@ -244,9 +239,7 @@ def sell_all(st, pi, pf, dq, dp, ds, df, wso, budget):  # type: ignore[no-untype
 
 @njit(cache=True)
 def stop_hit(pf, dp, ds, df, low):  # type: ignore[no-untyped-def]
-    """Decimal(repr(low)) <= the cycle's stop price."""
+    """`Instrument.market_price(low)` <= the cycle's stop price."""
     hi, lo = stop_ticks(dp, ds, df)
-    t, on = ticks_of(low, pf[PF_TICK_NUM], pf[PF_TICK_DEN])
-    if on:
-        return (t - hi) - lo <= 1e-29 * abs(hi)
-    return low * pf[PF_TICK_DEN] / pf[PF_TICK_NUM] <= hi
+    t = ticks_of(low, pf[PF_TICK_NUM], pf[PF_TICK_DEN])
+    return (t - hi) - lo <= 1e-29 * abs(hi)

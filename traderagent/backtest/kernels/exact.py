@@ -90,14 +90,20 @@ def price_of(ticks: int, tick_num: float, tick_den: float) -> float:
 
 
 @njit(cache=True)
-def ticks_of(price: float, tick_num: float, tick_den: float) -> tuple[int, bool]:
-    """Decimal(repr(price)) on the tick, half-even (the engine's market price); and whether
-    the price is exactly on the tick grid."""
+def ticks_of(price: float, tick_num: float, tick_den: float) -> int:
+    """`Instrument.market_price(price)` in ticks: Decimal(repr(price)) on the tick, half-even
+    (how the engine reads every candle price)."""
     y = price * tick_den / tick_num
     r = np.rint(y)
     if (r * tick_num) / tick_den == price:
-        return int(r), True
+        return int(r)
     k = math.floor(y)
     if abs(y - k - 0.5) < 1e-9:  # a decimal tie: half-even
-        return int(k + (k % 2)), False
-    return int(r), False
+        return int(k + (k % 2))
+    return int(r)
+
+
+@njit(cache=True, inline="always")
+def on_tick(price: float, tick_num: float, tick_den: float) -> float:
+    """`float(Instrument.market_price(price))`: the price's float on the tick."""
+    return price_of(ticks_of(price, tick_num, tick_den), tick_num, tick_den)

@@ -12,14 +12,10 @@ import numpy as np
 from numba import njit
 
 from traderagent.backtest.kernels.bot import cancel_all, mark_ticks, place
-from traderagent.backtest.kernels.exact import price_of
 from traderagent.backtest.kernels.layout import (
     BUY,
-    G_MARK,
     O_BOT,
     O_TAG,
-    PF_TICK_DEN,
-    PF_TICK_NUM,
     S_HWM,
     S_POS,
     SELL,
@@ -80,11 +76,8 @@ def place_slot(st, pi, pf, gr, k):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, inline="always")
 def at_or_above(s, g, pf, gr, k):  # type: ignore[no-untyped-def]
-    """Level k >= the close, compared as the engine compares Decimals."""
-    t, on = mark_ticks(g, pf)
-    if on:  # the price is on the tick grid: compare ticks
-        return gr[LV, k] >= t
-    return price_of(gr[LV, k], pf[PF_TICK_NUM], pf[PF_TICK_DEN]) >= g[G_MARK]
+    """Level k >= the bot's last price (both on the tick)."""
+    return gr[LV, k] >= mark_ticks(g, pf)
 
 
 @njit(cache=True)
@@ -99,8 +92,7 @@ def open_grid(st, pi, pf, gr):  # type: ignore[no-untyped-def]
         gr[HELD, k] = 0
         if gr[HOLD, k] == 1:
             deficit += gr[QT, k]
-    t, on = mark_ticks(g, pf)
-    seeded = deficit == 0 or not on or not check_order(pi, t, deficit)
+    seeded = deficit == 0 or not check_order(pi, mark_ticks(g, pf), deficit)
     gr[GS, GS_SEEDED] = 1 if seeded else 0
     for k in range(gr[GS, GS_SLOTS]):
         gr[SEED, k] = 0 if seeded else gr[HOLD, k]
@@ -150,16 +142,14 @@ def grid_fill(st, pi, pf, gr, side, lots, tag):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def outside_typed(s, g, pf, gp, lo_bound):  # type: ignore[no-untyped-def]
-    """Whether the close is below the lower stop bound (lo_bound) or above the upper one."""
-    close = g[G_MARK]
-    t, on = mark_ticks(g, pf)
+    """Whether the bot's last price (on the tick) is below the lower stop bound (lo_bound) or
+    above the upper one."""
+    t = mark_ticks(g, pf)
     hi_t, lo_t = (
         (gp[GP_BELOW_HI], gp[GP_BELOW_LO]) if lo_bound else (gp[GP_ABOVE_HI], gp[GP_ABOVE_LO])
     )
-    if on:
-        d = (t - hi_t) - lo_t
-        return d < 0 if lo_bound else d > 0
-    return close < gp[GP_BELOW] if lo_bound else close > gp[GP_ABOVE]
+    d = (t - hi_t) - lo_t
+    return d < 0 if lo_bound else d > 0
 
 
 @njit(cache=True)
@@ -173,12 +163,7 @@ def grid_candle(st, pi, pf, gp, gr):  # type: ignore[no-untyped-def]
     gr[GS, GS_PHASE] = STOPPED
     cancel_all(st)
     lots = s[S_POS]
-    if (
-        not above
-        and lots > 0
-        and mark_ticks(g, pf)[1]
-        and check_order(pi, mark_ticks(g, pf)[0], lots)
-    ):
+    if not above and lots > 0 and check_order(pi, mark_ticks(g, pf), lots):
         place(st, pi, pf, SELL, True, 0, lots, TAG_STOP, 0, 0, False)
 
 

@@ -179,7 +179,7 @@ def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, cu
         if i == 0:
             g[G_START] = g[G_QTOT] + (s[S_BFREE] + s[S_BLOCK]) * lot * close
         if active and lo[i] <= stop:
-            enter(st, pi, ts, cl, i)
+            enter(st, pi, pf, ts, cl, i)
             if i == 0:
                 ds[DS_CYCLE] = 1
                 open_cycle(st, pi, pf, dp, ds, budget_left(s, g, pf))

@@ -40,6 +40,8 @@ from traderagent.backtest.kernels.layout import (
     O_TAG,
     PF_LOT,
     PF_MAX_LOSS,
+    PF_TICK_DEN,
+    PF_TICK_NUM,
     PI_AUTOSTART,
     S_BFREE,
     S_BLOCK,
@@ -91,7 +93,10 @@ def grid_run(ts, op, hi, lo, cl, pi, pf, lv, qt, gp, capacity, fill_capacity, cu
     watch = watching(pi, pf)
     loss = pf[PF_MAX_LOSS] if pf[PF_MAX_LOSS] == pf[PF_MAX_LOSS] else np.inf
     day_ends, day0, top, halt_at = -1, 0.0, -np.inf, -np.inf
-    below, above = gp[GP_BELOW] * (1 + 1e-12), gp[GP_ABOVE] * (1 - 1e-12)  # surely inside
+    # surely inside: the close is read on the tick, so a close within a tick of a bound may
+    # round onto or past it
+    tick = pf[PF_TICK_NUM] / pf[PF_TICK_DEN]
+    below, above = gp[GP_BELOW] * (1 + 1e-12) + tick, gp[GP_ABOVE] * (1 - 1e-12) - tick
     # a quiet candle reads only locals; they are reloaded after anything happened
     bb, bs, cash, base = g[G_BB], g[G_BS], g[G_QTOT], (s[S_BFREE] + s[S_BLOCK]) * lot
     guard = autostart and stop
@@ -134,12 +139,12 @@ def grid_run(ts, op, hi, lo, cl, pi, pf, lv, qt, gp, capacity, fill_capacity, cu
         if i == 0:
             g[G_START] = g[G_QTOT] + (s[S_BFREE] + s[S_BLOCK]) * lot * close
             if autostart:
-                enter(st, pi, ts, cl, i)
+                enter(st, pi, pf, ts, cl, i)
                 open_grid(st, pi, pf, gr)
                 drain(st, pi, pf, gr)
                 busy = True
         elif guard and not below < close < above:
-            enter(st, pi, ts, cl, i)
+            enter(st, pi, pf, ts, cl, i)
             grid_candle(st, pi, pf, gp, gr)
             drain(st, pi, pf, gr)
             busy = True

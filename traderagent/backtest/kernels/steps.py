@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 
 from traderagent.backtest.kernels.bot import DAY_MS, halt
+from traderagent.backtest.kernels.exact import on_tick
 from traderagent.backtest.kernels.layout import (
     G_CLOSE,
     G_FEES,
@@ -39,6 +40,8 @@ from traderagent.backtest.kernels.layout import (
     PF_LOT,
     PF_MAX_DD,
     PF_MAX_LOSS,
+    PF_TICK_DEN,
+    PF_TICK_NUM,
     PI_AUTOSTART,
     PI_CLOSE_ON_HALT,
     PI_INTERVAL,
@@ -57,21 +60,23 @@ from traderagent.backtest.kernels.venue import walk
 
 
 @njit(cache=True)
-def enter_typed(st, pi, ts, cl, i):  # type: ignore[no-untyped-def]
-    """Candle i's context: the engine clock at its close, its close as the last price."""
+def enter_typed(st, pi, pf, ts, cl, i):  # type: ignore[no-untyped-def]
+    """Candle i's context: the engine clock at its close, its close as the last price (the
+    venue's as it is, the bot's on the tick)."""
     st[0][S_I] = i
     st[0][S_NOW] = ts[i] + pi[PI_INTERVAL]
     st[1][G_CLOSE] = cl[i]
-    st[1][G_MARK] = cl[i]
+    st[1][G_MARK] = on_tick(cl[i], pf[PF_TICK_NUM], pf[PF_TICK_DEN])  # `BotRuntime.see_price`
 
 
 @njit(cache=True, inline="always")
 def match(st, pi, pf, ts, op, hi, lo, cl, i):  # type: ignore[no-untyped-def]
     """Start candle i and let the venue walk its path."""
     s, g, o, ok, free, q, fo, ff = st
-    enter(st, pi, ts, cl, i)
+    enter(st, pi, pf, ts, cl, i)
     previous = cl[i - 1] if i > 0 else np.nan
-    g[G_MARK] = previous  # the bot has not seen this candle yet
+    # the bot has not seen this candle yet
+    g[G_MARK] = on_tick(previous, pf[PF_TICK_NUM], pf[PF_TICK_DEN]) if i > 0 else np.nan
     walk(s, g, o, ok, free, q, fo, ff, pi, pf, ts[i], op[i], hi[i], lo[i], cl[i], previous)
 
 
@@ -112,7 +117,7 @@ def halt_floor(pf, peak):  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def emergency_typed(st, pi, pf, ts, cl, i):  # type: ignore[no-untyped-def]
     """The halt a breach causes after candle i; the account's equity after it."""
-    enter(st, pi, ts, cl, i)
+    enter(st, pi, pf, ts, cl, i)
     st[0][S_HALT_TS] = st[0][S_NOW]
     halt(st, pi, pf, pi[PI_CLOSE_ON_HALT] == 1)
     return account_equity(st, pf, cl[i])
@@ -138,10 +143,10 @@ def summary(st, pf, final, max_dd, cycles, stops):  # type: ignore[no-untyped-de
 
 
 @njit(cache=True, inline="always")
-def enter(st, pi, ts, cl, i):  # type: ignore[no-untyped-def]
+def enter(st, pi, pf, ts, cl, i):  # type: ignore[no-untyped-def]
     """`enter_typed` on int64/bool scalars: numba compiles once per argument types,
     and each literal a caller passes (`0`, `True`) would be a type and a compilation of its own."""
-    return enter_typed(st, pi, ts, cl, np.int64(i))
+    return enter_typed(st, pi, pf, ts, cl, np.int64(i))
 
 
 @njit(cache=True, inline="always")

@@ -2,8 +2,9 @@
 
 It mirrors `traderagent.exchanges.paper`: a buy locks qty x price x (1 + lock rate) of quote and
 a sell its base; a market order fills at once at the close as taker; a limit rests (marketable
-ones as taker) and fills only when the candle's path strictly crosses its price, at that price,
-buys highest first and sells lowest first (arrival order at one price). Every execution is
+ones, strictly through the last price, as taker) and fills only when the candle's path (its
+prices on the tick) strictly crosses its price, at that price, buys highest first and sells
+lowest first (arrival order at one price). Every execution is
 queued for the bot, as the engine queues the venue's updates until it drains them.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from traderagent.backtest.kernels.exact import price_of, two_sum
+from traderagent.backtest.kernels.exact import price_of, ticks_of, two_sum
 from traderagent.backtest.kernels.layout import (
     BUY,
     F_CANDLE,
@@ -262,14 +263,24 @@ def cancel(s, g, o, ok, free, i):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, inline="always")
 def walk(s, g, o, ok, free, q, fo, ff, pi, pf, ts, op, hi, lo, cl, previous):  # type: ignore[no-untyped-def]
-    """Match the book along the candle's path (open, one extreme, the other, close);
-    `previous` is the last close (NaN before the first candle)."""
+    """Match the book along the candle's path (open, one extreme, the other, close), its
+    points on the tick as `matching.candle_path` puts them (the nearer extreme decided in
+    whole ticks); `previous` is the last close (NaN before the first candle)."""
+    num, den = pf[PF_TICK_NUM], pf[PF_TICK_DEN]
+    to, th, tl, tc = (
+        ticks_of(op, num, den),
+        ticks_of(hi, num, den),
+        ticks_of(lo, num, den),
+        ticks_of(cl, num, den),
+    )
     model = pi[PI_FILL_MODEL]
-    high_first = model == 1 or (model == 0 and hi - op <= op - lo)
-    path = (op, hi, lo, cl) if high_first else (op, lo, hi, cl)
+    high_first = model == 1 or (model == 0 and th - to <= to - tl)
+    path = (to, th, tl, tc) if high_first else (to, tl, th, tc)
+    if previous == previous:  # not NaN
+        previous = price_of(ticks_of(previous, num, den), num, den)
     step = pi[PI_INTERVAL]
     for k in range(4):
-        price = path[k]
+        price = price_of(path[k], num, den)
         rising = price > previous  # False while previous is NaN (no candle yet)
         point_ts = ts + k * step // 3
         for turn in range(2):

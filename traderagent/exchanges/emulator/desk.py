@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
-from traderagent.domain import OrderRequest, OrderStatus, OrderType, Side
+from traderagent.domain import OrderRequest, OrderStatus, OrderType
 from traderagent.exchanges.emulator import errors as rc
 from traderagent.exchanges.emulator.entry import (
     Ticket,
@@ -25,6 +25,7 @@ from traderagent.exchanges.emulator.errors import BybitError, params_error
 from traderagent.exchanges.emulator.instruments import MarketRules
 from traderagent.exchanges.emulator.ledger import Ledger
 from traderagent.exchanges.emulator.records import OrderRecord
+from traderagent.exchanges.paper.admission import marketable
 
 MAX_OPEN_ORDERS = 500
 
@@ -55,14 +56,13 @@ class OrderDesk:
         if len(open_orders) >= MAX_OPEN_ORDERS:
             raise BybitError(rc.TOO_MANY_ORDERS, "Too many open orders: at most 500")
         record = self._record(ticket, rules, qty, last)
-        marketable = ticket.price is not None and (
-            ticket.price >= last if ticket.side is Side.BUY else ticket.price <= last
-        )
+        # the paper venue's rule: strictly through the last price (at it, a limit rests)
+        through = ticket.price is not None and marketable(ticket.side, ticket.price, last)
         limit = ticket.order_type is OrderType.LIMIT
         refusal = ""
-        if limit and ticket.time_in_force == "PostOnly" and marketable:
+        if limit and ticket.time_in_force == "PostOnly" and through:
             refusal = "EC_PostOnlyWillTakeLiquidity"
-        elif limit and ticket.time_in_force in ("IOC", "FOK") and not marketable:
+        elif limit and ticket.time_in_force in ("IOC", "FOK") and not through:
             refusal = "EC_NoImmediateQtyToFill"
         if refusal:
             ledger.announce(replace(record, status="Cancelled", reject_reason=refusal))

@@ -30,7 +30,7 @@ from traderagent.domain import (
 from traderagent.exchanges.emulator.errors import INSUFFICIENT_AB, REDUCE_ONLY_ZERO, BybitError
 from traderagent.exchanges.emulator.records import LinearFill
 from traderagent.exchanges.paper.account import Account
-from traderagent.exchanges.paper.admission import market_price
+from traderagent.exchanges.paper.admission import market_price, marketable
 from traderagent.exchanges.paper.book import RestingOrder
 from traderagent.exchanges.paper.fees import FeeSchedule
 from traderagent.exchanges.paper.matcher import CandleMatcher
@@ -97,8 +97,8 @@ class LinearVenue:
         *,
         now_ms: Callable[[], int],
     ) -> None:
-        self._matcher = CandleMatcher(fill_model, now_ms, self._execute)
         self._instruments = dict(instruments)
+        self._matcher = CandleMatcher(fill_model, now_ms, self._execute, self._instruments)
         self._wallet = wallet
         self._fees = fees
         self._positions = {s: LinearPosition(s) for s in instruments}
@@ -154,11 +154,9 @@ class LinearVenue:
         lock = opening * price / position.leverage + qty * price * self._fees.lock_rate
         if not self._wallet.lock(inst.quote, lock):
             raise BybitError(INSUFFICIENT_AB, "ab not enough for new order")
-        marketable = last is not None and (
-            float(price) >= last if request.side is Side.BUY else float(price) <= last
-        )
+        through = last is not None and marketable(request.side, price, market_price(inst, last))
         order = replace(Order.from_request(request, OrderStatus.NEW, now), qty=qty)
-        resting = RestingOrder(order, price, inst.quote, lock, marketable)
+        resting = RestingOrder(order, price, inst.quote, lock, through)
         self._open[request.client_order_id] = resting
         if taker_price is not None:
             return self._execute(resting, taker_price, Liquidity.TAKER, now)

@@ -4,8 +4,10 @@ Prices and quantities must already be on the instrument's tick and lot (the engi
 before sending; a real venue rejects rather than rounds). A limit order never fills on arrival:
 it rests and fills from the next candle on at its limit price, so a reaction to a fill inside
 a candle can never round-trip in that same candle (PERFORMANCE.md); one that was already through
-the last price when it arrived pays the taker fee. A buy locks `qty * price * (1 + fee)`
-of the quote asset, a sell locks `qty` of the base asset.
+the last price when it arrived (`marketable`: a buy strictly above it, a sell strictly below)
+pays the taker fee. A limit exactly at the last price is not marketable: it rests as a maker,
+as a touch is not a fill. A buy locks `qty * price * (1 + fee)` of the quote asset, a sell locks
+`qty` of the base asset.
 """
 
 from __future__ import annotations
@@ -32,7 +34,15 @@ class Admission:
 
 def market_price(inst: Instrument, last: float) -> Decimal:
     """A float market price as an exact Decimal on the instrument's tick."""
-    return inst.round_price(Decimal(repr(last)))
+    return inst.market_price(last)
+
+
+def marketable(side: Side, price: Decimal, last: Decimal | None) -> bool:
+    """Whether a limit at `price` is through the last price (on the tick) on arrival: a buy
+    strictly above it, a sell strictly below. At the last price it is not: it rests as maker."""
+    if last is None:
+        return False
+    return price > last if side is Side.BUY else price < last
 
 
 def admit(
@@ -45,7 +55,7 @@ def admit(
     """Accept `request` and lock its funds, or return the reason it is rejected (no change)."""
     buy = request.side is Side.BUY
     taker_price: Decimal | None = None
-    marketable = False
+    through = False
     if request.type is OrderType.MARKET:
         if last is None:
             return (
@@ -57,7 +67,7 @@ def admit(
         return "a limit order needs a price"
     else:
         price = request.price
-        marketable = last is not None and (float(price) >= last if buy else float(price) <= last)
+        through = last is not None and marketable(request.side, price, market_price(inst, last))
     reason = inst.check_order(price, request.qty)
     if reason is not None:
         return reason
@@ -71,4 +81,4 @@ def admit(
             f"insufficient {asset} balance: the order needs {lock}{fee_note} "
             f"but only {account.free(asset)} is free"
         )
-    return Admission(price, taker_price, asset, lock, marketable)
+    return Admission(price, taker_price, asset, lock, through)

@@ -2,8 +2,9 @@
 
 Order entry behaves like a strict real venue: unquantised prices or quantities, unknown symbols,
 duplicate client order ids and orders the free balance cannot cover are refused. Market orders
-and limits that are marketable on arrival fill at once at the last price as taker; other limits
-rest and fill on later candles by the candle-path model in `matching` as maker.
+fill at once at the last price as taker; limits rest and fill on later candles by the
+candle-path model in `matching`, as maker, or as taker when they arrived strictly through the
+last price (`admission.marketable`).
 
 Everything here is synchronous; the async `Exchange` methods wrap the `*_sync` ones, which a
 backtest may call directly (also from inside the listener while a candle is being matched).
@@ -76,8 +77,8 @@ class PaperExchange:
         now_ms: Callable[[], int],
         account: Account | None = None,
     ) -> None:
-        self._matcher = CandleMatcher(fill_model, now_ms, self._execute)
         self._instruments = dict(instruments)
+        self._matcher = CandleMatcher(fill_model, now_ms, self._execute, self._instruments)
         self._account = Account(balances) if account is None else account
         self._fees = FeeSchedule(maker=maker_fee, taker=taker_fee)
         self._lock_rate = self._fees.lock_rate  # read at every order; the schedule is frozen

@@ -13,10 +13,10 @@ and a new resting order joins the book only after the candle (no same-candle rou
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
-from traderagent.domain import Candle, Liquidity
+from traderagent.domain import Candle, Instrument, Liquidity
 from traderagent.exchanges.paper.book import RestingOrder, SymbolBook
 from traderagent.exchanges.paper.matching import (
     FILL_MODELS,
@@ -33,12 +33,29 @@ Execute = Callable[[RestingOrder, Decimal, Liquidity, int], object]
 class CandleMatcher:
     """Books per symbol, last prices, and the candle walk. Never reads wall time."""
 
-    __slots__ = ("_books", "_deferred", "_execute", "_fill_model", "_last", "_live", "_now_ms")
+    __slots__ = (
+        "_books",
+        "_deferred",
+        "_execute",
+        "_fill_model",
+        "_instruments",
+        "_last",
+        "_live",
+        "_now_ms",
+    )
 
-    def __init__(self, fill_model: FillModel, now_ms: Callable[[], int], execute: Execute) -> None:
+    def __init__(
+        self,
+        fill_model: FillModel,
+        now_ms: Callable[[], int],
+        execute: Execute,
+        instruments: Mapping[str, Instrument],
+    ) -> None:
+        """`instruments`: the venue's listing (read live), whose ticks the candle path is on."""
         if fill_model not in FILL_MODELS:
             raise ValueError(f"fill_model must be one of {', '.join(FILL_MODELS)}: {fill_model!r}")
         self._fill_model: FillModel = fill_model
+        self._instruments = instruments
         self._now_ms = now_ms
         self._execute = execute
         self._books: dict[str, SymbolBook] = {}
@@ -104,10 +121,13 @@ class CandleMatcher:
 
     def _match(self, book: SymbolBook, candle: Candle) -> None:
         symbol = candle.symbol
-        path = candle_path(candle, self._fill_model)
+        inst = self._instruments[symbol]  # a book exists only for a listed symbol
+        path = candle_path(candle, inst, self._fill_model)
+        last = self._last.get(symbol)
+        previous = None if last is None else float(inst.market_price(last))
         outer = self._live  # a callback may feed another symbol's candle from inside this one
         try:
-            for resting, k, price in crossings(book, path, self._last.get(symbol)):
+            for resting, k, price in crossings(book, path, previous):
                 ts = point_ts(candle, k)
                 self._live = (symbol, price, ts)
                 liquidity = Liquidity.TAKER if resting.taker else Liquidity.MAKER

@@ -1,9 +1,14 @@
 """The fill model: the price path a candle is assumed to take and which resting orders it crosses.
 
 Pessimistic by default (see docs/PERFORMANCE.md): the path is open -> the extreme nearer the
-open -> the other extreme -> close (tie: high first), so a candle that opens near its high
-fills the sells above it before the buys below it. A resting order fills only when the path goes
-strictly through its price (a touch is not a fill), and always at its own limit price.
+open -> the other extreme -> close, so a candle that opens near its high fills the sells above
+it before the buys below it. A tie goes high first: a tie says nothing about which extreme came
+first, and the path is one for the whole venue (every bot on the account sees the same), so
+"the worse path for the side that fills" is undefined when both sides rest; O-H-L-C is the
+common convention. A resting order fills only when the path goes strictly through its price (a
+touch is not a fill), and always at its own limit price. The path points are the candle's prices
+on the instrument's tick (`Instrument.market_price`), so float noise in the data never decides a
+fill, a tie or the path's order.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal, get_args
 
-from traderagent.domain import Candle
+from traderagent.domain import Candle, Instrument
 from traderagent.exchanges.paper.book import RestingOrder, SymbolBook
 
 FillModel = Literal["pessimistic", "ohlc", "olhc"]
@@ -20,12 +25,14 @@ FILL_MODELS: tuple[FillModel, ...] = get_args(FillModel)
 Path = tuple[float, float, float, float]
 
 
-def candle_path(candle: Candle, model: FillModel = "pessimistic") -> Path:
-    """The four path points: open, one extreme, the other extreme, close."""
-    o, h, lo, c = candle.open, candle.high, candle.low, candle.close
+def candle_path(candle: Candle, inst: Instrument, model: FillModel = "pessimistic") -> Path:
+    """The four path points on the tick: open, one extreme, the other extreme, close (the
+    nearer extreme decided exactly, in Decimal)."""
+    price = inst.market_price
+    o, h, lo, c = price(candle.open), price(candle.high), price(candle.low), price(candle.close)
     if model == "ohlc" or (model == "pessimistic" and h - o <= o - lo):
-        return (o, h, lo, c)
-    return (o, lo, h, c)
+        return (float(o), float(h), float(lo), float(c))
+    return (float(o), float(lo), float(h), float(c))
 
 
 def point_ts(candle: Candle, k: int) -> int:

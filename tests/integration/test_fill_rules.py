@@ -1,0 +1,71 @@
+"""The two tie rules of the fill model (issue 13, item 9), pinned in the engine (paper venue)
+and the fast kernel alike on a hand-made grid run:
+
+- a limit priced exactly at the last price is not marketable: it rests and fills as a maker;
+- a candle whose open is exactly as far from its high as from its low goes high first, judged
+  in whole ticks (floats say 101.01 - 99.91 > 99.91 - 98.81, which is a tie).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pytest
+import yaml
+
+from traderagent.backtest.kernels import run_fast
+from traderagent.backtest.runner import run_backtest
+from traderagent.config import parse_config
+from traderagent.domain import Liquidity, Side
+from traderagent.marketdata import CandleSeries
+
+D = Decimal
+MINUTE = 60_000
+T0 = 1_700_006_400_000
+GRID = {"kind": "grid", "lower": "90", "upper": "110", "levels": 21, "amount_per_level": "200"}
+# (open, high, low, close), 1m each; the grid opens at 100.00 with a buy resting at 99 and a
+# sell at 101
+CANDLES = [
+    (100.00, 100.00, 100.00, 100.00),
+    (100.00, 100.00, 98.90, 100.00),  # the buy at 99 fills; its counter-sell at 100.00 = close
+    (100.00, 100.50, 99.95, 100.20),  # that sell fills
+    (99.91, 101.01, 98.81, 99.91),  # a tie: the sell at 101 fills before the buy at 99
+    (100.00, 100.00, 100.00, 100.00),
+]
+
+
+def series() -> CandleSeries:
+    o, h, lo, c = (np.array(col) for col in zip(*CANDLES, strict=True))
+    ts = T0 + np.arange(len(CANDLES), dtype=np.int64) * MINUTE
+    return CandleSeries("BTCUSDT", MINUTE, ts, o, h, lo, c, np.full(len(CANDLES), 5.0))
+
+
+@pytest.fixture(scope="module")
+def config_text() -> str:
+    raw = {"replay": {"data": "bundled", "speed": "max"}, "bots": [{"name": "g", "strategy": GRID}]}
+    return yaml.safe_dump(raw)
+
+
+async def test_the_tie_rules_in_the_engine_and_the_kernel(config_text: str) -> None:
+    config = parse_config(config_text, "case.yaml", {})
+    engine = await run_backtest(config, candles=series())
+    fills = [f for f in engine.fills if f.tag != "seed"]
+    rows = [(f.ts - T0, f.side, f.price, f.liquidity) for f in fills]
+    assert rows == [
+        (MINUTE + 2 * MINUTE // 3, Side.BUY, D("99"), Liquidity.MAKER),  # at the low
+        (2 * MINUTE + 2 * MINUTE // 3, Side.SELL, D("100"), Liquidity.MAKER),  # at 100.00: maker
+        (3 * MINUTE + MINUTE // 3, Side.SELL, D("101"), Liquidity.MAKER),  # tie: high first
+        (3 * MINUTE + 2 * MINUTE // 3, Side.BUY, D("99"), Liquidity.MAKER),
+    ]
+    maker = config.paper.maker_fee
+    at_close = fills[1]
+    assert at_close.fee == at_close.qty * at_close.price * maker
+
+    fast = run_fast(config, "g", series())
+    assert [r[:4] for r in fast.fill_tuples()] == [
+        (f.ts, f.side, f.price, f.qty) for f in engine.fills
+    ]
+    np.testing.assert_allclose(
+        [r[4] for r in fast.fill_tuples()], [float(f.fee) for f in engine.fills], atol=1e-12
+    )
