@@ -256,3 +256,32 @@ async def test_a_paper_book_kept_in_sqlite_is_written_the_same_when_fast_forward
         await engine.close()
     assert outcomes[0][0] > 0
     assert outcomes[1] == outcomes[0]
+
+
+async def test_a_stop_a_hair_above_an_off_tick_low_wakes_the_fast_forward() -> None:
+    """Strategies read a candle's low on the tick: 97.004 is 97.00, below the DCA's stop at
+    97.003 although the raw low is above it, so the quiet-span scan must wake on it too."""
+    n, minute, t0 = 120, 60_000, 1_700_006_400_000
+    close = np.full(n, 100.0)
+    close[60:] = 97.5
+    low = np.minimum(close, 100.0)
+    low[60] = 97.004  # data on a finer tick than the instrument's
+    opens = np.concatenate(([100.0], close[:-1]))
+    high = np.maximum(opens, close)
+    low = np.minimum(low, opens)
+    ts = t0 + np.arange(n, dtype=np.int64) * minute
+    candles = CandleSeries("BTCUSDT", minute, ts, opens, high, low, close, np.full(n, 5.0))
+    dca = {
+        "kind": "dca",
+        "base_order": "200",
+        "safety_order": "200",
+        "max_safety_orders": 0,
+        "price_deviation": "10",
+        "step_scale": "1",
+        "take_profit": "1.2",
+        "stop_loss": "2.997",
+    }
+    text = config_text([{"name": "dca", "symbol": "BTCUSDT", "strategy": dca}])
+    stepped, fast = await assert_equivalent(text, candles)
+    assert getattr(stepped.engine.bots["dca"].strategy, "stops", 0) == 1
+    assert fast.driver is not None and fast.driver.stepped < n

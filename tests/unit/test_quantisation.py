@@ -1,3 +1,4 @@
+import math
 from decimal import Decimal
 
 from kit.factories import BTCUSDT
@@ -28,3 +29,10 @@ def test_check_order_explains_each_rule() -> None:
     notional = BTCUSDT.check_order(Decimal("20000"), Decimal("0.0002")) or ""
     assert "notional 4.0000 is below the minimum 5 USDT" in notional
     assert "must be positive" in (BTCUSDT.check_order(Decimal("1"), Decimal("0")) or "")
+
+
+def test_market_price_reads_a_float_on_the_tick_whatever_its_noise() -> None:
+    for noisy in (23456.78, math.nextafter(23456.78, 0), math.nextafter(23456.78, math.inf)):
+        assert BTCUSDT.market_price(noisy) == Decimal("23456.78")
+    assert BTCUSDT.market_price(23456.785) == Decimal("23456.78")  # half-even, as round_price
+    assert BTCUSDT.market_price(23456.7851) == Decimal("23456.79")

@@ -4,12 +4,14 @@ tests/integration/test_kernel_vs_engine.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
+from kit.factories import BTCUSDT
 
 from traderagent.backtest import kernels
 from traderagent.backtest.kernels import (
@@ -23,6 +25,7 @@ from traderagent.backtest.kernels import (
     sweep_venue,
 )
 from traderagent.backtest.kernels.exact import ceil_dd, floor_dd, ticks_of
+from traderagent.backtest.kernels.params import step_fraction
 from traderagent.config import parse_config
 from traderagent.domain import Side
 from traderagent.marketdata import CandleSeries, load_bundled
@@ -96,6 +99,22 @@ def test_ticks_of_finds_the_grid_and_rounds_half_even() -> None:
     assert ticks_of(23456.775, 1.0, 100.0) == 2345678
     assert ticks_of(23456.7851, 1.0, 100.0) == 2345679
     assert ticks_of(150.0, 5.0, 10.0) == 300  # a tick of 0.5
+
+
+@pytest.mark.parametrize("tick", ["0.01", "0.5", "0.0001"])
+def test_ticks_of_reads_prices_as_the_engine_does_float_noise_included(tick: str) -> None:
+    """The kernels and `Instrument.market_price` put every candle price on the same tick: on
+    it, a hair off it, and at or a hair beside the half-way decimals (half-even ties)."""
+    inst = replace(BTCUSDT, tick_size=Decimal(tick))
+    num, den = step_fraction(inst.tick_size)
+    rng = np.random.default_rng(2)
+    ticks = rng.integers(1, 10_000_000, 2000)
+    on = np.array([float(int(k) * inst.tick_size) for k in ticks])
+    half = np.array([float((int(k) + Decimal("0.5")) * inst.tick_size) for k in ticks])
+    prices = np.concatenate([on, half, rng.uniform(0.01, 1e5, 2000)])
+    noisy = np.concatenate([prices, np.nextafter(prices, 0), np.nextafter(prices, np.inf)])
+    for x in noisy.tolist():
+        assert ticks_of(x, num, den) * inst.tick_size == inst.market_price(x), x
 
 
 def test_fills_are_exact_on_the_tick_and_lot_and_the_record_grows(

@@ -97,10 +97,15 @@ def ticks_of(price: float, tick_num: float, tick_den: float) -> int:
     r = np.rint(y)
     if (r * tick_num) / tick_den == price:
         return int(r)
+    # off the grid: compare with the float of the exact half-way decimal, k + 1/2 ticks (the
+    # price's shortest decimal is that decimal, a tie, only when the price is that float)
     k = math.floor(y)
-    if abs(y - k - 0.5) < 1e-9:  # a decimal tie: half-even
-        return int(k + (k % 2))
-    return int(r)
+    half = ((2 * k + 1) * tick_num) / (2 * tick_den)
+    if price > half:
+        return int(k + 1)
+    if price < half:
+        return int(k)
+    return int(k + (k % 2))  # a decimal tie: half-even
 
 
 @njit(cache=True, inline="always")

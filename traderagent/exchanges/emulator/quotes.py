@@ -131,7 +131,7 @@ class TopOfBook:
 
 def top_of_book(inst: Instrument, last: float, volume: float, spread_bps: float) -> TopOfBook:
     """One level each side of `last`, at least one tick apart."""
-    price = Decimal(repr(last))
+    price = inst.market_price(last)  # on the tick: float noise moves no quote
     half = Decimal(repr(spread_bps)) / 20_000
     bid = inst.round_price(price * (1 - half), Side.BUY)
     ask = inst.round_price(price * (1 + half), Side.SELL)
