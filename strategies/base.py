@@ -78,12 +78,13 @@ class Strategy(Protocol):
 
 
 def by_intent(order: PlaceOrder, price: Decimal) -> PlaceOrder:
-    """A limit already through the market (a buy at or above `price`, a sell at or below it)
-    would fill at once as a taker: it goes as the market order it is, by intent, under the
-    same tag. Never rest a buy limit above the market (a restart after the price moved)."""
+    """A limit already through the market (a buy above `price`, a sell below it) would pay
+    the taker fee: it goes as the market order it is, by intent, under the same tag. Never
+    rest a buy limit above the market (a restart after the price moved). One exactly at the
+    price is not through it (the venues' rule, `admission.marketable`): it rests as a maker."""
     if order.type is not OrderType.LIMIT or order.price is None:
         return order
-    through = order.price >= price if order.side is Side.BUY else order.price <= price
+    through = order.price > price if order.side is Side.BUY else order.price < price
     if not through:
         return order
     return PlaceOrder(order.tag, order.side, order.qty, None, OrderType.MARKET, order.purpose)
