@@ -24,6 +24,7 @@ from storage.repositories import (
     FillRepository,
     OrderRepository,
     PositionRepository,
+    RiskStateRepository,
     SignalRepository,
     SnapshotRepository,
     StrategyRepository,
@@ -62,6 +63,7 @@ class SqlJournal:
         self.signals = SignalRepository(database)
         self.snapshots = SnapshotRepository(database)
         self.audit = AuditRepository(database)
+        self.risk_state = RiskStateRepository(database)
         self._clock_ms = clock_ms
         self._snapshots_kept = snapshots_kept
 
@@ -118,6 +120,14 @@ class SqlJournal:
         """The latest snapshot's (payload, ts), None if the bot has none."""
         latest = await self.snapshots.latest(bot)
         return (latest.payload, latest.ts) if latest is not None else None
+
+    async def save_risk_state(self, account: str, payload: dict[str, Any], ts: int) -> None:
+        """Store the account's risk state (JSON-able; Decimals come back as strings)."""
+        await self.risk_state.save(account, payload, ts)
+
+    async def load_risk_state(self, account: str) -> tuple[dict[str, Any], int] | None:
+        """The account's stored (risk state, ts), None if none was saved."""
+        return await self.risk_state.load(account)
 
     async def record_signal(self, bot: str, kind: str, payload: dict[str, Any], ts: int) -> None:
         await self.signals.add(bot, kind, payload, ts)

@@ -172,6 +172,10 @@ class RunSummary:
     ended_ms: int
     reason: str
     database: str = ""
+    since_ms: int = 0
+    """When `starting_equity` was taken: an earlier session's first candle after a restart."""
+    drawdown_pct: Decimal | None = None
+    """The account's fall from its equity peak, kept across restarts (None: not measured)."""
 
 
 class CommandError(Exception):

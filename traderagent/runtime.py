@@ -27,6 +27,7 @@ from traderagent.domain import Instrument
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.orchestrator import Engine
+from traderagent.engine.risk.account_state import RiskStateError
 from traderagent.exchanges.bybit import BybitConfig
 from traderagent.paths import default_database_path
 from traderagent.venues import (
@@ -132,12 +133,26 @@ async def build_engine(config: AppConfig, db_override: str | Path | None = None)
         label = database_label(target)
         engine = await assemble_engine(config, venue, journal, label)
         engine.use_config(config)
+        engine.account_risk.account = account_name(config)
+        try:  # the peak, the day's start, halts and PnL baseline of the previous session
+            await engine.account_risk.restore(engine)
+        except RiskStateError as err:
+            raise StartupError(f"database: {err}") from None
     except BaseException:
         if venue is not None:
             await venue.exchange.close()
         await journal.close()
         raise
     return Built(engine, journal, label)
+
+
+def account_name(config: AppConfig) -> str:
+    """The venue account whose risk state the engine keeps: the paper account, or a Bybit
+    environment, product line and key pair."""
+    exchange = config.exchange
+    if not isinstance(exchange, BybitConfig):
+        return "paper"
+    return f"bybit-{exchange.env}-{exchange.category}-{exchange.credentials or ''}"[:64]
 
 
 def database_label(target: str | Path) -> str:

@@ -28,8 +28,10 @@ def render_summary(summary: RunSummary) -> str:
         f"  fees           {money(summary.fees, 4)}",
         f"  realised PnL   {money(summary.realised_pnl, 4)}",
         f"  equity         {money(summary.starting_equity)} -> {money(summary.final_equity)}"
-        f" ({'+' if pnl >= 0 else ''}{money(pnl)})",
+        f" ({'+' if pnl >= 0 else ''}{money(pnl)}){_since(summary)}",
     ]
+    if summary.drawdown_pct is not None:
+        lines.append(f"  drawdown       {summary.drawdown_pct:.2f} % from the equity peak")
     if summary.database:
         lines.append(f"  database       {summary.database}")
     lines.append("")
@@ -45,3 +47,10 @@ def render_summary(summary: RunSummary) -> str:
         if verb and bot.state_reason:
             lines.append(f"  {bot.name} {verb}: {bot.state_reason}")
     return "\n".join(lines)
+
+
+def _since(summary: RunSummary) -> str:
+    """Where the PnL counts from, when that is before this run (a restarted account)."""
+    if summary.since_ms and summary.since_ms < summary.started_ms:
+        return f" since {format_ts(summary.since_ms)} UTC"
+    return ""

@@ -1,7 +1,7 @@
 """The schema as SQLAlchemy 2 models; the Alembic migrations in `storage/migrations` build it."""
 
 from storage.models.base import Base
-from storage.models.decisions import SignalRow, SnapshotRow, StrategyRow
+from storage.models.decisions import RiskStateRow, SignalRow, SnapshotRow, StrategyRow
 from storage.models.operations import AuditRow, CredentialRow
 from storage.models.paper import PaperAccountRow, PaperFillRow, PaperOrderRow
 from storage.models.trading import BotRow, EquityPointRow, FillRow, OrderRow, PositionRow
@@ -18,6 +18,7 @@ __all__ = [
     "PaperFillRow",
     "PaperOrderRow",
     "PositionRow",
+    "RiskStateRow",
     "SignalRow",
     "SnapshotRow",
     "StrategyRow",

@@ -1,4 +1,5 @@
-"""What the engine decided and why: strategy assignments, signals and state snapshots.
+"""What the engine decided and why: strategy assignments, signals, state snapshots and the
+account's risk state.
 
 Payloads are JSON text written by `storage.jsontext` (Decimals as exact strings).
 """
@@ -49,5 +50,17 @@ class SnapshotRow(Base):
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
     bot: Mapped[str] = mapped_column(String(NAME))
     version: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[str] = mapped_column(Text)
+    ts: Mapped[int] = mapped_column(BigInteger)
+
+
+class RiskStateRow(Base):
+    """An account's risk state (equity peak, the day's start, halts and acknowledgements, the
+    PnL baseline) as JSON: one row per account, rewritten as it changes, read at a restart."""
+
+    __tablename__ = "account_risk_state"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    account: Mapped[str] = mapped_column(String(NAME), unique=True)
     payload: Mapped[str] = mapped_column(Text)
     ts: Mapped[int] = mapped_column(BigInteger)

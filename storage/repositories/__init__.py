@@ -6,6 +6,7 @@ from storage.repositories.equity import EquityRepository
 from storage.repositories.fills import FillRepository
 from storage.repositories.orders import OrderRepository
 from storage.repositories.positions import PositionRepository
+from storage.repositories.risk_state import RiskStateRepository
 from storage.repositories.signals import SignalRepository
 from storage.repositories.snapshots import SnapshotRepository
 from storage.repositories.strategies import StrategyRepository
@@ -17,6 +18,7 @@ __all__ = [
     "FillRepository",
     "OrderRepository",
     "PositionRepository",
+    "RiskStateRepository",
     "SignalRepository",
     "SnapshotRepository",
     "StrategyRepository",

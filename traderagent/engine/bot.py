@@ -186,8 +186,9 @@ class BotRuntime:
             )
         before = str(snapshot.get("state", ""))
         reason = str(snapshot.get("state_reason", ""))
-        if before == BotState.EMERGENCY.value:
-            await self._move(BotState.EMERGENCY, f"halted before the restart: {reason}")
+        if before == BotState.EMERGENCY.value:  # the same reason: the same halt goes on
+            await self._move(BotState.EMERGENCY, reason or "halted before the restart")
+            self._log("warning", f"still halted from before the restart: {reason}")
         elif before == BotState.PAUSED.value:
             self.pause_after_start = f"paused before the restart: {reason}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from traderagent.domain import BotState, Fill, Order, Position
 
@@ -65,3 +65,13 @@ class TradeJournal(Protocol):
     async def has_fill(self, fill_id: str) -> bool: ...
 
     async def position_of(self, bot: str, symbol: str) -> Position | None: ...
+
+
+@runtime_checkable
+class RiskStateStore(Protocol):
+    """Where the account's risk state survives a restart (the database journal; a backtest's
+    memory journal has none: a backtest never restarts)."""
+
+    async def save_risk_state(self, account: str, payload: dict[str, Any], ts: int) -> None: ...
+
+    async def load_risk_state(self, account: str) -> tuple[dict[str, Any], int] | None: ...

@@ -32,8 +32,8 @@ from traderagent.domain.events import (
     LogRecord,
     RegimeChanged,
     RegimeUpdated,
-    RiskBreached,
 )
+from traderagent.engine.account_risk import HALTABLE, AccountRisk
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.checkpoints import SnapshotSchedule
 from traderagent.engine.journal import TradeJournal
@@ -50,8 +50,6 @@ from traderagent.exchanges.ports import (
 from traderagent.facade import CommandError, EngineSnapshot, RunSummary
 
 MINUTE_MS = 60_000
-HALTABLE = frozenset({BotState.STARTING, BotState.RUNNING, BotState.PAUSED})
-"""States an emergency halt applies to."""
 
 if TYPE_CHECKING:
     from traderagent.config import AppConfig
@@ -137,6 +135,8 @@ class Engine:
         self._book = exchange if isinstance(exchange, PersistedBook) else None
         self.snapshots = SnapshotSchedule(journal)
         """The bots' state snapshots for crash recovery (every 30 s of engine time)."""
+        self.account_risk = AccountRisk(journal, bus)
+        """The account's limits after each candle; its peak, day, halts kept across restarts."""
         self.venue_status = ""
         self._update_waiting = asyncio.Event()
         self.driver: CandleDriver | None = None
@@ -218,6 +218,7 @@ class Engine:
             async with self._lock:
                 for name in self._autostart:
                     await self.bots[name].start()
+                await self.account_risk.hold_halts(self)  # unacknowledged halts outlive restarts
             # a driver's own stream directly: one async generator per candle, not two
             feed = self.driver.candles(self) if self.driver is not None else self._candles()
             async for candle in feed:
@@ -312,24 +313,8 @@ class Engine:
 
     async def _watch_risk(self, candle: Candle) -> None:
         """A breach of the account's daily loss or drawdown halts every bot that trades."""
-        if self.equity_watch is None or self.starting_equity is None:
-            return
-        breach = self.equity_watch.observe(candle.ts, self.equity)
-        if breach is None:
-            return
-        active = [b for b in self.bots.values() if b.state in HALTABLE]
-        if not active:
-            return
-        now = self.clock.now_ms()
-        self.bus.publish(
-            RiskBreached(
-                now, breach.scope, breach.limit, breach.value, breach.threshold, None, breach.reason
-            )
-        )
-        self._log("critical", f"risk limit breached: {breach.reason}; halting every bot")
-        for bot in active:
-            await bot.halt(breach.reason)
-        await self._drain()
+        if await self.account_risk.halt_on_breach(self, candle):
+            await self._drain()
 
     def warm_up(self, candles: Iterable[Candle]) -> int:
         """Feed history to the regime classifiers and the bots' candle memory (no trading),
@@ -387,7 +372,9 @@ class Engine:
     async def checkpoint(self, force: bool = False) -> None:
         """Write the bots' snapshots that are due (every 30 s of engine time, or at once after
         a pause, stop or halt); `force` ignores the interval and also writes the venue's mark."""
-        await self.snapshots.save_due(self.bots.values(), self.clock.now_ms(), force)
+        now = self.clock.now_ms()
+        await self.snapshots.save_due(self.bots.values(), now, force)
+        await self.account_risk.save_due(self, now, force)
         if self._book is not None:
             await self._book.persist(force)
 
@@ -426,7 +413,7 @@ class Engine:
         targets = [self._bot(name)] if name is not None else list(self.bots.values())
         async with self._lock:
             for bot in targets:
-                if bot.state in (BotState.STARTING, BotState.RUNNING, BotState.PAUSED):
+                if bot.state in HALTABLE:
                     await bot.halt(reason)
             await self._drain()
             await self.checkpoint()

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from strategies.base import Wake, at_or_below, wake_of
 from traderagent.domain import BotState, Candle
-from traderagent.engine.orchestrator import HALTABLE
+from traderagent.engine.account_risk import HALTABLE
 
 if TYPE_CHECKING:
     from traderagent.config.risk import RiskConfig

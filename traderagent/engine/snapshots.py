@@ -255,6 +255,8 @@ def bot_chart(engine: Engine, bot: BotRuntime, minutes: int) -> BotChart:
 def run_summary(engine: Engine) -> RunSummary:
     bots = tuple(bot_snapshot(bot) for bot in engine.bots.values())
     equity = engine.equity
+    watch = engine.equity_watch
+    observed = watch is not None and watch.day is not None
     return RunSummary(
         bots=bots,
         orders_placed=sum(b.orders_placed for b in bots),
@@ -268,4 +270,6 @@ def run_summary(engine: Engine) -> RunSummary:
         ended_ms=engine.clock.now_ms(),
         reason=engine.finish_reason,
         database=engine.database_label,
+        since_ms=engine.account_risk.capture(engine).since_ms,
+        drawdown_pct=watch.drawdown_pct(equity) if watch is not None and observed else None,
     )

@@ -26,6 +26,7 @@ TABLES = {
     "strategies",
     "signals",
     "state_snapshots",
+    "account_risk_state",
     "exchange_credentials",
     "audit_log",
     "paper_orders",
@@ -56,7 +57,7 @@ async def test_first_open_builds_the_whole_schema_at_head(backend: Backend) -> N
     assert revision == HEAD_REVISION
     assert orders == 0
     assert database.schema_change is not None
-    assert (database.schema_change.before, database.schema_change.after) == ("empty", "0003")
+    assert (database.schema_change.before, database.schema_change.after) == ("empty", HEAD_REVISION)
     assert database.schema_change.backup is None  # nothing to back up in a new database
 
 

@@ -111,3 +111,14 @@ async def test_recovery_reads_orders_fills_and_position(journal: SqlJournal) -> 
     assert await journal.has_fill("f-404") is False
     assert await journal.position_of("grid-1", "BTCUSDT") == position
     assert await journal.position_of("grid-1", "ETHUSDT") is None
+
+
+async def test_an_accounts_risk_state_is_replaced_whole_and_comes_back_exact(
+    journal: SqlJournal,
+) -> None:
+    assert await journal.load_risk_state("paper") is None
+    await journal.save_risk_state("paper", {"peak": Decimal("10250.5"), "day": 19425}, 1_000)
+    await journal.save_risk_state("paper", {"peak": Decimal("10300.000001")}, 2_000)
+    await journal.save_risk_state("bybit-demo", {"peak": Decimal(7)}, 3_000)
+    assert await journal.load_risk_state("paper") == ({"peak": "10300.000001"}, 2_000)
+    assert await journal.load_risk_state("bybit-demo") == ({"peak": "7"}, 3_000)

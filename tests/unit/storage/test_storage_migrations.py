@@ -54,7 +54,7 @@ def _schema_diff(connection: Connection) -> list[Any]:
 def test_head_constant_is_the_single_head_of_the_scripts() -> None:
     scripts = ScriptDirectory.from_config(alembic_config())
     assert scripts.get_heads() == [HEAD_REVISION]
-    assert [s.revision for s in scripts.walk_revisions()] == ["0003", "0002", "0001"]
+    assert [s.revision for s in scripts.walk_revisions()] == ["0004", "0003", "0002", "0001"]
 
 
 async def test_migrations_build_exactly_the_models(backend: Backend) -> None:
@@ -136,7 +136,7 @@ async def test_a_database_behind_is_backed_up_and_upgraded(tmp_path: Path) -> No
     database = await Database.open(path)
     await database.close()
     change = database.schema_change
-    assert change is not None and (change.before, change.after) == ("0001", "0003")
+    assert change is not None and (change.before, change.after) == ("0001", HEAD_REVISION)
     assert change.backup is not None and change.backup.name.startswith("ta.db.bak-0001-")
     assert (await schema_status(path)).verdict == "current"
 

@@ -1,0 +1,161 @@
+"""The account's risk at run time: its daily loss and drawdown, watched after every candle (a
+breach halts every bot that trades), and its state kept across restarts: written with the
+snapshots as it changes, read back before the engine runs again, halted bots held halted.
+
+The state is written when it changed and `interval_ms` of engine time has passed, and at once
+when a halt, an acknowledgement or a new UTC day changed it (or on a forced checkpoint). A
+backtest's memory journal keeps nothing, so a backtest pays nothing for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from traderagent.bus import EventBus
+from traderagent.domain import BotState, Candle
+from traderagent.domain.events import BotStateChanged, LogRecord, RiskBreached
+from traderagent.engine.checkpoints import SNAPSHOT_INTERVAL_MS
+from traderagent.engine.journal import RiskStateStore, TradeJournal
+from traderagent.engine.risk.account_state import AccountRiskState, HaltRecord, RiskStateError
+
+if TYPE_CHECKING:
+    from traderagent.engine.orchestrator import Engine
+
+HALTABLE = frozenset({BotState.STARTING, BotState.RUNNING, BotState.PAUSED})
+"""States an emergency halt applies to."""
+
+
+class AccountRisk:
+    def __init__(
+        self,
+        journal: TradeJournal,
+        bus: EventBus,
+        account: str = "paper",
+        interval_ms: int = SNAPSHOT_INTERVAL_MS,
+    ) -> None:
+        self.store = journal if isinstance(journal, RiskStateStore) else None
+        self.account = account
+        """The venue account the state belongs to (bots sharing an account share it)."""
+        self.interval_ms = interval_ms
+        self.halts: dict[str, HaltRecord] = {}
+        """Each bot's last halt, acknowledged or not."""
+        self.since_ms: int | None = None
+        """When the PnL baseline was taken, if in an earlier session (else this run's start)."""
+        self.restored: AccountRiskState | None = None
+        self.written = 0
+        self._saved: tuple[object, ...] | None = None
+        self._urgent = False
+        self._next_ms = 0
+        if self.store is not None:
+            bus.subscribe(BotStateChanged, self._on_state)
+
+    def _on_state(self, event: BotStateChanged) -> None:
+        known = self.halts.get(event.bot)
+        if event.new is BotState.EMERGENCY:
+            if known is None or not known.active:  # a halt restored keeps its first reason
+                self.halts[event.bot] = HaltRecord(event.bot, event.reason, event.ts)
+                self._urgent = True
+        elif event.old is BotState.EMERGENCY and known is not None and known.active:
+            self.halts[event.bot] = replace(known, acknowledged_ms=event.ts)
+            self._urgent = True
+
+    async def halt_on_breach(self, engine: Engine, candle: Candle) -> bool:
+        """Feed the equity after `candle` to the account's limits; a breach halts every bot
+        that trades. Whether any bot was halted (the engine then routes the cancels)."""
+        watch = engine.equity_watch
+        if watch is None or engine.starting_equity is None:
+            return False
+        breach = watch.observe(candle.ts, engine.equity)
+        if breach is None:
+            return False
+        active = [b for b in engine.bots.values() if b.state in HALTABLE]
+        if not active:
+            return False
+        now, bus = engine.clock.now_ms(), engine.bus
+        bus.publish(
+            RiskBreached(
+                now, breach.scope, breach.limit, breach.value, breach.threshold, None, breach.reason
+            )
+        )
+        bus.publish(
+            LogRecord(now, "critical", f"risk limit breached: {breach.reason}; halting every bot")
+        )
+        for bot in active:
+            await bot.halt(breach.reason)
+        return True
+
+    def held(self) -> dict[str, str]:
+        """Bots halted and never acknowledged, with the halt's reason."""
+        return {bot: h.reason for bot, h in self.halts.items() if h.active}
+
+    def capture(self, engine: Engine) -> AccountRiskState:
+        watch = engine.equity_watch
+        since = self.since_ms if self.since_ms is not None else engine.started_ms
+        return AccountRiskState(
+            starting_equity=engine.starting_equity,
+            since_ms=since,
+            peak=watch.peak if watch is not None else Decimal(0),
+            day=watch.day if watch is not None else None,
+            day_start=watch.day_start if watch is not None else Decimal(0),
+            halts=tuple(self.halts[bot] for bot in sorted(self.halts)),
+        )
+
+    async def save_due(self, engine: Engine, now_ms: int, force: bool = False) -> bool:
+        """Write the state if it changed and is due; whether it was written."""
+        if self.store is None:
+            return False
+        watch = engine.equity_watch
+        day = watch.day if watch is not None else None
+        peak = watch.peak if watch is not None else None
+        key = (engine.starting_equity, peak, day, self._urgent)
+        if key == self._saved:
+            return False
+        new_day = self._saved is None or day != self._saved[2]
+        if not (force or self._urgent or new_day or now_ms >= self._next_ms):
+            return False
+        await self.store.save_risk_state(self.account, self.capture(engine).payload(), now_ms)
+        self._urgent = False
+        self._saved = (engine.starting_equity, peak, day, False)
+        self._next_ms = now_ms + self.interval_ms
+        self.written += 1
+        return True
+
+    async def restore(self, engine: Engine) -> AccountRiskState | None:
+        """Put the stored state back into `engine` (before it runs); None if none was stored.
+        RiskStateError if it cannot be read: starting afresh would lift the limits."""
+        if self.store is None:
+            return None
+        stored = await self.store.load_risk_state(self.account)
+        if stored is None:
+            return None
+        payload, _ts = stored
+        try:
+            state = AccountRiskState.from_payload(payload)
+        except RiskStateError as err:
+            raise RiskStateError(
+                f"the stored risk state of account {self.account!r}: {err}"
+            ) from None
+        if state.starting_equity is not None:
+            engine.starting_equity = state.starting_equity
+            self.since_ms = state.since_ms
+        watch = engine.equity_watch
+        if watch is not None:
+            watch.peak, watch.day, watch.day_start = state.peak, state.day, state.day_start
+        self.halts = {h.bot: h for h in state.halts}
+        self.restored = state
+        self._saved = (engine.starting_equity, state.peak, state.day, False)
+        return state
+
+    async def hold_halts(self, engine: Engine) -> None:
+        """Every bot halted before the restart and never acknowledged is halted again, with
+        the same reason (started first, so the exchange is reconciled and its orders go)."""
+        for name, reason in self.held().items():
+            bot = engine.bots.get(name)
+            if bot is None:
+                continue
+            if bot.state is BotState.STOPPED:
+                await bot.start()
+            if bot.state in HALTABLE:
+                await bot.halt(reason)
