@@ -19,13 +19,14 @@ from crash_harness import CrashStore, child_env, crash_store, headless, rows
 from kit.factories import write_config
 from sqlalchemy import func, select
 
+from storage import SqlJournal
 from storage.jsontext import load_payload
 from storage.models import EquityPointRow, RiskStateRow
 from traderagent.config import parse_config
 from traderagent.domain import BotState
 from traderagent.engine.orchestrator import Engine
 from traderagent.marketdata import load_bundled
-from traderagent.runtime import build_engine
+from traderagent.runtime import StartupError, build_engine
 from traderagent.summary import money
 
 __all__ = ["crash_store"]  # fixture
@@ -100,6 +101,15 @@ async def stored_risk(store: CrashStore) -> dict[str, object]:
     return load_payload(found[0][0])
 
 
+async def stored_halt(store: CrashStore) -> dict[str, object]:
+    """The one halt the stored risk state records."""
+    halts = (await stored_risk(store))["halts"]
+    assert isinstance(halts, list) and len(halts) == 1
+    halt = halts[0]
+    assert isinstance(halt, dict)
+    return halt
+
+
 async def test_a_restart_keeps_the_peak_the_day_start_and_the_pnl_baseline(
     tmp_path: Path, crash_store: CrashStore
 ) -> None:
@@ -153,7 +163,7 @@ async def test_a_drawdown_halt_outlives_a_restart_with_its_reason(
     summary = second.snapshot()
     assert summary.drawdown_pct is not None and summary.drawdown_pct > 1
     await second.close()
-    [halt] = (await stored_risk(crash_store))["halts"]  # type: ignore[misc]
+    halt = await stored_halt(crash_store)
     assert (halt["bot"], halt["reason"], halt["acknowledged_ms"]) == (BOT, reason, None)
 
 
@@ -179,7 +189,7 @@ async def test_a_halt_holds_its_bot_across_restarts_until_it_is_acknowledged(
     third = await session(crash_store, account("2023-03-09T18:00:00Z"))
     assert third.bots[BOT].state is BotState.STOPPED  # acknowledged: no longer held
     await third.close()
-    [halt] = (await stored_risk(crash_store))["halts"]  # type: ignore[misc]
+    halt = await stored_halt(crash_store)
     assert (halt["reason"], halt["acknowledged_ms"]) == (reason, ack_ms)
 
 
@@ -260,3 +270,19 @@ async def test_a_killed_or_stopped_daemon_carries_on_with_the_same_baseline_and_
     assert Decimal(str(stored["starting_equity"])) == first_equity()
     after = await stored_risk(crash_store)
     assert after["peak"] == stored["peak"] and after["since_ms"] == START_MS
+
+
+async def test_an_unreadable_risk_state_stops_the_start_instead_of_lifting_the_limits(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "bad.db"
+    journal = await SqlJournal.open(db)
+    await journal.save_risk_state("paper", {"peak": "lots", "day_start": "0"}, 0)
+    await journal.close()
+    config = parse_config(account(LATE), "c.yaml", {})
+    with pytest.raises(StartupError) as raised:
+        await build_engine(config, db)
+    assert str(raised.value) == (
+        "database: the stored risk state of account 'paper': peak is not a number: 'lots'"
+        " (delete its row in account_risk_state to start the account's limits afresh)"
+    )

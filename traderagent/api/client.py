@@ -136,6 +136,7 @@ class RemoteEngine:
             started_ms=snap.clock_ms,
             ended_ms=snap.clock_ms,
             reason=self.end_reason,
+            drawdown_pct=snap.drawdown_pct,
         )
 
     async def shutdown(self, cancel_orders: bool = False) -> None:

@@ -135,7 +135,8 @@ class AccountRisk:
             state = AccountRiskState.from_payload(payload)
         except RiskStateError as err:
             raise RiskStateError(
-                f"the stored risk state of account {self.account!r}: {err}"
+                f"the stored risk state of account {self.account!r}: {err} (delete its row in"
+                " account_risk_state to start the account's limits afresh)"
             ) from None
         if state.starting_equity is not None:
             engine.starting_equity = state.starting_equity

@@ -2,7 +2,8 @@
 
 The day is the UTC day of the candle's open time; its loss is measured from the equity seen
 at its first candle, so it counts realised and unrealised PnL alike. The peak is the highest
-equity seen since the engine started. Pure: the caller passes every time and value in.
+equity the account has shown; a restart puts peak, day and day start back as they were
+(`engine.account_risk`). Pure: the caller passes every time and value in.
 """
 
 from __future__ import annotations
