@@ -18,6 +18,7 @@ from traderagent.domain import BotState, Candle
 from traderagent.domain.events import BotStateChanged, LogRecord, RiskBreached
 from traderagent.engine.checkpoints import SNAPSHOT_INTERVAL_MS
 from traderagent.engine.journal import RiskStateStore, TradeJournal
+from traderagent.engine.risk import Breach
 from traderagent.engine.risk.account_state import AccountRiskState, HaltRecord, RiskStateError
 
 if TYPE_CHECKING:
@@ -61,15 +62,16 @@ class AccountRisk:
             self.halts[event.bot] = replace(known, acknowledged_ms=event.ts)
             self._urgent = True
 
-    async def halt_on_breach(self, engine: Engine, candle: Candle) -> bool:
-        """Feed the equity after `candle` to the account's limits; a breach halts every bot
-        that trades. Whether any bot was halted (the engine then routes the cancels)."""
+    def breach(self, engine: Engine, candle: Candle) -> Breach | None:
+        """Feed the equity after `candle` to the account's limits: the breach, if any."""
         watch = engine.equity_watch
         if watch is None or engine.starting_equity is None:
-            return False
-        breach = watch.observe(candle.ts, engine.equity)
-        if breach is None:
-            return False
+            return None
+        return watch.observe(candle.ts, engine.equity)
+
+    async def halt_every_bot(self, engine: Engine, breach: Breach) -> bool:
+        """Halt every bot that trades for `breach`; whether any was (the engine then routes
+        the cancels)."""
         active = [b for b in engine.bots.values() if b.state in HALTABLE]
         if not active:
             return False

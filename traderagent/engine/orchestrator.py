@@ -313,7 +313,8 @@ class Engine:
 
     async def _watch_risk(self, candle: Candle) -> None:
         """A breach of the account's daily loss or drawdown halts every bot that trades."""
-        if await self.account_risk.halt_on_breach(self, candle):
+        breach = self.account_risk.breach(self, candle)
+        if breach is not None and await self.account_risk.halt_every_bot(self, breach):
             await self._drain()
 
     def warm_up(self, candles: Iterable[Candle]) -> int:
@@ -374,7 +375,8 @@ class Engine:
         a pause, stop or halt); `force` ignores the interval and also writes the venue's mark."""
         now = self.clock.now_ms()
         await self.snapshots.save_due(self.bots.values(), now, force)
-        await self.account_risk.save_due(self, now, force)
+        if self.account_risk.store is not None:  # a backtest keeps none: no await per candle
+            await self.account_risk.save_due(self, now, force)
         if self._book is not None:
             await self._book.persist(force)
 
