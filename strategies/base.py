@@ -23,7 +23,8 @@ class StrategyContext:
 
     instrument: Instrument
     price: Decimal
-    """Last traded / close price."""
+    """Last traded / close price; at a fill, the venue's price at that moment (where a market
+    order placed in reaction fills: the paper venue's last price, else the fill's price)."""
     ts: int
     """Engine time in epoch ms."""
     live_tags: frozenset[str] = frozenset()

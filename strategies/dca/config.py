@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from strategies.dca.plan import deviation_pct
+from traderagent.domain import MINUTE_MS
 
 MODE_DEFAULTS: dict[str, dict[str, Any]] = {
     "normal": {
@@ -54,7 +55,14 @@ class DcaConfig(BaseModel):
     stop_loss: Decimal | None = Field(default=None, gt=0, lt=100)
     """Percent below the average entry at which the whole position is sold at market."""
     cooldown_candles: int = Field(default=0, ge=0, le=100_000)
-    """1m candles to wait after a take profit or a stop before the next cycle opens."""
+    """Minutes (1m candles) to wait after a take profit or a stop before the next cycle opens,
+    whatever the data's candle interval: the next cycle opens on the first candle that closes
+    at least this many minutes after the engine time at which the cycle ended (0: at once)."""
+
+    @property
+    def cooldown_ms(self) -> int:
+        """The cooldown as a duration in milliseconds."""
+        return self.cooldown_candles * MINUTE_MS
 
     @model_validator(mode="before")
     @classmethod

@@ -3,7 +3,8 @@
 A cycle opens with a market buy (the base order). Once it fills, the first safety orders rest
 below it (`active_safety_orders` at a time) and a take-profit sell of the whole position rests
 at the average entry + `take_profit` %; each safety fill re-prices that take profit. A filled
-take profit (or a stop loss) ends the cycle; the next one opens after `cooldown_candles`.
+take profit (or a stop loss) ends the cycle; the next one opens `cooldown_candles` minutes
+later (a duration in engine time, the same on 1m and 5m data).
 An inherited position at start is adopted as the cycle's filled base order.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -59,7 +61,7 @@ class DcaStrategy:
         self.wanted: dict[str, PlaceOrder] = {}  # limit orders that should be resting
         self.tp_tag: str | None = None
         self.tp_version = 0
-        self.cooldown_left = 0
+        self.cooldown_until_ms = 0  # engine time from which the next cycle may open
         self.cycles_done = 0
         self.stops = 0
         self.note = ""
@@ -93,8 +95,7 @@ class DcaStrategy:
 
     def on_candle(self, candle: Candle, ctx: StrategyContext) -> list[Intent]:
         if self.phase is Phase.COOLDOWN:
-            self.cooldown_left -= 1
-            return self._open(ctx) if self.cooldown_left <= 0 else []
+            return self._open(ctx) if candle.close_time >= self.cooldown_until_ms else []
         if self.phase is Phase.WAITING:
             return self._open(ctx)
         if self.phase is Phase.OPENING and self._tag("base") not in ctx.live_tags:
@@ -204,7 +205,7 @@ class DcaStrategy:
                 stop = self.cycle.stop_price(self.config.stop_loss)
                 text += f" · SL {self.instrument.round_price(stop or ZERO)}"
         elif self.phase is Phase.COOLDOWN:
-            text = f"{head}: next cycle in {self.cooldown_left} candles"
+            text = f"{head}: next cycle at {_utc(self.cooldown_until_ms)}"
         else:
             text = f"{head}: {self.phase.value}" + (f" ({self.note})" if self.note else "")
         return f"{text} · cycles {self.cycles_done} · stops {self.stops}"
@@ -215,8 +216,10 @@ class DcaStrategy:
         return f"{kind}{self.cycle.number}" + (f".{n}" if n is not None else "")
 
     def _open(self, ctx: StrategyContext) -> list[Intent]:
-        qty = self.instrument.floor_qty(self.config.base_order / ctx.price)
-        problem = self.instrument.check_order(self.instrument.round_price(ctx.price), qty)
+        # sized at the price a market buy fills at now: it spends at most `base_order`
+        price = self.instrument.round_price(ctx.price)
+        qty = self.instrument.floor_qty(self.config.base_order / price) if price > 0 else ZERO
+        problem = self.instrument.check_order(price, qty)
         if ctx.budget is not None and ctx.budget < self.config.base_order:
             problem = f"budget {ctx.budget} is below the base order {self.config.base_order}"
         if problem:
@@ -305,10 +308,14 @@ class DcaStrategy:
         self.wanted.clear()
         self.cycle = DcaCycle(self.cycle.number + 1)
         self.plan, self.tp_tag = None, None
-        if self.config.cooldown_candles > 0:
-            self.phase, self.cooldown_left = Phase.COOLDOWN, self.config.cooldown_candles
+        if self.config.cooldown_ms > 0:
+            self.phase, self.cooldown_until_ms = Phase.COOLDOWN, ctx.ts + self.config.cooldown_ms
             return intents
         return [*intents, *self._open(ctx)]
+
+
+def _utc(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _live_tags(tags: frozenset[str]) -> list[tuple[str, int, int]]:

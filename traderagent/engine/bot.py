@@ -53,7 +53,7 @@ from traderagent.engine.recovery import (
 )
 from traderagent.engine.risk import BotBook, Breach, RiskGate, bot_book
 from traderagent.engine.router import RouterBinding
-from traderagent.exchanges.ports import Exchange
+from traderagent.exchanges.ports import CandleMatched, Exchange
 
 HISTORY_CANDLES = 3 * 1440
 """Closed 1m candles a bot remembers, to prime a strategy that takes over (3 days)."""
@@ -84,6 +84,7 @@ class BotRuntime:
         self.strategy = strategy
         self.instrument = instrument
         self.exchange = exchange
+        self._venue_price = exchange.last_price if isinstance(exchange, CandleMatched) else None
         self.journal = journal
         self.bus = bus
         self.clock = clock
@@ -283,7 +284,10 @@ class BotRuntime:
             return
         if not self.strategy_started:
             return  # an adopted order filled before the first candle: on_start sees the result
-        await self._apply(self.strategy.on_fill(fill, order, self._context()))
+        # the market now, where a market order placed in reaction fills (else the fill's price)
+        last = self._venue_price(self.symbol) if self._venue_price is not None else None
+        price = self.instrument.market_price(last) if last is not None else fill.price
+        await self._apply(self.strategy.on_fill(fill, order, self._context(price)))
 
     async def on_regime(self, reading: RegimeReading) -> None:
         """A classifier evaluation on this bot's symbol: a routed bot may switch strategy."""
@@ -461,12 +465,12 @@ class BotRuntime:
         self._live.pop(cid, None)
         self._live_tags = None
 
-    def _context(self) -> StrategyContext:
+    def _context(self, price: Decimal | None = None) -> StrategyContext:
         position, funds = self.position, self.funds
         equity = funds.equity if funds is not None else ZERO
         return StrategyContext(
             instrument=self.instrument,
-            price=self.last_price if self.last_price is not None else ZERO,
+            price=price if price is not None else (self.last_price or ZERO),
             ts=self.clock.now_ms(),
             live_tags=self.live_tags(),
             position_qty=position.qty,

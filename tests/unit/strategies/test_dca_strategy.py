@@ -3,10 +3,18 @@ from decimal import Decimal
 import pytest
 from kit.factories import BTCUSDT
 from pydantic import ValidationError
-from strategy_samples import candle, ctx, fill, flat, places
+from strategy_samples import T0, candle, ctx, fill, flat, places
 
 from strategies.dca import DcaConfig, DcaStrategy
-from traderagent.domain import CancelAll, CancelOrder, OrderType, PlaceOrder, Purpose, Side
+from traderagent.domain import (
+    MINUTE_MS,
+    CancelAll,
+    CancelOrder,
+    OrderType,
+    PlaceOrder,
+    Purpose,
+    Side,
+)
 
 D = Decimal
 
@@ -61,12 +69,41 @@ def test_a_safety_fill_reprices_the_take_profit_and_places_the_next_safety_order
 def test_take_profit_ends_the_cycle_and_the_next_opens_after_the_cooldown() -> None:
     dca, armed = started(config(cooldown_candles=2))
     tp = armed[0]
-    intents = dca.on_fill(*fill(tp), ctx("20200", {"so1.1", "so1.2"}))
+    # the take profit filled in the candle of minute 0: the engine hears of it at its close
+    intents = dca.on_fill(*fill(tp), ctx("20200", {"so1.1", "so1.2"}, ts=T0 + MINUTE_MS))
     assert intents == [CancelOrder("so1.1"), CancelOrder("so1.2")]
     assert dca.cycles_done == 1
     assert dca.on_candle(flat(1, 20210), ctx("20210")) == []
-    (base,) = places(dca.on_candle(flat(2, 20210), ctx("20210")))
+    assert "next cycle at 2023-03-01 00:03 UTC" in dca.describe()
+    (base,) = places(dca.on_candle(flat(2, 20210), ctx("20210")))  # closes 2 minutes later
     assert base.tag == "base2" and base.type is OrderType.MARKET
+
+
+@pytest.mark.parametrize("minutes", [1, 5, 15])
+def test_the_cooldown_lasts_its_minutes_whatever_the_candle_interval(minutes: int) -> None:
+    """`cooldown_candles` counts minutes: 30 of them are 30 one-minute candles, 6 five-minute
+    candles or 2 fifteen-minute ones (each candle closes `minutes` after it opens)."""
+    interval = minutes * MINUTE_MS
+    dca, armed = started(config(cooldown_candles=30))
+    ended = T0 + interval  # the close of the candle the take profit filled in
+    dca.on_fill(*fill(armed[0]), ctx("20200", ts=ended))
+    opened = None
+    for k in range(1, 200):
+        bar = candle(k * minutes, 20210, 20210, 20210, 20210, interval)
+        if places(dca.on_candle(bar, ctx("20210", ts=bar.close_time))):
+            opened = bar.close_time
+            break
+    assert opened == ended + 30 * MINUTE_MS
+
+
+def test_a_cycle_is_sized_at_the_price_its_base_order_fills_at() -> None:
+    """The base order spends at most `base_order` at the market price on the tick (where a
+    market buy fills), never more because the price the strategy saw was off the tick."""
+    amount = D("100.01999999")  # 0.005001 at 19999.996 would cost 100.02 at 20000.00
+    dca = DcaStrategy(config(base_order=amount), BTCUSDT)
+    (base,) = places(dca.on_start(ctx("19999.996")))  # a market buy fills at 20000.00
+    assert base.qty * D("20000.00") <= amount
+    assert base.qty == D("0.005000")
 
 
 def test_a_late_fill_of_an_earlier_cycle_is_ignored() -> None:

@@ -14,7 +14,7 @@ import math
 
 from numba import njit
 
-from traderagent.backtest.kernels.bot import bot_cancel, mark_ticks, place
+from traderagent.backtest.kernels.bot import bot_cancel, close_ticks, mark_ticks, place
 from traderagent.backtest.kernels.exact import (
     ceil_dd,
     dd_add,
@@ -34,6 +34,7 @@ from traderagent.backtest.kernels.layout import (
     PF_TICK_NUM,
     PF_UNIT,
     S_HWM,
+    S_NOW,
     S_POS,
     SELL,
 )
@@ -44,7 +45,7 @@ WAITING, OPENING, IN_CYCLE, CLOSING, COOLDOWN = 0, 1, 2, 3, 4
 # constants (dq int64, dp float64)
 DQ_MAX_SO = 0
 DQ_ACTIVE = 1
-DQ_COOLDOWN = 2
+DQ_COOLDOWN = 2  # the cooldown, ms of engine time
 DQ_HAS_TP = 3
 DQ_HAS_SL = 4
 DQ_N = 5
@@ -64,7 +65,7 @@ DS_NEXT = 4  # next safety order to place
 DS_TP_VERSION = 5
 DS_TP_TAG = 6  # version of the take profit the strategy knows (-1: none)
 DS_TP_WANTED = 7
-DS_COOL = 8
+DS_COOL = 8  # engine time from which the next cycle may open, ms
 DS_DONE = 9  # cycles closed by a take profit
 DS_STOPS = 10
 DS_N = 11
@@ -192,10 +193,10 @@ def arm(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, base_ticks):  # ty
 
 @njit(cache=True)
 def open_cycle(st, pi, pf, dp, ds, budget):  # type: ignore[no-untyped-def]
-    """`_open`: the base order at market, unless too small or over the budget."""
-    g = st[1]
-    ticks = mark_ticks(g, pf)
-    lots = floor_dd(*dd_div(dp[DP_BASE_HI], dp[DP_BASE_LO], ticks * 1.0))
+    """`_open`: the base order at market, unless too small or over the budget; sized at the
+    venue's price on the tick (where it fills), so it spends at most the base amount."""
+    ticks = close_ticks(st[1], pf)
+    lots = floor_dd(*dd_div(dp[DP_BASE_HI], dp[DP_BASE_LO], ticks * 1.0)) if ticks > 0 else 0
     if not check_order(pi, ticks, lots) or budget < dp[DP_BASE_HI] * pf[PF_UNIT]:
         ds[DS_PHASE] = WAITING
         return
@@ -220,7 +221,7 @@ def end_cycle(st, pi, pf, dq, dp, ds, df, wso, budget):  # type: ignore[no-untyp
     df[DF_COST_HI], df[DF_COST_LO] = 0.0, 0.0
     set_stop(pf, dq, dp, ds, df)
     if dq[DQ_COOLDOWN] > 0:
-        ds[DS_PHASE], ds[DS_COOL] = COOLDOWN, dq[DQ_COOLDOWN]
+        ds[DS_PHASE], ds[DS_COOL] = COOLDOWN, st[0][S_NOW] + dq[DQ_COOLDOWN]
         return
     open_cycle(st, pi, pf, dp, ds, budget)
 

@@ -100,7 +100,7 @@ def dca_arrays(config: DcaConfig, inst: Instrument) -> DcaArrays:
         factors[n, 2], factors[n, 3] = dd(amount / unit)
     dq = np.zeros(DQ_N, np.int64)
     dq[DQ_MAX_SO], dq[DQ_ACTIVE] = count, config.active_safety_orders
-    dq[DQ_COOLDOWN] = config.cooldown_candles
+    dq[DQ_COOLDOWN] = config.cooldown_ms
     dp = np.zeros(DP_N, np.float64)
     dp[DP_BASE_HI], dp[DP_BASE_LO] = dd(config.base_order / unit)
     if config.take_profit is not None:

@@ -57,6 +57,7 @@ from traderagent.backtest.kernels.layout import (
     S_BFREE,
     S_BLOCK,
     S_HALTED,
+    S_NOW,
 )
 from traderagent.backtest.kernels.steps import (
     breached,
@@ -109,8 +110,7 @@ def dca_candle(st, pi, pf, dq, dp, ds, df, wso, low):  # type: ignore[no-untyped
     budget = budget_left(st[0], st[1], pf)
     phase = ds[DS_PHASE]
     if phase == COOLDOWN:
-        ds[DS_COOL] -= 1
-        if ds[DS_COOL] <= 0:
+        if st[0][S_NOW] >= ds[DS_COOL]:  # the candle closes at or after the cooldown's end
             open_cycle(st, pi, pf, dp, ds, budget)
         return
     if phase == WAITING:
