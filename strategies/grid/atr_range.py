@@ -11,7 +11,7 @@ from traderagent.indicators import Atr, CandleAggregator
 
 
 class AtrRange:
-    """Feeds 1m candles into an ATR on `bounds.interval` bars; `around(price)` once warm."""
+    """Feeds the data's candles into an ATR on `bounds.interval` bars; `around(price)` once warm."""
 
     def __init__(self, bounds: AtrBounds) -> None:
         self.bounds = bounds

@@ -20,7 +20,8 @@ class AtrBounds(BaseModel):
     atr_period: int = Field(default=14, ge=1, le=500)
     """ATR period in bars of `interval`; the grid waits until that many bars have closed."""
     interval: Interval = "1h"
-    """Bar interval the ATR is measured on (built from the 1m candles)."""
+    """Bar interval the ATR is measured on (built from the data's candles, 1m or any interval
+    that divides it, so it means the same time on 1m and 5m data)."""
 
 
 class GridConfig(BaseModel):

@@ -16,7 +16,8 @@ class SmcConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     interval: Interval = "15m"
-    """Bar interval the structure and zones are read on (built from the 1m candles)."""
+    """Bar interval the structure and zones are read on (built from the data's candles, 1m or
+    any interval that divides it, so it means the same time on 1m and 5m data)."""
     swing_left: int = Field(default=3, ge=1, le=50)
     """Bars left of a pivot that must be lower (highs) or higher (lows)."""
     swing_right: int = Field(default=3, ge=1, le=50)
@@ -28,7 +29,8 @@ class SmcConfig(BaseModel):
     min_confidence: Decimal = Field(default=Decimal("0.25"), ge=0, le=1)
     """Zones below this confidence no longer count."""
     max_touches: int = Field(default=2, ge=1, le=20)
-    """A zone is used up after this many touches (price entering it from outside)."""
+    """A zone is used up after this many touches (a bar of `interval` reaching into it after
+    one that did not; counted on those bars, so the same on 1m and 5m data)."""
     min_gap_pct: Decimal = Field(default=Decimal("0.05"), ge=0, le=50)
     """Smallest fair value gap kept, in percent of price."""
     respect_structure: bool = True

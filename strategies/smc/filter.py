@@ -14,7 +14,7 @@ from traderagent.indicators import CandleAggregator
 
 
 class SmcFilter:
-    """Feed it every 1m candle; ask `check(intent, ctx)` before an entry leaves."""
+    """Feed it every candle (1m, 5m, ...); ask `check(intent, ctx)` before an entry leaves."""
 
     def __init__(self, config: SmcConfig) -> None:
         self.config = config
@@ -24,10 +24,11 @@ class SmcFilter:
         self.last_verdict = ""
 
     def update(self, candle: Candle) -> None:
-        self.zones.touch(candle.low, candle.high)
         bar = self.bars.update(candle)
         if bar is None:
             return
+        # touches on the filter's own bars: the same count from 1m or 5m data
+        self.zones.touch(bar.low, bar.high)
         self.zones.close_bar(bar)
         broke = self.structure.update(bar)
         if broke is not None:

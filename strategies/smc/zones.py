@@ -1,8 +1,9 @@
 """Demand and supply zones: order blocks and fair value gaps, merged where they overlap.
 
 A zone's confidence starts at 0.6 (one source) or 1.0 (an order block and a gap overlapping:
-a confluence zone) and halves every `half_life` bars. Price entering a zone from outside is one
-touch; a zone is used up after `max_touches`, and gone once a bar closes through it.
+a confluence zone) and halves every `half_life` bars. A bar reaching into a zone after one that
+did not is one touch (counted on the filter's bars, so alike on 1m and 5m data); a zone is used
+up after `max_touches`, and gone once a bar closes through it.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class ZoneBook:
         ]
 
     def touch(self, low: float, high: float) -> None:
-        """A 1m candle: count entries into zones from outside; drop used-up zones."""
+        """A closed bar: count entries into zones from outside; drop used-up zones."""
         for zone in self.zones:
             inside = low <= zone.top and high >= zone.bottom
             if inside and not zone.inside:

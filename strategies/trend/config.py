@@ -19,7 +19,8 @@ class TrendConfig(BaseModel):
     kind: Literal["trend"] = "trend"
     """Strategy kind."""
     interval: Interval = "15m"
-    """Bar interval the signals are computed on (built from the 1m candles)."""
+    """Bar interval the signals are computed on (built from the data's candles, 1m or any interval
+    that divides it, so it means the same time on 1m and 5m data)."""
     fast_ema: int = Field(default=20, ge=2, le=500)
     """Fast EMA period (bars): the pullback line; uptrend when above the slow EMA."""
     slow_ema: int = Field(default=50, ge=3, le=1000)

@@ -16,7 +16,7 @@ EntrySignal = Literal["pullback", "breakout"]
 
 
 class TrendSignals:
-    """Feed every 1m candle; a finished bar may yield an entry signal."""
+    """Feed every candle (1m, 5m, ...); a finished bar may yield an entry signal."""
 
     def __init__(self, config: TrendConfig) -> None:
         self.config = config

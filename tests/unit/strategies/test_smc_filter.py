@@ -134,3 +134,31 @@ def test_the_wrapper_parks_blocked_limit_entries_and_drops_market_ones() -> None
         released += [i.tag for i in places(wrapped.on_candle(bar, ctx(str(bar.close))))]
     assert released == ["b1"]  # placed once the demand zone appeared
     assert wrapped.parked == {}
+
+
+def test_touches_are_counted_on_the_filter_bars_the_same_from_1m_and_5m_candles() -> None:
+    """Price dipping into a zone twice inside five minutes is one touch of the 15m bar it
+    belongs to, whether it arrives as 1m candles or as the 5m candles made from them."""
+    # 15 minutes of 1m candles: in and out of the demand zone 100-101 twice in minutes 0-4
+    rows = [(103.0, 103.0, 100.5, 102.0), (102.0, 103.0, 102.0, 102.5)] * 2
+    rows += [(102.5, 103.0, 102.0, 102.5)] * 11
+    ones = bars(rows)
+    fives = [
+        candle(
+            5 * k,
+            ones[5 * k].open,
+            max(c.high for c in ones[5 * k : 5 * k + 5]),
+            min(c.low for c in ones[5 * k : 5 * k + 5]),
+            ones[5 * k + 4].close,
+            5 * 60_000,
+        )
+        for k in range(3)
+    ]
+    touches = []
+    for candles in (ones, fives):
+        smc = SmcFilter(SmcConfig(interval="15m", max_touches=5))
+        zone = smc.zones.add(Zone("demand", 100, 101, 0, {"order block"}))
+        for c in candles:
+            smc.update(c)
+        touches.append(zone.touches)
+    assert touches == [1, 1]
