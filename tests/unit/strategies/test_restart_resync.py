@@ -83,4 +83,4 @@ def test_a_dca_whose_position_was_sold_at_the_halt_does_not_average_into_nothing
     # halted with close_positions_on_halt: orders cancelled, the position sold at market
     intents = dca.on_resume(ctx("19000", position="0"))
     assert places(intents) == []  # before: tp and both safety orders again, for nothing held
-    assert "next cycle in 5 candles" in dca.describe()
+    assert "next cycle at 2023-03-01 00:05 UTC" in dca.describe()  # 5 minutes on
