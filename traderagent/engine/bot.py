@@ -284,7 +284,6 @@ class BotRuntime:
             return
         if not self.strategy_started:
             return  # an adopted order filled before the first candle: on_start sees the result
-        # the market now, where a market order placed in reaction fills (else the fill's price)
         last = self._venue_price(self.symbol) if self._venue_price is not None else None
         price = self.instrument.market_price(last) if last is not None else fill.price
         await self._apply(self.strategy.on_fill(fill, order, self._context(price)))
