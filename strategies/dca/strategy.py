@@ -2,9 +2,12 @@
 
 A cycle opens with a market buy (the base order). Once it fills, the first safety orders rest
 below it (`active_safety_orders` at a time) and a take-profit sell of the whole position rests
-at the average entry + `take_profit` %; each safety fill re-prices that take profit. A filled
-take profit (or a stop loss) ends the cycle; the next one opens `cooldown_candles` minutes
-later (a duration in engine time, the same on 1m and 5m data).
+at the average entry + `take_profit` %; each safety fill re-prices that take profit. The stop
+loss rests on the venue as a stop order at the average entry - `stop_loss` % (re-placed with
+the take profit), so it fills where it triggers; a market sell stands in when the venue has no
+stop resting (refused: the price was already through it). A filled take profit (or a stop
+loss) ends the cycle; the next one opens `cooldown_candles` minutes later (a duration in engine
+time, the same on 1m and 5m data).
 An inherited position at start is adopted as the cycle's filled base order.
 """
 
@@ -61,6 +64,8 @@ class DcaStrategy:
         self.wanted: dict[str, PlaceOrder] = {}  # limit orders that should be resting
         self.tp_tag: str | None = None
         self.tp_version = 0
+        self.sl_tag: str | None = None  # the resting stop order
+        self.sl_version = 0
         self.cooldown_until_ms = 0  # engine time from which the next cycle may open
         self.cycles_done = 0
         self.stops = 0
@@ -83,6 +88,7 @@ class DcaStrategy:
             self.cycle.bought(held, base_price)  # the inherited position is the base order
             mine = [(kind, k) for kind, n, k in live if n == self.cycle.number]
             self.tp_version = max((k for kind, k in mine if kind == "tp"), default=0)
+            self.sl_version = max((k for kind, k in mine if kind == "sl"), default=0)
             resting = sorted(k for kind, k in mine if kind == "so")
             intents = [
                 by_intent(i, ctx.price) if isinstance(i, PlaceOrder) else i
@@ -102,7 +108,8 @@ class DcaStrategy:
             if self.cycle.qty > 0:  # the base order ended part-filled: trade what it got
                 return self._arm(self.cycle.average_entry or ctx.price, ctx)
             return self._open(ctx)  # dropped (entry filter) or rejected: try again
-        if self.phase is Phase.IN_CYCLE and self.config.stop_loss is not None:
+        resting_stop = self.sl_tag is not None and self.sl_tag in ctx.live_tags
+        if self.phase is Phase.IN_CYCLE and self.config.stop_loss is not None and not resting_stop:
             stop = self.cycle.stop_price(self.config.stop_loss)
             if stop is not None and self.instrument.market_price(candle.low) <= stop:
                 self.stops += 1
@@ -134,13 +141,15 @@ class DcaStrategy:
                 # one sent at market on a restart: the ladder catches up with the price too
                 market = ctx.price if order.type is OrderType.MARKET else None
                 intents.extend(self._next_safety_orders(market=market))
-            return [*self._take_profit(ctx), *intents]
+            return [*self._take_profit(ctx), *self._stop_order(ctx), *intents]
         if kind == "tp" and complete:
-            if self.cycle.qty >= self.instrument.min_qty:
-                return self._take_profit(ctx)  # a safety order filled meanwhile: sell that too
+            if self.cycle.qty >= self.instrument.min_qty:  # a safety order filled meanwhile
+                return [*self._take_profit(ctx), *self._stop_order(ctx)]
             self.cycles_done += 1
             return self._end_cycle(ctx)
         if kind == "sl" and complete:
+            if match.group(3) is not None:  # the resting stop order (the market sell is sl<n>)
+                self.stops += 1
             return self._end_cycle(ctx)
         return []
 
@@ -250,7 +259,11 @@ class DcaStrategy:
             self.instrument,
         )
         self.next_safety = resting[0] if resting else 1
-        return [*self._take_profit(ctx), *self._next_safety_orders(frozenset(resting), market)]
+        return [
+            *self._take_profit(ctx),
+            *self._stop_order(ctx),
+            *self._next_safety_orders(frozenset(resting), market),
+        ]
 
     def _next_safety_orders(
         self, resting_now: frozenset[int] = frozenset(), market: Decimal | None = None
@@ -294,6 +307,28 @@ class DcaStrategy:
             intents.append(order)
         return intents
 
+    def _stop_order(self, ctx: StrategyContext) -> list[Intent]:
+        """Cancel the resting stop; rest one for the whole position at the new average."""
+        intents: list[Intent] = []
+        if self.sl_tag is not None and self.wanted.pop(self.sl_tag, None) is not None:
+            intents.append(CancelOrder(self.sl_tag))
+        if self.config.stop_loss is None:
+            return intents
+        stop = self.cycle.stop_price(self.config.stop_loss)
+        qty = self.instrument.floor_qty(min(self.cycle.qty, ctx.position_qty))
+        if stop is None:
+            return intents
+        trigger = self.instrument.round_price(stop, Side.BUY)  # down: as `low <= stop`
+        if self.instrument.check_order(trigger, qty) is None:
+            self.sl_version += 1
+            self.sl_tag = self._tag("sl", self.sl_version)
+            order = PlaceOrder(
+                self.sl_tag, Side.SELL, qty, trigger, OrderType.STOP_MARKET, Purpose.STOP
+            )
+            self.wanted[self.sl_tag] = order
+            intents.append(order)
+        return intents
+
     def _sell_all(self, ctx: StrategyContext) -> list[Intent]:
         qty = self.instrument.floor_qty(min(self.cycle.qty, ctx.position_qty))
         if qty <= 0 or self.instrument.check_order(self.instrument.round_price(ctx.price), qty):
@@ -307,7 +342,7 @@ class DcaStrategy:
         intents: list[Intent] = [CancelOrder(tag) for tag in sorted(self.wanted)]
         self.wanted.clear()
         self.cycle = DcaCycle(self.cycle.number + 1)
-        self.plan, self.tp_tag = None, None
+        self.plan, self.tp_tag, self.sl_tag = None, None, None
         if self.config.cooldown_ms > 0:
             self.phase, self.cooldown_until_ms = Phase.COOLDOWN, ctx.ts + self.config.cooldown_ms
             return intents

@@ -1,19 +1,23 @@
 """The trend follower: long on pullback or breakout signals in an EMA uptrend.
 
-Entries and exits are market orders. Stops and take-profits are decided on each closed 1m
-candle (low at or below the stop: sell, purpose STOP; else high at or above the take profit:
-sell, purpose TAKE_PROFIT), and the trailing stop then follows that candle's high. Size comes
-from risk: qty = equity * risk_per_trade / (entry - stop), capped by the budget and max_notional.
+Entries are market orders. Once long, the stop rests on the venue as a stop order (it fills
+where it triggers) and the take profit as a limit sell (it fills at its price); whichever fills,
+the other is cancelled. After each closed candle the trailing stop follows its high and the
+stop order is re-placed when its level rises. Should the venue hold no stop (refused: the
+close was already through it), the candle decides as a fallback (low at or below the stop, or
+high at or above the take profit: sell at market). Size comes from risk:
+qty = equity * risk_per_trade / (entry - stop), capped by the budget and max_notional.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 
-from strategies.base import StrategyContext, Wake, at_or_above, at_or_below
+from strategies.base import StrategyContext, Wake, at_or_above, at_or_below, by_intent
 from strategies.trend.config import TrendConfig
 from strategies.trend.position import LongPosition, TrailingStop
 from strategies.trend.signals import EntrySignal, TrendSignals
@@ -32,6 +36,8 @@ from traderagent.domain import (
     Purpose,
     Side,
 )
+
+_TAG = re.compile(r"^(?:entry|exit|stop|tp)(\d+)")
 
 
 class Phase(StrEnum):
@@ -53,22 +59,30 @@ class TrendStrategy:
         self.position: LongPosition | None = None
         self.trades = 0
         self.seq = 0  # numbers the entry/exit tags
+        self.stop_version = 0  # numbers the stop orders of one position (`stop3.2`)
+        self.tp_version = 0
+        self.resting_stop: Decimal | None = None  # the level of the stop order sent last
+        self.resting_tp: Decimal | None = None
         self.note = ""
 
     # -- decisions ---------------------------------------------------------------------------
 
     def on_start(self, ctx: StrategyContext) -> list[Intent]:
-        """An inherited position is adopted (stop and take profit set around its average).
-        Entries and exits are market orders: one still resting after a restart is cancelled,
-        and the tag numbers continue after it."""
+        """An inherited position is adopted (stop and take profit set around its average, and
+        rested). Whatever still rests after a restart is cancelled, and the tag numbers
+        continue after it."""
         self.phase, self.position = Phase.FLAT, None
-        numbers = (t.removeprefix("entry").removeprefix("exit") for t in ctx.live_tags)
-        self.seq = max([self.seq, *(int(n) for n in numbers if n.isdigit())])
+        self.resting_stop = self.resting_tp = None
+        numbers = (m.group(1) for m in map(_TAG.match, ctx.live_tags) if m is not None)
+        self.seq = max([self.seq, *(int(n) for n in numbers)])
+        cancels: list[Intent] = [CancelOrder(t) for t in sorted(ctx.live_tags)]
         held = self.instrument.floor_qty(ctx.position_qty)
         if held > 0 and self.instrument.check_order(ctx.price, held) is None:
+            self.seq += 1  # fresh tags: the cancelled orders' may still be live for a moment
             self._open_position(ctx.position_avg_price or ctx.price)  # inherited: adopt it
             self.phase, self.note = Phase.LONG, "adopted an inherited position"
-        return [CancelOrder(t) for t in sorted(ctx.live_tags)]
+            return [*cancels, *self._protect(ctx)]
+        return cancels
 
     def on_candle(self, candle: Candle, ctx: StrategyContext) -> list[Intent]:
         signal = self.signals.update(candle)
@@ -89,20 +103,27 @@ class TrendStrategy:
         return []
 
     def on_fill(self, fill: Fill, order: Order, ctx: StrategyContext) -> list[Intent]:
+        done = order.status is OrderStatus.FILLED or ctx.position_qty < self.instrument.min_qty
         if order.tag == self._tag("entry"):
             self._open_position(order.avg_fill_price or fill.price)
             if self.phase is not Phase.WOUND_DOWN:
                 self.phase = Phase.LONG if order.status is OrderStatus.FILLED else Phase.ENTERING
-        elif order.tag == self._tag("exit") and (
-            order.status is OrderStatus.FILLED or ctx.position_qty < self.instrument.min_qty
-        ):
+                if self.phase is Phase.LONG:
+                    return self._protect(ctx)
+        elif order.tag == self._tag("exit") and done:
             self._closed()
+        elif order.tag in (self._stop_tag(), self._tp_tag()) and done:
+            stopped = order.tag == self._stop_tag()
+            other = self._tp_tag() if stopped else self._stop_tag()
+            self.note = f"stopped at {fill.price}" if stopped else f"took profit at {fill.price}"
+            self._closed()
+            return [CancelOrder(other)] if other in ctx.live_tags else []
         return []
 
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
         if self.phase is Phase.WOUND_DOWN:
             return []
-        ours = {self._tag("entry"), self._tag("exit")}
+        ours = {self._tag("entry"), self._tag("exit"), self._stop_tag(), self._tp_tag()}
         return [CancelOrder(t) for t in sorted(ctx.live_tags - ours)]
 
     def wind_down(self, ctx: StrategyContext) -> list[Intent]:
@@ -158,6 +179,45 @@ class TrendStrategy:
     def _tag(self, kind: str) -> str:
         return f"{kind}{self.seq}"
 
+    def _stop_tag(self) -> str:
+        return f"stop{self.seq}.{self.stop_version}"
+
+    def _tp_tag(self) -> str:
+        return f"tp{self.seq}.{self.tp_version}"
+
+    def _protect(self, ctx: StrategyContext) -> list[Intent]:
+        """Rest the position's stop order and take-profit limit (or re-place the ones whose
+        level moved). A stop at or above the price cannot rest: sell at market instead."""
+        position = self.position
+        qty = self.instrument.floor_qty(ctx.position_qty)
+        if position is None or qty < self.instrument.min_qty:
+            return []
+        intents: list[Intent] = []
+        level = position.stop.level
+        if level >= ctx.price:
+            return self._exit(ctx, Purpose.STOP, f"stopped at {ctx.price} (stop {level})")
+        if level != self.resting_stop or self._stop_tag() not in ctx.live_tags:
+            if self._stop_tag() in ctx.live_tags:
+                intents.append(CancelOrder(self._stop_tag()))
+            self.stop_version += 1
+            self.resting_stop = level
+            intents.append(
+                PlaceOrder(
+                    self._stop_tag(), Side.SELL, qty, level, OrderType.STOP_MARKET, Purpose.STOP
+                )
+            )
+        tp = position.take_profit
+        if tp is not None and tp != self.resting_tp:
+            if self._tp_tag() in ctx.live_tags:
+                intents.append(CancelOrder(self._tp_tag()))
+            self.tp_version += 1
+            self.resting_tp = tp
+            take_profit = PlaceOrder(
+                self._tp_tag(), Side.SELL, qty, tp, purpose=Purpose.TAKE_PROFIT
+            )
+            intents.append(by_intent(take_profit, ctx.price))  # through the price: at market
+        return intents
+
     def _enter(self, signal: EntrySignal, ctx: StrategyContext) -> list[Intent]:
         atr = self.signals.atr_value
         if atr is None:
@@ -199,7 +259,10 @@ class TrendStrategy:
             self.instrument.market_price(candle.low),
             self.instrument.market_price(candle.high),
         )
-        reason = position.exit_on(low, high)
+        on_venue = self._stop_tag() in ctx.live_tags and (
+            position.take_profit is None or self._tp_tag() in ctx.live_tags
+        )
+        reason = None if on_venue else position.exit_on(low, high)
         if reason == "stop":
             return self._exit(ctx, Purpose.STOP, f"stopped at {position.stop.level}")
         if reason == "take_profit":
@@ -212,16 +275,18 @@ class TrendStrategy:
             position.atr_stop_set = True
         if atr is not None and self.config.trailing_atr is not None:
             position.trail(high, self._tick(self.config.trailing_atr * atr))
-        return []
+        return self._protect(ctx)
 
     def _exit(self, ctx: StrategyContext, purpose: Purpose, why: str) -> list[Intent]:
         qty = self.instrument.floor_qty(ctx.position_qty)
         if qty < self.instrument.min_qty:
             self._closed()
             return []
-        intents: list[Intent] = []
-        if self._tag("entry") in ctx.live_tags:
-            intents.append(CancelOrder(self._tag("entry")))
+        intents: list[Intent] = [
+            CancelOrder(t)
+            for t in (self._tag("entry"), self._stop_tag(), self._tp_tag())
+            if t in ctx.live_tags
+        ]
         self.phase, self.note = Phase.EXITING, why
         intents.append(
             PlaceOrder(self._tag("exit"), Side.SELL, qty, type=OrderType.MARKET, purpose=purpose)
@@ -234,6 +299,7 @@ class TrendStrategy:
         if self.position is not None:
             self.trades += 1
         self.position = None
+        self.resting_stop = self.resting_tp = None
 
     def _tick(self, price: Decimal) -> Decimal:
         return self.instrument.round_price(max(price, ZERO))

@@ -45,6 +45,7 @@ KEYS = {
     "grid_cycles",
     "elapsed_s",
     "halted",
+    "fill_model_sensitivity",
 }
 
 
@@ -78,7 +79,9 @@ def test_each_example_config_backtests_with_consistent_metrics(
     assert Decimal(data["final_equity"]) == engine.summary.final_equity
     assert Decimal(data["fees"]) == engine.summary.fees
     same = {k: v for k, v in engine.metrics.as_json().items() if k != "elapsed_s"}
-    assert same == {k: v for k, v in data.items() if k != "elapsed_s"}  # deterministic
+    extra = ("elapsed_s", "fill_model_sensitivity")
+    assert same == {k: v for k, v in data.items() if k not in extra}  # deterministic
+    assert data["fill_model_sensitivity"]["pessimistic"] == data["net_pnl"]
 
 
 def test_plot_draws_the_three_charts(capsys: pytest.CaptureFixture[str]) -> None:
@@ -150,6 +153,39 @@ def test_fast_kernel_gives_the_engines_metrics(
     for data in (by_engine, by_kernel):
         del data["elapsed_s"]
     assert by_kernel == by_engine
+
+
+@pytest.mark.parametrize("fast", [[], ["--fast"]], ids=["engine", "fast"])
+def test_every_backtest_prints_the_net_pnl_under_the_other_fill_models(
+    fast: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "metrics.json"
+    args = ["backtest", "--config", "configs/dca.yaml", *RANGE, *fast, "--json", str(out)]
+    assert main([*args, "--fill-model", "ohlc"]) == 0
+    printed = capsys.readouterr().out
+    by_model = json.loads(out.read_text(encoding="utf-8"))["fill_model_sensitivity"]
+    config = load_config("configs/dca.yaml")
+    start, end = datetime(2023, 3, 6, tzinfo=UTC), datetime(2023, 3, 9, tzinfo=UTC)
+    for model in ("pessimistic", "ohlc", "olhc"):
+        run = run_backtest_sync(config, start=start, end=end, fill_model=model)  # type: ignore[arg-type]
+        assert Decimal(by_model[model]) == run.metrics.net_pnl, model
+    line = next(row for row in printed.splitlines() if "fill models" in row)
+    pessimistic, olhc = Decimal(by_model["pessimistic"]), Decimal(by_model["olhc"])
+    assert line.split() == [
+        "fill",
+        "models",
+        "pessimistic",
+        f"{pessimistic:+,.2f}",
+        "·",
+        "olhc",
+        f"{olhc:+,.2f}",
+    ]
+
+
+def test_a_wide_fill_model_spread_is_warned_of(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["backtest", "--config", "configs/trend.yaml"]) == 0
+    captured = capsys.readouterr()
+    assert "over 10 % of the result" in captured.err and "(!) spread" in captured.out
 
 
 def test_fast_says_which_strategies_it_supports(capsys: pytest.CaptureFixture[str]) -> None:

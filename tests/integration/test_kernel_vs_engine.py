@@ -120,6 +120,13 @@ CASES = [
         {"paper": {"fill_model": "olhc"}},
         {"stops": 5},
     ),
+    (  # its stop orders fill at their trigger (or the open), the pessimistic path going low
+        "dca-stop-orders",
+        2,
+        {**DCA, "stop_loss": "0.8", "take_profit": "0.5", "cooldown_candles": 3},
+        {},
+        {"stops": 5},
+    ),
 ]
 
 

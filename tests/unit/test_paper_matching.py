@@ -77,20 +77,28 @@ def test_touch_is_not_a_fill_one_tick_through_fills_at_the_limit() -> None:
     assert ex.open_orders_sync() == []
 
 
-def test_open_nearer_high_fills_sells_before_buys_with_ordered_timestamps() -> None:
-    ex, updates = make()
+def test_a_low_that_fills_a_buy_comes_first_even_when_the_high_is_nearer() -> None:
+    ex, updates = make()  # pessimistic for a long: its buys before its sells
     rest(ex, "b", Side.BUY, "99.00")
     rest(ex, "s", Side.SELL, "100.50")
     ex.on_candle(bar(100.10, 100.60, 98.50, 99.50))  # 0.5 to the high, 1.6 to the low
     assert [(type(u).__name__, u.client_order_id) for u in updates] == [
-        ("Fill", "s"),
-        ("Order", "s"),
         ("Fill", "b"),
         ("Order", "b"),
+        ("Fill", "s"),
+        ("Order", "s"),
     ]
-    sell, buy = fills(updates)
-    assert (sell.ts, buy.ts) == (T0 + 20_000, T0 + 40_000)  # path points 1 and 2 of a minute
+    buy, sell = fills(updates)
+    assert (buy.ts, sell.ts) == (T0 + 20_000, T0 + 40_000)  # path points 1 and 2 of a minute
     assert [u.updated_ms for u in updates if isinstance(u, Order)] == [T0 + 20_000, T0 + 40_000]
+
+
+def test_with_nothing_to_fill_below_the_nearer_high_comes_first() -> None:
+    ex, updates = make()
+    rest(ex, "b", Side.BUY, "98.00")  # below the candle's low: out of reach
+    rest(ex, "s", Side.SELL, "100.50")
+    ex.on_candle(bar(100.10, 100.60, 98.50, 99.50))
+    assert [(f.client_order_id, f.ts) for f in fills(updates)] == [("s", T0 + 20_000)]
 
 
 @pytest.mark.parametrize(("model", "first"), [("ohlc", Side.SELL), ("olhc", Side.BUY)])
@@ -111,7 +119,7 @@ def test_within_one_point_orders_fill_in_the_direction_of_travel() -> None:
         rest(ex, cid, Side.SELL, price)
     ex.on_candle(bar(100.00, 100.50, 97.00, 100.00))  # down to 97: buys, highest first
     assert [f.client_order_id for f in fills(updates)] == ["b995", "b99", "b99x", "b98"]
-    assert {f.ts for f in fills(updates)} == {T0 + 40_000}  # the low is point 2 (high nearer)
+    assert {f.ts for f in fills(updates)} == {T0 + 20_000}  # buys in reach: the low first
     updates.clear()
     ex.on_candle(bar(100.00, 103.00, 99.90, 101.00, ts=2 * T0))  # up to 103: sells, lowest first
     assert [f.client_order_id for f in fills(updates)] == ["s101", "s102"]

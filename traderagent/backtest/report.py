@@ -5,6 +5,7 @@ Pure functions of the result; the CLI prints `metrics_table`, the TUI lays out `
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -81,12 +82,13 @@ def heading(result: BacktestResult) -> list[str]:
     return lines
 
 
-def metrics_table(result: BacktestResult) -> str:
-    """The heading, then one metric per line, labels aligned."""
+def metrics_table(result: BacktestResult, extra: Sequence[tuple[str, str]] = ()) -> str:
+    """The heading, then one metric per line (then the `extra` rows), labels aligned."""
     rows = [
         (label, value + _prepared(result) if label == "elapsed" else value)
         for label, value in metric_rows(result.metrics)
     ]
+    rows.extend(extra)
     width = max(len(label) for label, _ in rows)
     lines = heading(result)
     lines.append("")

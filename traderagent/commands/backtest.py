@@ -2,10 +2,12 @@
 
 A config with several bots runs them together on one account (as `traderagent run` would)
 unless `--bot` picks one. The table (and `--json`'s `halted`) says when the account's risk
-limits halted the bots, and why. Doubtful data (a file named for another symbol, gaps of over
-an hour) is warned about on stderr. Bad input (missing file, unknown bot, end before start,
-a live config) prints what to change and exits 2; Ctrl-C stops the replay, prints the
-metrics so far and exits 130.
+limits halted the bots, and why; its `fill models` line (and `--json`'s
+`fill_model_sensitivity`) gives the net PnL under the other two fill models, with a warning
+when their spread exceeds a tenth of the result. Doubtful data (a file named for another
+symbol, gaps of over an hour) is warned about on stderr. Bad input (missing file, unknown bot,
+end before start, a live config) prints what to change and exits 2; Ctrl-C stops the replay,
+prints the metrics so far and exits 130.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from typing import TYPE_CHECKING
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from traderagent.backtest.runner import BacktestResult
+    from traderagent.backtest.sensitivity import FillModelSensitivity
+    from traderagent.exchanges.paper import FillModel
 
 FILL_MODELS = ("pessimistic", "ohlc", "olhc")  # traderagent.exchanges.paper.matching, lazily
 EXIT_INTERRUPTED = 130
@@ -73,22 +79,42 @@ def handle(args: argparse.Namespace) -> int:
 
     for warning in gap_warnings(result.candles):
         print(f"warning: {warning}", file=sys.stderr)
+    sensitivity = None if result.cancelled else _sensitivity(args, result)
+    extra = [] if sensitivity is None else [("fill models", sensitivity.line())]
+    if sensitivity is not None and (spread := sensitivity.warning()) is not None:
+        print(f"warning: {spread}", file=sys.stderr)
+        extra.append(("", f"(!) {sensitivity.short_warning()}"))
 
     if args.json is not None:
         try:
-            text = json.dumps(result.metrics.as_json(), indent=2)
+            payload = result.metrics.as_json()
+            if sensitivity is not None:
+                payload["fill_model_sensitivity"] = sensitivity.as_json()
+            text = json.dumps(payload, indent=2)
             args.json.write_text(text + "\n", encoding="utf-8")
         except OSError as err:
             print(f"error: --json: cannot write {args.json}: {err.strerror}", file=sys.stderr)
             return EXIT_ERROR
-    print(metrics_table(result))
+    print(metrics_table(result, extra))
     if args.plot:
         print()
         print(charts(result))
     return EXIT_INTERRUPTED if result.cancelled else EXIT_OK
 
 
-def _run(args: argparse.Namespace) -> BacktestResult:
+def _sensitivity(args: argparse.Namespace, result: BacktestResult) -> FillModelSensitivity:
+    """The same backtest's net PnL under the other two fill models (two more quiet runs)."""
+    from traderagent.backtest.sensitivity import measure
+
+    def rerun(model: FillModel) -> Decimal:
+        return _run(args, model, quiet=True).metrics.net_pnl
+
+    return measure(result.config.paper.fill_model, result.metrics.net_pnl, rerun)
+
+
+def _run(
+    args: argparse.Namespace, fill_model: FillModel | None = None, quiet: bool = False
+) -> BacktestResult:
     from traderagent.backtest.data_checks import symbol_warning
     from traderagent.backtest.inputs import parse_moment
     from traderagent.backtest.progress import ProgressBar
@@ -101,19 +127,22 @@ def _run(args: argparse.Namespace) -> BacktestResult:
         )
     symbols = {b.symbol for b in config.bots if args.bot in (None, b.name)}
     warning = symbol_warning(config.replay.data, symbols)
-    if warning is not None:
+    if warning is not None and not quiet:
         print(f"warning: {warning}", file=sys.stderr)
     options = {
         "bot": args.bot,
         "start": parse_moment(args.start or "", "--start"),
         "end": parse_moment(args.end or "", "--end"),
-        "fill_model": args.fill_model,
+        "fill_model": fill_model or args.fill_model,
     }
     if args.fast:
         from traderagent.backtest.fast import run_fast_backtest
 
         return run_fast_backtest(config, on_compile=_compiling, **options)
     from traderagent.backtest.runner import run_backtest_sync
+
+    if quiet:
+        return run_backtest_sync(config, **options)
 
     bar = ProgressBar(sys.stderr)
     stop: list[bool] = []

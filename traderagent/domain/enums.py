@@ -17,6 +17,13 @@ class Side(StrEnum):
 class OrderType(StrEnum):
     LIMIT = "Limit"
     MARKET = "Market"
+    STOP_MARKET = "StopMarket"
+    """A sell (buy) stop: rests untriggered at its `price` (the trigger) and becomes a market
+    order when the market trades at or below (above) it. Bybit: a conditional Market order."""
+
+    @property
+    def is_stop(self) -> bool:
+        return self is OrderType.STOP_MARKET
 
 
 class OrderStatus(StrEnum):

@@ -39,10 +39,11 @@ class Execution:
         return f"{self.bot}-{seq}"
 
     def build(self, intent: PlaceOrder) -> OrderRequest:
-        """Quantise to the instrument: a buy's price rounds down, a sell's up; qty floors."""
+        """Quantise to the instrument: a buy's price (or stop trigger) rounds down, a sell's
+        up; qty floors."""
         self.seq += 1
         price = None
-        if intent.type is OrderType.LIMIT and intent.price is not None:
+        if intent.type is not OrderType.MARKET and intent.price is not None:
             price = self.instrument.round_price(intent.price, intent.side)
         return OrderRequest(
             self.client_order_id(self.seq),
@@ -57,8 +58,8 @@ class Execution:
 
     def precheck(self, request: OrderRequest, mark: Decimal) -> str | None:
         """Why the exchange would reject this request; None if it may be sent."""
-        if request.type is OrderType.LIMIT and request.price is None:
-            return "limit order without a price"
+        if request.type is not OrderType.MARKET and request.price is None:
+            return f"{request.type.value} order without a price"
         price = request.price if request.price is not None else self.instrument.round_price(mark)
         return self.instrument.check_order(price, request.qty)
 

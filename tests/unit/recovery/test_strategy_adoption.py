@@ -92,6 +92,8 @@ def test_a_restarted_dca_without_a_position_cancels_leftovers_and_opens_a_cycle(
 def test_a_restarted_trend_follower_adopts_the_position_and_cancels_stale_market_orders() -> None:
     trend = TrendStrategy(TrendConfig.model_validate({}), BTCUSDT)
     intents = trend.on_start(ctx("20000", frozenset({"exit4"}), "0.01", "19500"))
-    assert cancels(intents) == {"exit4"} and not places(intents)
+    assert cancels(intents) == {"exit4"}
+    (stop,) = places(intents).values()  # the adopted position's stop rests on the venue
+    assert (stop.tag, stop.type, stop.price) == ("stop5.1", OrderType.STOP_MARKET, D("18915.00"))
     assert trend.position is not None and trend.position.entry == D("19500")
-    assert trend.seq == 4  # the next entry is entry5: tags do not repeat
+    assert trend.seq == 5  # the adopted position's orders and the next entry: fresh tags

@@ -6,9 +6,10 @@ from pydantic import ValidationError
 from strategy_samples import candle, ctx, fill, places
 
 from strategies.trend import TrendConfig, TrendStrategy
-from traderagent.domain import CancelAll, OrderType, PlaceOrder, Purpose, Side
+from traderagent.domain import CancelAll, CancelOrder, OrderType, PlaceOrder, Purpose, Side
 
 D = Decimal
+STOP = OrderType.STOP_MARKET
 
 
 def config(**overrides: object) -> TrendConfig:
@@ -74,6 +75,38 @@ def entered(**overrides: object) -> tuple[TrendStrategy, PlaceOrder]:
     return trend, entry
 
 
+def test_a_filled_entry_rests_a_stop_order_and_a_take_profit_limit() -> None:
+    trend = TrendStrategy(config(), BTCUSDT)
+    (entry,) = rising(trend)
+    intents = trend.on_fill(*fill(entry, price=D(20030)), ctx("20030", position=entry.qty))
+    assert intents == [
+        PlaceOrder("stop1.1", Side.SELL, entry.qty, D("20008.00"), STOP, Purpose.STOP),
+        PlaceOrder("tp1.1", Side.SELL, entry.qty, D("20074.00"), purpose=Purpose.TAKE_PROFIT),
+    ]
+
+
+def test_with_its_exits_resting_a_candle_through_the_stop_leaves_the_sale_to_the_venue() -> None:
+    trend, entry = entered(trailing_atr=None)
+    live = {"stop1.1", "tp1.1"}
+    bar = candle(4, 20030, 20080, 20007, 20040)
+    assert trend.on_candle(bar, ctx("20040", live, position=entry.qty)) == []
+    (stop_fill, stop_order) = fill(
+        PlaceOrder("stop1.1", Side.SELL, entry.qty, D("20008.00"), STOP, Purpose.STOP)
+    )
+    assert trend.on_fill(stop_fill, stop_order, ctx("20040", {"tp1.1"})) == [CancelOrder("tp1.1")]
+    assert trend.trades == 1 and trend.position is None
+
+
+def test_a_rising_trailing_stop_replaces_the_stop_order() -> None:
+    trend, entry = entered(take_profit_atr=None)
+    bar = candle(4, 20030, 20050, 20025, 20045)
+    intents = trend.on_candle(bar, ctx("20045", {"stop1.1"}, position=entry.qty))
+    assert intents == [
+        CancelOrder("stop1.1"),
+        PlaceOrder("stop1.2", Side.SELL, entry.qty, D("20032.00"), STOP, Purpose.STOP),
+    ]
+
+
 def test_the_stop_wins_when_stop_and_take_profit_are_both_inside_one_candle() -> None:
     trend, entry = entered()
     assert trend.position is not None
@@ -115,11 +148,18 @@ def test_the_trailing_stop_follows_the_high_and_never_loosens() -> None:
 
 def test_an_inherited_position_gets_a_stop_then_a_fresh_atr_stop() -> None:
     trend = TrendStrategy(config(trailing_atr=None), BTCUSDT)
-    assert trend.on_start(ctx("20000", position="0.1", avg="20000")) == []
+    assert trend.on_start(ctx("20000", position="0.1", avg="20000")) == [
+        PlaceOrder("stop1.1", Side.SELL, D("0.1"), D("19400.00"), STOP, Purpose.STOP)
+    ]
     assert trend.position is not None
     assert trend.position.stop.level == D("19400.00")  # warm-up stop: 3 % below
-    rising(trend, position="0.1")
+    live = {"stop1.1"}
+    for minute, close in enumerate([20000, 20010, 20020, 20030]):
+        bar = candle(minute, close - 5, close + 1, close - 1, close)
+        placed = places(trend.on_candle(bar, ctx(str(close), live, position="0.1")))
+        live |= {p.tag for p in placed}
     assert trend.position.stop.level == D("19978.00")  # ATR stop 20000 - 22 is tighter
+    assert {"stop1.2", "tp1.1"} <= live  # the tighter stop and the take profit rest
     assert trend.position.take_profit == D("20044.00")
 
 

@@ -26,6 +26,7 @@ from traderagent.backtest.kernels.layout import (
     O_LOTS,
     O_MARKET,
     O_SIDE,
+    O_STOP,
     O_TAG2,
     O_TAG3,
     O_TICKS,
@@ -143,6 +144,34 @@ def place_typed(st, pi, pf, side, market, ticks, lots, tag, tag2, tag3, force): 
         marketable = ticks < last
     rest(s, g, o, ok, free, i, 1 if marketable else 0)
     return i
+
+
+@njit(cache=True)
+def place_stop_typed(st, pi, pf, ticks, lots, tag, tag2, tag3):  # type: ignore[no-untyped-def]
+    """The bot places a sell stop triggering at `ticks`; its id, or -1 if the venue refused it
+    (a trigger at or above the last price would trigger at once). It locks nothing."""
+    s, g, o, ok, free = st[0], st[1], st[2], st[3], st[4]
+    if s[S_HALTED] == 1:
+        return -1
+    s[S_PLACED] += 1
+    if not check_order(pi, ticks, lots):
+        return -1  # execution's pre-check and the venue's alike
+    if ticks >= close_ticks(g, pf):  # the venue's last price, on the tick
+        return -1
+    i = new_order(s, o, ok, free, pf, SELL, ticks, lots, tag)
+    if i < 0:
+        return -1
+    o[i, O_TAG2], o[i, O_TAG3], o[i, O_STOP] = tag2, tag3, 1
+    rest(s, g, o, ok, free, i, 1)
+    return i
+
+
+@njit(cache=True, inline="always")
+def place_stop(st, pi, pf, ticks, lots, tag, tag2, tag3):  # type: ignore[no-untyped-def]
+    """`place_stop_typed` on int64 scalars (one compilation)."""
+    return place_stop_typed(
+        st, pi, pf, np.int64(ticks), np.int64(lots), np.int64(tag), np.int64(tag2), np.int64(tag3)
+    )
 
 
 @njit(cache=True)

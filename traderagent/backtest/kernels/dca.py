@@ -3,9 +3,11 @@
 A cycle opens with a market base order; its fill plans the safety orders from the fill price,
 rests the first `active` of them and a take profit for the whole position at the average entry
 plus the margin; each safety fill re-prices the take profit and rests the next safety order.
-A take profit (or the stop loss, sold at market on the close) ends the cycle. Order tags are
-the kind (0 base, 1 safety, 2 take profit, 3 stop), the cycle and the safety number or
-take-profit version, as the strategy's `base3`, `so3.2`, `tp3.4`, `sl3` tags.
+The stop loss rests as a sell stop at the average entry less the margin (floored to the tick),
+re-placed with the take profit; when the venue has none resting, a candle reaching the stop
+sells at market on the close. A take profit or a stop ends the cycle. Order tags are the kind
+(0 base, 1 safety, 2 take profit, 3 stop), the cycle and the safety number, take-profit or
+stop version (0: the market sell), as the strategy's `base3`, `so3.2`, `tp3.4`, `sl3.1`, `sl3`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import math
 
 from numba import njit
 
-from traderagent.backtest.kernels.bot import bot_cancel, close_ticks, mark_ticks, place
+from traderagent.backtest.kernels.bot import bot_cancel, close_ticks, mark_ticks, place, place_stop
 from traderagent.backtest.kernels.exact import (
     ceil_dd,
     dd_add,
@@ -68,7 +70,10 @@ DS_TP_WANTED = 7
 DS_COOL = 8  # engine time from which the next cycle may open, ms
 DS_DONE = 9  # cycles closed by a take profit
 DS_STOPS = 10
-DS_N = 11
+DS_SL_VERSION = 11
+DS_SL_TAG = 12  # version of the stop order the strategy knows (-1: none)
+DS_SL_WANTED = 13
+DS_N = 14
 DF_COST_HI = 0  # quote spent on the cycle's quantity, units of tick x lot
 DF_COST_LO = 1
 DF_STOP = 2  # price under which the stop loss may trigger (quick test; -inf: none)
@@ -151,6 +156,23 @@ def take_profit(st, pi, pf, dq, dp, ds, df):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def stop_order(st, pi, pf, dq, dp, ds, df):  # type: ignore[no-untyped-def]
+    """`_stop_order`: cancel the strategy's stop, rest one for the whole position."""
+    cycle = ds[DS_CYCLE]
+    if ds[DS_SL_TAG] >= 0 and ds[DS_SL_WANTED] == 1:
+        ds[DS_SL_WANTED] = 0
+        cancel_tag(st, K_SL, cycle, ds[DS_SL_TAG])
+    if dq[DQ_HAS_SL] == 0 or ds[DS_QTY] <= 0:
+        return
+    lots = min(ds[DS_QTY], st[0][S_POS])
+    ticks = floor_dd(*stop_ticks(dp, ds, df))
+    if check_order(pi, ticks, lots):
+        ds[DS_SL_VERSION] += 1
+        ds[DS_SL_TAG], ds[DS_SL_WANTED] = ds[DS_SL_VERSION], 1
+        place_stop(st, pi, pf, ticks, lots, K_SL, cycle, ds[DS_SL_VERSION])
+
+
+@njit(cache=True)
 def next_safety(pi, dq, ds, wso, plp, plq, todo):  # type: ignore[no-untyped-def]
     """`_next_safety_orders`: the numbers to rest now (into `todo`), marked wanted; their count."""
     resting = 0
@@ -187,6 +209,7 @@ def arm(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, base_ticks):  # ty
         plq[n] = floor_dd(*dd_div(fac[n, 2], fac[n, 3], price * 1.0)) if price > 0 else 0
     ds[DS_NEXT] = 1
     take_profit(st, pi, pf, dq, dp, ds, df)
+    stop_order(st, pi, pf, dq, dp, ds, df)
     count = next_safety(pi, dq, ds, wso, plp, plq, todo)
     place_safety(st, pi, pf, ds, plp, plq, todo, count)
 
@@ -216,8 +239,11 @@ def end_cycle(st, pi, pf, dq, dp, ds, df, wso, budget):  # type: ignore[no-untyp
     if ds[DS_TP_WANTED] == 1:
         cancel_tag(st, K_TP, cycle, ds[DS_TP_TAG])
         ds[DS_TP_WANTED] = 0
+    if ds[DS_SL_WANTED] == 1:
+        cancel_tag(st, K_SL, cycle, ds[DS_SL_TAG])
+        ds[DS_SL_WANTED] = 0
     ds[DS_CYCLE] = cycle + 1
-    ds[DS_QTY], ds[DS_SAFETY], ds[DS_TP_TAG] = 0, 0, -1
+    ds[DS_QTY], ds[DS_SAFETY], ds[DS_TP_TAG], ds[DS_SL_TAG] = 0, 0, -1, -1
     df[DF_COST_HI], df[DF_COST_LO] = 0.0, 0.0
     set_stop(pf, dq, dp, ds, df)
     if dq[DQ_COOLDOWN] > 0:

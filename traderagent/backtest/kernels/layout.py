@@ -55,7 +55,8 @@ S_QH = 19  # next queued fill for the bot
 S_NSELL = 20  # resting sells, best last in `free[2]`
 S_OVERFLOW = 21  # 1 if the order pool ran out (a bug: the run is not trusted)
 S_HALT_TS = 22  # engine time of the emergency halt, ms (when S_HALTED)
-S_N = 23
+S_NSTOP = 23  # resting sell stops, best (highest trigger) last in `free[3]`
+S_N = 24
 
 # -- g: float64 state ---------------------------------------------------------------------------
 G_FEES = 0  # fees paid (compensated sum)
@@ -72,7 +73,8 @@ G_MARK = 13  # the bot's last price: the previous close until the bot sees this 
 G_PEAK = 10  # equity watch: peak
 G_DAY0 = 11  # equity watch: equity at the day's first candle
 G_START = 12  # equity at the first close, before any trade
-G_N = 14
+G_SS = 14  # best resting sell stop trigger (-inf: none)
+G_N = 15
 
 # -- o: one row per order -----------------------------------------------------------------------
 O_SIDE = 0  # 0 buy, 1 sell
@@ -86,7 +88,8 @@ O_VENUE = 7  # 1 while it rests on the venue's book
 O_BOT = 8  # 1 while the bot tracks it as open (until its fill reaches the bot)
 O_TAKER = 9  # 1: marketable on arrival, fills as taker
 O_MARKET = 10  # 1: a market order (no price: not part of the bot's committed capital)
-O_N = 11
+O_STOP = 11  # 1: a sell stop (its ticks are the trigger until it fills; it locks nothing)
+O_N = 12
 
 # -- q: fills waiting for the bot ---------------------------------------------------------------
 Q_ID = 0

@@ -20,6 +20,8 @@ from traderagent.backtest.kernels.dca import (
     DS_PHASE,
     DS_QTY,
     DS_SAFETY,
+    DS_SL_TAG,
+    DS_SL_WANTED,
     DS_STOPS,
     DS_TP_TAG,
     DS_TP_WANTED,
@@ -40,12 +42,14 @@ from traderagent.backtest.kernels.dca import (
     sell_all,
     sold,
     stop_hit,
+    stop_order,
     take_profit,
 )
 from traderagent.backtest.kernels.layout import (
     G_BB,
     G_BS,
     G_QTOT,
+    G_SS,
     G_START,
     O_TAG,
     O_TAG2,
@@ -83,6 +87,8 @@ def dca_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, fill):  # typ
         wso[n] = 0
     elif kind == K_TP and ds[DS_TP_WANTED] == 1 and ds[DS_TP_TAG] == n:
         ds[DS_TP_WANTED] = 0
+    elif kind == K_SL and ds[DS_SL_WANTED] == 1 and ds[DS_SL_TAG] == n:
+        ds[DS_SL_WANTED] = 0
     if kind in (K_BASE, K_SO):
         bought(pf, dq, dp, ds, df, ticks, lots)
     else:
@@ -93,14 +99,18 @@ def dca_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, fill):  # typ
         ds[DS_SAFETY] += 1
         count = next_safety(pi, dq, ds, wso, plp, plq, todo)
         take_profit(st, pi, pf, dq, dp, ds, df)
+        stop_order(st, pi, pf, dq, dp, ds, df)
         place_safety(st, pi, pf, ds, plp, plq, todo, count)
     elif kind == K_TP:
-        if ds[DS_QTY] >= pi[PI_MIN_LOTS]:
-            take_profit(st, pi, pf, dq, dp, ds, df)  # a safety order filled meanwhile
+        if ds[DS_QTY] >= pi[PI_MIN_LOTS]:  # a safety order filled meanwhile
+            take_profit(st, pi, pf, dq, dp, ds, df)
+            stop_order(st, pi, pf, dq, dp, ds, df)
         else:
             ds[DS_DONE] += 1
             end_cycle(st, pi, pf, dq, dp, ds, df, wso, budget)
     elif kind == K_SL:
+        if n > 0:  # the resting stop order (n 0: the market sell)
+            ds[DS_STOPS] += 1
         end_cycle(st, pi, pf, dq, dp, ds, df, wso, budget)
 
 
@@ -119,11 +129,12 @@ def dca_candle(st, pi, pf, dq, dp, ds, df, wso, low):  # type: ignore[no-untyped
     if phase == OPENING and live(st, K_BASE, ds[DS_CYCLE], -1) < 0:
         open_cycle(st, pi, pf, dp, ds, budget)  # refused or rejected: try again
         return
-    if phase == IN_CYCLE and dq[DQ_HAS_SL] == 1 and ds[DS_QTY] > 0:
+    resting = ds[DS_SL_TAG] >= 0 and live(st, K_SL, ds[DS_CYCLE], ds[DS_SL_TAG]) >= 0
+    if phase == IN_CYCLE and dq[DQ_HAS_SL] == 1 and ds[DS_QTY] > 0 and not resting:
         if stop_hit(pf, dp, ds, df, low):
             ds[DS_STOPS] += 1
             wso[:] = 0
-            ds[DS_TP_WANTED] = 0
+            ds[DS_TP_WANTED], ds[DS_SL_WANTED] = 0, 0
             cancel_all(st)
             sell_all(st, pi, pf, dq, dp, ds, df, wso, budget)
         return
@@ -151,7 +162,7 @@ def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, cu
     ds = np.zeros(DS_N, np.int64)
     df = np.zeros(DF_N, np.float64)
     df[DF_STOP] = -np.inf
-    ds[DS_TP_TAG] = -1
+    ds[DS_TP_TAG], ds[DS_SL_TAG] = -1, -1
     size = dq[DQ_MAX_SO] + 1
     wso = np.zeros(size, np.int64)
     plp = np.zeros(size, np.int64)
@@ -166,12 +177,13 @@ def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, cu
     day_ends, day0, top, halt_at = -1, 0.0, -np.inf, -np.inf
     # a quiet candle reads only locals; they are reloaded after anything happened
     bb, bs, cash, base = g[G_BB], g[G_BS], g[G_QTOT], (s[S_BFREE] + s[S_BLOCK]) * lot
+    ss = g[G_SS]
     active = autostart  # the strategy sees every candle unless it is in a cycle above its stop
     stop = np.inf
     for i in range(cl.shape[0]):
         close = cl[i]
         busy = False
-        if bb > lo[i] or bs < hi[i]:
+        if bb > lo[i] or bs < hi[i] or ss >= lo[i]:
             match(st, pi, pf, ts, op, hi, lo, cl, i)
             drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo)
             busy = True
@@ -189,6 +201,7 @@ def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, cu
             busy = True
         if busy:
             bb, bs, cash, base = g[G_BB], g[G_BS], g[G_QTOT], (s[S_BFREE] + s[S_BLOCK]) * lot
+            ss = g[G_SS]
             stop = df[DF_STOP] if ds[DS_PHASE] == IN_CYCLE else np.inf
             active = active and s[S_HALTED] == 0
         equity = cash + base * close
@@ -202,6 +215,7 @@ def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, cu
                 equity = emergency(st, pi, pf, ts, cl, i)
                 watch = active = False
                 bb, bs, cash, base = g[G_BB], g[G_BS], g[G_QTOT], (s[S_BFREE] + s[S_BLOCK]) * lot
+                ss = g[G_SS]
         if equity > peak:
             peak = equity
             floor = peak * (1.0 - max_dd)

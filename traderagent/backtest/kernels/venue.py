@@ -4,7 +4,10 @@ It mirrors `traderagent.exchanges.paper`: a buy locks qty x price x (1 + lock ra
 a sell its base; a market order fills at once at the close as taker; a limit rests (marketable
 ones, strictly through the last price, as taker) and fills only when the candle's path (its
 prices on the tick) strictly crosses its price, at that price, buys highest first and sells
-lowest first (arrival order at one price). Every execution is
+lowest first (arrival order at one price). A sell stop locks nothing; at each path point it
+triggers first when the point is at or below it, and fills as taker at its trigger (at the open
+on a gap), the bot's resting sells giving way (oldest first) when the free base is short. Every
+execution is
 queued for the bot, as the engine queues the venue's updates until it drains them.
 """
 
@@ -32,11 +35,13 @@ from traderagent.backtest.kernels.layout import (
     G_QTOT,
     G_SNAP_FREE,
     G_SNAP_Q,
+    G_SS,
     O_BOT,
     O_LOTS,
     O_N,
     O_SEQ,
     O_SIDE,
+    O_STOP,
     O_TAG,
     O_TAKER,
     O_TICKS,
@@ -67,6 +72,7 @@ from traderagent.backtest.kernels.layout import (
     S_NBUY,
     S_NFREE,
     S_NSELL,
+    S_NSTOP,
     S_OVERFLOW,
     S_PENDING,
     S_Q,
@@ -77,6 +83,8 @@ from traderagent.backtest.kernels.layout import (
     SELL,
 )
 
+STOP_ROW = 2  # `book_add`/`book_remove` side of the sell stops (a row of their own)
+
 
 @njit(cache=True)
 def new_state(pi, pf, capacity, fill_capacity):  # type: ignore[no-untyped-def]
@@ -85,7 +93,7 @@ def new_state(pi, pf, capacity, fill_capacity):  # type: ignore[no-untyped-def]
     g = np.zeros(G_N, np.float64)
     o = np.zeros((capacity, O_N), np.int64)
     ok = np.zeros(capacity, np.float64)
-    free = np.zeros((3, capacity), np.int64)  # the free id stack, then the two book sides
+    free = np.zeros((4, capacity), np.int64)  # the free id stack, the two book sides, stops
     free[0, :] = np.arange(capacity - 1, -1, -1)
     q = np.zeros((2 * capacity + 8, Q_N), np.int64)
     fo = np.zeros((fill_capacity, F_N), np.int64)
@@ -97,6 +105,7 @@ def new_state(pi, pf, capacity, fill_capacity):  # type: ignore[no-untyped-def]
     g[G_QTOT] = pi[PI_Q0] * pf[PF_UNIT]
     g[G_BB] = -np.inf
     g[G_BS] = np.inf
+    g[G_SS] = -np.inf
     snapshot(s, g, pf)
     return s, g, o, ok, free, q, fo, ff
 
@@ -123,9 +132,10 @@ def snapshot(s, g, pf):  # type: ignore[no-untyped-def]
 @njit(cache=True, inline="always")
 def set_best(s, g, ok, free):  # type: ignore[no-untyped-def]
     """The cached best prices: the last id of each book side."""
-    nb, ns = s[S_NBUY], s[S_NSELL]
+    nb, ns, nt = s[S_NBUY], s[S_NSELL], s[S_NSTOP]
     g[G_BB] = ok[free[1, nb - 1]] if nb > 0 else -np.inf
     g[G_BS] = ok[free[2, ns - 1]] if ns > 0 else np.inf
+    g[G_SS] = ok[free[3, nt - 1]] if nt > 0 else -np.inf
 
 
 @njit(cache=True, inline="always")
@@ -134,7 +144,10 @@ def book_add(s, g, ok, free, i, side):  # type: ignore[no-untyped-def]
     order is the better one (FIFO), so a newcomer goes before its equals."""
     count = S_NBUY if side == BUY else S_NSELL
     sign = 1.0 if side == BUY else -1.0
-    row, n, rank = 1 + side, s[count], sign * ok[i]
+    row = 1 + side
+    if side == STOP_ROW:  # sell stops: highest trigger best, as buys
+        count, sign, row = S_NSTOP, 1.0, 3
+    n, rank = s[count], sign * ok[i]
     pos = n
     while pos > 0 and sign * ok[free[row, pos - 1]] >= rank:
         free[row, pos] = free[row, pos - 1]
@@ -147,7 +160,10 @@ def book_add(s, g, ok, free, i, side):  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def book_remove(s, g, ok, free, i, side):  # type: ignore[no-untyped-def]
     count = S_NBUY if side == BUY else S_NSELL
-    row, n = 1 + side, s[count]
+    row = 1 + side
+    if side == STOP_ROW:
+        count, row = S_NSTOP, 3
+    n = s[count]
     k = 0
     while free[row, k] != i:
         k += 1
@@ -200,6 +216,8 @@ def admit(s, g, pf, side, ticks, lots):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, inline="always")
 def unlock(s, o, i):  # type: ignore[no-untyped-def]
+    if o[i, O_STOP] == 1:
+        return  # an untriggered stop locks nothing
     if o[i, O_SIDE] == BUY:
         s[S_QLOCK] -= o[i, O_TICKS] * o[i, O_LOTS]
     else:
@@ -244,7 +262,31 @@ def execute_typed(s, g, o, q, fo, ff, pf, i, ticks, taker, ts):  # type: ignore[
 @njit(cache=True, inline="always")
 def rest(s, g, o, ok, free, i, taker):  # type: ignore[no-untyped-def]
     o[i, O_VENUE], o[i, O_TAKER] = 1, taker
-    book_add(s, g, ok, free, i, o[i, O_SIDE])
+    book_add(s, g, ok, free, i, STOP_ROW if o[i, O_STOP] == 1 else o[i, O_SIDE])
+
+
+@njit(cache=True)
+def trigger(s, g, o, ok, free, q, fo, ff, pf, i, ticks, ts):  # type: ignore[no-untyped-def]
+    """Sell stop i triggered (already off its book): a market sell at `ticks`, once the bot's
+    resting sells, oldest first, have freed the base it needs; rejected if still short."""
+    lots = o[i, O_LOTS]
+    while s[S_BFREE] < lots and s[S_NSELL] > 0:
+        oldest = free[2, 0]
+        for k in range(1, s[S_NSELL]):
+            j = free[2, k]
+            if o[j, O_SEQ] < o[oldest, O_SEQ]:
+                oldest = j
+        cancel(s, g, o, ok, free, oldest)
+    o[i, O_STOP], o[i, O_VENUE] = 0, 1
+    if s[S_BFREE] < lots:
+        o[i, O_VENUE], o[i, O_BOT] = 0, 0
+        s[S_PENDING] += 1
+        release(s, o, free, i)
+        return
+    s[S_BFREE] -= lots  # what a sell locks, released by its execution
+    s[S_BLOCK] += lots
+    o[i, O_TICKS] = ticks
+    execute(s, g, o, q, fo, ff, pf, i, ticks, 1, ts)
 
 
 @njit(cache=True)
@@ -254,7 +296,7 @@ def cancel(s, g, o, ok, free, i):  # type: ignore[no-untyped-def]
     if o[i, O_VENUE] != 1:
         return
     unlock(s, o, i)
-    book_remove(s, g, ok, free, i, o[i, O_SIDE])
+    book_remove(s, g, ok, free, i, STOP_ROW if o[i, O_STOP] == 1 else o[i, O_SIDE])
     o[i, O_VENUE] = 0
     o[i, O_BOT] = 0
     s[S_PENDING] += 1
@@ -274,7 +316,9 @@ def walk(s, g, o, ok, free, q, fo, ff, pi, pf, ts, op, hi, lo, cl, previous):  #
         ticks_of(cl, num, den),
     )
     model = pi[PI_FILL_MODEL]
-    high_first = model == 1 or (model == 0 and th - to <= to - tl)
+    low = price_of(tl, num, den)
+    adverse = g[G_BB] > low or g[G_SS] >= low  # a buy fills or a stop triggers down there
+    high_first = model == 1 or (model == 0 and th - to <= to - tl and not adverse)
     path = (to, th, tl, tc) if high_first else (to, tl, th, tc)
     if previous == previous:  # not NaN
         previous = price_of(ticks_of(previous, num, den), num, den)
@@ -283,6 +327,12 @@ def walk(s, g, o, ok, free, q, fo, ff, pi, pf, ts, op, hi, lo, cl, previous):  #
         price = price_of(path[k], num, den)
         rising = price > previous  # False while previous is NaN (no candle yet)
         point_ts = ts + k * step // 3
+        while s[S_NSTOP] > 0 and g[G_SS] >= price:  # stops first: a touch triggers
+            i = free[3, s[S_NSTOP] - 1]
+            s[S_NSTOP] -= 1
+            set_best(s, g, ok, free)
+            ticks = path[0] if k == 0 else o[i, O_TICKS]  # the open of a gap, on the tick
+            trigger(s, g, o, ok, free, q, fo, ff, pf, i, ticks, point_ts)
         for turn in range(2):
             side = (SELL if turn == 0 else BUY) if rising else (BUY if turn == 0 else SELL)
             if not ((g[G_BB] > price) if side == BUY else (g[G_BS] < price)):
@@ -300,7 +350,7 @@ def walk(s, g, o, ok, free, q, fo, ff, pi, pf, ts, op, hi, lo, cl, previous):  #
 
 @njit(cache=True)
 def may_cross(g, hi, lo):  # type: ignore[no-untyped-def]
-    return g[G_BB] > lo or g[G_BS] < hi
+    return g[G_BB] > lo or g[G_BS] < hi or g[G_SS] >= lo
 
 
 @njit(cache=True)

@@ -108,9 +108,16 @@ class BybitEndpoints:
         ).result
 
     async def cancel_order(
-        self, symbol: str, order_link_id: str, policy: RetryPolicy = transient
+        self,
+        symbol: str,
+        order_link_id: str,
+        policy: RetryPolicy = transient,
+        order_filter: str = "",
     ) -> Item:
+        """`order_filter`: spot's `StopOrder` for a conditional order (else omitted)."""
         body = {"category": self.category, "symbol": symbol, "orderLinkId": order_link_id}
+        if order_filter:
+            body["orderFilter"] = order_filter
         reply = await self.rest.call("POST", "/v5/order/cancel", body, auth=True, policy=policy)
         return reply.result
 

@@ -12,7 +12,7 @@ import logging
 import re
 from typing import Any
 
-from traderagent.domain import OrderRequest, OrderType
+from traderagent.domain import OrderRequest, OrderType, Side
 from traderagent.exchanges.bybit.endpoints import BybitEndpoints, Item
 from traderagent.exchanges.bybit.errors import (
     BybitError,
@@ -32,6 +32,8 @@ log = logging.getLogger("traderagent.exchanges.bybit")
 LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 UNCERTAIN = (RequestTimeoutError, NetworkError, ServerError)
 OPEN_STATUSES = ("New", "PartiallyFilled", "Untriggered", "Created", "Triggered")
+STOP_FILTER = "StopOrder"
+"""Spot's `orderFilter` of a conditional order: needed to place and to cancel one."""
 
 
 def unprocessed(exc: BaseException) -> bool:
@@ -59,8 +61,19 @@ def order_body(request: OrderRequest, category: str) -> dict[str, Any]:
             raise InvalidRequestError("a limit order needs a price")
         body["price"] = format(request.price, "f")
         body["timeInForce"] = "GTC"
-    elif category == "spot":
+        return body
+    if category == "spot":
         body["marketUnit"] = "baseCoin"
+    if request.type.is_stop:  # a conditional market order: a sell on a fall, a buy on a rise
+        if request.price is None:
+            raise InvalidRequestError("a stop order needs a trigger price")
+        body["orderType"] = OrderType.MARKET.value
+        body["triggerPrice"] = format(request.price, "f")
+        body["triggerBy"] = "LastPrice"
+        if category == "spot":
+            body["orderFilter"] = STOP_FILTER
+        else:
+            body["triggerDirection"] = 2 if request.side is Side.SELL else 1
     return body
 
 
@@ -95,11 +108,23 @@ class OrderEntry:
     async def cancel(self, symbol: str, client_order_id: str) -> Item | None:
         """Cancel by link id; the order as the exchange then has it (None if it never had
         it). An unanswered cancel is checked before it is sent again."""
+        order_filter = ""
         for _ in range(self.max_attempts):
             try:
-                await self.endpoints.cancel_order(symbol, client_order_id, policy=unprocessed)
+                await self.endpoints.cancel_order(
+                    symbol, client_order_id, policy=unprocessed, order_filter=order_filter
+                )
             except (OrderNotFoundError, OrderClosedError):
-                pass  # gone already: the look-up below reports how it ended
+                item = await self.find(symbol, client_order_id)
+                if (  # spot finds a conditional order only under its filter: cancel it so
+                    not order_filter
+                    and self.endpoints.category == "spot"
+                    and item is not None
+                    and item.get("orderStatus") == "Untriggered"
+                ):
+                    order_filter = STOP_FILTER
+                    continue
+                return item
             except UNCERTAIN as err:
                 log.warning("bybit: cancel %s got no clear answer (%s)", client_order_id, err)
                 item = await self.find(symbol, client_order_id)

@@ -75,6 +75,9 @@ def parse_order(item: Item, bot: str = "", tag: str = "") -> Order:
     """An order object (REST realtime/history or the WS `order` topic)."""
     order_type = OrderType(item["orderType"])
     price = dec(item.get("price"))
+    trigger = dec(item.get("triggerPrice"))
+    if order_type is OrderType.MARKET and trigger > 0:  # a conditional market order: a stop
+        order_type, price = OrderType.STOP_MARKET, trigger
     avg = dec(item.get("avgPrice"))
     reason = str(item.get("rejectReason") or "")
     return Order(
@@ -83,7 +86,7 @@ def parse_order(item: Item, bot: str = "", tag: str = "") -> Order:
         side=Side(item["side"]),
         type=order_type,
         qty=dec(item["qty"]),
-        price=price if order_type is OrderType.LIMIT and price else None,
+        price=price if order_type is not OrderType.MARKET and price else None,
         status=order_status(str(item["orderStatus"])),
         created_ms=int(item.get("createdTime") or 0),
         updated_ms=int(item.get("updatedTime") or item.get("createdTime") or 0),

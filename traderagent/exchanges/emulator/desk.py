@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
-from traderagent.domain import OrderRequest, OrderStatus, OrderType
+from traderagent.domain import OrderRequest, OrderStatus, OrderType, Side
 from traderagent.exchanges.emulator import errors as rc
 from traderagent.exchanges.emulator.entry import (
     Ticket,
@@ -49,7 +49,9 @@ class OrderDesk:
             raise params_error(f"no market price for {ticket.symbol} yet")
         inst = rules.instrument
         qty = inst.floor_qty(ticket.qty / last) if ticket.qty_in_quote else ticket.qty
-        check_quantities(ticket.category, inst, qty, ticket.price or last)
+        if ticket.trigger_price is not None:
+            _check_trigger(ticket, last)
+        check_quantities(ticket.category, inst, qty, ticket.trigger_price or ticket.price or last)
         if qty > rules.max_qty:
             raise params_error(f"Order quantity {qty} exceeds the maximum {rules.max_qty}")
         open_orders = [o for o in ledger.orders() if o.is_open and o.category == ticket.category]
@@ -68,13 +70,17 @@ class OrderDesk:
             ledger.announce(replace(record, status="Cancelled", reject_reason=refusal))
             return _ack(record)
         immediate = not limit or ticket.time_in_force in ("IOC", "FOK")
+        order_type = OrderType.MARKET if immediate else OrderType.LIMIT
+        price = None if immediate else ticket.price
+        if ticket.trigger_price is not None:  # a stop: it rests untriggered
+            order_type, price = OrderType.STOP_MARKET, ticket.trigger_price
         request = OrderRequest(
             client_order_id=record.order_id,
             symbol=ticket.symbol,
             side=ticket.side,
-            type=OrderType.MARKET if immediate else OrderType.LIMIT,
+            type=order_type,
             qty=qty,
-            price=None if immediate else ticket.price,
+            price=price,
             tag=ticket.order_link_id,
         )
         ledger.store(record)
@@ -94,6 +100,14 @@ class OrderDesk:
             ledger.announce(replace(record, qty=order.qty))
         return _ack(record)
 
+    def _stop_filter_matches(self, record: OrderRecord, body: Mapping[str, object]) -> bool:
+        """Spot cancels find a conditional order only with `orderFilter: StopOrder` (and an
+        active one only without it), as on Bybit."""
+        if record.category != "spot":
+            return True
+        wants_stop = _text(body, "orderFilter") == "StopOrder"
+        return wants_stop == (record.trigger_price > 0)
+
     def cancel(self, body: Mapping[str, object]) -> dict[str, object]:
         category = category_of(body)
         symbol = _text(body, "symbol")
@@ -105,6 +119,8 @@ class OrderDesk:
         record = self._ledger.order(order_id, link_id)
         not_found = rc.SPOT_ORDER_NOT_FOUND if category == "spot" else rc.ORDER_NOT_FOUND
         if record is None or (record.category, record.symbol) != (category, symbol):
+            raise BybitError(not_found, "Order does not exist.")
+        if not self._stop_filter_matches(record, body):
             raise BybitError(not_found, "Order does not exist.")
         if not record.is_open:
             raise BybitError(not_found, "order not exists or too late to cancel")
@@ -176,13 +192,46 @@ class OrderDesk:
             qty=qty,
             price=ticket.price or Decimal(0),
             time_in_force=ticket.time_in_force,
-            status="New",
+            status="New" if ticket.trigger_price is None else "Untriggered",
             created_ms=now,
             updated_ms=now,
             last_price_on_created=last,
             fee_currency=rules.instrument.quote,
             reduce_only=ticket.reduce_only,
             market_unit=ticket.market_unit,
+            trigger_price=ticket.trigger_price or Decimal(0),
+            trigger_direction=_direction(ticket, last),
+        )
+
+
+def _direction(ticket: Ticket, last: Decimal) -> int:
+    """The trigger's direction: given (linear), or as spot infers it from the last price."""
+    trigger = ticket.trigger_price
+    if trigger is None:
+        return 0
+    return ticket.trigger_direction or (1 if trigger > last else 2)
+
+
+def _check_trigger(ticket: Ticket, last: Decimal) -> None:
+    """A trigger must lie the way its direction says; the emulator's conditional orders are
+    stops (a sell triggering on a fall, a buy on a rise)."""
+    trigger = ticket.trigger_price
+    assert trigger is not None  # noqa: S101 (called for conditional tickets only)
+    direction = _direction(ticket, last)
+    if direction == 1 and trigger <= last:
+        raise BybitError(
+            rc.TRIGGER_EXPECT_RISING,
+            f"expect Rising, but trigger_price[{trigger}] <= current[{last}]",
+        )
+    if direction == 2 and trigger >= last:
+        raise BybitError(
+            rc.TRIGGER_EXPECT_FALLING,
+            f"expect Falling, but trigger_price[{trigger}] >= current[{last}]",
+        )
+    if direction != (2 if ticket.side is Side.SELL else 1):
+        raise params_error(
+            "the emulator's conditional orders are stops: a Sell triggering on a fall "
+            "(triggerDirection 2), a Buy on a rise (1)"
         )
 
 

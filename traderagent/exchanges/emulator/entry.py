@@ -1,7 +1,9 @@
 """Order entry: an order/create body checked field by field, with the retCode Bybit gives.
 
-Spot refusals use the 170xxx codes, linear ones 10001/1100xx (docs §4). Conditional orders,
-TP/SL, hedge mode and spot margin are not emulated and are refused with a message saying so.
+Spot refusals use the 170xxx codes, linear ones 10001/1100xx (docs §4). Conditional market
+orders (`triggerPrice`; spot with `orderFilter: StopOrder`, linear with `triggerDirection`) are
+emulated as stop orders; conditional limits, TP/SL, hedge mode and spot margin are not and are
+refused with a message saying so.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from traderagent.exchanges.emulator.instruments import CATEGORIES, MarketRules
 
 LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 TIME_IN_FORCE = ("GTC", "IOC", "FOK", "PostOnly")
-UNSUPPORTED = ("takeProfit", "stopLoss", "triggerPrice", "tpslMode", "orderFilter")
+UNSUPPORTED = ("takeProfit", "stopLoss", "tpslMode")
+ORDER_FILTERS = ("Order", "StopOrder")
 
 E = TypeVar("E", Side, OrderType)
 RulesLookup = Callable[[str, str], MarketRules | None]
@@ -39,6 +42,8 @@ class Ticket:
     order_link_id: str
     reduce_only: bool
     market_unit: str
+    trigger_price: Decimal | None = None  # a conditional (stop) order
+    trigger_direction: int = 0  # 1: triggers on a rise to the trigger, 2: on a fall
 
     @property
     def qty_in_quote(self) -> bool:
@@ -99,11 +104,40 @@ def parse_ticket(body: Mapping[str, object], rules_for: RulesLookup) -> tuple[Ti
     unit = body.get("marketUnit") or ""
     if unit not in ("", "baseCoin", "quoteCoin") or (unit and not spot):
         raise params_error(f"marketUnit {unit!r} is invalid (spot only: baseCoin or quoteCoin)")
+    trigger, direction = _trigger(body, spot, order_type)
     ticket = Ticket(
         category, rules.symbol, side, order_type, qty, price, str(tif), str(link),
-        reduce_only and not spot, str(unit),
+        reduce_only and not spot, str(unit), trigger, direction,
     )  # fmt: skip
     return ticket, rules
+
+
+def _trigger(
+    body: Mapping[str, object], spot: bool, order_type: OrderType
+) -> tuple[Decimal | None, int]:
+    """The conditional part of a create body: (trigger price, direction), or (None, 0)."""
+    order_filter = body.get("orderFilter") or ""
+    if order_filter and (not spot or order_filter not in ORDER_FILTERS):
+        raise params_error(
+            f"orderFilter {order_filter!r} is not supported by the emulator "
+            "(spot: Order or StopOrder; linear: none)"
+        )
+    raw = body.get("triggerPrice")
+    if raw in (None, "", "0"):
+        if order_filter == "StopOrder":
+            raise params_error("triggerPrice is required for orderFilter StopOrder")
+        return None, 0
+    if order_type is not OrderType.MARKET:
+        raise params_error("conditional limit orders are not supported by the emulator")
+    trigger = _decimal(raw, "triggerPrice")
+    if spot:
+        if order_filter != "StopOrder":
+            raise params_error("a spot conditional order needs orderFilter StopOrder")
+        return trigger, 0
+    direction = body.get("triggerDirection")
+    if direction not in (1, 2):
+        raise params_error("triggerDirection must be 1 (rise) or 2 (fall) with triggerPrice")
+    return trigger, int(str(direction))
 
 
 def check_quantities(category: str, inst: Instrument, qty: Decimal, price: Decimal) -> None:

@@ -131,10 +131,13 @@ class Ledger:
         fills = [f for f in self._fills if f.client_order_id == update.client_order_id]
         self._fills = [f for f in self._fills if f.client_order_id != update.client_order_id]
         executions = [self._execution(record, f) for f in fills]
+        status = update.status.value
+        if record.status == "Untriggered" and update.status is OrderStatus.CANCELLED:
+            status = "Deactivated"  # a conditional order cancelled before it triggered
         record = replace(
             record,
             qty=update.qty,
-            status=update.status.value,
+            status=status,
             updated_ms=update.updated_ms,
             cum_exec_qty=record.cum_exec_qty + sum((e.exec_qty for e in executions), ZERO),
             cum_exec_value=record.cum_exec_value + sum((e.exec_value for e in executions), ZERO),

@@ -137,6 +137,13 @@ class LinearVenue:
         inst, position = self._instruments[symbol], self._positions[symbol]
         now, last = self._matcher.clock(symbol), self.last_price(symbol)
         qty, taker_price = request.qty, None
+        if request.type.is_stop and request.price is not None:
+            # conditional: no margin until it triggers (the desk checked the trigger's side)
+            order = Order.from_request(request, OrderStatus.NEW, now)
+            stop = RestingOrder(order, request.price, inst.quote, ZERO, True)
+            self._open[request.client_order_id] = stop
+            self._matcher.rest(stop)
+            return order
         if request.type is OrderType.MARKET or request.price is None:
             if last is None:
                 raise BybitError(INSUFFICIENT_AB, f"no market price for {symbol} yet")
@@ -181,6 +188,8 @@ class LinearVenue:
     ) -> Order:
         order = resting.order
         inst, position = self._instruments[order.symbol], self._positions[order.symbol]
+        if order.type.is_stop:
+            price = inst.round_price(price)  # the open of a gap may lie off the tick
         fee = self._fees.fee(order.qty * price, liquidity)
         self._wallet.unlock(resting.lock_asset, resting.lock)
         if position.side is None:

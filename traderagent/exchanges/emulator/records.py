@@ -41,6 +41,8 @@ class OrderRecord:
     closed_pnl: Decimal = ZERO
     cancel_type: str = "UNKNOWN"
     reject_reason: str = "EC_NoError"
+    trigger_price: Decimal = ZERO  # a conditional (stop) order's trigger; zero otherwise
+    trigger_direction: int = 0  # 1 rise, 2 fall
 
     @property
     def is_open(self) -> bool:

@@ -7,7 +7,9 @@ a candle can never round-trip in that same candle (PERFORMANCE.md); one that was
 the last price when it arrived (`marketable`: a buy strictly above it, a sell strictly below)
 pays the taker fee. A limit exactly at the last price is not marketable: it rests as a maker,
 as a touch is not a fill. A buy locks `qty * price * (1 + fee)` of the quote asset, a sell locks
-`qty` of the base asset.
+`qty` of the base asset. A stop locks nothing until it triggers (as Bybit's spot stop orders);
+its trigger must lie beyond the last price (a sell stop below it, a buy stop above), else it
+would trigger at once and is refused: send a market order.
 """
 
 from __future__ import annotations
@@ -64,7 +66,13 @@ def admit(
             )
         price = taker_price = market_price(inst, last)
     elif request.price is None:
-        return "a limit order needs a price"
+        return (
+            "a limit order needs a price"
+            if not request.type.is_stop
+            else "a stop order needs a trigger price"
+        )
+    elif request.type.is_stop:
+        return _admit_stop(request, request.price, inst, last)
     else:
         price = request.price
         through = last is not None and marketable(request.side, price, market_price(inst, last))
@@ -82,3 +90,20 @@ def admit(
             f"but only {account.free(asset)} is free"
         )
     return Admission(price, taker_price, asset, lock, through)
+
+
+def _admit_stop(
+    request: OrderRequest, trigger: Decimal, inst: Instrument, last: float | None
+) -> Admission | str:
+    reason = inst.check_order(trigger, request.qty)
+    if reason is not None:
+        return reason
+    buy = request.side is Side.BUY
+    at = None if last is None else market_price(inst, last)
+    if at is not None and (trigger <= at if buy else trigger >= at):
+        where = "at or below" if buy else "at or above"
+        return (
+            f"a {request.side.value.lower()} stop at {trigger} is {where} the last price "
+            f"{at}: it would trigger at once; send a market order instead"
+        )
+    return Admission(trigger, None, inst.quote if buy else inst.base, Decimal(0), True)

@@ -29,6 +29,7 @@ from traderagent.domain import (
     OrderRequest,
     OrderStatus,
     Position,
+    Side,
 )
 from traderagent.exchanges.paper.account import Account
 from traderagent.exchanges.paper.admission import admit
@@ -331,6 +332,11 @@ class PaperExchange:
         """Fill the whole order: settle balances, then report the Fill before the Order."""
         order = resting.order
         inst = self._instruments[order.symbol]
+        if order.type.is_stop:
+            price = inst.round_price(price)  # the open of a gap may lie off the tick
+            short = self._stop_funds(resting, inst, price)
+            if short:
+                return self._drop(resting, OrderStatus.REJECTED, ts, short)
         execution = (price, liquidity, ts, f"paper-{next(self._fill_ids)}")
         fill, filled = settle(self._account, self._fees, inst, resting, execution)
         del self._open[order.client_order_id]
@@ -342,6 +348,41 @@ class PaperExchange:
         self._emit(fill)
         self._emit(filled)
         return filled
+
+    def _stop_funds(self, stop: RestingOrder, inst: Instrument, price: Decimal) -> str:
+        """Free what a triggered stop sells: its bot's resting sells of the symbol give way,
+        oldest first (the stop protects the position first). The reason it cannot fill, or ''."""
+        order, account = stop.order, self._account
+        if order.side is Side.BUY:
+            need = order.qty * price * (1 + self._fees.taker)
+            asset = inst.quote
+        else:
+            need, asset = order.qty, inst.base
+            # a paper bot's own sells give way (not on Bybit's spot, where the stop is refused)
+            for cid, r in list(self._open.items()) if order.bot else ():
+                if account.free(asset) >= need:
+                    break
+                o = r.order
+                mine = o.bot == order.bot and o.symbol == order.symbol and r is not stop
+                if mine and o.side is Side.SELL and not o.type.is_stop:
+                    self.cancel_order_sync(o.symbol, cid)
+        if account.free(asset) >= need:
+            return ""
+        return (
+            f"stop triggered at {price} but only {account.free(asset)} {asset} is free of the "
+            f"{need} it needs"
+        )
+
+    def _drop(self, resting: RestingOrder, status: OrderStatus, ts: int, reason: str) -> Order:
+        """Close an open order without a fill (a triggered stop the funds cannot cover)."""
+        cid = resting.order.client_order_id
+        del self._open[cid]
+        self._account.unlock(resting.lock_asset, resting.lock)
+        closed = replace(resting.order, status=status, updated_ms=ts, reject_reason=reason)
+        self._orders[cid] = closed
+        self._changed(cid)
+        self._emit(closed)
+        return closed
 
     def _changed(self, client_order_id: str, funds_moved: bool = True) -> None:
         if self._changes is not None:

@@ -73,12 +73,19 @@ class CandleMatcher:
     def band(self, symbol: str) -> tuple[float, float]:
         """(highest resting buy, lowest resting sell) of `symbol`, -inf / inf for an empty
         side: a candle fills nothing unless its low is strictly below the first or its high
-        strictly above the second (the same test as `on_candle`'s pre-check)."""
+        strictly above the second (the same test as `on_candle`'s pre-check; a stop counts
+        as a limit one float beyond its trigger, since a touch triggers it)."""
         book = self._books.get(symbol)
         if book is None:
             return -math.inf, math.inf
         buys, sells = book.buys, book.sells
-        return (buys[0].key if buys else -math.inf), (sells[0].key if sells else math.inf)
+        low = buys[0].key if buys else -math.inf
+        high = sells[0].key if sells else math.inf
+        if book.stop_sells:  # a stop triggers on a touch: strictly below the next float up
+            low = max(low, math.nextafter(book.stop_sells[0].key, math.inf))
+        if book.stop_buys:
+            high = min(high, math.nextafter(book.stop_buys[0].key, -math.inf))
+        return low, high
 
     def last_price(self, symbol: str) -> float | None:
         """The last candle close, or the path point being matched while inside `on_candle`."""
@@ -122,7 +129,8 @@ class CandleMatcher:
     def _match(self, book: SymbolBook, candle: Candle) -> None:
         symbol = candle.symbol
         inst = self._instruments[symbol]  # a book exists only for a listed symbol
-        path = candle_path(candle, inst, self._fill_model)
+        adverse = book.adverse(float(inst.market_price(candle.low)))
+        path = candle_path(candle, inst, self._fill_model, adverse)
         last = self._last.get(symbol)
         previous = None if last is None else float(inst.market_price(last))
         outer = self._live  # a callback may feed another symbol's candle from inside this one
@@ -130,6 +138,10 @@ class CandleMatcher:
             for resting, k, price in crossings(book, path, previous):
                 ts = point_ts(candle, k)
                 self._live = (symbol, price, ts)
+                if resting.order.type.is_stop:  # a market order now: at the trigger, or the
+                    fill = inst.market_price(price) if k == 0 else resting.price  # open: a gap
+                    self._execute(resting, fill, Liquidity.TAKER, ts)
+                    continue
                 liquidity = Liquidity.TAKER if resting.taker else Liquidity.MAKER
                 self._execute(resting, resting.price, liquidity, ts)
         finally:

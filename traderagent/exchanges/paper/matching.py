@@ -5,10 +5,15 @@ open -> the other extreme -> close, so a candle that opens near its high fills t
 it before the buys below it. A tie goes high first: a tie says nothing about which extreme came
 first, and the path is one for the whole venue (every bot on the account sees the same), so
 "the worse path for the side that fills" is undefined when both sides rest; O-H-L-C is the
-common convention. A resting order fills only when the path goes strictly through its price (a
-touch is not a fill), and always at its own limit price. The path points are the candle's prices
-on the instrument's tick (`Instrument.market_price`), so float noise in the data never decides a
-fill, a tie or the path's order.
+common convention. One exception, for the long-only bots this venue serves: when the candle's
+low fills a resting buy or reaches a sell stop, the low comes first (a long's stop before its
+take profit, its buys before its sells). A resting limit fills only when the path goes strictly
+through its price (a touch is not a fill), and always at its own limit price. A stop triggers
+when the path reaches its trigger (a touch triggers) and fills at once as a market order at the
+trigger, or at the open when the candle opens through it (a gap); at each path point stops go
+before limits. The path points are the candle's prices on the instrument's tick
+(`Instrument.market_price`), so float noise in the data never decides a fill, a tie or the
+path's order.
 """
 
 from __future__ import annotations
@@ -25,12 +30,15 @@ FILL_MODELS: tuple[FillModel, ...] = get_args(FillModel)
 Path = tuple[float, float, float, float]
 
 
-def candle_path(candle: Candle, inst: Instrument, model: FillModel = "pessimistic") -> Path:
+def candle_path(
+    candle: Candle, inst: Instrument, model: FillModel = "pessimistic", adverse: bool = False
+) -> Path:
     """The four path points on the tick: open, one extreme, the other extreme, close (the
-    nearer extreme decided exactly, in Decimal)."""
+    nearer extreme decided exactly, in Decimal). `adverse`: the low fills a resting buy or
+    triggers a sell stop (a pessimistic path then goes low first)."""
     price = inst.market_price
     o, h, lo, c = price(candle.open), price(candle.high), price(candle.low), price(candle.close)
-    if model == "ohlc" or (model == "pessimistic" and h - o <= o - lo):
+    if model == "ohlc" or (model == "pessimistic" and h - o <= o - lo and not adverse):
         return (float(o), float(h), float(lo), float(c))
     return (float(o), float(lo), float(h), float(c))
 
@@ -45,13 +53,16 @@ def crossings(
 ) -> Iterator[tuple[RestingOrder, int, float]]:
     """Walk `path`, removing and yielding (order, point index, point price) for each fill.
 
-    Within a point, orders fill in the order the price travelled through them: going down,
-    buys from the highest price; going up, sells from the lowest. The book is re-read after each
-    yield, so the consumer may cancel orders in between; orders it adds must not go into `book`
-    until the walk is over (no same-candle round trip).
+    Within a point, the stops it reaches trigger first (sell stops from the highest trigger,
+    then buy stops from the lowest); then limits fill in the order the price travelled through
+    them: going down, buys from the highest price; going up, sells from the lowest. The book is
+    re-read after each yield, so the consumer may cancel orders in between; orders it adds must
+    not go into `book` until the walk is over (no same-candle round trip).
     """
-    sell_below, buy_above = book.pop_sell_below, book.pop_buy_above
+    sell_below, buy_above, stop_at = book.pop_sell_below, book.pop_buy_above, book.pop_stop_at
     for k, price in enumerate(path):
+        while (r := stop_at(price)) is not None:
+            yield r, k, price
         first, then = (
             (sell_below, buy_above)
             if previous is not None and price > previous

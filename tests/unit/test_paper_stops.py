@@ -1,0 +1,67 @@
+"""Stop orders on the paper venue: a stop fills where it triggers (its price, or the open on a
+gap) as taker, locks nothing until then, and takes the base of its bot's resting sells."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests.unit.test_paper_matching import bar, fills, make, rest
+from traderagent.domain import Liquidity, Order, OrderRequest, OrderStatus, OrderType, Side
+from traderagent.exchanges.paper import PaperExchange
+
+D = Decimal
+
+
+def stop(ex: PaperExchange, cid: str, side: Side, trigger: str, qty: str = "0.1") -> Order:
+    request = OrderRequest(cid, "BTCUSDT", side, OrderType.STOP_MARKET, D(qty), D(trigger), "b")
+    return ex.place_order_sync(request)
+
+
+def test_sell_stop_fills_at_its_trigger_as_taker_not_at_the_close() -> None:
+    ex, updates = make(last=100.0)
+    assert stop(ex, "s", Side.SELL, "98").status is OrderStatus.NEW
+    assert ex.balances_sync()["BTC"].locked == 0  # nothing locked until it triggers
+    ex.on_candle(bar(100, 100.5, 97, 97.5))
+    (fill,) = fills(updates)
+    assert (fill.price, fill.liquidity) == (D("98"), Liquidity.TAKER)
+    assert fill.fee == D("98") * D("0.1") * D("0.00055")
+
+
+def test_sell_stop_fills_at_the_open_when_the_candle_gaps_through_it() -> None:
+    ex, updates = make(last=100.0)
+    stop(ex, "s", Side.SELL, "98")
+    ex.on_candle(bar(96.5, 99, 96, 98.5))
+    assert [f.price for f in fills(updates)] == [D("96.5")]
+
+
+def test_buy_stop_fills_at_its_trigger_and_a_touch_triggers() -> None:
+    ex, updates = make(last=100.0)
+    stop(ex, "b", Side.BUY, "101")
+    ex.on_candle(bar(100, 101, 99.5, 100.5))
+    assert [(f.side, f.price) for f in fills(updates)] == [(Side.BUY, D("101"))]
+
+
+def test_stop_beyond_the_last_price_is_refused() -> None:
+    ex, _ = make(last=100.0)
+    refused = stop(ex, "s", Side.SELL, "100")
+    assert refused.status is OrderStatus.REJECTED
+    assert "trigger at once" in refused.reject_reason
+
+
+def test_triggered_stop_takes_the_base_its_bots_take_profit_locks() -> None:
+    ex, updates = make(last=100.0)
+    bal = ex.balances_sync()["BTC"].free
+    take_profit = OrderRequest("tp", "BTCUSDT", Side.SELL, OrderType.LIMIT, bal, D("105"), "b")
+    assert ex.place_order_sync(take_profit).status is OrderStatus.NEW
+    stop(ex, "s", Side.SELL, "98", qty=str(bal))
+    ex.on_candle(bar(100, 100.2, 97, 99))
+    assert [f.client_order_id for f in fills(updates)] == ["s"]
+    assert ex.get_order_sync("BTCUSDT", "tp").status is OrderStatus.CANCELLED  # type: ignore[union-attr]
+
+
+def test_pessimistic_path_reaches_a_sell_stop_before_the_take_profit() -> None:
+    ex, updates = make(last=100.0)  # the high is nearer the open, but a stop is in reach
+    rest(ex, "tp", Side.SELL, "101", qty="0.5")
+    stop(ex, "s", Side.SELL, "97", qty="0.5")
+    ex.on_candle(bar(100, 101.5, 96, 99))
+    assert [f.client_order_id for f in fills(updates)][0] == "s"
