@@ -3,7 +3,10 @@ gap) as taker, locks nothing until then, and takes the base of its bot's resting
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
+
+import pytest
 
 from tests.unit.test_paper_matching import bar, fills, make, rest
 from traderagent.domain import Liquidity, Order, OrderRequest, OrderStatus, OrderType, Side
@@ -65,3 +68,12 @@ def test_pessimistic_path_reaches_a_sell_stop_before_the_take_profit() -> None:
     stop(ex, "s", Side.SELL, "97", qty="0.5")
     ex.on_candle(bar(100, 101.5, 96, 99))
     assert [f.client_order_id for f in fills(updates)][0] == "s"
+
+
+@pytest.mark.parametrize("low", [math.nextafter(98.0, math.inf), 98.004])
+def test_a_low_that_reads_as_the_trigger_on_the_tick_touches_it(low: float) -> None:
+    ex, updates = make(last=100.0)
+    stop(ex, "s", Side.SELL, "98")
+    assert ex.band("BTCUSDT")[0] > low  # not a quiet candle
+    ex.on_candle(bar(100, 100.5, low, 99))  # 98.00 on the tick
+    assert [f.price for f in fills(updates)] == [D("98")]

@@ -56,6 +56,8 @@ from traderagent.backtest.kernels.layout import (
     O_TAG3,
     PF_LOT,
     PF_MAX_LOSS,
+    PF_TICK_DEN,
+    PF_TICK_NUM,
     PI_AUTOSTART,
     PI_MIN_LOTS,
     S_BFREE,
@@ -73,7 +75,7 @@ from traderagent.backtest.kernels.steps import (
     summary,
     watching,
 )
-from traderagent.backtest.kernels.venue import new_state
+from traderagent.backtest.kernels.venue import STOP_REACH, new_state
 
 
 @njit(cache=True)
@@ -178,12 +180,13 @@ def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, cu
     # a quiet candle reads only locals; they are reloaded after anything happened
     bb, bs, cash, base = g[G_BB], g[G_BS], g[G_QTOT], (s[S_BFREE] + s[S_BLOCK]) * lot
     ss = g[G_SS]
+    reach = STOP_REACH * pf[PF_TICK_NUM] / pf[PF_TICK_DEN]  # a raw low within it may touch ss
     active = autostart  # the strategy sees every candle unless it is in a cycle above its stop
     stop = np.inf
     for i in range(cl.shape[0]):
         close = cl[i]
         busy = False
-        if bb > lo[i] or bs < hi[i] or ss >= lo[i]:
+        if bb > lo[i] or bs < hi[i] or ss + reach >= lo[i]:
             match(st, pi, pf, ts, op, hi, lo, cl, i)
             drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo)
             busy = True

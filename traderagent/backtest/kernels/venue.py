@@ -83,6 +83,7 @@ from traderagent.backtest.kernels.layout import (
     SELL,
 )
 
+STOP_REACH = 0.5000001  # `paper.book.STOP_REACH`: ticks beyond a trigger a raw low may touch it
 STOP_ROW = 2  # `book_add`/`book_remove` side of the sell stops (a row of their own)
 
 
@@ -349,8 +350,9 @@ def walk(s, g, o, ok, free, q, fo, ff, pi, pf, ts, op, hi, lo, cl, previous):  #
 
 
 @njit(cache=True)
-def may_cross(g, hi, lo):  # type: ignore[no-untyped-def]
-    return g[G_BB] > lo or g[G_BS] < hi or g[G_SS] >= lo
+def may_cross(g, pf, hi, lo):  # type: ignore[no-untyped-def]
+    reach = STOP_REACH * pf[PF_TICK_NUM] / pf[PF_TICK_DEN]  # a raw low within it may touch a stop
+    return g[G_BB] > lo or g[G_BS] < hi or g[G_SS] + reach >= lo
 
 
 @njit(cache=True)

@@ -27,6 +27,11 @@ class RestingOrder:
         self.key = float(self.price)
 
 
+STOP_REACH = 0.5000001
+"""A stop's reach in the cheap pre-checks, in ticks: a raw candle price up to half a tick
+beyond the trigger reads as the trigger on the tick, and a touch triggers (the walk decides)."""
+
+
 def _buy_rank(r: RestingOrder) -> float:
     return -r.key
 
@@ -42,9 +47,10 @@ class SymbolBook:
     Grids hold tens of orders, so plain sorted lists beat heaps or trees here.
     """
 
-    __slots__ = ("buys", "sells", "stop_buys", "stop_sells")
+    __slots__ = ("buys", "reach", "sells", "stop_buys", "stop_sells")
 
-    def __init__(self) -> None:
+    def __init__(self, tick: float = 0.0) -> None:
+        self.reach = tick * STOP_REACH  # how far beyond a trigger a raw price may touch it
         self.buys: list[RestingOrder] = []
         self.sells: list[RestingOrder] = []
         self.stop_buys: list[RestingOrder] = []
@@ -81,7 +87,8 @@ class SymbolBook:
             return True
         stop_sells, stop_buys = self.stop_sells, self.stop_buys
         return bool(
-            (stop_sells and stop_sells[0].key >= low) or (stop_buys and stop_buys[0].key <= high)
+            (stop_sells and stop_sells[0].key + self.reach >= low)
+            or (stop_buys and stop_buys[0].key - self.reach <= high)
         )
 
     def adverse(self, low: float) -> bool:

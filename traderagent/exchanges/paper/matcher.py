@@ -82,9 +82,9 @@ class CandleMatcher:
         low = buys[0].key if buys else -math.inf
         high = sells[0].key if sells else math.inf
         if book.stop_sells:  # a stop triggers on a touch: strictly below the next float up
-            low = max(low, math.nextafter(book.stop_sells[0].key, math.inf))
+            low = max(low, math.nextafter(book.stop_sells[0].key + book.reach, math.inf))
         if book.stop_buys:
-            high = min(high, math.nextafter(book.stop_buys[0].key, -math.inf))
+            high = min(high, math.nextafter(book.stop_buys[0].key - book.reach, -math.inf))
         return low, high
 
     def last_price(self, symbol: str) -> float | None:
@@ -117,7 +117,9 @@ class CandleMatcher:
         else:
             book = self._books.get(symbol)
             if book is None:  # not `setdefault`: that builds a book at every order
-                book = self._books[symbol] = SymbolBook()
+                inst = self._instruments.get(symbol)
+                tick = 0.0 if inst is None else float(inst.tick_size)
+                book = self._books[symbol] = SymbolBook(tick)
             book.add(resting)
 
     def withdraw(self, resting: RestingOrder) -> None:
