@@ -10,7 +10,9 @@ from traderagent.domain import ZERO
 
 @dataclass(slots=True)
 class DcaCycle:
-    """Exact running totals of the cycle's own fills (fees are charged in quote, apart)."""
+    """Exact running totals of the cycle's own fills. `qty` is the base credited (a buy's fee
+    in the base coin is already off it); the take profit and stop sell it floored to the lot,
+    and what that leaves below one lot is dust the next cycle does not sell."""
 
     number: int
     qty: Decimal = ZERO

@@ -127,9 +127,9 @@ class DcaStrategy:
         if complete:
             self.wanted.pop(order.tag, None)
         if kind in ("base", "so"):
-            self.cycle.bought(fill.qty, fill.price)
+            self.cycle.bought(fill.base_qty, fill.price)
         else:
-            self.cycle.sold(fill.qty)
+            self.cycle.sold(fill.base_qty)
         if self.phase is Phase.WOUND_DOWN:
             return []
         if kind == "base":

@@ -3,7 +3,10 @@
 Slot k lies between level k and level k+1. An EMPTY slot wants a buy at level k; a HOLDING slot
 owns base and wants a sell at level k+1. Partial fills: a slot's `held` quantity follows every
 fill, so a partially filled buy holds what it got. The counter-sell is placed when the buy is
-complete and sells exactly what the slot holds (never the nominal slot quantity). If a partly
+complete and sells what the slot holds, floored to the lot (never the nominal slot quantity).
+A buy credits its quantity less a fee paid in the base coin (Bybit spot), so a slot holds a
+little less than it bought: the part below one lot stays in the slot as dust, and the slot's
+next buy buys that much less. If a partly
 filled buy is cancelled instead (pause re-sync, wind-down), the slot keeps its part: a re-sync
 buys only the remainder, or sells what the slot has when the remainder is below the venue's
 minimum. Sells mirror this.

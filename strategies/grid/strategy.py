@@ -115,7 +115,7 @@ class GridStrategy:
             return []
         complete = order.status is OrderStatus.FILLED
         if order.tag == SEED_TAG:
-            self.unmanaged += self.book.allocate(fill.qty, self.seed_slots)
+            self.unmanaged += self.book.allocate(fill.base_qty, self.seed_slots)
             if not complete:
                 return []
             self.seeded = True
@@ -124,9 +124,9 @@ class GridStrategy:
         if slot is None or not 0 <= slot < len(self.book.quantities):
             return []
         if order.side is Side.BUY:
-            counter = self.book.bought(slot, fill.qty, complete)
+            counter = self.book.bought(slot, fill.base_qty, complete)
         else:
-            counter = self.book.sold(slot, fill.qty, complete)
+            counter = self.book.sold(slot, fill.base_qty, complete)
         # the book follows every fill; only a running grid places the counter-order
         return [counter] if counter is not None and self.phase is Phase.RUNNING else []
 

@@ -13,6 +13,7 @@ from traderagent.backtest.fast import kernel_run
 from traderagent.backtest.kernels import run_fast
 from traderagent.backtest.runner import run_backtest
 from traderagent.config import parse_config
+from traderagent.domain import Side
 from traderagent.marketdata import CandleSeries, load_bundled
 from traderagent.marketdata.resample import resample
 
@@ -153,7 +154,10 @@ async def assert_same_run(text: str, candles: CandleSeries) -> dict[str, float]:
     got = [row[:4] for row in fast.fill_tuples()]
     assert got == wanted
     fees = np.array([float(f.fee) for f in engine.fills])
-    np.testing.assert_allclose(fast.fees, fees, rtol=0, atol=1e-9)
+    np.testing.assert_allclose([row[4] for row in fast.fill_tuples()], fees, rtol=0, atol=1e-9)
+    assert [f.fee_asset for f in fast.domain_fills()] == [f.fee_asset for f in engine.fills]
+    buys = [(f.fee, f.fee_asset) for f in engine.fills if f.side is Side.BUY]
+    assert [(f.fee, f.fee_asset) for f in fast.domain_fills() if f.side is Side.BUY] == buys
     np.testing.assert_allclose(fast.equity, engine.equity.values, rtol=0, atol=1e-9)
     assert fast.metrics["final_equity"] == pytest.approx(
         float(engine.metrics.final_equity), abs=1e-9

@@ -106,7 +106,7 @@ def compute_metrics(
         orders=orders,
         fills=len(fills),
         trades=len(trips),
-        fees=sum((f.fee for f in fills), ZERO),
+        fees=sum((f.fee_value for f in fills), ZERO),
         net_pnl=net,
         return_pct=float(net / equity.starting * 100) if equity.starting else 0.0,
         max_drawdown_pct=max_drawdown_pct(curve),

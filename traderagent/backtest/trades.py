@@ -1,8 +1,9 @@
 """Round trips and grid cycles, read from the fill list.
 
 A round trip (a "trade") is every sell fill that reduces a bot's long position: that quantity
-was bought at the position's average entry price and sold at the fill price. Its PnL is the
-engine's own realised PnL for the fill (`Position.apply`: (price - average entry) x quantity
+was bought at the position's average entry price and sold at the fill price (a buy adds the
+base it credited, net of a fee in the base coin; every fee counts at its quote value). Its PnL
+is the engine's own realised PnL for the fill (`Position.apply`: (price - average entry) x quantity
 less the sell fee) less the share of the buy fees paid for that quantity, so the trades' PnL
 adds up to the realised PnL of the quantity they closed, all fees included.
 
@@ -46,16 +47,16 @@ def round_trips(fills: Sequence[Fill]) -> list[RoundTrip]:
     for fill in fills:
         book = books.setdefault(fill.bot, _Book())
         if fill.side is Side.BUY:
-            qty = book.qty + fill.qty
-            book.avg = (book.avg * book.qty + fill.price * fill.qty) / qty
+            qty = book.qty + fill.base_qty
+            book.avg = (book.avg * book.qty + fill.price * fill.base_qty) / qty if qty else ZERO
             book.qty = qty
-            book.buy_fees += fill.fee
+            book.buy_fees += fill.fee_value
             continue
         closed = min(fill.qty, book.qty)
         if closed <= 0:
             continue  # nothing held: not a round trip (a spot venue refuses such a sell)
         fee_share = book.buy_fees * closed / book.qty
-        pnl = (fill.price - book.avg) * closed - fill.fee - fee_share
+        pnl = (fill.price - book.avg) * closed - fill.fee_value - fee_share
         trips.append(RoundTrip(fill.bot, fill.ts, closed, book.avg, fill.price, pnl))
         book.buy_fees -= fee_share
         book.qty -= closed

@@ -57,10 +57,11 @@ class PaperConfig(Section):
 
     balances: dict[str, Decimal] = Field(default_factory=lambda: {"USDT": Decimal(10000)})
     """Starting balances by asset."""
-    maker_fee: Decimal = Field(default=Decimal("0.0002"), ge=0, lt=1)
-    """Fee rate for resting (maker) fills."""
-    taker_fee: Decimal = Field(default=Decimal("0.00055"), ge=0, lt=1)
-    """Fee rate for market and marketable (taker) fills."""
+    maker_fee: Decimal = Field(default=Decimal("0.001"), ge=0, lt=1)
+    """Fee rate for resting (maker) fills (Bybit spot: 0.1 %). The coin stays spot's: a buy
+    pays its fee in the base coin it receives, a sell in the quote coin."""
+    taker_fee: Decimal = Field(default=Decimal("0.001"), ge=0, lt=1)
+    """Fee rate for market and marketable (taker) fills (Bybit spot: 0.1 %)."""
     fill_model: Literal["pessimistic", "ohlc", "olhc"] = "pessimistic"
     """Intrabar path used to decide fills (see PERFORMANCE.md)."""
     instruments: dict[SpotSymbol, InstrumentRules] = Field(default_factory=dict)

@@ -82,7 +82,8 @@ class Order:
 @quick_init
 @dataclass(frozen=True, slots=True)
 class Fill:
-    """One execution. The fee is charged in `fee_asset` (the quote asset on the paper exchange)."""
+    """One execution. The fee is charged in `fee_asset`: on spot a buy pays it in the base coin
+    (it receives `qty - fee`) and a sell in the quote coin, as Bybit charges it."""
 
     fill_id: str
     client_order_id: str
@@ -100,3 +101,22 @@ class Fill:
     @property
     def notional(self) -> Decimal:
         return self.price * self.qty
+
+    @property
+    def fee_in_base(self) -> bool:
+        """Whether the fee was taken in the base coin: a symbol is base + quote, so a fee coin
+        the symbol does not end with is its base (a Bybit spot buy pays BTC on BTCUSDT)."""
+        return bool(self.fee_asset) and not self.symbol.endswith(self.fee_asset)
+
+    @property
+    def base_qty(self) -> Decimal:
+        """Base the fill moved: a buy credits `qty` less a base fee, a sell debits `qty` plus
+        one. What a position or a strategy holds after it (the credited quantity)."""
+        if not self.fee_in_base:
+            return self.qty
+        return self.qty - self.fee if self.side is Side.BUY else self.qty + self.fee
+
+    @property
+    def fee_value(self) -> Decimal:
+        """The fee in the quote asset: a base-coin fee valued at the fill price, exactly."""
+        return self.fee * self.price if self.fee_in_base else self.fee

@@ -25,7 +25,8 @@ class Balance:
 @quick_init
 @dataclass(frozen=True, slots=True)
 class Position:
-    """A long-only spot position at average cost; realised PnL is net of fees paid in quote."""
+    """A long-only spot position at average cost of the base it holds (credited quantities);
+    realised PnL is net of every fee, a base-coin fee valued at its fill's price."""
 
     symbol: str
     qty: Decimal = ZERO
@@ -34,14 +35,17 @@ class Position:
     fees: Decimal = ZERO
 
     def apply(self, fill: Fill) -> Position:
-        fee = fill.fee
+        """The position after `fill`: a buy adds the credited base (net of a base-coin fee) at
+        the fill price; every fee is charged to realised PnL at its quote value."""
+        fee = fill.fee_value
+        moved = fill.base_qty
         if fill.side is Side.BUY:
-            qty = self.qty + fill.qty
-            avg = (self.avg_price * self.qty + fill.price * fill.qty) / qty
+            qty = self.qty + moved
+            avg = (self.avg_price * self.qty + fill.price * moved) / qty if qty > 0 else ZERO
             return Position(self.symbol, qty, avg, self.realised_pnl - fee, self.fees + fee)
         closed = min(fill.qty, self.qty)
         gain = (fill.price - self.avg_price) * closed
-        qty = self.qty - fill.qty
+        qty = self.qty - moved
         return Position(
             self.symbol,
             qty,

@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from strategies.dca import DcaConfig
 from strategies.grid import GridConfig
-from traderagent.backtest.kernels.layout import M_FILLS, M_VALID
+from traderagent.backtest.kernels.layout import M_FILLS, M_VALID, PF_BSCALE
 from traderagent.backtest.kernels.params import VenueArrays, bot_config, venue_arrays
 from traderagent.backtest.kernels.prepare import dca_arrays, grid_arrays
 from traderagent.backtest.kernels.result import FastResult, metrics_dict
@@ -97,6 +97,7 @@ def run_fast(
         elapsed_s=time.perf_counter() - started,
         compile_s=ready.seconds,
         compiled=ready.compiled,
+        base_scale=int(venue.pf[PF_BSCALE]),
     )
 
 

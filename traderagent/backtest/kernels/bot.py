@@ -30,7 +30,12 @@ from traderagent.backtest.kernels.layout import (
     O_TAG2,
     O_TAG3,
     O_TICKS,
+    O_UNITS,
     O_VENUE,
+    PF_BFEE_MAKER,
+    PF_BFEE_TAKER,
+    PF_BSCALE,
+    PF_BUNIT,
     PF_LOT,
     PF_MAKER,
     PF_SHARE,
@@ -82,13 +87,13 @@ def close_ticks(g, pf):  # type: ignore[no-untyped-def]
 @njit(cache=True, inline="always")
 def committed(s, g, pf):  # type: ignore[no-untyped-def]
     """Quote the bot has at risk: its position at cost plus its open limit buys."""
-    return s[S_POS] * pf[PF_LOT] * g[G_AVG] + s[S_COMMIT] * pf[PF_UNIT]
+    return s[S_POS] * pf[PF_BUNIT] * g[G_AVG] + s[S_COMMIT] * pf[PF_UNIT]
 
 
 @njit(cache=True)
 def budget_left(s, g, pf):  # type: ignore[no-untyped-def]
     """The strategy context's `budget`: the allocator's budget less what is committed."""
-    equity = g[G_SNAP_Q] + s[S_SNAP_B] * pf[PF_LOT] * g[G_CLOSE]
+    equity = g[G_SNAP_Q] + s[S_SNAP_B] * pf[PF_BUNIT] * g[G_CLOSE]
     return equity * pf[PF_SHARE] - committed(s, g, pf)
 
 
@@ -96,7 +101,7 @@ def budget_left(s, g, pf):  # type: ignore[no-untyped-def]
 def fit_buy(s, g, pi, pf, market, ticks, lots):  # type: ignore[no-untyped-def]
     """The buy's quantity as the allocator lets it be placed, or -1 when it is refused."""
     price = g[G_MARK] if market else price_of(ticks, pf[PF_TICK_NUM], pf[PF_TICK_DEN])
-    equity = g[G_SNAP_Q] + s[S_SNAP_B] * pf[PF_LOT] * g[G_CLOSE]
+    equity = g[G_SNAP_Q] + s[S_SNAP_B] * pf[PF_BUNIT] * g[G_CLOSE]
     room = equity * pf[PF_SHARE] - committed(s, g, pf)
     free = g[G_SNAP_FREE]
     notional = lots * pf[PF_LOT] * price
@@ -196,32 +201,36 @@ def cancel_all(st):  # type: ignore[no-untyped-def]
 @njit(cache=True, inline="always")
 def next_fill(st, pf):  # type: ignore[no-untyped-def]
     """Hand the oldest queued fill to the bot (`BotRuntime.on_fill`): the position moves and the
-    order is closed. Returns (id, side, ticks, lots), or id -1 when the queue is empty."""
+    order is closed. Returns (id, side, ticks, units): the base units the fill moved (a buy's
+    lots less its fee in base), or id -1 when the queue is empty."""
     s, g, o, free, q = st[0], st[1], st[2], st[4], st[5]
     head = s[S_QH]
     if head >= s[S_QN]:
         return -1, 0, 0, 0
     s[S_QH] = head + 1
     i = q[head, Q_ID]
-    side, ticks, lots = o[i, O_SIDE], o[i, O_TICKS], o[i, O_LOTS]
+    side, ticks, lots, units = o[i, O_SIDE], o[i, O_TICKS], o[i, O_LOTS], o[i, O_UNITS]
     price = price_of(ticks, pf[PF_TICK_NUM], pf[PF_TICK_DEN])
-    fee = ticks * lots * (pf[PF_TAKER] if q[head, Q_TAKER] else pf[PF_MAKER])
+    taker = q[head, Q_TAKER]
     held = s[S_POS]
     if side == BUY:
-        s[S_POS] = held + lots
-        g[G_AVG] = (g[G_AVG] * held + price * lots) / (held + lots)
-        g[G_REAL] -= fee
+        units -= lots * np.int64(pf[PF_BFEE_TAKER] if taker else pf[PF_BFEE_MAKER])
+        s[S_POS] = held + units
+        if held + units > 0:
+            g[G_AVG] = (g[G_AVG] * held + price * units) / (held + units)
+        g[G_REAL] -= (o[i, O_UNITS] - units) * pf[PF_BUNIT] * price
         if o[i, O_MARKET] == 0:
             s[S_COMMIT] -= ticks * lots
     else:
-        closed = min(lots, held) * pf[PF_LOT]
+        fee = ticks * lots * (pf[PF_TAKER] if taker else pf[PF_MAKER])
+        closed = min(lots * pf[PF_LOT], held * pf[PF_BUNIT])
         g[G_REAL] += (price - g[G_AVG]) * closed - fee
-        s[S_POS] = held - lots
+        s[S_POS] = held - units
         if s[S_POS] <= 0:
             g[G_AVG] = 0.0
     o[i, O_BOT] = 0
     release(s, o, free, i)
-    return i, side, ticks, lots
+    return i, side, ticks, units
 
 
 @njit(cache=True, inline="always")
@@ -240,8 +249,9 @@ def halt(st, pi, pf, close_position):  # type: ignore[no-untyped-def]
     s, g = st[0], st[1]
     s[S_HALTED] = 1
     cancel_all(st)
-    if close_position and s[S_POS] > 0:
-        place(st, pi, pf, SELL, True, 0, s[S_POS], TAG_CLOSE, 0, 0, True)
+    lots = s[S_POS] // np.int64(pf[PF_BSCALE])  # whole lots: the dust below one stays
+    if close_position and lots > 0:
+        place(st, pi, pf, SELL, True, 0, lots, TAG_CLOSE, 0, 0, True)
     i = 0
     while i >= 0:
         i = next_fill(st, pf)[0]

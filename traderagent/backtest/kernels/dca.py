@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 from traderagent.backtest.kernels.bot import bot_cancel, close_ticks, mark_ticks, place, place_stop
@@ -25,6 +26,7 @@ from traderagent.backtest.kernels.exact import (
     dd_mul_dd,
     floor_dd,
     ticks_of,
+    two_prod,
 )
 from traderagent.backtest.kernels.layout import (
     BUY,
@@ -32,6 +34,7 @@ from traderagent.backtest.kernels.layout import (
     O_TAG,
     O_TAG2,
     O_TAG3,
+    PF_BSCALE,
     PF_TICK_DEN,
     PF_TICK_NUM,
     PF_UNIT,
@@ -61,7 +64,7 @@ DP_N = 6
 # state (ds int64, df float64)
 DS_PHASE = 0
 DS_CYCLE = 1
-DS_QTY = 2  # the cycle's quantity, lots
+DS_QTY = 2  # the cycle's quantity, base units (credited: net of the buys' fees in base)
 DS_SAFETY = 3  # safety orders filled
 DS_NEXT = 4  # next safety order to place
 DS_TP_VERSION = 5
@@ -74,7 +77,7 @@ DS_SL_VERSION = 11
 DS_SL_TAG = 12  # version of the stop order the strategy knows (-1: none)
 DS_SL_WANTED = 13
 DS_N = 14
-DF_COST_HI = 0  # quote spent on the cycle's quantity, units of tick x lot
+DF_COST_HI = 0  # the cycle's quantity at its fill prices, ticks x base units
 DF_COST_LO = 1
 DF_STOP = 2  # price under which the stop loss may trigger (quick test; -inf: none)
 DF_N = 3
@@ -117,23 +120,25 @@ def stop_ticks(dp, ds, df):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def bought(pf, dq, dp, ds, df, ticks, lots):  # type: ignore[no-untyped-def]
-    ds[DS_QTY] += lots
-    df[DF_COST_HI], df[DF_COST_LO] = dd_add(df[DF_COST_HI], df[DF_COST_LO], ticks * lots * 1.0, 0.0)
+def bought(pf, dq, dp, ds, df, ticks, units):  # type: ignore[no-untyped-def]
+    ds[DS_QTY] += units
+    df[DF_COST_HI], df[DF_COST_LO] = dd_add(
+        df[DF_COST_HI], df[DF_COST_LO], *two_prod(ticks * 1.0, units * 1.0)
+    )
     set_stop(pf, dq, dp, ds, df)
 
 
 @njit(cache=True)
-def sold(pf, dq, dp, ds, df, lots):  # type: ignore[no-untyped-def]
+def sold(pf, dq, dp, ds, df, units):  # type: ignore[no-untyped-def]
     qty = ds[DS_QTY]
     if qty <= 0:
         return
-    if lots >= qty:
+    if units >= qty:
         ds[DS_QTY], df[DF_COST_HI], df[DF_COST_LO] = 0, 0.0, 0.0
     else:
-        part_hi, part_lo = dd_div(*dd_mul(df[DF_COST_HI], df[DF_COST_LO], lots * 1.0), qty * 1.0)
+        part_hi, part_lo = dd_div(*dd_mul(df[DF_COST_HI], df[DF_COST_LO], units * 1.0), qty * 1.0)
         df[DF_COST_HI], df[DF_COST_LO] = dd_add(df[DF_COST_HI], df[DF_COST_LO], -part_hi, -part_lo)
-        ds[DS_QTY] = qty - lots
+        ds[DS_QTY] = qty - units
     set_stop(pf, dq, dp, ds, df)
 
 
@@ -146,7 +151,7 @@ def take_profit(st, pi, pf, dq, dp, ds, df):  # type: ignore[no-untyped-def]
         cancel_tag(st, K_TP, cycle, ds[DS_TP_TAG])
     if dq[DQ_HAS_TP] == 0 or ds[DS_QTY] <= 0:
         return
-    lots = min(ds[DS_QTY], st[0][S_POS])
+    lots = min(ds[DS_QTY], st[0][S_POS]) // np.int64(pf[PF_BSCALE])  # whole lots
     hi, lo = dd_mul_dd(df[DF_COST_HI], df[DF_COST_LO], dp[DP_TP_HI], dp[DP_TP_LO])
     ticks = ceil_dd(*dd_div(hi, lo, ds[DS_QTY] * 100.0))
     if check_order(pi, ticks, lots):
@@ -164,7 +169,7 @@ def stop_order(st, pi, pf, dq, dp, ds, df):  # type: ignore[no-untyped-def]
         cancel_tag(st, K_SL, cycle, ds[DS_SL_TAG])
     if dq[DQ_HAS_SL] == 0 or ds[DS_QTY] <= 0:
         return
-    lots = min(ds[DS_QTY], st[0][S_POS])
+    lots = min(ds[DS_QTY], st[0][S_POS]) // np.int64(pf[PF_BSCALE])  # whole lots
     ticks = floor_dd(*stop_ticks(dp, ds, df))
     if check_order(pi, ticks, lots):
         ds[DS_SL_VERSION] += 1
@@ -256,7 +261,7 @@ def end_cycle(st, pi, pf, dq, dp, ds, df, wso, budget):  # type: ignore[no-untyp
 def sell_all(st, pi, pf, dq, dp, ds, df, wso, budget):  # type: ignore[no-untyped-def]
     """`_sell_all`: the cycle's quantity at market, or the cycle ends if nothing can be sold."""
     s, g = st[0], st[1]
-    lots = min(ds[DS_QTY], s[S_POS])
+    lots = min(ds[DS_QTY], s[S_POS]) // np.int64(pf[PF_BSCALE])  # whole lots
     if lots <= 0 or not check_order(pi, mark_ticks(g, pf), lots):
         end_cycle(st, pi, pf, dq, dp, ds, df, wso, budget)
         return

@@ -3,7 +3,8 @@ stop outside the range) decided exactly as `GridStrategy` decides, on ticks and 
 
 Slot k lies between level k and k+1: holding, it wants a sell at level k+1 of what it holds;
 empty, a buy at level k of what it lacks. An order tag is 2k for a slot's buy, 2k+1 for its
-sell, -1 for the seed and -2 for the stop's market sell.
+sell, -1 for the seed and -2 for the stop's market sell. Quantities a slot holds are base
+units (lot / 10**k): a buy credits its lots less its fee in base, and a sell takes whole lots.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from traderagent.backtest.kernels.layout import (
     BUY,
     O_BOT,
     O_TAG,
+    PF_BSCALE,
     S_HWM,
     S_POS,
     SELL,
@@ -26,9 +28,9 @@ TAG_SEED = -1
 TAG_STOP = -2
 # the grid's rows in `gr` (int64, one column per level), and its constants (gp)
 LV = 0  # level prices, ticks
-QT = 1  # slot quantities, lots (slot k: level k to k+1)
+QT = 1  # slot quantities, base units (slot k: level k to k+1)
 HOLD = 2  # 1 while slot k holds base (wants its sell)
-HELD = 3  # base slot k holds, lots
+HELD = 3  # base slot k holds, base units
 SEED = 4  # 1 for the slots whose base the seed order buys
 GS = 5  # scalars: the GS_* columns
 GR_N = 6
@@ -50,26 +52,30 @@ STOPPED = 2
 
 
 @njit(cache=True, inline="always")
-def order_for(pi, gr, k):  # type: ignore[no-untyped-def]
-    """`SlotBook.order_for`: (side, ticks, lots) of the order slot k wants, side -1 for none."""
-    sell_ok = check_order(pi, gr[LV, k + 1], gr[HELD, k])
-    buy_ok = check_order(pi, gr[LV, k], gr[QT, k] - gr[HELD, k])
+def order_for(pi, pf, gr, k):  # type: ignore[no-untyped-def]
+    """`SlotBook.order_for`: (side, ticks, lots) of the order slot k wants, side -1 for none.
+    Both quantities floor to whole lots, as `Instrument.floor_qty` does."""
+    scale = np.int64(pf[PF_BSCALE])
+    sell_lots = gr[HELD, k] // scale
+    buy_lots = (gr[QT, k] - gr[HELD, k]) // scale
+    sell_ok = check_order(pi, gr[LV, k + 1], sell_lots)
+    buy_ok = check_order(pi, gr[LV, k], buy_lots)
     if gr[HOLD, k] == 1:
         if sell_ok:
-            return SELL, gr[LV, k + 1], gr[HELD, k]
+            return SELL, gr[LV, k + 1], sell_lots
         if buy_ok:
-            return BUY, gr[LV, k], gr[QT, k] - gr[HELD, k]
+            return BUY, gr[LV, k], buy_lots
     else:
         if buy_ok:
-            return BUY, gr[LV, k], gr[QT, k] - gr[HELD, k]
+            return BUY, gr[LV, k], buy_lots
         if sell_ok:
-            return SELL, gr[LV, k + 1], gr[HELD, k]
+            return SELL, gr[LV, k + 1], sell_lots
     return -1, 0, 0
 
 
 @njit(cache=True, inline="always")
 def place_slot(st, pi, pf, gr, k):  # type: ignore[no-untyped-def]
-    side, ticks, lots = order_for(pi, gr, k)
+    side, ticks, lots = order_for(pi, pf, gr, k)
     if side >= 0:
         place(st, pi, pf, side, False, ticks, lots, 2 * k + side, 0, 0, False)
 
@@ -92,23 +98,24 @@ def open_grid(st, pi, pf, gr):  # type: ignore[no-untyped-def]
         gr[HELD, k] = 0
         if gr[HOLD, k] == 1:
             deficit += gr[QT, k]
-    seeded = deficit == 0 or not check_order(pi, mark_ticks(g, pf), deficit)
+    lots = deficit // np.int64(pf[PF_BSCALE])
+    seeded = lots == 0 or not check_order(pi, mark_ticks(g, pf), lots)
     gr[GS, GS_SEEDED] = 1 if seeded else 0
     for k in range(gr[GS, GS_SLOTS]):
         gr[SEED, k] = 0 if seeded else gr[HOLD, k]
     if not seeded:
-        place(st, pi, pf, BUY, True, 0, deficit, TAG_SEED, 0, 0, False)
+        place(st, pi, pf, BUY, True, 0, lots, TAG_SEED, 0, 0, False)
     for k in range(gr[GS, GS_SLOTS]):
         if gr[SEED, k] == 0:
             place_slot(st, pi, pf, gr, k)
 
 
 @njit(cache=True)
-def grid_fill(st, pi, pf, gr, side, lots, tag):  # type: ignore[no-untyped-def]
-    """`GridStrategy.on_fill` of a whole order."""
+def grid_fill(st, pi, pf, gr, side, units, tag):  # type: ignore[no-untyped-def]
+    """`GridStrategy.on_fill` of a whole order that moved `units` of base."""
     o = st[2]
     if tag == TAG_SEED:
-        left = lots
+        left = units
         for k in range(gr[GS, GS_SLOTS]):
             if gr[SEED, k] == 1:
                 take = min(left, gr[QT, k] - gr[HELD, k])
@@ -122,7 +129,7 @@ def grid_fill(st, pi, pf, gr, side, lots, tag):  # type: ignore[no-untyped-def]
             if o[i, O_BOT] == 1 and o[i, O_TAG] >= 0:
                 live[o[i, O_TAG]] = 1
         for k in range(gr[GS, GS_SLOTS]):
-            want, ticks, amount = order_for(pi, gr, k)
+            want, ticks, amount = order_for(pi, pf, gr, k)
             if want >= 0 and live[2 * k + want] == 0:
                 place(st, pi, pf, want, False, ticks, amount, 2 * k + want, 0, 0, False)
         return
@@ -130,10 +137,10 @@ def grid_fill(st, pi, pf, gr, side, lots, tag):  # type: ignore[no-untyped-def]
         return
     k = tag // 2
     if side == BUY:
-        gr[HELD, k] += lots
+        gr[HELD, k] += units
         gr[HOLD, k] = 1
     else:
-        gr[HELD, k] = max(0, gr[HELD, k] - lots)
+        gr[HELD, k] = max(0, gr[HELD, k] - units)
         gr[HOLD, k] = 0
         gr[GS, GS_CYCLES] += 1
     if gr[GS, GS_PHASE] == RUNNING:
@@ -162,7 +169,7 @@ def grid_candle(st, pi, pf, gp, gr):  # type: ignore[no-untyped-def]
         return
     gr[GS, GS_PHASE] = STOPPED
     cancel_all(st)
-    lots = s[S_POS]
+    lots = s[S_POS] // np.int64(pf[PF_BSCALE])  # whole lots: the dust below one stays
     if not above and lots > 0 and check_order(pi, mark_ticks(g, pf), lots):
         place(st, pi, pf, SELL, True, 0, lots, TAG_STOP, 0, 0, False)
 

@@ -14,7 +14,7 @@ PI_FILL_MODEL = 2  # 0 pessimistic, 1 ohlc, 2 olhc
 PI_INTERVAL = 3  # candle interval, ms
 PI_CLOSE_ON_HALT = 4  # 1: an emergency halt also sells the position at market
 PI_Q0 = 5  # opening quote balance, units
-PI_B0 = 6  # opening base balance, lots
+PI_B0 = 6  # opening base balance, base units (lot / PF_BSCALE)
 PI_AUTOSTART = 7  # 0: the bot never starts
 PI_N = 8
 
@@ -23,20 +23,24 @@ PF_TICK_NUM = 0  # tick = TICK_NUM / TICK_DEN exactly, both integers held in flo
 PF_TICK_DEN = 1
 PF_LOT = 2  # float(lot)
 PF_UNIT = 3  # float(tick x lot): quote per unit of notional
-PF_MAKER = 4  # float(tick x lot x maker rate)
+PF_MAKER = 4  # float(tick x lot x maker rate): a sell's fee in quote
 PF_TAKER = 5  # float(tick x lot x taker rate)
-PF_LOCK = 6  # float(tick x lot x lock rate): the fee a resting buy reserves
+PF_LOCK = 6  # float(tick x lot x lock rate): the fee a resting buy reserves (0 on spot)
 PF_SHARE = 7  # the bot's budget as a fraction of equity
 PF_MAX_DD = 8  # drawdown halt, percent (NaN: off)
 PF_MAX_LOSS = 9  # daily loss halt, quote (NaN: off)
-PF_N = 10
+PF_BSCALE = 10  # base units per lot, 10**k (k: decimals of the fee rates), an integer
+PF_BFEE_MAKER = 11  # a maker buy's fee per lot, base units (an integer: lot x rate is exact)
+PF_BFEE_TAKER = 12  # a taker buy's fee per lot, base units
+PF_BUNIT = 13  # float(lot / PF_BSCALE): base per base unit
+PF_N = 14
 
 # -- s: int64 state -----------------------------------------------------------------------------
 S_Q = 0  # quote balance before fees, units (free + locked)
 S_QLOCK = 1  # notional of the resting buys, units (their lock is this x (1 + lock rate))
-S_BFREE = 2  # base free, lots
-S_BLOCK = 3  # base locked by resting sells, lots
-S_POS = 4  # the bot's position, lots
+S_BFREE = 2  # base free, base units (a buy credits its lots less its fee in base)
+S_BLOCK = 3  # base locked by resting sells, base units
+S_POS = 4  # the bot's position, base units (sold in whole lots: what is below one is dust)
 S_SEQ = 5  # arrival counter of the orders (FIFO at one price)
 S_QN = 6  # fills queued for the bot
 S_PENDING = 7  # venue updates since the last drain (a drain that saw any refreshes balances)
@@ -45,7 +49,7 @@ S_PLACED = 9  # orders the bot sent (accepted or not), as the engine counts them
 S_COMMIT = 10  # notional of the bot's open limit buys, units
 S_HALTED = 11  # 1 after an emergency halt
 S_NFREE = 12  # ids on the free stack
-S_SNAP_B = 13  # base total at the last balance refresh, lots
+S_SNAP_B = 13  # base total at the last balance refresh, base units
 S_I = 14  # candle being stepped
 S_NOW = 15  # engine time (the candle's close time), ms
 S_HWM = 16  # one past the highest order id ever used (scans stop there)
@@ -59,7 +63,7 @@ S_NSTOP = 23  # resting sell stops, best (highest trigger) last in `free[3]`
 S_N = 24
 
 # -- g: float64 state ---------------------------------------------------------------------------
-G_FEES = 0  # fees paid (compensated sum)
+G_FEES = 0  # fees paid in quote (compensated sum)
 G_FEES_C = 1
 G_QTOT = 2  # quote total after fees, as a float
 G_SNAP_Q = 3  # quote total at the last balance refresh
@@ -74,7 +78,8 @@ G_PEAK = 10  # equity watch: peak
 G_DAY0 = 11  # equity watch: equity at the day's first candle
 G_START = 12  # equity at the first close, before any trade
 G_SS = 14  # best resting sell stop trigger (-inf: none)
-G_N = 15
+G_FEEV = 15  # fees paid in base, valued at their fills' prices (quote)
+G_N = 16
 
 # -- o: one row per order -----------------------------------------------------------------------
 O_SIDE = 0  # 0 buy, 1 sell
@@ -89,7 +94,8 @@ O_BOT = 8  # 1 while the bot tracks it as open (until its fill reaches the bot)
 O_TAKER = 9  # 1: marketable on arrival, fills as taker
 O_MARKET = 10  # 1: a market order (no price: not part of the bot's committed capital)
 O_STOP = 11  # 1: a sell stop (its ticks are the trigger until it fills; it locks nothing)
-O_N = 12
+O_UNITS = 12  # its quantity in base units (what a sell locks)
+O_N = 13
 
 # -- q: fills waiting for the bot ---------------------------------------------------------------
 Q_ID = 0
@@ -105,7 +111,8 @@ F_TICKS = 3
 F_LOTS = 4
 F_TAKER = 5
 F_TAG = 6
-F_N = 7
+F_BFEE = 7  # a buy's fee in base units (its fee in quote, in `ff`, is then 0)
+F_N = 8
 
 # order tags shared by the kernels
 TAG_CLOSE = -3  # the halt's market sell

@@ -14,6 +14,10 @@ import numpy as np
 import numpy.typing as npt
 
 from traderagent.backtest.kernels.layout import (
+    PF_BFEE_MAKER,
+    PF_BFEE_TAKER,
+    PF_BSCALE,
+    PF_BUNIT,
     PF_LOCK,
     PF_LOT,
     PF_MAKER,
@@ -39,6 +43,7 @@ from traderagent.config import AppConfig
 from traderagent.config.instruments import paper_listing
 from traderagent.config.models import BotConfig
 from traderagent.domain import Instrument
+from traderagent.exchanges.fee_rules import FeeRules
 from traderagent.exchanges.paper.instruments import paper_instrument
 from traderagent.exchanges.ports import ExchangeError
 from traderagent.exchanges.spot_rules import QUOTES, split_symbol
@@ -80,6 +85,22 @@ def whole(value: Decimal, step: Decimal, what: str) -> int:
     if units != units.to_integral_value():
         raise UnsupportedFast(f"{what} {value} is not a whole number of {step}")
     return int(units)
+
+
+def base_units(*rates: Decimal) -> tuple[int, list[int]]:
+    """The base units per lot (10**k, k the most decimals of `rates`) and each rate's fee per
+    lot in those units: lot x rate is then a whole number of units, exactly."""
+    places = max((-_exponent(rate) for rate in rates), default=0)
+    scale = 10 ** max(places, 0)
+    fees = [rate * scale for rate in rates]
+    if any(fee != fee.to_integral_value() or fee < 0 for fee in fees):
+        raise UnsupportedFast(f"fee rates {', '.join(map(str, rates))} are not plain decimals")
+    return scale, [int(fee) for fee in fees]
+
+
+def _exponent(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return exponent if isinstance(exponent, int) else 0
 
 
 def dd(value: Decimal) -> tuple[float, float]:
@@ -140,7 +161,8 @@ def venue_arrays(
     paper = config.paper
     tick_num, tick_den = step_fraction(inst.tick_size)
     unit = inst.tick_size * inst.lot_size
-    lock_rate = max(paper.maker_fee, paper.taker_fee, Decimal(0))
+    fees = FeeRules(paper.maker_fee, paper.taker_fee, "spot")  # the paper venue's rules
+    scale, (maker_units, taker_units) = base_units(fees.maker, fees.taker)
     pi = np.zeros(PI_N, np.int64)
     pi[PI_MIN_LOTS] = int(
         (inst.min_qty / inst.lot_size).to_integral_value(rounding="ROUND_CEILING")
@@ -150,13 +172,16 @@ def venue_arrays(
     pi[PI_INTERVAL] = interval_ms
     pi[PI_CLOSE_ON_HALT] = 1 if config.halt.close_positions else 0
     pi[PI_Q0] = whole(paper.balances.get(inst.quote, Decimal(0)), unit, f"balance of {inst.quote}")
-    pi[PI_B0] = whole(paper.balances.get(inst.base, Decimal(0)), inst.lot_size, f"{inst.base}")
+    base0 = whole(paper.balances.get(inst.base, Decimal(0)), inst.lot_size, f"{inst.base}")
+    pi[PI_B0] = base0 * scale
     pi[PI_AUTOSTART] = 1 if bot.autostart else 0
     pf = np.zeros(PF_N, np.float64)
     pf[PF_TICK_NUM], pf[PF_TICK_DEN] = tick_num, tick_den
     pf[PF_LOT], pf[PF_UNIT] = float(inst.lot_size), float(unit)
     pf[PF_MAKER], pf[PF_TAKER] = float(unit * paper.maker_fee), float(unit * paper.taker_fee)
-    pf[PF_LOCK] = float(unit * lock_rate)
+    pf[PF_LOCK] = float(unit * fees.lock_rate)
+    pf[PF_BSCALE], pf[PF_BFEE_MAKER], pf[PF_BFEE_TAKER] = scale, maker_units, taker_units
+    pf[PF_BUNIT] = float(inst.lot_size / scale)
     pf[PF_SHARE] = float((bot.budget_pct or Decimal(100)) / 100)
     risk = config.risk
     pf[PF_MAX_DD] = np.nan if risk.max_drawdown_pct is None else float(risk.max_drawdown_pct)

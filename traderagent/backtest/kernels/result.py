@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from traderagent.backtest.kernels.layout import (
+    F_BFEE,
     F_CANDLE,
     F_LOTS,
     F_SIDE,
@@ -27,7 +28,8 @@ class FastResult:
     """One bot's run on a fast kernel.
 
     `rows` holds one fill per row (candle index, time, side 0 buy / 1 sell, price in ticks,
-    quantity in lots, taker flag, strategy tag) and `fees` each fill's fee in the quote asset;
+    quantity in lots, taker flag, strategy tag, a buy's fee in base units of lot / `base_scale`)
+    and `fees` each fill's fee in the quote asset (a sell's; 0 for a buy, which pays in base);
     `equity` is the account's equity after each candle (valued at its close)."""
 
     bot: str
@@ -44,6 +46,8 @@ class FastResult:
     """Compiling the kernel, or loading it from numba's cache, before the run (0: ready)."""
     compiled: bool = field(default=False)
     """Whether `compile_s` was a compile (True) or a cache load."""
+    base_scale: int = field(default=1)
+    """Base units per lot (`F_BFEE` counts a buy's fee in them)."""
 
     @property
     def halt_ts(self) -> int | None:
@@ -75,8 +79,13 @@ class FastResult:
     def qty(self) -> npt.NDArray[np.float64]:
         return np.asarray(self.rows[:, F_LOTS] * float(self.instrument.lot_size), np.float64)
 
+    def base_fee(self, row: list[int]) -> Decimal:
+        """A buy's fee in the base coin, exact (0 for a sell)."""
+        return row[F_BFEE] * self.instrument.lot_size / self.base_scale
+
     def fill_tuples(self) -> list[tuple[int, Side, Decimal, Decimal, float]]:
-        """(time, side, exact price, exact quantity, fee) of each fill, in execution order."""
+        """(time, side, exact price, exact quantity, fee) of each fill, in execution order;
+        the fee is in the base coin for a buy, in the quote coin for a sell."""
         tick, lot = self.instrument.tick_size, self.instrument.lot_size
         return [
             (
@@ -84,26 +93,28 @@ class FastResult:
                 Side.BUY if r[F_SIDE] == 0 else Side.SELL,
                 r[F_TICKS] * tick,
                 r[F_LOTS] * lot,
-                float(fee),
+                float(self.base_fee(r)) if r[F_SIDE] == 0 else float(fee),
             )
             for r, fee in zip(self.rows.tolist(), self.fees.tolist(), strict=True)
         ]
 
     def domain_fills(self) -> list[Fill]:
-        """The fills as the engine's `Fill` values (the fee as an exact Decimal of its float)."""
+        """The fills as the engine's `Fill` values: a buy's fee exact in the base coin, a sell's
+        as an exact Decimal of its float in the quote coin."""
         inst = self.instrument
         fills = []
         for n, (r, fee) in enumerate(zip(self.rows.tolist(), self.fees.tolist(), strict=True)):
+            buy = r[F_SIDE] == 0
             fills.append(
                 Fill(
                     fill_id=f"fast-{n + 1}",
                     client_order_id=f"{self.bot}-fast-{n + 1}",
                     symbol=inst.symbol,
-                    side=Side.BUY if r[F_SIDE] == 0 else Side.SELL,
+                    side=Side.BUY if buy else Side.SELL,
                     price=r[F_TICKS] * inst.tick_size,
                     qty=r[F_LOTS] * inst.lot_size,
-                    fee=Decimal(repr(fee)),
-                    fee_asset=inst.quote,
+                    fee=self.base_fee(r) if buy else Decimal(repr(fee)),
+                    fee_asset=inst.base if buy else inst.quote,
                     liquidity=Liquidity.TAKER if r[F_TAKER] else Liquidity.MAKER,
                     ts=int(r[F_TS]),
                     bot=self.bot,

@@ -54,7 +54,8 @@ from traderagent.backtest.kernels.layout import (
     O_TAG,
     O_TAG2,
     O_TAG3,
-    PF_LOT,
+    PF_BSCALE,
+    PF_BUNIT,
     PF_MAX_LOSS,
     PF_TICK_DEN,
     PF_TICK_NUM,
@@ -80,8 +81,9 @@ from traderagent.backtest.kernels.venue import STOP_REACH, new_state
 
 @njit(cache=True)
 def dca_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, fill):  # type: ignore[no-untyped-def]
-    """`DcaStrategy.on_fill` of a whole order; `fill` = (side, ticks, lots, kind, cycle, n)."""
-    side, ticks, lots, kind, cycle, n = fill
+    """`DcaStrategy.on_fill` of a whole order; `fill` = (side, ticks, units, kind, cycle, n),
+    units being the base the fill moved (a buy's lots less its fee in base)."""
+    side, ticks, units, kind, cycle, n = fill
     if kind < 0 or cycle != ds[DS_CYCLE]:
         return  # not the strategy's, or a late fill of an earlier cycle
     budget = budget_left(st[0], st[1], pf)
@@ -92,9 +94,9 @@ def dca_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, fill):  # typ
     elif kind == K_SL and ds[DS_SL_WANTED] == 1 and ds[DS_SL_TAG] == n:
         ds[DS_SL_WANTED] = 0
     if kind in (K_BASE, K_SO):
-        bought(pf, dq, dp, ds, df, ticks, lots)
+        bought(pf, dq, dp, ds, df, ticks, units)
     else:
-        sold(pf, dq, dp, ds, df, lots)
+        sold(pf, dq, dp, ds, df, units)
     if kind == K_BASE:
         arm(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, ticks)
     elif kind == K_SO:
@@ -104,7 +106,7 @@ def dca_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, fill):  # typ
         stop_order(st, pi, pf, dq, dp, ds, df)
         place_safety(st, pi, pf, ds, plp, plq, todo, count)
     elif kind == K_TP:
-        if ds[DS_QTY] >= pi[PI_MIN_LOTS]:  # a safety order filled meanwhile
+        if ds[DS_QTY] >= pi[PI_MIN_LOTS] * np.int64(pf[PF_BSCALE]):  # a safety order filled
             take_profit(st, pi, pf, dq, dp, ds, df)
             stop_order(st, pi, pf, dq, dp, ds, df)
         else:
@@ -148,10 +150,10 @@ def dca_candle(st, pi, pf, dq, dp, ds, df, wso, low):  # type: ignore[no-untyped
 def drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo):  # type: ignore[no-untyped-def]
     o = st[2]
     while True:
-        i, side, ticks, lots = next_fill(st, pf)
+        i, side, ticks, units = next_fill(st, pf)
         if i < 0:
             break
-        fill = (side, ticks, lots, o[i, O_TAG], o[i, O_TAG2], o[i, O_TAG3])
+        fill = (side, ticks, units, o[i, O_TAG], o[i, O_TAG2], o[i, O_TAG3])
         dca_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, fill)
     end_drain(st[0], st[1], pf)
 
@@ -170,7 +172,7 @@ def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, cu
     plp = np.zeros(size, np.int64)
     plq = np.zeros(size, np.int64)
     todo = np.zeros(size, np.int64)
-    lot = pf[PF_LOT]
+    lot = pf[PF_BUNIT]  # base per base unit
     autostart = pi[PI_AUTOSTART] == 1
     record = curve.shape[0] == cl.shape[0]
     peak, max_dd, floor, equity = -np.inf, 0.0, -np.inf, 0.0

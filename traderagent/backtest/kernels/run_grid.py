@@ -38,7 +38,8 @@ from traderagent.backtest.kernels.layout import (
     G_QTOT,
     G_START,
     O_TAG,
-    PF_LOT,
+    PF_BSCALE,
+    PF_BUNIT,
     PF_MAX_LOSS,
     PF_TICK_DEN,
     PF_TICK_NUM,
@@ -65,10 +66,10 @@ def drain(st, pi, pf, gr):  # type: ignore[no-untyped-def]
     """`Engine._drain`: every queued fill to the bot, then to the strategy, oldest first."""
     o = st[2]
     while True:
-        i, side, ticks, lots = next_fill(st, pf)
+        i, side, ticks, units = next_fill(st, pf)
         if i < 0:
             break
-        grid_fill(st, pi, pf, gr, side, lots, o[i, O_TAG])
+        grid_fill(st, pi, pf, gr, side, units, o[i, O_TAG])
     end_drain(st[0], st[1], pf)
 
 
@@ -83,9 +84,9 @@ def grid_run(ts, op, hi, lo, cl, pi, pf, lv, qt, gp, capacity, fill_capacity, cu
     slots = qt.shape[0]
     gr = np.zeros((GR_N, max(slots + 1, GS_N)), np.int64)  # one array: cheaper to pass around
     gr[LV, : slots + 1] = lv
-    gr[QT, :slots] = qt
+    gr[QT, :slots] = qt * np.int64(pf[PF_BSCALE])  # lots to base units
     gr[GS, GS_SLOTS] = slots
-    lot = pf[PF_LOT]
+    lot = pf[PF_BUNIT]  # base per base unit
     autostart = pi[PI_AUTOSTART] == 1
     stop = gp[GP_STOP] == 1
     record = curve.shape[0] == cl.shape[0]

@@ -17,6 +17,7 @@ from traderagent.backtest.kernels.layout import (
     G_CLOSE,
     G_FEES,
     G_FEES_C,
+    G_FEEV,
     G_MARK,
     G_QTOT,
     G_REAL,
@@ -37,7 +38,7 @@ from traderagent.backtest.kernels.layout import (
     M_START,
     M_STOPS,
     M_VALID,
-    PF_LOT,
+    PF_BUNIT,
     PF_MAX_DD,
     PF_MAX_LOSS,
     PF_TICK_DEN,
@@ -83,7 +84,7 @@ def match(st, pi, pf, ts, op, hi, lo, cl, i):  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def account_equity(st, pf, close):  # type: ignore[no-untyped-def]
     s, g = st[0], st[1]
-    return g[G_QTOT] + (s[S_BFREE] + s[S_BLOCK]) * pf[PF_LOT] * close
+    return g[G_QTOT] + (s[S_BFREE] + s[S_BLOCK]) * pf[PF_BUNIT] * close
 
 
 @njit(cache=True)
@@ -131,11 +132,11 @@ def summary(st, pf, final, max_dd, cycles, stops):  # type: ignore[no-untyped-de
     start = g[G_START]
     m[M_FINAL], m[M_START], m[M_PNL] = final, start, final - start
     m[M_RETURN_PCT] = (final - start) / start * 100.0 if start > 0 else 0.0
-    m[M_FEES] = g[G_FEES] + g[G_FEES_C]
+    m[M_FEES] = g[G_FEES] + g[G_FEES_C] + g[G_FEEV]
     m[M_MAX_DD_PCT] = max_dd * 100.0
     m[M_FILLS], m[M_ORDERS] = s[S_FILLS], s[S_PLACED]
     m[M_CYCLES], m[M_STOPS], m[M_HALTED] = cycles, stops, s[S_HALTED]
-    m[M_POSITION] = s[S_POS] * pf[PF_LOT]
+    m[M_POSITION] = s[S_POS] * pf[PF_BUNIT]
     m[M_REALISED] = g[G_REAL]
     m[M_VALID] = 0.0 if s[S_OVERFLOW] == 1 else 1.0
     m[M_HALT_TS] = s[S_HALT_TS] if s[S_HALTED] == 1 else -1.0

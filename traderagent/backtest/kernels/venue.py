@@ -1,14 +1,15 @@
 """The paper venue inside the kernels: balances, the resting book, admission and the candle walk.
 
 It mirrors `traderagent.exchanges.paper`: a buy locks qty x price x (1 + lock rate) of quote and
-a sell its base; a market order fills at once at the close as taker; a limit rests (marketable
-ones, strictly through the last price, as taker) and fills only when the candle's path (its
-prices on the tick) strictly crosses its price, at that price, buys highest first and sells
-lowest first (arrival order at one price). A sell stop locks nothing; at each path point it
-triggers first when the point is at or below it, and fills as taker at its trigger (at the open
-on a gap), the bot's resting sells giving way (oldest first) when the free base is short. Every
-execution is
-queued for the bot, as the engine queues the venue's updates until it drains them.
+a sell its base; a buy's fee is paid in base (Bybit spot: it credits its lots less lots x rate,
+counted exactly in base units of lot / 10**k), a sell's in quote; a market order fills at once
+at the close as taker; a limit rests (marketable ones, strictly through the last price, as
+taker) and fills only when the candle's path (its prices on the tick) strictly crosses its
+price, at that price, buys highest first and sells lowest first (arrival order at one price).
+A sell stop locks nothing; at each path point it triggers first when the point is at or below
+it, and fills as taker at its trigger (at the open on a gap), the bot's resting sells giving
+way (oldest first) when the free base is short. Every execution is queued for the bot, as the
+engine queues the venue's updates until it drains them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from numba import njit
 from traderagent.backtest.kernels.exact import price_of, ticks_of, two_sum
 from traderagent.backtest.kernels.layout import (
     BUY,
+    F_BFEE,
     F_CANDLE,
     F_LOTS,
     F_N,
@@ -31,6 +33,7 @@ from traderagent.backtest.kernels.layout import (
     G_BS,
     G_FEES,
     G_FEES_C,
+    G_FEEV,
     G_N,
     G_QTOT,
     G_SNAP_FREE,
@@ -45,7 +48,12 @@ from traderagent.backtest.kernels.layout import (
     O_TAG,
     O_TAKER,
     O_TICKS,
+    O_UNITS,
     O_VENUE,
+    PF_BFEE_MAKER,
+    PF_BFEE_TAKER,
+    PF_BSCALE,
+    PF_BUNIT,
     PF_LOCK,
     PF_MAKER,
     PF_TAKER,
@@ -185,6 +193,7 @@ def new_order(s, o, ok, free, pf, side, ticks, lots, tag):  # type: ignore[no-un
     s[S_HWM] = max(s[S_HWM], i + 1)
     o[i, :] = 0
     o[i, O_SIDE], o[i, O_TICKS], o[i, O_LOTS], o[i, O_TAG] = side, ticks, lots, tag
+    o[i, O_UNITS] = lots * np.int64(pf[PF_BSCALE])
     s[S_SEQ] += 1
     o[i, O_SEQ] = s[S_SEQ]
     o[i, O_BOT] = 1
@@ -208,10 +217,11 @@ def admit(s, g, pf, side, ticks, lots):  # type: ignore[no-untyped-def]
             return False
         s[S_QLOCK] += ticks * lots
         return True
-    if lots > s[S_BFREE]:
+    units = lots * np.int64(pf[PF_BSCALE])
+    if units > s[S_BFREE]:
         return False
-    s[S_BFREE] -= lots
-    s[S_BLOCK] += lots
+    s[S_BFREE] -= units
+    s[S_BLOCK] += units
     return True
 
 
@@ -222,8 +232,8 @@ def unlock(s, o, i):  # type: ignore[no-untyped-def]
     if o[i, O_SIDE] == BUY:
         s[S_QLOCK] -= o[i, O_TICKS] * o[i, O_LOTS]
     else:
-        s[S_BLOCK] -= o[i, O_LOTS]
-        s[S_BFREE] += o[i, O_LOTS]
+        s[S_BLOCK] -= o[i, O_UNITS]
+        s[S_BFREE] += o[i, O_UNITS]
 
 
 @njit(cache=True)
@@ -232,13 +242,18 @@ def execute_typed(s, g, o, q, fo, ff, pf, i, ticks, taker, ts):  # type: ignore[
     unlock(s, o, i)
     lots = o[i, O_LOTS]
     notional = ticks * lots
-    fee = notional * (pf[PF_TAKER] if taker else pf[PF_MAKER])
-    if o[i, O_SIDE] == BUY:
+    if o[i, O_SIDE] == BUY:  # the fee in base: the account receives the lots less it
+        fee = 0.0
+        base_fee = lots * np.int64(pf[PF_BFEE_TAKER] if taker else pf[PF_BFEE_MAKER])
         s[S_Q] -= notional
-        s[S_BFREE] += lots
+        s[S_BFREE] += o[i, O_UNITS] - base_fee
+        price = price_of(ticks, pf[PF_TICK_NUM], pf[PF_TICK_DEN])
+        g[G_FEEV] += base_fee * pf[PF_BUNIT] * price
     else:
+        fee = notional * (pf[PF_TAKER] if taker else pf[PF_MAKER])
+        base_fee = 0
         s[S_Q] += notional
-        s[S_BFREE] -= lots
+        s[S_BFREE] -= o[i, O_UNITS]
     total, err = two_sum(g[G_FEES], fee)
     g[G_FEES], g[G_FEES_C] = total, g[G_FEES_C] + err
     g[G_QTOT] = s[S_Q] * pf[PF_UNIT] - (g[G_FEES] + g[G_FEES_C])
@@ -252,6 +267,7 @@ def execute_typed(s, g, o, q, fo, ff, pf, i, ticks, taker, ts):  # type: ignore[
             taker,
             o[i, O_TAG],
         )
+        fo[n, F_BFEE] = base_fee
         ff[n] = fee
     s[S_FILLS] = n + 1
     k = s[S_QN]
@@ -270,8 +286,8 @@ def rest(s, g, o, ok, free, i, taker):  # type: ignore[no-untyped-def]
 def trigger(s, g, o, ok, free, q, fo, ff, pf, i, ticks, ts):  # type: ignore[no-untyped-def]
     """Sell stop i triggered (already off its book): a market sell at `ticks`, once the bot's
     resting sells, oldest first, have freed the base it needs; rejected if still short."""
-    lots = o[i, O_LOTS]
-    while s[S_BFREE] < lots and s[S_NSELL] > 0:
+    units = o[i, O_UNITS]  # base units, as the balances count them
+    while s[S_BFREE] < units and s[S_NSELL] > 0:
         oldest = free[2, 0]
         for k in range(1, s[S_NSELL]):
             j = free[2, k]
@@ -279,13 +295,13 @@ def trigger(s, g, o, ok, free, q, fo, ff, pf, i, ticks, ts):  # type: ignore[no-
                 oldest = j
         cancel(s, g, o, ok, free, oldest)
     o[i, O_STOP], o[i, O_VENUE] = 0, 1
-    if s[S_BFREE] < lots:
+    if s[S_BFREE] < units:
         o[i, O_VENUE], o[i, O_BOT] = 0, 0
         s[S_PENDING] += 1
         release(s, o, free, i)
         return
-    s[S_BFREE] -= lots  # what a sell locks, released by its execution
-    s[S_BLOCK] += lots
+    s[S_BFREE] -= units  # what a sell locks, released by its execution
+    s[S_BLOCK] += units
     o[i, O_TICKS] = ticks
     execute(s, g, o, q, fo, ff, pf, i, ticks, 1, ts)
 

@@ -23,7 +23,8 @@ from traderagent.exchanges.emulator.ratelimit import RateLimiter
 from traderagent.exchanges.emulator.replay import MarketReplay
 from traderagent.exchanges.emulator.signing import Credentials
 from traderagent.exchanges.emulator.streams import PrivateFeed
-from traderagent.exchanges.paper import FeeSchedule, FillModel
+from traderagent.exchanges.fee_rules import LINEAR_FEES, SPOT_FEES, FeeRules
+from traderagent.exchanges.paper import FillModel
 from traderagent.marketdata import CandleSeries
 
 DEFAULT_BALANCES = {"USDT": Decimal(10_000)}
@@ -47,7 +48,8 @@ class EmulatorCore:
         warmup: int = 1,
         spread_bps: float = DEFAULT_SPREAD_BPS,
         fill_model: FillModel = "pessimistic",
-        fees: FeeSchedule | None = None,
+        spot_fees: FeeRules = SPOT_FEES,
+        linear_fees: FeeRules = LINEAR_FEES,
         rate_limits: Mapping[str, int] | None = None,
         wall_ms: Callable[[], int] = wall_clock_ms,
     ) -> None:
@@ -66,10 +68,11 @@ class EmulatorCore:
         self.ledger = Ledger(
             rules,
             DEFAULT_BALANCES if balances is None else balances,
-            fees or FeeSchedule(),
             fill_model,
             now_ms=self.replay.now_ms,
             publish=self.feed.publish,
+            spot_fees=spot_fees,
+            linear_fees=linear_fees,
         )
         self.desk = OrderDesk(self.ledger)
         self.market = MarketStream(self.replay, self.ledger, spread_bps)

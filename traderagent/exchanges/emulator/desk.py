@@ -182,6 +182,7 @@ class OrderDesk:
         self, ticket: Ticket, rules: MarketRules, qty: Decimal, last: Decimal
     ) -> OrderRecord:
         now = self._ledger.now_ms()
+        fee_coin = self._ledger.fees(ticket.category).fee_asset(ticket.side, rules.instrument)
         return OrderRecord(
             order_id=self._ledger.next_order_id(),
             order_link_id=ticket.order_link_id,
@@ -196,7 +197,7 @@ class OrderDesk:
             created_ms=now,
             updated_ms=now,
             last_price_on_created=last,
-            fee_currency=rules.instrument.quote,
+            fee_currency=fee_coin,
             reduce_only=ticket.reduce_only,
             market_unit=ticket.market_unit,
             trigger_price=ticket.trigger_price or Decimal(0),

@@ -25,7 +25,8 @@ from traderagent.exchanges.emulator.wire import (
     position_json,
     wallet_json,
 )
-from traderagent.exchanges.paper import FeeSchedule, FillModel, PaperExchange
+from traderagent.exchanges.fee_rules import LINEAR_FEES, SPOT_FEES, FeeRules
+from traderagent.exchanges.paper import FillModel, PaperExchange
 from traderagent.exchanges.paper.account import Account
 from traderagent.exchanges.paper.admission import market_price
 from traderagent.exchanges.ports import ExchangeUpdate
@@ -44,22 +45,23 @@ class Ledger:
         self,
         rules: Iterable[MarketRules],
         balances: Mapping[str, Decimal],
-        fees: FeeSchedule,
         fill_model: FillModel,
         *,
         now_ms: Callable[[], int],
         publish: Publish,
+        spot_fees: FeeRules = SPOT_FEES,
+        linear_fees: FeeRules = LINEAR_FEES,
     ) -> None:
         self._rules = {(r.category, r.symbol): r for r in rules}
         self.now_ms = now_ms
-        self.fees = fees
+        self._fees = {"spot": spot_fees, "linear": linear_fees}
         self.wallet = Account(balances)
         self.spot = PaperExchange(
-            self.instruments("spot"), {}, fees.maker, fees.taker, fill_model,
+            self.instruments("spot"), {}, spot_fees.maker, spot_fees.taker, fill_model,
             now_ms=now_ms, account=self.wallet,
         )  # fmt: skip
         self.linear = LinearVenue(
-            self.instruments("linear"), self.wallet, fees, fill_model, now_ms=now_ms
+            self.instruments("linear"), self.wallet, linear_fees, fill_model, now_ms=now_ms
         )
         self.spot.set_listener(self._on_update)
         self.linear.set_listener(self._on_update)
@@ -72,6 +74,10 @@ class Ledger:
         self._exec_seq = count(1)
 
     # -- lookups ------------------------------------------------------------------------------
+
+    def fees(self, category: str) -> FeeRules:
+        """The fee rules of a category: rates and the coin each side pays in."""
+        return self._fees["linear" if category == "linear" else "spot"]
 
     def rules_for(self, category: str, symbol: str) -> MarketRules | None:
         return self._rules.get((category, symbol))
@@ -142,7 +148,7 @@ class Ledger:
             cum_exec_qty=record.cum_exec_qty + sum((e.exec_qty for e in executions), ZERO),
             cum_exec_value=record.cum_exec_value + sum((e.exec_value for e in executions), ZERO),
             cum_exec_fee=record.cum_exec_fee + sum((e.exec_fee for e in executions), ZERO),
-            closed_pnl=record.closed_pnl + sum((e.exec_pnl - e.exec_fee for e in executions), ZERO),
+            closed_pnl=record.closed_pnl + sum((_closed_pnl(e) for e in executions), ZERO),
             cancel_type="CancelByUser" if update.status is OrderStatus.CANCELLED else "UNKNOWN",
         )
         self.store(record)
@@ -167,7 +173,7 @@ class Ledger:
             exec_price=fill.price,
             exec_qty=fill.qty,
             exec_fee=fill.fee,
-            fee_rate=self.fees.rate(fill.liquidity),
+            fee_rate=self.fees(record.category).rate(fill.liquidity),
             fee_currency=fill.fee_asset,
             is_maker=fill.liquidity is Liquidity.MAKER,
             exec_time=fill.ts,
@@ -230,3 +236,10 @@ class Ledger:
             if ("spot", asset + quote) in self._rules:
                 return self.last_price("spot", asset + quote) or ZERO
         return ZERO
+
+
+def _closed_pnl(execution: ExecutionRecord) -> Decimal:
+    """An execution's share of the order's closedPnl: its PnL less a fee paid in the settle
+    coin (a spot buy's fee is in the base coin, not money of the PnL)."""
+    in_settle_coin = execution.symbol.endswith(execution.fee_currency)
+    return execution.exec_pnl - (execution.exec_fee if in_settle_coin else ZERO)

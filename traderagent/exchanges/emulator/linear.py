@@ -29,10 +29,10 @@ from traderagent.domain import (
 )
 from traderagent.exchanges.emulator.errors import INSUFFICIENT_AB, REDUCE_ONLY_ZERO, BybitError
 from traderagent.exchanges.emulator.records import LinearFill
+from traderagent.exchanges.fee_rules import FeeRules
 from traderagent.exchanges.paper.account import Account
 from traderagent.exchanges.paper.admission import market_price, marketable
 from traderagent.exchanges.paper.book import RestingOrder
-from traderagent.exchanges.paper.fees import FeeSchedule
 from traderagent.exchanges.paper.matcher import CandleMatcher
 from traderagent.exchanges.paper.matching import FillModel
 from traderagent.exchanges.ports import UpdateListener
@@ -92,7 +92,7 @@ class LinearVenue:
         self,
         instruments: Mapping[str, Instrument],
         wallet: Account,
-        fees: FeeSchedule,
+        fees: FeeRules,
         fill_model: FillModel,
         *,
         now_ms: Callable[[], int],
@@ -190,7 +190,7 @@ class LinearVenue:
         inst, position = self._instruments[order.symbol], self._positions[order.symbol]
         if order.type.is_stop:
             price = inst.round_price(price)  # the open of a gap may lie off the tick
-        fee = self._fees.fee(order.qty * price, liquidity)
+        fee = self._fees.fee(order.side, order.qty, price, liquidity)
         self._wallet.unlock(resting.lock_asset, resting.lock)
         if position.side is None:
             position.created_ms = ts

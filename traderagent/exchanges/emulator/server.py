@@ -31,7 +31,14 @@ from traderagent.exchanges.emulator.signing import (
     Credentials,
 )
 from traderagent.exchanges.emulator.ws import private_endpoint, public_endpoint
-from traderagent.exchanges.paper import DEFAULT_MAKER_FEE, DEFAULT_TAKER_FEE, FeeSchedule, FillModel
+from traderagent.exchanges.fee_rules import (
+    LINEAR_MAKER_FEE,
+    LINEAR_TAKER_FEE,
+    SPOT_MAKER_FEE,
+    SPOT_TAKER_FEE,
+    FeeRules,
+)
+from traderagent.exchanges.paper import FillModel
 from traderagent.marketdata import CandleSeries
 
 
@@ -123,15 +130,18 @@ async def running_emulator(
     warmup: int = 1,
     spread_bps: float = 2.0,
     fill_model: FillModel = "pessimistic",
-    maker_fee: Decimal = DEFAULT_MAKER_FEE,
-    taker_fee: Decimal = DEFAULT_TAKER_FEE,
+    maker_fee: Decimal = SPOT_MAKER_FEE,
+    taker_fee: Decimal = SPOT_TAKER_FEE,
+    linear_maker_fee: Decimal = LINEAR_MAKER_FEE,
+    linear_taker_fee: Decimal = LINEAR_TAKER_FEE,
     rate_limits: Mapping[str, int] | None = None,
     wall_ms: Callable[[], int] = wall_clock_ms,
 ) -> AsyncIterator[Emulator]:
     """Serve an emulator on `host:port` (0: a free port) for the duration of the block.
 
     `faults` is a spec string (see `faults`) or a FaultSpec; `rate_limits` overrides the
-    per-endpoint budgets by path; `wall_ms` replaces the wall clock (tests).
+    per-endpoint budgets by path; `wall_ms` replaces the wall clock (tests). `maker_fee` and
+    `taker_fee` are the spot rates (a buy pays in base), `linear_*` the perpetuals' (in USDT).
     """
     if speed is not None and speed <= 0:
         raise ValueError(f"speed must be positive (or None to step by hand), got {speed}")
@@ -144,7 +154,8 @@ async def running_emulator(
         warmup=warmup,
         spread_bps=spread_bps,
         fill_model=fill_model,
-        fees=FeeSchedule(maker=maker_fee, taker=taker_fee),
+        spot_fees=FeeRules(maker_fee, taker_fee, "spot"),
+        linear_fees=FeeRules(linear_maker_fee, linear_taker_fee, "linear"),
         rate_limits=rate_limits,
         wall_ms=wall_ms,
     )

@@ -6,10 +6,11 @@ it rests and fills from the next candle on at its limit price, so a reaction to 
 a candle can never round-trip in that same candle (PERFORMANCE.md); one that was already through
 the last price when it arrived (`marketable`: a buy strictly above it, a sell strictly below)
 pays the taker fee. A limit exactly at the last price is not marketable: it rests as a maker,
-as a touch is not a fill. A buy locks `qty * price * (1 + fee)` of the quote asset, a sell locks
-`qty` of the base asset. A stop locks nothing until it triggers (as Bybit's spot stop orders);
-its trigger must lie beyond the last price (a sell stop below it, a buy stop above), else it
-would trigger at once and is refused: send a market order.
+as a touch is not a fill. A buy locks `qty * price * (1 + lock_rate)` of the quote asset
+(`FeeRules.lock_rate`: 0 on spot, whose buys pay their fee in the base they receive), a sell
+locks `qty` of the base asset. A stop locks nothing until it triggers (as Bybit's spot stop
+orders); its trigger must lie beyond the last price (a sell stop below it, a buy stop above),
+else it would trigger at once and is refused: send a market order.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def admit(
     else:
         asset, lock = inst.base, request.qty
     if not account.lock(asset, lock):
-        fee_note = " (including the fee)" if buy else ""
+        fee_note = " (including the fee)" if buy and lock_rate else ""
         return (
             f"insufficient {asset} balance: the order needs {lock}{fee_note} "
             f"but only {account.free(asset)} is free"

@@ -1,37 +1,17 @@
-"""Fee schedule of the paper venue: a rate on notional, charged in the quote asset.
+"""Fee schedule of the paper venue: Bybit spot's rules (`traderagent.exchanges.fee_rules`).
 
-Fees are kept exact (`notional * rate` as a Decimal, never rounded to cents or to the quote's
-precision) so that balances reconcile to the last digit with the fills that produced them. A real
-venue rounds its fees; the simulated one has no reason to, and rounding would make the paper
-account and a fast kernel drift apart by sub-cent amounts.
+A buy pays its fee in the base coin, a sell in the quote coin, at 0.1 % maker and taker unless
+the config sets other rates. Fees are exact (`qty x rate` or `notional x rate` as a Decimal, never
+rounded): a rounding would make the paper account and a fast kernel drift apart.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
+from traderagent.exchanges.fee_rules import SPOT_MAKER_FEE, SPOT_TAKER_FEE, FeeRules
 
-from traderagent.domain import ZERO, Liquidity
+FeeSchedule = FeeRules
+"""The paper venue's name for the fee rules it charges (spot unless told otherwise)."""
+DEFAULT_MAKER_FEE = SPOT_MAKER_FEE
+DEFAULT_TAKER_FEE = SPOT_TAKER_FEE
 
-DEFAULT_MAKER_FEE = Decimal("0.0002")
-DEFAULT_TAKER_FEE = Decimal("0.00055")
-
-
-@dataclass(frozen=True, slots=True)
-class FeeSchedule:
-    """Maker and taker rates as fractions of notional (0.0002 = 0.02 %)."""
-
-    maker: Decimal = DEFAULT_MAKER_FEE
-    taker: Decimal = DEFAULT_TAKER_FEE
-
-    def rate(self, liquidity: Liquidity) -> Decimal:
-        return self.maker if liquidity is Liquidity.MAKER else self.taker
-
-    def fee(self, notional: Decimal, liquidity: Liquidity) -> Decimal:
-        """The exact fee on `notional` (quote asset), unrounded."""
-        return notional * self.rate(liquidity)
-
-    @property
-    def lock_rate(self) -> Decimal:
-        """Fee rate reserved with a buy: the worst a fill can cost (the taker rate by default)."""
-        return max(self.maker, self.taker, ZERO)
+__all__ = ["DEFAULT_MAKER_FEE", "DEFAULT_TAKER_FEE", "FeeSchedule"]

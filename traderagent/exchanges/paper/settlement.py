@@ -1,8 +1,9 @@
 """Settlement of one execution: balance changes, the Fill, and the order's new state.
 
-Fees are charged in the quote asset: a buy pays `qty * price + fee` of quote, a sell receives
-`qty * price - fee`. The order's lock is released in full first, so whatever the fill did not use
-(a maker fee below the reserved rate, a taker price below the limit) returns to free.
+Fees follow the venue's `FeeRules`: on spot a buy pays `qty * price` of quote and receives
+`qty - fee` of base (the fee in the base coin), a sell gives `qty` of base and receives
+`qty * price - fee` of quote. The order's lock is released in full first, so whatever the fill
+did not use (a taker price below the limit) returns to free.
 """
 
 from __future__ import annotations
@@ -27,10 +28,14 @@ def settle(
     order = resting.order
     qty = order.qty
     notional = qty * price
-    fee = fees.fee(notional, liquidity)
+    fee = fees.fee(order.side, qty, price, liquidity)
+    in_base = fees.in_base(order.side)
     account.unlock(resting.lock_asset, resting.lock)
     if order.side is Side.BUY:
-        account.transfer(inst.quote, notional + fee, inst.base, qty)
+        if in_base:
+            account.transfer(inst.quote, notional, inst.base, qty - fee)
+        else:
+            account.transfer(inst.quote, notional + fee, inst.base, qty)
     else:
         account.transfer(inst.base, qty, inst.quote, notional - fee)
     fill = Fill(
@@ -41,7 +46,7 @@ def settle(
         price,
         qty,
         fee,
-        inst.quote,
+        inst.base if in_base else inst.quote,
         liquidity,
         ts,
         order.bot,
