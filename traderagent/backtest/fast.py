@@ -54,7 +54,11 @@ def kernel_run(config: AppConfig, fast: FastResult, window: CandleSeries) -> Ker
     metrics `compute_metrics` gives an engine run, its halt worded as the engine words it."""
     inst, paper = fast.instrument, config.paper
     places = _fee_places(inst.tick_size, inst.lot_size, paper.maker_fee, paper.taker_fee)
-    fills = [replace(f, fee=f.fee.quantize(places)) for f in fast.domain_fills()]
+    base_places = _fee_places(Decimal(1), inst.lot_size, paper.maker_fee, paper.taker_fee)
+    fills = [
+        replace(f, fee=f.fee.quantize(base_places if f.fee_in_base else places))
+        for f in fast.domain_fills()
+    ]
     grid = fast.kind == "grid"
     if grid:
         fills = [_engine_tag(f) for f in fills]
@@ -148,8 +152,9 @@ def run_fast_backtest(
 
 
 def _fee_places(*steps: Decimal) -> Decimal:
-    """The unit of an exact fee: price tick x lot x fee rate has at most this many decimals.
-    The kernel's float64 fee rounded to it is the engine's Decimal fee (its error is ~1e-17)."""
+    """The unit of an exact fee: price tick x lot x fee rate has at most this many decimals
+    (lot x fee rate for a fee in the base coin: pass a tick of 1). The kernel's float64 fee
+    rounded to it is the engine's Decimal fee (its error is ~1e-17)."""
     tick, lot, *rates = steps
     digits = -(_exponent(tick) + _exponent(lot) + min(_exponent(r) for r in rates))
     return Decimal(1).scaleb(-max(digits, 0))

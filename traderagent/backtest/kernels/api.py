@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from strategies.dca import DcaConfig
 from strategies.grid import GridConfig
-from traderagent.backtest.kernels.layout import M_FILLS, M_VALID, PF_BSCALE
+from traderagent.backtest.kernels.layout import BUY, F_BFEE, F_SIDE, M_FILLS, M_VALID, PF_BSCALE
 from traderagent.backtest.kernels.params import VenueArrays, bot_config, venue_arrays
 from traderagent.backtest.kernels.prepare import dca_arrays, grid_arrays
 from traderagent.backtest.kernels.result import FastResult, metrics_dict
@@ -91,7 +91,7 @@ def run_fast(
         instrument=venue.instrument,
         metrics=metrics_dict(m),
         rows=rows[:count].copy(),
-        fees=fees[:count].copy(),
+        fees=fees_in_their_coins(rows[:count], fees[:count], venue),
         equity=curve,
         candles=n,
         elapsed_s=time.perf_counter() - started,
@@ -99,6 +99,14 @@ def run_fast(
         compiled=ready.compiled,
         base_scale=int(venue.pf[PF_BSCALE]),
     )
+
+
+def fees_in_their_coins(
+    rows: npt.NDArray[np.int64], fees: npt.NDArray[np.float64], venue: VenueArrays
+) -> npt.NDArray[np.float64]:
+    """Each fill's fee in its own coin: a sell's in quote (`fees`), a buy's in base."""
+    base = rows[:, F_BFEE] * (float(venue.instrument.lot_size) / venue.pf[PF_BSCALE])
+    return np.where(rows[:, F_SIDE] == BUY, base, fees)
 
 
 def _grid(venue: VenueArrays, config: GridConfig, market: Market, curve: FloatArray) -> Call:

@@ -29,7 +29,7 @@ class FastResult:
 
     `rows` holds one fill per row (candle index, time, side 0 buy / 1 sell, price in ticks,
     quantity in lots, taker flag, strategy tag, a buy's fee in base units of lot / `base_scale`)
-    and `fees` each fill's fee in the quote asset (a sell's; 0 for a buy, which pays in base);
+    and `fees` each fill's fee in its coin (a buy's in base, a sell's in quote) as a float;
     `equity` is the account's equity after each candle (valued at its close)."""
 
     bot: str
@@ -93,7 +93,7 @@ class FastResult:
                 Side.BUY if r[F_SIDE] == 0 else Side.SELL,
                 r[F_TICKS] * tick,
                 r[F_LOTS] * lot,
-                float(self.base_fee(r)) if r[F_SIDE] == 0 else float(fee),
+                float(fee),
             )
             for r, fee in zip(self.rows.tolist(), self.fees.tolist(), strict=True)
         ]
