@@ -123,7 +123,7 @@ async def test_insufficient_balance_is_rejected_with_reason_and_no_lock() -> Non
     buy = await ex.place_order(limit("b", Side.BUY, "1", "99.00"))
     assert buy.status is OrderStatus.REJECTED
     assert "insufficient USDT balance" in buy.reject_reason
-    assert "99.05445" in buy.reject_reason  # 1 * 99 * (1 + 0.00055)
+    assert "needs 99.00 but only 50 is free" in buy.reject_reason  # spot: no fee in quote
     sell = await ex.place_order(limit("s", Side.SELL, "0.1", "101.00"))
     assert sell.status is OrderStatus.REJECTED
     assert "insufficient BTC balance" in sell.reject_reason
@@ -132,14 +132,14 @@ async def test_insufficient_balance_is_rejected_with_reason_and_no_lock() -> Non
     assert balances["USDT"].locked == 0
 
 
-async def test_buy_locks_quote_with_taker_fee_and_cancel_releases_it() -> None:
+async def test_spot_buy_locks_exactly_its_notional_and_cancel_releases_it() -> None:
     clock = Clock(7_000)
     ex, updates = make(clock=clock)
     price_at(ex, 100.0)
     await ex.place_order(limit("b", Side.BUY, "0.1", "99.00"))
     usdt = (await ex.balances())["USDT"]
-    assert usdt.locked == D("9.905445")  # 0.1 * 99 * 1.00055
-    assert usdt.free == D("9990.094555")
+    assert usdt.locked == D("9.900")  # 0.1 * 99: a spot buy's fee comes out of its base
+    assert usdt.free == D("9990.100")
     clock.ms = 8_000
     cancelled = await ex.cancel_order("BTCUSDT", "b")
     assert cancelled is not None
@@ -162,8 +162,8 @@ async def test_sell_locks_base_until_filled() -> None:
     ex.on_candle(Candle("BTCUSDT", 60_000, 100.0, 101.5, 99.5, 101.2, 1.0))
     balances = await ex.balances()
     assert (balances["BTC"].free, balances["BTC"].locked) == (D("0.9"), D("0"))
-    # 0.1 * 101 = 10.1 credited, less the maker fee 10.1 * 0.0002 = 0.00202
-    assert balances["USDT"].free == D("10010.09798")
+    # 0.1 * 101 = 10.1 credited, less the maker fee in quote 10.1 * 0.001 = 0.0101
+    assert balances["USDT"].free == D("10010.0899")
     assert balances["USDT"].locked == 0
 
 
@@ -186,14 +186,15 @@ async def test_market_buy_fills_at_last_price_as_taker_with_exact_fee() -> None:
     fill, update = updates
     assert isinstance(fill, Fill)
     assert fill.liquidity is Liquidity.TAKER
-    assert fill.fee == D("0.0055")  # 10 * 0.00055
-    assert (fill.fee_asset, fill.ts, fill.bot, fill.tag) == ("USDT", 9_000, "b1", "m")
+    assert fill.fee == D("0.0001")  # Bybit spot: 0.1 BTC x 0.001, in the base coin
+    assert (fill.fee_asset, fill.ts, fill.bot, fill.tag) == ("BTC", 9_000, "b1", "m")
+    assert (fill.base_qty, fill.fee_value) == (D("0.0999"), D("0.01"))
     assert update == order
     balances = await ex.balances()
-    assert balances["USDT"].free == D("9989.9945")
+    assert balances["USDT"].free == D("9990")  # the notional, no fee in quote
     assert balances["USDT"].locked == 0
-    assert balances["BTC"].free == D("0.1")
-    assert [(p.symbol, p.qty) for p in await ex.positions()] == [("BTCUSDT", D("0.1"))]
+    assert balances["BTC"].free == D("0.0999")  # credited: the quantity less the fee
+    assert [(p.symbol, p.qty) for p in await ex.positions()] == [("BTCUSDT", D("0.0999"))]
 
 
 async def test_market_order_notional_is_checked_at_the_last_price() -> None:
@@ -218,8 +219,9 @@ async def test_marketable_limits_rest_until_the_next_candle_and_pay_the_taker_fe
         ("s", D("99.99"), Liquidity.TAKER),
     ]
     usdt = (await ex.balances())["USDT"]
-    # buy pays 10.05 + 0.0055275 fee, sell receives 9.999 - 0.00549945 fee
-    assert (usdt.free, usdt.locked) == (D("9999.93797305"), D("0"))
+    # buy pays 10.05 (its fee 0.0001 BTC in base), sell receives 9.999 - 0.009999 fee
+    assert (usdt.free, usdt.locked) == (D("9999.939001"), D("0"))
+    assert (await ex.balances())["BTC"].total == D("0.9999")  # 1 + 0.1 - 0.0001 - 0.1
 
 
 @pytest.mark.parametrize("last", [100.0, math.nextafter(100.0, 101), math.nextafter(100.0, 99)])
@@ -233,8 +235,8 @@ async def test_a_limit_exactly_at_the_last_price_rests_as_a_maker(last: float) -
     ex.on_candle(Candle("BTCUSDT", 60_000, 100.2, 100.6, 99.5, 100.0, 1.0))
     fills = [u for u in updates if isinstance(u, Fill)]
     assert sorted((f.client_order_id, f.price, f.liquidity, f.fee) for f in fills) == [
-        ("b", D("100.00"), Liquidity.MAKER, D("0.002")),
-        ("s", D("100.00"), Liquidity.MAKER, D("0.002")),
+        ("b", D("100.00"), Liquidity.MAKER, D("0.0001")),  # 0.1 BTC x 0.001, in BTC
+        ("s", D("100.00"), Liquidity.MAKER, D("0.01")),  # 10 USDT x 0.001
     ]
 
 
@@ -267,7 +269,7 @@ async def test_cancel_all_cancels_only_that_symbol() -> None:
     assert updates == cancelled
     assert await ex.open_orders() == [eth]
     assert await ex.open_orders("BTCUSDT") == []
-    assert (await ex.balances())["USDT"].locked == D("19.01045")  # 0.01 * 1900 * 1.00055
+    assert (await ex.balances())["USDT"].locked == D("19.00")  # 0.01 * 1900, no fee in quote
 
 
 async def test_listener_gets_fill_before_order_for_every_execution() -> None:

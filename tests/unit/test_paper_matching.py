@@ -72,8 +72,9 @@ def test_touch_is_not_a_fill_one_tick_through_fills_at_the_limit() -> None:
     buy, sell = sorted(fills(updates), key=lambda f: f.side)
     assert (buy.price, sell.price) == (D("30000.01"), D("30001.01"))  # never the better price
     assert buy.liquidity is sell.liquidity is Liquidity.MAKER
-    assert buy.fee == D("0.001") * D("30000.01") * D("0.0002")
-    assert buy.fee == D("0.006000002")  # exact, not rounded to cents
+    assert (buy.fee, buy.fee_asset) == (D("0.000001"), "BTC")  # 0.001 x 0.001, in base
+    assert (sell.fee, sell.fee_asset) == (D("0.03000101"), "USDT")  # exact, not rounded
+    assert buy.fee_value == D("0.03000001")  # the base fee at its fill price
     assert ex.open_orders_sync() == []
 
 

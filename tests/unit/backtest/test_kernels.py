@@ -132,13 +132,14 @@ def test_fills_are_exact_on_the_tick_and_lot_and_the_record_grows(
     spent = sum(
         float(f.price * f.qty) * (1 if f.side is Side.SELL else -1) for f in full.domain_fills()
     )
+    # a buy credits its quantity less its fee in base; a sell pays its fee in quote
     held = float(
-        sum((f.qty if f.side is Side.BUY else -f.qty for f in full.domain_fills()), Decimal(0))
+        sum((f.base_qty if f.side is Side.BUY else -f.qty for f in full.domain_fills()), Decimal(0))
     )
+    quote_fees = sum(float(f.fee) for f in full.domain_fills() if f.side is Side.SELL)
+    assert all(f.fee_asset == "BTC" for f in full.domain_fills() if f.side is Side.BUY)
     close = float(two_days().close[-1])
-    assert full.equity[-1] == pytest.approx(
-        10_000 + spent - full.fees.sum() + held * close, abs=1e-8
-    )
+    assert full.equity[-1] == pytest.approx(10_000 + spent - quote_fees + held * close, abs=1e-8)
     assert full.metrics["fills"] == full.fill_count and len(full.equity) == len(two_days())
 
 
