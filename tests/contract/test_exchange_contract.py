@@ -173,20 +173,33 @@ async def test_a_fill_reaches_the_listener_once_at_the_limit_or_better(venue: Ve
     assert got is not None and got.status is OrderStatus.FILLED
 
 
-async def test_a_sell_fills_after_a_buy_and_pays_in_the_quote(venue: Venue) -> None:
+async def test_a_spot_buy_pays_its_fee_in_base_and_a_sell_in_the_quote(venue: Venue) -> None:
+    """Bybit spot: a buy's fee is taken from the base it receives (0.1 %), so the account holds
+    the credited quantity, and only that can be sold; a sell's fee is in the quote coin."""
     bought = await limit(venue, "b-1", BUY, "0.003")
     await run_until(venue, lambda: filled(venue, "b-1"))
+    (buy,) = [u for u in updates_of(venue, "b-1") if isinstance(u, Fill)]
+    assert (buy.fee_asset, buy.fee) == ("BTC", bought.qty * Decimal("0.001"))
+    credited = bought.qty - buy.fee
+    assert buy.base_qty == credited
+    assert (await venue.exchange.balances())["BTC"].total == credited
     inst = await venue.exchange.instrument(SYMBOL)
     price = inst.round_price(venue.last_price() * Decimal("1.003"), Side.SELL)
+    gross = await venue.exchange.place_order(
+        OrderRequest("s-0", SYMBOL, Side.SELL, OrderType.LIMIT, bought.qty, price, bot="c")
+    )
+    assert await final_status(venue, gross) is OrderStatus.REJECTED  # more than the account has
+    qty = inst.floor_qty(credited)
     await venue.exchange.place_order(
-        OrderRequest("s-1", SYMBOL, Side.SELL, OrderType.LIMIT, bought.qty, price, bot="c")
+        OrderRequest("s-1", SYMBOL, Side.SELL, OrderType.LIMIT, qty, price, bot="c")
     )
     await run_until(venue, lambda: filled(venue, "s-1"))
     (sold,) = [u for u in updates_of(venue, "s-1") if isinstance(u, Fill)]
-    assert (sold.side, sold.qty, sold.fee_asset) == (Side.SELL, bought.qty, "USDT")
+    assert (sold.side, sold.qty, sold.fee_asset) == (Side.SELL, qty, "USDT")
+    assert sold.fee == sold.qty * sold.price * Decimal("0.001")
     assert sold.price >= price
     btc = (await venue.exchange.balances()).get("BTC")
-    assert btc is None or btc.total == 0  # Bybit leaves zero balances out
+    assert (btc.total if btc is not None else 0) == credited - qty  # the dust below one lot
 
 
 async def test_updates_arrive_in_the_order_the_venue_filled(venue: Venue) -> None:
@@ -210,7 +223,8 @@ async def test_a_market_order_fills_and_is_reported(venue: Venue) -> None:
     await run_until(venue, lambda: filled(venue, "m-1"), max_steps=2)
     fills = [u for u in updates_of(venue, "m-1") if isinstance(u, Fill)]
     assert sum(f.qty for f in fills) == qty
-    assert (await venue.exchange.balances())["BTC"].total == qty
+    assert (await venue.exchange.balances())["BTC"].total == sum(f.base_qty for f in fills)
+    assert all(f.fee == f.qty * Decimal("0.001") and f.fee_asset == "BTC" for f in fills)
 
 
 @pytest.mark.parametrize(
@@ -280,4 +294,4 @@ async def test_positions_report_what_the_fills_bought(venue: Venue) -> None:
     ack = await limit(venue, "c-1", BUY, "0.005")
     await run_until(venue, lambda: filled(venue, "c-1"))
     (held,) = await venue.exchange.positions(SYMBOL)
-    assert (held.symbol, held.qty) == (SYMBOL, ack.qty)
+    assert (held.symbol, held.qty) == (SYMBOL, ack.qty * (1 - Decimal("0.001")))  # credited
