@@ -286,3 +286,33 @@ async def test_instruments_info_pages_with_a_cursor_and_tickers_list_all() -> No
     assert [t["symbol"] for t in tickers["result"]["list"]] == ["BTCUSDT", "ETHUSDT"]
     eth = tickers["result"]["list"][1]
     assert Decimal(eth["bid1Price"]) < Decimal(eth["lastPrice"]) < Decimal(eth["ask1Price"])
+
+
+async def test_spot_fees_are_answered_as_bybit_charges_them() -> None:
+    """A spot buy pays 0.1 % in the base coin (execFee in BTC, feeCurrency BTC, the wallet
+    credited the rest); a spot sell pays 0.1 % in USDT; a linear fill pays USDT at 0.055 %."""
+    core, client = setup(balances={"USDT": Decimal(10_000), "BTC": Decimal(0)})
+    market = {"symbol": "BTCUSDT", "orderType": "Market"}
+    buy = {**market, "category": "spot", "side": "Buy", "qty": "0.01", "marketUnit": "baseCoin"}
+    assert (await client.create(**buy, orderLinkId="sb"))["retCode"] == 0
+    sell = {**market, "category": "spot", "side": "Sell", "qty": "0.00999"}
+    assert (await client.create(**sell, orderLinkId="ss"))["retCode"] == 0
+    perp = {**market, "category": "linear", "side": "Buy", "qty": "0.01"}
+    assert (await client.create(**perp, orderLinkId="lb"))["retCode"] == 0
+    core.step(1)
+    rows = {}
+    for category in ("spot", "linear"):
+        listed = await client.call("GET", "/v5/execution/list", {"category": category})
+        rows.update({e["orderLinkId"]: e for e in listed["result"]["list"]})
+    fields = ("execQty", "feeCurrency", "feeRate", "isMaker")
+    assert {k: (Decimal(e["execFee"]), *(e[f] for f in fields)) for k, e in rows.items()} == {
+        "sb": (Decimal("0.00001"), "0.01", "BTC", "0.001", False),
+        "ss": (Decimal("0.22977"), "0.00999", "USDT", "0.001", False),  # 0.00999 x 23000 x 0.001
+        "lb": (Decimal("0.1265"), "0.01", "USDT", "0.00055", False),  # 0.01 x 23000 x 0.00055
+    }
+    spot = await client.call("GET", "/v5/order/realtime", {"category": "spot", "openOnly": 1})
+    orders = {o["orderLinkId"]: o for o in spot["result"]["list"]}
+    details = {k: {c: Decimal(v) for c, v in o["cumFeeDetail"].items()} for k, o in orders.items()}
+    assert details == {"sb": {"BTC": Decimal("0.00001")}, "ss": {"USDT": Decimal("0.22977")}}
+    held = core.ledger.wallet.snapshot()["BTC"].total
+    assert held == Decimal("0.01") - Decimal("0.00001") - Decimal("0.00999")  # nothing left
