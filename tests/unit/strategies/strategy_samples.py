@@ -16,6 +16,7 @@ from traderagent.domain import (
     Order,
     OrderStatus,
     PlaceOrder,
+    Side,
 )
 
 D = Decimal
@@ -58,15 +59,20 @@ def fill(
     qty: Decimal | None = None,
     price: Decimal | None = None,
     filled_before: Decimal = ZERO,
+    fee_rate: Decimal = ZERO,
 ) -> tuple[Fill, Order]:
-    """A fill of `qty` (default: all that is left) and the order's state after it."""
+    """A fill of `qty` (default: all that is left) and the order's state after it; with a
+    `fee_rate`, charged as Bybit spot charges it (a buy in BTC, a sell in USDT)."""
     qty = order.qty - filled_before if qty is None else qty
     at = price if price is not None else (order.price or D(22500))
     done = filled_before + qty
     status = OrderStatus.FILLED if done >= order.qty else OrderStatus.PARTIALLY_FILLED
+    buy = order.side is Side.BUY
+    fee = qty * fee_rate if buy else qty * at * fee_rate
     f = Fill(
-        "f", "c", "BTCUSDT", order.side, at, qty, D(0), "USDT", Liquidity.MAKER, 0, tag=order.tag
-    )
+        "f", "c", "BTCUSDT", order.side, at, qty, fee, "BTC" if buy and fee_rate else "USDT",
+        Liquidity.MAKER, 0, tag=order.tag,
+    )  # fmt: skip
     state = Order(
         "c",
         "BTCUSDT",

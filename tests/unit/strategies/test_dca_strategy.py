@@ -52,6 +52,23 @@ def test_base_fill_places_the_take_profit_and_the_first_safety_orders() -> None:
     ]
 
 
+def test_a_take_profit_sells_the_credited_quantity_when_buys_pay_their_fee_in_base() -> None:
+    dca = DcaStrategy(config(), BTCUSDT)
+    (base,) = places(dca.on_start(ctx("20000")))
+    rate = D("0.001")  # Bybit spot: 0.005 BTC bought credits 0.004995
+    armed = places(
+        dca.on_fill(*fill(base, price=D(20000), fee_rate=rate), ctx("20000", position="0.004995"))
+    )
+    assert armed[0] == PlaceOrder(
+        "tp1.1", Side.SELL, D("0.004995"), D("20200.00"), purpose=Purpose.TAKE_PROFIT
+    )
+    so1 = armed[1]  # 0.005050 at 19800 credits 0.00504495: the cycle holds 0.01003995
+    intents = dca.on_fill(*fill(so1, fee_rate=rate), ctx("19800", position="0.01003995"))
+    tp = places(intents)[0]
+    assert tp.tag == "tp1.2" and tp.qty == D("0.010039")  # floored to the lot: 0.00000095 dust
+    assert dca.cycle.qty == D("0.01003995")
+
+
 def test_a_safety_fill_reprices_the_take_profit_and_places_the_next_safety_order() -> None:
     dca, armed = started()
     so1 = armed[1]

@@ -107,6 +107,30 @@ def test_counter_order_goes_to_the_neighbouring_level_and_counts_cycles() -> Non
     assert "cycles 1" in grid.describe()
 
 
+def test_a_buy_charged_in_base_holds_the_credited_quantity_and_keeps_the_dust() -> None:
+    """Bybit spot takes a buy's fee from the base it buys: the counter-sell sells the credited
+    quantity floored to the lot, never more than the account holds; the rest stays as dust."""
+    grid = GridStrategy(config(), BTCUSDT)
+    grid.on_start(ctx("22500"))
+    buy = PlaceOrder("b1", Side.BUY, D("0.004761"), D("21000.00"))
+    (sell,) = grid.on_fill(*fill(buy, fee_rate=D("0.001")), ctx("20900"))
+    # credited 0.004761 - 0.000004761 = 0.004756239: sell 0.004756, keep 0.000000239
+    assert sell == PlaceOrder(
+        "s1", Side.SELL, D("0.004756"), D("22000.00"), purpose=Purpose.COUNTER
+    )
+    assert grid.book is not None and grid.book.held[1] == D("0.004756239")
+    (rebuy,) = grid.on_fill(*fill(sell, fee_rate=D("0.001")), ctx("22100"))
+    assert grid.book.held[1] == D("0.000000239")  # the dust stays with its slot
+    assert rebuy == PlaceOrder(
+        "b1", Side.BUY, D("0.004760"), D("21000.00"), purpose=Purpose.COUNTER
+    )  # the slot's quantity less what it holds, floored
+    seed_grid = GridStrategy(config(), BTCUSDT)
+    seed = places(seed_grid.on_start(ctx("22500")))[0]
+    intents = seed_grid.on_fill(*fill(seed, fee_rate=D("0.001")), ctx("22500", {"b0", "b1", "b2"}))
+    (top,) = places(intents)  # the seed's fee comes off the highest slot it bought for
+    assert top.qty == D("0.004342") and top.qty <= seed.qty * D("0.999")
+
+
 def test_partial_buy_fills_hold_what_they_got_and_the_counter_sells_exactly_that() -> None:
     grid = GridStrategy(config(), BTCUSDT)
     grid.on_start(ctx("22500"))
