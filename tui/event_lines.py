@@ -13,7 +13,7 @@ from traderagent.domain.events import (
     LogRecord,
     OrderFilled,
 )
-from tui.render import fee_text, price_text, qty_text, side_label, state_label
+from tui.render import fill_fee_text, price_text, qty_text, side_label, state_label
 
 LEVELS: dict[str, tuple[str, str]] = {
     "DEBUG": ("DBUG", "dim"),
@@ -73,7 +73,7 @@ def event_line(event: Event) -> Text | None:
             prefix,
             side_label(fill.side),
             f" {qty_text(fill.qty)} {fill.symbol} @ {price_text(fill.price)}",
-            f" fee {fee_text(fill.fee)} ",
+            f" fee {fill_fee_text(fill)} ",
             (fill.bot, "bold"),
         )
     if isinstance(event, LogRecord):

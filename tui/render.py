@@ -12,7 +12,7 @@ from decimal import Decimal
 from rich.text import Text
 
 from traderagent.clock import format_ts
-from traderagent.domain import BotState, Order, Regime, Side, TradingMode
+from traderagent.domain import BotState, Fill, Order, Regime, Side, TradingMode
 from traderagent.facade import BotSnapshot, EngineSnapshot
 from tui.render_regime import REGIME_STYLES
 
@@ -66,6 +66,14 @@ def fee_text(fee: Decimal) -> str:
     """Up to six decimals without trailing zeros: `0.019`."""
     trimmed = fee.quantize(Decimal("0.000001")).normalize()
     return f"{trimmed:f}"
+
+
+def fill_fee_text(fill: Fill) -> str:
+    """A fill's fee: in quote as `fee_text`; one in the base coin (a spot buy) in full, with its
+    coin (`0.000004761 BTC`), as six decimals would round it away."""
+    if fill.fee_in_base:
+        return f"{fill.fee.normalize():f} {fill.fee_asset}"
+    return fee_text(fill.fee)
 
 
 def state_label(state: BotState) -> Text:

@@ -9,7 +9,15 @@ from rich.text import Text
 from traderagent.domain import Fill
 from traderagent.facade import BotSnapshot
 from tui.event_lines import time_of
-from tui.render import TableRow, fee_text, money, price_text, qty_text, side_label, signed_money
+from tui.render import (
+    TableRow,
+    fill_fee_text,
+    money,
+    price_text,
+    qty_text,
+    side_label,
+    signed_money,
+)
 
 FILL_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("time", "Time", False),
@@ -52,7 +60,7 @@ def fill_rows(fills: Sequence[Fill]) -> list[TableRow]:
                 side_label(fill.side),
                 _right(price_text(fill.price)),
                 _right(qty_text(fill.qty)),
-                _right(fee_text(fill.fee)),
+                _right(fill_fee_text(fill)),
                 Text(fill.tag),
             ),
         )

@@ -26,6 +26,7 @@ from tui.render import (
     bot_row,
     emergency_bots,
     fee_text,
+    fill_fee_text,
     header_text,
     order_rows,
     price_text,
@@ -122,6 +123,10 @@ def test_price_fee_formats() -> None:
     assert fee_text(Decimal("0.019")) == "0.019"
     assert fee_text(Decimal("0.01904567")) == "0.019046"
     assert fee_text(Decimal("100")) == "100"
+    # a spot buy's fee is in the base coin: shown whole, with its coin
+    base_fee = replace(FILL, side=Side.BUY, fee=Decimal("0.000004761"), fee_asset="BTC")
+    assert fill_fee_text(base_fee) == "0.000004761 BTC"
+    assert fill_fee_text(replace(FILL, fee=Decimal("0.0190"), fee_asset="USDT")) == "0.019"
 
 
 def test_every_state_has_a_symbol() -> None:
