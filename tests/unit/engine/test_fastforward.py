@@ -198,8 +198,8 @@ def test_the_paper_book_band_is_its_best_prices() -> None:
             cid, "BTCUSDT", side, OrderType.LIMIT, Decimal("0.01"), Decimal(price)
         )
         if side is Side.SELL:
-            venue.place_order_sync(
-                OrderRequest("b-0", "BTCUSDT", Side.BUY, OrderType.MARKET, Decimal("0.01"))
+            venue.place_order_sync(  # 0.0101 credits 0.0100899 (its fee is in BTC)
+                OrderRequest("b-0", "BTCUSDT", Side.BUY, OrderType.MARKET, Decimal("0.0101"))
             )
         venue.place_order_sync(request)
     assert venue.band("BTCUSDT") == (21950.0, 22100.0)
