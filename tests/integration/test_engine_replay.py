@@ -44,10 +44,12 @@ async def test_accounting_is_exact_and_consistent(tmp_path: Path) -> None:
 
     spent = sum((f.price * f.qty for f in fills if f.side == "Buy"), Decimal(0))
     received = sum((f.price * f.qty for f in fills if f.side == "Sell"), Decimal(0))
-    fees = sum((f.fee for f in fills), Decimal(0))
-    assert summary.fees == fees
+    # Bybit spot: a buy pays its fee in BTC (it credits qty - fee), a sell in USDT
+    assert all(f.fee_asset == ("BTC" if f.side == "Buy" else "USDT") for f in fills)
+    fees = sum((f.fee for f in fills if f.fee_asset == "USDT"), Decimal(0))
+    assert summary.fees == sum((f.fee_value for f in fills), Decimal(0))
     assert balances["USDT"].total == Decimal(10000) - spent + received - fees
-    bought = sum((f.qty for f in fills if f.side == "Buy"), Decimal(0))
+    bought = sum((f.base_qty for f in fills if f.side == "Buy"), Decimal(0))
     sold = sum((f.qty for f in fills if f.side == "Sell"), Decimal(0))
     assert balances["BTC"].total == bought - sold == summary.bots[0].position_qty
     for fill in fills:

@@ -41,10 +41,12 @@ async def test_example_config_trades_and_the_books_balance(name: str, tmp_path: 
     assert {f.side for f in fills} == {Side.BUY, Side.SELL}  # entries and exits both happened
     spent = sum((f.price * f.qty for f in fills if f.side is Side.BUY), Decimal(0))
     received = sum((f.price * f.qty for f in fills if f.side is Side.SELL), Decimal(0))
-    fees = sum((f.fee for f in fills), Decimal(0))
-    assert summary.fees == fees
+    # Bybit spot: a buy pays its fee in BTC (it credits qty - fee), a sell in USDT
+    assert all(f.fee_asset == ("BTC" if f.side is Side.BUY else "USDT") for f in fills)
+    fees = sum((f.fee for f in fills if f.fee_asset == "USDT"), Decimal(0))
+    assert summary.fees == sum((f.fee_value for f in fills), Decimal(0))
     assert balances["USDT"].total == Decimal(10000) - spent + received - fees
-    bought = sum((f.qty for f in fills if f.side is Side.BUY), Decimal(0))
+    bought = sum((f.base_qty for f in fills if f.side is Side.BUY), Decimal(0))
     sold = sum((f.qty for f in fills if f.side is Side.SELL), Decimal(0))
     assert balances["BTC"].total == bought - sold == summary.bots[0].position_qty
     assert description.startswith(config.bots[0].strategy.kind)
@@ -73,7 +75,7 @@ async def test_multi_bot_example_shares_one_account_and_the_books_balance(tmp_pa
     assert {f.bot for f in fills} == {"grid-btc", "dca-btc", "trend-btc"}
     spent = sum((f.price * f.qty for f in fills if f.side is Side.BUY), Decimal(0))
     received = sum((f.price * f.qty for f in fills if f.side is Side.SELL), Decimal(0))
-    fees = sum((f.fee for f in fills), Decimal(0))
+    fees = sum((f.fee for f in fills if f.fee_asset == "USDT"), Decimal(0))  # buys pay in BTC
     assert balances["USDT"].total == Decimal(10000) - spent + received - fees
     held = sum((b.position_qty for b in summary.bots), Decimal(0))
     assert balances["BTC"].total == held  # one account: the bots' positions add up to it
