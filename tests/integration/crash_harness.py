@@ -192,18 +192,33 @@ async def read_journal(store: CrashStore, bot: str) -> Journal:
     orders, fills, position, duplicates = await rows(
         store,
         select(OrderRow.client_order_id, OrderRow.status).where(OrderRow.bot == bot),
-        select(FillRow.fill_id, FillRow.side, FillRow.qty).where(FillRow.bot == bot),
+        select(
+            FillRow.fill_id,
+            FillRow.side,
+            FillRow.qty,
+            FillRow.fee,
+            FillRow.fee_asset,
+            FillRow.symbol,
+        ).where(FillRow.bot == bot),
         select(PositionRow.qty).where(PositionRow.bot == bot),
         select(func.count())
         .select_from(OrderRow)
         .where(OrderRow.reject_reason.like("%duplicate%")),
     )
-    signed = sum((qty if side == Side.BUY else -qty for _, side, qty in fills), Decimal(0))
+    signed = sum((_base_moved(*fill[1:]) for fill in fills), Decimal(0))
     return Journal(
         order_ids=[cid for cid, _ in orders],
         open_ids={cid for cid, status in orders if status.is_open},
-        fill_ids=[fid for fid, _, _ in fills],
+        fill_ids=[fill[0] for fill in fills],
         fills_qty=signed,
         position=position[0][0] if position else Decimal(0),
         duplicate_rejections=duplicates[0][0],
     )
+
+
+def _base_moved(side: Side, qty: Decimal, fee: Decimal, fee_asset: str, symbol: str) -> Decimal:
+    """Base a fill added (a buy: its quantity less a fee paid in the base coin) or removed."""
+    fee_in_base = not symbol.endswith(fee_asset)
+    if side == Side.BUY:
+        return qty - fee if fee_in_base else qty
+    return -(qty + fee) if fee_in_base else -qty
