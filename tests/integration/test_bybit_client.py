@@ -224,10 +224,12 @@ async def test_spot_fill_moves_balances_and_reports_positions() -> None:
     async with emulator() as emu, client(emu, "spot") as (exchange, updates):
         await exchange.place_order(order("m-1", Side.BUY, "0.01"))
         await until(lambda: any(isinstance(u, Fill) for u in updates), lambda: emu.step(1))
-        balances = await exchange.balances()
-        assert balances["BTC"].total == Decimal("0.01")
+        (fill,) = [u for u in updates if isinstance(u, Fill)]
+        assert (fill.qty, fill.fee, fill.fee_asset) == (Decimal("0.01"), Decimal("0.00001"), "BTC")
+        balances = await exchange.balances()  # Bybit spot: the buy's fee is taken in BTC
+        assert balances["BTC"].total == Decimal("0.00999")
         assert [(p.symbol, p.qty) for p in await exchange.positions(BTC)] == [
-            (BTC, Decimal("0.01"))
+            (BTC, Decimal("0.00999"))
         ]
 
 

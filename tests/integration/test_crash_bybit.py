@@ -95,8 +95,14 @@ async def crash_and_check(
         venue_fills = [e for e in emu.executions() if e.order_link_id.startswith(f"{BOT}-")]
     journal = await read_journal(store, BOT)
     link_ids = [o.order_link_id for o in venue_orders]
-    venue_position = sum(
-        (e.exec_qty if e.side == "Buy" else -e.exec_qty for e in venue_fills), Decimal(0)
+    venue_position = sum(  # a spot buy credits its quantity less its fee in BTC
+        (
+            e.exec_qty - (e.exec_fee if e.fee_currency == "BTC" else 0)
+            if e.side == "Buy"
+            else -e.exec_qty
+            for e in venue_fills
+        ),
+        Decimal(0),
     )
 
     assert run.kills >= 1
