@@ -11,8 +11,10 @@ import pytest
 
 from traderagent.backtest.equity import EquityCurve
 from traderagent.backtest.metrics import Metrics, compute_metrics, max_drawdown_pct
-from traderagent.domain import Fill, Liquidity, Side
+from traderagent.backtest.trades import round_trips
+from traderagent.domain import Fill, Liquidity, Position, Side
 
+D = Decimal
 MINUTES_PER_YEAR = 525_600
 KEYS = [
     "candles",
@@ -132,3 +134,25 @@ def test_json_has_exactly_the_keys_with_money_as_exact_text() -> None:
     assert data["net_pnl"] == "9.958" and data["grid_cycles"] == 1
     assert data["profit_factor"] is None and data["halted"] is None
     assert json.loads(json.dumps(data, allow_nan=False)) == data
+
+
+def test_a_fee_in_the_base_coin_counts_at_its_fill_price_and_off_the_quantity() -> None:
+    """Bybit spot: buying 1 BTC at 100 for a fee of 0.001 BTC holds 0.999 BTC; the fee is worth
+    0.1 USDT. Selling the 0.999 closes the whole position, and the round trip's PnL is what the
+    engine's position realises, every fee included."""
+    buy = Fill("b", "c-b", "BTCUSDT", Side.BUY, D("100"), D("1"), D("0.001"), "BTC",
+               Liquidity.MAKER, 0, "bot")  # fmt: skip
+    sell = Fill("s", "c-s", "BTCUSDT", Side.SELL, D("110"), D("0.999"), D("0.10989"), "USDT",
+                Liquidity.MAKER, 60_000, "bot")  # fmt: skip
+    assert (buy.fee_in_base, buy.base_qty, buy.fee_value) == (True, D("0.999"), D("0.1"))
+    assert (sell.fee_in_base, sell.base_qty, sell.fee_value) == (False, D("0.999"), D("0.10989"))
+    position = Position("BTCUSDT").apply(buy)
+    assert (position.qty, position.avg_price, position.fees) == (D("0.999"), D("100"), D("0.1"))
+    position = position.apply(sell)
+    assert position.qty == 0
+    realised = (D("110") - D("100")) * D("0.999") - D("0.1") - D("0.10989")
+    assert position.realised_pnl == realised
+    (trip,) = round_trips([buy, sell])
+    assert (trip.qty, trip.pnl) == (D("0.999"), realised)
+    m = metrics([buy, sell], curve("1000", [999.9, 1009.68]))
+    assert m.fees == D("0.20989")
