@@ -27,7 +27,7 @@ def test_sell_stop_fills_at_its_trigger_as_taker_not_at_the_close() -> None:
     ex.on_candle(bar(100, 100.5, 97, 97.5))
     (fill,) = fills(updates)
     assert (fill.price, fill.liquidity) == (D("98"), Liquidity.TAKER)
-    assert fill.fee == D("98") * D("0.1") * D("0.00055")
+    assert (fill.fee, fill.fee_asset) == (D("98") * D("0.1") * D("0.001"), "USDT")  # spot taker
 
 
 def test_sell_stop_fills_at_the_open_when_the_candle_gaps_through_it() -> None:
