@@ -3,7 +3,8 @@ and the fast kernel alike on a hand-made grid run:
 
 - a limit priced exactly at the last price is not marketable: it rests and fills as a maker;
 - a candle whose open is exactly as far from its high as from its low goes high first, judged
-  in whole ticks (floats say 101.01 - 99.91 > 99.91 - 98.81, which is a tie).
+  in whole ticks (floats say 101.20 - 100.10 > 100.10 - 99.00, which is a tie), unless its low
+  fills a resting buy or reaches a sell stop: a pessimistic path then goes low first.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ CANDLES = [
     (100.00, 100.00, 100.00, 100.00),
     (100.00, 100.00, 98.90, 100.00),  # the buy at 99 fills; its counter-sell at 100.00 = close
     (100.00, 100.50, 99.95, 100.20),  # that sell fills
-    (99.91, 101.01, 98.81, 99.91),  # a tie: the sell at 101 fills before the buy at 99
+    (100.10, 101.20, 99.00, 100.10),  # a tie (the buy at 99 is touched, not filled): high first
     (100.00, 100.00, 100.00, 100.00),
 ]
 
@@ -53,10 +54,9 @@ async def test_the_tie_rules_in_the_engine_and_the_kernel(config_text: str) -> N
     fills = [f for f in engine.fills if f.tag != "seed"]
     rows = [(f.ts - T0, f.side, f.price, f.liquidity) for f in fills]
     assert rows == [
-        (MINUTE + 2 * MINUTE // 3, Side.BUY, D("99"), Liquidity.MAKER),  # at the low
+        (MINUTE + MINUTE // 3, Side.BUY, D("99"), Liquidity.MAKER),  # the low fills a buy: first
         (2 * MINUTE + 2 * MINUTE // 3, Side.SELL, D("100"), Liquidity.MAKER),  # at 100.00: maker
         (3 * MINUTE + MINUTE // 3, Side.SELL, D("101"), Liquidity.MAKER),  # tie: high first
-        (3 * MINUTE + 2 * MINUTE // 3, Side.BUY, D("99"), Liquidity.MAKER),
     ]
     maker = config.paper.maker_fee
     at_close = fills[1]
