@@ -39,6 +39,10 @@ class StrategyContext:
     budget: Decimal | None = None
     """Quote capital this bot may still commit now: its allocator budget minus what it has
     committed already (None: no allocation limit)."""
+    fee_reserve: Decimal = Decimal(0)
+    """Fee rate a buy must leave room for within `budget`: the venue locks `notional x
+    (1 + fee_reserve)` of quote with a buy, so a buy sized to the budget spends
+    `budget / (1 + fee_reserve)`."""
 
 
 class StrategyError(ValueError):

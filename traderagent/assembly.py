@@ -4,6 +4,7 @@ allocator, and a regime classifier per traded symbol."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from strategies.base import Strategy, StrategyError
 from strategies.catalog import build_strategy as make_strategy
@@ -64,9 +65,12 @@ def route_labels(config: AppConfig) -> dict[str, str]:
     return {}
 
 
-def capital_allocator(bots: Sequence[BotConfig]) -> CapitalAllocator:
+def capital_allocator(
+    bots: Sequence[BotConfig], fee_reserve: Decimal = Decimal(0)
+) -> CapitalAllocator:
+    """The bots' budgets; each buy must leave room for `fee_reserve` (the venue's fee lock)."""
     try:
-        return CapitalAllocator({bot.name: bot.budget_pct for bot in bots})
+        return CapitalAllocator({bot.name: bot.budget_pct for bot in bots}, fee_reserve)
     except AllocationError as err:
         raise ConfigError(f"bots: {err}") from None
 

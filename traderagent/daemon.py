@@ -3,6 +3,8 @@ event loop until the data ends, a signal, or `--duration`.
 
 SIGTERM/SIGINT stop the engine (resting orders left or cancelled as `api.on_shutdown` says;
 the engine writes its final snapshot as its run ends), then the services, then the API.
+With no screen, the engine's warnings and errors (an order the venue refused, with its
+reason; a halt) are printed on stderr as they happen; the summary counts the refusals.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from traderagent.clock import format_ts
 from traderagent.commands.common import EXIT_OK
 from traderagent.config import AppConfig, load_config
+from traderagent.domain.events import LogRecord
 from traderagent.engine.orchestrator import Engine
 from traderagent.facade import EngineAPI
 from traderagent.launch import LaunchError, open_engine
@@ -88,6 +92,7 @@ async def serve_headless(
     )
     stopper = _Stopper(engine, cancel_on_signal=config.api.on_shutdown == "cancel")
     stopper.install(duration)
+    quiet = engine.bus.subscribe(LogRecord, print_warning)
     front = _ApiFront(engine, config, reload)
     running: list[asyncio.Task[None]] = []
     try:
@@ -105,8 +110,22 @@ async def serve_headless(
         await front.stop()
         await stopper.wait()
         await engine.close()
+        quiet()
     print(render_summary(summary))
     return EXIT_OK
+
+
+SHOWN_LEVELS = frozenset({"WARNING", "ERROR", "CRITICAL"})
+"""Log levels a headless run prints on stderr (the TUI's log pane shows every level)."""
+
+
+def print_warning(record: LogRecord) -> None:
+    """`2023-03-01 00:05 warning: order entry1 rejected: insufficient USDT ... [trend-btc]`."""
+    level = record.level.upper()
+    if level not in SHOWN_LEVELS:
+        return
+    bot = f" [{record.bot}]" if record.bot else ""
+    print(f"{format_ts(record.ts)} {level.lower()}: {record.message}{bot}", file=sys.stderr)
 
 
 async def _guarded(service: Service, engine: EngineAPI) -> None:

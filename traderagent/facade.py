@@ -41,6 +41,8 @@ class BotSnapshot:
     orders_placed: int = 0
     fills: int = 0
     open_orders: int = 0
+    orders_rejected: int = 0
+    """Orders the venue (or execution's pre-check) refused; each reason is in the log."""
     last_price: Decimal | None = None
     detail: str = ""
     state_reason: str = ""
@@ -176,6 +178,8 @@ class RunSummary:
     """When `starting_equity` was taken: an earlier session's first candle after a restart."""
     drawdown_pct: Decimal | None = None
     """The account's fall from its equity peak, kept across restarts (None: not measured)."""
+    orders_rejected: int = 0
+    """Orders the venue refused (their reasons are in the log)."""
 
 
 class CommandError(Exception):

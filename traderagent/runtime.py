@@ -180,7 +180,7 @@ async def assemble_engine(
                 router_binding(bot_config, index, instrument),
             )
         )
-    allocator = capital_allocator(config.bots)
+    allocator = capital_allocator(config.bots, venue.fee_reserve)
     bus = EventBus()
     bots = []
     for bot_config, instrument, strategy, router in parts:

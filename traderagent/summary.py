@@ -24,6 +24,8 @@ def render_summary(summary: RunSummary) -> str:
         f" ({summary.candles:,} candles)",
         f"  stopped by     {summary.reason}",
         f"  orders placed  {summary.orders_placed:,}",
+        f"  rejected       {summary.orders_rejected:,}"
+        + (" (refused by the venue; each reason is in the log)" if summary.orders_rejected else ""),
         f"  fills          {summary.fills:,}",
         f"  fees           {money(summary.fees, 4)}",
         f"  realised PnL   {money(summary.realised_pnl, 4)}",
@@ -35,11 +37,15 @@ def render_summary(summary: RunSummary) -> str:
     if summary.database:
         lines.append(f"  database       {summary.database}")
     lines.append("")
-    header = f"  {'bot':<20} {'state':<10} {'orders':>7} {'fills':>6} {'fees':>10} {'realised':>11}"
+    header = (
+        f"  {'bot':<20} {'state':<10} {'orders':>7} {'rejected':>8} {'fills':>6} {'fees':>10}"
+        f" {'realised':>11}"
+    )
     lines.append(header)
     for bot in summary.bots:
         lines.append(
-            f"  {bot.name:<20} {bot.state:<10} {bot.orders_placed:>7,} {bot.fills:>6,}"
+            f"  {bot.name:<20} {bot.state:<10} {bot.orders_placed:>7,}"
+            f" {bot.orders_rejected:>8,} {bot.fills:>6,}"
             f" {money(bot.fees, 4):>10} {money(bot.realised_pnl, 4):>11}"
         )
     for bot in summary.bots:  # the operator must see why a bot halted or paused

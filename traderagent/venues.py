@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from storage import Database, StorageError
@@ -17,6 +18,7 @@ from traderagent.credentials import CredentialsNotFound, resolve_credentials
 from traderagent.domain import MINUTE_MS, Candle, Instrument, TradingMode
 from traderagent.exchanges.bybit import BybitConfig, BybitExchange
 from traderagent.exchanges.paper.exchange import PaperExchange
+from traderagent.exchanges.paper.fees import FeeSchedule
 from traderagent.exchanges.paper.instruments import paper_instrument
 from traderagent.exchanges.ports import Exchange, ExchangeError
 from traderagent.marketdata import (
@@ -28,6 +30,8 @@ from traderagent.marketdata import (
 )
 from traderagent.paper_store import DatabaseBookStore
 
+BYBIT_FEE_RESERVE = {"spot": Decimal("0.001"), "linear": Decimal("0.00055")}
+"""Fee rate the allocator reserves with a buy on Bybit: the base tier's taker rate."""
 WARMUP_MS = 3 * 86_400_000
 """History before the first traded candle fed to classifiers and strategies (no trading)."""
 
@@ -46,6 +50,14 @@ class Venue:
     instruments: dict[str, Instrument]
     warmup: Iterable[Candle] = ()
     feed_length: int | None = None
+    fee_reserve: Decimal = Decimal(0)
+    """Fee rate a buy must leave room for (the venue locks it with the buy): the allocator
+    and the strategies' sizing reserve it."""
+
+
+def paper_fee_reserve(config: AppConfig) -> Decimal:
+    """What the paper venue locks with a buy on top of its notional (`FeeSchedule.lock_rate`)."""
+    return FeeSchedule(config.paper.maker_fee, config.paper.taker_fee).lock_rate
 
 
 def symbols_of(config: AppConfig) -> list[str]:
@@ -88,6 +100,7 @@ def paper_venue(config: AppConfig, resume_ms: int | None = None) -> Venue:
         instruments=instruments,
         warmup=history,
         feed_length=len(series),
+        fee_reserve=paper_fee_reserve(config),
     )
 
 
@@ -203,6 +216,7 @@ async def bybit_venue(config: AppConfig, settings: BybitConfig, database: Databa
         label=f"bybit {settings.env} {settings.category} ({where})",
         instruments=instruments,
         warmup=warmup,
+        fee_reserve=BYBIT_FEE_RESERVE.get(settings.category, max(BYBIT_FEE_RESERVE.values())),
     )
 
 

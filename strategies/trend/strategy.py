@@ -6,7 +6,8 @@ the other is cancelled. After each closed candle the trailing stop follows its h
 stop order is re-placed when its level rises. Should the venue hold no stop (refused: the
 close was already through it), the candle decides as a fallback (low at or below the stop, or
 high at or above the take profit: sell at market). Size comes from risk:
-qty = equity * risk_per_trade / (entry - stop), capped by the budget and max_notional.
+qty = equity * risk_per_trade / (entry - stop), capped by the budget (with room left for
+the buy's fee) and max_notional.
 """
 
 from __future__ import annotations
@@ -229,9 +230,10 @@ class TrendStrategy:
             self.note = f"{signal} skipped: no equity to size from (set fallback_equity)"
             return []
         qty = equity * self.config.risk_per_trade / risk_per_unit
-        for cap in (ctx.budget, self.config.max_notional):
-            if cap is not None:
-                qty = min(qty, cap / entry)
+        if ctx.budget is not None:  # the buy's fee must fit the budget too (the venue locks it)
+            qty = min(qty, ctx.budget / (entry * (1 + ctx.fee_reserve)))
+        if self.config.max_notional is not None:
+            qty = min(qty, self.config.max_notional / entry)
         qty = self.instrument.floor_qty(qty)
         problem = self.instrument.check_order(self.instrument.round_price(entry), qty)
         if problem:

@@ -46,6 +46,7 @@ KEYS = {
     "elapsed_s",
     "halted",
     "fill_model_sensitivity",
+    "rejected_orders",
 }
 
 

@@ -66,11 +66,12 @@ CASES = [
         {"stops": 1},
     ),
     (
+        # the seed's buys spend the cash: the venue refuses the rest of its batch (43 buys)
         "grid-budget-bound",
         8,
         {**GRID, "lower": "19600", "upper": "22600", "levels": 61, "amount_per_level": "300"},
         {"paper": {"balances": {"USDT": "3000"}}},
-        {"cycles": 10},
+        {"cycles": 10, "rejected_funds": 1},
     ),
     (
         "grid-halted",
@@ -94,6 +95,13 @@ CASES = [
         {"halted": 1},
     ),
     ("dca", 0, DCA, {}, {"cycles": 1}),
+    (
+        "dca-short-of-cash",  # a safety order the cash cannot cover: the venue refuses it
+        2,
+        {**DCA, "cooldown_candles": 0},
+        {"paper": {"balances": {"USDT": "450"}}},
+        {"rejected_funds": 1},
+    ),
     (
         "dca-wide-scales",
         7,
@@ -165,7 +173,13 @@ async def assert_same_run(text: str, candles: CandleSeries) -> dict[str, float]:
     assert fast.metrics["orders"] == engine.metrics.orders
     halted = engine.metrics.halted
     assert fast.halt_ts == (halted.ts if halted is not None else None)
-    assert kernel_run(engine.config, fast, candles).metrics.halted == halted  # same words too
+    reported = kernel_run(engine.config, fast, candles).metrics
+    assert reported.halted == halted  # same words too
+    refused = engine.metrics.rejected_orders  # the venue's refusals: the same count and kinds
+    assert (reported.rejected_orders.count, reported.rejected_orders.by_reason) == (
+        refused.count,
+        refused.by_reason,
+    )
     return fast.metrics
 
 

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from kit.factories import SMALL_CONFIG
+from rich.text import Text
 from textual.pilot import Pilot
 
 from traderagent.config import parse_config
@@ -13,6 +14,9 @@ from traderagent.domain import BotState
 from traderagent.engine.orchestrator import Engine
 from traderagent.runtime import build_engine
 from tui.app import TraderAgentApp
+from tui.event_lines import event_line
+from tui.log_filter import LogFilter
+from tui.widgets.event_log import MAX_LINES
 from tui.widgets.orders_table import OrdersTable
 
 PACED = SMALL_CONFIG.replace("speed: max", "speed: 7200").replace(
@@ -85,3 +89,28 @@ async def test_the_engine_worker_shows_fills_in_the_log(tmp_path: Path) -> None:
         assert "BUY" in text and "BTCUSDT @ 23,142.31" in text  # the seed buy at the first close
         await pilot.press("q", "l")  # quit, leaving orders: the engine shuts down first
     await engine.close()
+
+
+async def test_an_order_the_venue_refuses_shows_in_the_log_with_its_reason(
+    tmp_path: Path,
+) -> None:
+    # the seed's batch meets a short account: the venue refuses the buys the cash cannot cover
+    short = PACED.replace("mode: paper\n", 'mode: paper\npaper:\n  balances: {USDT: "1000"}\n')
+    built = await build_engine(parse_config(short, "tui.yaml", {}), tmp_path / "tui.db")
+    app, engine = TraderAgentApp(built.engine), built.engine
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.dashboard.log_pane
+
+        def refused() -> list[str]:
+            # the pane's ring holds every entry (a burst renders only a screenful of them)
+            entries = pane.ring.matching(LogFilter(), MAX_LINES)
+            lines = (event_line(e.source) for e in entries if not isinstance(e.source, Text))
+            return [ln.plain for ln in lines if ln is not None and "insufficient USDT" in ln.plain]
+
+        await wait_for(pilot, lambda: len(refused()) >= 2, "the refusal's lines", steps=1200)
+        lines, bot = refused(), engine.snapshot().bots[0]
+        await pilot.press("q", "l")
+    await engine.close()
+    assert any("✗ rejected grid-btc b" in ln for ln in lines)  # the IntentRejected event
+    assert any("WARN order b" in ln and "[grid-btc]" in ln for ln in lines)  # the log record
+    assert bot.orders_rejected > 0  # and the bot counts it

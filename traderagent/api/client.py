@@ -137,6 +137,7 @@ class RemoteEngine:
             ended_ms=snap.clock_ms,
             reason=self.end_reason,
             drawdown_pct=snap.drawdown_pct,
+            orders_rejected=sum(b.orders_rejected for b in bots),
         )
 
     async def shutdown(self, cancel_orders: bool = False) -> None:

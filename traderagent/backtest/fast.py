@@ -25,6 +25,7 @@ from traderagent.backtest.inputs import (
     replay_window,
 )
 from traderagent.backtest.metrics import Metrics, compute_metrics
+from traderagent.backtest.rejections import BELOW_MINIMUM, INSUFFICIENT, counted_rejections
 from traderagent.backtest.runner import BacktestResult
 from traderagent.backtest.trades import grid_cycles
 from traderagent.config import AppConfig
@@ -92,6 +93,12 @@ def kernel_run(config: AppConfig, fast: FastResult, window: CandleSeries) -> Ker
         elapsed_s=fast.elapsed_s,
         interval_ms=window.interval_ms,
         halted=halted,
+        rejected=counted_rejections(
+            {
+                BELOW_MINIMUM: int(fast.metrics["rejected_min"]),
+                INSUFFICIENT: int(fast.metrics["rejected_funds"]),
+            }
+        ),
     )
     return KernelRun(fills, equity, metrics)
 

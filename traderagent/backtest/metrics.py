@@ -23,14 +23,17 @@ The CLI, the TUI, the optimizer and the API all read the same `Metrics`. Convent
 - `halted`: the account's emergency halt (`halts.Halt`: its engine time and the breach as the
   engine words it), None when the risk limits never fired. After a halt the bots trade no
   more but keep their holdings, so the later figures are the market's; in JSON it is `null`
-  or `{"ts": epoch ms, "reason": "..."}`.
+  or `{"ts": epoch ms, "reason": "..."}`;
+- `rejected_orders`: the orders the venue refused (`rejections.Rejections`), in JSON
+  `{"count": n, "by_reason": {kind: n}, "orders": [{ts, bot, tag, side, qty, price, reason}]}`
+  (`orders` is `null` from a fast kernel, which counts them by kind only).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +41,7 @@ import numpy as np
 
 from traderagent.backtest.equity import EquityCurve
 from traderagent.backtest.halts import Halt
+from traderagent.backtest.rejections import Rejections
 from traderagent.backtest.trades import round_trips
 from traderagent.domain import ZERO, Fill
 
@@ -66,6 +70,7 @@ class Metrics:
     grid_cycles: int | None
     elapsed_s: float
     halted: Halt | None = None
+    rejected_orders: Rejections = field(default_factory=Rejections)
 
     def as_json(self) -> dict[str, Any]:
         """The fields in order: Decimals as exact strings, undefined ratios as None, the halt
@@ -76,7 +81,7 @@ class Metrics:
 def _json_value(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, Halt):
+    if isinstance(value, Halt | Rejections):
         return value.as_json()
     return value
 
@@ -90,9 +95,11 @@ def compute_metrics(
     elapsed_s: float,
     interval_ms: int = 60_000,
     halted: Halt | None = None,
+    rejected: Rejections | None = None,
 ) -> Metrics:
     """The metrics of a run that placed `orders`, made `fills` (oldest first) and left
-    `equity` (one point per candle of `interval_ms`); `halted` if the risk limits fired."""
+    `equity` (one point per candle of `interval_ms`); `halted` if the risk limits fired;
+    `rejected`: the orders the venue refused."""
     trips = round_trips(fills)
     wins = [t.pnl for t in trips if t.pnl > 0]
     losses = [-t.pnl for t in trips if t.pnl < 0]
@@ -120,6 +127,7 @@ def compute_metrics(
         grid_cycles=grid_cycles,
         elapsed_s=elapsed_s,
         halted=halted,
+        rejected_orders=rejected if rejected is not None else Rejections(),
     )
 
 

@@ -27,6 +27,7 @@ from traderagent.backtest.inputs import (
 )
 from traderagent.backtest.memory_journal import MemoryJournal
 from traderagent.backtest.metrics import Metrics, compute_metrics
+from traderagent.backtest.rejections import rejections_of
 from traderagent.backtest.trades import grid_cycles
 from traderagent.backtest.venue import backtest_venue
 from traderagent.config import AppConfig, ConfigError
@@ -201,6 +202,7 @@ def _result(
         elapsed_s=elapsed,
         interval_ms=window.interval_ms,
         halted=halted,
+        rejected=rejections_of(journal.orders.values()),
     )
     levels = {}
     for name, bot in engine.bots.items():

@@ -12,7 +12,7 @@ from traderagent.clock import ReplayClock
 from traderagent.config import AppConfig, ConfigError
 from traderagent.domain import TradingMode
 from traderagent.exchanges.paper.exchange import PaperExchange
-from traderagent.venues import Venue, first_close, paper_instruments
+from traderagent.venues import Venue, first_close, paper_fee_reserve, paper_instruments
 
 
 def backtest_venue(config: AppConfig, window: ReplayWindow) -> Venue:
@@ -42,4 +42,5 @@ def backtest_venue(config: AppConfig, window: ReplayWindow) -> Venue:
         instruments=instruments,
         warmup=window.history,
         feed_length=len(candles),
+        fee_reserve=paper_fee_reserve(config),
     )

@@ -7,7 +7,8 @@ limits halted the bots, and why; its `fill models` line (and `--json`'s
 when their spread exceeds a tenth of the result. Doubtful data (a file named for another
 symbol, gaps of over an hour) is warned about on stderr. Bad input (missing file, unknown bot,
 end before start, a live config) prints what to change and exits 2; Ctrl-C stops the replay,
-prints the metrics so far and exits 130.
+prints the metrics so far and exits 130. `--trades` and `--equity` write every fill and the
+equity curve as CSV (`backtest.exports`), so a result can be audited without reading code.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import shutil
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,6 +63,19 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--fast", action="store_true", help="run the numba kernel (grid, DCA)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the metrics as JSON")
+    parser.add_argument(
+        "--trades",
+        type=Path,
+        metavar="FILE.csv",
+        help="write every fill as CSV (time, bot, side, price, qty, fee, fee coin, maker/taker, "
+        "order id, fill id, tag)",
+    )
+    parser.add_argument(
+        "--equity",
+        type=Path,
+        metavar="FILE.csv",
+        help="write the equity curve as CSV (time, equity, drawdown %%)",
+    )
     parser.add_argument("--plot", action="store_true", help="draw price, equity and drawdown")
     parser.set_defaults(handler=handle)
 
@@ -85,21 +100,43 @@ def handle(args: argparse.Namespace) -> int:
         print(f"warning: {spread}", file=sys.stderr)
         extra.append(("", f"(!) {sensitivity.short_warning()}"))
 
-    if args.json is not None:
-        try:
-            payload = result.metrics.as_json()
-            if sensitivity is not None:
-                payload["fill_model_sensitivity"] = sensitivity.as_json()
-            text = json.dumps(payload, indent=2)
-            args.json.write_text(text + "\n", encoding="utf-8")
-        except OSError as err:
-            print(f"error: --json: cannot write {args.json}: {err.strerror}", file=sys.stderr)
-            return EXIT_ERROR
+    payload = result.metrics.as_json()
+    if sensitivity is not None:
+        payload["fill_model_sensitivity"] = sensitivity.as_json()
+    if not _write_files(args, result, payload):
+        return EXIT_ERROR
     print(metrics_table(result, extra))
     if args.plot:
         print()
         print(charts(result))
     return EXIT_INTERRUPTED if result.cancelled else EXIT_OK
+
+
+def _write_files(
+    args: argparse.Namespace, result: BacktestResult, payload: dict[str, object]
+) -> bool:
+    """Write --json, --trades and --equity as asked; False when one could not be written
+    (after saying which and why)."""
+    from traderagent.backtest.exports import write_equity, write_trades
+
+    def write_json(path: Path) -> None:
+        text = json.dumps(payload, indent=2)
+        path.write_text(text + "\n", encoding="utf-8")
+
+    writers: list[tuple[str, Path | None, Callable[[Path], None]]] = [
+        ("--json", args.json, write_json),
+        ("--trades", args.trades, lambda path: write_trades(path, result.fills)),
+        ("--equity", args.equity, lambda path: write_equity(path, result.equity)),
+    ]
+    for option, path, write in writers:
+        if path is None:
+            continue
+        try:
+            write(path)
+        except OSError as err:
+            print(f"error: {option}: cannot write {path}: {err.strerror}", file=sys.stderr)
+            return False
+    return True
 
 
 def _sensitivity(args: argparse.Namespace, result: BacktestResult) -> FillModelSensitivity:

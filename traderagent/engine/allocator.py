@@ -5,13 +5,18 @@ A bot's committed capital is what it has put at risk in the quote asset: the cos
 position plus the notional of its resting buy orders. A bot with a `budget_pct` may commit that
 share of the account's equity; bots without one share what is left equally. Whatever the budgets
 say, a buy never commits more than the account's free quote balance.
+
+A buy also needs room for its fee: the venue locks `notional x (1 + fee_reserve)` of quote for
+it (the paper venue's lock rate, the worst fee a fill can cost), so the allocator approves a buy
+only when that much fits the budget and the free cash, and cuts it to what does. The fast
+kernels' `fit_buy` applies the same rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Protocol
 
 from traderagent.domain import Instrument, OrderType, PlaceOrder
@@ -50,7 +55,13 @@ class Allowance:
 
 
 class CapitalAllocator:
-    def __init__(self, shares_pct: Mapping[str, Decimal | None]) -> None:
+    def __init__(
+        self, shares_pct: Mapping[str, Decimal | None], fee_reserve: Decimal = ZERO
+    ) -> None:
+        if fee_reserve < 0:
+            raise AllocationError(f"the fee reserve {fee_reserve} is negative")
+        self.fee_reserve = fee_reserve
+        """Fee rate reserved on top of a buy's notional (the venue locks it with the buy)."""
         fixed = {bot: pct for bot, pct in shares_pct.items() if pct is not None}
         total = sum(fixed.values(), ZERO)
         if total > HUNDRED:
@@ -74,16 +85,32 @@ class CapitalAllocator:
         equity: Decimal,
         free_quote: Decimal,
     ) -> Allowance:
-        """How much of a buy of `notional` the bot may place, given what it has committed."""
+        """How much of a buy of `notional` the bot may place, given what it has committed:
+        the notional whose cost with the fee reserved fits both its budget and the free cash."""
         room = self.budget(bot, equity) - committed
-        if notional <= room and notional <= free_quote:
+        factor = 1 + self.fee_reserve
+        cost = notional * factor
+        if cost <= room and cost <= free_quote:
             return Allowance(notional)
+        fee_note = (
+            f", {(self.fee_reserve * 100).normalize():f}% fee reserved" if self.fee_reserve else ""
+        )
         if room <= free_quote:
             return Allowance(
-                max(room, ZERO),
-                f"bot budget: {committed:.2f} of {self.budget(bot, equity):.2f} committed",
+                _net_of(max(room, ZERO), factor),
+                f"bot budget: {committed:.2f} of {self.budget(bot, equity):.2f} committed"
+                + fee_note,
             )
-        return Allowance(max(free_quote, ZERO), f"account: only {free_quote:.2f} free")
+        return Allowance(
+            _net_of(max(free_quote, ZERO), factor), f"account: only {free_quote:.2f} free{fee_note}"
+        )
+
+
+def _net_of(available: Decimal, factor: Decimal) -> Decimal:
+    """The notional whose cost `notional x factor` is at most `available` (rounded down)."""
+    with localcontext() as ctx:
+        ctx.rounding = ROUND_DOWN
+        return available / factor
 
 
 def fit_buy(

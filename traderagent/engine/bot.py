@@ -30,8 +30,6 @@ from traderagent.domain import (
 from traderagent.domain.events import (
     BotStateChanged,
     HaltTriggered,
-    IntentRejected,
-    IntentResized,
     LogRecord,
     OrderFilled,
     OrderUpdated,
@@ -51,6 +49,7 @@ from traderagent.engine.recovery import (
     Reconciled,
     reconcile_with_retry,
 )
+from traderagent.engine.refusals import report_cut, report_rejected
 from traderagent.engine.risk import BotBook, Breach, RiskGate, bot_book
 from traderagent.engine.router import RouterBinding
 from traderagent.exchanges.ports import CandleMatched, Exchange
@@ -117,6 +116,7 @@ class BotRuntime:
         self.last_price: Decimal | None = None
         self.history = CandleHistory(HISTORY_CANDLES)
         self.orders_placed = 0
+        self.orders_rejected = 0  # refused by the pre-check or the venue (`refusals`)
         self.fills = 0
         self.strategy_started = False
 
@@ -321,7 +321,7 @@ class BotRuntime:
         if self.risk is not None:  # risk first: the allocator then sizes what risk allows
             verdict = self.risk.review(intent, self.risk_book())
             if verdict.reason:
-                self._report_cut(intent, verdict.intent, verdict.reason, verdict.limit)
+                report_cut(self, intent, verdict.intent, verdict.reason, verdict.limit)
             if verdict.intent is None:
                 return
             intent = verdict.intent
@@ -333,10 +333,7 @@ class BotRuntime:
         order = await self.execution.place(intent, mark, self.clock.now_ms())
         self.orders_placed += 1
         if order.status is OrderStatus.REJECTED:
-            self.bus.publish(
-                IntentRejected(order.updated_ms, self.name, intent.tag, order.reject_reason)
-            )
-            self._log("warning", f"order {intent.tag} rejected: {order.reject_reason}")
+            report_rejected(self, intent, order)
         elif order.status is not OrderStatus.CANCELLED:
             # tracked as unfilled: its fills arrive as Fill updates, even when already done
             self.order_generation[order.client_order_id] = self.generation
@@ -378,21 +375,8 @@ class BotRuntime:
             mark=mark,
         )
         if reason:
-            self._report_cut(intent, fitted, reason, "allocator")
+            report_cut(self, intent, fitted, reason, "allocator")
         return fitted
-
-    def _report_cut(
-        self, intent: PlaceOrder, placed: PlaceOrder | None, reason: str, limit: str
-    ) -> None:
-        """Publish why an intent was refused (IntentRejected) or cut (IntentResized)."""
-        now = self.clock.now_ms()
-        if placed is None:
-            self.bus.publish(IntentRejected(now, self.name, intent.tag, reason, limit))
-        else:
-            self.bus.publish(
-                IntentResized(now, self.name, intent.tag, intent.qty, placed.qty, reason, limit)
-            )
-        self._log("warning", f"order {intent.tag} {'resized' if placed else 'refused'}: {reason}")
 
     def risk_book(self) -> BotBook:
         """The bot's position and open orders as the risk gate sees them, at the last price."""
@@ -480,6 +464,7 @@ class BotRuntime:
                 if self.allocator is not None and funds is not None
                 else None
             ),
+            fee_reserve=self.allocator.fee_reserve if self.allocator is not None else ZERO,
         )
 
     async def _move(self, new: BotState, reason: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from traderagent.backtest.halts import Halt
 from traderagent.backtest.metrics import Metrics
+from traderagent.backtest.rejections import Rejections
 from traderagent.optimize.objectives import Constraint, Objective
 from traderagent.optimize.space import Point
 
@@ -161,6 +162,8 @@ def metrics_from_json(data: dict[str, Any]) -> Metrics:
         value = data[f.name]
         if f.name == "halted":
             value = Halt.from_json(value) if value is not None else None
+        elif f.name == "rejected_orders":
+            value = Rejections.from_json(value)
         elif f.type in ("Decimal", Decimal):
             value = Decimal(value)
         values[f.name] = value

@@ -33,6 +33,7 @@ KEYS = [
     "grid_cycles",
     "elapsed_s",
     "halted",
+    "rejected_orders",
 ]
 
 
@@ -133,6 +134,7 @@ def test_json_has_exactly_the_keys_with_money_as_exact_text() -> None:
     assert data["fees"] == "0.0420" and data["final_equity"] == "1009.958"
     assert data["net_pnl"] == "9.958" and data["grid_cycles"] == 1
     assert data["profit_factor"] is None and data["halted"] is None
+    assert data["rejected_orders"] == {"count": 0, "by_reason": {}, "orders": []}
     assert json.loads(json.dumps(data, allow_nan=False)) == data
 
 

@@ -10,8 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from kit.factories import BTCUSDT
 
-from traderagent.domain import OrderType, PlaceOrder, Side
+from traderagent.domain import OrderRequest, OrderType, PlaceOrder, Side
 from traderagent.engine.allocator import AllocationError, CapitalAllocator, fit_buy
+from traderagent.exchanges.paper.account import Account as VenueAccount
+from traderagent.exchanges.paper.admission import admit
+from traderagent.exchanges.paper.fees import FeeSchedule
 
 D = Decimal
 
@@ -132,3 +135,83 @@ def test_committed_capital_never_exceeds_budget_or_cash(
     # whether it fit as asked or was cut, neither limit is crossed
     assert committed + notional <= budget
     assert notional <= free
+
+
+def test_a_buy_of_all_the_free_cash_is_cut_to_leave_room_for_the_fee() -> None:
+    # the README's trend example without max_notional: a market buy sized to the whole budget
+    allocator = CapitalAllocator({"a": None}, fee_reserve=D("0.00055"))
+    intent = PlaceOrder("entry1", Side.BUY, D("0.5"), type=OrderType.MARKET)
+    fitted, reason = fit_buy(
+        intent,
+        allocator,
+        Account(D(10000), D(10000)),
+        bot="a",
+        committed=D(0),
+        instrument=BTCUSDT,
+        mark=D(20000),
+    )
+    assert fitted is not None and fitted.qty == D("0.499725")  # 10,000 / 1.00055 / 20,000
+    assert fitted.qty * D(20000) * D("1.00055") <= D(10000)
+    assert "0.055% fee reserved" in reason
+
+
+def test_a_negative_fee_reserve_is_refused() -> None:
+    with pytest.raises(AllocationError, match="negative"):
+        CapitalAllocator({"a": None}, fee_reserve=D("-0.001"))
+
+
+rates = st.sampled_from([D(0), D("0.0002"), D("0.00055"), D("0.001"), D("0.01")])
+
+
+@given(
+    free=money,
+    pct=st.decimals(min_value=1, max_value=100, places=0),
+    committed=money,
+    qty=st.decimals(min_value=D("0.000001"), max_value=5, places=6),
+    price=st.decimals(min_value=100, max_value=100_000, places=2),
+    market=st.booleans(),
+    maker=rates,
+    taker=rates,
+)
+def test_every_buy_the_allocator_approves_the_paper_venue_admits(
+    free: Decimal,
+    pct: Decimal,
+    committed: Decimal,
+    qty: Decimal,
+    price: Decimal,
+    market: bool,
+    maker: Decimal,
+    taker: Decimal,
+) -> None:
+    """Given the same balances, the venue never refuses for want of cash a buy the allocator
+    let through: the allocator reserves the fee the venue locks with it."""
+    fees = FeeSchedule(maker, taker)
+    allocator = CapitalAllocator({"a": pct}, fee_reserve=fees.lock_rate)
+    kind = OrderType.MARKET if market else OrderType.LIMIT
+    intent = PlaceOrder("b", Side.BUY, qty, None if market else price, type=kind)
+    fitted, _ = fit_buy(
+        intent,
+        allocator,
+        Account(free + committed, free),
+        bot="a",
+        committed=committed,
+        instrument=BTCUSDT,
+        mark=price,
+    )
+    if fitted is None:
+        return
+    request = OrderRequest(
+        "a-1",
+        BTCUSDT.symbol,
+        Side.BUY,
+        kind,
+        BTCUSDT.floor_qty(fitted.qty),
+        None if market else BTCUSDT.round_price(price, Side.BUY),
+        "a",
+        "b",
+    )
+    if BTCUSDT.check_order(request.price or price, request.qty) is not None:
+        return  # refused for its size, whatever the cash: execution's pre-check says why
+    wallet = VenueAccount({"USDT": free})
+    admission = admit(request, BTCUSDT, float(price), wallet, fees.lock_rate)
+    assert not isinstance(admission, str), admission

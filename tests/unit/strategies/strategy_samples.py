@@ -31,6 +31,7 @@ def ctx(
     equity: str | Decimal = "0",
     budget: str | Decimal | None = None,
     ts: int = T0,
+    fee_reserve: str | Decimal = "0",
 ) -> StrategyContext:
     return StrategyContext(
         BTCUSDT,
@@ -41,6 +42,7 @@ def ctx(
         None if avg is None else D(avg),
         D(equity),
         None if budget is None else D(budget),
+        fee_reserve=D(fee_reserve),
     )
 
 

@@ -60,6 +60,15 @@ def test_the_size_is_capped_by_the_budget_and_max_notional() -> None:
     assert entry.qty == BTCUSDT.floor_qty(D(5000) / D(20030))
 
 
+def test_an_entry_sized_to_the_whole_budget_leaves_room_for_the_fee() -> None:
+    # the venue locks notional x (1 + fee) with a buy: a buy of the whole budget is refused
+    trend = TrendStrategy(config(max_notional=None), BTCUSDT)
+    trend.on_start(ctx("20000"))
+    (entry,) = rising(trend, budget="10000", fee_reserve="0.00055")
+    assert entry.qty == BTCUSDT.floor_qty(D(10000) / (D(20030) * D("1.00055")))
+    assert entry.qty * D(20030) * D("1.00055") <= D(10000)
+
+
 def test_without_equity_it_does_not_enter_and_says_why() -> None:
     trend = TrendStrategy(config(fallback_equity=None), BTCUSDT)
     assert rising(trend) == []

@@ -38,6 +38,7 @@ from traderagent.backtest.kernels.layout import (
     PF_BUNIT,
     PF_LOT,
     PF_MAKER,
+    PF_RESERVE,
     PF_SHARE,
     PF_TAKER,
     PF_TICK_DEN,
@@ -54,6 +55,8 @@ from traderagent.backtest.kernels.layout import (
     S_POS,
     S_QH,
     S_QN,
+    S_REJ_FUNDS,
+    S_REJ_MIN,
     S_SNAP_B,
     SELL,
     TAG_CLOSE,
@@ -99,15 +102,17 @@ def budget_left(s, g, pf):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, inline="always")
 def fit_buy(s, g, pi, pf, market, ticks, lots):  # type: ignore[no-untyped-def]
-    """The buy's quantity as the allocator lets it be placed, or -1 when it is refused."""
+    """The buy's quantity as the allocator lets it be placed, or -1 when it is refused: its
+    notional with the fee reserved must fit the budget and the free cash, else it is cut."""
     price = g[G_MARK] if market else price_of(ticks, pf[PF_TICK_NUM], pf[PF_TICK_DEN])
     equity = g[G_SNAP_Q] + s[S_SNAP_B] * pf[PF_BUNIT] * g[G_CLOSE]
     room = equity * pf[PF_SHARE] - committed(s, g, pf)
     free = g[G_SNAP_FREE]
-    notional = lots * pf[PF_LOT] * price
-    if notional <= room and notional <= free:
+    factor = 1.0 + pf[PF_RESERVE]
+    cost = lots * pf[PF_LOT] * price * factor
+    if cost <= room and cost <= free:
         return lots
-    allowance = max(room, 0.0) if room <= free else max(free, 0.0)
+    allowance = (max(room, 0.0) if room <= free else max(free, 0.0)) / factor
     cut = int(math.floor(allowance / price / pf[PF_LOT]))
     if not check_order(pi, mark_ticks(g, pf) if market else ticks, cut):
         return -1
@@ -128,10 +133,15 @@ def place_typed(st, pi, pf, side, market, ticks, lots, tag, tag2, tag3, force): 
             return -1
     s[S_PLACED] += 1
     if not check_order(pi, mark_ticks(g, pf) if market else ticks, lots):
-        return -1  # execution's pre-check, on the bot's last price
+        s[S_REJ_MIN] += 1  # execution's pre-check, on the bot's last price
+        return -1
     if market:
         ticks = close_ticks(g, pf)  # the venue fills at its own last price
-    if not check_order(pi, ticks, lots) or not admit(s, g, pf, side, ticks, lots):
+    if not check_order(pi, ticks, lots):
+        s[S_REJ_MIN] += 1
+        return -1
+    if not admit(s, g, pf, side, ticks, lots):
+        s[S_REJ_FUNDS] += 1
         return -1
     i = new_order(s, o, ok, free, pf, side, ticks, lots, tag)
     o[i, O_TAG2], o[i, O_TAG3] = tag2, tag3

@@ -33,7 +33,8 @@ PF_BSCALE = 10  # base units per lot, 10**k (k: decimals of the fee rates), an i
 PF_BFEE_MAKER = 11  # a maker buy's fee per lot, base units (an integer: lot x rate is exact)
 PF_BFEE_TAKER = 12  # a taker buy's fee per lot, base units
 PF_BUNIT = 13  # float(lot / PF_BSCALE): base per base unit
-PF_N = 14
+PF_RESERVE = 14  # the venue's lock rate: the fee the allocator reserves with a buy (a fraction)
+PF_N = 15
 
 # -- s: int64 state -----------------------------------------------------------------------------
 S_Q = 0  # quote balance before fees, units (free + locked)
@@ -60,7 +61,9 @@ S_NSELL = 20  # resting sells, best last in `free[2]`
 S_OVERFLOW = 21  # 1 if the order pool ran out (a bug: the run is not trusted)
 S_HALT_TS = 22  # engine time of the emergency halt, ms (when S_HALTED)
 S_NSTOP = 23  # resting sell stops, best (highest trigger) last in `free[3]`
-S_N = 24
+S_REJ_MIN = 24  # orders refused (execution's pre-check or the venue): below the minimum size
+S_REJ_FUNDS = 25  # orders the venue refused: the free balance could not cover them
+S_N = 26
 
 # -- g: float64 state ---------------------------------------------------------------------------
 G_FEES = 0  # fees paid in quote (compensated sum)
@@ -135,7 +138,9 @@ M_POSITION = 11  # base held at the end
 M_REALISED = 12  # realised PnL net of fees
 M_VALID = 13  # 0 when the configuration cannot trade (levels collapse, orders too small)
 M_HALT_TS = 14  # engine time of the halt (the breaching candle's close), ms; -1 when not halted
-M_N = 15
+M_REJ_MIN = 15  # orders refused as below the minimum size (quantity or notional)
+M_REJ_FUNDS = 16  # orders refused for want of free balance
+M_N = 17
 METRIC_NAMES = (
     "final_equity",
     "start_equity",
@@ -152,4 +157,6 @@ METRIC_NAMES = (
     "realised_pnl",
     "valid",
     "halt_ts",
+    "rejected_min",
+    "rejected_funds",
 )

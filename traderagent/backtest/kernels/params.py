@@ -24,6 +24,7 @@ from traderagent.backtest.kernels.layout import (
     PF_MAX_DD,
     PF_MAX_LOSS,
     PF_N,
+    PF_RESERVE,
     PF_SHARE,
     PF_TAKER,
     PF_TICK_DEN,
@@ -182,6 +183,7 @@ def venue_arrays(
     pf[PF_LOCK] = float(unit * fees.lock_rate)
     pf[PF_BSCALE], pf[PF_BFEE_MAKER], pf[PF_BFEE_TAKER] = scale, maker_units, taker_units
     pf[PF_BUNIT] = float(inst.lot_size / scale)
+    pf[PF_RESERVE] = float(fees.lock_rate)  # what the engine's allocator reserves
     pf[PF_SHARE] = float((bot.budget_pct or Decimal(100)) / 100)
     risk = config.risk
     pf[PF_MAX_DD] = np.nan if risk.max_drawdown_pct is None else float(risk.max_drawdown_pct)

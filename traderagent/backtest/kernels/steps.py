@@ -34,6 +34,8 @@ from traderagent.backtest.kernels.layout import (
     M_PNL,
     M_POSITION,
     M_REALISED,
+    M_REJ_FUNDS,
+    M_REJ_MIN,
     M_RETURN_PCT,
     M_START,
     M_STOPS,
@@ -56,6 +58,8 @@ from traderagent.backtest.kernels.layout import (
     S_OVERFLOW,
     S_PLACED,
     S_POS,
+    S_REJ_FUNDS,
+    S_REJ_MIN,
 )
 from traderagent.backtest.kernels.venue import walk
 
@@ -140,6 +144,7 @@ def summary(st, pf, final, max_dd, cycles, stops):  # type: ignore[no-untyped-de
     m[M_REALISED] = g[G_REAL]
     m[M_VALID] = 0.0 if s[S_OVERFLOW] == 1 else 1.0
     m[M_HALT_TS] = s[S_HALT_TS] if s[S_HALTED] == 1 else -1.0
+    m[M_REJ_MIN], m[M_REJ_FUNDS] = s[S_REJ_MIN], s[S_REJ_FUNDS]
     return m
 
 

@@ -1,0 +1,39 @@
+"""How a bot says that an order did not go out as its strategy asked. Never silent: a risk
+limit or the allocator refusing or cutting an intent publishes IntentRejected or
+IntentResized, and the venue refusing an order (or execution's pre-check, which applies the
+venue's rules) is counted on the bot and published as IntentRejected; each is also a
+warning in the log, with the reason."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from traderagent.domain import Order, PlaceOrder
+from traderagent.domain.events import IntentRejected, IntentResized, LogRecord
+
+if TYPE_CHECKING:
+    from traderagent.engine.bot import BotRuntime
+
+
+def report_cut(
+    bot: BotRuntime, intent: PlaceOrder, placed: PlaceOrder | None, reason: str, limit: str
+) -> None:
+    """`limit` (a risk limit, or the allocator) refused `intent` (`placed` None) or cut it."""
+    now = bot.clock.now_ms()
+    if placed is None:
+        bot.bus.publish(IntentRejected(now, bot.name, intent.tag, reason, limit))
+    else:
+        bot.bus.publish(
+            IntentResized(now, bot.name, intent.tag, intent.qty, placed.qty, reason, limit)
+        )
+    verb = "resized" if placed else "refused"
+    bot.bus.publish(LogRecord(now, "warning", f"order {intent.tag} {verb}: {reason}", bot.name))
+
+
+def report_rejected(bot: BotRuntime, intent: PlaceOrder, order: Order) -> None:
+    """The venue (or the pre-check) refused the order sent for `intent`."""
+    bot.orders_rejected += 1
+    reason = order.reject_reason
+    bot.bus.publish(IntentRejected(order.updated_ms, bot.name, intent.tag, reason))
+    message = f"order {intent.tag} rejected: {reason}"
+    bot.bus.publish(LogRecord(bot.clock.now_ms(), "warning", message, bot.name))
