@@ -25,7 +25,12 @@ from traderagent.backtest.inputs import (
     replay_window,
 )
 from traderagent.backtest.metrics import Metrics, compute_metrics
-from traderagent.backtest.rejections import BELOW_MINIMUM, INSUFFICIENT, counted_rejections
+from traderagent.backtest.rejections import (
+    BELOW_MINIMUM,
+    INSUFFICIENT,
+    STOP_THROUGH,
+    counted_rejections,
+)
 from traderagent.backtest.runner import BacktestResult
 from traderagent.backtest.trades import grid_cycles
 from traderagent.config import AppConfig
@@ -97,6 +102,7 @@ def kernel_run(config: AppConfig, fast: FastResult, window: CandleSeries) -> Ker
             {
                 BELOW_MINIMUM: int(fast.metrics["rejected_min"]),
                 INSUFFICIENT: int(fast.metrics["rejected_funds"]),
+                STOP_THROUGH: int(fast.metrics["rejected_stop"]),
             }
         ),
     )

@@ -21,6 +21,7 @@ INSUFFICIENT = "insufficient balance"
 BELOW_MINIMUM = "below the minimum size"
 OFF_STEP = "off the tick or lot"
 NO_PRICE = "no market price"
+STOP_THROUGH = "stop already through the price"
 OTHER = "other"
 
 
@@ -35,6 +36,8 @@ def reason_kind(reason: str) -> str:
         return OFF_STEP
     if text.startswith("no market price"):
         return NO_PRICE
+    if "would trigger at once" in text:
+        return STOP_THROUGH
     return OTHER
 
 

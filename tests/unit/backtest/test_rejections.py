@@ -13,6 +13,7 @@ from traderagent.backtest.rejections import (
     INSUFFICIENT,
     OFF_STEP,
     OTHER,
+    STOP_THROUGH,
     Rejections,
     counted_rejections,
     reason_kind,
@@ -36,6 +37,9 @@ def test_the_kinds_of_reason_come_from_the_venues_own_words() -> None:
     assert tiny is not None and reason_kind(tiny) == BELOW_MINIMUM
     assert reason_kind(BTCUSDT.check_order(D("20000"), D(0)) or "") == BELOW_MINIMUM
     assert reason_kind(BTCUSDT.check_order(D("20000.001"), D("0.01")) or "") == OFF_STEP
+    stop = OrderRequest("a-2", "BTCUSDT", Side.SELL, OrderType.STOP_MARKET, D("0.01"), D("20100"))
+    through = admit(stop, BTCUSDT, 20000.0, Account({"BTC": D(1)}), D("0.00055"))
+    assert isinstance(through, str) and reason_kind(through) == STOP_THROUGH
     assert reason_kind("the exchange is in maintenance") == OTHER
 
 

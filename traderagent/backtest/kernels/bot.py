@@ -57,6 +57,7 @@ from traderagent.backtest.kernels.layout import (
     S_QN,
     S_REJ_FUNDS,
     S_REJ_MIN,
+    S_REJ_STOP,
     S_SNAP_B,
     SELL,
     TAG_CLOSE,
@@ -170,8 +171,10 @@ def place_stop_typed(st, pi, pf, ticks, lots, tag, tag2, tag3):  # type: ignore[
         return -1
     s[S_PLACED] += 1
     if not check_order(pi, ticks, lots):
+        s[S_REJ_MIN] += 1
         return -1  # execution's pre-check and the venue's alike
     if ticks >= close_ticks(g, pf):  # the venue's last price, on the tick
+        s[S_REJ_STOP] += 1
         return -1
     i = new_order(s, o, ok, free, pf, SELL, ticks, lots, tag)
     if i < 0:

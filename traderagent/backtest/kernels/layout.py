@@ -63,7 +63,8 @@ S_HALT_TS = 22  # engine time of the emergency halt, ms (when S_HALTED)
 S_NSTOP = 23  # resting sell stops, best (highest trigger) last in `free[3]`
 S_REJ_MIN = 24  # orders refused (execution's pre-check or the venue): below the minimum size
 S_REJ_FUNDS = 25  # orders the venue refused: the free balance could not cover them
-S_N = 26
+S_REJ_STOP = 26  # stop orders the venue refused: the trigger was already through the last price
+S_N = 27
 
 # -- g: float64 state ---------------------------------------------------------------------------
 G_FEES = 0  # fees paid in quote (compensated sum)
@@ -140,7 +141,8 @@ M_VALID = 13  # 0 when the configuration cannot trade (levels collapse, orders t
 M_HALT_TS = 14  # engine time of the halt (the breaching candle's close), ms; -1 when not halted
 M_REJ_MIN = 15  # orders refused as below the minimum size (quantity or notional)
 M_REJ_FUNDS = 16  # orders refused for want of free balance
-M_N = 17
+M_REJ_STOP = 17  # stop orders refused: their trigger was already through the last price
+M_N = 18
 METRIC_NAMES = (
     "final_equity",
     "start_equity",
@@ -159,4 +161,5 @@ METRIC_NAMES = (
     "halt_ts",
     "rejected_min",
     "rejected_funds",
+    "rejected_stop",
 )

@@ -36,6 +36,7 @@ from traderagent.backtest.kernels.layout import (
     M_REALISED,
     M_REJ_FUNDS,
     M_REJ_MIN,
+    M_REJ_STOP,
     M_RETURN_PCT,
     M_START,
     M_STOPS,
@@ -60,6 +61,7 @@ from traderagent.backtest.kernels.layout import (
     S_POS,
     S_REJ_FUNDS,
     S_REJ_MIN,
+    S_REJ_STOP,
 )
 from traderagent.backtest.kernels.venue import walk
 
@@ -144,7 +146,7 @@ def summary(st, pf, final, max_dd, cycles, stops):  # type: ignore[no-untyped-de
     m[M_REALISED] = g[G_REAL]
     m[M_VALID] = 0.0 if s[S_OVERFLOW] == 1 else 1.0
     m[M_HALT_TS] = s[S_HALT_TS] if s[S_HALTED] == 1 else -1.0
-    m[M_REJ_MIN], m[M_REJ_FUNDS] = s[S_REJ_MIN], s[S_REJ_FUNDS]
+    m[M_REJ_MIN], m[M_REJ_FUNDS], m[M_REJ_STOP] = s[S_REJ_MIN], s[S_REJ_FUNDS], s[S_REJ_STOP]
     return m
 
 
