@@ -17,6 +17,7 @@ from traderagent.config.instruments import paper_listing
 from traderagent.credentials import CredentialsNotFound, resolve_credentials
 from traderagent.domain import MINUTE_MS, Candle, Instrument, TradingMode
 from traderagent.exchanges.bybit import BybitConfig, BybitExchange
+from traderagent.exchanges.fee_rules import LINEAR_FEES, SPOT_FEES
 from traderagent.exchanges.paper.exchange import PaperExchange
 from traderagent.exchanges.paper.fees import FeeSchedule
 from traderagent.exchanges.paper.instruments import paper_instrument
@@ -30,8 +31,9 @@ from traderagent.marketdata import (
 )
 from traderagent.paper_store import DatabaseBookStore
 
-BYBIT_FEE_RESERVE = {"spot": Decimal("0.001"), "linear": Decimal("0.00055")}
-"""Fee rate the allocator reserves with a buy on Bybit: the base tier's taker rate."""
+BYBIT_FEE_RESERVE = {"spot": SPOT_FEES.lock_rate, "linear": LINEAR_FEES.lock_rate}
+"""Fee rate the allocator reserves in quote with a buy on Bybit, as Bybit locks it: none on
+spot (a buy's fee comes out of the base it receives), the taker rate on linear."""
 WARMUP_MS = 3 * 86_400_000
 """History before the first traded candle fed to classifiers and strategies (no trading)."""
 
@@ -216,7 +218,7 @@ async def bybit_venue(config: AppConfig, settings: BybitConfig, database: Databa
         label=f"bybit {settings.env} {settings.category} ({where})",
         instruments=instruments,
         warmup=warmup,
-        fee_reserve=BYBIT_FEE_RESERVE.get(settings.category, max(BYBIT_FEE_RESERVE.values())),
+        fee_reserve=BYBIT_FEE_RESERVE.get(settings.category, LINEAR_FEES.lock_rate),
     )
 
 

@@ -117,8 +117,8 @@ def test_the_trades_and_equity_csv_add_up_to_the_reported_figures(
     metrics = json.loads(out.read_text(encoding="utf-8"))
     rows = read_csv(trades)
     assert list(rows[0]) == [
-        "time", "bot", "side", "price", "qty", "fee", "fee_coin", "liquidity", "order_id",
-        "fill_id", "tag",
+        "time", "bot", "side", "price", "qty", "fee", "fee_coin", "fee_value", "liquidity",
+        "order_id", "fill_id", "tag",
     ]  # fmt: skip
     assert len(rows) == metrics["fills"] > 10
     assert {r["liquidity"] for r in rows} == {"maker", "taker"}
@@ -129,7 +129,12 @@ def test_the_trades_and_equity_csv_add_up_to_the_reported_figures(
         sign = 1 if row["side"] == "buy" else -1
         cash -= sign * price * qty + (fee if row["fee_coin"] == "USDT" else 0)
         base += sign * qty - (fee if row["fee_coin"] == "BTC" else 0)
-    assert sum(Decimal(r["fee"]) for r in rows) == Decimal(metrics["fees"])
+    for row in rows:  # a base-coin fee valued at its fill's price
+        in_base = row["fee_coin"] == "BTC"
+        price, fee = Decimal(row["price"]), Decimal(row["fee"])
+        assert Decimal(row["fee_value"]) == (fee * price if in_base else fee)
+    assert {r["fee_coin"] for r in rows} == {"BTC", "USDT"}  # spot: a buy pays in the base
+    assert sum(Decimal(r["fee_value"]) for r in rows) == Decimal(metrics["fees"])
     window = load_bundled().between(
         int(datetime(2023, 3, 9, tzinfo=UTC).timestamp() * 1000),
         int(datetime(2023, 3, 11, tzinfo=UTC).timestamp() * 1000),

@@ -2,10 +2,10 @@
 reading code (`traderagent backtest --trades FILE.csv --equity FILE.csv`).
 
 Trades: one row per fill, oldest first, money as the exact Decimals the run used: summing
-`price x qty` and `fee` by side gives the cash the run moved, and the fees add up to the
-table's `fees` to the last digit. Equity: one row per candle, the account valued at the
-candle's close after its step, and the fall from the running peak (the starting equity is the
-first peak), as the metrics compute `max drawdown`.
+`price x qty` and `fee` by side and coin gives the cash and base the run moved, and the fees'
+quote values add up to the table's `fees` to the last digit. Equity: one row per candle, the
+account valued at the candle's close after its step, and the fall from the running peak (the
+starting equity is the first peak), as the metrics compute `max drawdown`.
 """
 
 from __future__ import annotations
@@ -28,12 +28,15 @@ TRADE_COLUMNS = (
     "qty",
     "fee",
     "fee_coin",
+    "fee_value",
     "liquidity",
     "order_id",
     "fill_id",
     "tag",
 )
-"""`time` ISO 8601 UTC; `side` buy/sell; `liquidity` maker/taker; `order_id` the client order
+"""`time` ISO 8601 UTC; `side` buy/sell; `fee` in `fee_coin` (a spot buy pays in the base coin),
+`fee_value` the same in the quote asset (valued at the fill price: the table's `fees` is their
+sum); `liquidity` maker/taker; `order_id` the client order
 id; `tag` the strategy's name for the order (why it was placed: `b12` a grid slot's buy,
 `entry3` a trend entry, `risk-stop` a stop-loss sale, ...)."""
 EQUITY_COLUMNS = ("time", "equity", "drawdown_pct")
@@ -55,6 +58,7 @@ def trade_rows(fills: Iterable[Fill]) -> list[list[str]]:
             str(f.qty),
             str(f.fee),
             f.fee_asset,
+            str(f.fee_value),
             f.liquidity.value.lower(),
             f.client_order_id,
             f.fill_id,

@@ -67,7 +67,8 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
         "--trades",
         type=Path,
         metavar="FILE.csv",
-        help="write every fill as CSV (time, bot, side, price, qty, fee, fee coin, maker/taker, "
+        help="write every fill as CSV (time, bot, side, price, qty, fee, fee coin, fee value, "
+        "maker/taker, "
         "order id, fill id, tag)",
     )
     parser.add_argument(

@@ -12,9 +12,9 @@ from kit.factories import BTCUSDT
 
 from traderagent.domain import OrderRequest, OrderType, PlaceOrder, Side
 from traderagent.engine.allocator import AllocationError, CapitalAllocator, fit_buy
+from traderagent.exchanges.fee_rules import Category, FeeRules
 from traderagent.exchanges.paper.account import Account as VenueAccount
 from traderagent.exchanges.paper.admission import admit
-from traderagent.exchanges.paper.fees import FeeSchedule
 
 D = Decimal
 
@@ -165,27 +165,34 @@ rates = st.sampled_from([D(0), D("0.0002"), D("0.00055"), D("0.001"), D("0.01")]
 
 @given(
     free=money,
-    pct=st.decimals(min_value=1, max_value=100, places=0),
-    committed=money,
+    pct=st.one_of(st.just(D(100)), st.decimals(min_value=1, max_value=100, places=0)),
+    committed=st.one_of(st.just(D(0)), money),
     qty=st.decimals(min_value=D("0.000001"), max_value=5, places=6),
+    share=st.one_of(st.none(), st.decimals(min_value=D("0.98"), max_value=D("1.02"), places=4)),
     price=st.decimals(min_value=100, max_value=100_000, places=2),
     market=st.booleans(),
     maker=rates,
     taker=rates,
+    category=st.sampled_from(["spot", "linear"]),
 )
 def test_every_buy_the_allocator_approves_the_paper_venue_admits(
     free: Decimal,
     pct: Decimal,
     committed: Decimal,
     qty: Decimal,
+    share: Decimal | None,
     price: Decimal,
     market: bool,
     maker: Decimal,
     taker: Decimal,
+    category: Category,
 ) -> None:
     """Given the same balances, the venue never refuses for want of cash a buy the allocator
-    let through: the allocator reserves the fee the venue locks with it."""
-    fees = FeeSchedule(maker, taker)
+    let through: the allocator reserves the fee the venue locks with it (none on spot, whose
+    buys pay their fee in base; the worst rate on linear)."""
+    if share is not None:  # a buy of about all the free cash: where a fee can tip it over
+        qty = max(BTCUSDT.floor_qty(free * share / price), BTCUSDT.lot_size)
+    fees = FeeRules(maker, taker, category)
     allocator = CapitalAllocator({"a": pct}, fee_reserve=fees.lock_rate)
     kind = OrderType.MARKET if market else OrderType.LIMIT
     intent = PlaceOrder("b", Side.BUY, qty, None if market else price, type=kind)
