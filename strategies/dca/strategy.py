@@ -121,8 +121,10 @@ class DcaStrategy:
 
     def on_fill(self, fill: Fill, order: Order, ctx: StrategyContext) -> list[Intent]:
         match = _TAG.match(order.tag)
-        if match is None or int(match.group(2)) != self.cycle.number:
-            return []  # not ours, or a late fill of an earlier cycle
+        if match is None:
+            return []  # not ours
+        if int(match.group(2)) != self.cycle.number:
+            return self._late_fill(fill, order, ctx)
         kind, complete = match.group(1), order.status is OrderStatus.FILLED
         if complete:
             self.wanted.pop(order.tag, None)
@@ -132,6 +134,8 @@ class DcaStrategy:
             self.cycle.sold(fill.base_qty)
         if self.phase is Phase.WOUND_DOWN:
             return []
+        if self.phase is Phase.CLOSING and kind != "sl":
+            return []  # a buy whose cancel lost the race: the stop's sale is followed by another
         if kind == "base":
             return self._arm(order.avg_fill_price or fill.price, ctx) if complete else []
         if kind == "so":
@@ -150,8 +154,22 @@ class DcaStrategy:
         if kind == "sl" and complete:
             if match.group(3) is not None:  # the resting stop order (the market sell is sl<n>)
                 self.stops += 1
-            return self._end_cycle(ctx)
+            return self._sell_all(ctx)  # what a late buy added is sold too; else the cycle ends
         return []
+
+    def _late_fill(self, fill: Fill, order: Order, ctx: StrategyContext) -> list[Intent]:
+        """A fill of an earlier cycle's order, whose cancel lost the race with it: the current
+        cycle takes it over. A buy extends the cycle in progress (its exits follow the new
+        average) or opens one with it as the filled base order; a sell shrinks the cycle."""
+        if order.side is Side.BUY:
+            self.cycle.bought(fill.base_qty, fill.price)
+        else:
+            self.cycle.sold(fill.base_qty)
+        if self.phase is Phase.IN_CYCLE:
+            return [*self._take_profit(ctx), *self._stop_order(ctx)]
+        if self.phase in (Phase.WAITING, Phase.COOLDOWN) and self.cycle.qty > 0:
+            return self._arm(fill.price, ctx)  # the cycle was empty: it is this fill
+        return []  # opening: the base order's fill arms the cycle; closing: sold after the stop
 
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
         """After a pause, a stop or an acknowledged halt: the cycle follows the position the

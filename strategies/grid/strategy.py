@@ -40,7 +40,6 @@ from traderagent.domain import (
     Instrument,
     Intent,
     Order,
-    OrderStatus,
     OrderType,
     PlaceOrder,
     Purpose,
@@ -113,7 +112,8 @@ class GridStrategy:
     def on_fill(self, fill: Fill, order: Order, ctx: StrategyContext) -> list[Intent]:
         if self.book is None:
             return []
-        complete = order.status is OrderStatus.FILLED
+        # an order closed before this fill came (it crossed the cancel) fills no further
+        complete = not order.is_open
         if order.tag == SEED_TAG:
             self.unmanaged += self.book.allocate(fill.base_qty, self.seed_slots)
             if not complete:
@@ -128,7 +128,18 @@ class GridStrategy:
         else:
             counter = self.book.sold(slot, fill.base_qty, complete)
         # the book follows every fill; only a running grid places the counter-order
+        if self.phase is Phase.STOPPED and order.side is Side.BUY:
+            return self._sell_stopped(fill, ctx)
         return [counter] if counter is not None and self.phase is Phase.RUNNING else []
+
+    def _sell_stopped(self, fill: Fill, ctx: StrategyContext) -> list[Intent]:
+        """A buy that filled while the grid stopped (it crossed the cancel): sold at market,
+        since a stopped grid holds no position of its own."""
+        qty = self.instrument.floor_qty(min(fill.base_qty, ctx.position_qty))
+        if qty <= 0 or self.instrument.check_order(ctx.price, qty):
+            self.note += f"; {fill.base_qty} bought after the stop is below the minimum order"
+            return []
+        return [PlaceOrder(STOP_TAG, Side.SELL, qty, type=OrderType.MARKET, purpose=Purpose.STOP)]
 
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
         """After a pause, a stop or an acknowledged halt: the slots are worked out again from

@@ -41,6 +41,7 @@ from traderagent.engine.execution import Execution
 from traderagent.engine.handover import follow_regime
 from traderagent.engine.history import CandleHistory
 from traderagent.engine.journal import TradeJournal
+from traderagent.engine.late_fills import ClosedOrders
 from traderagent.engine.lifecycle import Lifecycle
 from traderagent.engine.order_state import closed_by, unfilled, with_fill
 from traderagent.engine.recovery import (
@@ -98,6 +99,7 @@ class BotRuntime:
         self.execution = Execution(name, instrument, exchange, journal)
         self.position = Position(instrument.symbol)
         self.orders: dict[str, Order] = {}  # open orders by client order id
+        self.closed_orders = ClosedOrders()  # closed unfilled: a fill may still cross the cancel
         self.allocator = allocator
         self.router = router
         self.funds = funds
@@ -270,12 +272,15 @@ class BotRuntime:
         if self.bus.wants(OrderFilled):
             self.bus.publish(OrderFilled(fill.ts, fill))
         order = self.orders.get(fill.client_order_id)
-        if order is None:
+        if order is not None:
+            order = with_fill(order, fill)
+            generation = self.order_generation.get(order.client_order_id, self._generation)
+            self._track(order)
+        elif (late := self.closed_orders.apply(fill)) is not None:
+            order, generation = late  # it crossed its cancel: still the strategy's to manage
+        else:
             self._log("warning", f"fill {fill.fill_id} for unknown order {fill.client_order_id}")
             return
-        order = with_fill(order, fill)
-        generation = self.order_generation.get(order.client_order_id, self._generation)
-        self._track(order)
         await self.journal.record_order(order)
         if generation != self._generation:
             self._log(
@@ -429,7 +434,8 @@ class BotRuntime:
             self._keep(order)
         else:
             self._drop(order.client_order_id)
-            self.order_generation.pop(order.client_order_id, None)
+            generation = self.order_generation.pop(order.client_order_id, self._generation)
+            self.closed_orders.remember(order, generation)  # unless filled: a fill may follow
 
     def _keep(self, order: Order) -> None:
         """Track `order` as open (new, or the newer state of one tracked already, which keeps

@@ -123,11 +123,53 @@ def test_a_cycle_is_sized_at_the_price_its_base_order_fills_at() -> None:
     assert base.qty == D("0.005000")
 
 
-def test_a_late_fill_of_an_earlier_cycle_is_ignored() -> None:
+def test_a_safety_fill_after_the_take_profit_opens_a_cycle_with_its_own_exit() -> None:
+    """The take profit ended cycle 1 and its safety orders' cancel was in flight when so1.1
+    filled: the cooling-down strategy takes the fill as cycle 2's base order, with a take
+    profit and safety orders of its own."""
+    dca, armed = started(config(cooldown_candles=5))
+    assert dca.on_fill(*fill(armed[0]), ctx("20200")) == [
+        CancelOrder("so1.1"),
+        CancelOrder("so1.2"),
+    ]
+    intents = dca.on_fill(*fill(armed[1]), ctx("19800", position="0.005050"))
+    assert places(intents)[0] == PlaceOrder(
+        "tp2.2", Side.SELL, D("0.005050"), D("19998.00"), purpose=Purpose.TAKE_PROFIT
+    )
+    assert [p.tag for p in places(intents)[1:]] == ["so2.1", "so2.2"]
+    assert dca.cycle.qty == D("0.005050") and dca.cycle.number == 2
+    assert "cycle 2" in dca.describe()
+
+
+def test_a_late_safety_fill_while_the_next_base_order_is_in_flight_joins_that_cycle() -> None:
+    dca, armed = started()  # no cooldown: the take profit's fill sends base2 at once
+    (base2,) = places(dca.on_fill(*fill(armed[0]), ctx("20200")))
+    assert base2.tag == "base2"
+    assert dca.on_fill(*fill(armed[1]), ctx("20200", position="0.005050")) == []
+    armed2 = places(dca.on_fill(*fill(base2, price=D(20200)), ctx("20200", position="0.010000")))
+    tp = armed2[0]  # both fills: (99.99 + 99.99) / 0.01 = 19998, + 1 %
+    assert (tp.tag, tp.qty, tp.price) == ("tp2.2", D("0.010000"), D("20197.98"))
+
+
+def test_a_late_fill_of_an_earlier_cycle_extends_the_cycle_in_progress() -> None:
     dca, armed = started()
-    dca.on_fill(*fill(armed[0]), ctx("20200"))
-    assert dca.on_fill(*fill(armed[1]), ctx("20200")) == []
-    assert dca.cycle.qty == 0
+    (base2,) = places(dca.on_fill(*fill(armed[0]), ctx("20200")))
+    dca.on_fill(*fill(base2, price=D(20200)), ctx("20200", position="0.004950"))
+    intents = dca.on_fill(*fill(armed[1]), ctx("20200", {"tp2.2"}, position="0.010000"))
+    assert intents[0] == CancelOrder("tp2.2")
+    assert places(intents)[0].tag == "tp2.3" and places(intents)[0].qty == D("0.010000")
+
+
+def test_a_safety_fill_after_the_stop_loss_is_sold_after_the_stop() -> None:
+    dca, armed = started(config(stop_loss="5"))
+    sells = places(dca.on_candle(flat(1, 18990), ctx("18990", position="0.005")))
+    assert [s.tag for s in sells] == ["sl1"]
+    so1 = armed[2]  # after the take profit and the stop order
+    assert so1.tag == "so1.1"
+    # so1.1 (cancelled by the stop) filled before the cancel reached the venue
+    assert dca.on_fill(*fill(so1), ctx("18990", position="0.010050")) == []
+    (again,) = places(dca.on_fill(*fill(sells[0]), ctx("18990", position="0.005050")))
+    assert (again.tag, again.qty, again.type) == ("sl1", D("0.005050"), OrderType.MARKET)
 
 
 def test_stop_loss_sells_everything_at_market_below_the_average() -> None:

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,15 @@ from strategies.grid import (
     profit_per_grid,
     slot_quantities,
 )
-from traderagent.domain import CancelAll, CancelOrder, OrderType, PlaceOrder, Purpose, Side
+from traderagent.domain import (
+    CancelAll,
+    CancelOrder,
+    OrderStatus,
+    OrderType,
+    PlaceOrder,
+    Purpose,
+    Side,
+)
 
 D = Decimal
 
@@ -256,3 +265,27 @@ def test_a_dropped_seed_is_sent_again_on_resume() -> None:
     grid.on_start(ctx("22500"))
     intents = grid.on_resume(ctx("22500", {"b0", "b1", "b2"}))
     assert places(intents) == [PlaceOrder("seed", Side.BUY, D("0.004347"), type=OrderType.MARKET)]
+
+
+def test_a_partial_fill_that_crossed_the_cancel_gets_its_counter_sell() -> None:
+    """b1 was cancelled (a resume re-sync) and a part fill arrived after the cancel: the order
+    fills no further, so the slot sells what it got one level up."""
+    grid = GridStrategy(config(), BTCUSDT)
+    grid.on_start(ctx("22500"))
+    buy = PlaceOrder("b1", Side.BUY, D("0.004761"), D("21000.00"))
+    part, order = fill(buy, D("0.002000"))
+    cancelled = replace(order, status=OrderStatus.CANCELLED)
+    assert grid.on_fill(part, cancelled, ctx("20990")) == [
+        PlaceOrder("s1", Side.SELL, D("0.002000"), D("22000.00"), purpose=Purpose.COUNTER)
+    ]
+
+
+def test_a_buy_filled_after_the_stop_is_sold_at_market() -> None:
+    grid = GridStrategy(config(stop_outside_pct=D(2)), BTCUSDT)
+    grid.on_start(ctx("22500"))
+    grid.on_candle(flat(2, 19500), ctx("19500", position="0.013"))  # stopped below the range
+    buy = PlaceOrder("b0", Side.BUY, D("0.005000"), D("20000.00"))
+    # b0 filled while the stop's cancel was in flight
+    assert grid.on_fill(*fill(buy, price=D(19400)), ctx("19400", position="0.005")) == [
+        PlaceOrder("stop", Side.SELL, D("0.005000"), type=OrderType.MARKET, purpose=Purpose.STOP)
+    ]

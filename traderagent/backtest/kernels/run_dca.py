@@ -46,6 +46,7 @@ from traderagent.backtest.kernels.dca import (
     take_profit,
 )
 from traderagent.backtest.kernels.layout import (
+    BUY,
     G_BB,
     G_BS,
     G_QTOT,
@@ -84,8 +85,11 @@ def dca_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, fill):  # typ
     """`DcaStrategy.on_fill` of a whole order; `fill` = (side, ticks, units, kind, cycle, n),
     units being the base the fill moved (a buy's lots less its fee in base)."""
     side, ticks, units, kind, cycle, n = fill
-    if kind < 0 or cycle != ds[DS_CYCLE]:
-        return  # not the strategy's, or a late fill of an earlier cycle
+    if kind < 0:
+        return  # not the strategy's
+    if cycle != ds[DS_CYCLE]:
+        late_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, side, ticks, units)
+        return
     budget = budget_left(st[0], st[1], pf)
     if kind == K_SO:
         wso[n] = 0
@@ -97,6 +101,8 @@ def dca_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, fill):  # typ
         bought(pf, dq, dp, ds, df, ticks, units)
     else:
         sold(pf, dq, dp, ds, df, units)
+    if ds[DS_PHASE] == CLOSING and kind != K_SL:
+        return  # a buy whose cancel lost the race: the stop's sale is followed by another
     if kind == K_BASE:
         arm(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, ticks)
     elif kind == K_SO:
@@ -115,7 +121,22 @@ def dca_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, fill):  # typ
     elif kind == K_SL:
         if n > 0:  # the resting stop order (n 0: the market sell)
             ds[DS_STOPS] += 1
-        end_cycle(st, pi, pf, dq, dp, ds, df, wso, budget)
+        sell_all(st, pi, pf, dq, dp, ds, df, wso, budget)  # a late buy's part, or the end
+
+
+@njit(cache=True)
+def late_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, side, ticks, units):  # type: ignore[no-untyped-def]
+    """`DcaStrategy._late_fill`: an earlier cycle's fill extends, opens or shrinks this one."""
+    if side == BUY:
+        bought(pf, dq, dp, ds, df, ticks, units)
+    else:
+        sold(pf, dq, dp, ds, df, units)
+    phase = ds[DS_PHASE]
+    if phase == IN_CYCLE:
+        take_profit(st, pi, pf, dq, dp, ds, df)
+        stop_order(st, pi, pf, dq, dp, ds, df)
+    elif phase in (WAITING, COOLDOWN) and ds[DS_QTY] > 0:
+        arm(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, ticks)
 
 
 @njit(cache=True)
