@@ -84,6 +84,9 @@ class MemoryJournal:
         self.bots: dict[str, JournalBot] = {}
         self.orders: dict[str, Order] = {}
         self.fills: list[Fill] = []
+        self.fill_steps: list[int] = []
+        """For each of `fills`, the engine time it was journalled at: the close of the candle
+        whose step made it (a fill during a candle's walk included)."""
         self.positions: dict[tuple[str, str], Position] = {}
         self.equity: list[tuple[int, Decimal, str | None]] = []
         self.strategies: dict[str, list[tuple[str, dict[str, Any], int]]] = {}
@@ -149,6 +152,7 @@ class MemoryJournal:
             ids = self._fill_ids[fill.bot] = set()
         ids.add(fill.fill_id)
         self.fills.append(fill)
+        self.fill_steps.append(self._clock_ms())
 
     async def record_position(self, bot: str, position: Position, now_ms: int) -> None:
         self.positions[(bot, position.symbol)] = position

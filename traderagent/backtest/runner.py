@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+import numpy as np
+
 from traderagent.backtest.equity import EquityCurve, equity_curve
 from traderagent.backtest.fastforward import enable_fast_forward
 from traderagent.backtest.halts import Halt, HaltRecorder
@@ -31,7 +33,7 @@ from traderagent.backtest.rejections import rejections_of
 from traderagent.backtest.trades import grid_cycles
 from traderagent.backtest.venue import backtest_venue
 from traderagent.config import AppConfig, ConfigError
-from traderagent.domain import Fill, OrderType
+from traderagent.domain import Fill
 from traderagent.engine.orchestrator import Engine
 from traderagent.exchanges.paper.matching import FillModel
 from traderagent.facade import RunSummary
@@ -182,14 +184,17 @@ def _result(
     replayed = window.head(engine.candles)
     fills = tuple(journal.fills)
     first = next(iter(engine.bots.values()))
-    market = {cid for cid, order in journal.orders.items() if order.type is OrderType.MARKET}
+    # the candle whose step made each fill: the one closing when the engine journalled it (a
+    # market order sent at a path point of a candle's walk fills at that point, maybe its open)
+    closes = replayed.ts + replayed.interval_ms
+    steps = np.searchsorted(closes, np.asarray(journal.fill_steps, dtype=np.int64), side="left")
     equity = equity_curve(
         replayed,
         fills,
         balances=config.paper.balances,
         base=first.instrument.base,
         quote=first.instrument.quote,
-        market_orders=market,
+        fill_candles=np.clip(steps, 0, max(len(replayed) - 1, 0)),
     )
     kinds = {b.kind for b in config.bots}
     sizes = {cid: order.qty for cid, order in journal.orders.items()}

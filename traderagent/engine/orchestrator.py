@@ -1,7 +1,8 @@
 """The engine: many bots on one venue account, driven by a candle feed on one clock.
 
 Per candle: the clock advances to the candle's close, a simulated venue matches resting orders
-against it, exchange updates are routed to their bots, then every bot decides. Operator
+against it (the updates of each fill routed to their bots at that point of the candle's path, so
+a cancel a bot decides there applies from there on), then every bot decides. Operator
 commands take the same lock as a candle step, so a halt never races an order in flight.
 """
 
@@ -293,8 +294,10 @@ class Engine:
         if self.started_ms == 0:
             self.started_ms = candle.ts
         price = self.prices[candle.symbol] = Decimal(repr(candle.close))
-        if self._matcher is not None:
-            self._matcher.on_candle(candle)
+        if self._matcher is not None:  # the bots react to each fill where it happened
+            for _ in self._matcher.walk(candle):
+                if self._updates:
+                    await self._drain()
         await self._drain()
         if self.starting_equity is None:
             self.starting_equity = self.equity  # valued at the first price, before any trade

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol, runtime_checkable
 
 from traderagent.domain import (
@@ -77,6 +77,11 @@ class CandleMatched(Protocol):
     """A simulated venue that matches resting orders against each closed candle (paper)."""
 
     def on_candle(self, candle: Candle) -> None: ...
+
+    def walk(self, candle: Candle) -> Iterator[None]:
+        """`on_candle`, pausing after each fill: the updates it sent are routed and acted on
+        (cancels included) at that point of the candle's path before the walk goes on."""
+        ...
 
     def last_price(self, symbol: str) -> float | None: ...
 

@@ -22,6 +22,7 @@ from traderagent.backtest.kernels.layout import (
     G_REAL,
     G_SNAP_FREE,
     G_SNAP_Q,
+    G_VENUE,
     O_BOT,
     O_LOTS,
     O_MARKET,
@@ -49,7 +50,6 @@ from traderagent.backtest.kernels.layout import (
     S_COMMIT,
     S_HALTED,
     S_HWM,
-    S_NOW,
     S_PENDING,
     S_PLACED,
     S_POS,
@@ -59,6 +59,7 @@ from traderagent.backtest.kernels.layout import (
     S_REJ_MIN,
     S_REJ_STOP,
     S_SNAP_B,
+    S_VNOW,
     SELL,
     TAG_CLOSE,
 )
@@ -84,8 +85,9 @@ def mark_ticks(g, pf):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, inline="always")
 def close_ticks(g, pf):  # type: ignore[no-untyped-def]
-    """The venue's last price on the tick: where its market orders fill."""
-    return ticks_of(g[G_CLOSE], pf[PF_TICK_NUM], pf[PF_TICK_DEN])
+    """The venue's last price on the tick: where its market orders fill (during a candle's
+    walk, the path point being walked)."""
+    return ticks_of(g[G_VENUE], pf[PF_TICK_NUM], pf[PF_TICK_DEN])
 
 
 @njit(cache=True, inline="always")
@@ -150,7 +152,7 @@ def place_typed(st, pi, pf, side, market, ticks, lots, tag, tag2, tag3, force): 
         return -1
     if market:
         o[i, O_MARKET] = 1
-        execute(s, g, o, q, fo, ff, pf, i, ticks, 1, s[S_NOW])
+        execute(s, g, o, q, fo, ff, pf, i, ticks, 1, s[S_VNOW])
         return i
     last = close_ticks(g, pf)  # `admission.marketable`: strictly through the last price
     if side == BUY:
@@ -196,7 +198,7 @@ def place_stop(st, pi, pf, ticks, lots, tag, tag2, tag3):  # type: ignore[no-unt
 def bot_cancel(st, i):  # type: ignore[no-untyped-def]
     """Cancel one of the bot's open orders; one whose fill is still queued stays tracked."""
     s, g, o, ok, free = st[0], st[1], st[2], st[3], st[4]
-    if o[i, O_VENUE] != 1:
+    if o[i, O_VENUE] == 0:
         return
     if o[i, O_SIDE] == BUY and o[i, O_MARKET] == 0:
         s[S_COMMIT] -= o[i, O_TICKS] * o[i, O_LOTS]

@@ -64,7 +64,10 @@ S_NSTOP = 23  # resting sell stops, best (highest trigger) last in `free[3]`
 S_REJ_MIN = 24  # orders refused (execution's pre-check or the venue): below the minimum size
 S_REJ_FUNDS = 25  # orders the venue refused: the free balance could not cover them
 S_REJ_STOP = 26  # stop orders the venue refused: the trigger was already through the last price
-S_N = 27
+S_VNOW = 27  # the venue's time: the path point being walked, else the engine's (S_NOW)
+S_WALK = 28  # 1 while a candle is walked: a new resting order joins the book after it
+S_NDEFER = 29  # orders placed during the walk, waiting in `free[4]` to join the book
+S_N = 30
 
 # -- g: float64 state ---------------------------------------------------------------------------
 G_FEES = 0  # fees paid in quote (compensated sum)
@@ -83,7 +86,8 @@ G_DAY0 = 11  # equity watch: equity at the day's first candle
 G_START = 12  # equity at the first close, before any trade
 G_SS = 14  # best resting sell stop trigger (-inf: none)
 G_FEEV = 15  # fees paid in base, valued at their fills' prices (quote)
-G_N = 16
+G_VENUE = 16  # the venue's last price: the path point being walked, else G_CLOSE
+G_N = 17
 
 # -- o: one row per order -----------------------------------------------------------------------
 O_SIDE = 0  # 0 buy, 1 sell

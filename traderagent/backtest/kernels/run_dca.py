@@ -74,7 +74,9 @@ from traderagent.backtest.kernels.steps import (
     enter,
     halt_floor,
     match,
+    match_end,
     summary,
+    walk_on,
     watching,
 )
 from traderagent.backtest.kernels.venue import STOP_REACH, new_state
@@ -210,7 +212,13 @@ def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, cu
         close = cl[i]
         busy = False
         if bb > lo[i] or bs < hi[i] or ss + reach >= lo[i]:
-            match(st, pi, pf, ts, op, hi, lo, cl, i)
+            path, previous = match(st, pi, pf, ts, op, hi, lo, cl, i)
+            k = 0
+            while k < 4:  # each fill reaches the bot where it happens on the candle's path
+                k, previous = walk_on(st, pi, pf, ts, i, path, k, previous)
+                if k < 4:
+                    drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo)
+            match_end(st, cl, i)
             drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo)
             busy = True
             stop = df[DF_STOP] if ds[DS_PHASE] == IN_CYCLE else np.inf  # its fills moved it

@@ -55,7 +55,9 @@ from traderagent.backtest.kernels.steps import (
     enter,
     halt_floor,
     match,
+    match_end,
     summary,
+    walk_on,
     watching,
 )
 from traderagent.backtest.kernels.venue import new_state
@@ -134,7 +136,13 @@ def grid_run(ts, op, hi, lo, cl, pi, pf, lv, qt, gp, capacity, fill_capacity, cu
         close = cl[i]
         busy = False
         if bb > lo[i] or bs < hi[i]:
-            match(st, pi, pf, ts, op, hi, lo, cl, i)
+            path, previous = match(st, pi, pf, ts, op, hi, lo, cl, i)
+            k = 0
+            while k < 4:  # each fill reaches the bot where it happens on the candle's path
+                k, previous = walk_on(st, pi, pf, ts, i, path, k, previous)
+                if k < 4:
+                    drain(st, pi, pf, gr)
+            match_end(st, cl, i)
             drain(st, pi, pf, gr)
             busy = True
         if i == 0:

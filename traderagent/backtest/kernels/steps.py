@@ -22,6 +22,7 @@ from traderagent.backtest.kernels.layout import (
     G_QTOT,
     G_REAL,
     G_START,
+    G_VENUE,
     M_CYCLES,
     M_FEES,
     M_FILLS,
@@ -62,8 +63,10 @@ from traderagent.backtest.kernels.layout import (
     S_REJ_FUNDS,
     S_REJ_MIN,
     S_REJ_STOP,
+    S_VNOW,
+    S_WALK,
 )
-from traderagent.backtest.kernels.venue import walk
+from traderagent.backtest.kernels.venue import join_deferred, walk_from, walk_path
 
 
 @njit(cache=True)
@@ -71,20 +74,39 @@ def enter_typed(st, pi, pf, ts, cl, i):  # type: ignore[no-untyped-def]
     """Candle i's context: the engine clock at its close, its close as the last price (the
     venue's as it is, the bot's on the tick)."""
     st[0][S_I] = i
-    st[0][S_NOW] = ts[i] + pi[PI_INTERVAL]
-    st[1][G_CLOSE] = cl[i]
+    st[0][S_NOW] = st[0][S_VNOW] = ts[i] + pi[PI_INTERVAL]
+    st[1][G_CLOSE] = st[1][G_VENUE] = cl[i]
     st[1][G_MARK] = on_tick(cl[i], pf[PF_TICK_NUM], pf[PF_TICK_DEN])  # `BotRuntime.see_price`
 
 
 @njit(cache=True, inline="always")
 def match(st, pi, pf, ts, op, hi, lo, cl, i):  # type: ignore[no-untyped-def]
-    """Start candle i and let the venue walk its path."""
-    s, g, o, ok, free, q, fo, ff = st
+    """Start candle i and the venue's walk of its path: (the path, the price before it). The
+    caller walks it with `walk_on`, draining each fill to the bot where it happens (the bot's
+    cancels apply from there), then ends it with `match_end`."""
+    s, g = st[0], st[1]
     enter(st, pi, pf, ts, cl, i)
     previous = cl[i - 1] if i > 0 else np.nan
     # the bot has not seen this candle yet
     g[G_MARK] = on_tick(previous, pf[PF_TICK_NUM], pf[PF_TICK_DEN]) if i > 0 else np.nan
-    walk(s, g, o, ok, free, q, fo, ff, pi, pf, ts[i], op[i], hi[i], lo[i], cl[i], previous)
+    path = walk_path(g, pi, pf, op[i], hi[i], lo[i], cl[i])
+    s[S_WALK] = 1
+    return path, previous
+
+
+@njit(cache=True, inline="always")
+def walk_on(st, pi, pf, ts, i, path, k, previous):  # type: ignore[no-untyped-def]
+    """`venue.walk_from` on the state: the point of the next fill, or 4 at the walk's end."""
+    s, g, o, ok, free, q, fo, ff = st
+    return walk_from(s, g, o, ok, free, q, fo, ff, pi, pf, ts[i], path, k, previous)
+
+
+@njit(cache=True, inline="always")
+def match_end(st, cl, i):  # type: ignore[no-untyped-def]
+    """The walk is over: orders placed during it join the book; the venue is at the close."""
+    s, g = st[0], st[1]
+    join_deferred(s, g, st[2], st[3], st[4])
+    g[G_VENUE], s[S_VNOW] = cl[i], s[S_NOW]
 
 
 @njit(cache=True)

@@ -39,6 +39,7 @@ from traderagent.backtest.kernels.layout import (
     G_SNAP_FREE,
     G_SNAP_Q,
     G_SS,
+    G_VENUE,
     O_BOT,
     O_LOTS,
     O_N,
@@ -78,6 +79,7 @@ from traderagent.backtest.kernels.layout import (
     S_I,
     S_N,
     S_NBUY,
+    S_NDEFER,
     S_NFREE,
     S_NSELL,
     S_NSTOP,
@@ -88,6 +90,8 @@ from traderagent.backtest.kernels.layout import (
     S_QN,
     S_SEQ,
     S_SNAP_B,
+    S_VNOW,
+    S_WALK,
     SELL,
 )
 
@@ -102,7 +106,8 @@ def new_state(pi, pf, capacity, fill_capacity):  # type: ignore[no-untyped-def]
     g = np.zeros(G_N, np.float64)
     o = np.zeros((capacity, O_N), np.int64)
     ok = np.zeros(capacity, np.float64)
-    free = np.zeros((4, capacity), np.int64)  # the free id stack, the two book sides, stops
+    # the free id stack, the two book sides, the stops, the orders waiting to join the book
+    free = np.zeros((5, capacity), np.int64)
     free[0, :] = np.arange(capacity - 1, -1, -1)
     q = np.zeros((2 * capacity + 8, Q_N), np.int64)
     fo = np.zeros((fill_capacity, F_N), np.int64)
@@ -278,8 +283,25 @@ def execute_typed(s, g, o, q, fo, ff, pf, i, ticks, taker, ts):  # type: ignore[
 
 @njit(cache=True, inline="always")
 def rest(s, g, o, ok, free, i, taker):  # type: ignore[no-untyped-def]
-    o[i, O_VENUE], o[i, O_TAKER] = 1, taker
+    o[i, O_TAKER] = taker
+    if s[S_WALK] == 1:  # placed while a candle is walked: it joins the book after the walk
+        o[i, O_VENUE] = 2
+        free[4, s[S_NDEFER]] = i
+        s[S_NDEFER] += 1
+        return
+    o[i, O_VENUE] = 1
     book_add(s, g, ok, free, i, STOP_ROW if o[i, O_STOP] == 1 else o[i, O_SIDE])
+
+
+@njit(cache=True)
+def join_deferred(s, g, o, ok, free):  # type: ignore[no-untyped-def]
+    """The walk is over: the orders placed during it join the book, in their order."""
+    s[S_WALK] = 0
+    for k in range(s[S_NDEFER]):
+        i = free[4, k]
+        o[i, O_VENUE] = 1
+        book_add(s, g, ok, free, i, STOP_ROW if o[i, O_STOP] == 1 else o[i, O_SIDE])
+    s[S_NDEFER] = 0
 
 
 @njit(cache=True)
@@ -287,12 +309,19 @@ def trigger(s, g, o, ok, free, q, fo, ff, pf, i, ticks, ts):  # type: ignore[no-
     """Sell stop i triggered (already off its book): a market sell at `ticks`, once the bot's
     resting sells, oldest first, have freed the base it needs; rejected if still short."""
     units = o[i, O_UNITS]  # base units, as the balances count them
-    while s[S_BFREE] < units and s[S_NSELL] > 0:
-        oldest = free[2, 0]
-        for k in range(1, s[S_NSELL]):
+    while s[S_BFREE] < units:
+        oldest = -1
+        for k in range(s[S_NSELL]):
             j = free[2, k]
-            if o[j, O_SEQ] < o[oldest, O_SEQ]:
+            if oldest < 0 or o[j, O_SEQ] < o[oldest, O_SEQ]:
                 oldest = j
+        for k in range(s[S_NDEFER]):  # a sell placed earlier in this walk gives way too
+            j = free[4, k]
+            waiting = o[j, O_SIDE] == SELL and o[j, O_STOP] == 0
+            if waiting and (oldest < 0 or o[j, O_SEQ] < o[oldest, O_SEQ]):
+                oldest = j
+        if oldest < 0:
+            break
         cancel(s, g, o, ok, free, oldest)
     o[i, O_STOP], o[i, O_VENUE] = 0, 1
     if s[S_BFREE] < units:
@@ -310,21 +339,29 @@ def trigger(s, g, o, ok, free, q, fo, ff, pf, i, ticks, ts):  # type: ignore[no-
 def cancel(s, g, o, ok, free, i):  # type: ignore[no-untyped-def]
     """Cancel order i on the venue; an order already filled (its fill still queued) stays
     tracked by the bot, as the engine's cancel of it finds nothing."""
-    if o[i, O_VENUE] != 1:
+    where = o[i, O_VENUE]
+    if where == 0:
         return
     unlock(s, o, i)
-    book_remove(s, g, ok, free, i, STOP_ROW if o[i, O_STOP] == 1 else o[i, O_SIDE])
+    if where == 2:  # placed during the walk, not on the book yet
+        n, k = s[S_NDEFER], 0
+        while free[4, k] != i:
+            k += 1
+        for j in range(k, n - 1):
+            free[4, j] = free[4, j + 1]
+        s[S_NDEFER] = n - 1
+    else:
+        book_remove(s, g, ok, free, i, STOP_ROW if o[i, O_STOP] == 1 else o[i, O_SIDE])
     o[i, O_VENUE] = 0
     o[i, O_BOT] = 0
     s[S_PENDING] += 1
     release(s, o, free, i)
 
 
-@njit(cache=True, inline="always")
-def walk(s, g, o, ok, free, q, fo, ff, pi, pf, ts, op, hi, lo, cl, previous):  # type: ignore[no-untyped-def]
-    """Match the book along the candle's path (open, one extreme, the other, close), its
-    points on the tick as `matching.candle_path` puts them (the nearer extreme decided in
-    whole ticks); `previous` is the last close (NaN before the first candle)."""
+@njit(cache=True)
+def walk_path(g, pi, pf, op, hi, lo, cl):  # type: ignore[no-untyped-def]
+    """The candle's path in ticks (open, one extreme, the other, close), its points on the tick
+    as `matching.candle_path` puts them (the nearer extreme decided in whole ticks)."""
     num, den = pf[PF_TICK_NUM], pf[PF_TICK_DEN]
     to, th, tl, tc = (
         ticks_of(op, num, den),
@@ -336,33 +373,45 @@ def walk(s, g, o, ok, free, q, fo, ff, pi, pf, ts, op, hi, lo, cl, previous):  #
     low = price_of(tl, num, den)
     adverse = g[G_BB] > low or g[G_SS] >= low  # a buy fills or a stop triggers down there
     high_first = model == 1 or (model == 0 and th - to <= to - tl and not adverse)
-    path = (to, th, tl, tc) if high_first else (to, tl, th, tc)
-    if previous == previous:  # not NaN
-        previous = price_of(ticks_of(previous, num, den), num, den)
+    return (to, th, tl, tc) if high_first else (to, tl, th, tc)
+
+
+@njit(cache=True)
+def walk_from(s, g, o, ok, free, q, fo, ff, pi, pf, ts, path, k0, previous):  # type: ignore[no-untyped-def]
+    """Match the book along `path` from point `k0` (`previous`: the price before it, NaN before
+    the first candle) until an execution queues a fill: (its point, the price before that
+    point), for the bot to react there, then the walk goes on from that point; (4, ...) at
+    its end. While at a point, it is the venue's last price and time."""
+    num, den = pf[PF_TICK_NUM], pf[PF_TICK_DEN]
     step = pi[PI_INTERVAL]
-    for k in range(4):
+    for k in range(k0, 4):
         price = price_of(path[k], num, den)
         rising = price > previous  # False while previous is NaN (no candle yet)
         point_ts = ts + k * step // 3
+        g[G_VENUE], s[S_VNOW] = price, point_ts
         while s[S_NSTOP] > 0 and g[G_SS] >= price:  # stops first: a touch triggers
             i = free[3, s[S_NSTOP] - 1]
             s[S_NSTOP] -= 1
             set_best(s, g, ok, free)
             ticks = path[0] if k == 0 else o[i, O_TICKS]  # the open of a gap, on the tick
+            queued = s[S_QN]
             trigger(s, g, o, ok, free, q, fo, ff, pf, i, ticks, point_ts)
+            if s[S_QN] > queued:
+                return k, previous
         for turn in range(2):
             side = (SELL if turn == 0 else BUY) if rising else (BUY if turn == 0 else SELL)
             if not ((g[G_BB] > price) if side == BUY else (g[G_BS] < price)):
                 continue  # the cached best price says nothing crosses here
             count, row = (S_NBUY, 1) if side == BUY else (S_NSELL, 2)
-            while s[count] > 0:
+            if s[count] > 0:
                 i = free[row, s[count] - 1]  # the best: strictly through the price?
-                if (ok[i] <= price) if side == BUY else (ok[i] >= price):
-                    break
-                s[count] -= 1
-                execute(s, g, o, q, fo, ff, pf, i, o[i, O_TICKS], o[i, O_TAKER], point_ts)
-            set_best(s, g, ok, free)
+                if not ((ok[i] <= price) if side == BUY else (ok[i] >= price)):
+                    s[count] -= 1
+                    set_best(s, g, ok, free)
+                    execute(s, g, o, q, fo, ff, pf, i, o[i, O_TICKS], o[i, O_TAKER], point_ts)
+                    return k, previous
         previous = price
+    return 4, previous
 
 
 @njit(cache=True)

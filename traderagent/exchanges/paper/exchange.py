@@ -12,7 +12,7 @@ backtest may call directly (also from inside the listener while a candle is bein
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from itertools import count
@@ -140,6 +140,13 @@ class PaperExchange:
     def on_candle(self, candle: Candle) -> None:
         """Match resting orders of `candle.symbol` along its path, then record its close."""
         self._matcher.on_candle(candle)
+        if self._changes is not None:
+            self._changes.cursor_ms = max(self._changes.cursor_ms, candle.close_time)
+
+    def walk(self, candle: Candle) -> Iterator[None]:
+        """`on_candle`, pausing after each fill so the engine reacts at that point of the path
+        (see `CandleMatcher.walk`)."""
+        yield from self._matcher.walk(candle)
         if self._changes is not None:
             self._changes.cursor_ms = max(self._changes.cursor_ms, candle.close_time)
 

@@ -8,12 +8,14 @@ fill does to balances or positions is theirs to decide.
 While a candle is being matched, "now" and the last price of its symbol are the path point being
 walked, so an order placed from a callback at that moment sees the price the fill happened at,
 and a new resting order joins the book only after the candle (no same-candle round trip).
+`walk` pauses after each fill, so a venue's user reacts at that point of the path: an order it
+cancels then no longer fills later in the candle.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 
 from traderagent.domain import Candle, Instrument, Liquidity
@@ -67,7 +69,17 @@ class CandleMatcher:
         """Fill the resting orders of `candle.symbol` along its path, then record its close."""
         book = self._books.get(candle.symbol)
         if book is not None and book.may_cross(candle.low, candle.high):
-            self._match(book, candle)
+            for _ in self._match(book, candle):
+                pass
+        self._last[candle.symbol] = candle.close
+
+    def walk(self, candle: Candle) -> Iterator[None]:
+        """`on_candle`, pausing after each order it fills: the caller routes that fill and acts
+        on it (a cancel, a new order) at that point of the path, before the walk goes on. Run
+        it to its end."""
+        book = self._books.get(candle.symbol)
+        if book is not None and book.may_cross(candle.low, candle.high):
+            yield from self._match(book, candle)
         self._last[candle.symbol] = candle.close
 
     def band(self, symbol: str) -> tuple[float, float]:
@@ -128,7 +140,7 @@ class CandleMatcher:
         if book is None or not book.discard(resting):
             self._deferred.remove(resting)
 
-    def _match(self, book: SymbolBook, candle: Candle) -> None:
+    def _match(self, book: SymbolBook, candle: Candle) -> Iterator[None]:
         symbol = candle.symbol
         inst = self._instruments[symbol]  # a book exists only for a listed symbol
         adverse = book.adverse(float(inst.market_price(candle.low)))
@@ -143,9 +155,10 @@ class CandleMatcher:
                 if resting.order.type.is_stop:  # a market order now: at the trigger, or the
                     fill = inst.market_price(price) if k == 0 else resting.price  # open: a gap
                     self._execute(resting, fill, Liquidity.TAKER, ts)
-                    continue
-                liquidity = Liquidity.TAKER if resting.taker else Liquidity.MAKER
-                self._execute(resting, resting.price, liquidity, ts)
+                else:
+                    liquidity = Liquidity.TAKER if resting.taker else Liquidity.MAKER
+                    self._execute(resting, resting.price, liquidity, ts)
+                yield  # the fill is out: a cancel decided now applies from this point on
         finally:
             self._live = outer
             waiting = self._deferred
