@@ -99,7 +99,7 @@ class BotRuntime:
         self.execution = Execution(name, instrument, exchange, journal)
         self.position = Position(instrument.symbol)
         self.orders: dict[str, Order] = {}  # open orders by client order id
-        self.closed_orders = ClosedOrders()  # closed unfilled: a fill may still cross the cancel
+        self.closed_orders = ClosedOrders()  # closed by the venue: its fills may still come
         self.allocator = allocator
         self.router = router
         self.funds = funds
@@ -300,7 +300,7 @@ class BotRuntime:
     async def on_order(self, update: Order) -> None:
         known = self.orders.get(update.client_order_id)
         if known is not None and update.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
-            self._track(closed_by(known, update))
+            self._close(known, update)
         if known is None or update.status is not OrderStatus.FILLED:
             await self.journal.record_order(update)
         if self.bus.wants(OrderUpdated):
@@ -350,7 +350,16 @@ class BotRuntime:
         # the venue reports the cancel through its listener too: on_order journals and publishes
         cancelled = await self.execution.cancel(order)
         if cancelled is not None:
-            self._track(cancelled)
+            self._close(order, cancelled)
+
+    def _close(self, known: Order, update: Order) -> None:
+        """The venue closed `known` (a cancel, a reject, or filled ahead of the fills that
+        report it): it is kept for the fills that may still arrive (see `ClosedOrders`)."""
+        closed = closed_by(known, update)
+        generation = self.order_generation.get(known.client_order_id, self._generation)
+        self._track(closed)
+        if not closed.is_open:
+            self.closed_orders.remember(closed, generation)
 
     async def _cancel_all(self) -> int:
         open_orders = list(self.orders.values())
@@ -434,8 +443,7 @@ class BotRuntime:
             self._keep(order)
         else:
             self._drop(order.client_order_id)
-            generation = self.order_generation.pop(order.client_order_id, self._generation)
-            self.closed_orders.remember(order, generation)  # unless filled: a fill may follow
+            self.order_generation.pop(order.client_order_id, None)
 
     def _keep(self, order: Order) -> None:
         """Track `order` as open (new, or the newer state of one tracked already, which keeps

@@ -1,9 +1,10 @@
-"""Orders closed without filling completely, kept a while for the fills that may still come.
+"""Orders the venue closed before all their fills reached the bot, kept for those fills.
 
-On a real venue a fill can cross a cancel in flight: the cancel is acknowledged (or the order
-reported cancelled) and the execution report arrives after it. Every fill of an order a bot
-placed reaches its strategy, so the bot keeps the orders it saw close unfilled and applies a
-fill that arrives for one of them (the order stays closed unless the fill completes it).
+On a real venue a fill can cross a cancel in flight: the cancel is acknowledged, or answered
+with the order already filled, and the execution report arrives after it. Every fill of an
+order a bot placed reaches its strategy, so the bot keeps the orders the venue closed and
+applies a fill that arrives for one of them (a cancelled order stays cancelled unless the
+fill completes it).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ KEPT = 512
 
 
 class ClosedOrders:
-    """A bot's orders closed unfilled (cancelled, rejected), with the strategy generation that
-    placed each (-1: unknown)."""
+    """A bot's orders closed by the venue (cancelled, rejected, filled) with fills still to
+    come, and the strategy generation that placed each."""
 
     __slots__ = ("_orders",)
 
@@ -28,8 +29,9 @@ class ClosedOrders:
         self._orders: OrderedDict[str, tuple[Order, int]] = OrderedDict()
 
     def remember(self, order: Order, generation: int) -> None:
-        """Keep `order`, closed, unless it is filled (nothing more can fill then)."""
-        if order.status is OrderStatus.FILLED:
+        """Keep `order` (closed; `filled_qty` what its fills reported so far), unless all of
+        it is reported filled already."""
+        if order.filled_qty >= order.qty:
             return
         orders = self._orders
         orders[order.client_order_id] = (order, generation)
@@ -43,7 +45,7 @@ class ClosedOrders:
             return None
         closed, generation = known
         after = with_fill(closed, fill)
-        if after.status is not OrderStatus.FILLED:
+        if after.status is not OrderStatus.FILLED and closed.status is not OrderStatus.FILLED:
             after = replace(after, status=closed.status)  # a cancelled order stays cancelled
         self._orders[fill.client_order_id] = (after, generation)
         return after, generation

@@ -1,7 +1,8 @@
 """What every kernel does around its strategy on each candle: the engine's step, in its order.
 
-Per candle (`Engine._step`): the venue matches the book along the candle's path; the queued
-fills reach the bot; the strategy decides on the close; the fills of its market orders reach
+Per candle (`Engine._step`): the venue matches the book along the candle's path, each fill
+reaching the bot where it happens (what the strategy does then, a cancel say, applies from that
+point of the path on); the strategy decides on the close; the fills of its market orders reach
 it; then the account's equity watch may halt the bot. The figures that every run reports are
 gathered here too.
 """

@@ -8,8 +8,9 @@ taker) and fills only when the candle's path (its prices on the tick) strictly c
 price, at that price, buys highest first and sells lowest first (arrival order at one price).
 A sell stop locks nothing; at each path point it triggers first when the point is at or below
 it, and fills as taker at its trigger (at the open on a gap), the bot's resting sells giving
-way (oldest first) when the free base is short. Every execution is queued for the bot, as the
-engine queues the venue's updates until it drains them.
+way (oldest first) when the free base is short. Every execution is queued for the bot, and the
+walk pauses after it (`walk_from`) so the bot drains it at that point of the path, as the
+engine does; an order placed during the walk joins the book after it.
 """
 
 from __future__ import annotations
