@@ -113,13 +113,18 @@ class TrendStrategy:
                     return self._protect(ctx)
         elif order.tag == self._tag("exit") and done:
             self._closed()
-        elif order.tag in (self._stop_tag(), self._tp_tag()) and done:
-            stopped = order.tag == self._stop_tag()
-            other = self._tp_tag() if stopped else self._stop_tag()
+        elif self._exit_of_position(order.tag) and done:
+            # also a stop or take profit replaced meanwhile (it filled while its cancel flew)
+            stopped = order.tag.startswith("stop")
+            others = [t for t in sorted(ctx.live_tags) if self._exit_of_position(t)]
             self.note = f"stopped at {fill.price}" if stopped else f"took profit at {fill.price}"
             self._closed()
-            return [CancelOrder(other)] if other in ctx.live_tags else []
+            return [CancelOrder(t) for t in others if t != order.tag]
         return []
+
+    def _exit_of_position(self, tag: str) -> bool:
+        """A stop order or take profit of the position held now, of any version."""
+        return tag.startswith((f"stop{self.seq}.", f"tp{self.seq}."))
 
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
         if self.phase is Phase.WOUND_DOWN:

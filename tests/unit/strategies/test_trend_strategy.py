@@ -106,6 +106,16 @@ def test_with_its_exits_resting_a_candle_through_the_stop_leaves_the_sale_to_the
     assert trend.trades == 1 and trend.position is None
 
 
+def test_a_replaced_stop_that_fills_while_its_cancel_flies_closes_the_position() -> None:
+    trend, entry = entered()
+    bar = candle(4, 20030, 20050, 20025, 20045)
+    trend.on_candle(bar, ctx("20045", {"stop1.1", "tp1.1"}, position=entry.qty))  # -> stop1.2
+    old = PlaceOrder("stop1.1", Side.SELL, entry.qty, D("20008.00"), STOP, Purpose.STOP)
+    intents = trend.on_fill(*fill(old), ctx("20008", {"stop1.2", "tp1.1"}))
+    assert intents == [CancelOrder("stop1.2"), CancelOrder("tp1.1")]
+    assert trend.position is None and trend.trades == 1
+
+
 def test_a_rising_trailing_stop_replaces_the_stop_order() -> None:
     trend, entry = entered(take_profit_atr=None)
     bar = candle(4, 20030, 20050, 20025, 20045)
