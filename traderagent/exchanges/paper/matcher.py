@@ -67,11 +67,8 @@ class CandleMatcher:
 
     def on_candle(self, candle: Candle) -> None:
         """Fill the resting orders of `candle.symbol` along its path, then record its close."""
-        book = self._books.get(candle.symbol)
-        if book is not None and book.may_cross(candle.low, candle.high):
-            for _ in self._match(book, candle):
-                pass
-        self._last[candle.symbol] = candle.close
+        for _ in self.walk(candle):
+            pass
 
     def walk(self, candle: Candle) -> Iterator[None]:
         """`on_candle`, pausing after each order it fills: the caller routes that fill and acts
