@@ -120,3 +120,51 @@ async def test_engine_and_kernel_agree_on_every_example_config(name: str, bot: s
         (f.ts, f.side, f.price, f.qty) for f in engine.fills
     ]
     assert len(engine.fills) > 10
+
+
+def wild(n: int, seed: int) -> CandleSeries:
+    """Generated 1m candles with wide ranges and gaps: many fills and reactions per candle."""
+    rng = np.random.default_rng(seed)
+    close = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.006, n)))
+    gap = rng.normal(0.0, 0.003, n) * (rng.random(n) < 0.1)
+    opens = np.concatenate([[100.0], close[:-1]]) * (1.0 + gap)
+    high = np.maximum(opens, close) * (1.0 + rng.uniform(0.0, 0.012, n))
+    low = np.minimum(opens, close) * (1.0 - rng.uniform(0.0, 0.012, n))
+    ts = T0 + np.arange(n, dtype=np.int64) * MINUTE
+    return CandleSeries("BTCUSDT", MINUTE, ts, opens, high, low, close, np.full(n, 5.0))
+
+
+WILD_DCA = {**DCA, "price_deviation": "0.4", "take_profit": "0.5", "stop_loss": "2"}
+WILD_GRID = {
+    "kind": "grid",
+    "lower": "80",
+    "upper": "125",
+    "levels": 46,
+    "amount_per_level": "150",
+    "stop_outside_pct": "5",
+}
+
+
+@pytest.mark.parametrize("fill_model", ["pessimistic", "ohlc", "olhc"])
+@pytest.mark.parametrize(
+    "strategy",
+    [{**WILD_DCA, "cooldown_candles": 0}, WILD_DCA, WILD_GRID],
+    ids=["dca-no-cooldown", "dca", "grid"],
+)
+async def test_engine_and_kernel_agree_when_bots_react_inside_candles(
+    fill_model: str, strategy: dict[str, object]
+) -> None:
+    raw = {
+        "replay": {"data": "bundled", "speed": "max"},
+        "paper": {"fill_model": fill_model},
+        "bots": [{"name": "d", "strategy": strategy}],
+    }
+    config = parse_config(yaml.safe_dump(raw), "wild.yaml", {})
+    data = wild(3000, 13)
+    engine = await run_backtest(config, candles=data)
+    fast = run_fast(config, "d", data)
+    assert [r[:4] for r in fast.fill_tuples()] == [
+        (f.ts, f.side, f.price, f.qty) for f in engine.fills
+    ]
+    np.testing.assert_allclose(fast.equity, engine.equity.values, rtol=0, atol=1e-9)
+    assert len(engine.fills) > 50

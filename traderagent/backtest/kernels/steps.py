@@ -92,7 +92,7 @@ def match(st, pi, pf, ts, op, hi, lo, cl, i):  # type: ignore[no-untyped-def]
     g[G_MARK] = on_tick(previous, pf[PF_TICK_NUM], pf[PF_TICK_DEN]) if i > 0 else np.nan
     path = walk_path(g, pi, pf, op[i], hi[i], lo[i], cl[i])
     s[S_WALK] = 1
-    return path, previous
+    return path, g[G_MARK]  # the last close, on the tick, as the path's points are
 
 
 @njit(cache=True, inline="always")
