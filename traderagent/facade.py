@@ -43,6 +43,8 @@ class BotSnapshot:
     open_orders: int = 0
     orders_rejected: int = 0
     """Orders the venue (or execution's pre-check) refused; each reason is in the log."""
+    allocator_refused: int = 0
+    """Buys the capital allocator refused (no capital left for them): never sent."""
     last_price: Decimal | None = None
     detail: str = ""
     state_reason: str = ""
@@ -180,6 +182,8 @@ class RunSummary:
     """The account's fall from its equity peak, kept across restarts (None: not measured)."""
     orders_rejected: int = 0
     """Orders the venue refused (their reasons are in the log)."""
+    allocator_refused: int = 0
+    """Buys the capital allocator refused, never sent: no venue refusal (reasons in the log)."""
 
 
 class CommandError(Exception):

@@ -26,6 +26,14 @@ def render_summary(summary: RunSummary) -> str:
         f"  orders placed  {summary.orders_placed:,}",
         f"  rejected       {summary.orders_rejected:,}"
         + (" (refused by the venue; each reason is in the log)" if summary.orders_rejected else ""),
+        *(
+            [
+                f"  not sent       {summary.allocator_refused:,} (refused by the capital allocator:"
+                " no capital left; each reason is in the log)"
+            ]
+            if summary.allocator_refused
+            else []
+        ),
         f"  fills          {summary.fills:,}",
         f"  fees           {money(summary.fees, 4)}",
         f"  realised PnL   {money(summary.realised_pnl, 4)}",

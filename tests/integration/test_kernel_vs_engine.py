@@ -11,6 +11,7 @@ from kit.factories import DCA_STRATEGY as DCA
 
 from traderagent.backtest.fast import kernel_run
 from traderagent.backtest.kernels import run_fast
+from traderagent.backtest.rejections import INSUFFICIENT
 from traderagent.backtest.runner import run_backtest
 from traderagent.config import parse_config
 from traderagent.domain import Side
@@ -66,12 +67,13 @@ CASES = [
         {"stops": 1},
     ),
     (
-        # the seed's buys spend the cash: the venue refuses the rest of its batch (43 buys)
+        # the seed's buys spend the cash: the allocator, which counts what each buy of the
+        # batch locks, refuses the rest of it (the venue refused 43 when it did not)
         "grid-budget-bound",
         8,
         {**GRID, "lower": "19600", "upper": "22600", "levels": 61, "amount_per_level": "300"},
         {"paper": {"balances": {"USDT": "3000"}}},
-        {"cycles": 10, "rejected_funds": 1},
+        {"cycles": 10, "allocator_refused": 1},
     ),
     (
         "grid-halted",
@@ -96,11 +98,11 @@ CASES = [
     ),
     ("dca", 0, DCA, {}, {"cycles": 1}),
     (
-        "dca-short-of-cash",  # a safety order the cash cannot cover: the venue refuses it
+        "dca-short-of-cash",  # a safety order the cash cannot cover: the allocator cuts it
         2,
         {**DCA, "cooldown_candles": 0},
         {"paper": {"balances": {"USDT": "450"}}},
-        {"rejected_funds": 1},
+        {"allocator_refused": 1},
     ),
     (
         "dca-wide-scales",
@@ -180,6 +182,11 @@ async def assert_same_run(text: str, candles: CandleSeries) -> dict[str, float]:
         refused.count,
         refused.by_reason,
     )
+    # the allocator never approves a buy the venue then refuses for funds: what does not fit
+    # is the allocator's refusal, the same in both
+    assert dict(refused.by_reason).get(INSUFFICIENT, 0) == 0
+    assert engine.summary is not None
+    assert fast.metrics["allocator_refused"] == engine.summary.allocator_refused
     return fast.metrics
 
 

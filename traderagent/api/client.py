@@ -138,6 +138,7 @@ class RemoteEngine:
             reason=self.end_reason,
             drawdown_pct=snap.drawdown_pct,
             orders_rejected=sum(b.orders_rejected for b in bots),
+            allocator_refused=sum(b.allocator_refused for b in bots),
         )
 
     async def shutdown(self, cancel_orders: bool = False) -> None:

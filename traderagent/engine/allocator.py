@@ -10,6 +10,13 @@ A buy also needs room for its fee: the venue locks `notional x (1 + fee_reserve)
 it (the paper venue's lock rate, the worst fee a fill can cost), so the allocator approves a buy
 only when that much fits the budget and the free cash, and cuts it to what does. The fast
 kernels' `fit_buy` applies the same rule.
+
+The free cash is the engine's copy of the balances, refreshed only after a drain of updates; the
+buys of one decision (a grid's batch at start, on resume, after a halt is acknowledged) would
+each see the same copy. So each buy the allocator approves locks its cost with the funds
+(`Funds.lock_quote`), and the free quote the next buy sees is that much lower until the balances
+are refreshed (`BatchLocks`): a buy that no longer fits is cut or refused here, never sent to a
+venue that would refuse it for funds.
 """
 
 from __future__ import annotations
@@ -33,7 +40,33 @@ class Funds(Protocol):
     def equity(self) -> Decimal: ...
 
     @property
-    def free_quote(self) -> Decimal: ...
+    def free_quote(self) -> Decimal:
+        """The free quote balance less what buys approved since the last refresh lock."""
+        ...
+
+    def lock_quote(self, amount: Decimal) -> None:
+        """The allocator approved a buy that locks `amount` of quote at the venue."""
+        ...
+
+
+class BatchLocks:
+    """The quote locked by the buys approved since the balances were last refreshed: reset
+    when the engine's balances mapping is replaced (each refresh is a new mapping)."""
+
+    __slots__ = ("_locked", "_seen")
+
+    def __init__(self) -> None:
+        self._seen: object = None
+        self._locked = ZERO
+
+    def locked(self, balances: object) -> Decimal:
+        """What the approved buys lock that `balances` does not show yet."""
+        if balances is not self._seen:
+            self._seen, self._locked = balances, ZERO
+        return self._locked
+
+    def add(self, balances: object, amount: Decimal) -> None:
+        self._locked = self.locked(balances) + amount
 
 
 class AllocationError(ValueError):
@@ -123,7 +156,9 @@ def fit_buy(
     instrument: Instrument,
     mark: Decimal,
 ) -> tuple[PlaceOrder | None, str]:
-    """The buy as it may be placed (maybe smaller), or None; and the reason if it was cut."""
+    """The buy as it may be placed (maybe smaller), or None; and the reason if it was cut.
+    An approved buy locks its cost (notional x (1 + fee reserve)) with `funds`: the next buy
+    of the same batch sees that much less free quote."""
     price = intent.price if intent.type is OrderType.LIMIT and intent.price else mark
     if price <= 0:
         return intent, ""
@@ -135,8 +170,10 @@ def fit_buy(
         free_quote=funds.free_quote,
     )
     if not allowance.resized:
+        funds.lock_quote(intent.qty * price * (1 + allocator.fee_reserve))
         return intent, ""
     qty = instrument.floor_qty(allowance.notional / price)
     if instrument.check_order(instrument.round_price(price), qty) is not None:
         return None, f"no capital left for it ({allowance.reason})"
+    funds.lock_quote(qty * price * (1 + allocator.fee_reserve))
     return replace(intent, qty=qty), f"resized to {qty} ({allowance.reason})"

@@ -35,7 +35,7 @@ from traderagent.domain.events import (
     OrderUpdated,
     RiskBreached,
 )
-from traderagent.engine.allocator import CapitalAllocator, Funds, fit_buy
+from traderagent.engine.allocator import CapitalAllocator, Funds
 from traderagent.engine.checkpoints import restore_route
 from traderagent.engine.execution import Execution
 from traderagent.engine.handover import follow_regime
@@ -50,7 +50,7 @@ from traderagent.engine.recovery import (
     Reconciled,
     reconcile_with_retry,
 )
-from traderagent.engine.refusals import report_cut, report_rejected
+from traderagent.engine.refusals import fit_to_budget, report_cut, report_rejected
 from traderagent.engine.risk import BotBook, Breach, RiskGate, bot_book
 from traderagent.engine.router import RouterBinding
 from traderagent.exchanges.ports import CandleMatched, Exchange
@@ -119,6 +119,7 @@ class BotRuntime:
         self.history = CandleHistory(HISTORY_CANDLES)
         self.orders_placed = 0
         self.orders_rejected = 0  # refused by the pre-check or the venue (`refusals`)
+        self.allocator_refusals = 0  # buys the allocator refused: never sent (`refusals`)
         self.fills = 0
         self.strategy_started = False
 
@@ -331,7 +332,7 @@ class BotRuntime:
                 return
             intent = verdict.intent
         if self.allocator is not None and self.funds is not None and intent.side is Side.BUY:
-            fitted = self._fit_to_budget(intent, mark)
+            fitted = fit_to_budget(self, self.allocator, self.funds, intent, mark)
             if fitted is None:
                 return
             intent = fitted
@@ -375,22 +376,6 @@ class BotRuntime:
         await self._place(
             PlaceOrder("close", Side.SELL, qty, type=OrderType.MARKET, purpose=Purpose.EXIT)
         )
-
-    def _fit_to_budget(self, intent: PlaceOrder, mark: Decimal) -> PlaceOrder | None:
-        """The buy cut to what the allocator allows, or None (rejected, with an event)."""
-        assert self.allocator is not None and self.funds is not None  # noqa: S101 - caller checks
-        fitted, reason = fit_buy(
-            intent,
-            self.allocator,
-            self.funds,
-            bot=self.name,
-            committed=self.committed_capital(),
-            instrument=self.instrument,
-            mark=mark,
-        )
-        if reason:
-            report_cut(self, intent, fitted, reason, "allocator")
-        return fitted
 
     def risk_book(self) -> BotBook:
         """The bot's position and open orders as the risk gate sees them, at the last price."""

@@ -35,6 +35,7 @@ from traderagent.domain.events import (
     RegimeUpdated,
 )
 from traderagent.engine.account_risk import HALTABLE, AccountRisk
+from traderagent.engine.allocator import BatchLocks
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.checkpoints import SnapshotSchedule
 from traderagent.engine.journal import TradeJournal
@@ -114,6 +115,8 @@ class Engine:
         self._stop = asyncio.Event()
         self.balances: dict[str, Balance] = {}
         self.prices: dict[str, Decimal] = {}
+        self.batch = BatchLocks()
+        """Quote the buys approved since `balances` was refreshed lock (the allocator's view)."""
         self._equity: tuple[dict[str, Balance], dict[str, Decimal], Decimal] | None = None
         self.recent_fills: deque[Fill] = deque(maxlen=50)
         self.classifiers = dict(classifiers or {})
@@ -169,8 +172,11 @@ class Engine:
 
     @property
     def free_quote(self) -> Decimal:
-        balance = self.balances.get(self.quote_asset)
-        return balance.free if balance is not None else ZERO
+        balance, locked = self.balances.get(self.quote_asset), self.batch.locked(self.balances)
+        return (balance.free if balance is not None else ZERO) - locked
+
+    def lock_quote(self, amount: Decimal) -> None:
+        self.batch.add(self.balances, amount)
 
     @property
     def feed(self) -> Iterable[Candle] | AsyncIterable[Candle]:

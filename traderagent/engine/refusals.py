@@ -2,17 +2,41 @@
 limit or the allocator refusing or cutting an intent publishes IntentRejected or
 IntentResized, and the venue refusing an order (or execution's pre-check, which applies the
 venue's rules) is counted on the bot and published as IntentRejected; each is also a
-warning in the log, with the reason."""
+warning in the log, with the reason. A buy the allocator refuses is counted on the bot apart
+(`allocator_refusals`): it was never sent, so it is no venue refusal."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from traderagent.domain import Order, PlaceOrder
 from traderagent.domain.events import IntentRejected, IntentResized, LogRecord
+from traderagent.engine.allocator import CapitalAllocator, Funds, fit_buy
 
 if TYPE_CHECKING:
     from traderagent.engine.bot import BotRuntime
+
+
+def fit_to_budget(
+    bot: BotRuntime, allocator: CapitalAllocator, funds: Funds, intent: PlaceOrder, mark: Decimal
+) -> PlaceOrder | None:
+    """The bot's buy cut to what the allocator allows, or None (refused, with an event). The
+    approved buy's cost is locked with `funds`: the rest of its batch sees less free quote."""
+    fitted, reason = fit_buy(
+        intent,
+        allocator,
+        funds,
+        bot=bot.name,
+        committed=bot.committed_capital(),
+        instrument=bot.instrument,
+        mark=mark,
+    )
+    if fitted is None:
+        bot.allocator_refusals += 1
+    if reason:
+        report_cut(bot, intent, fitted, reason, "allocator")
+    return fitted
 
 
 def report_cut(

@@ -87,6 +87,7 @@ def bot_snapshot(bot: BotRuntime, config: BotConfig | None = None) -> BotSnapsho
         fills=bot.fills,
         open_orders=len(bot.orders),
         orders_rejected=bot.orders_rejected,
+        allocator_refused=bot.allocator_refusals,
         last_price=mark,
         detail=bot.strategy.describe() if bot.strategy_started else "waiting for the first price",
         state_reason=bot.state_reason,
@@ -274,4 +275,5 @@ def run_summary(engine: Engine) -> RunSummary:
         since_ms=engine.account_risk.capture(engine).since_ms,
         drawdown_pct=watch.drawdown_pct(equity) if watch is not None and observed else None,
         orders_rejected=sum(b.orders_rejected for b in bots),
+        allocator_refused=sum(b.allocator_refused for b in bots),
     )

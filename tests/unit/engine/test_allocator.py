@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from kit.factories import BTCUSDT
 
 from traderagent.domain import OrderRequest, OrderType, PlaceOrder, Side
-from traderagent.engine.allocator import AllocationError, CapitalAllocator, fit_buy
+from traderagent.engine.allocator import AllocationError, BatchLocks, CapitalAllocator, fit_buy
 from traderagent.exchanges.fee_rules import Category, FeeRules
 from traderagent.exchanges.paper.account import Account as VenueAccount
 from traderagent.exchanges.paper.admission import admit
@@ -21,8 +21,24 @@ D = Decimal
 
 @dataclass
 class Account:
+    """The account as the engine shows it to the allocator: the free quote of its last balance
+    refresh, less what the buys approved since then lock (the engine's `BatchLocks`)."""
+
     equity: Decimal
-    free_quote: Decimal
+    free: Decimal
+    balances: dict[str, Decimal] = field(default_factory=dict)
+    batch: BatchLocks = field(default_factory=BatchLocks)
+
+    @property
+    def free_quote(self) -> Decimal:
+        return self.free - self.batch.locked(self.balances)
+
+    def lock_quote(self, amount: Decimal) -> None:
+        self.batch.add(self.balances, amount)
+
+    def refresh(self, free: Decimal) -> None:
+        """The engine read the balances again (a new mapping): they show every lock."""
+        self.free, self.balances = free, {}
 
 
 def test_fixed_shares_and_the_rest_split_equally() -> None:
@@ -222,3 +238,80 @@ def test_every_buy_the_allocator_approves_the_paper_venue_admits(
     wallet = VenueAccount({"USDT": free})
     admission = admit(request, BTCUSDT, float(price), wallet, fees.lock_rate)
     assert not isinstance(admission, str), admission
+
+
+def test_the_buys_of_one_batch_each_see_what_the_earlier_ones_locked() -> None:
+    """A grid's batch: three buys of 400 against 1,000 free, decided on one balance snapshot.
+    The third no longer fits once the first two lock theirs: it is cut by the allocator, not
+    sent whole to a venue that would refuse it; a refresh of the balances ends the batch."""
+    allocator = CapitalAllocator({"a": None}, fee_reserve=D("0.001"))
+    funds = Account(D(1000), D(1000))
+
+    def buy(tag: str) -> tuple[PlaceOrder | None, str]:
+        intent = PlaceOrder(tag, Side.BUY, D("0.02"), D("20000"))  # 400 (400.40 with the fee)
+        return fit_buy(
+            intent, allocator, funds, bot="a", committed=D(0), instrument=BTCUSDT, mark=D(20000)
+        )
+
+    assert [buy("b1")[1], buy("b2")[1]] == ["", ""]
+    assert funds.free_quote == D("199.2")
+    third, reason = buy("b3")
+    assert third is not None and third.qty == D(
+        "0.00995"
+    )  # 199.2 / 1.001 / 20,000, floored to the lot
+    assert "only 199.20 free" in reason
+    funds.refresh(D("19.8"))  # the venue's balances now: the locks are in them
+    assert funds.free_quote == D("19.8")
+
+
+@given(
+    free=money,
+    buys=st.lists(
+        st.tuples(
+            st.decimals(min_value=D("0.000001"), max_value=2, places=6),
+            st.decimals(min_value=100, max_value=100_000, places=2),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    maker=rates,
+    taker=rates,
+    category=st.sampled_from(["spot", "linear"]),
+)
+def test_every_buy_of_a_batch_the_allocator_approves_the_paper_venue_admits(
+    free: Decimal,
+    buys: list[tuple[Decimal, Decimal, bool]],
+    maker: Decimal,
+    taker: Decimal,
+    category: Category,
+) -> None:
+    """Buys decided together on one balance snapshot (no refresh between them): the paper
+    venue, which locks each admitted buy's cost, never refuses one the allocator let through
+    for want of cash."""
+    fees = FeeRules(maker, taker, category)
+    allocator = CapitalAllocator({"a": D(100)}, fee_reserve=fees.lock_rate)
+    funds = Account(free, free)
+    wallet = VenueAccount({"USDT": free})
+    for n, (qty, price, market) in enumerate(buys):
+        kind = OrderType.MARKET if market else OrderType.LIMIT
+        intent = PlaceOrder(f"b{n}", Side.BUY, qty, None if market else price, type=kind)
+        fitted, _ = fit_buy(
+            intent, allocator, funds, bot="a", committed=D(0), instrument=BTCUSDT, mark=price
+        )
+        if fitted is None:
+            continue
+        request = OrderRequest(
+            f"a-{n}",
+            BTCUSDT.symbol,
+            Side.BUY,
+            kind,
+            BTCUSDT.floor_qty(fitted.qty),
+            None if market else BTCUSDT.round_price(price, Side.BUY),
+            "a",
+            f"b{n}",
+        )
+        if BTCUSDT.check_order(request.price or price, request.qty) is not None:
+            continue  # refused for its size, whatever the cash
+        admission = admit(request, BTCUSDT, float(price), wallet, fees.lock_rate)
+        assert not isinstance(admission, str), (n, admission)

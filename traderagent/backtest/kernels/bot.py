@@ -2,8 +2,10 @@
 queued fills and the account's equity watch, as `traderagent.engine` does them.
 
 A buy first meets the capital allocator (`engine.allocator.fit_buy`), which reads the balances
-the engine refreshed after its last drain that saw an update; then execution's pre-check; then
-the venue's admission. The engine counts an order as placed once it reaches execution.
+the engine refreshed after its last drain that saw an update, less what the buys it approved
+since then lock (G_SNAP_FREE goes down by each approved buy's cost: `BatchLocks`); then
+execution's pre-check; then the venue's admission. The engine counts an order as placed once
+it reaches execution.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from traderagent.backtest.kernels.layout import (
     S_POS,
     S_QH,
     S_QN,
+    S_REJ_ALLOC,
     S_REJ_FUNDS,
     S_REJ_MIN,
     S_REJ_STOP,
@@ -106,7 +109,8 @@ def budget_left(s, g, pf):  # type: ignore[no-untyped-def]
 @njit(cache=True, inline="always")
 def fit_buy(s, g, pi, pf, market, ticks, lots):  # type: ignore[no-untyped-def]
     """The buy's quantity as the allocator lets it be placed, or -1 when it is refused: its
-    notional with the fee reserved must fit the budget and the free cash, else it is cut."""
+    notional with the fee reserved must fit the budget and the free cash, else it is cut. An
+    approved buy's cost comes off the free cash the rest of the batch sees."""
     price = g[G_MARK] if market else price_of(ticks, pf[PF_TICK_NUM], pf[PF_TICK_DEN])
     equity = g[G_SNAP_Q] + s[S_SNAP_B] * pf[PF_BUNIT] * g[G_CLOSE]
     room = equity * pf[PF_SHARE] - committed(s, g, pf)
@@ -114,11 +118,13 @@ def fit_buy(s, g, pi, pf, market, ticks, lots):  # type: ignore[no-untyped-def]
     factor = 1.0 + pf[PF_RESERVE]
     cost = lots * pf[PF_LOT] * price * factor
     if cost <= room and cost <= free:
+        g[G_SNAP_FREE] = free - cost  # the approved buy locks its cost: the batch sees less
         return lots
     allowance = (max(room, 0.0) if room <= free else max(free, 0.0)) / factor
     cut = int(math.floor(allowance / price / pf[PF_LOT]))
     if not check_order(pi, mark_ticks(g, pf) if market else ticks, cut):
         return -1
+    g[G_SNAP_FREE] = free - cut * pf[PF_LOT] * price * factor
     return cut
 
 
@@ -133,6 +139,7 @@ def place_typed(st, pi, pf, side, market, ticks, lots, tag, tag2, tag3, force): 
     if side == BUY:
         lots = fit_buy(s, g, pi, pf, market, ticks, lots)
         if lots < 0:
+            s[S_REJ_ALLOC] += 1  # the allocator's refusal: never sent
             return -1
     s[S_PLACED] += 1
     if not check_order(pi, mark_ticks(g, pf) if market else ticks, lots):

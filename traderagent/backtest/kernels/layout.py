@@ -67,7 +67,8 @@ S_REJ_STOP = 26  # stop orders the venue refused: the trigger was already throug
 S_VNOW = 27  # the venue's time: the path point being walked, else the engine's (S_NOW)
 S_WALK = 28  # 1 while a candle is walked: a new resting order joins the book after it
 S_NDEFER = 29  # orders placed during the walk, waiting in `free[4]` to join the book
-S_N = 30
+S_REJ_ALLOC = 30  # buys the allocator refused (never sent): no capital left for them
+S_N = 31
 
 # -- g: float64 state ---------------------------------------------------------------------------
 G_FEES = 0  # fees paid in quote (compensated sum)
@@ -146,7 +147,8 @@ M_HALT_TS = 14  # engine time of the halt (the breaching candle's close), ms; -1
 M_REJ_MIN = 15  # orders refused as below the minimum size (quantity or notional)
 M_REJ_FUNDS = 16  # orders refused for want of free balance
 M_REJ_STOP = 17  # stop orders refused: their trigger was already through the last price
-M_N = 18
+M_REJ_ALLOC = 18  # buys the allocator refused (never sent to the venue)
+M_N = 19
 METRIC_NAMES = (
     "final_equity",
     "start_equity",
@@ -166,4 +168,5 @@ METRIC_NAMES = (
     "rejected_min",
     "rejected_funds",
     "rejected_stop",
+    "allocator_refused",
 )

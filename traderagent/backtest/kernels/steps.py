@@ -36,6 +36,7 @@ from traderagent.backtest.kernels.layout import (
     M_PNL,
     M_POSITION,
     M_REALISED,
+    M_REJ_ALLOC,
     M_REJ_FUNDS,
     M_REJ_MIN,
     M_REJ_STOP,
@@ -61,6 +62,7 @@ from traderagent.backtest.kernels.layout import (
     S_OVERFLOW,
     S_PLACED,
     S_POS,
+    S_REJ_ALLOC,
     S_REJ_FUNDS,
     S_REJ_MIN,
     S_REJ_STOP,
@@ -170,6 +172,7 @@ def summary(st, pf, final, max_dd, cycles, stops):  # type: ignore[no-untyped-de
     m[M_VALID] = 0.0 if s[S_OVERFLOW] == 1 else 1.0
     m[M_HALT_TS] = s[S_HALT_TS] if s[S_HALTED] == 1 else -1.0
     m[M_REJ_MIN], m[M_REJ_FUNDS], m[M_REJ_STOP] = s[S_REJ_MIN], s[S_REJ_FUNDS], s[S_REJ_STOP]
+    m[M_REJ_ALLOC] = s[S_REJ_ALLOC]
     return m
 
 
