@@ -1,6 +1,7 @@
-"""A backtest a user can audit: the venue's refusals are never silent (table, JSON, the
-headless run's summary and stderr), alike from the engine and the fast kernel, and
-`--trades` / `--equity` write CSV files whose fills add up to the reported fees and PnL."""
+"""A backtest a user can audit: refusals are never silent (table, JSON, the headless run's
+summary and stderr; the allocator's apart from the venue's), alike from the engine and the
+fast kernel, and `--trades` / `--equity` write CSV files whose fills add up to the reported
+fees and PnL."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from traderagent.config import load_config
 from traderagent.marketdata import load_bundled
 
 SHORT_RANGE = ["--start", "2023-03-09", "--end", "2023-03-11"]
-REFUSED = 43
-"""The seed's limit buys the venue refuses below: its market buy spends the cash first."""
+UNAFFORDABLE = 43
+"""The limit buys of the seed's batch that no longer fit once its market buy spent the cash."""
 
 
 def write_yaml(path: Path, raw: dict[str, object]) -> Path:
@@ -54,9 +55,13 @@ def test_trend_sized_to_the_whole_budget_is_never_refused_by_the_venue(tmp_path:
     assert max(f.price * f.qty + f.fee for f in entries) > Decimal(9000)
 
 
-def test_the_venues_refusals_show_in_the_table_and_the_json_of_the_engine_and_fast(
+def test_the_allocators_refusals_show_in_the_table_and_the_json_of_the_engine_and_fast(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The seed's market buy spends the cash; the limit buys of the same batch were each
+    checked against the balances read before it, and the venue refused them (43) for funds.
+    The allocator now counts what each buy of the batch locks: it refuses them itself, the
+    venue refuses none, and the report says so apart (`not sent`, JSON `allocator_refused`)."""
     config = short_of_cash(tmp_path)
     seen = {}
     for path in ("engine", "fast"):
@@ -67,16 +72,14 @@ def test_the_venues_refusals_show_in_the_table_and_the_json_of_the_engine_and_fa
             == 0
         )
         printed = capsys.readouterr().out
-        assert f"  rejected       {REFUSED} (insufficient balance {REFUSED})" in printed
-        refused = seen[path] = json.loads(out.read_text(encoding="utf-8"))["rejected_orders"]
-        assert refused["count"] == REFUSED
-        assert refused["by_reason"] == {"insufficient balance": REFUSED}
-    listed = seen["engine"]["orders"]
-    assert len(listed) == REFUSED and seen["fast"]["orders"] is None  # the kernel only counts
-    first = listed[0]
-    assert (first["bot"], first["tag"], first["side"]) == ("grid-btc", "b0", "buy")
-    assert first["reason"].startswith("insufficient USDT balance: the order needs ")
-    assert Decimal(first["qty"]) > 0 and Decimal(first["price"]) == Decimal("19600.00")
+        metrics = seen[path] = json.loads(out.read_text(encoding="utf-8"))
+        assert metrics["rejected_orders"] == {"count": 0, "by_reason": {}, "orders": []}
+        assert "  rejected       0\n" in printed
+        refused = metrics["allocator_refused"]
+        assert refused >= UNAFFORDABLE  # the batch's slots (they are tried again after a fill)
+        assert f"  not sent       {refused} (refused by the capital allocator)" in printed
+    assert seen["engine"]["allocator_refused"] == seen["fast"]["allocator_refused"]
+    assert seen["engine"]["fills"] == seen["fast"]["fills"] > 0
 
 
 def test_a_headless_run_prints_each_refusal_and_counts_them_in_its_summary(
@@ -92,13 +95,16 @@ def test_a_headless_run_prints_each_refusal_and_counts_them_in_its_summary(
         capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    warned = [ln for ln in result.stderr.splitlines() if " rejected: insufficient USDT" in ln]
-    assert len(warned) == REFUSED
-    assert warned[0].startswith("2023-03-09 00:01 warning: order b0 rejected: ")
+    assert " rejected: " not in result.stderr  # the venue refused nothing
+    warned = [ln for ln in result.stderr.splitlines() if " refused: no capital left" in ln]
+    first_batch = [ln for ln in warned if ln.startswith("2023-03-09 00:01 ")]
+    assert len(first_batch) >= UNAFFORDABLE
+    assert warned[0].startswith("2023-03-09 00:01 warning: order b0 refused: ")
     assert warned[0].endswith(" [grid-btc]")
-    assert f"  rejected       {REFUSED} (refused by the venue;" in result.stdout
+    assert "  rejected       0\n" in result.stdout
+    assert f"  not sent       {len(warned)} (refused by the capital allocator:" in result.stdout
     bot_row = next(ln for ln in result.stdout.splitlines() if ln.startswith("  grid-btc "))
-    assert bot_row.split()[3] == str(REFUSED)  # bot, state, orders, rejected, ...
+    assert bot_row.split()[3] == "0"  # bot, state, orders, rejected, ...
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -47,6 +47,7 @@ KEYS = {
     "halted",
     "fill_model_sensitivity",
     "rejected_orders",
+    "allocator_refused",
 }
 
 

@@ -105,6 +105,7 @@ def kernel_run(config: AppConfig, fast: FastResult, window: CandleSeries) -> Ker
                 STOP_THROUGH: int(fast.metrics["rejected_stop"]),
             }
         ),
+        allocator_refused=int(fast.metrics["allocator_refused"]),
     )
     return KernelRun(fills, equity, metrics)
 

@@ -26,7 +26,10 @@ The CLI, the TUI, the optimizer and the API all read the same `Metrics`. Convent
   or `{"ts": epoch ms, "reason": "..."}`;
 - `rejected_orders`: the orders the venue refused (`rejections.Rejections`), in JSON
   `{"count": n, "by_reason": {kind: n}, "orders": [{ts, bot, tag, side, qty, price, reason}]}`
-  (`orders` is `null` from a fast kernel, which counts them by kind only).
+  (`orders` is `null` from a fast kernel, which counts them by kind only);
+- `allocator_refused`: the buys the capital allocator refused (no capital left for them, the
+  free cash less what the buys approved before them in the same batch lock): never sent, so
+  not venue refusals; each reason is in the log.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ class Metrics:
     elapsed_s: float
     halted: Halt | None = None
     rejected_orders: Rejections = field(default_factory=Rejections)
+    allocator_refused: int = 0
 
     def as_json(self) -> dict[str, Any]:
         """The fields in order: Decimals as exact strings, undefined ratios as None, the halt
@@ -96,10 +100,11 @@ def compute_metrics(
     interval_ms: int = 60_000,
     halted: Halt | None = None,
     rejected: Rejections | None = None,
+    allocator_refused: int = 0,
 ) -> Metrics:
     """The metrics of a run that placed `orders`, made `fills` (oldest first) and left
     `equity` (one point per candle of `interval_ms`); `halted` if the risk limits fired;
-    `rejected`: the orders the venue refused."""
+    `rejected`: the orders the venue refused; `allocator_refused`: the buys never sent."""
     trips = round_trips(fills)
     wins = [t.pnl for t in trips if t.pnl > 0]
     losses = [-t.pnl for t in trips if t.pnl < 0]
@@ -128,6 +133,7 @@ def compute_metrics(
         elapsed_s=elapsed_s,
         halted=halted,
         rejected_orders=rejected if rejected is not None else Rejections(),
+        allocator_refused=allocator_refused,
     )
 
 

@@ -5,6 +5,10 @@ venue's own rules before sending) refused never trades, so a run that has them d
 its strategy asked. They are counted by kind of reason (`reason_kind`) for the table and
 listed one by one in JSON. A fast kernel counts them by kind alone: it has no order ids or
 reason texts, so `orders` is None there (unless there are none to list).
+
+A buy the capital allocator refuses is not one of them: it was never sent (the allocator
+counts what each buy of a batch locks, so it never lets through one the venue would refuse for
+funds). Those are logged with their reason and counted on the bot (`allocator_refused`).
 """
 
 from __future__ import annotations

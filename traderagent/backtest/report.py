@@ -36,13 +36,19 @@ def _rate(metrics: Metrics) -> str:
 
 def metric_rows(metrics: Metrics) -> list[tuple[str, str]]:
     """One (label, value) per metric, in the order of `Metrics.as_json()` but for `rejected`
-    (the venue's refusals, next to the orders); n/a = undefined. `halted` is shown only when
+    (the venue's refusals, next to the orders) and `not sent` (the allocator's refusals, shown
+    when there are some); n/a = undefined. `halted` is shown only when
     the account's risk limits halted the bots."""
     win = "n/a" if metrics.win_rate is None else f"{metrics.win_rate * 100:.1f} %"
     return [
         ("candles", f"{metrics.candles:,}"),
         ("orders", f"{metrics.orders:,}"),
         ("rejected", metrics.rejected_orders.describe()),
+        *(
+            [("not sent", f"{metrics.allocator_refused:,} (refused by the capital allocator)")]
+            if metrics.allocator_refused
+            else []
+        ),
         ("fills", f"{metrics.fills:,}"),
         ("trades", f"{metrics.trades:,}"),
         ("fees", f"{metrics.fees:,.4f}"),

@@ -208,6 +208,7 @@ def _result(
         interval_ms=window.interval_ms,
         halted=halted,
         rejected=rejections_of(journal.orders.values()),
+        allocator_refused=sum(bot.allocator_refusals for bot in engine.bots.values()),
     )
     levels = {}
     for name, bot in engine.bots.items():

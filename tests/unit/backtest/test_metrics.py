@@ -34,6 +34,7 @@ KEYS = [
     "elapsed_s",
     "halted",
     "rejected_orders",
+    "allocator_refused",
 ]
 
 
