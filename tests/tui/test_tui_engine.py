@@ -91,10 +91,11 @@ async def test_the_engine_worker_shows_fills_in_the_log(tmp_path: Path) -> None:
     await engine.close()
 
 
-async def test_an_order_the_venue_refuses_shows_in_the_log_with_its_reason(
+async def test_a_buy_the_allocator_refuses_shows_in_the_log_with_its_reason(
     tmp_path: Path,
 ) -> None:
-    # the seed's batch meets a short account: the venue refuses the buys the cash cannot cover
+    # the seed's batch meets a short account: the allocator, counting what each buy of the
+    # batch locks, refuses the buys the cash cannot cover (the venue used to refuse them)
     short = PACED.replace("mode: paper\n", 'mode: paper\npaper:\n  balances: {USDT: "1000"}\n')
     built = await build_engine(parse_config(short, "tui.yaml", {}), tmp_path / "tui.db")
     app, engine = TraderAgentApp(built.engine), built.engine
@@ -105,7 +106,7 @@ async def test_an_order_the_venue_refuses_shows_in_the_log_with_its_reason(
             # the pane's ring holds every entry (a burst renders only a screenful of them)
             entries = pane.ring.matching(LogFilter(), MAX_LINES)
             lines = (event_line(e.source) for e in entries if not isinstance(e.source, Text))
-            return [ln.plain for ln in lines if ln is not None and "insufficient USDT" in ln.plain]
+            return [ln.plain for ln in lines if ln is not None and "no capital left" in ln.plain]
 
         await wait_for(pilot, lambda: len(refused()) >= 2, "the refusal's lines", steps=1200)
         lines, bot = refused(), engine.snapshot().bots[0]
@@ -113,4 +114,4 @@ async def test_an_order_the_venue_refuses_shows_in_the_log_with_its_reason(
     await engine.close()
     assert any("✗ rejected grid-btc b" in ln for ln in lines)  # the IntentRejected event
     assert any("WARN order b" in ln and "[grid-btc]" in ln for ln in lines)  # the log record
-    assert bot.orders_rejected > 0  # and the bot counts it
+    assert bot.allocator_refused > 0 and bot.orders_rejected == 0  # counted as the allocator's
