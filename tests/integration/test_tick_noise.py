@@ -151,3 +151,23 @@ async def test_one_ulp_of_noise_changes_no_fill_and_no_pnl(
     wanted = [(f.ts, f.side, f.price, f.qty) for f in engine_dirty.fills]
     assert [row[:4] for row in fast_dirty.fill_tuples()] == wanted
     assert fast_dirty.metrics["fees"] == pytest.approx(float(engine_dirty.metrics.fees), abs=1e-9)
+
+
+TREND = {"kind": "trend", "interval": "15m", "fast_ema": 20, "slow_ema": 50}
+
+
+@pytest.mark.parametrize(("smc", "days"), [(False, (9, 6)), (True, (9, 6))], ids=["trend", "smc"])
+async def test_one_ulp_of_noise_changes_no_trend_decision(smc: bool, days: tuple[int, int]) -> None:
+    """The trend follower (and its SMC filter) decides on bars, EMAs, ATR and swings built from
+    the candles as given: one ulp of noise moves them by about one ulp, which flips no decision
+    on real data (its entries, stops and take profits are read on the tick)."""
+    raw = yaml.safe_load(config_text(TREND, {}))
+    if smc:
+        raw["bots"][0]["smc"] = {"interval": "15m"}
+    config = parse_config(yaml.safe_dump(raw), "case.yaml", {})
+    clean = bundled_days(*days)
+    engine_clean = await run_backtest(config, candles=clean)
+    engine_dirty = await run_backtest(config, candles=noisy(clean, seed=17))
+    assert len(engine_clean.fills) >= 4  # the case trades
+    assert fill_rows(engine_dirty) == fill_rows(engine_clean)
+    assert engine_dirty.metrics.fees == engine_clean.metrics.fees
