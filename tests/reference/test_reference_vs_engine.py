@@ -145,7 +145,7 @@ async def compare(
 
 def synthetic_file(kind: str, directory: Path) -> Path:
     """Three days of generated 1m candles (seed 7): plain, with gaps, with closes one ulp off
-    the tick (the first one included), or resampled to 5m bars."""
+    the tick (the first one included), resampled to 5m bars, or starting on a grid level."""
     rows = synthetic.random_walk(3 * 1440, seed=7)
     if kind == "gaps":
         rows = synthetic.with_gaps(rows, seed=8)
@@ -153,6 +153,8 @@ def synthetic_file(kind: str, directory: Path) -> Path:
         rows = synthetic.with_noise(rows, seed=9)
     elif kind == "5m":
         rows = synthetic.resample(rows, 5)
+    elif kind == "on-level":  # the first close exactly on a grid level
+        rows[0][2:5] = [max(rows[0][2], 22_000.0), min(rows[0][3], 22_000.0), 22_000.0]
     return synthetic.write_csv(rows, directory / f"BTCUSDT-{kind}.csv")
 
 
@@ -173,6 +175,11 @@ TICK = (
     "nothing); the engine's grid refuses an off-tick close and skips its seed"
 )
 UNITS = "cooldown_candles counts minutes on any data (the engine counts data candles: 5x on 5m)"
+ON_LEVEL = (
+    "README: the grid buys 'the base for every slot above the price' and 'the level just above "
+    "the price stays free': a price exactly on level k leaves slot k empty (a buy at level k); "
+    "the engine counts slot k as above the price, seeds it and leaves level k free instead"
+)
 AT_ONCE = (
     "a market order placed from a fill (the next DCA cycle with no cooldown) fills at that "
     "path point; the engine fills it at the candle close, sized at the previous close"
@@ -193,6 +200,7 @@ CASES = [
     ("grid-gaps", GRID_SYNTH, "gaps", "", "pessimistic"),
     ("grid-float-noise", GRID_SYNTH, "noise", "", "pessimistic"),
     ("grid-5m", GRID_SYNTH, "5m", "", "pessimistic"),
+    ("grid-starts-on-a-level", GRID_SYNTH, "on-level", "", "pessimistic"),
     ("dca-bundled", DCA, "bundled", "2023-03-01/2023-03-06", "pessimistic"),
     ("dca-no-cooldown", DCA_TIGHT, "bundled", "2023-03-01/2023-03-06", "pessimistic"),
     ("dca-generated", DCA_TIGHT, "plain", "", "pessimistic"),
@@ -205,6 +213,7 @@ KNOWN: dict[str, tuple[str, ...]] = {
     "grid-bundled": (ARRIVAL,),
     "grid-ohlc": (ARRIVAL,),
     "grid-float-noise": (TICK,),
+    "grid-starts-on-a-level": (ON_LEVEL,),
     "dca-bundled": (COOLDOWN,),
     "dca-no-cooldown": (AT_ONCE,),
     "dca-generated": (AT_ONCE,),

@@ -60,8 +60,9 @@ class ReferenceGrid:
 
     def start(self, price: Decimal) -> None:
         """README: buy at market the base of every slot above the price, then the sells above
-        those slots and a buy at every level below the price."""
-        self.seed_slots = [k for k, level in enumerate(self.levels[:-1]) if level >= price]
+        those slots and a buy at every level below the price; "the level just above the price
+        stays free", so a price exactly on level k leaves slot k (k to k+1) to buy at level k."""
+        self.seed_slots = [k for k, level in enumerate(self.levels[:-1]) if level > price]
         seed = sum((self.quantity[k] for k in self.seed_slots), ZERO)
         below = [k for k in range(len(self.quantity)) if k not in self.seed_slots]
         if seed > 0:
