@@ -8,6 +8,7 @@ maker/taker), and so must the final position and equity.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 import synthetic
 import yaml
-from refsim.candles import read_bars
+from refsim.candles import Bar, read_bars
 from refsim.dca import DcaSpec
 from refsim.grid import GridSpec
 from refsim.rules import FeeRule
@@ -92,6 +93,13 @@ def _ms(day: str) -> int:
     return int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp() * 1000)
 
 
+@functools.cache
+def bars_in(path: Path, window: str) -> tuple[Bar, ...]:
+    """The candles of `path` in `window` ("YYYY-MM-DD/YYYY-MM-DD", or "" for all of them)."""
+    start, end = window.split("/") if window else ("", "")
+    return tuple(read_bars(path, _ms(start) if start else None, _ms(end) if end else None))
+
+
 def engine_rows(result: BacktestResult) -> list[tuple[object, ...]]:
     return [
         (
@@ -126,8 +134,7 @@ async def compare(
     """Run both; assert the same fills, position and equity; return the reference's outcome."""
     text = config_text(spec, engine_data or data, fees, fill_model, window)
     result = await run_backtest(parse_config(text, "reference.yaml", {}))
-    start, end = window.split("/") if window else (None, None)
-    bars = read_bars(data, _ms(start) if start else None, _ms(end) if end else None)
+    bars = list(bars_in(data, window))
     outcome = simulate(spec, bars, balances={"USDT": BALANCE}, fees=fees, fill_model=fill_model)
     assert outcome.refusals == []  # the cases stay inside the account's means
     ours, theirs = reference_rows(outcome), engine_rows(result)
@@ -269,8 +276,7 @@ def test_the_reference_trades_every_case_within_the_account(
     """The reference alone (no xfail hides a fault of its own): it trades, is refused nothing,
     and its balances reconcile with its fills."""
     path = BUNDLED if data == "bundled" else synthetic_file(data, tmp_path)
-    start, end = window.split("/") if window else (None, None)
-    bars = read_bars(path, _ms(start) if start else None, _ms(end) if end else None)
+    bars = list(bars_in(path, window))
     outcome = simulate(spec, bars, balances={"USDT": BALANCE}, fees=fees, fill_model=fill_model)
     assert len(outcome.fills) > 10
     assert outcome.refusals == []
