@@ -113,3 +113,34 @@ def test_an_order_placed_from_a_fill_rests_from_the_next_candle_and_a_cancel_act
     assert placed[0].open and not placed[0].taker
     v.walk(bar(2, "101", "101", "100", "100"))
     assert v.fills[-1].tag == "counter" and v.fills[-1].liquidity == MAKER
+
+
+def test_a_stop_fills_at_its_trigger_or_at_the_open_of_a_gap_as_a_taker() -> None:
+    v = venue()
+    v.place_stop(SELL, D("0.1"), D("97"), "stop")
+    v.place_stop(SELL, D("0.1"), D("95"), "gapped")
+    v.walk(bar(1, "100", "100.5", "97", "98"))  # touches 97: a stop triggers on a touch
+    v.walk(bar(2, "94", "96", "93", "95"))  # opens below 95
+    assert [(f.tag, f.price, f.liquidity) for f in v.fills] == [
+        ("stop", D("97"), TAKER),
+        ("gapped", D("94"), TAKER),
+    ]
+
+
+def test_a_stop_through_the_last_price_is_refused() -> None:
+    v = venue()
+    assert not v.place_stop(SELL, D("0.1"), D("100"), "at").open
+    assert v.refusals and v.refusals[0][0] == "at"
+
+
+def test_a_pessimistic_candle_reaching_a_sell_stop_goes_low_first_and_the_sells_give_way() -> None:
+    v = PaperVenue(BTCUSDT, FEES, {"USDT": D(0), "BTC": D("0.1")})
+    v.walk(bar(0, "100", "100", "100", "100"))
+    take_profit = v.place_limit(SELL, D("0.1"), D("102"), "tp")
+    v.place_stop(SELL, D("0.1"), D("98"), "stop")
+    assert candle_path(bar(1, "100", "103", "97", "101"), "pessimistic") == tuple(
+        map(D, ("100", "103", "97", "101"))  # a tie: high first, without a stop in reach
+    )
+    v.walk(bar(1, "100", "103", "97", "101"))
+    assert [f.tag for f in v.fills] == ["stop"]  # the low came first; the take profit gave way
+    assert not take_profit.open

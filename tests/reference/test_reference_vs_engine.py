@@ -49,6 +49,9 @@ DCA = DcaSpec(
     cooldown_candles=30,
 )
 DCA_TIGHT = DcaSpec(**{**DCA.__dict__, "take_profit": Decimal("0.4"), "cooldown_candles": 0})
+DCA_STOP = DcaSpec(
+    **{**DCA.__dict__, "stop_loss": Decimal("1.5"), "max_safety_orders": 2, "cooldown_candles": 15}
+)
 
 
 def strategy_config(spec: GridSpec | DcaSpec) -> dict[str, object]:
@@ -61,7 +64,7 @@ def strategy_config(spec: GridSpec | DcaSpec) -> dict[str, object]:
             "spacing": spec.spacing,
             "amount_per_level": str(spec.amount_per_level),
         }
-    return {"kind": "dca", "stop_loss": None, **{k: _text(v) for k, v in spec.__dict__.items()}}
+    return {"kind": "dca", **{k: _text(v) for k, v in spec.__dict__.items()}}
 
 
 def _text(value: object) -> object:
@@ -187,6 +190,11 @@ ON_LEVEL = (
     "the price stays free': a price exactly on level k leaves slot k empty (a buy at level k); "
     "the engine counts slot k as above the price, seeds it and leaves level k free instead"
 )
+STOPS = (
+    "a stop fills where it triggers (at its price, or the open of a gap), as a taker, and a "
+    "pessimistic candle reaching a sell stop goes low first; the engine's DCA sells at the "
+    "close of the candle whose low reached the stop"
+)
 AT_ONCE = (
     "a market order placed from a fill (the next DCA cycle with no cooldown) fills at that "
     "path point; the engine fills it at the candle close, sized at the previous close"
@@ -214,6 +222,8 @@ CASES = [
     ("dca-gaps", DCA, "gaps", "", "pessimistic"),
     ("dca-float-noise", DCA, "noise", "", "ohlc"),
     ("dca-5m", DCA, "5m", "", "pessimistic"),
+    ("dca-stop-loss", DCA_STOP, "bundled", "2023-03-08/2023-03-12", "pessimistic"),
+    ("dca-stop-loss-generated", DCA_STOP, "plain", "", "pessimistic"),
 ]
 FEES = {"no-fees": NO_FEES, "spot-fees": SPOT_FEES}
 KNOWN: dict[str, tuple[str, ...]] = {
@@ -227,6 +237,8 @@ KNOWN: dict[str, tuple[str, ...]] = {
     "dca-gaps": (COOLDOWN,),
     "dca-float-noise": (COOLDOWN,),
     "dca-5m": (COOLDOWN, UNITS),
+    "dca-stop-loss": (STOPS, COOLDOWN),
+    "dca-stop-loss-generated": (STOPS, COOLDOWN),
 }
 """Comparisons main does not pass yet, by id, with the README rules the engine breaks."""
 

@@ -4,8 +4,10 @@ A cycle buys a base order at market (at most `base_order` quote at the current p
 rests safety orders below the base price: safety order n sits d*(1 + s + ... + s^(n-1)) % below
 it with volume v*vs^(n-1) quote (3Commas), `active_safety_orders` of them at a time (the next
 one placed when one fills). One take-profit sell of the whole position rests at the average
-entry + M %, re-placed after every safety fill. A new cycle opens after the take profit, once
-`cooldown_candles` minutes have passed.
+entry + M %, re-placed after every safety fill; an optional stop loss rests as a stop order
+for the whole position at the average entry - `stop_loss` % (re-placed with the take profit).
+A new cycle opens after the take profit (or the stop), once `cooldown_candles` minutes have
+passed.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class DcaSpec:
     volume_scale: Decimal
     take_profit: Decimal
     cooldown_candles: int = 0
+    stop_loss: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class ReferenceDca:
         self.ladder: list[SafetyOrder] = []
         self.safety: dict[int, Order] = {}  # resting safety orders by number
         self.tp: Order | None = None
+        self.stop: Order | None = None
         self.opens_at_ms: int | None = 0  # when the next cycle may open (None: in a cycle)
         self.cycles = 0
 
@@ -84,13 +88,13 @@ class ReferenceDca:
             self.position -= fill.qty
         if fill.tag == "base":
             self.ladder = safety_orders(self.spec, fill.price, self.venue)
-            self._take_profit()
+            self._exits()
             self._next_safety()
         elif fill.tag.startswith("so"):
             self.safety = {n: o for n, o in self.safety.items() if o is not order}
-            self._take_profit()
+            self._exits()
             self._next_safety()
-        elif fill.tag == "tp":
+        elif fill.tag in ("tp", "sl"):
             self._end_cycle(fill.ts)
 
     # -- the rules -------------------------------------------------------------------------------
@@ -105,16 +109,27 @@ class ReferenceDca:
         self.bought_qty = self.bought_value = ZERO
         self.venue.place_market(BUY, qty, "base")
 
-    def _take_profit(self) -> None:
-        """Cancel the take profit and sell the whole position at the average entry + M %."""
-        if self.tp is not None:
-            self.venue.cancel(self.tp)
-            self.tp = None
-        target = self.bought_value * (100 + self.spec.take_profit) / (self.bought_qty * 100)
-        price = self.inst.price_for(SELL, target)
+    def _average_entry_times(self, percent: Decimal) -> Decimal:
+        """The average entry (the cycle's buys at their fill prices) times `percent` / 100."""
+        return self.bought_value * percent / (self.bought_qty * 100)
+
+    def _exits(self) -> None:
+        """Cancel the take profit and the stop; place them again for the whole position."""
+        for order in (self.tp, self.stop):
+            if order is not None:
+                self.venue.cancel(order)
+        self.tp = self.stop = None
         qty = self.inst.floor_lot(self.position)
+        price = self.inst.price_for(SELL, self._average_entry_times(100 + self.spec.take_profit))
         if self.inst.refusal(price, qty) is None:
             self.tp = self.venue.place_limit(SELL, qty, price, "tp")
+        if self.spec.stop_loss is None:
+            return
+        trigger = self.inst.price_for(BUY, self._average_entry_times(100 - self.spec.stop_loss))
+        if self.inst.refusal(trigger, qty) is None:
+            self.stop = self.venue.place_stop(SELL, qty, trigger, "sl")
+            if not self.stop.open:  # already through the stop: sell at market now
+                self.venue.place_market(SELL, qty, "sl")
 
     def _next_safety(self) -> None:
         while len(self.safety) < self.spec.active_safety_orders and self.ladder:
@@ -126,9 +141,10 @@ class ReferenceDca:
     def _end_cycle(self, at_ms: int) -> None:
         """The take profit filled: cancel what rests; the next cycle opens after the cooldown
         (at once when it is 0: at the price of this moment)."""
-        for order in self.safety.values():
-            self.venue.cancel(order)
-        self.safety, self.ladder, self.tp = {}, [], None
+        for order in [*self.safety.values(), self.tp, self.stop]:
+            if order is not None:
+                self.venue.cancel(order)
+        self.safety, self.ladder, self.tp, self.stop = {}, [], None, None
         self.cycles += 1
         self.opens_at_ms = at_ms + self.spec.cooldown_candles * MINUTE_MS
         if self.spec.cooldown_candles == 0:

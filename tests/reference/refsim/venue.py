@@ -12,6 +12,10 @@ Each rule is one function or method here, named after the rule:
 - `PaperVenue.place_market`: a market order fills at once at the last price on the tick, taker;
   while a candle is walked (an order placed from a fill) the last price is that path point;
 - `PaperVenue.cancel`: a cancel takes effect at once, from the point of the path it was decided at;
+- `PaperVenue.place_stop` and `triggered`: a stop triggers when the path reaches its trigger and
+  fills at once at the trigger, or at the open when the candle opens through it, as a taker;
+  at each path point stops go before limits; a pessimistic candle that reaches a sell stop goes
+  low first;
 - `PaperVenue._settle`: fees on the order value; a buy's fee in the base coin (credited
   qty - fee), a sell's in the quote coin; exact, never rounded.
 """
@@ -38,6 +42,7 @@ class Order:
     price: Decimal | None  # None: a market order
     tag: str
     taker: bool = False  # strictly through the last price on arrival
+    stop: bool = False  # a stop: `price` is its trigger
     open: bool = True
     refused: str = ""
 
@@ -61,11 +66,15 @@ class Fill:
         return self.qty - self.fee if self.side == BUY else self.qty
 
 
-def candle_path(bar: Bar, model: str) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+def candle_path(
+    bar: Bar, model: str, sell_stop: Decimal | None = None
+) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     """README "Fills": open -> the nearer extreme -> the other extreme -> close (pessimistic;
-    equally near: the high first), or a fixed `ohlc` / `olhc` order."""
+    equally near: the high first; a candle reaching `sell_stop`, the highest resting sell stop,
+    goes low first), or a fixed `ohlc` / `olhc` order."""
     o, h, lo, c = bar.open, bar.high, bar.low, bar.close
-    if model == "ohlc" or (model == "pessimistic" and h - o <= o - lo):
+    stop_reached = sell_stop is not None and sell_stop >= lo
+    if model == "ohlc" or (model == "pessimistic" and h - o <= o - lo and not stop_reached):
         return (o, h, lo, c)
     return (o, lo, h, c)
 
@@ -80,12 +89,23 @@ def crossed(resting: list[Order], price: Decimal, going_up: bool) -> Order | Non
     """The next resting order the path fills at `price`: strictly through its limit only.
     Going up, sells lowest first, then buys; going down (or level), buys highest first, then
     sells; at one price the first placed first."""
-    sells = [o for o in resting if o.side == SELL and o.price is not None and o.price < price]
-    buys = [o for o in resting if o.side == BUY and o.price is not None and o.price > price]
+    limits = [o for o in resting if not o.stop and o.price is not None]
+    sells = [o for o in limits if o.side == SELL and (o.price or ZERO) < price]
+    buys = [o for o in limits if o.side == BUY and (o.price or ZERO) > price]
     best_sell = min(sells, key=lambda o: (o.price, o.oid), default=None)
     best_buy = min(buys, key=lambda o: (-(o.price or ZERO), o.oid), default=None)
     first, then = (best_sell, best_buy) if going_up else (best_buy, best_sell)
     return first if first is not None else then
+
+
+def triggered(resting: list[Order], price: Decimal) -> Order | None:
+    """The next stop the path triggers at `price` (a touch triggers): sell stops from the
+    highest trigger, then buy stops from the lowest; at one trigger the first placed first."""
+    sells = [o for o in resting if o.stop and o.side == SELL and (o.price or ZERO) >= price]
+    buys = [o for o in resting if o.stop and o.side == BUY and (o.price or ZERO) <= price]
+    best_sell = min(sells, key=lambda o: (-(o.price or ZERO), o.oid), default=None)
+    best_buy = min(buys, key=lambda o: (o.price or ZERO, o.oid), default=None)
+    return best_sell if best_sell is not None else best_buy
 
 
 @dataclass
@@ -126,6 +146,23 @@ class PaperVenue:
             self._settle(order, price, TAKER)
         return order
 
+    def place_stop(self, side: str, qty: Decimal, trigger: Decimal, tag: str) -> Order:
+        """A stop-market order; refused when the last price is already at or through its
+        trigger (it would trigger at once: that is a market order). It holds no funds."""
+        order = Order(self._next(), side, qty, trigger, tag, stop=True)
+        reason = self.inst.refusal(trigger, qty)
+        last = self.last
+        if (
+            reason is None
+            and last is not None
+            and (trigger <= last if side == BUY else trigger >= last)
+        ):
+            reason = f"a {side} stop at {trigger} is through the last price {last}"
+        if reason:
+            return self._refuse(order, reason)
+        (self._arriving if self._walking else self._book).append(order)
+        return order
+
     def cancel(self, order: Order) -> bool:
         """Take `order` off the book now; False if it is no longer open."""
         for queue in (self._book, self._arriving):
@@ -145,9 +182,15 @@ class PaperVenue:
         let the orders placed meanwhile rest, and record the close."""
         previous = self.last
         self._walking = True
-        for k, price in enumerate(candle_path(bar, self.fill_model)):
+        stops = [o.price or ZERO for o in self._book if o.stop and o.side == SELL]
+        path = candle_path(bar, self.fill_model, max(stops, default=None))
+        for k, price in enumerate(path):
             going_up = previous is not None and price > previous
             self.last, self.now_ms = price, point_ms(bar, k)
+            while (order := triggered(self._book, price)) is not None:
+                self._book.remove(order)
+                at = bar.open if k == 0 else order.price or ZERO  # a gap fills at the open
+                self._trigger(order, self.inst.nearest_tick(at))
             while (order := crossed(self._book, price, going_up)) is not None:
                 self._book.remove(order)
                 self._settle(order, order.price or ZERO, TAKER if order.taker else MAKER)
@@ -165,6 +208,8 @@ class PaperVenue:
         held = self.balances.get(asset, ZERO)
         worst = max(self.fees.maker, self.fees.taker)
         for o in self.resting():
+            if o.stop:
+                continue  # a stop holds nothing until it triggers
             if asset == self.inst.quote and o.side == BUY and o.price is not None:
                 held -= o.qty * o.price * (1 + worst)
             elif asset == self.inst.base and o.side == SELL:
@@ -184,6 +229,19 @@ class PaperVenue:
         if reason is None and side == SELL and qty > self.free(self.inst.base):
             reason = f"insufficient {self.inst.base} for {qty}"
         return self._refuse(order, reason) if reason else order
+
+    def _trigger(self, stop: Order, price: Decimal) -> None:
+        """A triggered stop is a market order: the account's resting sells give way to a sell
+        stop (oldest first) as far as it needs their base; it fills at `price` as a taker."""
+        if stop.side == SELL:
+            for order in [o for o in self.resting() if o.side == SELL and not o.stop]:
+                if self.free(self.inst.base) >= stop.qty:
+                    break
+                self.cancel(order)
+            if self.free(self.inst.base) < stop.qty:
+                self._refuse(stop, f"a triggered stop needs {stop.qty} {self.inst.base}")
+                return
+        self._settle(stop, price, TAKER)
 
     def _refuse(self, order: Order, reason: str) -> Order:
         order.open, order.refused = False, reason
