@@ -144,3 +144,10 @@ def test_a_pessimistic_candle_reaching_a_sell_stop_goes_low_first_and_the_sells_
     v.walk(bar(1, "100", "103", "97", "101"))
     assert [f.tag for f in v.fills] == ["stop"]  # the low came first; the take profit gave way
     assert not take_profit.open
+
+
+def test_a_price_one_ulp_off_the_tick_is_read_on_the_tick() -> None:
+    v = venue()
+    sell = v.place_limit(SELL, D("0.1"), D("101"), "sell")
+    v.walk(bar(1, "100", repr(101.00000000000001), "100", "100.5"))  # one ulp above 101
+    assert sell.open and v.fills == []  # a touch, once on the tick

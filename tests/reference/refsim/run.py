@@ -42,9 +42,9 @@ def simulate(
     venue.on_fill = strategy.on_fill
     for i, bar in enumerate(bars):
         venue.walk(bar)
-        seen = inst.nearest_tick(bar.close)  # the price a strategy sees: the close on the tick
+        seen = venue.last or bar.close  # the price a strategy sees: the close on the tick
         if i == 0:
             strategy.start(seen)
         elif isinstance(strategy, ReferenceDca):
             strategy.on_close(seen, bar.close_ms)
-    return Outcome(venue.fills, venue.balances, bars[-1].close, venue.refusals)
+    return Outcome(venue.fills, venue.balances, venue.last or bars[-1].close, venue.refusals)

@@ -2,6 +2,8 @@
 
 Each rule is one function or method here, named after the rule:
 
+- `on_the_tick`: every candle price is read as the nearest tick (half-even) before anything
+  compares it, so float noise in the data (a close one ulp off the tick) changes nothing;
 - `candle_path`: the path a candle takes (pessimistic: open, the nearer extreme, the other
   extreme, close; a tie goes high first; `ohlc` / `olhc` fixed orders);
 - `crossed`: a resting limit fills only when the path strictly crosses its price, at its own
@@ -64,6 +66,12 @@ class Fill:
     def credited(self) -> Decimal:
         """Base the account received (a buy) or gave (a sell)."""
         return self.qty - self.fee if self.side == BUY else self.qty
+
+
+def on_the_tick(bar: Bar, inst: Instrument) -> Bar:
+    """The candle with its four prices on the instrument's tick (nearest, half-even)."""
+    o, h, lo, c = (inst.nearest_tick(p) for p in (bar.open, bar.high, bar.low, bar.close))
+    return Bar(bar.ts, bar.interval_ms, o, h, lo, c)
 
 
 def candle_path(
@@ -180,6 +188,7 @@ class PaperVenue:
     def walk(self, bar: Bar) -> None:
         """Fill the resting orders along the candle's path (each fill reported at once), then
         let the orders placed meanwhile rest, and record the close."""
+        bar = on_the_tick(bar, self.inst)
         previous = self.last
         self._walking = True
         stops = [o.price or ZERO for o in self._book if o.stop and o.side == SELL]
