@@ -47,4 +47,5 @@ def simulate(
             strategy.start(seen)
         elif isinstance(strategy, ReferenceDca):
             strategy.on_close(seen, bar.close_ms)
-    return Outcome(venue.fills, venue.balances, venue.last or bars[-1].close, venue.refusals)
+    # README: "the equity valuation still take[s] the candles as given" (not on the tick)
+    return Outcome(venue.fills, venue.balances, bars[-1].close, venue.refusals)
