@@ -180,10 +180,6 @@ COOLDOWN = (
     "cooldown_candles: the next cycle opens cooldown_candles minutes after the take profit; "
     "the engine opens it one candle earlier (its count includes the take profit's candle)"
 )
-TICK = (
-    "the price a strategy sees is the close on the tick (a close one ulp off it changes "
-    "nothing); the engine's grid refuses an off-tick close and skips its seed"
-)
 UNITS = "cooldown_candles counts minutes on any data (the engine counts data candles: 5x on 5m)"
 ON_LEVEL = (
     "README: the grid buys 'the base for every slot above the price' and 'the level just above "
@@ -229,7 +225,6 @@ FEES = {"no-fees": NO_FEES, "spot-fees": SPOT_FEES}
 KNOWN: dict[str, tuple[str, ...]] = {
     "grid-bundled": (ARRIVAL,),
     "grid-ohlc": (ARRIVAL,),
-    "grid-float-noise": (TICK,),
     "grid-starts-on-a-level": (ON_LEVEL,),
     "dca-bundled": (COOLDOWN,),
     "dca-no-cooldown": (AT_ONCE,),
