@@ -288,9 +288,17 @@ def test_the_reference_trades_every_case_within_the_account(
     assert base >= 0
 
 
+SLOW_KNOWN = {"grid": (BASE_FEE, ARRIVAL), "dca": (BASE_FEE,)}
+
+
 @pytest.mark.slow
-@known(BASE_FEE, ARRIVAL)
-@pytest.mark.parametrize("spec", [GRID, DCA], ids=["grid", "dca"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param(spec, id=name, marks=[known(*SLOW_KNOWN[name])] if SLOW_KNOWN[name] else [])
+        for name, spec in (("grid", GRID), ("dca", DCA))
+    ],
+)
 async def test_engine_matches_the_reference_on_all_the_bundled_data(
     spec: GridSpec | DcaSpec, request: pytest.FixtureRequest
 ) -> None:
