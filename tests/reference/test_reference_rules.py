@@ -151,3 +151,14 @@ def test_a_price_one_ulp_off_the_tick_is_read_on_the_tick() -> None:
     sell = v.place_limit(SELL, D("0.1"), D("101"), "sell")
     v.walk(bar(1, "100", repr(101.00000000000001), "100", "100.5"))  # one ulp above 101
     assert sell.open and v.fills == []  # a touch, once on the tick
+
+
+def test_a_pessimistic_candle_whose_low_fills_a_resting_buy_goes_low_first() -> None:
+    v = venue()
+    v.place_limit(BUY, D("0.1"), D("99"), "buy")
+    v.place_limit(SELL, D("0.1"), D("101"), "sell")
+    v.walk(bar(1, "100", "101.5", "98", "100"))  # the high is nearer, but the low fills the buy
+    assert [f.tag for f in v.fills] == ["buy", "sell"]
+    assert candle_path(bar(1, "100", "101.5", "98", "100"), "pessimistic", D("98")) == tuple(
+        map(D, ("100", "101.5", "98", "100"))  # a buy at the low is only touched: high first
+    )

@@ -62,6 +62,7 @@ class ReferenceDca:
         self.bought_qty = ZERO  # this cycle's quantity bought (as filled)
         self.bought_value = ZERO  # and what it cost at the fill prices
         self.position = ZERO  # base held: credited by buys, debited by sells
+        self.cycle_qty = ZERO  # this cycle's credited base not sold yet (README: what it sells)
         self.ladder: list[SafetyOrder] = []
         self.safety: dict[int, Order] = {}  # resting safety orders by number
         self.tp: Order | None = None
@@ -84,8 +85,10 @@ class ReferenceDca:
             self.bought_qty += fill.qty
             self.bought_value += fill.qty * fill.price
             self.position += fill.credited
+            self.cycle_qty += fill.credited
         else:
             self.position -= fill.qty
+            self.cycle_qty -= fill.qty
         if fill.tag == "base":
             self.ladder = safety_orders(self.spec, fill.price, self.venue)
             self._exits()
@@ -106,7 +109,7 @@ class ReferenceDca:
         if self.inst.refusal(price, qty) is not None:
             return  # too small here: wait for another price
         self.opens_at_ms = None
-        self.bought_qty = self.bought_value = ZERO
+        self.bought_qty = self.bought_value = self.cycle_qty = ZERO
         self.venue.place_market(BUY, qty, "base")
 
     def _average_entry_times(self, percent: Decimal) -> Decimal:
@@ -114,12 +117,13 @@ class ReferenceDca:
         return self.bought_value * percent / (self.bought_qty * 100)
 
     def _exits(self) -> None:
-        """Cancel the take profit and the stop; place them again for the whole position."""
+        """Cancel the take profit and the stop; place them again for the whole position: the
+        cycle's credited base floored to the lot (README "Fees": dust below a lot stays)."""
         for order in (self.tp, self.stop):
             if order is not None:
                 self.venue.cancel(order)
         self.tp = self.stop = None
-        qty = self.inst.floor_lot(self.position)
+        qty = self.inst.floor_lot(self.cycle_qty)
         price = self.inst.price_for(SELL, self._average_entry_times(100 + self.spec.take_profit))
         if self.inst.refusal(price, qty) is None:
             self.tp = self.venue.place_limit(SELL, qty, price, "tp")

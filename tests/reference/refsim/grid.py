@@ -6,7 +6,7 @@ floored to the lot. At start the bot buys at market the base of every slot above
 then places a sell one level above each of those slots and a buy at every level below the
 price (the level just above the price stays free). Each filled buy gets a counter-sell one
 level up (of the base it was credited, floored to the lot); each filled sell a counter-buy one
-level down.
+level down (less the dust below one lot the slot kept).
 """
 
 from __future__ import annotations
@@ -94,7 +94,10 @@ class ReferenceGrid:
             left -= take
 
     def _buy(self, slot: int) -> None:
-        order = self.venue.place_limit(BUY, self.quantity[slot], self.levels[slot], f"b{slot}")
+        """README: a slot keeps the dust its floored sell left, and its next buy buys that
+        much less."""
+        qty = self.inst.floor_lot(self.quantity[slot] - self.held[slot])
+        order = self.venue.place_limit(BUY, qty, self.levels[slot], f"b{slot}")
         if order.open:
             self.orders[order.oid] = (slot, BUY)
 

@@ -5,7 +5,8 @@ Each rule is one function or method here, named after the rule:
 - `on_the_tick`: every candle price is read as the nearest tick (half-even) before anything
   compares it, so float noise in the data (a close one ulp off the tick) changes nothing;
 - `candle_path`: the path a candle takes (pessimistic: open, the nearer extreme, the other
-  extreme, close; a tie goes high first; `ohlc` / `olhc` fixed orders);
+  extreme, close; a tie goes high first; a low that fills a resting buy or reaches a sell stop
+  comes first; `ohlc` / `olhc` fixed orders);
 - `crossed`: a resting limit fills only when the path strictly crosses its price, at its own
   price; within a segment buys fill highest first going down, sells lowest first going up, and
   at one price the first placed fills first;
@@ -16,8 +17,7 @@ Each rule is one function or method here, named after the rule:
 - `PaperVenue.cancel`: a cancel takes effect at once, from the point of the path it was decided at;
 - `PaperVenue.place_stop` and `triggered`: a stop triggers when the path reaches its trigger and
   fills at once at the trigger, or at the open when the candle opens through it, as a taker;
-  at each path point stops go before limits; a pessimistic candle that reaches a sell stop goes
-  low first;
+  at each path point stops go before limits;
 - `PaperVenue._settle`: fees on the order value; a buy's fee in the base coin (credited
   qty - fee), a sell's in the quote coin; exact, never rounded.
 """
@@ -75,14 +75,17 @@ def on_the_tick(bar: Bar, inst: Instrument) -> Bar:
 
 
 def candle_path(
-    bar: Bar, model: str, sell_stop: Decimal | None = None
+    bar: Bar, model: str, best_buy: Decimal | None = None, sell_stop: Decimal | None = None
 ) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     """README "Fills": open -> the nearer extreme -> the other extreme -> close (pessimistic;
-    equally near: the high first; a candle reaching `sell_stop`, the highest resting sell stop,
-    goes low first), or a fixed `ohlc` / `olhc` order."""
+    equally near: the high first; but when the low fills a resting buy (`best_buy`, the highest,
+    is strictly above it) or reaches a sell stop (`sell_stop`, the highest, at or above it), the
+    low first), or a fixed `ohlc` / `olhc` order."""
     o, h, lo, c = bar.open, bar.high, bar.low, bar.close
-    stop_reached = sell_stop is not None and sell_stop >= lo
-    if model == "ohlc" or (model == "pessimistic" and h - o <= o - lo and not stop_reached):
+    low_first = (best_buy is not None and best_buy > lo) or (
+        sell_stop is not None and sell_stop >= lo
+    )
+    if model == "ohlc" or (model == "pessimistic" and h - o <= o - lo and not low_first):
         return (o, h, lo, c)
     return (o, lo, h, c)
 
@@ -192,7 +195,8 @@ class PaperVenue:
         previous = self.last
         self._walking = True
         stops = [o.price or ZERO for o in self._book if o.stop and o.side == SELL]
-        path = candle_path(bar, self.fill_model, max(stops, default=None))
+        buys = [o.price or ZERO for o in self._book if not o.stop and o.side == BUY]
+        path = candle_path(bar, self.fill_model, max(buys, default=None), max(stops, default=None))
         for k, price in enumerate(path):
             going_up = previous is not None and price > previous
             self.last, self.now_ms = price, point_ms(bar, k)
