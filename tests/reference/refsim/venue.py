@@ -216,15 +216,14 @@ class PaperVenue:
     # -- money ---------------------------------------------------------------------------------
 
     def free(self, asset: str) -> Decimal:
-        """What open orders leave of `asset`: a resting buy holds its value in quote plus the
-        worst fee, a resting sell its quantity of base."""
+        """What open orders leave of `asset`: a resting buy holds its value in quote (README
+        "Fees": a buy locks no fee in USDT), a resting sell its quantity of base."""
         held = self.balances.get(asset, ZERO)
-        worst = max(self.fees.maker, self.fees.taker)
         for o in self.resting():
             if o.stop:
                 continue  # a stop holds nothing until it triggers
             if asset == self.inst.quote and o.side == BUY and o.price is not None:
-                held -= o.qty * o.price * (1 + worst)
+                held -= o.qty * o.price
             elif asset == self.inst.base and o.side == SELL:
                 held -= o.qty
         return held
@@ -232,12 +231,7 @@ class PaperVenue:
     def _admit(self, side: str, qty: Decimal, price: Decimal, tag: str) -> Order:
         order = Order(self._next(), side, qty, price, tag)
         reason = self.inst.refusal(price, qty)
-        worst = max(self.fees.maker, self.fees.taker)
-        if (
-            reason is None
-            and side == BUY
-            and qty * price * (1 + worst) > self.free(self.inst.quote)
-        ):
+        if reason is None and side == BUY and qty * price > self.free(self.inst.quote):
             reason = f"insufficient {self.inst.quote} for {qty} at {price}"
         if reason is None and side == SELL and qty > self.free(self.inst.base):
             reason = f"insufficient {self.inst.base} for {qty}"
