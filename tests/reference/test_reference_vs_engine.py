@@ -140,6 +140,7 @@ async def compare(
     bars = list(bars_in(data, window))
     outcome = simulate(spec, bars, balances={"USDT": BALANCE}, fees=fees, fill_model=fill_model)
     assert outcome.refusals == []  # the cases stay inside the account's means
+    assert result.metrics.rejected_orders.count == 0  # and the engine's venue refused nothing
     ours, theirs = reference_rows(outcome), engine_rows(result)
     first = next(
         (i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b),
