@@ -169,27 +169,12 @@ def synthetic_file(kind: str, directory: Path) -> Path:
     return synthetic.write_csv(rows, directory / f"BTCUSDT-{kind}.csv")
 
 
-# Rules of the README's intended text that main does not follow yet (each an xfail reason).
-ARRIVAL = (
-    "an order placed in reaction to a fill arrives at that point of the candle's path (README: "
-    "'If it was already through the price when it arrived, it pays the taker fee'); the engine "
-    "places it after the whole path, against the close, so a counter-order through the close "
-    "pays the taker fee"
-)
+# Where the engine and the README's text disagree: a strict xfail naming the rule (change the
+# engine or the README, then drop it here).
 ON_LEVEL = (
     "README: the grid buys 'the base for every slot above the price' and 'the level just above "
     "the price stays free': a price exactly on level k leaves slot k empty (a buy at level k); "
     "the engine counts slot k as above the price, seeds it and leaves level k free instead"
-)
-CANCEL = (
-    "a cancel decided at a fill (a stop ends the DCA cycle and cancels its safety orders) takes "
-    "effect from that point of the candle's path; the engine applies it after the whole path, "
-    "so a safety order below the stop still fills in that candle and no strategy manages it"
-)
-AT_ONCE = (
-    "a market order placed in reaction to a fill (the next DCA cycle with no cooldown) fills "
-    "at that point of the candle's path; the engine reacts after the whole path and fills it "
-    "at the candle's close"
 )
 
 
@@ -219,12 +204,7 @@ CASES = [
 ]
 FEES = {"no-fees": NO_FEES, "spot-fees": SPOT_FEES}
 KNOWN: dict[str, tuple[str, ...]] = {
-    "grid-bundled": (ARRIVAL,),
-    "grid-ohlc": (ARRIVAL,),
     "grid-starts-on-a-level": (ON_LEVEL,),
-    "dca-no-cooldown": (AT_ONCE,),
-    "dca-generated": (AT_ONCE,),
-    "dca-stop-loss": (CANCEL,),
 }
 """Comparisons main does not pass yet, by id, with the README rules the engine breaks."""
 
@@ -285,17 +265,8 @@ def test_the_reference_trades_every_case_within_the_account(
     assert base >= 0
 
 
-SLOW_KNOWN: dict[str, tuple[str, ...]] = {"grid": (ARRIVAL,), "dca": ()}
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "spec",
-    [
-        pytest.param(spec, id=name, marks=[known(*SLOW_KNOWN[name])] if SLOW_KNOWN[name] else [])
-        for name, spec in (("grid", GRID), ("dca", DCA))
-    ],
-)
+@pytest.mark.parametrize("spec", [GRID, DCA, DCA_STOP], ids=["grid", "dca", "dca-stop-loss"])
 async def test_engine_matches_the_reference_on_all_the_bundled_data(
     spec: GridSpec | DcaSpec, request: pytest.FixtureRequest
 ) -> None:
