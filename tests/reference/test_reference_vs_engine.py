@@ -141,6 +141,7 @@ async def compare(
     outcome = simulate(spec, bars, balances={"USDT": BALANCE}, fees=fees, fill_model=fill_model)
     assert outcome.refusals == []  # the cases stay inside the account's means
     assert result.metrics.rejected_orders.count == 0  # and the engine's venue refused nothing
+    assert result.metrics.allocator_refused == 0  # nor its allocator (the reference has none)
     ours, theirs = reference_rows(outcome), engine_rows(result)
     first = next(
         (i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b),
