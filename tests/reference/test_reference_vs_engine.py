@@ -172,13 +172,6 @@ def synthetic_file(kind: str, directory: Path) -> Path:
 
 # Where the engine and the README's text disagree: a strict xfail naming the rule (change the
 # engine or the README, then drop it here).
-ON_LEVEL = (
-    "README: the grid buys 'the base for every slot above the price' and 'the level just above "
-    "the price stays free': a price exactly on level k leaves slot k empty (a buy at level k); "
-    "the engine counts slot k as above the price, seeds it and leaves level k free instead"
-)
-
-
 def known(*reasons: str) -> pytest.MarkDecorator:
     return pytest.mark.xfail(strict=True, reason="; ".join(reasons))
 
@@ -204,9 +197,7 @@ CASES = [
     ("dca-stop-loss-generated", DCA_STOP, "plain", "", "pessimistic"),
 ]
 FEES = {"no-fees": NO_FEES, "spot-fees": SPOT_FEES}
-KNOWN: dict[str, tuple[str, ...]] = {
-    "grid-starts-on-a-level": (ON_LEVEL,),
-}
+KNOWN: dict[str, tuple[str, ...]] = {}
 """Comparisons main does not pass yet, by id, with the README rules the engine breaks."""
 
 

@@ -2,11 +2,11 @@
 
 Levels are spaced arithmetically or geometrically between `lower` and `upper` and rounded to
 the tick. Slot k lies between level k and k+1; its quantity is `amount_per_level / level k`,
-floored to the lot. At start the bot buys at market the base of every slot above the price,
-then places a sell one level above each of those slots and a buy at every level below the
-price (the level just above the price stays free). Each filled buy gets a counter-sell one
-level up (of the base it was credited, floored to the lot); each filled sell a counter-buy one
-level down (less the dust below one lot the slot kept).
+floored to the lot. At start the bot buys at market the base of every slot whose lower level
+is at or above the price, then places a sell one level above each of those slots and a buy at
+every level below the price (the first level at or above the price stays free). Each filled
+buy gets a counter-sell one level up (of the base it was credited, floored to the lot); each
+filled sell a counter-buy one level down (less the dust below one lot the slot kept).
 """
 
 from __future__ import annotations
@@ -59,10 +59,10 @@ class ReferenceGrid:
         self.orders: dict[int, tuple[int, str]] = {}  # venue order id -> (slot, side)
 
     def start(self, price: Decimal) -> None:
-        """README: buy at market the base of every slot above the price, then the sells above
-        those slots and a buy at every level below the price; "the level just above the price
-        stays free", so a price exactly on level k leaves slot k (k to k+1) to buy at level k."""
-        self.seed_slots = [k for k, level in enumerate(self.levels[:-1]) if level > price]
+        """README: buy at market the base of "every slot whose lower level is at or above the
+        price", then the sells above those slots and a buy at every level below the price; "the
+        first level at or above the price stays free"."""
+        self.seed_slots = [k for k, level in enumerate(self.levels[:-1]) if level >= price]
         seed = sum((self.quantity[k] for k in self.seed_slots), ZERO)
         below = [k for k in range(len(self.quantity)) if k not in self.seed_slots]
         if seed > 0:
