@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from kit.waits import wait_until
 
 from traderagent.config import parse_config
 from traderagent.domain import BotState
@@ -45,14 +46,6 @@ bots:
 """
 
 
-async def _wait_for(condition: object, timeout_s: float) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not condition():  # type: ignore[operator]
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the engine did not keep up with the venue")
-        await asyncio.sleep(0.01)
-
-
 async def test_grid_bot_survives_faults_with_nothing_lost_or_doubled(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -70,7 +63,7 @@ async def test_grid_bot_survives_faults_with_nothing_lost_or_doubled(
         for _ in range(CANDLES):
             seen = engine.candles
             await emu.step(1)
-            await _wait_for(lambda seen=seen: engine.candles > seen, 30)
+            await wait_until(lambda seen=seen: engine.candles > seen, 30, "the engine keeping up")
         await exchange.catch_up(10)
         await engine.shutdown()
         summary = await run

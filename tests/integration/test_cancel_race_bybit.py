@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from kit.waits import wait_until
 
 from traderagent.config import parse_config
 from traderagent.domain import Side
@@ -59,14 +60,6 @@ def series() -> CandleSeries:
     return CandleSeries("BTCUSDT", MINUTE, ts, o, h, lo, c, np.full(len(CANDLES), 5.0))
 
 
-async def _wait_for(condition: object, timeout_s: float) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not condition():  # type: ignore[operator]
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the engine did not keep up with the venue")
-        await asyncio.sleep(0.01)
-
-
 async def test_a_fill_that_crosses_its_cancel_is_managed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -85,9 +78,9 @@ async def test_a_fill_that_crosses_its_cancel_is_managed(
         for _ in range(len(CANDLES) - 1):
             seen = engine.candles
             await emu.step(1)
-            await _wait_for(lambda seen=seen: engine.candles > seen, 30)
+            await wait_until(lambda seen=seen: engine.candles > seen, 30, "the engine keeping up")
             await exchange.catch_up(10)
-            await _wait_for(lambda: not engine.has_pending_updates, 30)
+            await wait_until(lambda: not engine.has_pending_updates, 30, "the engine draining")
         fills = [(e.side, e.order_link_id) for e in emu.executions()]
         async with engine.lock:
             held = bot.instrument.floor_qty(bot.position.qty)
