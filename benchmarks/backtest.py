@@ -71,7 +71,7 @@ async def backtest(config: AppConfig, candles: CandleSeries, fast: bool = True) 
     replayed = time.perf_counter()
     fills = journal.fills
     first = next(iter(engine.bots.values())).instrument
-    market = {cid for cid, o in journal.orders.items() if o.type is OrderType.MARKET}
+    market = {cid: o.created_ms for cid, o in journal.orders.items() if o.type is OrderType.MARKET}
     curve = equity_curve(
         candles,
         fills,

@@ -137,6 +137,25 @@ def wake_of(strategy: object) -> Wake | None:
     return wake() if wake is not None else None
 
 
+class RefusalAware(Protocol):
+    """Optional method of a strategy that reacts when the venue drops one of its resting
+    orders (a triggered stop the free balance cannot cover: on Bybit's spot a stop locks
+    nothing, and the take profit beside it locks the base it would sell)."""
+
+    def on_refused(self, order: Order, ctx: StrategyContext) -> list[Intent]:
+        """`order` (this strategy's, accepted earlier) was refused by the venue now."""
+        ...
+
+
+def on_refused(strategy: object, order: Order, ctx: StrategyContext) -> list[Intent]:
+    """`strategy.on_refused(order, ctx)`, or nothing for a strategy without it (its next
+    candle sees the order gone)."""
+    react: Callable[[Order, StrategyContext], list[Intent]] | None = getattr(
+        strategy, "on_refused", None
+    )
+    return react(order, ctx) if react is not None else []
+
+
 WAKE_MARGIN = 1e-9
 """Relative margin of a price wake: a candle a hair short of the level wakes the strategy too
 (a spurious wake costs one candle stepped; a missed one would change the result)."""

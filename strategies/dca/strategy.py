@@ -157,6 +157,15 @@ class DcaStrategy:
             return self._sell_all(ctx)  # what a late buy added is sold too; else the cycle ends
         return []
 
+    def on_refused(self, order: Order, ctx: StrategyContext) -> list[Intent]:
+        """The venue refused the cycle's triggered stop (the take profit locks its base): the
+        stop loss sells at market now, everything resting cancelled first."""
+        if order.tag != self.sl_tag or self.phase is not Phase.IN_CYCLE:
+            return []
+        self.stops += 1
+        self.wanted.clear()
+        return [CancelAll("dca stop loss"), *self._sell_all(ctx)]
+
     def _late_fill(self, fill: Fill, order: Order, ctx: StrategyContext) -> list[Intent]:
         """A fill of an earlier cycle's order, whose cancel lost the race with it: the current
         cycle takes it over. A buy extends the cycle in progress (its exits follow the new

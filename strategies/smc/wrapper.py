@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from strategies.base import Strategy, StrategyContext, Wake, wake_of
+from strategies.base import Strategy, StrategyContext, Wake, on_refused, wake_of
 from strategies.smc.filter import SmcFilter
 from traderagent.domain import (
     CancelAll,
@@ -46,6 +46,9 @@ class Filtered:
 
     def on_fill(self, fill: Fill, order: Order, ctx: StrategyContext) -> list[Intent]:
         return self._screen(self.inner.on_fill(fill, order, ctx), ctx)
+
+    def on_refused(self, order: Order, ctx: StrategyContext) -> list[Intent]:
+        return self._screen(on_refused(self.inner, order, ctx), ctx)
 
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
         return self._screen(self.inner.on_resume(ctx), ctx)

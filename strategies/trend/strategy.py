@@ -122,6 +122,16 @@ class TrendStrategy:
             return [CancelOrder(t) for t in others if t != order.tag]
         return []
 
+    def on_refused(self, order: Order, ctx: StrategyContext) -> list[Intent]:
+        """The venue refused the position's triggered stop (the take profit locks its base):
+        sell at market now, the take profit cancelled first."""
+        if order.tag != self._stop_tag() or self.phase is not Phase.LONG:
+            return []
+        self.resting_stop = None
+        level = self.position.stop.level if self.position is not None else order.price
+        why = f"stopped at {ctx.price} (stop {level} refused: {order.reject_reason})"
+        return self._exit(ctx, Purpose.STOP, why)
+
     def _exit_of_position(self, tag: str) -> bool:
         """A stop order or take profit of the position held now, of any version."""
         return tag.startswith((f"stop{self.seq}.", f"tp{self.seq}."))

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from tests.integration.test_bybit_client import BTC, client, emulator, last_close, order, until
-from traderagent.domain import Fill, Liquidity, OrderRequest, OrderStatus, OrderType, Side
+from traderagent.domain import Fill, Liquidity, Order, OrderRequest, OrderStatus, OrderType, Side
 
 
 def stop(cid: str, trigger: Decimal, qty: str = "0.01") -> OrderRequest:
@@ -62,3 +62,35 @@ async def test_a_stop_the_market_is_already_through_is_refused() -> None:
         refused = await exchange.place_order(stop("s-1", above))
         assert refused.status is OrderStatus.REJECTED
         assert "expect Falling" in refused.reject_reason
+
+
+async def test_a_spot_stop_whose_base_a_take_profit_locks_is_refused_when_it_triggers() -> None:
+    """As on Bybit's spot: the stop locked nothing, the take profit locks the base, so the
+    triggered stop is refused (reported Rejected with the reason), and the take profit rests
+    on. The paper venue does the same; the bots then sell at market themselves."""
+    async with emulator() as emu, client(emu, "spot") as (exchange, updates):
+        await exchange.place_order(order("m-1", Side.BUY, "0.02"))
+        await until(lambda: any(isinstance(u, Fill) for u in updates), lambda: emu.step(1))
+        held = (await exchange.balances())["BTC"].free
+        inst = await exchange.instrument(BTC)
+        qty = str(inst.floor_qty(held))
+        high = inst.round_price(last_close(emu) * Decimal("1.5"), Side.SELL)
+        tp = OrderRequest("tp-1", BTC, Side.SELL, OrderType.LIMIT, Decimal(qty), high, "it", "tp-1")
+        assert (await exchange.place_order(tp)).status is OrderStatus.NEW
+        near = inst.round_price(last_close(emu) - inst.tick_size, Side.BUY)
+        assert (await exchange.place_order(stop("s-1", near, qty))).status is OrderStatus.NEW
+
+        def refused() -> list[Order]:
+            return [
+                u
+                for u in updates
+                if isinstance(u, Order)
+                and u.client_order_id == "s-1"
+                and u.status is OrderStatus.REJECTED
+            ]
+
+        await until(lambda: bool(refused()), lambda: emu.step(1), steps=200)
+        assert refused()[-1].reject_reason == "EC_Others"  # Bybit gives no more than that
+        assert not [u for u in updates if isinstance(u, Fill) and u.client_order_id == "s-1"]
+        (resting,) = await exchange.open_orders(BTC)
+        assert resting.client_order_id == "tp-1"

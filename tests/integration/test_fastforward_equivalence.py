@@ -140,7 +140,7 @@ async def assert_equivalent(text: str, candles: CandleSeries) -> tuple[Run, Run]
         assert other.strategy.describe() == bot.strategy.describe()
         assert list(other.history) == list(bot.history)
     first = next(iter(fast.engine.bots.values())).instrument
-    market = {c for c, o in fast.journal.orders.items() if o.type is OrderType.MARKET}
+    market = {c: o.created_ms for c, o in fast.journal.orders.items() if o.type is OrderType.MARKET}
     curve = equity_curve(
         candles,
         fast.journal.fills,

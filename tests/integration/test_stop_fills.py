@@ -1,6 +1,8 @@
-"""Stops fill where they trigger, in the engine on real candles: a trend or DCA stop is a
-venue stop order that fills as taker at its trigger (at most the candle's open, at least its
-low), a trend take profit is a resting limit that fills as maker at its price, not at a close."""
+"""Stops sell where they trigger, in the engine on real candles: a trend or DCA stop is a
+venue stop order; beside the take profit that locks the same base the venue refuses it when it
+triggers (as Bybit's spot does), and the bot sells at market right there, as taker, at the
+stop's trigger (at most the candle's open, at least its low), never at a candle's close. A trend
+take profit is a resting limit that fills as maker at its price."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 import yaml
 from kit.factories import DCA_STRATEGY as DCA
 
-from traderagent.backtest.runner import run_backtest
+from traderagent.backtest.runner import BacktestResult, run_backtest
 from traderagent.config import parse_config
 from traderagent.domain import Candle, Fill, Liquidity, Side
 from traderagent.marketdata import CandleSeries, load_bundled
@@ -31,7 +33,7 @@ TIGHT_DCA = {**DCA, "stop_loss": "0.7", "take_profit": "0.4", "cooldown_candles"
 
 async def run(
     strategy: dict[str, object], first_day: int, days: int
-) -> tuple[CandleSeries, list[Fill]]:
+) -> tuple[CandleSeries, BacktestResult]:
     raw = {
         "replay": {"data": "bundled", "speed": "max"},
         "bots": [{"name": "bot", "strategy": strategy}],
@@ -40,8 +42,25 @@ async def run(
     series = load_bundled()
     start = series.first_ts + first_day * DAY_MS
     candles = series.between(start, start + days * DAY_MS)
-    result = await run_backtest(config, candles=candles)
-    return candles, list(result.fills)
+    return candles, await run_backtest(config, candles=candles)
+
+
+def stop_sales(result: BacktestResult, stop_prefix: str, sale_prefix: str) -> list[Fill]:
+    """The market sales that answered a refused stop: each at the moment the stop triggered,
+    at its trigger (or below it, at the open of a candle that gapped through it)."""
+    refused = [
+        o for o in result.metrics.rejected_orders.orders or () if o.tag.startswith(stop_prefix)
+    ]
+    assert refused, "no stop triggered"
+    assert len(refused) == result.metrics.rejected_orders.count  # nothing else was refused
+    sales = [f for f in result.fills if f.tag.startswith(sale_prefix) and "." not in f.tag]
+    assert len(sales) == len(refused)
+    for stop, sale in zip(refused, sales, strict=True):
+        assert stop.price is not None and sale.ts == stop.ts and sale.price <= stop.price, (
+            stop,
+            sale,
+        )
+    return sales
 
 
 def candles_of(candles: CandleSeries, fill: Fill) -> list[Candle]:
@@ -70,17 +89,14 @@ def D(price: float) -> Decimal:  # noqa: N802 - reads as the Decimal it builds
 async def test_trend_stops_fill_at_their_trigger_and_take_profits_at_their_limit(
     first_day: int,
 ) -> None:
-    candles, fills = await run(TREND, first_day, 7)
-    assert not [f for f in fills if f.tag.startswith("exit")]  # no exit at a candle's close
-    assert_stop_fills(candles, [f for f in fills if f.tag.startswith("stop")])
-    take_profits = [f for f in fills if f.tag.startswith("tp")]
+    candles, result = await run(TREND, first_day, 7)
+    assert_stop_fills(candles, stop_sales(result, "stop", "exit"))
+    take_profits = [f for f in result.fills if f.tag.startswith("tp")]
     for fill in take_profits:
         assert fill.liquidity is Liquidity.MAKER
         assert any(D(b.low) <= fill.price < D(b.high) for b in candles_of(candles, fill)), fill
 
 
 async def test_dca_stop_loss_fills_at_its_trigger_as_taker() -> None:
-    candles, fills = await run(TIGHT_DCA, 4, 5)
-    stops = [f for f in fills if f.tag.startswith("sl") and "." in f.tag]
-    assert_stop_fills(candles, stops)
-    assert not [f for f in fills if f.tag.startswith("sl") and "." not in f.tag]
+    candles, result = await run(TIGHT_DCA, 4, 5)
+    assert_stop_fills(candles, stop_sales(result, "sl", "sl"))

@@ -133,7 +133,7 @@ def test_a_stop_through_the_last_price_is_refused() -> None:
     assert v.refusals and v.refusals[0][0] == "at"
 
 
-def test_a_pessimistic_candle_reaching_a_sell_stop_goes_low_first_and_the_sells_give_way() -> None:
+def test_a_sell_stop_goes_low_first_and_when_refused_its_owner_is_told_there() -> None:
     v = PaperVenue(BTCUSDT, FEES, {"USDT": D(0), "BTC": D("0.1")})
     v.walk(bar(0, "100", "100", "100", "100"))
     take_profit = v.place_limit(SELL, D("0.1"), D("102"), "tp")
@@ -141,9 +141,20 @@ def test_a_pessimistic_candle_reaching_a_sell_stop_goes_low_first_and_the_sells_
     assert candle_path(bar(1, "100", "103", "97", "101"), "pessimistic") == tuple(
         map(D, ("100", "103", "97", "101"))  # a tie: high first, without a stop in reach
     )
+    told: list[tuple[str, Decimal | None]] = []
+
+    def sell_instead(order: Order) -> None:  # what the DCA and the trend follower do
+        told.append((order.tag, v.last))
+        v.cancel(take_profit)
+        v.place_market(SELL, D("0.1"), "out")
+
+    v.on_refused = sell_instead
     v.walk(bar(1, "100", "103", "97", "101"))
-    assert [f.tag for f in v.fills] == ["stop"]  # the low came first; the take profit gave way
-    assert not take_profit.open
+    # the low came first; the take profit locks the base, so the triggered stop is refused
+    # and its owner sells at market there, at the stop's price
+    assert told == [("stop", D("98"))]
+    assert [(f.tag, f.price, f.liquidity) for f in v.fills] == [("out", D("98"), TAKER)]
+    assert not take_profit.open and v.refusals[-1][0] == "stop"
 
 
 def test_a_price_one_ulp_off_the_tick_is_read_on_the_tick() -> None:

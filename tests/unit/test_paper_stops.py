@@ -1,5 +1,7 @@
 """Stop orders on the paper venue: a stop fills where it triggers (its price, or the open on a
-gap) as taker, locks nothing until then, and takes the base of its bot's resting sells."""
+gap) as taker and locks nothing until then; when it triggers, the free balance must cover it
+(as on Bybit's spot): beside a take profit locking the same base it is refused, with the reason,
+while the market stands at its price."""
 
 from __future__ import annotations
 
@@ -51,15 +53,29 @@ def test_stop_beyond_the_last_price_is_refused() -> None:
     assert "trigger at once" in refused.reject_reason
 
 
-def test_triggered_stop_takes_the_base_its_bots_take_profit_locks() -> None:
+def test_a_triggered_stop_whose_base_a_take_profit_locks_is_refused_at_its_price() -> None:
     ex, updates = make(last=100.0)
     bal = ex.balances_sync()["BTC"].free
     take_profit = OrderRequest("tp", "BTCUSDT", Side.SELL, OrderType.LIMIT, bal, D("105"), "b")
     assert ex.place_order_sync(take_profit).status is OrderStatus.NEW
     stop(ex, "s", Side.SELL, "98", qty=str(bal))
-    ex.on_candle(bar(100, 100.2, 97, 99))
-    assert [f.client_order_id for f in fills(updates)] == ["s"]
-    assert ex.get_order_sync("BTCUSDT", "tp").status is OrderStatus.CANCELLED  # type: ignore[union-attr]
+    seen: list[tuple[str, float | None]] = []
+
+    def listen(update: object) -> None:
+        updates.append(update)  # type: ignore[arg-type]
+        seen.append((type(update).__name__, ex.last_price("BTCUSDT")))
+
+    ex.set_listener(listen)
+    walk = ex.walk(bar(100, 100.2, 97, 99))
+    next(walk)  # the walk pauses at the refusal: the bot reacts there
+    refused = ex.get_order_sync("BTCUSDT", "s")
+    assert refused is not None and refused.status is OrderStatus.REJECTED
+    assert refused.reject_reason.startswith("insufficient BTC for a stop triggered at 98")
+    assert seen == [("Order", 98.0)]  # told while the market stands at the stop's price
+    for _ in walk:
+        pass
+    assert fills(updates) == []
+    assert ex.get_order_sync("BTCUSDT", "tp").status is OrderStatus.NEW  # type: ignore[union-attr]
 
 
 def test_pessimistic_path_reaches_a_sell_stop_before_the_take_profit() -> None:

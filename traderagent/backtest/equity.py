@@ -15,7 +15,7 @@ lies between both extremes, which the path visits first.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -51,7 +51,7 @@ def _price(close: float) -> Decimal:
 
 
 def fill_candle_indices(
-    candles: CandleSeries, fills: Sequence[Fill], market_orders: Collection[str]
+    candles: CandleSeries, fills: Sequence[Fill], market_orders: Mapping[str, int]
 ) -> IntArray:
     """The candle whose step made each fill (see the module docstring)."""
     n = len(candles)
@@ -61,7 +61,14 @@ def fill_candle_indices(
     market = np.fromiter(
         (f.client_order_id in market_orders for f in fills), dtype=bool, count=len(fills)
     )
-    by_close = np.searchsorted(candles.ts + candles.interval_ms, ts, side="left")
+    # a market order fills in the step that sent it: at that candle's close, or inside its
+    # walk (at a path point, the open included: its time alone would name the candle before)
+    sent = np.fromiter(
+        (market_orders.get(f.client_order_id, f.ts) for f in fills),
+        dtype=np.int64,
+        count=len(fills),
+    )
+    by_close = np.searchsorted(candles.ts + candles.interval_ms, sent, side="left")
     by_open = np.searchsorted(candles.ts, ts, side="right") - 1
     index = np.where(market, by_close, by_open)
     return np.clip(index, 0, n - 1).astype(np.int64)
@@ -74,17 +81,17 @@ def equity_curve(
     balances: Mapping[str, Decimal],
     base: str,
     quote: str,
-    market_orders: Collection[str] = (),
+    market_orders: Mapping[str, int] | None = None,
     fill_candles: IntArray | None = None,
 ) -> EquityCurve:
     """The curve over `candles` for an account starting with `balances` that made `fills`
     (oldest first) in `base`/`quote`. Each fill's candle is `fill_candles` when the caller
-    knows it (a kernel does), else found from its time, `market_orders` being the client ids
-    of the market orders."""
+    knows it (a kernel does), else found from its time, `market_orders` mapping the client
+    id of each market order to the engine time it was sent (its `created_ms`)."""
     cash, held = balances.get(quote, ZERO), balances.get(base, ZERO)
     closes = candles.close
     index = (
-        fill_candle_indices(candles, fills, market_orders)
+        fill_candle_indices(candles, fills, market_orders or {})
         if fill_candles is None
         else np.asarray(fill_candles, dtype=np.int64)
     )

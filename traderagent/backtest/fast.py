@@ -29,6 +29,7 @@ from traderagent.backtest.rejections import (
     BELOW_MINIMUM,
     INSUFFICIENT,
     STOP_THROUGH,
+    STOP_UNCOVERED,
     counted_rejections,
 )
 from traderagent.backtest.runner import BacktestResult
@@ -103,6 +104,7 @@ def kernel_run(config: AppConfig, fast: FastResult, window: CandleSeries) -> Ker
                 BELOW_MINIMUM: int(fast.metrics["rejected_min"]),
                 INSUFFICIENT: int(fast.metrics["rejected_funds"]),
                 STOP_THROUGH: int(fast.metrics["rejected_stop"]),
+                STOP_UNCOVERED: int(fast.metrics["rejected_trigger"]),
             }
         ),
         allocator_refused=int(fast.metrics["allocator_refused"]),

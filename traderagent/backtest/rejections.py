@@ -26,12 +26,15 @@ BELOW_MINIMUM = "below the minimum size"
 OFF_STEP = "off the tick or lot"
 NO_PRICE = "no market price"
 STOP_THROUGH = "stop already through the price"
+STOP_UNCOVERED = "stop triggered, base locked"
 OTHER = "other"
 
 
 def reason_kind(reason: str) -> str:
     """The kind of a refusal, from the reason the venue or `Instrument.check_order` gave."""
     text = reason.lower()
+    if "for a stop triggered at" in text:
+        return STOP_UNCOVERED  # its bot sold at market instead: the README's rule, no fault
     if text.startswith("insufficient"):
         return INSUFFICIENT
     if "below the minimum" in text or "must be positive" in text:

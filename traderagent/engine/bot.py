@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 
-from strategies.base import Strategy, StrategyContext
+from strategies.base import Strategy, StrategyContext, on_refused
 from traderagent.bus import EventBus
 from traderagent.clock import Clock
 from traderagent.domain import (
@@ -290,9 +290,9 @@ class BotRuntime:
             return
         if not self.strategy_started:
             return  # an adopted order filled before the first candle: on_start sees the result
-        last = self._venue_price(self.symbol) if self._venue_price is not None else None
-        price = self.instrument.market_price(last) if last is not None else fill.price
-        await self._apply(self.strategy.on_fill(fill, order, self._context(price)))
+        await self._apply(
+            self.strategy.on_fill(fill, order, self._context(self._now_price(fill.price)))
+        )
 
     async def on_regime(self, reading: RegimeReading) -> None:
         """A classifier evaluation on this bot's symbol: a routed bot may switch strategy."""
@@ -306,8 +306,25 @@ class BotRuntime:
             await self.journal.record_order(update)
         if self.bus.wants(OrderUpdated):
             self.bus.publish(OrderUpdated(update.updated_ms, update))
+        if known is not None and update.status is OrderStatus.REJECTED:
+            await self._refused(replace(update, bot=self.name, tag=known.tag))
 
     # -- internals ---------------------------------------------------------------------------
+
+    async def _refused(self, order: Order) -> None:
+        """The venue refused an order it had accepted (a triggered stop it cannot cover): it
+        is counted and logged, and the strategy reacts now, at this point of the path."""
+        report_rejected(self, order.tag, order)
+        generation = self.order_generation.get(order.client_order_id, self._generation)
+        if generation == self._generation and self.strategy_started:
+            ctx = self._context(self._now_price(None))
+            await self._apply(on_refused(self.strategy, order, ctx))
+
+    def _now_price(self, fallback: Decimal | None) -> Decimal | None:
+        """The venue's price at this moment (inside a candle's walk, the path point), on the
+        tick; `fallback` where the venue has none (None: the bot's last price)."""
+        last = self._venue_price(self.symbol) if self._venue_price is not None else None
+        return self.instrument.market_price(last) if last is not None else fallback
 
     async def _apply(self, intents: list[Intent]) -> None:
         for intent in intents:
@@ -339,7 +356,7 @@ class BotRuntime:
         order = await self.execution.place(intent, mark, self.clock.now_ms())
         self.orders_placed += 1
         if order.status is OrderStatus.REJECTED:
-            report_rejected(self, intent, order)
+            report_rejected(self, intent.tag, order)
         elif order.status is not OrderStatus.CANCELLED:
             # tracked as unfilled: its fills arrive as Fill updates, even when already done
             self.order_generation[order.client_order_id] = self.generation

@@ -54,10 +54,11 @@ def report_cut(
     bot.bus.publish(LogRecord(now, "warning", f"order {intent.tag} {verb}: {reason}", bot.name))
 
 
-def report_rejected(bot: BotRuntime, intent: PlaceOrder, order: Order) -> None:
-    """The venue (or the pre-check) refused the order sent for `intent`."""
+def report_rejected(bot: BotRuntime, tag: str, order: Order) -> None:
+    """The venue (or the pre-check) refused the order sent under `tag`: on arrival, or later
+    (a triggered stop the free balance could not cover)."""
     bot.orders_rejected += 1
     reason = order.reject_reason
-    bot.bus.publish(IntentRejected(order.updated_ms, bot.name, intent.tag, reason))
-    message = f"order {intent.tag} rejected: {reason}"
+    bot.bus.publish(IntentRejected(order.updated_ms, bot.name, tag, reason))
+    message = f"order {tag} rejected: {reason}"
     bot.bus.publish(LogRecord(bot.clock.now_ms(), "warning", message, bot.name))

@@ -100,6 +100,18 @@ class ReferenceDca:
         elif fill.tag in ("tp", "sl"):
             self._end_cycle(fill.ts)
 
+    def on_refused(self, order: Order) -> None:
+        """The venue refused the triggered stop (the take profit locks the base it would sell):
+        the stop loss sells at market now, everything resting cancelled first; the cycle ends
+        when that sale fills."""
+        if order is not self.stop:
+            return
+        for resting in [*self.safety.values(), self.tp]:
+            if resting is not None:
+                self.venue.cancel(resting)
+        self.safety, self.ladder, self.tp, self.stop = {}, [], None, None
+        self.venue.place_market(SELL, self.inst.floor_lot(self.cycle_qty), "sl")
+
     # -- the rules -------------------------------------------------------------------------------
 
     def _open(self) -> None:

@@ -40,6 +40,8 @@ def simulate(
         ReferenceGrid(spec, venue) if isinstance(spec, GridSpec) else ReferenceDca(spec, venue)
     )
     venue.on_fill = strategy.on_fill
+    if isinstance(strategy, ReferenceDca):
+        venue.on_refused = strategy.on_refused
     for i, bar in enumerate(bars):
         venue.walk(bar)
         seen = venue.last or bar.close  # the price a strategy sees: the close on the tick

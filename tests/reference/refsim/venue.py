@@ -128,6 +128,7 @@ class PaperVenue:
     balances: dict[str, Decimal]
     fill_model: str = "pessimistic"
     on_fill: Callable[[Fill, Order], None] | None = None
+    on_refused: Callable[[Order], None] | None = None  # an order refused after it rested
     fills: list[Fill] = field(default_factory=list)
     refusals: list[tuple[str, str]] = field(default_factory=list)
     last: Decimal | None = None  # the last traded price (the candle close, or the path point)
@@ -203,7 +204,9 @@ class PaperVenue:
             while (order := triggered(self._book, price)) is not None:
                 self._book.remove(order)
                 at = bar.open if k == 0 else order.price or ZERO  # a gap fills at the open
-                self._trigger(order, self.inst.nearest_tick(at))
+                self.last = self.inst.nearest_tick(at)  # the market as the stop goes off
+                self._trigger(order, self.last)
+                self.last = price
             while (order := crossed(self._book, price, going_up)) is not None:
                 self._book.remove(order)
                 self._settle(order, order.price or ZERO, TAKER if order.taker else MAKER)
@@ -238,16 +241,14 @@ class PaperVenue:
         return self._refuse(order, reason) if reason else order
 
     def _trigger(self, stop: Order, price: Decimal) -> None:
-        """A triggered stop is a market order: the account's resting sells give way to a sell
-        stop (oldest first) as far as it needs their base; it fills at `price` as a taker."""
-        if stop.side == SELL:
-            for order in [o for o in self.resting() if o.side == SELL and not o.stop]:
-                if self.free(self.inst.base) >= stop.qty:
-                    break
-                self.cancel(order)
-            if self.free(self.inst.base) < stop.qty:
-                self._refuse(stop, f"a triggered stop needs {stop.qty} {self.inst.base}")
-                return
+        """A triggered stop is a market order: it fills at `price` as a taker if the free
+        balance covers it then (it locked nothing while it rested), else it is refused and its
+        owner is told at once, the market standing at `price` (README: "a triggered stop ...")."""
+        if stop.side == SELL and self.free(self.inst.base) < stop.qty:
+            self._refuse(stop, f"insufficient {self.inst.base} for a triggered stop")
+            if self.on_refused is not None:
+                self.on_refused(stop)
+            return
         self._settle(stop, price, TAKER)
 
     def _refuse(self, order: Order, reason: str) -> Order:

@@ -57,7 +57,7 @@ def test_each_fill_counts_from_the_step_that_made_it() -> None:
         balances={"USDT": Decimal(1000)},
         base="BTC",
         quote="USDT",
-        market_orders={"m1"},
+        market_orders={"m1": 2 * MIN},
     )
     assert curve.fill_candles.tolist() == [1, 2, 3]
     # candle 1: 1000 - 104.5 cash, 1 BTC at 104 -> 999.5
@@ -65,6 +65,23 @@ def test_each_fill_counts_from_the_step_that_made_it() -> None:
     # candle 3: 798 + 100.5 = 898.5 cash, 1 BTC at 99 -> 997.5
     assert curve.values.tolist() == [1000.0, 999.5, 990.0, 997.5]
     assert (curve.starting, curve.final) == (Decimal(1000), Decimal("997.5"))
+
+
+def test_a_market_order_sent_inside_a_walk_counts_from_that_candle_even_at_its_open() -> None:
+    series = candles([100.0, 104.0, 96.0, 99.0])
+    # sold at market at candle 2's first path point (a stop's gap): its time is candle 1's
+    # close, but candle 2's step sent it (its engine time is candle 2's close)
+    fills = [fill("m2", Side.SELL, "97", 2 * MIN)]
+    curve = equity_curve(
+        series,
+        fills,
+        balances={"USDT": Decimal(0), "BTC": Decimal(1)},
+        base="BTC",
+        quote="USDT",
+        market_orders={"m2": 3 * MIN},
+    )
+    assert curve.fill_candles.tolist() == [2]
+    assert curve.values.tolist()[:2] == [100.0, 104.0]  # still held through candle 1
 
 
 def test_a_cycle_is_a_complete_buy_then_its_slots_complete_sell() -> None:

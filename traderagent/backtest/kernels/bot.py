@@ -61,6 +61,7 @@ from traderagent.backtest.kernels.layout import (
     S_REJ_FUNDS,
     S_REJ_MIN,
     S_REJ_STOP,
+    S_RTAG,
     S_SNAP_B,
     S_VNOW,
     SELL,
@@ -258,7 +259,7 @@ def next_fill(st, pf):  # type: ignore[no-untyped-def]
 @njit(cache=True, inline="always")
 def end_drain(s, g, pf):  # type: ignore[no-untyped-def]
     """After a drain: the engine refreshes its balances if it routed any update."""
-    s[S_QH], s[S_QN] = 0, 0
+    s[S_QH], s[S_QN], s[S_RTAG] = 0, 0, -1
     if s[S_PENDING] > 0:
         snapshot(s, g, pf)
         s[S_PENDING] = 0

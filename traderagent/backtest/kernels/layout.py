@@ -68,7 +68,11 @@ S_VNOW = 27  # the venue's time: the path point being walked, else the engine's 
 S_WALK = 28  # 1 while a candle is walked: a new resting order joins the book after it
 S_NDEFER = 29  # orders placed during the walk, waiting in `free[4]` to join the book
 S_REJ_ALLOC = 30  # buys the allocator refused (never sent): no capital left for them
-S_N = 31
+S_RTAG = 31  # a triggered stop the venue just refused, for its bot: its tag (-1: none)
+S_RTAG2 = 32  # and its second and third tag fields
+S_RTAG3 = 33
+S_REJ_TRIG = 34  # triggered stops the venue refused: the free balance could not cover them
+S_N = 35
 
 # -- g: float64 state ---------------------------------------------------------------------------
 G_FEES = 0  # fees paid in quote (compensated sum)
@@ -148,7 +152,8 @@ M_REJ_MIN = 15  # orders refused as below the minimum size (quantity or notional
 M_REJ_FUNDS = 16  # orders refused for want of free balance
 M_REJ_STOP = 17  # stop orders refused: their trigger was already through the last price
 M_REJ_ALLOC = 18  # buys the allocator refused (never sent to the venue)
-M_N = 19
+M_REJ_TRIG = 19  # triggered stops refused: the free balance could not cover them
+M_N = 20
 METRIC_NAMES = (
     "final_equity",
     "start_equity",
@@ -169,4 +174,5 @@ METRIC_NAMES = (
     "rejected_funds",
     "rejected_stop",
     "allocator_refused",
+    "rejected_trigger",
 )

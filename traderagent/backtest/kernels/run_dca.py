@@ -66,6 +66,9 @@ from traderagent.backtest.kernels.layout import (
     S_BLOCK,
     S_HALTED,
     S_NOW,
+    S_RTAG,
+    S_RTAG2,
+    S_RTAG3,
 )
 from traderagent.backtest.kernels.steps import (
     breached,
@@ -169,16 +172,34 @@ def dca_candle(st, pi, pf, dq, dp, ds, df, wso, low):  # type: ignore[no-untyped
         sell_all(st, pi, pf, dq, dp, ds, df, wso, budget)
 
 
+@njit(cache=True)
+def dca_refused(st, pi, pf, dq, dp, ds, df, wso, kind, cycle, n):  # type: ignore[no-untyped-def]
+    """`DcaStrategy.on_refused`: the venue refused the cycle's triggered stop (the take profit
+    locks its base): cancel everything, sell the cycle at market at the stop's price."""
+    if kind != K_SL or cycle != ds[DS_CYCLE] or n != ds[DS_SL_TAG] or ds[DS_PHASE] != IN_CYCLE:
+        return
+    ds[DS_STOPS] += 1
+    wso[:] = 0
+    ds[DS_TP_WANTED], ds[DS_SL_WANTED] = 0, 0
+    cancel_all(st)
+    sell_all(st, pi, pf, dq, dp, ds, df, wso, budget_left(st[0], st[1], pf))
+
+
 @njit(cache=True, inline="always")
 def drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo):  # type: ignore[no-untyped-def]
-    o = st[2]
+    s, o = st[0], st[2]
     while True:
         i, side, ticks, units = next_fill(st, pf)
         if i < 0:
-            break
+            if s[S_RTAG] < 0:
+                break
+            kind, cycle, n = s[S_RTAG], s[S_RTAG2], s[S_RTAG3]
+            s[S_RTAG] = -1  # a refused stop: its reaction's fills are drained in turn
+            dca_refused(st, pi, pf, dq, dp, ds, df, wso, kind, cycle, n)
+            continue
         fill = (side, ticks, units, o[i, O_TAG], o[i, O_TAG2], o[i, O_TAG3])
         dca_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, fill)
-    end_drain(st[0], st[1], pf)
+    end_drain(s, st[1], pf)
 
 
 @njit(cache=True)

@@ -40,6 +40,7 @@ from traderagent.backtest.kernels.layout import (
     M_REJ_FUNDS,
     M_REJ_MIN,
     M_REJ_STOP,
+    M_REJ_TRIG,
     M_RETURN_PCT,
     M_START,
     M_STOPS,
@@ -66,6 +67,7 @@ from traderagent.backtest.kernels.layout import (
     S_REJ_FUNDS,
     S_REJ_MIN,
     S_REJ_STOP,
+    S_REJ_TRIG,
     S_VNOW,
     S_WALK,
 )
@@ -172,7 +174,7 @@ def summary(st, pf, final, max_dd, cycles, stops):  # type: ignore[no-untyped-de
     m[M_VALID] = 0.0 if s[S_OVERFLOW] == 1 else 1.0
     m[M_HALT_TS] = s[S_HALT_TS] if s[S_HALTED] == 1 else -1.0
     m[M_REJ_MIN], m[M_REJ_FUNDS], m[M_REJ_STOP] = s[S_REJ_MIN], s[S_REJ_FUNDS], s[S_REJ_STOP]
-    m[M_REJ_ALLOC] = s[S_REJ_ALLOC]
+    m[M_REJ_ALLOC], m[M_REJ_TRIG] = s[S_REJ_ALLOC], s[S_REJ_TRIG]
     return m
 
 

@@ -7,10 +7,11 @@ at the close as taker; a limit rests (marketable ones, strictly through the last
 taker) and fills only when the candle's path (its prices on the tick) strictly crosses its
 price, at that price, buys highest first and sells lowest first (arrival order at one price).
 A sell stop locks nothing; at each path point it triggers first when the point is at or below
-it, and fills as taker at its trigger (at the open on a gap), the bot's resting sells giving
-way (oldest first) when the free base is short. Every execution is queued for the bot, and the
-walk pauses after it (`walk_from`) so the bot drains it at that point of the path, as the
-engine does; an order placed during the walk joins the book after it.
+it, and fills as taker at its trigger (at the open on a gap), or is refused when the free base
+cannot cover it (the bot's take profit locks it), the venue's price standing at the stop's.
+Every execution (and such a refusal) is queued for the bot, and the walk pauses after it
+(`walk_from`) so the bot drains it at that point of the path, as the engine does; an order
+placed during the walk joins the book after it.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ from traderagent.backtest.kernels.layout import (
     O_SIDE,
     O_STOP,
     O_TAG,
+    O_TAG2,
+    O_TAG3,
     O_TAKER,
     O_TICKS,
     O_UNITS,
@@ -89,6 +92,10 @@ from traderagent.backtest.kernels.layout import (
     S_Q,
     S_QLOCK,
     S_QN,
+    S_REJ_TRIG,
+    S_RTAG,
+    S_RTAG2,
+    S_RTAG3,
     S_SEQ,
     S_SNAP_B,
     S_VNOW,
@@ -117,6 +124,7 @@ def new_state(pi, pf, capacity, fill_capacity):  # type: ignore[no-untyped-def]
     s[S_BFREE] = pi[PI_B0]
     s[S_NFREE] = capacity
     s[S_DAY] = -1
+    s[S_RTAG] = -1
     g[G_QTOT] = pi[PI_Q0] * pf[PF_UNIT]
     g[G_BB] = -np.inf
     g[G_BS] = np.inf
@@ -307,25 +315,13 @@ def join_deferred(s, g, o, ok, free):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def trigger(s, g, o, ok, free, q, fo, ff, pf, i, ticks, ts):  # type: ignore[no-untyped-def]
-    """Sell stop i triggered (already off its book): a market sell at `ticks`, once the bot's
-    resting sells, oldest first, have freed the base it needs; rejected if still short."""
+    """Sell stop i triggered (already off its book): a market sell at `ticks` if the free base
+    covers it, else refused (counted, and its tags left in S_RTAG* for the bot to react)."""
     units = o[i, O_UNITS]  # base units, as the balances count them
-    while s[S_BFREE] < units:
-        oldest = -1
-        for k in range(s[S_NSELL]):
-            j = free[2, k]
-            if oldest < 0 or o[j, O_SEQ] < o[oldest, O_SEQ]:
-                oldest = j
-        for k in range(s[S_NDEFER]):  # a sell placed earlier in this walk gives way too
-            j = free[4, k]
-            waiting = o[j, O_SIDE] == SELL and o[j, O_STOP] == 0
-            if waiting and (oldest < 0 or o[j, O_SEQ] < o[oldest, O_SEQ]):
-                oldest = j
-        if oldest < 0:
-            break
-        cancel(s, g, o, ok, free, oldest)
     o[i, O_STOP], o[i, O_VENUE] = 0, 1
     if s[S_BFREE] < units:
+        s[S_REJ_TRIG] += 1
+        s[S_RTAG], s[S_RTAG2], s[S_RTAG3] = o[i, O_TAG], o[i, O_TAG2], o[i, O_TAG3]
         o[i, O_VENUE], o[i, O_BOT] = 0, 0
         s[S_PENDING] += 1
         release(s, o, free, i)
@@ -380,9 +376,10 @@ def walk_path(g, pi, pf, op, hi, lo, cl):  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def walk_from(s, g, o, ok, free, q, fo, ff, pi, pf, ts, path, k0, previous):  # type: ignore[no-untyped-def]
     """Match the book along `path` from point `k0` (`previous`: the price before it, NaN before
-    the first candle) until an execution queues a fill: (its point, the price before that
-    point), for the bot to react there, then the walk goes on from that point; (4, ...) at
-    its end. While at a point, it is the venue's last price and time."""
+    the first candle) until an execution queues a fill or a triggered stop is refused: (its
+    point, the price before that point), for the bot to react there, then the walk goes on
+    from that point; (4, ...) at its end. While at a point, it is the venue's last price and
+    time (at a stop's trigger, the stop's fill price)."""
     num, den = pf[PF_TICK_NUM], pf[PF_TICK_DEN]
     step = pi[PI_INTERVAL]
     for k in range(k0, 4):
@@ -396,9 +393,11 @@ def walk_from(s, g, o, ok, free, q, fo, ff, pi, pf, ts, path, k0, previous):  # 
             set_best(s, g, ok, free)
             ticks = path[0] if k == 0 else o[i, O_TICKS]  # the open of a gap, on the tick
             queued = s[S_QN]
+            g[G_VENUE] = price_of(ticks, num, den)  # the market as the stop goes off
             trigger(s, g, o, ok, free, q, fo, ff, pf, i, ticks, point_ts)
-            if s[S_QN] > queued:
+            if s[S_QN] > queued or s[S_RTAG] >= 0:
                 return k, previous
+            g[G_VENUE] = price
         for turn in range(2):
             side = (SELL if turn == 0 else BUY) if rising else (BUY if turn == 0 else SELL)
             if not ((g[G_BB] > price) if side == BUY else (g[G_BS] < price)):

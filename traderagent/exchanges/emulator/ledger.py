@@ -150,6 +150,8 @@ class Ledger:
             cum_exec_fee=record.cum_exec_fee + sum((e.exec_fee for e in executions), ZERO),
             closed_pnl=record.closed_pnl + sum((_closed_pnl(e) for e in executions), ZERO),
             cancel_type="CancelByUser" if update.status is OrderStatus.CANCELLED else "UNKNOWN",
+            # Bybit names no reason for a triggered conditional order it refuses (pybit #235)
+            reject_reason="EC_Others" if update.status is OrderStatus.REJECTED else "EC_NoError",
         )
         self.store(record)
         self._executions.extend(executions)

@@ -357,27 +357,21 @@ class PaperExchange:
         return filled
 
     def _stop_funds(self, stop: RestingOrder, inst: Instrument, price: Decimal) -> str:
-        """Free what a triggered stop sells: its bot's resting sells of the symbol give way,
-        oldest first (the stop protects the position first). The reason it cannot fill, or ''."""
+        """The reason a triggered stop cannot fill, or '': like Bybit's spot stop orders, a
+        stop locks nothing until it triggers, so the free balance must cover it then (a sell's
+        base may be locked by the bot's own take profit: the stop is refused, and its bot
+        reacts at this point of the path, as it would on the exchange)."""
         order, account = stop.order, self._account
         if order.side is Side.BUY:
             need = order.qty * price * (1 + self._fees.taker)
             asset = inst.quote
         else:
             need, asset = order.qty, inst.base
-            # a paper bot's own sells give way (not on Bybit's spot, where the stop is refused)
-            for cid, r in list(self._open.items()) if order.bot else ():
-                if account.free(asset) >= need:
-                    break
-                o = r.order
-                mine = o.bot == order.bot and o.symbol == order.symbol and r is not stop
-                if mine and o.side is Side.SELL and not o.type.is_stop:
-                    self.cancel_order_sync(o.symbol, cid)
         if account.free(asset) >= need:
             return ""
         return (
-            f"stop triggered at {price} but only {account.free(asset)} {asset} is free of the "
-            f"{need} it needs"
+            f"insufficient {asset} for a stop triggered at {price}: {account.free(asset)} free "
+            f"of the {need} it needs (resting orders lock the rest)"
         )
 
     def _drop(self, resting: RestingOrder, status: OrderStatus, ts: int, reason: str) -> Order:

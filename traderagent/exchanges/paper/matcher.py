@@ -8,8 +8,10 @@ fill does to balances or positions is theirs to decide.
 While a candle is being matched, "now" and the last price of its symbol are the path point being
 walked, so an order placed from a callback at that moment sees the price the fill happened at,
 and a new resting order joins the book only after the candle (no same-candle round trip).
-`walk` pauses after each fill, so a venue's user reacts at that point of the path: an order it
-cancels then no longer fills later in the candle.
+`walk` pauses after each order it fills or drops (a triggered stop the free balance cannot cover),
+so a venue's user reacts at that point of the path: an order it cancels then no longer fills later
+in the candle. At a stop's trigger the market is at the stop's fill price (its trigger, or the
+open of a gap): a market order sent in reaction fills there.
 """
 
 from __future__ import annotations
@@ -151,6 +153,7 @@ class CandleMatcher:
                 self._live = (symbol, price, ts)
                 if resting.order.type.is_stop:  # a market order now: at the trigger, or the
                     fill = inst.market_price(price) if k == 0 else resting.price  # open: a gap
+                    self._live = (symbol, float(fill), ts)  # where the market is as it fills
                     self._execute(resting, fill, Liquidity.TAKER, ts)
                 else:
                     liquidity = Liquidity.TAKER if resting.taker else Liquidity.MAKER
