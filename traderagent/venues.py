@@ -213,7 +213,9 @@ async def bybit_venue(config: AppConfig, settings: BybitConfig, database: Databa
     return Venue(
         exchange=exchange,
         clock=VenueClock(start),
-        feed=merged_candles([exchange.candles(symbol) for symbol in instruments]),
+        feed=merged_candles(
+            [exchange.candles(symbol, after=_last_of(warmup, symbol)) for symbol in instruments]
+        ),
         mode=mode,
         label=f"bybit {settings.env} {settings.category} ({where})",
         instruments=instruments,
@@ -230,6 +232,11 @@ async def _recent_history(exchange: BybitExchange, symbols: list[str]) -> list[C
         if latest is not None:
             candles.extend(await exchange.history(symbol, latest - WARMUP_MS, latest))
     return sorted(candles, key=lambda c: c.ts)
+
+
+def _last_of(candles: list[Candle], symbol: str) -> Candle | None:
+    """The newest of `symbol`'s candles (the live feed goes on after it), or None."""
+    return max((c for c in candles if c.symbol == symbol), key=lambda c: c.ts, default=None)
 
 
 async def merged_candles(feeds: list[AsyncIterator[Candle]]) -> AsyncIterator[Candle]:

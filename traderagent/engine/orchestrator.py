@@ -50,6 +50,7 @@ from traderagent.exchanges.ports import (
     ReportsStatus,
 )
 from traderagent.facade import CommandError, EngineSnapshot, RunSummary
+from traderagent.marketdata.intake import CandleIntake
 
 MINUTE_MS = 60_000
 
@@ -104,6 +105,7 @@ class Engine:
         self.bus = bus
         self.bots = {bot.name: bot for bot in bots}
         self._feed = feed
+        self.intake = CandleIntake("engine")  # a live feed's candles: each open time once
         self._feed_length = feed_length
         self.quote_asset = quote_asset
         self.equity_interval_ms = equity_interval_ms
@@ -266,6 +268,13 @@ class Engine:
                     candle = arriving.result()
                 except StopAsyncIteration:
                     return
+                if self.intake.offer(candle) is None:  # counted in intake.counts
+                    self._log(
+                        "warning",
+                        f"dropped a {candle.symbol} candle at {candle.ts} ms: "
+                        "not after the last one the engine took",
+                    )
+                    continue
                 yield candle
         finally:
             stopping.cancel()
@@ -332,6 +341,7 @@ class Engine:
         used = 0
         for candle in candles:
             used += 1
+            self.intake.seed(candle)  # the live feed goes on after these
             for bot in self.bots.values():
                 if bot.symbol == candle.symbol:
                     bot.history.append(candle)

@@ -244,3 +244,27 @@ async def test_pings_every_interval_and_reports_a_refused_auth() -> None:
     assert "authentication refused: Params Error" in status.message
     assert board.current.component == "private"
     assert refusing.auth_results and not any(refusing.auth_results)
+
+
+async def test_candles_go_on_after_the_callers_last_one_without_repeating_it() -> None:
+    """The warmup's last candle pushed again by the stream is dropped (it crashed the regime
+    classifier), and a hole between the warmup and the first push is backfilled."""
+    venue, clock = FakeVenue(), FakeClock((BASE + 10 * MIN) / 1000)
+    venue.server_ms = BASE + 4 * MIN + 1
+    kline_host(venue, BASE, 5)
+    topic = "kline.1.BTCUSDT"
+    warmup_last = Candle("BTCUSDT", BASE + MIN, 1.0, 3.0, 0.5, 2.0, 2.0)
+    async with StreamServer() as server:
+        exchange = exchange_for(server, venue, clock)
+        got: list[Candle] = []
+        reader = asyncio.create_task(_take(exchange.candles("BTCUSDT", after=warmup_last), 2, got))
+        await server.subscribed.get()
+        await server.push(0, topic, [kline(BASE + MIN, "2", True)])  # the warmup's last again
+        await server.push(0, topic, [kline(BASE + 3 * MIN, "5", False)])  # forming
+        await server.push(0, topic, [kline(BASE + 3 * MIN, "6", True)])
+        await asyncio.wait_for(reader, 5)
+        await exchange.close()
+    assert [c.ts for c in got] == [BASE + 2 * MIN, BASE + 3 * MIN]
+    assert got[1].close == 6.0
+    (intake,) = exchange.market.intakes
+    assert intake.counts["repeat"] == 1

@@ -254,9 +254,12 @@ class BybitExchange:
     async def set_leverage(self, symbol: str, leverage: Decimal) -> None:
         await self.endpoints.set_leverage(symbol, leverage)
 
-    def candles(self, symbol: str, interval_ms: int = 60_000) -> AsyncIterator[Candle]:
-        """Each closed candle once, in order, with a REST backfill of any gap."""
-        return self.market.candles(symbol, interval_ms)
+    def candles(
+        self, symbol: str, interval_ms: int = 60_000, after: Candle | None = None
+    ) -> AsyncIterator[Candle]:
+        """Each closed candle once, in order, with a REST backfill of any gap (from `after`,
+        the last candle the caller already has, when given)."""
+        return self.market.candles(symbol, interval_ms, after)
 
     async def history(
         self, symbol: str, start_ms: int, end_ms: int, interval_ms: int = 60_000

@@ -2,23 +2,27 @@
 
 One public stream per client carries every watched topic. A candle is yielded when its kline
 arrives with `confirm: true`; if candles were missed (a reconnect, a skipped push), the gap is
-backfilled over REST before the next one, so the sequence never has holes or repeats.
+backfilled over REST before the next one. Repeats, replays and stale candles are dropped with a
+log line and counted (`intakes[i].counts`) (see `klines.py` and `marketdata/intake.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from traderagent.domain import Candle
 from traderagent.exchanges.bybit.endpoints import BybitEndpoints
+from traderagent.exchanges.bybit.klines import RECONNECTED, Arrival, closed_candles
 from traderagent.exchanges.bybit.parse import interval_code, parse_ws_kline
 from traderagent.exchanges.bybit.quotes import Ticker, TickerState, TopOfBook, parse_top_of_book
 from traderagent.exchanges.bybit.streams import Handler, TopicRouter
 from traderagent.exchanges.bybit.ws import StreamConnection
+from traderagent.marketdata.intake import CandleIntake
 
-_RECONNECTED = object()
+log = logging.getLogger("traderagent.exchanges.bybit")
 
 
 class MarketFeed:
@@ -29,44 +33,45 @@ class MarketFeed:
     ) -> None:
         self.endpoints = endpoints
         self.router = TopicRouter()
+        self.intakes: list[CandleIntake] = []  # one per candle stream, for its counts
         self._connect = connect
         self._stream: StreamConnection | None = None
 
-    async def candles(self, symbol: str, interval_ms: int = 60_000) -> AsyncIterator[Candle]:
-        """Each closed candle of `symbol` once, oldest first, from the next close on."""
+    async def candles(
+        self, symbol: str, interval_ms: int = 60_000, after: Candle | None = None
+    ) -> AsyncIterator[Candle]:
+        """Each closed candle of `symbol` once, oldest first, from the next close on (or, given
+        `after`, the last candle the caller already has, from the one after it: a hole
+        between the two is backfilled)."""
         topic = f"kline.{interval_code(interval_ms)}.{symbol}"
-        queue: asyncio.Queue[Candle | object] = asyncio.Queue()
+        queue: asyncio.Queue[Arrival] = asyncio.Queue()
 
         def on_kline(message: Mapping[str, Any]) -> None:
             for item in message.get("data") or []:
-                if item.get("confirm") is True:
-                    queue.put_nowait(parse_ws_kline(symbol, item, interval_ms))
+                try:
+                    candle = parse_ws_kline(symbol, item, interval_ms)
+                except (KeyError, ValueError, TypeError) as err:
+                    intake.counts["malformed"] += 1
+                    log.warning("bybit: dropped a malformed %s kline %.200r (%r)", topic, item, err)
+                    continue
+                queue.put_nowait((candle, item.get("confirm") is True))
 
         def on_reconnect() -> None:
-            queue.put_nowait(_RECONNECTED)
+            queue.put_nowait(RECONNECTED)
 
-        last: int | None = None
+        intake = CandleIntake(f"bybit {symbol} candles")
+        self.intakes.append(intake)
+        if after is not None:
+            intake.seed(after)
+
+        async def backfill(start_ms: int, end_ms: int) -> list[Candle]:
+            return await self.history(symbol, start_ms, end_ms, interval_ms)
+
         async with self._watching(topic, on_kline, on_reconnect):
-            while True:
-                got = await queue.get()
-                if isinstance(got, Candle):
-                    if last is not None and got.ts <= last:
-                        continue  # already yielded (a repeat push or a backfilled one)
-                    until = got.ts - interval_ms
-                elif last is None:
-                    continue  # reconnected before the first candle: nothing to catch up
-                else:
-                    until = self.endpoints.rest.now_ms()
-                if last is not None and until > last:
-                    for missed in await self.history(
-                        symbol, last + interval_ms, until, interval_ms
-                    ):
-                        if missed.ts > last:
-                            last = missed.ts
-                            yield missed
-                if isinstance(got, Candle) and (last is None or got.ts > last):
-                    last = got.ts
-                    yield got
+            async for candle in closed_candles(
+                symbol, interval_ms, queue.get, backfill, self.endpoints.rest.now_ms, intake
+            ):
+                yield candle
 
     async def tickers(self, symbol: str) -> AsyncIterator[Ticker]:
         """The merged ticker of `symbol` after every push (snapshot, then deltas)."""
