@@ -31,6 +31,7 @@ class OrderStatus(StrEnum):
     PARTIALLY_FILLED = "PartiallyFilled"
     FILLED = "Filled"
     CANCELLED = "Cancelled"
+    PARTIALLY_FILLED_CANCELLED = "PartiallyFilledCanceled"  # Bybit spot: cancelled with fills
     REJECTED = "Rejected"
 
     @property

@@ -56,6 +56,12 @@ from traderagent.engine.router import RouterBinding
 from traderagent.exchanges.ports import CandleMatched, Exchange
 
 HISTORY_CANDLES = 3 * 1440
+# the venue closed these without filling the rest: the bot stops tracking them (fills stay)
+CLOSED_UNFILLED = (
+    OrderStatus.CANCELLED,
+    OrderStatus.PARTIALLY_FILLED_CANCELLED,
+    OrderStatus.REJECTED,
+)
 """Closed 1m candles a bot remembers, to prime a strategy that takes over (3 days)."""
 RISK_STOP_TAG = "risk-stop"
 """Tag of the market sell a stop-loss breach places."""
@@ -300,7 +306,7 @@ class BotRuntime:
 
     async def on_order(self, update: Order) -> None:
         known = self.orders.get(update.client_order_id)
-        if known is not None and update.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
+        if known is not None and update.status in CLOSED_UNFILLED:
             self._close(known, update)
         if known is None or update.status is not OrderStatus.FILLED:
             await self.journal.record_order(update)
@@ -357,7 +363,7 @@ class BotRuntime:
         self.orders_placed += 1
         if order.status is OrderStatus.REJECTED:
             report_rejected(self, intent.tag, order)
-        elif order.status is not OrderStatus.CANCELLED:
+        elif order.status is not OrderStatus.CANCELLED:  # (partially filled cancels keep fills)
             # tracked as unfilled: its fills arrive as Fill updates, even when already done
             self.order_generation[order.client_order_id] = self.generation
             self._keep(unfilled(order))

@@ -45,7 +45,7 @@ ORDER = {
         ("PartiallyFilled", OrderStatus.PARTIALLY_FILLED),
         ("Filled", OrderStatus.FILLED),
         ("Cancelled", OrderStatus.CANCELLED),
-        ("PartiallyFilledCanceled", OrderStatus.CANCELLED),
+        ("PartiallyFilledCanceled", OrderStatus.PARTIALLY_FILLED_CANCELLED),
         ("Deactivated", OrderStatus.CANCELLED),
         ("Rejected", OrderStatus.REJECTED),
     ],

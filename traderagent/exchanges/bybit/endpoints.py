@@ -6,7 +6,8 @@ as raw V5 objects (the exchange attaches its own bot/tag bookkeeping when it par
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Hashable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -20,9 +21,12 @@ from traderagent.exchanges.bybit.parse import (
     parse_wallet,
 )
 from traderagent.exchanges.bybit.quotes import Ticker, parse_ticker
-from traderagent.exchanges.bybit.rest import BybitRest, Params, RetryPolicy, transient
+from traderagent.exchanges.bybit.rest import BybitRest, Params, RetryPolicy, Verbatim, transient
+
+log = logging.getLogger("traderagent.exchanges.bybit")
 
 Item = dict[str, Any]
+RowKey = Callable[[Item], Hashable]
 KLINE_PAGE = 1000
 LEVERAGE_NOT_MODIFIED = 110043
 SETTLE_COIN = "USDT"  # linear queries without a symbol are scoped to the USDT settle coin
@@ -94,7 +98,7 @@ class BybitEndpoints:
     ) -> dict[str, Instrument]:
         """Every trading instrument of the category (or one), following `nextPageCursor`."""
         params = {"category": self.category, "symbol": symbol, "limit": page_size}
-        items = await self._paged("/v5/market/instruments-info", params, auth=False)
+        items = await self._paged("/v5/market/instruments-info", params, by("symbol"), auth=False)
         found = (parse_instrument(item) for item in items)
         return {i.symbol: i for i in found}
 
@@ -138,7 +142,7 @@ class BybitEndpoints:
             "openOnly": 1 if closed else 0,
             "limit": 50,
         }
-        return await self._paged("/v5/order/realtime", params)
+        return await self._paged("/v5/order/realtime", params, by("orderId"))
 
     async def order_history(
         self,
@@ -153,7 +157,7 @@ class BybitEndpoints:
             "startTime": start_ms,
             "limit": 50,
         }
-        return await self._paged("/v5/order/history", params)
+        return await self._paged("/v5/order/history", params, by("orderId"))
 
     async def executions(
         self,
@@ -169,7 +173,7 @@ class BybitEndpoints:
             "startTime": start_ms,
             "limit": 100,
         }
-        return await self._paged("/v5/execution/list", params)
+        return await self._paged("/v5/execution/list", params, by("execId"))
 
     # -- account and positions -------------------------------------------------------------
 
@@ -181,7 +185,7 @@ class BybitEndpoints:
     async def positions(self, symbol: str | None = None) -> list[Position]:
         """Linear positions (a symbol's even when flat; without one, the non-zero ones)."""
         params = {"category": self.category, **self._scope(symbol), "limit": 200}
-        items = await self._paged("/v5/position/list", params)
+        items = await self._paged("/v5/position/list", params, by("symbol", "positionIdx"))
         return [parse_position(item) for item in items]
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> None:
@@ -207,17 +211,51 @@ class BybitEndpoints:
         return {"symbol": symbol}
 
     async def _paged(
-        self, path: str, params: Mapping[str, Any], *, auth: bool = True, max_pages: int = 20
+        self,
+        path: str,
+        params: Mapping[str, Any],
+        key: RowKey,
+        *,
+        auth: bool = True,
+        max_pages: int = 20,
     ) -> list[Item]:
+        """Every row of a cursor-paged query, each once (by `key`), newest first as sent.
+
+        Bybit returns a `nextPageCursor` even with the last page, so paging stops at an empty
+        page and at a missing or repeated cursor. A row that a later page repeats (rows shift
+        while new ones arrive) is dropped and counted in the log. The cursor goes back exactly
+        as received (`Verbatim`), percent-escapes and all."""
         items: list[Item] = []
-        cursor: str | None = None
-        seen: set[str] = set()
+        keys: set[Hashable] = set()
+        cursors: set[str] = set()
+        cursor, repeats = "", 0
         for _ in range(max_pages):
-            page = {**params, "cursor": cursor}
+            page = {**params, "cursor": Verbatim(cursor) if cursor else None}
             result = (await self.rest.call("GET", path, page, auth=auth, policy=transient)).result
-            items.extend(result.get("list") or [])
+            rows = result.get("list") or []
+            for row in rows:
+                row_key = key(row)
+                if row_key in keys:
+                    repeats += 1
+                    continue
+                keys.add(row_key)
+                items.append(row)
             cursor = str(result.get("nextPageCursor") or "")
-            if not cursor or cursor in seen:
+            if not rows or not cursor or cursor in cursors:
                 break
-            seen.add(cursor)
+            cursors.add(cursor)
+        else:
+            log.warning(
+                "bybit: %s still had pages after %d; the %d rows read are used",
+                path,
+                max_pages,
+                len(items),
+            )
+        if repeats:
+            log.info("bybit: %s repeated %d row(s) across pages; each kept once", path, repeats)
         return items
+
+
+def by(*fields: str) -> RowKey:
+    """A row key of these fields (an order by `orderId`, an execution by `execId`...)."""
+    return lambda row: tuple(str(row.get(name)) for name in fields)

@@ -78,6 +78,11 @@ class RateLimitError(TransientError):
         self.reset_ms = reset_ms
 
 
+class IpRateLimitError(RateLimitError):
+    """retCode 10018: this IP sends too fast (every endpoint at once). Refused unprocessed, so
+    resending is safe; the client waits a growing, jittered backoff first."""
+
+
 class IpBannedError(BybitError):
     """HTTP 403: the IP limit was breached (or the IP is refused); requests pause until
     `until_ms`."""
@@ -121,4 +126,6 @@ def error_for(code: int, message: str, endpoint: str, reset_ms: int | None = Non
     """The typed error of a non-zero retCode; unknown codes are invalid requests (not retried)."""
     if code == 10006:
         return RateLimitError(message, code, endpoint, reset_ms)
+    if code == 10018:
+        return IpRateLimitError(message, code, endpoint, reset_ms)
     return _BY_CODE.get(code, InvalidRequestError)(message, code, endpoint)

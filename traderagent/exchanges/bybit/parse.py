@@ -1,7 +1,7 @@
 """V5 JSON items to domain values: orders, executions, candles, instruments, balances.
 
 Bybit sends numbers as strings; money becomes `Decimal` exactly as sent, candle prices become
-float64 market data. Statuses map onto the five the engine knows.
+float64 market data. Statuses map onto the six the engine knows.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ ORDER_STATUSES: dict[str, OrderStatus] = {
     "PartiallyFilled": OrderStatus.PARTIALLY_FILLED,
     "Filled": OrderStatus.FILLED,
     "Cancelled": OrderStatus.CANCELLED,
-    "PartiallyFilledCanceled": OrderStatus.CANCELLED,
+    "PartiallyFilledCanceled": OrderStatus.PARTIALLY_FILLED_CANCELLED,
     "Deactivated": OrderStatus.CANCELLED,
     "Rejected": OrderStatus.REJECTED,
 }
@@ -72,7 +72,8 @@ def order_status(raw: str) -> OrderStatus:
 
 
 def parse_order(item: Item, bot: str = "", tag: str = "") -> Order:
-    """An order object (REST realtime/history or the WS `order` topic)."""
+    """An order object (REST realtime/history or the WS `order` topic). `qty` is always in the
+    base coin, also for a spot market buy sized in the quote coin (see `base_qty`)."""
     order_type = OrderType(item["orderType"])
     price = dec(item.get("price"))
     trigger = dec(item.get("triggerPrice"))
@@ -85,7 +86,7 @@ def parse_order(item: Item, bot: str = "", tag: str = "") -> Order:
         symbol=str(item["symbol"]),
         side=Side(item["side"]),
         type=order_type,
-        qty=dec(item["qty"]),
+        qty=base_qty(item),
         price=price if order_type is not OrderType.MARKET and price else None,
         status=order_status(str(item["orderStatus"])),
         created_ms=int(item.get("createdTime") or 0),
@@ -97,6 +98,16 @@ def parse_order(item: Item, bot: str = "", tag: str = "") -> Order:
         bot=bot,
         tag=tag,
     )
+
+
+def base_qty(item: Item) -> Decimal:
+    """The order quantity in the base coin. With `marketUnit: quoteCoin` (Bybit's default for a
+    spot market buy that this client did not place) `qty` is a quote amount, which has no exact
+    base quantity: the order's quantity is then what executed (`cumExecQty`), final once the
+    order is closed. (This client sends `marketUnit: baseCoin` itself.)"""
+    if item.get("marketUnit") == "quoteCoin":
+        return dec(item.get("cumExecQty"))
+    return dec(item["qty"])
 
 
 def parse_fill(item: Item, fee_asset: str, bot: str = "", tag: str = "") -> Fill:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -26,6 +26,7 @@ from traderagent.exchanges.bybit.errors import (
     AuthError,
     BybitError,
     InvalidRequestError,
+    IpRateLimitError,
     NetworkError,
     ProtocolError,
     RateLimitError,
@@ -46,6 +47,18 @@ RECV_WINDOW_STEP_MS = 2_500  # what pybit adds to the window after a 10002
 MAX_RECV_WINDOW_MS = 60_000
 BACKOFF_BASE_S = 0.25
 BACKOFF_CAP_S = 5.0
+IP_BACKOFF_BASE_S = 1.0  # retCode 10018: the whole IP is over its rate; back off harder
+
+
+# what a verbatim query value may hold as it is: RFC 3986 query characters except & and #
+VERBATIM_SAFE = "%:,=/?@!$'()*+;"
+
+
+class Verbatim(str):
+    """A query value sent exactly as received: Bybit's `nextPageCursor` comes percent-encoded
+    (`1234%3A1%2C1234%3A1`) and must go back so, not re-encoded (`%252C`), as pybit does."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +173,7 @@ class BybitRest:
     def _build(self, method: str, path: str, params: Params, auth: bool) -> httpx.Request:
         present = {k: v for k, v in params.items() if v is not None}
         if method == "GET":
-            query = urlencode([(k, str(v)) for k, v in present.items()])
+            query = "&".join(_query_pair(k, v) for k, v in present.items())
             request = self._http.build_request("GET", f"{path}?{query}" if query else path)
             payload = request.url.query.decode()  # exactly what goes on the wire
         else:
@@ -207,8 +220,8 @@ class BybitRest:
         if code != 0:
             reset = header_int(headers, "X-Bapi-Limit-Reset-Timestamp")
             error = error_for(code, str(envelope.get("retMsg", "")), path, reset)
-            if isinstance(error, RateLimitError):
-                self.budgets.exhausted(path, reset)
+            if isinstance(error, RateLimitError) and not isinstance(error, IpRateLimitError):
+                self.budgets.exhausted(path, reset)  # one endpoint's budget; 10018 is IP-wide
             raise error
         result = envelope.get("result")
         server_ms = envelope.get("time")
@@ -220,9 +233,21 @@ class BybitRest:
     def _wait(self, state: RetryCallState) -> float:
         outcome = state.outcome
         exc = outcome.exception() if outcome is not None else None
+        if isinstance(exc, IpRateLimitError):
+            delay = min(BACKOFF_CAP_S, IP_BACKOFF_BASE_S * 2.0 ** (state.attempt_number - 1))
+            log.warning(
+                "bybit: IP rate limit (10018) on %s; resending in %.1f s", exc.endpoint, delay
+            )
+            return delay + random.uniform(0, BACKOFF_BASE_S)  # noqa: S311 (jitter, not crypto)
         if isinstance(exc, RateLimitError):
             return 0.0  # the endpoint's budget waits for the reset before the next send
         if isinstance(exc, TimestampError):
             return 0.0  # already re-synced; the window is wider
         delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2.0 ** (state.attempt_number - 1))
         return delay + random.uniform(0, BACKOFF_BASE_S)  # noqa: S311 (jitter, not crypto)
+
+
+def _query_pair(key: str, value: Any) -> str:
+    if isinstance(value, Verbatim):
+        return f"{quote(key)}={quote(value, safe=VERBATIM_SAFE)}"
+    return urlencode([(key, str(value))])
