@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
-from traderagent.exchanges.bybit.hosts import BybitHosts, Environment, hosts_for
+from traderagent.exchanges.bybit.hosts import BybitHosts, Environment, Region, hosts_for
 
 
 class BybitConfig(BaseModel):
@@ -18,8 +18,18 @@ class BybitConfig(BaseModel):
     """Selects this venue."""
     env: Environment = "demo"
     """`demo` (mainnet demo trading), `testnet`, `mainnet`, or `custom` (set `url`)."""
-    url: str | None = None
-    """Base URL of a Bybit-compatible server for `env: custom`, e.g. `http://127.0.0.1:8787`."""
+    region: Region = "global"
+    """The mainnet site the account is registered on: `global` (api.bybit.com), `bytick`,
+    `nl`, `tr`, `kz`, `ge`, `ae`, `eu` or `id` (its regional REST and stream hosts)."""
+    url: str | None = Field(default=None, validation_alias=AliasChoices("url", "rest_url"))
+    """REST base URL of a Bybit-compatible server for `env: custom` (also `rest_url`), e.g.
+    `http://127.0.0.1:8787`."""
+    ws_public_url: str | None = None
+    """`env: custom`: the public streams, `wss://HOST` (plus `/v5/public/{category}`) or a URL
+    with `{category}`; by default on the REST host and port."""
+    ws_private_url: str | None = None
+    """`env: custom`: the private stream's whole URL; by default `/v5/private` on the REST
+    host and port."""
     category: Literal["linear", "spot"] = "linear"
     """Product line traded: `linear` (USDT perpetuals) or `spot`."""
     credentials: str | None = None
@@ -39,9 +49,15 @@ class BybitConfig(BaseModel):
 
     @model_validator(mode="after")
     def _url_matches_env(self) -> BybitConfig:
-        hosts_for(self.env, self.url)  # raises a ValueError that names the problem
+        self.hosts  # noqa: B018 - raises a ValueError that names the problem
         return self
 
     @property
     def hosts(self) -> BybitHosts:
-        return hosts_for(self.env, self.url)
+        return hosts_for(
+            self.env,
+            self.url,
+            region=self.region,
+            ws_public_url=self.ws_public_url,
+            ws_private_url=self.ws_private_url,
+        )
