@@ -4,9 +4,11 @@ deduplication after a reconnect, closed candles exactly once, ping, refused auth
 from __future__ import annotations
 
 import asyncio
+import logging
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from bybit_fakes import CREDS, FakeClock, kline_host
 from bybit_streams import StreamServer, eventually
 from bybit_venue import FakeVenue
@@ -22,7 +24,9 @@ from traderagent.domain import (
     Side,
 )
 from traderagent.exchanges.bybit import BybitConfig, BybitExchange, Health
+from traderagent.exchanges.bybit.sequencer import UpdateSequencer
 from traderagent.exchanges.bybit.status import StatusBoard
+from traderagent.exchanges.bybit.streams import PrivateFeed
 from traderagent.exchanges.bybit.ws import StreamConnection
 from traderagent.exchanges.ports import ExchangeUpdate
 
@@ -268,3 +272,24 @@ async def test_candles_go_on_after_the_callers_last_one_without_repeating_it() -
     assert got[1].close == 6.0
     (intake,) = exchange.market.intakes
     assert intake.counts["repeat"] == 1
+
+
+async def test_a_funding_execution_is_said_and_counted_not_dropped_silently(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Funding is not booked to a bot yet; until it is, the operator hears of each one."""
+    sequencer = UpdateSequencer()
+    delivered: list[ExchangeUpdate] = []
+    sequencer.set_listener(delivered.append)
+    feed = PrivateFeed(None, sequencer, lambda symbol, side: "USDT")  # type: ignore[arg-type]
+    funding = {
+        **execution("f1", "0.5", BASE),
+        "execType": "Funding",
+        "execFee": "0.0125",
+        "feeCurrency": "USDT",
+    }
+    with caplog.at_level(logging.WARNING, "traderagent.exchanges.bybit"):
+        await feed.on_message({"topic": "execution", "data": [funding]})
+    assert delivered == []  # not a trade: no fill reaches the engine
+    assert feed.unbooked == {"Funding": 1}
+    assert "Funding execution f1 on BTCUSDT (qty 0.5, fee 0.0125 USDT)" in caplog.text

@@ -4,6 +4,7 @@ market-data topics multiplexed over one connection per category."""
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,6 +34,7 @@ class PrivateFeed:
         self.positions: dict[str, Position] = {}
         self.wallet: dict[str, Balance] = {}
         self.gap_fills = 0
+        self.unbooked: Counter[str] = Counter()  # executions that are not trades, by execType
 
     async def on_message(self, message: Mapping[str, Any]) -> None:
         topic = str(message["topic"]).split(".")[0]
@@ -44,6 +46,8 @@ class PrivateFeed:
             for item in data:
                 if item.get("execType", "Trade") == "Trade":
                     self.sequencer.fill(self.fill(item))
+                else:
+                    self._unbooked(item)
         elif topic == "position":
             for item in data:
                 self.positions[str(item["symbol"])] = parse_position(item)
@@ -79,6 +83,20 @@ class PrivateFeed:
         self.gap_fills += 1
         log.info("bybit: reconnect gap filled, %d update(s) the stream had missed", delivered)
         return delivered
+
+    def _unbooked(self, item: Mapping[str, Any]) -> None:
+        """Funding, ADL, delivery... are not booked to a bot yet: said and counted, not lost."""
+        kind = str(item.get("execType"))
+        self.unbooked[kind] += 1
+        log.warning(
+            "bybit: %s execution %s on %s (qty %s, fee %s %s) is not booked to any bot",
+            kind,
+            item.get("execId"),
+            item.get("symbol"),
+            item.get("execQty"),
+            item.get("execFee"),
+            item.get("feeCurrency") or "",
+        )
 
     def order(self, item: Mapping[str, Any]) -> Order:
         bot, tag = self.sequencer.tags(str(item.get("orderLinkId")))
