@@ -56,13 +56,13 @@ from traderagent.engine.router import RouterBinding
 from traderagent.exchanges.ports import CandleMatched, Exchange
 
 HISTORY_CANDLES = 3 * 1440
-# the venue closed these without filling the rest: the bot stops tracking them (fills stay)
+"""Closed 1m candles a bot remembers, to prime a strategy that takes over (3 days)."""
 CLOSED_UNFILLED = (
     OrderStatus.CANCELLED,
     OrderStatus.PARTIALLY_FILLED_CANCELLED,
     OrderStatus.REJECTED,
 )
-"""Closed 1m candles a bot remembers, to prime a strategy that takes over (3 days)."""
+"""The venue closed these without filling the rest: the bot stops tracking them (fills stay)."""
 RISK_STOP_TAG = "risk-stop"
 """Tag of the market sell a stop-loss breach places."""
 
