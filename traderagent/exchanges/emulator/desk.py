@@ -18,6 +18,7 @@ from traderagent.exchanges.emulator import errors as rc
 from traderagent.exchanges.emulator.entry import (
     Ticket,
     category_of,
+    check_price_range,
     check_quantities,
     parse_ticket,
 )
@@ -49,6 +50,8 @@ class OrderDesk:
             raise params_error(f"no market price for {ticket.symbol} yet")
         inst = rules.instrument
         qty = inst.floor_qty(ticket.qty / last) if ticket.qty_in_quote else ticket.qty
+        check_price_range(rules, ticket.price)
+        check_price_range(rules, ticket.trigger_price)
         if ticket.trigger_price is not None:
             _check_trigger(ticket, last)
         check_quantities(ticket.category, inst, qty, ticket.trigger_price or ticket.price or last)
@@ -173,10 +176,11 @@ class OrderDesk:
         return {}
 
     def _cancel(self, record: OrderRecord) -> None:
+        venue_id = self._ledger.venue_id(record.order_id)
         if record.category == "spot":
-            self._ledger.spot.cancel_order_sync(record.symbol, record.order_id)
+            self._ledger.spot.cancel_order_sync(record.symbol, venue_id)
         else:
-            self._ledger.linear.cancel_order_sync(record.symbol, record.order_id)
+            self._ledger.linear.cancel_order_sync(record.symbol, venue_id)
 
     def _record(
         self, ticket: Ticket, rules: MarketRules, qty: Decimal, last: Decimal

@@ -17,12 +17,13 @@ from typing import TypeVar
 from traderagent.domain import Instrument, OrderType, Side
 from traderagent.exchanges.emulator import errors as rc
 from traderagent.exchanges.emulator.errors import BybitError, params_error
-from traderagent.exchanges.emulator.instruments import CATEGORIES, MarketRules
+from traderagent.exchanges.emulator.instruments import ALL_CATEGORIES, CATEGORIES, MarketRules
 
 LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 TIME_IN_FORCE = ("GTC", "IOC", "FOK", "PostOnly")
 UNSUPPORTED = ("takeProfit", "stopLoss", "tpslMode")
 ORDER_FILTERS = ("Order", "StopOrder")
+TYPE_ERROR = "Request parameter error."  # Bybit's retMsg for a number sent where a string goes
 
 E = TypeVar("E", Side, OrderType)
 RulesLookup = Callable[[str, str], MarketRules | None]
@@ -55,6 +56,14 @@ class Ticket:
         )
 
 
+def listing_category(params: Mapping[str, object]) -> str:
+    """A category of Bybit's for market data: inverse and option are valid and list nothing."""
+    category = params.get("category")
+    if category not in ALL_CATEGORIES:
+        raise params_error(f"Illegal category {category!r}")
+    return str(category)
+
+
 def category_of(params: Mapping[str, object]) -> str:
     category = params.get("category")
     if category not in CATEGORIES:
@@ -83,10 +92,10 @@ def parse_ticket(body: Mapping[str, object], rules_for: RulesLookup) -> tuple[Ti
     order_type = _choice(
         body.get("orderType"), OrderType, rc.SPOT_BAD_ORDER_TYPE if spot else rc.PARAMS, "orderType"
     )
-    qty = _decimal(body.get("qty"), "qty")
+    qty = decimal_param(body.get("qty"), "qty")
     price = None
     if order_type is OrderType.LIMIT:
-        price = _decimal(body.get("price"), "price")
+        price = decimal_param(body.get("price"), "price")
     tif = body.get("timeInForce") or "GTC"
     if tif not in TIME_IN_FORCE:
         code = rc.SPOT_BAD_TIME_IN_FORCE if spot else rc.PARAMS
@@ -129,7 +138,7 @@ def _trigger(
         return None, 0
     if order_type is not OrderType.MARKET:
         raise params_error("conditional limit orders are not supported by the emulator")
-    trigger = _decimal(raw, "triggerPrice")
+    trigger = decimal_param(raw, "triggerPrice")
     if spot:
         if order_filter != "StopOrder":
             raise params_error("a spot conditional order needs orderFilter StopOrder")
@@ -159,6 +168,18 @@ def check_quantities(category: str, inst: Instrument, qty: Decimal, price: Decim
         )
 
 
+def check_price_range(rules: MarketRules, price: Decimal | None) -> None:
+    """A linear limit or trigger price inside [minPrice, maxPrice] of instruments-info."""
+    if rules.category != "linear" or price is None:
+        return
+    if not rules.min_price <= price <= rules.max_price:
+        raise BybitError(
+            rc.PRICE_OUT_OF_RANGE,
+            f"Order price {price} is out of the permissible range "
+            f"[{rules.min_price}, {rules.max_price}]",
+        )
+
+
 def _choice(value: object, kind: type[E], code: int, name: str) -> E:
     for member in kind:
         if value == member.value:
@@ -167,9 +188,13 @@ def _choice(value: object, kind: type[E], code: int, name: str) -> E:
     raise BybitError(code, f"{name} {value!r} is invalid (use {allowed})")
 
 
-def _decimal(value: object, name: str) -> Decimal:
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise params_error(f"{name} is missing or not a number string")
+def decimal_param(value: object, name: str) -> Decimal:
+    """A positive number sent as a string, as Bybit requires: a JSON number is refused with
+    the message Bybit gives for a mistyped field."""
+    if value is None or value == "":
+        raise params_error(f"{name} is missing")
+    if not isinstance(value, str):
+        raise params_error(TYPE_ERROR)
     try:
         number = Decimal(str(value))
     except InvalidOperation:

@@ -61,14 +61,20 @@ class _AckResponse(JSONResponse):
             self._on_sent()
 
 
+EXT_INFO = "__retExtInfo__"
+"""A handler's result may carry the envelope's `retExtInfo` under this key (batch calls)."""
+
+
 def envelope(
     ctx: RestContext, result: Result | None = None, error: BybitError | None = None
 ) -> Result:
+    body = dict(result) if error is None and result is not None else {}
+    ext = body.pop(EXT_INFO, {})
     return {
         "retCode": 0 if error is None else error.code,
         "retMsg": "OK" if error is None else error.message,
-        "result": result if error is None and result is not None else {},
-        "retExtInfo": {},
+        "result": body,
+        "retExtInfo": ext,
         "time": ctx.wall_ms(),
     }
 

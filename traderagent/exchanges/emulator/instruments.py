@@ -21,6 +21,7 @@ from traderagent.exchanges.spot_rules import (
 )
 
 CATEGORIES = ("spot", "linear")
+ALL_CATEGORIES = ("spot", "linear", "inverse", "option")  # Bybit's; the last two list nothing
 
 _LINEAR_KNOWN = {
     "BTCUSDT": ("0.10", "0.001"),
@@ -40,6 +41,16 @@ class MarketRules:
     @property
     def symbol(self) -> str:
         return self.instrument.symbol
+
+    @property
+    def min_price(self) -> Decimal:
+        """priceFilter.minPrice (linear; spot reports no price range)."""
+        return self.instrument.tick_size
+
+    @property
+    def max_price(self) -> Decimal:
+        """priceFilter.maxPrice (linear), as BTCUSDT's: 19,999,998 ticks."""
+        return self.instrument.tick_size * 19_999_998
 
 
 def market_rules(category: str, symbol: str, typical_price: float) -> MarketRules:
@@ -109,8 +120,8 @@ def instrument_item(rules: MarketRules) -> dict[str, object]:
             "leverageStep": "0.01",
         },
         "priceFilter": {
-            "minPrice": decimal_text(inst.tick_size),
-            "maxPrice": decimal_text(inst.tick_size * 19_999_998),
+            "minPrice": decimal_text(rules.min_price),
+            "maxPrice": decimal_text(rules.max_price),
             "tickSize": decimal_text(inst.tick_size),
         },
         "lotSizeFilter": {

@@ -68,6 +68,9 @@ class Ledger:
         self._publish = publish
         self._orders: dict[str, OrderRecord] = {}
         self._links: dict[str, str] = {}
+        self._venue_ids: dict[str, str] = {}  # orderId -> the venue's id after an amend
+        self._owners: dict[str, str] = {}  # the venue's id after an amend -> orderId
+        self._replaced: set[str] = set()  # venue ids an amend withdrew: their cancel is silent
         self._executions: list[ExecutionRecord] = []
         self._fills: list[Fill] = []  # reported by a venue, waiting for their order update
         self._order_ids = count(FIRST_ORDER_ID)
@@ -106,6 +109,17 @@ class Ledger:
             return self._orders.get(order_id)
         return self._orders.get(self._links.get(link_id, "")) if link_id else None
 
+    def venue_id(self, order_id: str) -> str:
+        """The id the order has at its venue (its orderId until an amend replaced it)."""
+        return self._venue_ids.get(order_id, order_id)
+
+    def rebind(self, order_id: str, new_venue_id: str) -> None:
+        """An amend withdrew the order's venue order (its cancel is not the order's) and places
+        `new_venue_id` in its place, whose updates are the order's."""
+        self._replaced.add(self.venue_id(order_id))
+        self._venue_ids[order_id] = new_venue_id
+        self._owners[new_venue_id] = order_id
+
     def link_used(self, link_id: str) -> bool:
         return link_id in self._links
 
@@ -133,7 +147,10 @@ class Ledger:
         if isinstance(update, Fill):
             self._fills.append(update)
             return
-        record = self._orders[update.client_order_id]
+        if update.client_order_id in self._replaced:
+            self._replaced.discard(update.client_order_id)
+            return
+        record = self._orders[self._owners.get(update.client_order_id, update.client_order_id)]
         fills = [f for f in self._fills if f.client_order_id == update.client_order_id]
         self._fills = [f for f in self._fills if f.client_order_id != update.client_order_id]
         executions = [self._execution(record, f) for f in fills]

@@ -1,19 +1,28 @@
-"""Public topics of the replay: `tickers`, `kline.{interval}` and `orderbook.1`, per category.
+"""Public topics of the replay: `tickers`, `kline.{interval}`, `orderbook.{depth}` and
+`publicTrade`, per category.
 
 Every closed step pushes to the subscribers of its symbols: a ticker (a full snapshot on spot,
 which has no bid/ask on WS; a snapshot then deltas of the changed fields on linear), the
-kline bucket the candle fell into (`confirm` true once the bucket is complete), and a one-level
-book snapshot around the close. A subscription gets the current state at once.
+kline bucket the candle fell into (`confirm` true once the bucket is complete), the synthetic
+book around the close (depth 1: a snapshot each time; 50, 200, 1000: a snapshot, then deltas
+where a size "0" deletes a level) and the candle's public trade. A subscription gets the
+current state at once (trades: from the next candle on).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from traderagent.domain import Candle
+from traderagent.domain import Candle, Instrument
+from traderagent.exchanges.emulator.book import (
+    WS_DEPTHS,
+    DepthBook,
+    book_delta,
+    depth_book,
+    public_trade,
+)
 from traderagent.exchanges.emulator.errors import BybitError
 from traderagent.exchanges.emulator.instruments import CATEGORIES
-from traderagent.exchanges.emulator.instruments import decimal_text as num
 from traderagent.exchanges.emulator.ledger import Ledger
 from traderagent.exchanges.emulator.quotes import (
     bars,
@@ -24,6 +33,7 @@ from traderagent.exchanges.emulator.quotes import (
 )
 from traderagent.exchanges.emulator.replay import MarketReplay
 from traderagent.exchanges.emulator.streams import Connection
+from traderagent.marketdata import CandleSeries
 
 SPOT_WS_HIDDEN = ("bid1Price", "bid1Size", "ask1Price", "ask1Size")
 
@@ -33,9 +43,9 @@ class Topic:
     """A parsed public topic name."""
 
     name: str
-    kind: str  # tickers | kline | orderbook
+    kind: str  # tickers | kline | orderbook | publicTrade
     symbol: str
-    interval: str = ""
+    interval: str = ""  # the kline interval, or the book's depth
 
 
 class MarketStream:
@@ -55,8 +65,10 @@ class MarketStream:
         parts = name.split(".")
         if len(parts) == 2 and parts[0] == "tickers":
             topic = Topic(name, "tickers", parts[1])
-        elif len(parts) == 3 and parts[0] == "orderbook" and parts[1] == "1":
-            topic = Topic(name, "orderbook", parts[2])
+        elif len(parts) == 3 and parts[0] == "orderbook" and parts[1] in WS_DEPTHS[category]:
+            topic = Topic(name, "orderbook", parts[2], parts[1])
+        elif len(parts) == 2 and parts[0] == "publicTrade":
+            topic = Topic(name, "publicTrade", parts[1])
         elif len(parts) == 3 and parts[0] == "kline":
             topic = Topic(name, "kline", parts[2], parts[1])
             try:
@@ -68,19 +80,35 @@ class MarketStream:
         return topic if self._ledger.rules_for(category, topic.symbol) else None
 
     def send_current(self, connection: Connection, category: str, topic: Topic) -> None:
-        """What a new subscription gets at once (when there is market data)."""
-        if len(self._replay.closed(topic.symbol)):
+        """What a new subscription gets at once (when there is market data); public trades
+        start with the next candle."""
+        if len(self._replay.closed(topic.symbol)) and topic.kind != "publicTrade":
             self._send(connection, category, topic)
 
     def on_step(self, candles: list[Candle]) -> None:
-        symbols = {c.symbol for c in candles}
+        by_symbol = {c.symbol: c for c in candles}
         self._seq += 1
         for category, connections in self.connections.items():
             for connection in list(connections):
                 for name in list(connection.topics):
                     topic = self.parse(category, name)
-                    if topic is not None and topic.symbol in symbols:
+                    if topic is None or topic.symbol not in by_symbol:
+                        continue
+                    if topic.kind == "publicTrade":
+                        self._send_trade(connection, category, topic, by_symbol[topic.symbol])
+                    else:
                         self._send(connection, category, topic)
+
+    def _send_trade(
+        self, connection: Connection, category: str, topic: Topic, candle: Candle
+    ) -> None:
+        rules = self._ledger.rules_for(category, topic.symbol)
+        if rules is None:
+            return
+        now = self._replay.now_ms()
+        item = public_trade(candle, rules.instrument, self._seq, now)
+        message = {"topic": topic.name, "type": "snapshot", "ts": now, "data": [item]}
+        connection.send(message, push=True)
 
     def _send(self, connection: Connection, category: str, topic: Topic) -> None:
         now = self._replay.now_ms()
@@ -93,14 +121,7 @@ class MarketStream:
             inst, float(closed.close[-1]), float(closed.volume[-1]), self._spread_bps
         )
         if topic.kind == "orderbook":
-            data = {
-                "s": topic.symbol,
-                "b": [[num(book.bid), num(book.bid_size)]],
-                "a": [[num(book.ask), num(book.ask_size)]],
-                "u": self._seq,
-                "seq": self._seq,
-            }
-            message = {"topic": topic.name, "type": "snapshot", "ts": now, "data": data, "cts": now}
+            message = self._book(connection, topic, inst, closed, now)
         elif topic.kind == "kline":
             length = interval_ms(topic.interval, self._replay.interval_ms)
             bar = bars(closed, length, None, None, 1)[-1]
@@ -111,6 +132,28 @@ class MarketStream:
                 connection, category, topic, ticker_item(category, inst, closed, book, now)
             )
         connection.send(message, push=True)
+
+    def _book(
+        self, connection: Connection, topic: Topic, inst: Instrument, closed: CandleSeries, now: int
+    ) -> dict[str, object]:
+        """Level 1 is a snapshot every time; deeper books a snapshot first, then deltas."""
+        last, volume = float(closed.close[-1]), float(closed.volume[-1])
+        book = depth_book(inst, last, volume, self._spread_bps, int(topic.interval))
+        previous = connection.last_book.get(topic.name)
+        connection.last_book[topic.name] = book
+        if topic.interval == "1" or not isinstance(previous, DepthBook):
+            kind, bids, asks = "snapshot", book.bids, book.asks
+        else:
+            kind = "delta"
+            bids, asks = book_delta(previous, book)
+        data = {
+            "s": topic.symbol,
+            "b": book.side_json(bids),
+            "a": book.side_json(asks),
+            "u": self._seq,
+            "seq": self._seq,
+        }
+        return {"topic": topic.name, "type": kind, "ts": now, "data": data, "cts": now}
 
     def _ticker(
         self, connection: Connection, category: str, topic: Topic, item: dict[str, object]

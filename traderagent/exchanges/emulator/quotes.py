@@ -25,7 +25,9 @@ INTERVALS = {
     **{str(m): m * MINUTE for m in (1, 3, 5, 15, 30, 60, 120, 240, 360, 720)},
     "D": DAY,
     "W": 7 * DAY,
+    "M": 31 * DAY,  # calendar months (UTC): the longest one stands for all in window sums
 }
+MONTH = INTERVALS["M"]
 WEEK_OFFSET = 4 * DAY  # 1970-01-01 was a Thursday; Bybit weeks start on Monday
 
 
@@ -54,7 +56,7 @@ def interval_ms(code: object, base_ms: int) -> int:
     length = INTERVALS.get(str(code))
     if length is None:
         raise params_error(f"interval {code!r} is invalid (use {', '.join(INTERVALS)})")
-    if length % base_ms:
+    if length % base_ms and length != MONTH:
         raise params_error(f"interval {code} is finer than the replayed {base_ms // MINUTE}m data")
     return length
 
@@ -64,17 +66,17 @@ def bars(
 ) -> list[Bar]:
     """Buckets of `closed` whose start is in [start, end], the newest `limit`, oldest first."""
     ts = closed.ts
-    offset = WEEK_OFFSET if length == 7 * DAY else 0
     hi = len(ts) if end is None else int(np.searchsorted(ts, end + length, side="left"))
     if start is not None:
-        lo = int(np.searchsorted(ts, start - (start - offset) % length, side="left"))
+        first_id = _bucket_ids(np.array([start], dtype=np.int64), length)[0]
+        lo = int(np.searchsorted(ts, _bucket_start(int(first_id), length), side="left"))
     else:
         per_bar = length // closed.interval_ms
         lo = max(0, hi - (limit + 1) * per_bar)
     if hi <= lo:
         return []
     part = slice(lo, hi)
-    buckets = (ts[part] - offset) // length
+    buckets = _bucket_ids(ts[part], length)
     firsts = np.flatnonzero(np.concatenate(([True], buckets[1:] != buckets[:-1])))
     lasts = np.concatenate((firsts[1:], [len(buckets)])) - 1
     o, h, lo_, c, v = (
@@ -84,14 +86,15 @@ def bars(
     volumes, turnovers = np.add.reduceat(v, firsts), np.add.reduceat(v * c, firsts)
     result = []
     for k, (first, last) in enumerate(zip(firsts.tolist(), lasts.tolist(), strict=True)):
-        bucket_start = int(buckets[first]) * length + offset
+        bucket_start = _bucket_start(int(buckets[first]), length)
         if (start is not None and bucket_start < start) or (end is not None and bucket_start > end):
             continue
-        confirm = int(ts[lo + last]) + closed.interval_ms >= bucket_start + length
+        bucket_end = _bucket_start(int(buckets[first]) + 1, length)
+        confirm = int(ts[lo + last]) + closed.interval_ms >= bucket_end
         result.append(
             Bar(
                 bucket_start,
-                length,
+                bucket_end - bucket_start,
                 float(o[first]),
                 float(highs[k]),
                 float(lows[k]),
@@ -102,6 +105,20 @@ def bars(
             )  # fmt: skip
         )
     return result[-limit:]
+
+
+def _bucket_ids(ts: np.ndarray, length: int) -> np.ndarray:
+    """Each timestamp's bucket number: epoch-aligned, weeks from Monday, calendar months."""
+    if length == MONTH:
+        return ts.astype("datetime64[ms]").astype("datetime64[M]").astype(np.int64)
+    offset = WEEK_OFFSET if length == 7 * DAY else 0
+    return (ts - offset) // length
+
+
+def _bucket_start(bucket: int, length: int) -> int:
+    if length == MONTH:
+        return int(np.datetime64(bucket, "M").astype("datetime64[ms]").astype(np.int64))
+    return bucket * length + (WEEK_OFFSET if length == 7 * DAY else 0)
 
 
 def kline_push(bar: Bar, interval_code: str, now_ms: int) -> dict[str, object]:

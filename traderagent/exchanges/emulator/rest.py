@@ -11,12 +11,16 @@ from collections.abc import Mapping
 from starlette.routing import Route
 
 from traderagent.exchanges.emulator import queries, wire
+from traderagent.exchanges.emulator.account_info import AccountSettings
+from traderagent.exchanges.emulator.amend import OrderAmender
+from traderagent.exchanges.emulator.batch import BatchDesk
+from traderagent.exchanges.emulator.book import depth_book, depth_limit
 from traderagent.exchanges.emulator.core import EmulatorCore
-from traderagent.exchanges.emulator.entry import category_of
+from traderagent.exchanges.emulator.entry import category_of, listing_category
 from traderagent.exchanges.emulator.errors import params_error
 from traderagent.exchanges.emulator.gateway import Result, private_get, private_post, public_get
 from traderagent.exchanges.emulator.instruments import MarketRules, instrument_item
-from traderagent.exchanges.emulator.quotes import bars, interval_ms, ticker_item, top_of_book
+from traderagent.exchanges.emulator.quotes import Bar, bars, interval_ms, ticker_item, top_of_book
 
 Params = Mapping[str, str]
 
@@ -32,7 +36,7 @@ class MarketEndpoints:
         return {"timeSecond": str(wall // 1000), "timeNano": str(wall * 1_000_000)}
 
     def tickers(self, params: Params) -> Result:
-        category = category_of(params)
+        category = listing_category(params)
         listed = self._listed(category, params.get("symbol", ""))
         now = self._core.now_ms()
         items = []
@@ -44,6 +48,37 @@ class MarketEndpoints:
         return {"category": category, "list": items}
 
     def kline(self, params: Params) -> Result:
+        category, symbol, found = self._bars(params)
+        return {"category": category, "symbol": symbol, "list": [b.row() for b in found]}
+
+    def mark_price_kline(self, params: Params) -> Result:
+        """The mark price is the last price here: kline rows without volume and turnover."""
+        category, symbol, found = self._bars(params)
+        return {"category": category, "symbol": symbol, "list": [b.row()[:5] for b in found]}
+
+    def orderbook(self, params: Params) -> Result:
+        category = listing_category(params)
+        symbol = params.get("symbol", "")
+        if not symbol:
+            raise params_error("symbol is required")
+        limit = depth_limit(category, params.get("limit", ""))
+        rules = self._listed(category, symbol)[0]
+        closed = self._core.replay.closed(rules.symbol)
+        last, volume = float(closed.close[-1]), float(closed.volume[-1])
+        book = depth_book(rules.instrument, last, volume, self._core.spread_bps, limit)
+        now = self._core.now_ms()
+        return {
+            "s": symbol,
+            "b": book.side_json(book.bids),
+            "a": book.side_json(book.asks),
+            "ts": now,
+            "u": self._core.replay.cursor,
+            "seq": self._core.replay.cursor,
+            "cts": now,
+        }
+
+    def _bars(self, params: Params) -> tuple[str, str, list[Bar]]:
+        """Kline buckets a query asks for, newest first."""
         category = category_of({"category": params.get("category") or "linear"})
         symbol = params.get("symbol", "")
         if not symbol:
@@ -53,11 +88,10 @@ class MarketEndpoints:
         start, end = _ms(params, "start"), _ms(params, "end")
         limit = queries.limit_of(params, 200, 1000)
         closed = self._core.replay.closed(rules.symbol)
-        rows = [b.row() for b in reversed(bars(closed, length, start, end, limit))]
-        return {"category": category, "symbol": symbol, "list": rows}
+        return category, symbol, list(reversed(bars(closed, length, start, end, limit)))
 
     def instruments(self, params: Params) -> Result:
-        category = category_of(params)
+        category = listing_category(params)
         listed = self._listed(category, params.get("symbol", ""))
         if params.get("status", "Trading") != "Trading":
             listed = []
@@ -134,23 +168,36 @@ class AccountEndpoints:
 
 def routes(core: EmulatorCore) -> list[Route]:
     market, account, desk = MarketEndpoints(core), AccountEndpoints(core), core.desk
+    settings = AccountSettings(core.ledger, core.credentials)
     gets = {
+        "/v5/user/query-api": settings.api_key_info,
+        "/v5/account/info": settings.account_info,
+        "/v5/asset/coin/query-info": settings.coin_info,
+        "/v5/account/fee-rate": settings.fee_rate,
         "/v5/order/realtime": account.realtime,
         "/v5/order/history": account.history,
         "/v5/execution/list": account.executions,
         "/v5/account/wallet-balance": account.wallet,
         "/v5/position/list": account.positions,
     }
+    amender = OrderAmender(core.ledger)
+    batch = BatchDesk(core.now_ms, desk.create, amender.amend, desk.cancel)
     posts = {
         "/v5/order/create": desk.create,
+        "/v5/order/amend": amender.amend,
         "/v5/order/cancel": desk.cancel,
         "/v5/order/cancel-all": desk.cancel_all,
+        "/v5/order/create-batch": batch.create,
+        "/v5/order/amend-batch": batch.amend,
+        "/v5/order/cancel-batch": batch.cancel,
         "/v5/position/set-leverage": desk.set_leverage,
     }
     public = {
         "/v5/market/time": market.time,
         "/v5/market/tickers": market.tickers,
         "/v5/market/kline": market.kline,
+        "/v5/market/mark-price-kline": market.mark_price_kline,
+        "/v5/market/orderbook": market.orderbook,
         "/v5/market/instruments-info": market.instruments,
     }
     return [

@@ -37,6 +37,7 @@ class Connection:
         self.topics: set[str] = set()
         self.authenticated = False
         self.last_ticker: dict[str, dict[str, object]] = {}  # per topic, for linear deltas
+        self.last_book: dict[str, object] = {}  # per orderbook topic, for deltas
         self.closed = False
         self._injector = injector
         self._queue: asyncio.Queue[tuple[float, str, bool] | None] = asyncio.Queue()

@@ -141,6 +141,7 @@ def _public_op(
             if topic is not None:
                 connection.topics.discard(topic.name)
                 connection.last_ticker.pop(topic.name, None)
+                connection.last_book.pop(topic.name, None)
         _reply(connection, message, "unsubscribe", True, ok_text)
         return
     already = [t.name for t in topics if t is not None and t.name in connection.topics]
