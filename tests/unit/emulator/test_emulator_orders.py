@@ -197,7 +197,15 @@ async def test_realtime_history_and_paging_newest_first() -> None:
         {"category": "linear", "symbol": "BTCUSDT", "limit": "3", "cursor": cursor},
     )
     assert [o["orderLinkId"] for o in page2["result"]["list"]] == ["o0"]
-    assert page2["result"]["nextPageCursor"] == ""
+    # as on Bybit, the last page still carries a cursor; the page after it is empty, with none
+    last_cursor = page2["result"]["nextPageCursor"]
+    assert last_cursor != ""
+    page3 = await client.call(
+        "GET",
+        "/v5/order/realtime",
+        {"category": "linear", "symbol": "BTCUSDT", "limit": "3", "cursor": last_cursor},
+    )
+    assert (page3["result"]["list"], page3["result"]["nextPageCursor"]) == ([], "")
     by_link = await client.call(
         "GET",
         "/v5/order/realtime",
@@ -277,7 +285,13 @@ async def test_instruments_info_pages_with_a_cursor_and_tickers_list_all() -> No
         "GET", "/v5/market/instruments-info", {"category": "linear", "limit": "1", "cursor": cursor}
     )
     names = [i["symbol"] for i in first["result"]["list"] + second["result"]["list"]]
-    assert names == ["BTCUSDT", "ETHUSDT"] and second["result"]["nextPageCursor"] == ""
+    assert names == ["BTCUSDT", "ETHUSDT"] and second["result"]["nextPageCursor"] != ""
+    third = await client.call(
+        "GET",
+        "/v5/market/instruments-info",
+        {"category": "linear", "limit": "1", "cursor": second["result"]["nextPageCursor"]},
+    )
+    assert (third["result"]["list"], third["result"]["nextPageCursor"]) == ([], "")
     btc = first["result"]["list"][0]
     assert btc["priceFilter"]["tickSize"] == "0.10" and btc["lotSizeFilter"]["qtyStep"] == "0.001"
     spot = await client.call("GET", "/v5/market/instruments-info", {"category": "spot"})

@@ -1,7 +1,8 @@
 """The read endpoints' filters: which orders and executions a query selects, and paging.
 
-Lists come newest first. A cursor is the offset of the next page as an opaque string;
-`nextPageCursor` is "" on the last page. Time windows are in market (replay) time and span at
+Lists come newest first. A cursor is the offset of the next page as an opaque string; as on
+Bybit, every page that has items carries a `nextPageCursor` (the last one too), and only the
+empty page after it carries "". Time windows are in market (replay) time and span at
 most 7 days, defaulting to the 7 days up to now, as on Bybit.
 """
 
@@ -35,8 +36,10 @@ def page(items: Sequence[T], params: Params, default: int, maximum: int) -> tupl
     if cursor and not cursor.isdigit():
         raise params_error(f"cursor {cursor!r} is invalid")
     start = int(cursor) if cursor else 0
-    end = start + limit
-    return list(items[start:end]), str(end) if end < len(items) else ""
+    found = list(items[start : start + limit])
+    # as Bybit: every page with items carries a cursor, the last one too; the page after
+    # the last is empty and carries none
+    return found, str(start + len(found)) if found else ""
 
 
 def time_window(params: Params, now_ms: int) -> tuple[int, int]:
@@ -122,7 +125,7 @@ def history_orders(
 def executions(
     records: Iterable[ExecutionRecord], category: str, params: Params, now_ms: int
 ) -> list[ExecutionRecord]:
-    """Trade executions in the time window, newest first (execType Trade is all there is)."""
+    """Executions (trades and fundings) in the time window, newest first."""
     start, end = time_window(params, now_ms)
     exec_type = params.get("execType", "")
     selected = [
@@ -130,7 +133,7 @@ def executions(
         for e in records
         if _in_scope(category, e.symbol, e.category, params)
         and _matches_ids(e.order_id, e.order_link_id, params)
-        and exec_type in ("", "Trade")
+        and exec_type in ("", e.exec_type)
         and start <= e.exec_time <= end
     ]
     return sorted(selected, key=lambda e: (e.exec_time, e.seq), reverse=True)

@@ -82,6 +82,7 @@ class ExecutionRecord:
     seq: int
     closed_size: Decimal = ZERO
     exec_pnl: Decimal = ZERO
+    exec_type: str = "Trade"  # or "Funding": a funding settlement (fee > 0: paid)
 
     @property
     def exec_value(self) -> Decimal:

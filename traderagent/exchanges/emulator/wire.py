@@ -99,7 +99,7 @@ def execution_json(e: ExecutionRecord, *, push: bool = False) -> dict[str, objec
         "execId": e.exec_id,
         "execPrice": num(e.exec_price),
         "execQty": num(e.exec_qty),
-        "execType": "Trade",
+        "execType": e.exec_type,
         "execValue": num(e.exec_value),
         "execTime": str(e.exec_time),
         "feeCurrency": e.fee_currency,
