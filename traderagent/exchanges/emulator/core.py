@@ -15,6 +15,11 @@ from decimal import Decimal
 
 from traderagent.exchanges.emulator.desk import OrderDesk
 from traderagent.exchanges.emulator.faults import FaultSpec
+from traderagent.exchanges.emulator.funding import (
+    DEFAULT_FUNDING_RATE,
+    aligned_to_wall,
+    funding_times,
+)
 from traderagent.exchanges.emulator.injector import FaultInjector
 from traderagent.exchanges.emulator.instruments import CATEGORIES, market_rules
 from traderagent.exchanges.emulator.ledger import Ledger
@@ -52,10 +57,15 @@ class EmulatorCore:
         linear_fees: FeeRules = LINEAR_FEES,
         rate_limits: Mapping[str, int] | None = None,
         wall_ms: Callable[[], int] = wall_clock_ms,
+        funding_rate: Decimal = DEFAULT_FUNDING_RATE,
+        align_to_wall: bool = False,
     ) -> None:
         if spread_bps < 0:
             raise ValueError(f"spread_bps must not be negative, got {spread_bps}")
+        if align_to_wall:
+            series = aligned_to_wall(series, warmup, wall_ms())
         self.replay = MarketReplay(series, warmup)
+        self.funding_rate = funding_rate
         self.spread_bps = spread_bps
         self.credentials = credentials or Credentials()
         self.wall_ms = wall_ms
@@ -75,7 +85,7 @@ class EmulatorCore:
             linear_fees=linear_fees,
         )
         self.desk = OrderDesk(self.ledger)
-        self.market = MarketStream(self.replay, self.ledger, spread_bps)
+        self.market = MarketStream(self.replay, self.ledger, spread_bps, funding_rate)
         self.injector = FaultInjector(faults or FaultSpec(), wall_ms)
         self.limiter = RateLimiter(rate_limits)
         self.stopping = asyncio.Event()
@@ -89,10 +99,19 @@ class EmulatorCore:
         """Close the next `n` replay steps now: match, push; returns how many were closed."""
         done = 0
         while done < n and not self.replay.finished:
+            before = self.replay.now_ms()
             candles = self.replay.advance()
             for candle in candles:
                 self.ledger.spot.on_candle(candle)
                 self.ledger.linear.on_candle(candle)
             self.market.on_step(candles)
+            if self.funding_rate:
+                self._settle_funding(before, self.replay.now_ms())
             done += 1
         return done
+
+    def _settle_funding(self, before_ms: int, now_ms: int) -> None:
+        """Funding of every linear position at each 8-hour mark in (before, now]."""
+        for moment in funding_times(before_ms, now_ms):
+            for rules in self.ledger.rules("linear"):
+                self.ledger.settle_funding(rules.symbol, self.funding_rate, moment)

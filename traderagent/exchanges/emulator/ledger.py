@@ -13,7 +13,7 @@ from dataclasses import replace
 from decimal import Decimal
 from itertools import count
 
-from traderagent.domain import ZERO, Fill, Instrument, Liquidity, OrderStatus
+from traderagent.domain import ZERO, Fill, Instrument, Liquidity, OrderStatus, OrderType, Side
 from traderagent.exchanges.emulator.instruments import MarketRules
 from traderagent.exchanges.emulator.linear import LinearVenue
 from traderagent.exchanges.emulator.records import ExecutionRecord, LinearFill, OrderRecord
@@ -36,6 +36,7 @@ Publish = Callable[[str, str, list[dict[str, object]]], None]
 
 STABLE_COINS = ("USDT", "USDC")
 FIRST_ORDER_ID = 1_700_000_000_000_000_001
+FUNDING_STEP = Decimal("0.00000001")  # a funding fee is rounded to 8 decimals
 
 
 class Ledger:
@@ -211,6 +212,48 @@ class Ledger:
         if category == "linear":
             self._publish("position", category, [self.position_item(record.symbol, push=True)])
         self._publish("wallet", "", [self.wallet_item()])
+
+    def settle_funding(self, symbol: str, rate: Decimal, ts: int) -> ExecutionRecord | None:
+        """Charge (or pay) the funding of `symbol`'s position at `ts`: size x mark x rate, paid
+        by longs when the rate is positive; an execution of execType Funding, pushed with the
+        position and the wallet. None when flat."""
+        position = self.linear.position(symbol)
+        if position.side is None or not position.size:
+            return None
+        mark = self.mark(symbol)
+        sign = 1 if position.side is Side.BUY else -1
+        fee = (position.size * mark * rate * sign).quantize(FUNDING_STEP).normalize()
+        quote = self._rules[("linear", symbol)].instrument.quote
+        self.wallet.credit(quote, -fee)
+        position.cur_realised -= fee
+        position.cum_realised -= fee
+        record = ExecutionRecord(
+            exec_id=f"funding-{symbol}-{ts}",
+            order_id="",
+            order_link_id="",
+            category="linear",
+            symbol=symbol,
+            side=position.side,
+            order_type=OrderType.MARKET,
+            order_price=ZERO,
+            order_qty=ZERO,
+            leaves_qty=ZERO,
+            exec_price=mark,
+            exec_qty=position.size,
+            exec_fee=fee,
+            fee_rate=rate,
+            fee_currency=quote,
+            is_maker=False,
+            exec_time=ts,
+            mark_price=mark,
+            seq=next(self._exec_seq),
+            exec_type="Funding",
+        )
+        self._executions.append(record)
+        self._publish("execution", "linear", [execution_json(record, push=True)])
+        self._publish("position", "linear", [self.position_item(symbol, push=True)])
+        self._publish("wallet", "", [self.wallet_item()])
+        return record
 
     # -- account views ------------------------------------------------------------------------
 

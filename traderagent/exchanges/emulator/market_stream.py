@@ -12,6 +12,7 @@ current state at once (trades: from the next candle on).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from traderagent.domain import Candle, Instrument
 from traderagent.exchanges.emulator.book import (
@@ -22,6 +23,7 @@ from traderagent.exchanges.emulator.book import (
     public_trade,
 )
 from traderagent.exchanges.emulator.errors import BybitError
+from traderagent.exchanges.emulator.funding import DEFAULT_FUNDING_RATE
 from traderagent.exchanges.emulator.instruments import CATEGORIES
 from traderagent.exchanges.emulator.ledger import Ledger
 from traderagent.exchanges.emulator.quotes import (
@@ -51,10 +53,17 @@ class Topic:
 class MarketStream:
     """Subscribers per category and the messages each step sends them."""
 
-    def __init__(self, replay: MarketReplay, ledger: Ledger, spread_bps: float) -> None:
+    def __init__(
+        self,
+        replay: MarketReplay,
+        ledger: Ledger,
+        spread_bps: float,
+        funding_rate: Decimal = DEFAULT_FUNDING_RATE,
+    ) -> None:
         self._replay = replay
         self._ledger = ledger
         self._spread_bps = spread_bps
+        self._funding_rate = funding_rate
         self.connections: dict[str, set[Connection]] = {c: set() for c in CATEGORIES}
         self._seq = 0
 
@@ -129,7 +138,10 @@ class MarketStream:
             message = {"topic": topic.name, "data": items, "ts": now, "type": "snapshot"}
         else:
             message = self._ticker(
-                connection, category, topic, ticker_item(category, inst, closed, book, now)
+                connection,
+                category,
+                topic,
+                ticker_item(category, inst, closed, book, now, self._funding_rate),
             )
         connection.send(message, push=True)
 

@@ -159,7 +159,12 @@ def top_of_book(inst: Instrument, last: float, volume: float, spread_bps: float)
 
 
 def ticker_item(
-    category: str, inst: Instrument, closed: CandleSeries, book: TopOfBook, now_ms: int
+    category: str,
+    inst: Instrument,
+    closed: CandleSeries,
+    book: TopOfBook,
+    now_ms: int,
+    funding_rate: Decimal = Decimal("0.0001"),
 ) -> dict[str, object]:
     """A tickers item (REST list item and WS snapshot data) from the closed candles."""
     ts = closed.ts
@@ -195,7 +200,7 @@ def ticker_item(
         "prevPrice1h": _text(prev1h),
         "openInterest": "0",
         "openInterestValue": "0",
-        "fundingRate": "0.0001",
+        "fundingRate": num(funding_rate),
         "nextFundingTime": str(funding),
         "predictedDeliveryPrice": "",
         "basisRate": "",

@@ -44,7 +44,9 @@ class MarketEndpoints:
             closed = self._core.replay.closed(rules.symbol)
             last, volume = float(closed.close[-1]), float(closed.volume[-1])
             book = top_of_book(rules.instrument, last, volume, self._core.spread_bps)
-            items.append(ticker_item(category, rules.instrument, closed, book, now))
+            items.append(
+                ticker_item(category, rules.instrument, closed, book, now, self._core.funding_rate)
+            )
         return {"category": category, "list": items}
 
     def kline(self, params: Params) -> Result:

@@ -22,6 +22,7 @@ from starlette.routing import WebSocketRoute
 
 from traderagent.exchanges.emulator.core import EmulatorCore, wall_clock_ms
 from traderagent.exchanges.emulator.faults import FaultSpec, parse_faults
+from traderagent.exchanges.emulator.funding import DEFAULT_FUNDING_RATE
 from traderagent.exchanges.emulator.injector import InjectedFault
 from traderagent.exchanges.emulator.records import ExecutionRecord, OrderRecord
 from traderagent.exchanges.emulator.rest import routes
@@ -136,12 +137,16 @@ async def running_emulator(
     linear_taker_fee: Decimal = LINEAR_TAKER_FEE,
     rate_limits: Mapping[str, int] | None = None,
     wall_ms: Callable[[], int] = wall_clock_ms,
+    funding_rate: Decimal | str = DEFAULT_FUNDING_RATE,
+    align_to_wall: bool = False,
 ) -> AsyncIterator[Emulator]:
     """Serve an emulator on `host:port` (0: a free port) for the duration of the block.
 
     `faults` is a spec string (see `faults`) or a FaultSpec; `rate_limits` overrides the
     per-endpoint budgets by path; `wall_ms` replaces the wall clock (tests). `maker_fee` and
     `taker_fee` are the spot rates (a buy pays in base), `linear_*` the perpetuals' (in USDT).
+    `funding_rate` is charged on linear positions every 8 h (0: no funding); `align_to_wall`
+    moves the replay so its "now" is the wall clock's (see `funding`).
     """
     if speed is not None and speed <= 0:
         raise ValueError(f"speed must be positive (or None to step by hand), got {speed}")
@@ -158,6 +163,8 @@ async def running_emulator(
         linear_fees=FeeRules(linear_maker_fee, linear_taker_fee, "linear"),
         rate_limits=rate_limits,
         wall_ms=wall_ms,
+        funding_rate=Decimal(funding_rate),
+        align_to_wall=align_to_wall,
     )
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -93,7 +93,7 @@ def execution_json(e: ExecutionRecord, *, push: bool = False) -> dict[str, objec
         "orderQty": num(e.order_qty),
         "leavesQty": num(e.leaves_qty),
         "createType": "CreateByUser",
-        "orderType": e.order_type.value,
+        "orderType": "UNKNOWN" if e.exec_type == "Funding" else e.order_type.value,
         "stopOrderType": "UNKNOWN",
         "execFee": num(e.exec_fee),
         "execId": e.exec_id,
