@@ -330,3 +330,14 @@ async def test_spot_fees_are_answered_as_bybit_charges_them() -> None:
     assert details == {"sb": {"BTC": Decimal("0.00001")}, "ss": {"USDT": Decimal("0.22977")}}
     held = core.ledger.wallet.snapshot()["BTC"].total
     assert held == Decimal("0.01") - Decimal("0.00001") - Decimal("0.00999")  # nothing left
+
+
+async def test_linear_prices_outside_min_and_max_price_and_number_typed_fields_are_refused() -> (
+    None
+):
+    core, client = setup()
+    too_high = await client.create(**limit("linear", "Sell", "0.01", "2000000"))
+    assert too_high["retCode"] == 110003  # maxPrice 1999999.80
+    number_qty = await client.create(**{**limit("linear", "Buy", "0.01", "22000"), "qty": 0.01})
+    assert (number_qty["retCode"], number_qty["retMsg"]) == (10001, "Request parameter error.")
+    assert core.ledger.orders() == []

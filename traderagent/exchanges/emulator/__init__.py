@@ -1,11 +1,15 @@
 """A wire-faithful local Bybit V5 emulator: REST and WebSocket, on replayed candles.
 
-It speaks the subset of Bybit V5 that TraderAgent uses (see `/work/shared/docs/bybit_v5.md`,
-"Emulator checklist"): market time, tickers, kline, instruments-info; order create, cancel,
-cancel-all, realtime, history; execution list; wallet balance; position list and set-leverage;
-public `tickers`, `kline`, `orderbook.1` streams and private `order`, `execution`, `position`,
-`wallet` streams, with Bybit's envelopes, field names, string numbers, signatures, retCodes and
-rate-limit headers. Spot and linear (USDT perpetual, one-way mode) share one unified wallet.
+It speaks the Bybit V5 that TraderAgent, pybit and ccxt's bybit class use (see
+`/work/shared/docs/bybit_v5.md`, "Emulator checklist"; `tests/conformance/`): market time,
+tickers, kline (and mark-price kline), orderbook, instruments-info (inverse and option list
+nothing); order create, amend, cancel, cancel-all, the create/amend/cancel batches, realtime,
+history; execution list; wallet balance, fee rate, account info, API key info, coin info;
+position list and set-leverage; public `tickers`, `kline`, `orderbook.{1,50,200,1000}`,
+`publicTrade` streams and private `order`, `execution`, `position`, `wallet` streams, with
+Bybit's envelopes, field names, string numbers (a JSON number where Bybit wants a string is
+refused with 10001), signatures, retCodes, rate-limit headers and a page cursor on every
+non-empty page. Spot and linear (USDT perpetual, one-way mode) share one unified wallet.
 
 Orders fill by the paper exchange's candle-path model: spot orders go to a `PaperExchange`
 itself, linear ones to a margin venue on the same `CandleMatcher`, so a strategy fills the same
@@ -16,9 +20,13 @@ window (clients sign with real time, as on Bybit), rate-limit windows and pongs.
 about the market (kline and ticker data, order and execution timestamps, push times) is the
 replay's time: the close of the last replayed candle.
 
-Not emulated: RSA keys, amend and batch orders, conditional and TP/SL orders, hedge mode, spot
-margin, partial fills (an order fills whole), liquidation and funding, the IP-level HTTP 403
-ban, order retention limits and the private idle cut-off. Spot fees are charged in the quote
+Funding (optional, see `funding`) settles every 8 h as Funding executions; `align_to_wall`
+lays the replay onto the wall clock.
+
+Not emulated: RSA keys, conditional limit and TP/SL orders (and amending conditionals), hedge
+mode, spot margin, partial fills (an order fills whole), liquidation, closed-pnl and the
+transaction log, the IP-level HTTP 403 ban, order retention limits and the private idle
+cut-off. Spot fees are charged in the quote
 coin (as on the paper venue), where Bybit charges a spot buy's fee in the base coin.
 """
 
