@@ -1,7 +1,8 @@
 """Execution: turn a strategy's PlaceOrder into a quantised, journalled exchange order.
 
 The client order id is derived from (bot, intent sequence), and the order row is written to the
-journal before the request leaves, so a crash can never lose or double an order silently.
+journal before the request leaves, so a crash can never lose or double an order silently. An
+order that filled at once is journalled as filled only after a simulated venue stored its book.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from traderagent.domain import (
     PlaceOrder,
 )
 from traderagent.engine.journal import TradeJournal
-from traderagent.exchanges.ports import Exchange, ExchangeError
+from traderagent.engine.lease_guard import LeaseGuard, LeaseLost
+from traderagent.exchanges.ports import Exchange, ExchangeError, PersistedBook
 
 
 class Execution:
@@ -34,6 +36,9 @@ class Execution:
         self.exchange = exchange
         self.journal = journal
         self.seq = last_seq
+        self._book = exchange if isinstance(exchange, PersistedBook) else None
+        self.guard: LeaseGuard | None = None
+        """Asked before every order: a lost lease sends nothing (LeaseLost)."""
 
     def client_order_id(self, seq: int) -> str:
         return f"{self.bot}-{seq}"
@@ -64,6 +69,8 @@ class Execution:
         return self.instrument.check_order(price, request.qty)
 
     async def place(self, intent: PlaceOrder, mark: Decimal, now_ms: int) -> Order:
+        if self.guard is not None and (lost := await self.guard.check_lease(self.bot)):
+            raise LeaseLost(lost)  # another process may run this bot: send nothing
         request = self.build(intent)
         problem = self.precheck(request, mark)
         if problem:
@@ -77,6 +84,10 @@ class Execution:
             ack = await self.exchange.place_order(request)
         except ExchangeError as err:
             ack = Order.from_request(request, OrderStatus.REJECTED, now_ms, str(err))
+        if self._book is not None and ack.filled_qty > 0:
+            # the venue's book first: a crash before the journal's write leaves a fill that
+            # recovery finds on the venue, never a journalled fill the venue does not have
+            await self._book.persist()
         await self.journal.record_order(ack)
         return ack
 

@@ -1,0 +1,50 @@
+"""One bot runs in one place, also while it runs: the engine stops trading when a lease is lost.
+
+The journal that holds the bots' leases (the daemon's database journal) is a `LeaseGuard`. Every
+order asks it first (`Execution.place`), and every candle reads what its keep-alive last saw. A
+lost lease means another process may run the bots now: nothing more is sent or written, each
+bot goes to EMERGENCY with the reason, its orders are left as they are (they may be the other
+process's now), and the engine stops.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from traderagent.engine.account_risk import HALTABLE
+
+if TYPE_CHECKING:
+    from traderagent.engine.orchestrator import Engine
+
+
+@runtime_checkable
+class LeaseGuard(Protocol):
+    @property
+    def lease_lost(self) -> str:
+        """Why a lease is lost, as last seen without asking ('' while all are held)."""
+        ...
+
+    async def check_lease(self, bot: str) -> str:
+        """Ask now whether `bot`'s lease is still held: '' if so, else why not."""
+        ...
+
+
+class LeaseLost(Exception):
+    """A bot's lease is gone: stop trading at once. The message is the reason."""
+
+
+def check_lease(guard: LeaseGuard | None) -> None:
+    """LeaseLost if the keep-alive has seen a lease lost (no I/O: once per candle)."""
+    if guard is not None and (lost := guard.lease_lost):
+        raise LeaseLost(lost)
+
+
+async def stop_trading(engine: Engine, reason: str) -> None:
+    """The lease is lost: every bot that trades goes to EMERGENCY with `reason`, its orders
+    left as they are, and the engine records nothing more (`Engine.lease_lost`)."""
+    if engine.lease_lost:
+        return
+    engine.lease_lost = engine.finish_reason = reason
+    for bot in engine.bots.values():
+        if bot.state in HALTABLE:
+            await bot.halt(reason, keep_orders=True)
