@@ -4,6 +4,11 @@ On PostgreSQL the lease is a session-level advisory lock (`pg_try_advisory_lock`
 64-bit hash of the bot name) held on a connection of its own; on a SQLite file it is an
 `flock` on a lock file beside the database that records the holder's pid and host. Both die
 with their process, so the lease of a crashed process is free again at once.
+
+A SQLite lease is keyed by the database file itself, not by how it was named: the lock file
+sits beside the resolved path (symlinks followed, `./x.db` made absolute), so every name of one
+file takes one lease. A PostgreSQL lease is kept alive and watched (`lease_postgres`): a lost
+session is reported by `is_held` and `lost_reason`, and the engine stops trading on it.
 """
 
 from __future__ import annotations
@@ -50,6 +55,11 @@ class BotLease(ABC):
     async def is_held(self) -> bool:
         """Whether this process still holds the lease (a dropped connection loses it)."""
         return not self.released
+
+    @property
+    def lost_reason(self) -> str:
+        """Why the lease was lost while held, as last seen without asking ('' if it was not)."""
+        return ""
 
     async def release(self) -> None:
         """Give the lease up. Safe to call more than once."""
@@ -131,12 +141,16 @@ class MemoryLease(BotLease):
         _HELD_IN_MEMORY.discard(self._key)
 
 
-async def acquire_lease(database: Database, bot: str) -> BotLease:
-    """Take the lease of `bot` now, or raise LeaseError naming the process that holds it."""
+async def acquire_lease(
+    database: Database, bot: str, *, keepalive_s: float | None = None
+) -> BotLease:
+    """Take the lease of `bot` now, or raise LeaseError naming the process that holds it.
+    `keepalive_s`: how often a PostgreSQL lease checks its session (default KEEPALIVE_S)."""
     if database.dialect_name == "postgresql":
-        from storage.lease_postgres import acquire_advisory_lease
+        from storage.lease_postgres import KEEPALIVE_S, acquire_advisory_lease
 
-        return await acquire_advisory_lease(database, bot)
+        every = KEEPALIVE_S if keepalive_s is None else keepalive_s
+        return await acquire_advisory_lease(database, bot, every)
     path = database.sqlite_path
     if path is None:
         key = (id(database.engine), bot)
@@ -144,6 +158,6 @@ async def acquire_lease(database: Database, bot: str) -> BotLease:
             raise refused(bot, this_process())
         _HELD_IN_MEMORY.add(key)
         return MemoryLease(bot, key)
-    lock = lease_file_path(path, bot)
+    lock = lease_file_path(path.resolve(), bot)  # one file, one lease, whatever its name
     fd = await asyncio.to_thread(_lock_file, lock, bot)
     return FileLease(bot, lock, fd)

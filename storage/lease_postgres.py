@@ -2,10 +2,17 @@
 
 The holding session's `application_name` carries the holder's pid and host, so a refused
 acquirer can name it (from `pg_locks` joined with `pg_stat_activity`).
+
+The session must outlive idle spells: it turns the server's idle timeouts off for itself, and
+a keep-alive asks every `KEEPALIVE_S` whether the lock is still held. A session the server
+drops anyway (terminated, restarted, a network cut) frees the lock for another process: the
+lease then reports itself lost (`is_held`, `lost_reason`) and never comes back by itself.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 import os
@@ -21,6 +28,17 @@ from storage.database import OPEN_ERRORS, Database, cannot_open, create_engine_f
 from storage.lease import BotLease, refused
 
 log = logging.getLogger(__name__)
+
+KEEPALIVE_S = 2.0
+"""How often the held lease's session is asked whether it still holds the lock."""
+_NO_IDLE_TIMEOUTS = (
+    "SELECT set_config(name, '0', false) FROM pg_settings "
+    "WHERE name IN ('idle_session_timeout', 'idle_in_transaction_session_timeout')"
+)
+_HELD = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND pid = pg_backend_pid() AND classid::bigint = :high AND objid::bigint = :low"
+)
 
 _HOLDER = re.compile(r"pid=(\d+) host=(\S+)")
 _HOLDERS = text(
@@ -57,34 +75,62 @@ class AdvisoryLease(BotLease):
     """Held while its dedicated connection lives; released by unlocking and closing it."""
 
     def __init__(
-        self, bot: str, key: int, engine: AsyncEngine, connection: AsyncConnection
+        self,
+        bot: str,
+        key: int,
+        engine: AsyncEngine,
+        connection: AsyncConnection,
+        keepalive_s: float = KEEPALIVE_S,
     ) -> None:
         super().__init__(bot)
         self.key = key
         self._engine = engine
         self._connection = connection
+        self._using = asyncio.Lock()  # one statement at a time on the lease's session
+        self._lost = ""
+        self._keepalive = asyncio.create_task(self._keep_alive(keepalive_s), name=f"lease-{bot}")
+
+    @property
+    def lost_reason(self) -> str:
+        return self._lost
 
     async def is_held(self) -> bool:
-        if self.released:
+        """Asks the server now; once lost, the lease stays lost (another process may hold it)."""
+        if self.released or self._lost:
             return False
-        query = text(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND pid = pg_backend_pid() AND classid::bigint = :high AND objid::bigint = :low"
-        )
-        try:
-            held = await self._connection.scalar(query, _key_halves(self.key))
-            await self._connection.commit()
-        except OPEN_ERRORS:
-            return False
+        async with self._using:
+            try:
+                held = await self._connection.scalar(_HELD, _key_halves(self.key))
+                await self._connection.commit()
+            except Exception as exc:  # noqa: BLE001 - no answer is no lease: fail closed
+                self._lose(f"its PostgreSQL session was dropped ({_first_line(exc)})")
+                return False
+        if not held:
+            self._lose("its PostgreSQL session no longer holds the advisory lock")
         return bool(held)
 
+    def _lose(self, why: str) -> None:
+        if not self._lost:
+            self._lost = f"lost the lease of bot {self.bot}: {why}; another process may run it"
+            log.critical("%s", self._lost)
+
+    async def _keep_alive(self, every_s: float) -> None:
+        while not self.released and not self._lost:
+            await asyncio.sleep(every_s)
+            if not self.released:
+                await self.is_held()
+
     async def _release(self) -> None:
+        self._keepalive.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._keepalive
         try:
-            await self._connection.execute(
-                text("SELECT pg_advisory_unlock(:key)"), {"key": self.key}
-            )
-            await self._connection.commit()
-            await self._connection.close()
+            async with self._using:
+                await self._connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": self.key}
+                )
+                await self._connection.commit()
+                await self._connection.close()
         except (SQLAlchemyError, OSError) as exc:
             # The session is gone, and the server dropped its locks with it.
             log.warning("lease of bot %s: connection lost before unlock (%s)", self.bot, exc)
@@ -92,7 +138,14 @@ class AdvisoryLease(BotLease):
             await self._engine.dispose()
 
 
-async def acquire_advisory_lease(database: Database, bot: str) -> AdvisoryLease:
+def _first_line(exc: BaseException) -> str:
+    text_ = str(exc).strip().splitlines()
+    return text_[0][:200] if text_ else type(exc).__name__
+
+
+async def acquire_advisory_lease(
+    database: Database, bot: str, keepalive_s: float = KEEPALIVE_S
+) -> AdvisoryLease:
     key = lease_key(bot)
     # NullPool: the connection is the lease, it must never go back to a pool.
     engine = create_engine_for(database.engine.url, poolclass=NullPool)
@@ -102,6 +155,7 @@ async def acquire_advisory_lease(database: Database, bot: str) -> AdvisoryLease:
         await connection.execute(
             text("SELECT set_config('application_name', :name, false)"), {"name": identity}
         )
+        await connection.execute(text(_NO_IDLE_TIMEOUTS))  # the lease must outlive idle spells
         got = await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
         await connection.commit()
         if not got:
@@ -112,4 +166,4 @@ async def acquire_advisory_lease(database: Database, bot: str) -> AdvisoryLease:
     except OPEN_ERRORS as exc:
         await engine.dispose()
         raise cannot_open(database.engine.url, exc) from exc
-    return AdvisoryLease(bot, key, engine, connection)
+    return AdvisoryLease(bot, key, engine, connection, keepalive_s)

@@ -71,6 +71,19 @@ class LeasedJournal(SqlJournal):
             except LeaseError as err:
                 raise StartupError(f"{err} (the lease is held through the database)") from None
 
+    @property
+    def lease_lost(self) -> str:
+        """Why a lease is lost, as its keep-alive last saw ('' while every one is held)."""
+        return next((lease.lost_reason for lease in self.leases if lease.lost_reason), "")
+
+    async def check_lease(self, bot: str) -> str:
+        """Ask now: '' while `bot`'s lease is held (and no other was seen lost), else why not
+        (the engine's `LeaseGuard`, before every order)."""
+        for lease in self.leases:
+            if lease.bot == bot and not await lease.is_held():
+                return lease.lost_reason or f"lost the lease of bot {bot}"
+        return self.lease_lost
+
     async def close(self) -> None:
         leases, self.leases = self.leases, []
         for lease in leases:
@@ -98,6 +111,8 @@ class Built:
 
 def database_target(config: AppConfig, db_override: str | Path | None) -> str | Path:
     if db_override:
+        if isinstance(db_override, str) and "://" in db_override:
+            return db_override  # a URL (`--db` refuses one carrying a password)
         return Path(db_override).expanduser()
     if config.storage.database_url:
         return config.storage.database_url

@@ -216,11 +216,12 @@ class BotRuntime:
             await self._cancel_all()
         await self._move(BotState.STOPPED, "stopped")
 
-    async def halt(self, reason: str) -> None:
-        """Emergency halt: (1) freeze, (2) cancel and optionally close, (3) notify."""
+    async def halt(self, reason: str, *, keep_orders: bool = False) -> None:
+        """Emergency halt: (1) freeze, (2) cancel and optionally close (not with
+        `keep_orders`: a lost lease leaves them to whoever runs the bot now), (3) notify."""
         await self._move(BotState.EMERGENCY, reason)
-        cancelled = await self._cancel_all()
-        if self.close_positions_on_halt:
+        cancelled = 0 if keep_orders else await self._cancel_all()
+        if self.close_positions_on_halt and not keep_orders:
             await self._close_position()
         self.bus.publish(HaltTriggered(self.clock.now_ms(), self.name, reason, cancelled))
         self._log("critical", f"EMERGENCY HALT: {reason}; {cancelled} orders cancelled")

@@ -39,6 +39,7 @@ from traderagent.engine.allocator import BatchLocks
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.checkpoints import SnapshotSchedule
 from traderagent.engine.journal import TradeJournal
+from traderagent.engine.lease_guard import LeaseGuard, LeaseLost, check_lease, stop_trading
 from traderagent.engine.lifecycle import IllegalTransition
 from traderagent.engine.risk import EquityWatch
 from traderagent.engine.snapshots import engine_snapshot, run_summary, valuation
@@ -147,6 +148,12 @@ class Engine:
         self._update_waiting = asyncio.Event()
         self.driver: CandleDriver | None = None
         """Set (before `run`) to step a replay through a driver instead of candle by candle."""
+        self.guard = journal if isinstance(journal, LeaseGuard) else None
+        """The bots' leases: asked before every order, read every candle (`lease_guard`)."""
+        self.lease_lost = ""
+        """Why the engine stopped trading on a lost lease: from then on it records nothing."""
+        for bot in bots:
+            bot.execution.guard = self.guard
         exchange.set_listener(self._on_update)
 
     # -- EngineAPI: queries ------------------------------------------------------------------
@@ -233,7 +240,12 @@ class Engine:
             async for candle in feed:
                 await self.clock.advance_to(candle.close_time)
                 async with self._lock:
-                    await self._step(candle)
+                    try:
+                        check_lease(self.guard)
+                        await self._step(candle)
+                    except LeaseLost as lost:
+                        await self._lose_lease(lost)
+                        break
                     await self.checkpoint()
             if not self.finish_reason:
                 self.finish_reason = "end of replay data"
@@ -299,7 +311,10 @@ class Engine:
             self._update_waiting.clear()
             if self._updates:
                 async with self._lock:
-                    await self._drain()
+                    try:
+                        await self._drain()
+                    except LeaseLost as lost:
+                        await self._lose_lease(lost)
             self._watch_venue()
 
     async def _step(self, candle: Candle) -> None:
@@ -392,6 +407,8 @@ class Engine:
     async def checkpoint(self, force: bool = False) -> None:
         """Write the bots' snapshots that are due (every 30 s of engine time, or at once after
         a pause, stop or halt); `force` ignores the interval and also writes the venue's mark."""
+        if self.lease_lost:
+            return  # another process may own the database's state now
         now = self.clock.now_ms()
         await self.snapshots.save_due(self.bots.values(), now, force)
         if self.account_risk.store is not None:  # a backtest keeps none: no await per candle
@@ -401,7 +418,11 @@ class Engine:
 
     async def _record_equity(self, force: bool = False) -> None:
         now = self.clock.now_ms()
-        if self.starting_equity is None or (now < self.next_equity_ms and not force):
+        if (
+            self.lease_lost
+            or self.starting_equity is None
+            or (now < self.next_equity_ms and not force)
+        ):
             return
         await self.record_equity_at(now, self.equity)
 
@@ -433,10 +454,13 @@ class Engine:
     async def halt(self, name: str | None = None, reason: str = "operator") -> None:
         targets = [self._bot(name)] if name is not None else list(self.bots.values())
         async with self._lock:
-            for bot in targets:
-                if bot.state in HALTABLE:
-                    await bot.halt(reason)
-            await self._drain()
+            try:
+                for bot in targets:
+                    if bot.state in HALTABLE:
+                        await bot.halt(reason)
+                await self._drain()
+            except LeaseLost as lost:
+                await self._lose_lease(lost)
             await self.checkpoint()
 
     async def shutdown(self, cancel_orders: bool = False) -> None:
@@ -460,9 +484,12 @@ class Engine:
         async with self._lock:
             try:
                 await action(bot)
+                await self._drain()
             except IllegalTransition as err:
                 raise CommandError(str(err)) from None
-            await self._drain()
+            except LeaseLost as lost:
+                await self._lose_lease(lost)
+                raise CommandError(str(lost)) from None
             await self.checkpoint()
 
     def _bot(self, name: str) -> BotRuntime:
@@ -474,6 +501,10 @@ class Engine:
 
     def _log(self, level: str, message: str) -> None:
         self.bus.publish(LogRecord(self.clock.now_ms(), level, message))
+
+    async def _lose_lease(self, lost: LeaseLost) -> None:
+        self._stop.set()  # no further candle: another process may run these bots now
+        await stop_trading(self, str(lost))
 
     # -- EngineAPI: the console's queries and config reload ----------------------------------
 
