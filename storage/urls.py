@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
@@ -34,7 +35,7 @@ def resolve_url(target: str | Path) -> URL:
         url = make_url(text)
     except ArgumentError as exc:
         raise StorageError(
-            f"cannot parse database URL {text!r}: {exc}. "
+            f"cannot parse database URL {masked(text)!r}. "
             "Expected e.g. sqlite:///path/to/traderagent.db or postgresql://user@host/db"
         ) from exc
     backend = url.get_backend_name()
@@ -48,6 +49,25 @@ def resolve_url(target: str | Path) -> URL:
     raise StorageError(
         f"unsupported database {backend!r} in {shown(url)}: use a sqlite:// or postgresql:// URL"
     )
+
+
+_CREDENTIALS = re.compile(r"(://[^/@:]*:)[^@]*@")
+
+
+def masked(text: str) -> str:
+    """A URL as typed, its password (anything between `user:` and `@`) replaced by `***`:
+    for messages about text that may not even parse as a URL."""
+    return _CREDENTIALS.sub(r"\1***@", text)
+
+
+def has_password(target: str) -> bool:
+    """Whether a database target (a URL or a path) carries a password."""
+    if "://" not in target:
+        return False
+    try:
+        return bool(make_url(target.strip()).password)
+    except ArgumentError:
+        return _CREDENTIALS.search(target) is not None
 
 
 def shown(url: URL) -> str:

@@ -75,7 +75,7 @@ class ApiOptions:
 
 async def serve_headless(
     config: AppConfig,
-    db: Path | None,
+    db: str | Path | None,
     duration: float | None,
     api: ApiOptions,
     reload: Callable[[], AppConfig],

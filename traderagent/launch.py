@@ -26,7 +26,7 @@ def prepare(config_path: Path | None, speed: float | str | None = None) -> AppCo
     return config
 
 
-async def open_engine(config: AppConfig, db: Path | None) -> Built:
+async def open_engine(config: AppConfig, db: str | Path | None) -> Built:
     try:
         return await build_engine(config, db)
     except ConfigError as err:

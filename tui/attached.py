@@ -70,8 +70,8 @@ async def run_attached(url: str, token: str | None, duration: float | None = Non
     token = client_token(token)
     if not token:
         print(
-            "error: no API token: pass --token, set TRADERAGENT_API_TOKEN, or run "
-            "`traderagent api-token` on the daemon's machine",
+            "error: no API token: set TRADERAGENT_API_TOKEN to the daemon's token (run "
+            "`traderagent api-token` on the daemon's machine), or keep it in the token file",
             file=sys.stderr,
         )
         return 1

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from traderagent.api.marker import DaemonMarker, live_daemon, marker_path
+from traderagent.api.token import TOKEN_ENV
 from traderagent.commands.common import add_engine_options, positive_float
 from traderagent.config import AppConfig
 from traderagent.daemon import config_loader
@@ -18,6 +19,11 @@ from traderagent.launch import LaunchError, open_engine, prepare
 from traderagent.runtime import database_label, database_target
 
 __all__ = ["config_loader", "main", "run_tui"]
+
+TOKEN_ON_COMMAND_LINE = (
+    f"warning: --token puts the API token where every user of this machine can read it (ps, "
+    f"shell history); set {TOKEN_ENV} or use the token file instead (the default)"
+)
 
 
 def daemon_url(text: str) -> str:
@@ -44,7 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--connect", type=daemon_url, metavar="URL", help="attach to a running daemon's API"
     )
     parser.add_argument(
-        "--token", help="the daemon's API token (default: TRADERAGENT_API_TOKEN, the token file)"
+        "--token",
+        help=(
+            "the daemon's API token; avoid it: every user can read it in `ps`. By default the "
+            f"token comes from {TOKEN_ENV} or the token file (`traderagent api-token`)"
+        ),
     )
     args = parser.parse_args(argv)
     if args.connect:
@@ -54,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         from tui.attached import run_attached
 
+        if args.token:
+            print(TOKEN_ON_COMMAND_LINE, file=sys.stderr)
         return asyncio.run(run_attached(args.connect, args.token, args.duration))
     if args.token:
         parser.error("--token goes with --connect")
@@ -61,7 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_tui(
-    config_path: Path | None, db: Path | None, speed: float | str | None, duration: float | None
+    config_path: Path | None,
+    db: str | Path | None,
+    speed: float | str | None,
+    duration: float | None,
 ) -> int:
     try:
         config = prepare(config_path, speed)
@@ -101,7 +116,7 @@ async def _run(
     config: AppConfig,
     config_path: Path | None,
     speed: float | str | None,
-    db: Path | None,
+    db: str | Path | None,
     duration: float | None,
 ) -> int:
     from tui.app import TraderAgentApp

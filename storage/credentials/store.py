@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from cryptography.fernet import InvalidToken
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.credentials.keys import EncryptionKey
 from storage.credentials.pair import ApiKeyPair, CredentialInfo
@@ -66,6 +67,7 @@ class CredentialStore:
         )
         try:
             async with self._db.session() as session:
+                await self._refuse_mixed_keys(session, name)
                 session.add(row)
         except IntegrityError:
             raise CredentialError(
@@ -73,6 +75,22 @@ class CredentialStore:
                 f"(traderagent keys remove {name})"
             ) from None
         return pair
+
+    async def _refuse_mixed_keys(self, session: AsyncSession, name: str) -> None:
+        """CredentialError if a stored credential was sealed with another key: a database's
+        credentials share one key, or a later rotation and every reader fail on half of them."""
+        rows = (await session.execute(select(CredentialRow.name, CredentialRow.token))).all()
+        cipher = self._key.cipher()
+        for other, token in rows:
+            try:
+                cipher.decrypt(token.encode())
+            except InvalidToken:
+                raise CredentialError(
+                    f"not adding {name!r}: the credentials already in this database (e.g. "
+                    f"{other!r}) were stored with another encryption key than the one from "
+                    f"{self._key.source}; use the key they were stored with, so that one key "
+                    "opens them all"
+                ) from None
 
     async def get(self, name: str) -> ApiKeyPair:
         """The decrypted pair; CredentialError if unknown or stored under another key."""

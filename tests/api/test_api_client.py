@@ -39,7 +39,7 @@ async def test_an_unreachable_daemon_and_a_wrong_token_are_clear_errors(tmp_path
     engine = await paper_engine(tmp_path)
     async with served(engine) as url:
         wrong = RemoteEngine(url, "not-the-token-0123456789")
-        with pytest.raises(RemoteError, match="refused the token: pass --token"):
+        with pytest.raises(RemoteError, match="refused the token: set TRADERAGENT_API_TOKEN"):
             await wrong.connect()
         await wrong.close()
     await engine.close()

@@ -116,6 +116,25 @@ def test_wrong_or_malformed_key_is_a_clear_error(tmp_path: Path) -> None:
     assert "hunter2" not in malformed.stderr
 
 
+def test_adding_under_another_key_than_the_stored_ones_is_refused(tmp_path: Path) -> None:
+    first, other = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    args = ("--api-key", API_KEY, "--api-secret", SECRET)
+    added = run_keys("add", "main", *args, home=tmp_path, env={"TRADERAGENT_ENCRYPTION_KEY": first})
+    assert added.returncode == 0, added.stderr
+
+    mixed = run_keys(
+        "add", "spare", *args, home=tmp_path, env={"TRADERAGENT_ENCRYPTION_KEY": other}
+    )
+    assert mixed.returncode == 1
+    assert mixed.stderr.startswith("error: not adding 'spare': the credentials already in")
+    assert "another encryption key than the one from TRADERAGENT_ENCRYPTION_KEY" in mixed.stderr
+    with sqlite3.connect(tmp_path / "data" / "traderagent.db") as db:
+        names = [row[0] for row in db.execute("SELECT name FROM exchange_credentials")]
+    assert names == ["main"]  # not mixed in
+    listed = run_keys("list", home=tmp_path, env={"TRADERAGENT_ENCRYPTION_KEY": first})
+    assert listed.returncode == 0, listed.stderr  # one key still opens them all
+
+
 def test_rotating_an_environment_key_needs_the_new_one(tmp_path: Path) -> None:
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     env = {"TRADERAGENT_ENCRYPTION_KEY": old}

@@ -231,7 +231,7 @@ async def test_attaching_without_a_token_or_a_daemon_is_a_clear_error(
     monkeypatch.setenv("TRADERAGENT_CONFIG_DIR", str(tmp_path / "empty"))
     monkeypatch.delenv("TRADERAGENT_API_TOKEN", raising=False)
     assert await run_attached("http://127.0.0.1:9", None) == 1
-    assert "error: no API token: pass --token" in capsys.readouterr().err
+    assert "error: no API token: set TRADERAGENT_API_TOKEN" in capsys.readouterr().err
     assert await run_attached("http://127.0.0.1:9", "some-token-0123456789") == 1
     assert (
         "error: cannot reach a TraderAgent daemon at http://127.0.0.1:9" in capsys.readouterr().err

@@ -74,8 +74,8 @@ class RemoteEngine:
         except httpx.HTTPStatusError as err:
             if err.response.status_code == 401:
                 raise RemoteError(
-                    f"the daemon at {self.url} refused the token: pass --token, set "
-                    "TRADERAGENT_API_TOKEN, or run `traderagent api-token` where it runs"
+                    f"the daemon at {self.url} refused the token: set TRADERAGENT_API_TOKEN to "
+                    "the daemon's token (`traderagent api-token` where it runs prints it)"
                 ) from None
             raise RemoteError(f"{self.url}: {error_message(err.response)}") from None
         except (httpx.HTTPError, ValueError) as err:

@@ -26,9 +26,37 @@ def speed(text: str) -> float | str:
     return "max" if text == "max" else positive_float(text)
 
 
+def database_argument(text: str) -> str | Path:
+    """`--db`: a SQLite file path, or a database URL taken as a URL (never as a folder named
+    `postgresql+asyncpg:`). A URL with a password is refused: the command line is visible to
+    every user of the machine (`ps`), so the password belongs in the config or the environment;
+    the message shows the URL with its password masked."""
+    if "://" not in text:
+        return Path(text).expanduser()
+    from storage.errors import StorageError
+    from storage.urls import has_password, masked, resolve_url
+
+    if has_password(text):
+        raise argparse.ArgumentTypeError(
+            f"{masked(text)}: a password on the command line is visible to every user of "
+            "this machine (ps); put the URL in the config's storage.database_url or in "
+            "TRADERAGENT_DATABASE_URL instead"
+        )
+    try:
+        resolve_url(text)
+    except StorageError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="YAML config (default: the bundled default)")
-    parser.add_argument("--db", type=Path, help="SQLite database file (overrides the config)")
+    parser.add_argument(
+        "--db",
+        type=database_argument,
+        metavar="PATH|URL",
+        help="SQLite database file or a database URL without a password (overrides the config)",
+    )
     parser.add_argument(
         "--speed", type=speed, help="replay speed: simulated seconds per second, or 'max'"
     )
