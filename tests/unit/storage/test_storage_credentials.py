@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import stat
@@ -139,7 +140,11 @@ async def test_rotation_changes_nothing_if_a_row_is_unreadable(
     store: CredentialStore, database: Database, key: EncryptionKey
 ) -> None:
     await store.add("a", API_KEY, SECRET)
-    await CredentialStore(database, EncryptionKey.generate("other")).add("b", API_KEY, SECRET)
+    # a database mixed before `add` refused a second key: row b sealed with another key
+    plain = json.dumps({"name": "b", "api_key": API_KEY, "api_secret": SECRET}).encode()
+    token = EncryptionKey.generate("other").cipher().encrypt(plain).decode()
+    async with database.session() as session:
+        session.add(CredentialRow(name="b", token=token, created_ms=1, updated_ms=1))
     async with database.session() as session:
         before = dict(
             (await session.execute(select(CredentialRow.name, CredentialRow.token))).all()
@@ -203,3 +208,15 @@ def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
     os.chmod(path, 0o644)
     with pytest.raises(CredentialError, match=r"accessible by other users \(mode 0644\)"):
         load_encryption_key(None, path)
+
+
+async def test_adding_under_another_key_is_refused_and_nothing_is_mixed_in(
+    store: CredentialStore, database: Database
+) -> None:
+    await store.add("a", API_KEY, SECRET)
+    stranger = CredentialStore(database, EncryptionKey.generate("another key"))
+    with pytest.raises(CredentialError, match="not adding 'b': the credentials already in"):
+        await stranger.add("b", API_KEY, SECRET)
+    assert [info.name for info in await store.list()] == ["a"]
+    await store.add("b", API_KEY, SECRET)  # under the database's own key it goes in
+    assert [info.readable for info in await store.list()] == [True, True]
