@@ -124,6 +124,11 @@ class AdvisoryLease(BotLease):
         self._keepalive.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._keepalive
+        if self._lost:  # the session is gone, and the server dropped its locks with it
+            with contextlib.suppress(Exception):
+                await self._connection.close()
+            await self._engine.dispose()
+            return
         try:
             async with self._using:
                 await self._connection.execute(
@@ -139,7 +144,8 @@ class AdvisoryLease(BotLease):
 
 
 def _first_line(exc: BaseException) -> str:
-    text_ = str(exc).strip().splitlines()
+    """The driver's own words (SQLAlchemy's wrapper and links left out), first line only."""
+    text_ = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return text_[0][:200] if text_ else type(exc).__name__
 
 

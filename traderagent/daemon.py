@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from traderagent.clock import format_ts
-from traderagent.commands.common import EXIT_OK
+from traderagent.commands.common import EXIT_ERROR, EXIT_OK
 from traderagent.config import AppConfig, load_config
 from traderagent.domain.events import LogRecord
 from traderagent.engine.orchestrator import Engine
@@ -112,6 +112,9 @@ async def serve_headless(
         await engine.close()
         quiet()
     print(render_summary(summary))
+    if engine.lease_lost:  # stopped because another process may run the bots now
+        print(f"error: {engine.lease_lost}", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_OK
 
 
