@@ -128,3 +128,15 @@ def test_upgrade_and_current_on_postgres(postgres_backend: Backend, tmp_path: Pa
     current = run_db("current", "--url", url, cwd=tmp_path)
     assert current.returncode == 0
     assert "revision 0004" in current.stdout and "(up to date)" in current.stdout
+
+
+def test_a_url_in_db_is_a_url_and_its_password_is_refused_unseen(tmp_path: Path) -> None:
+    db = tmp_path / "by-url.db"
+    created = run_db("upgrade", "--db", f"sqlite:///{db}", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert db.is_file() and not (tmp_path / "sqlite:").exists()
+    refused = run_db("current", "--db", "postgresql://ta:pa55word@127.0.0.1:1/ta", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "pa55word" not in refused.stdout + refused.stderr
+    assert "postgresql://ta:***@127.0.0.1:1/ta" in refused.stderr
+    assert not (tmp_path / "postgresql:").exists()

@@ -8,7 +8,13 @@ import os
 import sys
 from pathlib import Path
 
-from traderagent.commands.common import EXIT_ERROR, EXIT_OK, Subcommands, help_handler
+from traderagent.commands.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    Subcommands,
+    database_argument,
+    help_handler,
+)
 
 DATABASE_URL_ENV = "TRADERAGENT_DATABASE_URL"
 
@@ -16,7 +22,12 @@ DATABASE_URL_ENV = "TRADERAGENT_DATABASE_URL"
 def add_database_options(parser: argparse.ArgumentParser) -> None:
     """--db PATH | --url URL; without either, TRADERAGENT_DATABASE_URL or the default file."""
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--db", type=Path, metavar="PATH", help="SQLite database file")
+    where.add_argument(
+        "--db",
+        type=database_argument,
+        metavar="PATH",
+        help="SQLite database file (a URL is taken as a URL; one with a password is refused)",
+    )
     where.add_argument(
         "--url", metavar="URL", help="database URL: sqlite:///FILE or postgresql://USER@HOST/DB"
     )
@@ -26,7 +37,7 @@ def database_target(args: argparse.Namespace) -> str | Path:
     if args.url:
         return str(args.url)
     if args.db:
-        return Path(args.db).expanduser()
+        return args.db if isinstance(args.db, str) else Path(args.db).expanduser()
     from_env = os.environ.get(DATABASE_URL_ENV)
     if from_env:
         return from_env
