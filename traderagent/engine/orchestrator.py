@@ -468,6 +468,10 @@ class Engine:
             self.finish_reason = "shutdown requested"
         self._stop.set()
         async with self._lock:
+            try:  # a lease the keep-alive saw lost: cancel nothing another process may own
+                check_lease(self.guard)
+            except LeaseLost as lost:
+                await self._lose_lease(lost)
             # the state as it stands goes to disk first: a shutdown cut short loses nothing
             await self.checkpoint(force=True)
             for bot in self.bots.values():
