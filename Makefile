@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SRC := traderagent strategies storage tui
 
-.PHONY: run test check fmt lint types contracts bench headless clean
+.PHONY: run test test-fast check fmt lint types contracts bench headless clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,11 @@ run: $(STAMP)  ## open the TUI on the default config (paper trading on bundled r
 headless: $(STAMP)
 	$(BIN)/traderagent run --headless --duration 20
 
-test: $(STAMP)  ## the whole test suite
+test: $(STAMP)  ## the whole test suite (slow and soak runs left out: -m slow / -m soak)
 	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)  ## the fast lane: unit and contract tests (no TUI, API, integration)
+	$(BIN)/python -m pytest -q tests/unit tests/contract
 
 fmt: $(STAMP)
 	$(BIN)/ruff format $(SRC) tests benchmarks

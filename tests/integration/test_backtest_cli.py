@@ -265,10 +265,8 @@ def test_a_long_gap_in_the_data_warns_where_and_how_long(
 
 @pytest.mark.slow
 def test_the_fast_kernel_says_it_compiles_on_a_cold_cache_and_times_it_apart(
-    tmp_path: Path, request: pytest.FixtureRequest
+    tmp_path: Path,
 ) -> None:
-    if "slow" not in (request.config.getoption("-m") or ""):
-        pytest.skip("compiling the kernel takes ~20 s: runs with -m slow")
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
     command = [sys.executable, "-m", "traderagent", "backtest", "--fast", *RANGE]
 

@@ -242,9 +242,7 @@ async def test_kernel_matches_the_engine_on_5m_candles(
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", [GRID, DCA], ids=["grid", "dca"])
 async def test_kernel_matches_the_engine_on_all_the_bundled_data(
-    strategy: dict[str, object], request: pytest.FixtureRequest
+    strategy: dict[str, object],
 ) -> None:
-    if "slow" not in (request.config.getoption("-m") or ""):
-        pytest.skip("the full-data comparison runs with -m slow")
     metrics = await assert_same_run(config_text(strategy, {}), load_bundled())
     assert metrics["fills"] > 10

@@ -268,9 +268,7 @@ def test_the_reference_trades_every_case_within_the_account(
 @pytest.mark.slow
 @pytest.mark.parametrize("spec", [GRID, DCA, DCA_STOP], ids=["grid", "dca", "dca-stop-loss"])
 async def test_engine_matches_the_reference_on_all_the_bundled_data(
-    spec: GridSpec | DcaSpec, request: pytest.FixtureRequest
+    spec: GridSpec | DcaSpec,
 ) -> None:
-    if "slow" not in (request.config.getoption("-m") or ""):
-        pytest.skip("the full three weeks run with -m slow")
     outcome = await compare(spec, BUNDLED, fees=SPOT_FEES, engine_data="bundled")
     assert len(outcome.fills) > 50
