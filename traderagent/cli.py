@@ -29,6 +29,7 @@ COMMANDS = (
     "traderagent.commands.walkforward",
     "traderagent.commands.cluster",
     "traderagent.commands.lookahead",
+    "traderagent.commands.paper",
 )
 
 

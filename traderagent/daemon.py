@@ -3,33 +3,36 @@ event loop until the data ends, a signal, or `--duration`.
 
 SIGTERM/SIGINT stop the engine (resting orders left or cancelled as `api.on_shutdown` says;
 the engine writes its final snapshot as its run ends), then the services, then the API.
-With no screen, the engine's warnings and errors (an order the venue refused, with its
-reason; a halt) are printed on stderr as they happen; the summary counts the refusals.
+With no screen, the engine's events (fills, an order refused with its reason, halts, the
+venue reconnecting, errors) are logged as they happen (`traderagent.logs`: stderr and the
+rotating log file the banner names); the summary counts the refusals.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
-import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from traderagent.clock import format_ts
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK
 from traderagent.config import AppConfig, load_config
-from traderagent.domain.events import LogRecord
-from traderagent.engine.orchestrator import Engine
+from traderagent.domain import BotState
+from traderagent.engine.orchestrator import PAPER_RESET_HINT, Engine
 from traderagent.facade import EngineAPI
 from traderagent.launch import LaunchError, open_engine
+from traderagent.logs import EngineLogBridge
 from traderagent.runtime import database_target
 from traderagent.summary import render_summary
 
 if TYPE_CHECKING:
     from traderagent.api.server import ApiServer
+
+_log = logging.getLogger(__name__)
 
 Service = Callable[[EngineAPI], Awaitable[None]]
 """A long-running extra of the daemon (Telegram): started once the engine is built and the API
@@ -80,19 +83,22 @@ async def serve_headless(
     api: ApiOptions,
     reload: Callable[[], AppConfig],
     services: Sequence[Service] = (),
+    log_file: Path | None = None,
 ) -> int:
     """Run the engine headless until the data ends, a signal or `duration`; serve the API
-    (unless `api.enabled` is off) and `services` meanwhile. The exit code (0), or LaunchError."""
+    (unless `api.enabled` is off) and `services` meanwhile; the engine's events go to the log
+    (`log_file` is named in the banner). The exit code (0), or LaunchError."""
     built = await open_engine(config, db)
     engine = built.engine
+    logged = f"; log {log_file}" if log_file is not None else ""
     print(
         f"TraderAgent {engine.mode} on {engine.data_label}; {len(engine.bots)} bot(s); "
-        f"database {built.database}",
+        f"database {built.database}{logged}",
         flush=True,
     )
     stopper = _Stopper(engine, cancel_on_signal=config.api.on_shutdown == "cancel")
     stopper.install(duration)
-    quiet = engine.bus.subscribe(LogRecord, print_warning)
+    quiet = EngineLogBridge().attach(engine.bus)
     front = _ApiFront(engine, config, reload)
     running: list[asyncio.Task[None]] = []
     try:
@@ -115,20 +121,9 @@ async def serve_headless(
     if engine.lease_lost:  # stopped because another process may run the bots now
         print(f"error: {engine.lease_lost}", file=sys.stderr)
         return EXIT_ERROR
+    if any(bot.state is BotState.FINISHED for bot in engine.bots.values()):
+        print(f"The replay has ended: {PAPER_RESET_HINT}.")
     return EXIT_OK
-
-
-SHOWN_LEVELS = frozenset({"WARNING", "ERROR", "CRITICAL"})
-"""Log levels a headless run prints on stderr (the TUI's log pane shows every level)."""
-
-
-def print_warning(record: LogRecord) -> None:
-    """`2023-03-01 00:05 warning: order entry1 rejected: insufficient USDT ... [trend-btc]`."""
-    level = record.level.upper()
-    if level not in SHOWN_LEVELS:
-        return
-    bot = f" [{record.bot}]" if record.bot else ""
-    print(f"{format_ts(record.ts)} {level.lower()}: {record.message}{bot}", file=sys.stderr)
 
 
 async def _guarded(service: Service, engine: EngineAPI) -> None:
@@ -137,7 +132,7 @@ async def _guarded(service: Service, engine: EngineAPI) -> None:
         await service(engine)
     except Exception as err:  # a broken notifier must not take the engine down
         name = getattr(service, "__name__", type(service).__name__)
-        print(f"warning: service {name} stopped: {type(err).__name__}: {err}", file=sys.stderr)
+        _log.warning("service %s stopped: %s: %s", name, type(err).__name__, err)
 
 
 class _Stopper:

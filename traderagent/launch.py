@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from traderagent.config import AppConfig, ConfigError, load_config
-from traderagent.runtime import Built, StartupError, build_engine
+from traderagent.runtime import Built, StartupError, build_engine, database_target
 
 
 class LaunchError(Exception):
@@ -33,3 +33,27 @@ async def open_engine(config: AppConfig, db: str | Path | None) -> Built:
         raise LaunchError(str(err), 2) from None
     except StartupError as err:
         raise LaunchError(str(err), 1) from None
+
+
+def log_file_for(target: str | Path) -> Path:
+    """`<data dir>/logs/<database stem>.log`: one log per account (`traderagent.log` for a
+    database URL)."""
+    from traderagent.paths import data_dir
+
+    stem = target.stem if isinstance(target, Path) else "traderagent"
+    return data_dir() / "logs" / f"{stem}.log"
+
+
+def start_logging(
+    config: AppConfig, db: Path | None, level: str, fmt: str, *, to_stderr: bool
+) -> Path:
+    """Configure logging for a run on `config` (`traderagent.logs`); the log file's path.
+    LaunchError (exit 1) when the log file cannot be opened."""
+    from traderagent.logs import configure_logging
+
+    log_file = log_file_for(database_target(config, db))
+    try:
+        configure_logging(level, fmt, to_stderr=to_stderr, log_file=log_file)
+    except OSError as err:
+        raise LaunchError(f"log file {log_file}: {err.strerror}", 1) from None
+    return log_file

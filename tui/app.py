@@ -28,7 +28,9 @@ from traderagent.domain.events import (
     OrderFilled,
 )
 from traderagent.facade import EngineAPI, ReloadReport
+from traderagent.logs import attach_handler
 from tui.keys import ACTIONS, app_bindings, unknown_ids
+from tui.log_handler import PaneHandler
 from tui.operator import HALT_REASON, Operator
 from tui.render import money
 from tui.screens.backtest import BacktestScreen
@@ -37,6 +39,8 @@ from tui.screens.halt_confirm import HaltConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.screens.log_filter import LogFilterScreen
 from tui.screens.quit_confirm import QuitChoice, QuitConfirmScreen
+from tui.screens.reset_confirm import ResetConfirmScreen
+from tui.widgets.finished_banner import replay_over
 
 __all__ = ["HALT_REASON", "TraderAgentApp"]
 
@@ -69,8 +73,13 @@ class TraderAgentApp(App[None]):
         config_path: Path | None = None,
         keymap: Mapping[str, str] | None = None,
         load_config: Callable[[], AppConfig] | None = None,
+        paper_reset: bool = False,
     ) -> None:
         super().__init__()
+        self.paper_reset = paper_reset
+        """This console runs the engine on its own paper account: `R` may reset it."""
+        self.reset_requested = False
+        """The operator confirmed a paper reset: whoever started the app resets and restarts."""
         self.engine = engine
         self.title = title
         self.config_path = config_path
@@ -101,6 +110,8 @@ class TraderAgentApp(App[None]):
 
     def on_mount(self) -> None:
         self.apply_keymap(self._user_keys)
+        self._log_handler = PaneHandler(self)
+        self._detach_log = attach_handler(self._log_handler)
 
     def on_ready(self) -> None:
         # After the first frame, so the log pane exists whatever the engine does at once.
@@ -110,6 +121,7 @@ class TraderAgentApp(App[None]):
             )
 
     def on_unmount(self) -> None:
+        self._detach_log()
         self._stream.close()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -127,6 +139,7 @@ class TraderAgentApp(App[None]):
             )
         valid = {k: v for k, v in keys.items() if k not in wrong}
         self.keymap = {a.id: valid.get(a.id, a.key) for a in ACTIONS}
+        self.dashboard.reset_key = self.keymap["reset_paper"]
         self.set_keymap(valid)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -166,6 +179,9 @@ class TraderAgentApp(App[None]):
                 f"replay finished ({summary.reason}): {summary.fills} fills, "
                 f"equity {money(summary.final_equity)}"
             )
+            if replay_over(self.engine.snapshot()):
+                key = self.keymap["reset_paper"]
+                self.note(f"to start again, reset the paper account: press {key}")
         finally:
             self._engine_done.set()
 
@@ -232,6 +248,26 @@ class TraderAgentApp(App[None]):
         log = self.dashboard.log_pane
         bots = [b.name for b in self.dashboard.snapshot.bots] if self.dashboard.snapshot else []
         self.push_screen(LogFilterScreen(log.log_filter, bots, log.set_filter))
+
+    def action_reset_paper(self) -> None:
+        if not self.paper_reset:
+            self.notify(
+                "Paper reset: only the console that runs its own paper account can reset it "
+                "(from a shell: `traderagent paper reset --config FILE`)",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        self.push_screen(ResetConfirmScreen(), callback=self._reset_answered)
+
+    async def _reset_answered(self, confirmed: bool | None) -> None:
+        """Stop the engine (its orders stay in the old account), then leave: the launcher
+        moves the account aside and starts a fresh one."""
+        if not confirmed:
+            return
+        self.reset_requested = True
+        await self.engine.shutdown(cancel_orders=False)
+        self.exit()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.keymap))

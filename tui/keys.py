@@ -57,6 +57,11 @@ ACTIONS: tuple[KeyAction, ...] = (
         "filter_log", "f", "filter_log", "Filter log",
         "Filter the log by level and by bot", in_footer=False,
     ),
+    KeyAction(
+        "reset_paper", "R", "reset_paper", "Reset paper",
+        "Reset the paper account after a confirmation (the old one is kept aside) and start "
+        "the replay again from its beginning", in_footer=False,
+    ),
     KeyAction("help", "question_mark", "help", "Help", "Show every key", key_display="?"),
     KeyAction("quit", "q", "quit", "Quit", "Quit: leave the open orders resting or cancel them"),
 )  # fmt: skip

@@ -12,10 +12,12 @@ from urllib.parse import urlsplit
 
 from traderagent.api.marker import DaemonMarker, live_daemon, marker_path
 from traderagent.api.token import TOKEN_ENV
-from traderagent.commands.common import add_engine_options, positive_float
+from traderagent.commands.common import add_engine_options, add_log_options, positive_float
 from traderagent.config import AppConfig
 from traderagent.daemon import config_loader
-from traderagent.launch import LaunchError, open_engine, prepare
+from traderagent.launch import LaunchError, open_engine, prepare, start_logging
+from traderagent.logs import EngineLogBridge
+from traderagent.paper_account import ResetRefused, account_database, reset_account
 from traderagent.runtime import database_label, database_target
 
 __all__ = ["config_loader", "main", "run_tui"]
@@ -56,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"token comes from {TOKEN_ENV} or the token file (`traderagent api-token`)"
         ),
     )
+    add_log_options(parser)
     args = parser.parse_args(argv)
     if args.connect:
         if args.config or args.db or args.speed:
@@ -69,7 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_attached(args.connect, args.token, args.duration))
     if args.token:
         parser.error("--token goes with --connect")
-    return run_tui(args.config, args.db, args.speed, args.duration)
+    return run_tui(
+        args.config, args.db, args.speed, args.duration, (args.log_level, args.log_format)
+    )
 
 
 def run_tui(
@@ -77,15 +82,19 @@ def run_tui(
     db: str | Path | None,
     speed: float | str | None,
     duration: float | None,
+    log: tuple[str, str] = ("info", "text"),
 ) -> int:
+    """The console on its own engine; `log` is (level, format) of the log file and pane."""
     try:
         config = prepare(config_path, speed)
+        db = account_database(config, config_path, db)
         target = database_target(config, db)
         daemon = live_daemon(marker_path(target, database_label(target)))
         if daemon is not None:
             return _offer_attach(daemon, duration)
+        start_logging(config, db, *log, to_stderr=False)  # stderr is the screen
         return asyncio.run(_run(config, config_path, speed, db, duration))
-    except LaunchError as err:
+    except (LaunchError, ResetRefused) as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
 
@@ -119,6 +128,23 @@ async def _run(
     db: str | Path | None,
     duration: float | None,
 ) -> int:
+    """Run the console; after a confirmed paper reset, move the account aside and run it
+    again on a fresh one."""
+    while await _run_once(config, config_path, speed, db, duration):
+        assert db is not None  # noqa: S101 - a reset is offered only on a database file
+        kept = await reset_account(db, [bot.name for bot in config.bots])
+        print(f"Paper account reset: the old one is kept as {kept}.", file=sys.stderr)
+    return 0
+
+
+async def _run_once(
+    config: AppConfig,
+    config_path: Path | None,
+    speed: float | str | None,
+    db: Path | None,
+    duration: float | None,
+) -> bool:
+    """Run the console until it quits; True if the operator asked for a paper reset."""
     from tui.app import TraderAgentApp
 
     built = await open_engine(config, db)
@@ -128,7 +154,9 @@ async def _run(
         config_path=config_path,
         keymap=config.tui.keys,
         load_config=config_loader(config_path, speed),
+        paper_reset=built.engine.replay and db is not None,
     )
+    stop_logging = EngineLogBridge().attach(built.engine.bus)
     timer = None
     if duration is not None:
         timer = asyncio.get_running_loop().call_later(duration, app.exit)
@@ -139,4 +167,5 @@ async def _run(
             timer.cancel()
         await built.engine.shutdown(cancel_orders=False)
         await built.engine.close()
-    return 0
+        stop_logging()
+    return app.reset_requested

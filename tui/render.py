@@ -28,6 +28,7 @@ STATE_LABELS: dict[BotState, tuple[str, str]] = {
     BotState.STARTING: ("↻", "cyan"),
     BotState.STOPPING: ("◼", "cyan"),
     BotState.EMERGENCY: ("⚠", "bold red"),
+    BotState.FINISHED: ("✔", "bold"),
 }
 
 MODE_STYLES: dict[TradingMode, str] = {

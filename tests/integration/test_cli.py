@@ -100,11 +100,14 @@ def test_headless_duration_stops_a_paced_replay(tmp_path: Path) -> None:
     assert "candles)" in result.stdout
 
 
-def test_default_database_lives_in_the_data_directory(tmp_path: Path) -> None:
+def test_default_database_lives_in_the_data_directory_named_after_the_config(
+    tmp_path: Path,
+) -> None:
     path = write_config(tmp_path)
     result = run_cli("run", "--headless", "--no-api", "--config", str(path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "data" / "traderagent.db").exists()
+    assert (tmp_path / "data" / "config.db").exists()
+    assert not (tmp_path / "data" / "traderagent.db").exists()
 
 
 def test_sigterm_stops_a_headless_run_with_its_summary(tmp_path: Path) -> None:

@@ -62,6 +62,27 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+LOG_LEVEL_ENV = "TRADERAGENT_LOG_LEVEL"
+
+
+def add_log_options(parser: argparse.ArgumentParser) -> None:
+    """--log-level and --log-format (the records on stderr, in the log file and the log pane)."""
+    import os
+
+    levels = ("debug", "info", "warning", "error", "critical")
+    default = os.environ.get(LOG_LEVEL_ENV, "info").lower()
+    parser.add_argument(
+        "--log-level",
+        type=str.lower,
+        choices=levels,
+        default=default if default in levels else "info",
+        help=f"least severe record logged (default: {LOG_LEVEL_ENV}, else info)",
+    )
+    parser.add_argument(
+        "--log-format", choices=("text", "json"), default="text", help="log lines (default: text)"
+    )
+
+
 def help_handler(parser: argparse.ArgumentParser) -> object:
     """A handler for a command group run without its action: print the group's help."""
 

@@ -6,7 +6,12 @@ import argparse
 import asyncio
 import sys
 
-from traderagent.commands.common import Subcommands, add_engine_options, positive_float
+from traderagent.commands.common import (
+    Subcommands,
+    add_engine_options,
+    add_log_options,
+    positive_float,
+)
 
 
 def port(text: str) -> int:
@@ -32,6 +37,7 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     api.add_argument("--api-host", metavar="HOST", help="interface (default: api.host, 127.0.0.1)")
     api.add_argument("--api-port", type=port, metavar="PORT", help="port (default: api.port, 8080)")
     api.add_argument("--no-api", action="store_true", help="do not serve the API")
+    add_log_options(run)
     run.set_defaults(handler=handle)
 
 
@@ -40,16 +46,21 @@ def handle(args: argparse.Namespace) -> int:
         return run_headless(args)
     from tui.main import run_tui
 
-    code: int = run_tui(args.config, args.db, args.speed, args.duration)
+    code: int = run_tui(
+        args.config, args.db, args.speed, args.duration, (args.log_level, args.log_format)
+    )
     return code
 
 
 def run_headless(args: argparse.Namespace) -> int:
     from traderagent.daemon import ApiOptions, config_loader, daemon_services, serve_headless
-    from traderagent.launch import LaunchError, prepare
+    from traderagent.launch import LaunchError, prepare, start_logging
+    from traderagent.paper_account import account_database
 
     try:
         config = prepare(args.config, args.speed)
+        db = account_database(config, args.config, args.db)
+        log_file = start_logging(config, db, args.log_level, args.log_format, to_stderr=True)
         api = ApiOptions(
             enabled=config.api.enabled and not args.no_api,
             host=args.api_host or config.api.host,
@@ -57,7 +68,9 @@ def run_headless(args: argparse.Namespace) -> int:
         )
         reload = config_loader(args.config, args.speed)
         services = daemon_services(config)
-        return asyncio.run(serve_headless(config, args.db, args.duration, api, reload, services))
+        return asyncio.run(
+            serve_headless(config, db, args.duration, api, reload, services, log_file)
+        )
     except LaunchError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code

@@ -51,6 +51,8 @@ class BotState(StrEnum):
     PAUSED = "PAUSED"
     STOPPING = "STOPPING"
     EMERGENCY = "EMERGENCY"
+    FINISHED = "FINISHED"
+    """The replay it traded has ended: nothing more to trade until the paper account is reset."""
 
 
 class TradingMode(StrEnum):

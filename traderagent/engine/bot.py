@@ -42,7 +42,7 @@ from traderagent.engine.handover import follow_regime
 from traderagent.engine.history import CandleHistory
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.late_fills import ClosedOrders
-from traderagent.engine.lifecycle import Lifecycle
+from traderagent.engine.lifecycle import REPLAY_FINISHED, Lifecycle
 from traderagent.engine.order_state import closed_by, unfilled, with_fill
 from traderagent.engine.recovery import (
     RETRY_DELAYS_S,
@@ -225,6 +225,10 @@ class BotRuntime:
             await self._close_position()
         self.bus.publish(HaltTriggered(self.clock.now_ms(), self.name, reason, cancelled))
         self._log("critical", f"EMERGENCY HALT: {reason}; {cancelled} orders cancelled")
+
+    async def finish(self) -> None:
+        """The replay has ended: FINISHED (its resting orders stay in the book as they are)."""
+        await self._move(BotState.FINISHED, REPLAY_FINISHED)
 
     async def acknowledge(self) -> None:
         await self._move(BotState.STOPPING, "emergency acknowledged by operator")

@@ -7,12 +7,16 @@ from traderagent.domain import BotState
 S = BotState
 ALLOWED: dict[BotState, frozenset[BotState]] = {
     S.STOPPED: frozenset({S.STARTING}),
-    S.STARTING: frozenset({S.RUNNING, S.STOPPING, S.EMERGENCY}),
-    S.RUNNING: frozenset({S.PAUSED, S.STOPPING, S.EMERGENCY}),
-    S.PAUSED: frozenset({S.RUNNING, S.STOPPING, S.EMERGENCY}),
+    S.STARTING: frozenset({S.RUNNING, S.STOPPING, S.EMERGENCY, S.FINISHED}),
+    S.RUNNING: frozenset({S.PAUSED, S.STOPPING, S.EMERGENCY, S.FINISHED}),
+    S.PAUSED: frozenset({S.RUNNING, S.STOPPING, S.EMERGENCY, S.FINISHED}),
     S.STOPPING: frozenset({S.STOPPED}),
     S.EMERGENCY: frozenset({S.STOPPING}),
+    S.FINISHED: frozenset(),  # the replay is over: a paper reset starts a new account
 }
+FINISHABLE = frozenset({S.STARTING, S.RUNNING, S.PAUSED})
+"""States a bot leaves for FINISHED when its replay ends (a halt or a stop stays as it is)."""
+REPLAY_FINISHED = "the replay has ended: reset the paper account to start again"
 
 
 class IllegalTransition(Exception):

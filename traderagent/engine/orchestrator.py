@@ -40,7 +40,7 @@ from traderagent.engine.bot import BotRuntime
 from traderagent.engine.checkpoints import SnapshotSchedule
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lease_guard import LeaseGuard, LeaseLost, check_lease, stop_trading
-from traderagent.engine.lifecycle import IllegalTransition
+from traderagent.engine.lifecycle import FINISHABLE, IllegalTransition
 from traderagent.engine.risk import EquityWatch
 from traderagent.engine.snapshots import engine_snapshot, run_summary, valuation
 from traderagent.exchanges.ports import (
@@ -54,6 +54,7 @@ from traderagent.facade import CommandError, EngineSnapshot, RunSummary
 from traderagent.marketdata.intake import CandleIntake
 
 MINUTE_MS = 60_000
+PAPER_RESET_HINT = "to start again, reset the paper account (`traderagent paper reset`)"
 
 if TYPE_CHECKING:
     from traderagent.config import AppConfig
@@ -249,6 +250,8 @@ class Engine:
                     await self.checkpoint()
             if not self.finish_reason:
                 self.finish_reason = "end of replay data"
+                if self.replay:
+                    await self._finish_bots()
         finally:
             pump.cancel()
             self.running = False
@@ -258,6 +261,19 @@ class Engine:
                 await self.checkpoint(force=True)
         self._log("info", f"engine finished: {self.finish_reason}")
         return run_summary(self)
+
+    @property
+    def replay(self) -> bool:
+        """The feed is a finite replay (paper), not a live venue's stream."""
+        return self._feed_length is not None
+
+    async def _finish_bots(self) -> None:
+        """The replay has ended: every bot still trading says FINISHED."""
+        async with self._lock:
+            await self._drain()
+            for bot in self.bots.values():
+                if bot.state in FINISHABLE:
+                    await bot.finish()
 
     async def _candles(self) -> AsyncIterator[Candle]:
         if not isinstance(self._feed, AsyncIterable):
@@ -437,6 +453,8 @@ class Engine:
     # -- EngineAPI: commands -----------------------------------------------------------------
 
     async def start_bot(self, name: str) -> None:
+        if self.finished and self.replay:
+            raise CommandError(f"the replay has ended: {PAPER_RESET_HINT}")
         await self._command(name, BotRuntime.start)
 
     async def pause_bot(self, name: str) -> None:

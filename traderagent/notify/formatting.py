@@ -21,6 +21,7 @@ STATE_MARKS = {
     BotState.STARTING: "…",
     BotState.STOPPING: "…",
     BotState.EMERGENCY: "⚠",
+    BotState.FINISHED: "✔",
 }
 
 

@@ -25,6 +25,7 @@ from tui.widgets.bots_table import BotsTable
 from tui.widgets.emergency_banner import EmergencyBanner
 from tui.widgets.engine_header import EngineHeader
 from tui.widgets.event_log import EventLog
+from tui.widgets.finished_banner import FinishedBanner
 from tui.widgets.orders_table import OrdersTable
 from tui.widgets.risk_pane import RiskPane
 
@@ -48,12 +49,15 @@ class DashboardScreen(Screen[None]):
         self._title = title
         self._chart = chart
         self._snapshot: EngineSnapshot | None = None
+        self.reset_key = "R"
+        """The key the finished-replay banner names (the app sets the user's)."""
         self.redraws = 0
         """Snapshots drawn so far (the benchmark's redraw count)."""
 
     def compose(self) -> ComposeResult:
         yield EngineHeader(self._title, id="header")
         yield EmergencyBanner(id="banner")
+        yield FinishedBanner(id="finished")
         with Container(id="body"):
             with Container(id="main"):
                 yield BotsTable(id="bots")
@@ -109,6 +113,7 @@ class DashboardScreen(Screen[None]):
         self.redraws += 1
         self.query_one(EngineHeader).show(snapshot)
         self.query_one(EmergencyBanner).show(emergency_bots(snapshot), halt_reasons(snapshot))
+        self.query_one(FinishedBanner).show(snapshot, self.reset_key)
         self.query_one(BotsTable).show(snapshot)
         tab = self.query_one(TabbedContent).active
         # hidden panes are not drawn: what they show is drawn when their tab opens
