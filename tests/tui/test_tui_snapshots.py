@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from fake_engine import FakeEngine
-from kit.factories import write_config
+from kit.factories import SMALL_CONFIG, write_config
 from textual.pilot import Pilot
 
 from traderagent.config import load_config
@@ -23,6 +23,7 @@ from tui.app import TraderAgentApp
 from tui.screens.backtest import BacktestScreen
 
 SnapCompare = Callable[..., bool]
+FIRST_HOURS = SMALL_CONFIG.replace('end: "2023-03-02T00:00:00Z"', 'end: "2023-03-01T06:00:00Z"')
 
 
 async def engine_done(pilot: Pilot[None]) -> None:
@@ -106,3 +107,37 @@ def test_main_screen_on_the_real_engine(
         assert snap_compare(app, terminal_size=size, run_before=engine_done)
     finally:
         asyncio.run(built.engine.close())
+
+
+@SIZES
+def test_main_screen_on_a_finished_replay(
+    snap_compare: SnapCompare, size: tuple[int, int], tmp_path: Path
+) -> None:
+    """Started again on a replay that has ended: the bots say FINISHED (not STARTING) and the
+    banner says how to start again."""
+    config = load_config(write_config(tmp_path, FIRST_HOURS))
+    db = tmp_path / "done.db"
+
+    async def replay_to_the_end() -> None:
+        first = await build_engine(config, db)
+        try:
+            await first.engine.run()
+        finally:
+            await first.engine.close()
+
+    asyncio.run(replay_to_the_end())
+    built = asyncio.run(build_engine(config, db))
+    built.engine.use_config(config)
+    app = TraderAgentApp(built.engine, paper_reset=True)
+    try:
+        assert snap_compare(app, terminal_size=size, run_before=engine_done)
+    finally:
+        asyncio.run(built.engine.close())
+
+
+@SIZES
+def test_paper_reset_dialog(
+    snap_compare: SnapCompare, size: tuple[int, int], tmp_path: Path
+) -> None:
+    app = TraderAgentApp(FakeEngine(), paper_reset=True)
+    assert snap_compare(app, press=["R"], terminal_size=size, run_before=engine_done)
