@@ -43,8 +43,10 @@ SHORT = SMALL_CONFIG.replace('end: "2023-03-02T00:00:00Z"', 'end: "2023-03-01T08
 
 
 async def replayed_engine(tmp_path: Path) -> Engine:
-    """A paper engine that has replayed eight hours: orders rest, fills happened."""
+    """A paper engine that has replayed eight hours: orders rest, fills happened, and its bots
+    still trade (stopped on the last candle, as by --duration: not FINISHED)."""
     engine = await paper_engine(tmp_path, SHORT)
+    engine.finish_reason = "stopped on the last candle"
     await engine.run()
     return engine
 

@@ -55,7 +55,8 @@ async def test_metrics_parse_and_agree_with_the_engine(tmp_path: Path) -> None:
         value(found, "traderagent_orders_placed", "traderagent_orders_placed_total", bot="grid-btc")
         == bot.orders_placed
     )
-    assert value(found, "traderagent_bot_state", bot="grid-btc", state="RUNNING") == 1.0
+    assert value(found, "traderagent_bot_state", bot="grid-btc", state="FINISHED") == 1.0
+    assert value(found, "traderagent_bot_state", bot="grid-btc", state="RUNNING") == 0.0
     assert value(found, "traderagent_bot_state", bot="grid-btc", state="PAUSED") == 0.0
     assert value(found, "traderagent_open_orders", bot="grid-btc") == len(bot.orders) > 0
     assert value(found, "traderagent_equity") == float(engine.equity)

@@ -133,6 +133,8 @@ class Engine:
         self.running = False
         self.finished = False
         self.finish_reason = ""
+        self.replay_ended = False
+        """The replay's data ran out (not a stop): its bots are FINISHED, none starts again."""
         self.next_equity_ms = 0
         """Engine time from which the next equity point is due."""
         self.equity_watch: EquityWatch | None = None
@@ -251,6 +253,7 @@ class Engine:
             if not self.finish_reason:
                 self.finish_reason = "end of replay data"
                 if self.replay:
+                    self.replay_ended = True
                     await self._finish_bots()
         finally:
             pump.cancel()
@@ -453,7 +456,7 @@ class Engine:
     # -- EngineAPI: commands -----------------------------------------------------------------
 
     async def start_bot(self, name: str) -> None:
-        if self.finished and self.replay:
+        if self.replay_ended:
             raise CommandError(f"the replay has ended: {PAPER_RESET_HINT}")
         await self._command(name, BotRuntime.start)
 
