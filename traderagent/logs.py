@@ -215,7 +215,8 @@ def configure_logging(
         rotating.setFormatter(shape)
         setup.add(rotating)
     root = logging.getLogger()
-    root.setLevel(min(numeric, logging.WARNING))  # other libraries: their warnings at least
+    # other libraries (alembic, httpx): their warnings, and everything at debug
+    root.setLevel(logging.DEBUG if numeric <= logging.DEBUG else logging.WARNING)
     logging.getLogger(ROOT).setLevel(numeric)
     _current = setup
     return setup

@@ -127,6 +127,7 @@ def test_headless_logs_fills_and_states_to_stderr_and_its_file(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     log_file = tmp_path / "data" / "logs" / "logged.log"
     assert f"log {log_file}" in result.stdout.splitlines()[0]
+    assert "alembic" not in result.stderr  # other libraries: warnings only, unless debug
     text = log_file.read_text(encoding="utf-8")
     for logged in (result.stderr, text):
         assert " engine [grid-btc] fill buy " in logged
