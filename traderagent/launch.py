@@ -45,7 +45,7 @@ def log_file_for(target: str | Path) -> Path:
 
 
 def start_logging(
-    config: AppConfig, db: Path | None, level: str, fmt: str, *, to_stderr: bool
+    config: AppConfig, db: str | Path | None, level: str, fmt: str, *, to_stderr: bool
 ) -> Path:
     """Configure logging for a run on `config` (`traderagent.logs`); the log file's path.
     LaunchError (exit 1) when the log file cannot be opened."""

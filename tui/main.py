@@ -131,7 +131,7 @@ async def _run(
     """Run the console; after a confirmed paper reset, move the account aside and run it
     again on a fresh one."""
     while await _run_once(config, config_path, speed, db, duration):
-        assert db is not None  # noqa: S101 - a reset is offered only on a database file
+        assert isinstance(db, Path)  # noqa: S101 - a reset is offered only on a database file
         kept = await reset_account(db, [bot.name for bot in config.bots])
         print(f"Paper account reset: the old one is kept as {kept}.", file=sys.stderr)
     return 0
@@ -141,7 +141,7 @@ async def _run_once(
     config: AppConfig,
     config_path: Path | None,
     speed: float | str | None,
-    db: Path | None,
+    db: str | Path | None,
     duration: float | None,
 ) -> bool:
     """Run the console until it quits; True if the operator asked for a paper reset."""
@@ -154,7 +154,7 @@ async def _run_once(
         config_path=config_path,
         keymap=config.tui.keys,
         load_config=config_loader(config_path, speed),
-        paper_reset=built.engine.replay and db is not None,
+        paper_reset=built.engine.replay and isinstance(db, Path),
     )
     stop_logging = EngineLogBridge().attach(built.engine.bus)
     timer = None

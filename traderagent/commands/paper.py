@@ -46,7 +46,7 @@ def handle_reset(args: argparse.Namespace) -> int:
     if not is_paper(config):
         return _error("paper reset: this config trades on Bybit, not on the paper venue")
     target = account_database(config, args.config, args.db)
-    if target is None:
+    if target is None or isinstance(target, str):
         return _error(
             "paper reset: the config keeps its account at storage.database_url; reset it "
             "there, or pass --db FILE"
