@@ -30,6 +30,8 @@ COMMANDS = (
     "traderagent.commands.cluster",
     "traderagent.commands.lookahead",
     "traderagent.commands.paper",
+    "traderagent.commands.trades",
+    "traderagent.commands.ctl",
 )
 
 

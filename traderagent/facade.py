@@ -22,6 +22,7 @@ from traderagent.domain import (
     TradingMode,
 )
 from traderagent.domain.events import Event
+from traderagent.ledger import TradeLedger
 
 if TYPE_CHECKING:
     from traderagent.config import AppConfig
@@ -211,6 +212,16 @@ class EngineAPI(Protocol):
 
     async def halt(self, name: str | None = None, reason: str = "operator") -> None:
         """Emergency halt of one bot, or of every bot when name is None."""
+        ...
+
+    async def close_position(self, name: str, stop: bool = False) -> None:
+        """Cancel the bot's orders and sell its position at market; then a running bot is
+        paused (its strategy would buy straight back in), or stopped when `stop`."""
+        ...
+
+    async def closed_trades(self, bot: str | None = None) -> TradeLedger:
+        """The closed trades (round trips) of one bot or of every bot, from the stored fills:
+        they continue across restarts."""
         ...
 
     async def acknowledge(self, name: str) -> None:

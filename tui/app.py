@@ -41,6 +41,7 @@ from tui.screens.log_filter import LogFilterScreen
 from tui.screens.quit_confirm import QuitChoice, QuitConfirmScreen
 from tui.screens.reset_confirm import ResetConfirmScreen
 from tui.widgets.finished_banner import replay_over
+from tui.widgets.trade_tables import LedgerSource
 
 __all__ = ["HALT_REASON", "TraderAgentApp"]
 
@@ -101,7 +102,11 @@ class TraderAgentApp(App[None]):
     def dashboard(self) -> DashboardScreen:
         if self._dashboard is None:
             self._dashboard = DashboardScreen(
-                self.engine.snapshot, self._stream, self.title, self.engine.bot_chart
+                self.engine.snapshot,
+                self._stream,
+                self.title,
+                self.engine.bot_chart,
+                LedgerSource(self.engine),
             )
         return self._dashboard
 
@@ -211,6 +216,18 @@ class TraderAgentApp(App[None]):
     async def _halt_answered(self, confirmed: bool | None) -> None:
         if confirmed:
             await self.operator.halt_all()
+
+    async def action_resume_all(self) -> None:
+        await self.operator.resume_all()
+
+    def action_halt_bot(self) -> None:
+        self.operator.confirm_for_selected("halt")
+
+    def action_close_position(self) -> None:
+        self.operator.confirm_for_selected("close")
+
+    def action_stop_sell(self) -> None:
+        self.operator.confirm_for_selected("stop-sell")
 
     async def action_acknowledge(self) -> None:
         await self.operator.acknowledge()

@@ -31,8 +31,26 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Pause every running bot", in_footer=False,
     ),
     KeyAction(
+        "resume_all", "R", "resume_all", "Resume all",
+        "Resume every paused bot (after P)", in_footer=False,
+    ),
+    KeyAction(
         "start_stop", "s", "start_stop", "Start/stop",
         "Start the selected bot if it is stopped; stop it (cancelling its orders) otherwise",
+    ),
+    KeyAction(
+        "stop_sell", "x", "stop_sell", "Stop & sell",
+        "Stop the selected bot and sell its position at market, after a confirmation",
+        in_footer=False,
+    ),
+    KeyAction(
+        "close_position", "c", "close_position", "Close pos.",
+        "Sell the selected bot's position at market after a confirmation (orders cancelled, "
+        "a running bot paused)", in_footer=False,
+    ),
+    KeyAction(
+        "halt_bot", "h", "halt_bot", "Halt bot",
+        "Emergency halt of the selected bot after a confirmation", in_footer=False,
     ),
     KeyAction(
         "halt_all", "exclamation_mark", "halt_all", "Halt",
@@ -70,7 +88,7 @@ ACTIONS: tuple[KeyAction, ...] = (
 MOVEMENT: tuple[tuple[str, str], ...] = (
     ("↑ ↓", "Select a bot in the bots table (or scroll the focused pane)"),
     ("tab / shift+tab", "Move between panes"),
-    ("← →", "Switch tabs (Bot, Orders, Fills, Positions, Risk) when the tab bar has focus"),
+    ("← →", "Switch tabs (Bot, Orders, Fills, Positions, Risk, Trades, Profit) on the tab bar"),
     ("ctrl+p", "Command palette: every action by name"),
     ("escape", "Close a dialog or screen"),
 )

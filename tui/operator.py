@@ -7,11 +7,12 @@ logged in the log pane and shown as an error; neither ever takes the console dow
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from traderagent.domain import BotState
 from traderagent.facade import BotSnapshot, CommandError
+from tui.screens.halt_confirm import HaltConfirmScreen
 
 if TYPE_CHECKING:
     from tui.app import TraderAgentApp
@@ -92,6 +93,50 @@ class Operator:
                 "or paused one.",
                 severity="warning",
             )
+
+    async def resume_all(self) -> None:
+        self.app.dashboard.refresh_snapshot()
+        snapshot = self.app.dashboard.snapshot
+        paused = [b.name for b in snapshot.bots if b.state is BotState.PAUSED] if snapshot else []
+        if not paused:
+            self.app.notify("No bot is paused.", severity="warning")
+            return
+        done = [name for name in paused if await self.command(self.engine.resume_bot(name))]
+        if done:
+            self.app.notify(f"Resumed {', '.join(done)}.")
+
+    def confirm_for_selected(self, what: str) -> None:
+        """Ask before `halt`, `close` (sell at market) or `stop-sell` of the selected bot."""
+        bot = self.selected()
+        if bot is None:
+            return
+        name = bot.name
+        held = f"{bot.position_qty:f} {bot.symbol}"
+        actions: dict[str, tuple[str, str, Callable[[], Awaitable[None]]]] = {
+            "halt": (
+                f"Emergency halt {name}? Its open orders are cancelled.",
+                "Halt",
+                lambda: self.engine.halt(name, reason=HALT_REASON),
+            ),
+            "close": (
+                f"Sell {name}'s position ({held}) at market? Its orders are cancelled and a "
+                "running bot is paused.",
+                "Sell",
+                lambda: self.engine.close_position(name),
+            ),
+            "stop-sell": (
+                f"Stop {name} and sell its position ({held}) at market?",
+                "Stop & sell",
+                lambda: self.engine.close_position(name, stop=True),
+            ),
+        }
+        question, verb, act = actions[what]
+
+        async def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                await self.command(act())
+
+        self.app.push_screen(HaltConfirmScreen(question, verb), callback=answered)
 
     async def halt_all(self) -> None:
         await self.command(self.engine.halt(None, reason=HALT_REASON))

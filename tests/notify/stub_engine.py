@@ -18,6 +18,7 @@ from traderagent.domain import (
 )
 from traderagent.domain.events import BotStateChanged, Event, HaltTriggered
 from traderagent.facade import BotSnapshot, CommandError, EngineSnapshot
+from traderagent.ledger import TradeLedger, closed_trades
 
 CLOCK_MS = 1_677_650_400_000
 """2023-03-01 06:00 UTC."""
@@ -77,6 +78,8 @@ class StubEngine:
         self.equity = Decimal("10012.35")
         self.calls: list[tuple[object, ...]] = []
         self.fail_next: Exception | None = None
+        self.fills: list[Fill] = []
+        """What `closed_trades` matches (empty: no trade yet)."""
 
     def snapshot(self) -> EngineSnapshot:
         return EngineSnapshot(
@@ -112,6 +115,16 @@ class StubEngine:
         for bot in list(self.bots.values()):
             self.bots[bot.name] = replace(bot, state=BotState.EMERGENCY, state_reason=reason)
             self.bus.publish(HaltTriggered(CLOCK_MS, bot.name, reason, bot.open_orders))
+
+    async def closed_trades(self, bot: str | None = None) -> TradeLedger:
+        self._record("closed_trades", bot)
+        if bot is not None and bot not in self.bots:
+            raise CommandError(f"no bot named {bot!r}")
+        return (
+            closed_trades(self.fills, {"grid-btc": "grid"})
+            if bot is None
+            else (closed_trades(self.fills, {"grid-btc": "grid"}).of(bot))
+        )
 
     def _record(self, *call: object) -> None:
         self.calls.append(call)

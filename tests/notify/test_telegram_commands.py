@@ -89,3 +89,37 @@ async def test_refusals_and_failures_are_answered_not_raised(
     assert "engine command failed: ConnectionError: daemon unreachable" in caplog.text
     assert await commands.answer(CHAT, "hello") == "Send /help for the commands."
     assert await commands.answer(CHAT, "/status@someone_else") is None
+
+
+async def test_trades_profit_daily_and_performance_answer_from_the_closed_trades() -> None:
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from stub_engine import CLOCK_MS, fill
+
+    from traderagent.domain import Side
+
+    engine = StubEngine()
+    commands = TelegramCommands(engine)
+    assert await commands.answer(CHAT, "/trades") == "No closed trades yet."
+    day = 86_400_000
+    engine.fills = [
+        fill(1, Side.BUY),
+        replace(fill(2, Side.SELL, ts=CLOCK_MS + 3_600_000), price=Decimal("22250.00"), tag="s1"),
+        fill(3, Side.BUY, ts=CLOCK_MS + day),
+        replace(fill(4, Side.SELL, ts=CLOCK_MS + day + 60_000), price=Decimal("22100.00")),
+    ]
+    trades = await commands.answer(CHAT, "/trades") or ""
+    # (22250 - 22150) x 0.0043 - 2 x 0.019 = 0.392; (22100 - 22150) x 0.0043 - 0.038 = -0.253
+    assert "03-01 07:00 grid-btc 0.004300 22,150→22,250 +0.39 (1h 00m, s1)" in trades
+    assert "total +0.14 · fees -0.08 · 1 won" in trades
+    daily = await commands.answer(CHAT, "/daily") or ""
+    assert "2023-03-01: +0.39 · 1 trades, 1 won" in daily
+    assert "2023-03-02: -0.25 · 1 trades, 0 won" in daily
+    monthly = await commands.answer(CHAT, "/profit month") or ""
+    assert "2023-03: +0.14 · 2 trades, 1 won" in monthly
+    assert await commands.answer(CHAT, "/profit year") == "Usage: /profit [day|week|month]"
+    performance = await commands.answer(CHAT, "/performance") or ""
+    assert "grid-btc BTCUSDT: +0.14 · 2 trades · 50% won" in performance
+    assert (await commands.answer(CHAT, "/trades nope") or "").startswith("Refused: no bot")
+    assert "/trades [NAME]" in (await commands.answer(CHAT, "/help") or "")

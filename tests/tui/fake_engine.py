@@ -37,6 +37,7 @@ from traderagent.facade import (
     RiskLimitView,
     RunSummary,
 )
+from traderagent.ledger import TradeLedger, closed_trades
 
 MINUTE = 60_000
 CLOCK_MS = 1_677_650_400_000
@@ -156,6 +157,44 @@ FILL = Fill(
 )
 
 
+def _trade_fill(
+    n: int, bot: str, side: Side, price: str, qty: str, minutes: int, tag: str = ""
+) -> Fill:
+    symbol = "BTCUSDT" if bot == "grid-btc" else "ETHUSDT"
+    return Fill(
+        fill_id=f"t{n}",
+        client_order_id=f"{bot}-t{n}",
+        symbol=symbol,
+        side=side,
+        price=Decimal(price),
+        qty=Decimal(qty),
+        fee=(Decimal(price) * Decimal(qty) * Decimal("0.001")).quantize(Decimal("0.0001")),
+        fee_asset="USDT",
+        liquidity=Liquidity.MAKER,
+        ts=CLOCK_MS - 4 * 1440 * MINUTE + minutes * MINUTE,
+        bot=bot,
+        tag=tag,
+    )
+
+
+def default_trade_fills() -> list[Fill]:
+    b, s = Side.BUY, Side.SELL
+    g, d = "grid-btc", "dca-eth"
+    return [
+        _trade_fill(1, g, b, "22000.00", "0.004500", 10, "b3"),
+        _trade_fill(2, g, s, "22150.00", "0.004500", 95, "s3"),
+        _trade_fill(3, d, b, "1600.00", "0.0500", 120, "base"),
+        _trade_fill(4, g, b, "21850.00", "0.004500", 700, "b2"),
+        _trade_fill(5, d, b, "1560.00", "0.0750", 900, "so1"),
+        _trade_fill(6, g, s, "22000.00", "0.004500", 1500, "s2"),
+        _trade_fill(7, d, s, "1598.50", "0.1250", 2000, "take-profit"),
+        _trade_fill(8, g, b, "22000.00", "0.004500", 3000, "b3"),
+        _trade_fill(9, g, s, "21900.00", "0.004500", 4300, "risk-stop"),
+        _trade_fill(10, g, b, "22150.00", "0.004500", 4400, "b4"),
+        _trade_fill(11, g, s, "22300.00", "0.004500", 5500, "s4"),
+    ]
+
+
 class FakeEngine:
     """Implements EngineAPI. Commands are recorded in `calls` and in one list per command."""
 
@@ -188,6 +227,9 @@ class FakeEngine:
         self.reload_report = ReloadReport(("account risk limits updated",), ())
         self.started: list[str] = []
         self.stopped: list[str] = []
+        self.closed: list[tuple[str, bool]] = []
+        self.trade_fills: list[Fill] = default_trade_fills()
+        """What `closed_trades` matches: four grid cycles over three days, one DCA trade."""
         self._stopped = asyncio.Event()
 
     # -- EngineAPI ------------------------------------------------------------------------
@@ -292,6 +334,21 @@ class FakeEngine:
             cancelled = [o for o in self.open_orders if o.bot == bot]
             self.open_orders = [o for o in self.open_orders if o.bot != bot]
             self.bus.publish(HaltTriggered(self.clock_ms, bot, reason, len(cancelled)))
+
+    async def close_position(self, name: str, stop: bool = False) -> None:
+        self._record("close_position", name, stop)
+        bot = self._bot(name)
+        self.open_orders = [o for o in self.open_orders if o.bot != name]
+        new = BotState.STOPPED if stop else BotState.PAUSED
+        if bot.state is BotState.RUNNING or stop:
+            self._move(name, {BotState.RUNNING, BotState.PAUSED}, new, "position closed")
+        self.bots[name] = replace(self.bots[name], position_qty=Decimal(0))
+        self.closed.append((name, stop))
+
+    async def closed_trades(self, bot: str | None = None) -> TradeLedger:
+        self._record("closed_trades", bot)
+        ledger = closed_trades(self.trade_fills, {"grid-btc": "grid", "dca-eth": "dca"})
+        return ledger if bot is None else ledger.of(self._bot(bot).name)
 
     async def acknowledge(self, name: str) -> None:
         self._record("acknowledge", name)

@@ -25,6 +25,7 @@ from traderagent.api.routes_account import add_account_routes
 from traderagent.api.routes_backtests import add_backtest_routes
 from traderagent.api.routes_bots import add_bot_routes
 from traderagent.api.routes_control import add_control_routes
+from traderagent.api.routes_trades import add_trade_routes
 from traderagent.api.schemas import Health
 from traderagent.api.stream import add_stream_route
 from traderagent.config import AppConfig
@@ -88,6 +89,7 @@ def create_app(
     add_bot_routes(app, ctx)
     add_account_routes(app, ctx)
     add_control_routes(app, ctx)
+    add_trade_routes(app, ctx)
     add_backtest_routes(app, ctx)
     add_stream_route(app, ctx, guard)
 

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from traderagent.api.remote_feed import POLL_S, RemoteState, feed_events, fetch_snapshot, poll
+from traderagent.api.wire import LEDGER
 from traderagent.bus import EventBus, EventStream
 from traderagent.domain.events import Event
 from traderagent.facade import BotChart, CommandError, EngineSnapshot, ReloadReport, RunSummary
+from traderagent.ledger import TradeLedger
 
 if TYPE_CHECKING:
     from traderagent.config import AppConfig
@@ -194,6 +196,23 @@ class RemoteEngine:
 
     async def acknowledge(self, name: str) -> None:
         await self._post("/halt/ack", {"bot": name})
+
+    async def close_position(self, name: str, stop: bool = False) -> None:
+        await self._post(f"/bots/{name}/close?stop={'true' if stop else 'false'}")
+
+    async def closed_trades(self, bot: str | None = None) -> TradeLedger:
+        """The daemon's closed trades (all of them: `limit` at its maximum)."""
+        params: dict[str, str | int] = {"limit": 10_000}
+        if bot is not None:
+            params["bot"] = bot
+        try:
+            response = await self._http.get("/api/v1/trades", params=params)
+        except httpx.HTTPError as err:
+            raise RemoteError(f"the daemon at {self.url} did not answer: {err}") from None
+        if response.is_error:
+            raise CommandError(error_message(response))
+        ledger: TradeLedger = LEDGER.validate_json(response.content)
+        return ledger
 
     async def reload_config(self, config: AppConfig) -> ReloadReport:
         """Send `config` for the daemon to apply what it safely can."""

@@ -15,6 +15,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 from traderagent.domain import Fill, Order, events
 from traderagent.domain.events import Event
 from traderagent.facade import BotChart, BotSnapshot, EngineSnapshot, RegimeView
+from traderagent.ledger import TradeLedger
 
 WIRE = ConfigDict(ser_json_inf_nan="strings")
 """Floats that are NaN (indicators warming up) or infinite travel as "NaN" and "Infinity"
@@ -33,6 +34,7 @@ CHART = _wire(BotChart)
 ORDERS = _wire(tuple[Order, ...])
 FILLS = _wire(tuple[Fill, ...])
 REGIMES = _wire(tuple[RegimeView, ...])
+LEDGER = _wire(TradeLedger)
 
 
 class WireError(ValueError):

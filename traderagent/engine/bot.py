@@ -54,6 +54,7 @@ from traderagent.engine.refusals import fit_to_budget, report_cut, report_reject
 from traderagent.engine.risk import BotBook, Breach, RiskGate, bot_book
 from traderagent.engine.router import RouterBinding
 from traderagent.exchanges.ports import CandleMatched, Exchange
+from traderagent.facade import CommandError
 
 HISTORY_CANDLES = 3 * 1440
 """Closed 1m candles a bot remembers, to prime a strategy that takes over (3 days)."""
@@ -229,6 +230,27 @@ class BotRuntime:
     async def finish(self) -> None:
         """The replay has ended: FINISHED (its resting orders stay in the book as they are)."""
         await self._move(BotState.FINISHED, REPLAY_FINISHED)
+
+    async def close_out(self, stop: bool = False) -> None:
+        """Operator: cancel the orders, sell the position at market (tag `close`), then pause
+        a running bot so its strategy does not buy straight back in, or stop it (`stop`)."""
+        if self.state in (BotState.STARTING, BotState.STOPPING):
+            raise CommandError(
+                f"bot {self.name} is {self.state}: close its position once it is not"
+            )
+        if self.last_price is None:
+            raise CommandError(f"bot {self.name} has no price yet: nothing can be sold at market")
+        await self._cancel_all()
+        held = self.instrument.floor_qty(self.position.qty)
+        if held > 0:
+            await self._close_position()
+        else:
+            self._log("info", f"close requested: no position to sell ({self.position.qty})")
+        if stop and self.state in (BotState.RUNNING, BotState.PAUSED, BotState.EMERGENCY):
+            await self._move(BotState.STOPPING, "stop requested, position closed at market")
+            await self._move(BotState.STOPPED, "stopped")
+        elif self.state is BotState.RUNNING:
+            await self._move(BotState.PAUSED, "position closed at market by operator")
 
     async def acknowledge(self) -> None:
         await self._move(BotState.STOPPING, "emergency acknowledged by operator")

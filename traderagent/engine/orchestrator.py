@@ -59,6 +59,7 @@ PAPER_RESET_HINT = "to start again, reset the paper account (`traderagent paper 
 if TYPE_CHECKING:
     from traderagent.config import AppConfig
     from traderagent.facade import BotChart, ReloadReport
+    from traderagent.ledger import TradeLedger
 
 
 class RegimeSource(Protocol):
@@ -471,6 +472,14 @@ class Engine:
 
     async def acknowledge(self, name: str) -> None:
         await self._command(name, BotRuntime.acknowledge)
+
+    async def close_position(self, name: str, stop: bool = False) -> None:
+        await self._command(name, lambda bot: bot.close_out(stop))
+
+    async def closed_trades(self, bot: str | None = None) -> TradeLedger:
+        from traderagent.engine.trade_history import ledger_of
+
+        return await ledger_of(self.journal, [self._bot(bot)] if bot else self.bots.values())
 
     async def halt(self, name: str | None = None, reason: str = "operator") -> None:
         targets = [self._bot(name)] if name is not None else list(self.bots.values())

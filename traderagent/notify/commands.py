@@ -12,6 +12,13 @@ import time
 from collections.abc import Awaitable, Callable
 
 from traderagent.facade import CommandError, EngineAPI
+from traderagent.ledger import PERIODS
+from traderagent.notify.trade_views import (
+    SHOWN_DAYS,
+    performance_text,
+    profit_text,
+    trades_text,
+)
 from traderagent.notify.views import balance_text, bots_text, status_text
 
 log = logging.getLogger("traderagent.notify")
@@ -20,12 +27,17 @@ HELP = """TraderAgent commands
 /status - equity, PnL, drawdown, bots by state
 /bots - each bot: state, position, PnL
 /balance - equity and positions
+/trades [NAME] - the last closed trades with their PnL
+/profit [day|week|month] - closed trades' PnL by period
+/daily - PnL of the last 7 days
+/performance - each bot's closed trades in total
 /pause NAME - pause a bot (its resting orders stay)
 /resume NAME - resume a paused bot
 /halt - emergency halt of every bot (asks to confirm)
 /help - this list"""
 
 HALT_REASON = "operator halt via Telegram"
+LEDGER_VIEWS = frozenset({"trades", "profit", "daily", "performance"})
 ACTIONS = frozenset({"pause", "resume", "halt"})
 """Commands that change the engine (refused when stale)."""
 
@@ -82,6 +94,8 @@ class TelegramCommands:
             return bots_text(self.engine.snapshot())
         if name == "balance":
             return balance_text(self.engine.snapshot())
+        if name in LEDGER_VIEWS:
+            return await self._ledger_view(name, args)
         if name in ("pause", "resume"):
             return await self._bot_command(name, args)
         if name == "halt":
@@ -113,6 +127,24 @@ class TelegramCommands:
         log.warning("telegram: chat %d confirmed an emergency halt of every bot", chat_id)
         failure = await self._act(self.engine.halt(None, HALT_REASON))
         return failure or "Halted every bot: orders cancelled; acknowledge each bot to restart."
+
+    async def _ledger_view(self, name: str, args: list[str]) -> str:
+        bot = args[0] if name == "trades" and args else None
+        period = args[0].lower() if name == "profit" and args else "day"
+        if period not in PERIODS:
+            return f"Usage: /profit [{'|'.join(PERIODS)}]"
+        try:
+            ledger = await self.engine.closed_trades(bot)
+        except CommandError as err:
+            return f"Refused: {err}"
+        except Exception as err:  # a broken engine or connection must not stop the service
+            log.error("telegram: reading closed trades failed: %s: %s", type(err).__name__, err)
+            return f"Failed ({type(err).__name__}); the daemon log has the details."
+        if name == "trades":
+            return trades_text(ledger, bot)
+        if name == "performance":
+            return performance_text(ledger)
+        return profit_text(ledger, period, SHOWN_DAYS if name == "daily" else None)
 
     async def _bot_command(self, name: str, args: list[str]) -> str:
         bots = [bot.name for bot in self.engine.snapshot().bots]

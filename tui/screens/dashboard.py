@@ -28,6 +28,7 @@ from tui.widgets.event_log import EventLog
 from tui.widgets.finished_banner import FinishedBanner
 from tui.widgets.orders_table import OrdersTable
 from tui.widgets.risk_pane import RiskPane
+from tui.widgets.trade_tables import LedgerSource, ProfitPane, TradesPane
 
 REFRESH_SECONDS = 1 / 12
 WIDE = 130
@@ -42,12 +43,14 @@ class DashboardScreen(Screen[None]):
         stream: EventStream,
         title: str,
         chart: ChartSource,
+        ledger: LedgerSource,
     ) -> None:
         super().__init__()
         self._read_snapshot = snapshot
         self._stream = stream
         self._title = title
         self._chart = chart
+        self._ledger = ledger
         self._snapshot: EngineSnapshot | None = None
         self.reset_key = "R"
         """The key the finished-replay banner names (the app sets the user's)."""
@@ -72,6 +75,10 @@ class DashboardScreen(Screen[None]):
                         yield PositionsTable(id="positions")
                     with TabPane("Risk", id="tab-risk"):
                         yield RiskPane(id="risk")
+                    with TabPane("Trades", id="tab-trades"):
+                        yield TradesPane(self._ledger, id="trades")
+                    with TabPane("Profit", id="tab-profit"):
+                        yield ProfitPane(self._ledger, id="profit")
             with Container(id="side"):
                 yield RiskPane(id="risk-side")
                 yield EventLog(self._stream, id="log")
@@ -127,6 +134,10 @@ class DashboardScreen(Screen[None]):
             self.query_one(PositionsTable).show(snapshot)
         elif tab == "tab-risk":
             self.query_one("#risk", RiskPane).show(snapshot)
+        elif tab == "tab-trades":
+            self.query_one(TradesPane).refresh_ledger(force)
+        elif tab == "tab-profit":
+            self.query_one(ProfitPane).refresh_ledger(force)
         if self.wide:
             self.query_one("#risk-side", RiskPane).show(snapshot)
         breached = breached_count(snapshot.risk_limits)

@@ -1,4 +1,4 @@
-"""The confirmation before an emergency halt of every bot."""
+"""The confirmation before an emergency halt, or before selling a position at market."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ QUESTION = "Emergency halt ALL bots? This cancels every open order."
 
 
 class HaltConfirmScreen(ModalScreen[bool]):
-    """Dismisses with True to halt, False to leave everything running."""
+    """Dismisses with True to go ahead (halt, close a position), False to leave it be."""
 
     BINDINGS = [
         Binding("y", "confirm", "Halt", id="halt_confirm"),
@@ -22,11 +22,16 @@ class HaltConfirmScreen(ModalScreen[bool]):
     # Enter on the default focus must never halt by accident.
     AUTO_FOCUS = "#cancel"
 
+    def __init__(self, question: str = QUESTION, verb: str = "Halt") -> None:
+        super().__init__()
+        self.question = question
+        self.verb = verb
+
     def compose(self) -> ComposeResult:
         with Vertical(id="halt-dialog"):
-            yield Label(QUESTION, id="halt-question")
+            yield Label(self.question, id="halt-question")
             with Horizontal(id="halt-buttons"):
-                yield Button("Halt (y)", variant="error", id="halt")
+                yield Button(f"{self.verb} (y)", variant="error", id="halt")
                 yield Button("Cancel (n)", variant="default", id="cancel")
         yield Footer()
 
