@@ -17,11 +17,11 @@ CENT = Decimal("0.01")
 TRADE_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("closed", "Closed", False),
     ("bot", "Bot", False),
+    ("pnl", "PnL", True),
     ("qty", "Qty", True),
     ("entry", "Entry", True),
     ("exit", "Exit", True),
     ("fees", "Fees", True),
-    ("pnl", "PnL", True),
     ("held", "Held", True),
     ("reason", "Exit by", False),
 )
@@ -29,10 +29,10 @@ TRADE_COLUMNS: tuple[tuple[str, str, bool], ...] = (
 
 PROFIT_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("period", "Period", False),
+    ("pnl", "PnL", True),
     ("trades", "Trades", True),
     ("won", "Won", True),
     ("fees", "Fees", True),
-    ("pnl", "PnL", True),
 )
 
 
@@ -45,11 +45,11 @@ def trade_rows(ledger: TradeLedger, bot: str | None = None) -> list[TableRow]:
             (
                 Text(format_ts(t.closed_ms)[5:16]),
                 Text(t.bot),
+                signed_money(t.pnl),
                 Text(qty_text(t.qty)),
                 Text(price_text(_shown(t.entry))),
                 Text(price_text(_shown(t.exit))),
                 Text(money(t.fees)),
-                signed_money(t.pnl),
                 Text(duration(t.duration_ms)),
                 Text(t.reason),
             ),
@@ -72,10 +72,10 @@ def profit_rows(ledger: TradeLedger, period: str) -> list[TableRow]:
             p.period,
             (
                 Text(p.period),
+                signed_money(p.pnl),
                 Text(str(p.trades)),
                 Text(str(p.wins)),
                 Text(money(p.fees)),
-                signed_money(p.pnl),
             ),
         )
         for p in reversed(profit(ledger.trades, period))

@@ -141,3 +141,37 @@ def test_paper_reset_dialog(
 ) -> None:
     app = TraderAgentApp(FakeEngine(), paper_reset=True)
     assert snap_compare(app, press=["R"], terminal_size=size, run_before=engine_done)
+
+
+async def _on_tab(pilot: Pilot[None], tab: str) -> None:
+    from textual.widgets import TabbedContent
+
+    from tui.widgets.snapshot_table import SnapshotTable
+
+    await engine_done(pilot)
+    app = pilot.app
+    assert isinstance(app, TraderAgentApp)
+    app.dashboard.query_one(TabbedContent).active = tab
+    pane = app.dashboard.query_one(f"#{tab.removeprefix('tab-')}")
+    waited = 0.0
+    while not all(t.row_count for t in pane.query(SnapshotTable)):
+        assert waited < 30.0, "the closed trades did not arrive in 30 s"
+        await pilot.pause(0.05)
+        waited += 0.05
+    await pilot.pause()
+
+
+@SIZES
+def test_trades_tab(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    async def trades(pilot: Pilot[None]) -> None:
+        await _on_tab(pilot, "tab-trades")
+
+    assert snap_compare(TraderAgentApp(FakeEngine()), terminal_size=size, run_before=trades)
+
+
+@SIZES
+def test_profit_tab(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    async def profit(pilot: Pilot[None]) -> None:
+        await _on_tab(pilot, "tab-profit")
+
+    assert snap_compare(TraderAgentApp(FakeEngine()), terminal_size=size, run_before=profit)
