@@ -76,7 +76,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Filter the log by level and by bot", in_footer=False,
     ),
     KeyAction(
-        "reset_paper", "R", "reset_paper", "Reset paper",
+        "reset_paper", "N", "reset_paper", "New paper",
         "Reset the paper account after a confirmation (the old one is kept aside) and start "
         "the replay again from its beginning", in_footer=False,
     ),

@@ -459,3 +459,10 @@ async def test_orders_table_follows_the_snapshot_in_price_order() -> None:
         await settle(pilot, lambda: len(orders.row_keys) == 3)
         assert orders.row_keys == ["grid-btc-3", "grid-btc-4", "dca-eth-2"]
         assert orders.border_title == "Open orders (3)"
+
+
+def test_no_two_actions_share_a_default_key() -> None:
+    from tui.keys import ACTIONS
+
+    keys = [a.key for a in ACTIONS]
+    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)

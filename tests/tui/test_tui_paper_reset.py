@@ -21,7 +21,7 @@ async def test_reset_asks_first_and_a_no_keeps_everything() -> None:
     engine = FakeEngine()
     app = TraderAgentApp(engine, run_engine=False, paper_reset=True)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("R")
+        await pilot.press("N")
         await settle(pilot, lambda: isinstance(app.screen, ResetConfirmScreen))
         await pilot.press("n")
         await settle(pilot, lambda: app.screen is app.dashboard)
@@ -32,7 +32,7 @@ async def test_a_confirmed_reset_stops_the_engine_and_leaves() -> None:
     engine = FakeEngine()
     app = TraderAgentApp(engine, run_engine=False, paper_reset=True)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("R")
+        await pilot.press("N")
         await settle(pilot, lambda: isinstance(app.screen, ResetConfirmScreen))
         await pilot.press("y")
         await settle(pilot, lambda: app.reset_requested and not app.is_running)
@@ -50,7 +50,7 @@ async def test_without_an_account_of_its_own_the_key_says_where_to_reset() -> No
             original(message, **kwargs)
 
         app.notify = notify  # type: ignore[method-assign]
-        await pilot.press("R")
+        await pilot.press("N")
         await settle(pilot, lambda: bool(seen))
         assert "traderagent paper reset" in seen[0]
         assert app.screen is app.dashboard

@@ -140,7 +140,7 @@ def test_paper_reset_dialog(
     snap_compare: SnapCompare, size: tuple[int, int], tmp_path: Path
 ) -> None:
     app = TraderAgentApp(FakeEngine(), paper_reset=True)
-    assert snap_compare(app, press=["R"], terminal_size=size, run_before=engine_done)
+    assert snap_compare(app, press=["N"], terminal_size=size, run_before=engine_done)
 
 
 async def _on_tab(pilot: Pilot[None], tab: str) -> None:

@@ -52,7 +52,7 @@ class DashboardScreen(Screen[None]):
         self._chart = chart
         self._ledger = ledger
         self._snapshot: EngineSnapshot | None = None
-        self.reset_key = "R"
+        self.reset_key = "N"
         """The key the finished-replay banner names (the app sets the user's)."""
         self.redraws = 0
         """Snapshots drawn so far (the benchmark's redraw count)."""
