@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from traderagent import __version__
 from traderagent.api.auth import TokenGuard, document_bearer
 from traderagent.api.backtests import BacktestJobs, BacktestRunner
+from traderagent.api.body_limit import MAX_BODY_BYTES, BodyLimit
 from traderagent.api.context import PREFIX, ApiContext
 from traderagent.api.gate import FrontDoor
 from traderagent.api.latency import ExchangeLatency
@@ -40,12 +41,14 @@ def create_app(
     stream_buffer: int = 1_000,
     latency: ExchangeLatency | None = None,
     backtests: BacktestRunner | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> FastAPI:
     """The API for `engine`, requiring `token`.
 
     `config_source` re-reads the daemon's config file (a reload without a body, a backtest of
     the daemon's own config); `latency` is the exchange timing the daemon installed;
-    `backtests` replaces the default backtest runner.
+    `backtests` replaces the default backtest runner; a request body over `max_body_bytes`
+    is refused (413).
     """
     guard = TokenGuard(token)
     ctx = ApiContext(
@@ -78,6 +81,7 @@ def create_app(
     install_handlers(app)
     health_body = Health(version=__version__).model_dump_json().encode()
     app.add_middleware(FrontDoor, guard=guard, health=health_body)
+    app.add_middleware(BodyLimit, limit=max_body_bytes)  # outermost: before any body is read
     document_bearer(app)
 
     async def health() -> Response:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from traderagent.api.schemas import Problem
@@ -29,9 +31,19 @@ async def _bad_config(request: Request, err: Exception) -> Response:
     return JSONResponse({"detail": [error]}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
+async def _invalid_request(request: Request, err: Exception) -> Response:
+    # FastAPI's own 422 without the `input` of each error: a body is never echoed back
+    assert isinstance(err, RequestValidationError)  # noqa: S101 - registered for it alone
+    errors = [{k: v for k, v in e.items() if k not in ("input", "url")} for e in err.errors()]
+    content = {"detail": jsonable_encoder(errors)}
+    return JSONResponse(content, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
 def install_handlers(app: FastAPI) -> None:
-    """CommandError (an illegal state change, a busy job) -> 409; ConfigError -> 422."""
+    """CommandError (an illegal state change, a busy job) -> 409; ConfigError and a request
+    that does not validate -> 422 (without the request's values)."""
     app.add_exception_handler(CommandError, _refused)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(ConfigError, _bad_config)
 
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI, HTTPException, status
 
 from traderagent.api.backtests import Job
 from traderagent.api.context import PREFIX, ApiContext
+from traderagent.api.data_access import check_sent_data
 from traderagent.api.responses import NOT_FOUND, REFUSED
 from traderagent.api.routes_control import config_from_body
 from traderagent.api.schemas import BacktestJob, BacktestRequest, BacktestResultView, EquityPoint
@@ -46,9 +47,14 @@ def add_backtest_routes(app: FastAPI, ctx: ApiContext) -> None:
     )
     async def submit(body: BacktestRequest | None = None) -> BacktestJob:
         """Start a backtest of a paper config (the daemon's own when none is sent) on its own
-        engine and temporary database; one runs at a time."""
+        engine and temporary database; one runs at a time. A config sent here reads `bundled`,
+        the candle store or a file in the daemon's data directory."""
         body = body or BacktestRequest()
-        config = config_from_body(body.config) if body.config is not None else ctx.daemon_config()
+        if body.config is not None:
+            config = config_from_body(body.config)
+            check_sent_data(config)  # a token is not a licence to read any file on the host
+        else:
+            config = ctx.daemon_config()
         return job_view(await jobs.submit(config, body.start, body.end))
 
     @app.get(f"{PREFIX}/backtests", tags=tag, response_model=list[BacktestJob])

@@ -15,8 +15,14 @@ from typing import Any
 
 import uvicorn
 
+from traderagent.api import log_flood
+from traderagent.api.connections import ConnectionLimits, guarded_protocol
+
 START_TIMEOUT_S = 10.0
 GRACEFUL_S = 3
+KEEP_ALIVE_S = 5
+MAX_HEADER_BYTES = 16 * 1024
+"""A request line and headers longer than this are refused (h11 answers 400)."""
 
 
 class ApiStartError(Exception):
@@ -48,15 +54,30 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 class ApiServer:
-    """`await start()` returns the URL it listens on; `await stop()` closes it gracefully."""
+    """`await start()` returns the URL it listens on; `await stop()` closes it gracefully.
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 8080) -> None:
+    `limits` bounds the connections (how many, how long to send headers): see `connections`.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        limits: ConnectionLimits | None = None,
+    ) -> None:
         self.host = host
         self.port = port
+        self.limits = limits or ConnectionLimits()
         self._sock = bind(host, port)
         self.port = self._sock.getsockname()[1]
+        log_flood.install()
         config = uvicorn.Config(
             app,
+            http=guarded_protocol(self.limits),
+            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+            timeout_keep_alive=KEEP_ALIVE_S,
+            limit_concurrency=self.limits.max_connections + 16,
             log_config=None,
             log_level="warning",
             access_log=False,  # a WebSocket URL may carry ?token=: never log requests
