@@ -16,10 +16,36 @@ from traderagent.config.models import STRATEGY_KINDS, AppConfig
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 DEFAULT_CONFIG_NAME = "default.yaml"
+MAX_DEPTH = 32
+"""Settings nest a few levels deep; deeper is not a config (and would exhaust the stack)."""
+MAX_NODES = 100_000
+"""Values in a config once its YAML aliases are expanded: an alias bomb stops here."""
+SHOWN = 60
+"""A longer rejected value is cut short when it is quoted in an error."""
 
 
 class ConfigError(Exception):
     """A config the user must fix. The message names the file, the field path and the problem."""
+
+
+class _TooDeep(yaml.YAMLError):
+    pass
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """The safe loader, refusing nesting past MAX_DEPTH while it composes (before the stack
+    runs out, and before a deep document costs seconds)."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep()
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def default_config_path() -> Path:
@@ -32,6 +58,13 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         text = source.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{source}: file not found") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{source}: not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset "
+            f"{err.start}): save the config as UTF-8"
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{source}: is a directory, not a config file") from None
     except OSError as err:
         raise ConfigError(f"{source}: cannot read ({err.strerror})") from None
     return parse_config(text, str(source), os.environ if env is None else env)
@@ -39,18 +72,42 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
 
 def parse_config(text: str, source: str, env: Mapping[str, str]) -> AppConfig:
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader, bounded
+    except (_TooDeep, RecursionError):
+        raise ConfigError(f"{source}: nested too deeply (at most {MAX_DEPTH} levels)") from None
     except yaml.YAMLError as err:
         raise ConfigError(f"{source}: invalid YAML: {_yaml_problem(err)}") from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: the top level must be a mapping of settings")
+    _check_size(raw, source)
     data = _substitute(raw, env, source, ())
     try:
         return AppConfig.model_validate(data)
     except ValidationError as err:
         raise ConfigError(_explain(err, source)) from None
+
+
+def _check_size(raw: Any, source: str) -> None:
+    """Refuse a value nested deeper than MAX_DEPTH or holding more than MAX_NODES values, each
+    alias counted every time it is used (so a YAML alias bomb is refused, not expanded)."""
+    stack: list[tuple[Any, int]] = [(raw, 1)]
+    nodes = 0
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise ConfigError(
+                f"{source}: too large: more than {MAX_NODES} values once YAML aliases are "
+                "expanded (an alias repeated inside aliases?)"
+            )
+        if depth > MAX_DEPTH:
+            raise ConfigError(f"{source}: nested too deeply (at most {MAX_DEPTH} levels)")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
 
 
 def _substitute(value: Any, env: Mapping[str, str], source: str, path: tuple[Any, ...]) -> Any:
@@ -84,11 +141,16 @@ def _explain(err: ValidationError, source: str) -> str:
         # a rule about a whole section would echo the section back: the message says enough
         quoted = "input" in problem and not isinstance(problem["input"], dict)
         if problem["type"] not in ("missing", "extra_forbidden") and quoted:
-            message = f"{message} (got {problem['input']!r})"
+            message = f"{message} (got {_shown(problem['input'])})"
         if problem["type"] == "extra_forbidden":
             message = "unknown setting (check the spelling; see configs/ for examples)"
         lines.append(f"{source}: {where}: {message}")
     return "\n".join(lines)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= SHOWN else text[:SHOWN] + "…"
 
 
 def _is_union_tag(part: Any) -> bool:

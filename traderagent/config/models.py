@@ -69,6 +69,14 @@ class PaperConfig(Section):
     min_notional: "5"}`), over the known ones (BTCUSDT, ETHUSDT) and those derived from the
     price level of the candles (tick about 1e-5 of the price, a lot worth a few cents)."""
 
+    @field_validator("balances")
+    @classmethod
+    def _balances_are_amounts(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for asset, amount in value.items():
+            if not amount.is_finite() or amount < 0:
+                raise ValueError(f"the {asset} balance must be a finite amount >= 0, not {amount}")
+        return value
+
 
 class StorageConfig(Section):
     database_url: str | None = None

@@ -1,0 +1,140 @@
+"""Careless and hostile config files: `config check` and `run` answer every one with exit 0 or
+2 and a one-line message, within a second, never a traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from kit.factories import SMALL_CONFIG, write_config
+
+from traderagent.cli import main
+from traderagent.commands.config import config_check
+
+CONFIGS = sorted((Path(__file__).parents[2] / "configs").glob("*.yaml"))
+BASES = [yaml.safe_load(SMALL_CONFIG)] + [
+    yaml.safe_load(p.read_text()) for p in CONFIGS if "${" not in p.read_text()
+]
+CPU_BOUND_S = 1.0
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["-1", "0", "1e400", "-inf", "NaN", "", "max", "x" * 500, "é\u0000", "[["]),
+    st.text(max_size=20),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def paths(tree: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            found += paths(value, (*prefix, key))
+    elif isinstance(tree, list):
+        for index, value in enumerate(tree):
+            found += paths(value, (*prefix, index))
+    return found
+
+
+def replaced(tree: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    if isinstance(tree, dict):
+        return {k: replaced(v, path[1:], value) if k == path[0] else v for k, v in tree.items()}
+    return [replaced(v, path[1:], value) if i == path[0] else v for i, v in enumerate(tree)]
+
+
+@st.composite
+def mutated_configs(draw: st.DrawFn) -> bytes:
+    base = draw(st.sampled_from(BASES))
+    where = draw(st.sampled_from(paths(base)))
+    tree = replaced(base, where, draw(values))
+    return yaml.safe_dump(tree, allow_unicode=True).encode()
+
+
+def alias_bomb(width: int, depth: int) -> bytes:
+    lines = [f"a0: &a0 [{', '.join(['x'] * width)}]"]
+    for level in range(1, depth):
+        refs = ", ".join([f"*a{level - 1}"] * width)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    return ("\n".join(lines) + "\n").encode()
+
+
+hostile = st.one_of(
+    mutated_configs(),
+    st.binary(max_size=300),
+    st.text(max_size=300).map(lambda t: t.encode()),
+    st.integers(1, 3000).map(lambda n: b"a: " + b"[" * n + b"]" * n),
+    st.integers(1, 3000).map(lambda n: "".join(f"{' ' * i}k:\n" for i in range(n)).encode()),
+    st.tuples(st.integers(2, 12), st.integers(2, 12)).map(lambda wd: alias_bomb(*wd)),
+)
+
+
+def checked(path: Path) -> tuple[int, str]:
+    """`config check` in this process: its exit code and what it wrote to stderr."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = config_check(path)
+    return code, err.getvalue()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(content=hostile)
+def test_config_check_answers_any_file_with_0_or_2_quickly(
+    tmp_path_factory: pytest.TempPathFactory, content: bytes
+) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "config.yaml"
+    path.write_bytes(content)
+    started = time.process_time()
+    code, err = checked(path)
+    assert time.process_time() - started < CPU_BOUND_S
+    assert code in (0, 2)
+    assert (code == 2) == err.startswith("error: "), err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (b"mode: paper\nbots: \xff\xfe\n", "not UTF-8 text (byte 0xff at offset 18)"),
+        (b"a: " + b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+        (alias_bomb(9, 9), "once YAML aliases are expanded"),
+        (
+            SMALL_CONFIG.encode() + b'paper:\n  balances: {USDT: "-5"}\n',
+            "the USDT balance must be a finite amount >= 0",
+        ),
+        (SMALL_CONFIG.encode() + b'paper:\n  balances: {USDT: "Infinity"}\n', "finite number"),
+    ],
+    ids=["not-utf8", "deep", "alias-bomb", "negative-balance", "infinite-balance"],
+)
+def test_config_check_and_run_refuse_in_one_line(
+    tmp_path: Path, content: bytes, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content)
+    for argv in (["config", "check", str(path)], ["run", "--headless", "--config", str(path)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert says in err and err.count("\n") == 1, err
+
+
+def test_a_long_rejected_value_is_not_quoted_whole(tmp_path: Path) -> None:
+    path = write_config(tmp_path, SMALL_CONFIG.replace("levels: 21", f"levels: {'9x' * 5000}"))
+    code, err = checked(path)
+    assert code == 2 and "levels" in err and len(err) < 400
