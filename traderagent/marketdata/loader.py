@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from traderagent.marketdata.columns import TIME_COLUMNS, epoch_ms, find_column, float_values
 from traderagent.marketdata.errors import MarketDataError
-from traderagent.marketdata.series import CandleSeries
+from traderagent.marketdata.series import CandleSeries, check_tradeable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,7 +48,7 @@ def load_candles(
     o, h, lo, c, v = (column[order][keep] for column in prices)
     interval = interval_ms if interval_ms is not None else _infer_interval(ts, path)
     try:
-        return CandleSeries(symbol, interval, ts, o, h, lo, c, v)
+        return check_tradeable(CandleSeries(symbol, interval, ts, o, h, lo, c, v))
     except MarketDataError as exc:
         raise MarketDataError(exc.problem, path) from exc
 

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from traderagent.marketdata.errors import MarketDataError
-from traderagent.marketdata.series import CandleSeries
+from traderagent.marketdata.series import CandleSeries, check_tradeable
 
 FIELDS = ("open", "high", "low", "close", "volume")
 RTOL = 1e-9
@@ -28,7 +28,8 @@ def dedupe(
     symbol: str, interval_ms: int, ts: npt.NDArray[np.int64], columns: Columns, *, newer_wins: bool
 ) -> CandleSeries:
     """A validated series from raw columns in arrival order. Among rows with one open time
-    the last arrival is kept when `newer_wins`; otherwise they must agree (the first is kept)."""
+    the last arrival is kept when `newer_wins`; otherwise they must agree (the first is kept).
+    Prices must be above zero and finite (raw columns come from files and exchanges)."""
     order = np.argsort(ts, kind="stable")
     ts = ts[order]
     cols = {name: columns[name][order] for name in FIELDS}
@@ -37,7 +38,8 @@ def dedupe(
         _check_agreement(ts, cols, np.flatnonzero(same))
     # the last of each run of equal times when newer wins, else the first
     keep = np.concatenate((~same, [True])) if newer_wins else np.concatenate(([True], ~same))
-    return CandleSeries(symbol, interval_ms, ts[keep], *(cols[name][keep] for name in FIELDS))
+    kept = (cols[name][keep] for name in FIELDS)
+    return check_tradeable(CandleSeries(symbol, interval_ms, ts[keep], *kept))
 
 
 def merge(old: CandleSeries | None, new: CandleSeries, *, newer_wins: bool = False) -> CandleSeries:

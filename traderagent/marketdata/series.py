@@ -133,6 +133,16 @@ def _validate(s: CandleSeries) -> None:
     _fail_at(s, ~(s.volume >= 0), "volume is negative or missing")
 
 
+def check_tradeable(s: CandleSeries) -> CandleSeries:
+    """`s` if a market could have printed it: every price above zero and finite, every volume
+    finite. Candle files and the store are read through this (synthetic series in tests and
+    kernels may hold any numbers)."""
+    _fail_at(s, ~(s.low > 0), "a price is zero or negative")
+    _fail_at(s, ~np.isfinite(s.high), "a price is infinite")
+    _fail_at(s, ~np.isfinite(s.volume), "volume is infinite")
+    return s
+
+
 def _fail_at(s: CandleSeries, bad: npt.NDArray[np.bool_], problem: str, offset: int = 0) -> None:
     hits = np.flatnonzero(bad)
     if hits.size:
@@ -142,4 +152,7 @@ def _fail_at(s: CandleSeries, bad: npt.NDArray[np.bool_], problem: str, offset: 
 
 
 def _iso(ts_ms: int) -> str:
-    return datetime.fromtimestamp(ts_ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return datetime.fromtimestamp(ts_ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):  # a time no calendar holds: show the number
+        return f"{ts_ms} ms"

@@ -20,7 +20,7 @@ import numpy as np
 from traderagent.marketdata.errors import MarketDataError
 from traderagent.marketdata.merge import FIELDS, CandleConflict, merge
 from traderagent.marketdata.resample import parse_interval
-from traderagent.marketdata.series import CandleSeries
+from traderagent.marketdata.series import CandleSeries, check_tradeable
 
 STORE_PREFIX = "store:"
 TIME = "open_time"
@@ -103,7 +103,7 @@ class CandleStore:
         ts = table.column(TIME).to_numpy().astype(np.int64)
         columns = (table.column(n).to_numpy().astype(np.float64) for n in FIELDS)
         try:
-            return CandleSeries(key.symbol, key.interval_ms, ts, *columns)
+            return check_tradeable(CandleSeries(key.symbol, key.interval_ms, ts, *columns))
         except MarketDataError as exc:
             raise MarketDataError(f"the stored file is damaged: {exc.problem}", path) from exc
 
