@@ -22,7 +22,13 @@ from sqlalchemy.pool import StaticPool
 
 from storage.errors import StorageError
 from storage.schema_version import SchemaChange, check_supported, ensure_schema
-from storage.sqlite_files import backup_sqlite_file, inspect_sqlite_file, prepare_sqlite_file
+from storage.sqlite_files import (
+    backup_sqlite_file,
+    inspect_sqlite_file,
+    prepare_sqlite_file,
+    probe_write,
+)
+from storage.sqlite_problems import cause
 from storage.urls import is_memory, is_postgres, resolve_url, shown, sqlite_file, sqlite_url
 
 __all__ = ["Database", "resolve_url", "sqlite_url"]
@@ -79,6 +85,9 @@ def cannot_open(url: URL, exc: BaseException) -> StorageError:
             f"(database {url.database!r}, URL {shown(url)}): {reason}. Check that the server "
             "is running and reachable, and that the user, password and database are right."
         )
+    found = cause(exc)
+    if found is not None:
+        return StorageError(f"cannot open database {shown(url)}: {found}")
     return StorageError(
         f"cannot open database {shown(url)}: {reason}. Check the path, that the location is "
         "writable and that the file is a TraderAgent database."
@@ -89,9 +98,11 @@ async def _sqlite_preflight(path: Path, upgrade: bool) -> SchemaChange | None:
     """Inspect the file read-only; refuse what cannot be upgraded; back it up if behind."""
     prepare_sqlite_file(path)
     state = await asyncio.to_thread(inspect_sqlite_file, path)
+    if not (state.is_current or state.is_empty):
+        check_supported(state, str(path))  # a newer schema is refused before any write
+    await asyncio.to_thread(probe_write, path)
     if state.is_current or state.is_empty:
         return None
-    check_supported(state, str(path))
     if not upgrade:
         return None
     backup = await asyncio.to_thread(backup_sqlite_file, path, state.label)

@@ -14,6 +14,10 @@ from pathlib import Path
 
 from storage.errors import StorageError
 from storage.schema_version import VERSION_TABLE, SchemaState
+from storage.sqlite_problems import problem
+
+LOCK_WAIT_S = 5.0
+"""How long opening waits for another process's write transaction before calling it locked."""
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -42,7 +46,25 @@ def prepare_sqlite_file(path: Path) -> None:
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    if not os.access(path.parent, os.W_OK):
+        # nobody can write here, and SQLite could not make its -shm file: read the file as is
+        uri += "&immutable=1"
+    return sqlite3.connect(uri, uri=True)
+
+
+def probe_write(path: Path) -> None:
+    """Take and release the write lock of an existing database file: a file another process
+    holds, on a full disk or in a read-only directory is named as such now, before the engine
+    starts (StorageError), rather than failing at its first write."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        with closing(sqlite3.connect(path, timeout=LOCK_WAIT_S, isolation_level=None)) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+    except sqlite3.DatabaseError as exc:
+        raise problem(path, exc, "write to") from exc
 
 
 def _corrupt(path: Path, reason: object) -> StorageError:
@@ -78,7 +100,7 @@ def inspect_sqlite_file(path: Path) -> SchemaState:
                 row = connection.execute(query).fetchone()
                 revision = str(row[0]) if row else None
     except sqlite3.DatabaseError as exc:
-        raise _corrupt(path, exc) from exc
+        raise problem(path, exc, "read") from exc
     return SchemaState(revision=revision, tables=tables)
 
 

@@ -33,7 +33,7 @@ def resolve_url(target: str | Path) -> URL:
         return make_url(sqlite_url(Path(text)))
     try:
         url = make_url(text)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
         raise StorageError(
             f"cannot parse database URL {masked(text)!r}. "
             "Expected e.g. sqlite:///path/to/traderagent.db or postgresql://user@host/db"

@@ -8,11 +8,13 @@ the exit code). Those modules import heavy things inside their handlers only.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
 from importlib import import_module
 
 from traderagent import __version__
-from traderagent.commands.common import EXIT_OK
+from traderagent.commands.common import EXIT_ERROR, EXIT_OK
 
 COMMANDS = (
     "traderagent.commands.run",
@@ -54,5 +56,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return EXIT_OK
-    code: int = handler(args)
+    try:
+        code: int = handler(args)
+    except BrokenPipeError:
+        return _reader_went_away()
+    except Exception as exc:
+        # a full disk, a locked or read-only database mid-run: one line, never a traceback
+        from storage.sqlite_problems import cause
+
+        found = cause(exc)
+        if found is None:
+            raise
+        print(f"error: {found} ({type(exc).__name__})", file=sys.stderr)
+        return EXIT_ERROR  # as a start-up problem: the README's exit codes
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_went_away()
     return code
+
+
+def _reader_went_away() -> int:
+    """The output's reader closed it (`traderagent ... | head`): end quietly, as `cat` does.
+    stdout is pointed at /dev/null so the interpreter's last flush does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_OK

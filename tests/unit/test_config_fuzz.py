@@ -138,3 +138,22 @@ def test_a_long_rejected_value_is_not_quoted_whole(tmp_path: Path) -> None:
     path = write_config(tmp_path, SMALL_CONFIG.replace("levels: 21", f"levels: {'9x' * 5000}"))
     code, err = checked(path)
     assert code == 2 and "levels" in err and len(err) < 400
+
+
+@pytest.mark.parametrize(
+    "url, says",
+    [
+        ("postgresql://ops:s3cret@db.local:notaport/ta", "not a database URL"),
+        ("postgresql://ops:s3cret@[::1/ta", "not a database URL"),
+        ("mysql://ops:s3cret@db.local/ta", "unsupported database 'mysql'"),
+    ],
+)
+def test_a_malformed_database_url_is_one_line_without_its_password(
+    tmp_path: Path, url: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(tmp_path, SMALL_CONFIG + f'storage:\n  database_url: "{url}"\n')
+    for argv in (["config", "check", str(path)], ["run", "--headless", "--config", str(path)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert says in err and err.count("\n") == 1, err
+        assert "s3cret" not in err

@@ -140,12 +140,19 @@ def _explain(err: ValidationError, source: str) -> str:
         message = problem["msg"]
         # a rule about a whole section would echo the section back: the message says enough
         quoted = "input" in problem and not isinstance(problem["input"], dict)
+        quoted = quoted and not _is_secret(loc)
         if problem["type"] not in ("missing", "extra_forbidden") and quoted:
             message = f"{message} (got {_shown(problem['input'])})"
         if problem["type"] == "extra_forbidden":
             message = "unknown setting (check the spelling; see configs/ for examples)"
         lines.append(f"{source}: {where}: {message}")
     return "\n".join(lines)
+
+
+def _is_secret(loc: tuple[Any, ...]) -> bool:
+    """A field whose value may hold a password or a key: never quoted back."""
+    name = str(loc[-1]).lower() if loc else ""
+    return any(word in name for word in ("url", "password", "secret", "token", "key"))
 
 
 def _shown(value: Any) -> str:

@@ -85,7 +85,26 @@ class StorageConfig(Section):
     @field_validator("database_url")
     @classmethod
     def _blank_is_default(cls, value: str | None) -> str | None:
+        if value and "://" in value:
+            _check_database_url(value)
         return value or None
+
+
+def _check_database_url(text: str) -> None:
+    """A URL SQLAlchemy can parse, of a database TraderAgent speaks (the message never
+    repeats the URL: it may hold a password)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        backend = make_url(text.strip()).get_backend_name()
+    except (ArgumentError, ValueError):
+        raise ValueError(
+            "not a database URL SQLAlchemy can read (a port that is not a number? an "
+            "unclosed [ ]?): write e.g. sqlite:///path/ta.db or postgresql://user@host/db"
+        ) from None
+    if backend not in ("sqlite", "postgresql", "postgres"):
+        raise ValueError(f"unsupported database {backend!r}: use a sqlite:// or postgresql:// URL")
 
 
 class HaltConfig(Section):
