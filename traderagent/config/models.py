@@ -163,7 +163,7 @@ class AppConfig(Section):
     equity_interval_minutes: int = Field(default=60, ge=1)
     """How often (in engine time) an equity point is stored."""
     tui: TuiConfig = TuiConfig()
-    """The console: key remapping (`keys: {pause_resume: "ctrl+p"}`)."""
+    """The console: key remapping (`keys: {pause_resume: "f5"}`)."""
     api: ApiConfig = ApiConfig()
     """The headless daemon's REST + WebSocket API (host, port, SIGTERM behaviour)."""
     telegram: TelegramConfig = TelegramConfig()
