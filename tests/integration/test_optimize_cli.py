@@ -132,6 +132,24 @@ def test_the_default_preset_goes_to_the_current_folder(
     assert load_config(tmp_path / "grid-btc-best.yaml").bots[0].name == "grid-btc"
 
 
+def test_an_existing_preset_is_never_overwritten_without_force(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "grid-btc-best.yaml"
+    mine.write_text("# my hand-tuned preset\n", encoding="utf-8")
+    args = ["optimize", "--data", "bundled", *DAYS, "--space", space(tmp_path)]
+    args += ["--method", "grid", "--trials", "2"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert mine.read_text(encoding="utf-8") == "# my hand-tuned preset\n"
+    assert f"Preset written to {tmp_path / 'grid-btc-best-2.yaml'}" in out
+    assert "exists and was left as it was: --force replaces it" in out
+    assert main([*args, "--force"]) == 0
+    assert load_config(mine).bots[0].name == "grid-btc"
+    assert not (tmp_path / "grid-btc-best-3.yaml").exists()
+
+
 def test_kernel_and_engine_give_the_same_trials(tmp_path: Path) -> None:
     common = [
         "--start",

@@ -48,6 +48,11 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
         "--export", type=Path, metavar="PRESET", help="preset file (default ./<bot>-best.yaml)"
     )
     parser.add_argument("--no-export", action="store_true", help="write no preset")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing preset (default: write beside it under a new name)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -122,14 +127,26 @@ def handle(args: argparse.Namespace) -> int:
     if result.best is None:
         return EXIT_INTERRUPTED if result.cancelled else EXIT_ERROR
     if not args.no_export:
-        target = args.export or Path.cwd() / f"{setup.bot}-best.yaml"
+        asked = args.export or Path.cwd() / f"{setup.bot}-best.yaml"
+        target = asked if args.force else unused_name(asked)
         with user_errors() as failed:
             written = _export(config, setup, result, target).resolve()
             print(f"Preset written to {written}")
+            if target != asked:
+                print(f"  ({asked} exists and was left as it was: --force replaces it)")
             print(f"  run it: traderagent backtest --config {written}")
         if failed:
             return failed[0]
     return EXIT_INTERRUPTED if result.cancelled else EXIT_OK
+
+
+def unused_name(path: Path) -> Path:
+    """`path`, or when a file is there already the first free `<stem>-2<suffix>`, `-3`, ..."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
 
 
 @contextmanager
