@@ -15,6 +15,7 @@ COPY traderagent ./traderagent
 COPY strategies ./strategies
 COPY storage ./storage
 COPY tui ./tui
+COPY benchmarks ./benchmarks
 RUN /opt/traderagent/bin/pip install .
 # configs/default.yaml links to the packaged default: copy what the links point to
 COPY configs ./configs

@@ -46,7 +46,22 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         import_module(module).register(commands)
+    describe(parser)
     return parser
+
+
+def describe(parser: argparse.ArgumentParser) -> None:
+    """Give every sub-command without a `description` its one-line `help` as one, so its own
+    `--help` says what it does (not only the list of commands one level up)."""
+    for action in parser._actions:  # argparse keeps sub-parsers only here
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {choice.dest: choice.help for choice in action._choices_actions}
+        for name, sub in action.choices.items():
+            if not sub.description and helps.get(name):
+                text = str(helps[name])
+                sub.description = text[0].upper() + text[1:] + "."
+            describe(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,8 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return EXIT_OK
+    from traderagent.commands.output import json_on_stdout
+
     try:
-        code: int = handler(args)
+        with json_on_stdout(getattr(args, "json", None)):
+            code: int = handler(args)
     except BrokenPipeError:
         return _reader_went_away()
     except Exception as exc:

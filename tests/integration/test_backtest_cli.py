@@ -48,6 +48,7 @@ KEYS = {
     "fill_model_sensitivity",
     "rejected_orders",
     "allocator_refused",
+    "cancelled",
 }
 
 
@@ -81,7 +82,7 @@ def test_each_example_config_backtests_with_consistent_metrics(
     assert Decimal(data["final_equity"]) == engine.summary.final_equity
     assert Decimal(data["fees"]) == engine.summary.fees
     same = {k: v for k, v in engine.metrics.as_json().items() if k != "elapsed_s"}
-    extra = ("elapsed_s", "fill_model_sensitivity")
+    extra = ("elapsed_s", "fill_model_sensitivity", "cancelled")
     assert same == {k: v for k, v in data.items() if k not in extra}  # deterministic
     assert data["fill_model_sensitivity"]["pessimistic"] == data["net_pnl"]
 

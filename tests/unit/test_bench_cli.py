@@ -4,6 +4,7 @@ exit 2 without the suite. Fake benchmarks stand in for the real (slow) suite."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -99,3 +100,34 @@ def test_without_the_suite_it_says_so_and_exits_2(
     assert main(["bench"]) == 2
     err = capsys.readouterr().err
     assert "the benchmark suite is not available" in err and "Traceback" not in err
+
+
+def test_an_installed_traderagent_runs_the_suite_from_any_directory(tmp_path: Path) -> None:
+    """An install without the checkout: the packages pyproject ships, copied to a folder of
+    their own, run from a directory that is not a checkout."""
+    import shutil
+    import subprocess
+    import tomllib
+    from fnmatch import fnmatch
+
+    root = Path(__file__).parents[2]
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    site = tmp_path / "site"
+    for package in root.iterdir():
+        if (package / "__init__.py").is_file() and any(fnmatch(package.name, g) for g in shipped):
+            shutil.copytree(package, site / package.name, ignore=shutil.ignore_patterns("*.pyc"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = "from traderagent.cli import main; raise SystemExit(main(['bench', '--only', 'B99']))"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=elsewhere,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "unknown benchmark B99; known: B1" in result.stderr, result.stderr  # the suite loaded

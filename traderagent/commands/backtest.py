@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
+from traderagent.commands.output import write_text
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -62,7 +63,9 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
         "--fill-model", choices=FILL_MODELS, help="intrabar path (default: the config's)"
     )
     parser.add_argument("--fast", action="store_true", help="run the numba kernel (grid, DCA)")
-    parser.add_argument("--json", type=Path, metavar="OUT", help="write the metrics as JSON")
+    parser.add_argument(
+        "--json", type=Path, metavar="OUT", help="write the metrics as JSON (-: standard output)"
+    )
     parser.add_argument(
         "--trades",
         type=Path,
@@ -102,6 +105,7 @@ def handle(args: argparse.Namespace) -> int:
         extra.append(("", f"(!) {sensitivity.short_warning()}"))
 
     payload = result.metrics.as_json()
+    payload["cancelled"] = result.cancelled  # Ctrl-C: the metrics cover the candles replayed
     if sensitivity is not None:
         payload["fill_model_sensitivity"] = sensitivity.as_json()
     if not _write_files(args, result, payload):
@@ -122,7 +126,7 @@ def _write_files(
 
     def write_json(path: Path) -> None:
         text = json.dumps(payload, indent=2)
-        path.write_text(text + "\n", encoding="utf-8")
+        write_text(path, text + "\n")
 
     writers: list[tuple[str, Path | None, Callable[[Path], None]]] = [
         ("--json", args.json, write_json),

@@ -1,8 +1,8 @@
 """`traderagent bench [--json OUT] [--only B1,B4]`: the performance suite (PERFORMANCE.md).
 
-The suite is the `benchmarks` package at the root of a TraderAgent checkout (it is not in the
-wheel). It is imported only when this command runs, from the checkout this program was
-installed from (an editable install) or the current directory.
+The suite is the `benchmarks` package, installed beside `traderagent` (so the command works
+from any directory); a checkout's own `benchmarks/` (the one holding this package, or the
+current directory) is preferred. It is imported only when this command runs.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from pathlib import Path
 from types import ModuleType
 
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
+from traderagent.commands.output import write_text
 
 NOT_FOUND = (
-    "error: the benchmark suite is not available: it is the benchmarks/ folder of a TraderAgent "
-    "checkout and is not installed with the package. Run `traderagent bench` (or `make bench`) "
-    "inside a checkout of the repository."
+    "error: the benchmark suite is not available: the `benchmarks` package was not installed "
+    "with traderagent. Reinstall it (`pip install .` from a checkout), or run `traderagent "
+    "bench` (or `make bench`) inside a checkout of the repository."
 )
 
 
@@ -31,7 +32,10 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
         "model and core count). Exit 1 if a benchmark could not run.",
     )
     bench.add_argument(
-        "--json", type=Path, metavar="OUT", help="also write the results as a JSON list"
+        "--json",
+        type=Path,
+        metavar="OUT",
+        help="also write the results as a JSON list (-: standard output)",
     )
     bench.add_argument("--only", metavar="IDS", help="comma-separated ids to run, e.g. B1,B4")
     bench.set_defaults(handler=handle)
@@ -84,7 +88,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.json is not None:
         rows = [r.as_json() for r in outcome.results]
         try:
-            args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+            write_text(args.json, json.dumps(rows, indent=2) + "\n")
         except OSError as err:
             print(f"error: --json: cannot write {args.json}: {err.strerror}", file=sys.stderr)
             return EXIT_ERROR

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
+from traderagent.commands.output import write_text
 
 if TYPE_CHECKING:
     from traderagent.optimize.clusters import Cluster
@@ -42,7 +43,9 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--balance", default="10000", help="account of each preset (10000)")
     parser.add_argument("--quote", default="USDT", help="quote asset of the balance (USDT)")
-    parser.add_argument("--json", type=Path, metavar="OUT", help="write features and groups")
+    parser.add_argument(
+        "--json", type=Path, metavar="OUT", help="write features and groups (-: standard output)"
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -77,7 +80,7 @@ def handle(args: argparse.Namespace) -> int:
         files = [_write(args.out_dir, c, d) for c, d in zip(clusters, presets, strict=True)]
         if args.json is not None:
             text = json.dumps(_json(clusters, presets, files), indent=2)
-            args.json.write_text(text + "\n", encoding="utf-8")
+            write_text(args.json, text + "\n")
     except OSError as err:
         print(f"error: cannot write {err.filename}: {err.strerror}", file=sys.stderr)
         return EXIT_ERROR

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
+from traderagent.commands.output import write_text
 
 if TYPE_CHECKING:
     from traderagent.optimize.lookahead import Decision, LookaheadResult
@@ -36,7 +37,9 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     parser.add_argument("--cuts", type=int, default=5, metavar="N", help="truncated copies (5)")
     parser.add_argument("--start", metavar="ISO", help="first candle, e.g. 2023-03-01 (UTC)")
     parser.add_argument("--end", metavar="ISO", help="stop before this time")
-    parser.add_argument("--json", type=Path, metavar="OUT", help="write the result as JSON")
+    parser.add_argument(
+        "--json", type=Path, metavar="OUT", help="write the result as JSON (-: standard output)"
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -72,7 +75,7 @@ def handle(args: argparse.Namespace) -> int:
     print(f"  cuts       {cuts}")
     if args.json is not None:
         try:
-            args.json.write_text(json.dumps(_json(result, bot), indent=2) + "\n", encoding="utf-8")
+            write_text(args.json, json.dumps(_json(result, bot), indent=2) + "\n")
         except OSError as err:
             print(f"error: --json: cannot write {args.json}: {err.strerror}", file=sys.stderr)
             return EXIT_ERROR

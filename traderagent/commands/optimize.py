@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
+from traderagent.commands.output import write_text
 
 if TYPE_CHECKING:
     from traderagent.config import AppConfig
@@ -43,7 +44,9 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     )
     add_search_options(parser)
     parser.add_argument("--top", type=_positive, default=10, metavar="N", help="trials shown (10)")
-    parser.add_argument("--json", type=Path, metavar="OUT", help="write every trial as JSON")
+    parser.add_argument(
+        "--json", type=Path, metavar="OUT", help="write every trial as JSON (-: standard output)"
+    )
     parser.add_argument(
         "--export", type=Path, metavar="PRESET", help="preset file (default ./<bot>-best.yaml)"
     )
@@ -308,7 +311,7 @@ def _write_json(path: Path, result: SearchResult, setup: EvaluationSetup, plan: 
 
     data: dict[str, Any] = result_json(result, setup.space, plan, setup.bot)
     try:
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        write_text(path, json.dumps(data, indent=2) + "\n")
     except OSError as err:
         print(f"error: --json: cannot write {path}: {err.strerror}", file=sys.stderr)
         return False

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
+from traderagent.commands.output import write_text
 
 if TYPE_CHECKING:
     from traderagent.marketdata import CandleSeries
@@ -30,7 +31,12 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     )
     regime.add_argument("--interval", default="15m", help="classifier bar length (default 15m)")
     regime.add_argument("--symbol", default="BTCUSDT", help="symbol of the candles in FILE")
-    regime.add_argument("--json", type=Path, metavar="OUT", help="also write the timeline as JSON")
+    regime.add_argument(
+        "--json",
+        type=Path,
+        metavar="OUT",
+        help="also write the timeline as JSON (-: standard output)",
+    )
     regime.set_defaults(handler=handle)
 
 
@@ -57,7 +63,7 @@ def handle(args: argparse.Namespace) -> int:
     print(render(series, config.interval, timeline))
     if args.json is not None:
         try:
-            args.json.write_text(json.dumps(as_json(timeline), indent=2) + "\n", encoding="utf-8")
+            write_text(args.json, json.dumps(as_json(timeline), indent=2) + "\n")
         except OSError as err:
             print(f"error: --json: cannot write {args.json}: {err.strerror}", file=sys.stderr)
             return EXIT_ERROR

@@ -19,6 +19,7 @@ from traderagent.commands.optimize import (
     search_inputs,
     user_errors,
 )
+from traderagent.commands.output import write_text
 
 
 def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
@@ -35,7 +36,9 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     parser.add_argument("--train", required=True, metavar="SPAN", help="train window, e.g. 7d")
     parser.add_argument("--test", required=True, metavar="SPAN", help="test window, e.g. 2d")
     parser.add_argument("--step", metavar="SPAN", help="roll by (default: the test window)")
-    parser.add_argument("--json", type=Path, metavar="OUT", help="write every window as JSON")
+    parser.add_argument(
+        "--json", type=Path, metavar="OUT", help="write every window as JSON (-: standard output)"
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -77,7 +80,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.json is not None:
         try:
             text = json.dumps(walkforward_json(result, setup.bot), indent=2)
-            args.json.write_text(text + "\n", encoding="utf-8")
+            write_text(args.json, text + "\n")
         except OSError as err:
             print(f"error: --json: cannot write {args.json}: {err.strerror}", file=sys.stderr)
             return EXIT_ERROR
