@@ -28,6 +28,15 @@ def bot_strategy(bot: BotConfig, index: int, instrument: Instrument) -> Strategy
         return make_strategy(bot.strategy, instrument, bot.smc)
     except StrategyError as err:
         raise ConfigError(f"bots[{index}].strategy: {err}") from None
+    except ArithmeticError:  # a price or amount too large or too fine for exact arithmetic
+        raise ConfigError(out_of_range(f"bots[{index}].strategy", instrument)) from None
+
+
+def out_of_range(where: str, instrument: Instrument) -> str:
+    return (
+        f"{where}: a price or amount is out of range for {instrument.symbol} (tick "
+        f"{instrument.tick_size}, lot {instrument.lot_size}): use values of the market's size"
+    )
 
 
 def router_binding(bot: BotConfig, index: int, instrument: Instrument) -> RouterBinding | None:
@@ -35,10 +44,13 @@ def router_binding(bot: BotConfig, index: int, instrument: Instrument) -> Router
         return None
     routes = route_table(bot.router)
     for route in routes.values():  # a route that cannot trade is a config error, found now
+        where = f"bots[{index}].router.routes.{route.regime}"
         try:
             make_strategy(route.config, instrument, bot.smc)  # type: ignore[arg-type]
         except StrategyError as err:
-            raise ConfigError(f"bots[{index}].router.routes.{route.regime}: {err}") from None
+            raise ConfigError(f"{where}: {err}") from None
+        except ArithmeticError:
+            raise ConfigError(out_of_range(where, instrument)) from None
 
     def build(route: Route) -> Strategy:
         return make_strategy(route.config, instrument, bot.smc)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,9 @@ from traderagent.cli import main
 from traderagent.commands.config import config_check
 
 CONFIGS = sorted((Path(__file__).parents[2] / "configs").glob("*.yaml"))
+DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:-([^}]*)\}")
 BASES = [yaml.safe_load(SMALL_CONFIG)] + [
-    yaml.safe_load(p.read_text()) for p in CONFIGS if "${" not in p.read_text()
+    yaml.safe_load(DEFAULTED.sub(r"\1", p.read_text())) for p in CONFIGS
 ]
 CPU_BOUND_S = 1.0
 
@@ -157,3 +159,17 @@ def test_a_malformed_database_url_is_one_line_without_its_password(
         err = capsys.readouterr().err
         assert says in err and err.count("\n") == 1, err
         assert "s3cret" not in err
+
+
+def test_a_price_beyond_exact_arithmetic_is_a_config_error_in_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = SMALL_CONFIG.replace('upper: "24000"', 'upper: "1e308"').replace(
+        "levels: 21", "levels: 41"
+    )
+    path = write_config(tmp_path, text)
+    db = str(tmp_path / "x.db")
+    assert main(["run", "--headless", "--no-api", "--config", str(path), "--db", db]) == 2
+    err = capsys.readouterr().err
+    assert "bots[0].strategy: a price or amount is out of range for BTCUSDT" in err
+    assert err.count("\n") == 1
