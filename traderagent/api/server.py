@@ -78,6 +78,9 @@ class ApiServer:
             h11_max_incomplete_event_size=MAX_HEADER_BYTES,
             timeout_keep_alive=KEEP_ALIVE_S,
             limit_concurrency=self.limits.max_connections + 16,
+            # asyncio accepts up to `backlog` connections in one go before any is seen: kept
+            # small, a flood cannot open file descriptors faster than the limit closes them
+            backlog=max(16, self.limits.max_connections // 2),
             log_config=None,
             log_level="warning",
             access_log=False,  # a WebSocket URL may carry ?token=: never log requests
