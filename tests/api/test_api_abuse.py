@@ -33,10 +33,10 @@ async def raw_exchange(port: int, request: bytes) -> bytes:
         writer.close()
 
 
-def closed_unanswered(sock: socket.socket) -> bool:
-    """The server closed `sock` without an answer (a reset: it had unread bytes)."""
+async def closed_unanswered(reader: asyncio.StreamReader) -> bool:
+    """The server closed the connection without an answer (a reset: it had unread bytes)."""
     try:
-        return sock.recv(100) == b""
+        return await asyncio.wait_for(reader.read(100), BOUND_S) == b""
     except ConnectionResetError:
         return True
 
@@ -89,23 +89,22 @@ async def test_half_open_connections_neither_pile_up_nor_starve_health(tmp_path:
     limits = ConnectionLimits(max_connections=20, header_timeout_s=1.0)
     server = ApiServer(create_app(engine, TOKEN), "127.0.0.1", 0, limits=limits)
     await server.start()
-    idle: list[socket.socket] = []
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     try:
         for _ in range(60):  # three times the limit, each stuck halfway through its headers
-            sock = socket.create_connection(("127.0.0.1", server.port))
-            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
-            idle.append(sock)
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+            idle.append((reader, writer))
         async with httpx.AsyncClient(base_url=server.url, timeout=BOUND_S) as client:
             assert (await client.get("/health")).status_code == 200
         await wait_until(lambda: limits.evicted >= 40, BOUND_S, "room made for new connections")
         await wait_until(lambda: not limits.waiting, BOUND_S, "the idle connections closed")
         assert limits.timed_out >= 1
-        for sock in idle:
-            sock.settimeout(BOUND_S)
-            assert closed_unanswered(sock)
+        for reader, _ in idle:
+            assert await closed_unanswered(reader)
     finally:
-        for sock in idle:
-            sock.close()
+        for _, writer in idle:
+            writer.close()
         await server.stop()
         await engine.close()
 
@@ -152,3 +151,50 @@ def test_a_repeated_log_line_is_counted_not_written_each_time() -> None:
     later = record()
     assert limit.filter(later)
     assert "997 more like it were not logged" in later.getMessage()
+
+
+def test_a_connection_flood_under_a_low_file_limit_leaves_health_answering(
+    tmp_path: Path,
+) -> None:
+    """The daemon under `ulimit -n 256`, sent 400 half-open connections at once: it neither
+    runs out of file descriptors nor stops answering /health, and its log stays short."""
+    import resource
+    import subprocess
+    import sys
+
+    from api_kit import PACED
+    from kit.factories import write_config
+    from test_api_daemon import daemon_env, read_until_listening, stop
+
+    def low_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    path = write_config(tmp_path, PACED)
+    command = [sys.executable, "-m", "traderagent", "run", "--headless", "--config", str(path)]
+    command += ["--db", str(tmp_path / "daemon.db"), "--api-port", "0"]
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=daemon_env(tmp_path),
+        preexec_fn=low_limit,  # noqa: PLW1509 - only setrlimit, before exec
+    ) as proc:
+        try:
+            url = read_until_listening(proc)[-1].split()[3]
+            host, port = url.removeprefix("http://").split(":")
+            flood = []
+            for _ in range(400):
+                sock = socket.create_connection((host, int(port)))
+                sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+                flood.append(sock)
+            answer = httpx.get(f"{url}/health", timeout=BOUND_S)
+            assert answer.status_code == 200
+            for sock in flood:
+                sock.close()
+            _, err = stop(proc)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert "Too many open files" not in err
+    assert err.count("API connection closed") <= 10  # rate-limited, not one line per socket
