@@ -161,15 +161,22 @@ def test_a_malformed_database_url_is_one_line_without_its_password(
         assert "s3cret" not in err
 
 
-def test_a_price_beyond_exact_arithmetic_is_a_config_error_in_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    "old, new",
+    [('upper: "24000"', 'upper: "1e308"'), ('amount_per_level: "200"', 'amount_per_level: "1e16"')],
+)
+def test_an_amount_beyond_exact_arithmetic_is_refused_before_run(
+    tmp_path: Path, old: str, new: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = SMALL_CONFIG.replace('upper: "24000"', 'upper: "1e308"').replace(
-        "levels: 21", "levels: 41"
+    path = write_config(
+        tmp_path, SMALL_CONFIG.replace(old, new).replace("levels: 21", "levels: 41")
     )
-    path = write_config(tmp_path, text)
     db = str(tmp_path / "x.db")
-    assert main(["run", "--headless", "--no-api", "--config", str(path), "--db", db]) == 2
-    err = capsys.readouterr().err
-    assert "bots[0].strategy: a price or amount is out of range for BTCUSDT" in err
-    assert err.count("\n") == 1
+    for argv in (
+        ["config", "check", str(path)],
+        ["run", "--headless", "--no-api", "--config", str(path), "--db", db],
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "is out of range (amounts and prices are below 1e+15)" in err, err
+        assert err.count("\n") == 1

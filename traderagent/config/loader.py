@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from traderagent.config.models import STRATEGY_KINDS, AppConfig
 
@@ -21,6 +22,10 @@ MAX_DEPTH = 32
 MAX_NODES = 100_000
 """Values in a config once its YAML aliases are expanded: an alias bomb stops here."""
 SHOWN = 60
+"""A longer rejected value is cut short when it is quoted in an error."""
+MAX_AMOUNT = Decimal(10) ** 15
+"""No price, amount or limit in a config is this large: beyond it exact arithmetic on ticks
+and lots runs out of digits (a quadrillion USDT is far past any market)."""
 """A longer rejected value is cut short when it is quoted in an error."""
 
 
@@ -84,9 +89,29 @@ def parse_config(text: str, source: str, env: Mapping[str, str]) -> AppConfig:
     _check_size(raw, source)
     data = _substitute(raw, env, source, ())
     try:
-        return AppConfig.model_validate(data)
+        config = AppConfig.model_validate(data)
     except ValidationError as err:
         raise ConfigError(_explain(err, source)) from None
+    _check_amounts(config, source)
+    return config
+
+
+def _check_amounts(config: AppConfig, source: str) -> None:
+    """Refuse a decimal setting of MAX_AMOUNT or more (in size), naming where it is."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(config, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, Decimal) and abs(value) >= MAX_AMOUNT:
+            raise ConfigError(
+                f"{source}: {_format_path(path)}: {_shown(str(value))} is out of range "
+                f"(amounts and prices are below {MAX_AMOUNT:.0e})"
+            )
+        if isinstance(value, BaseModel):
+            stack.extend((getattr(value, name), (*path, name)) for name in type(value).model_fields)
+        elif isinstance(value, dict):
+            stack.extend((v, (*path, k)) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
 
 
 def _check_size(raw: Any, source: str) -> None:
