@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -23,12 +23,14 @@ from traderagent.backtest.fastforward import enable_fast_forward
 from traderagent.backtest.halts import Halt, HaltRecorder
 from traderagent.backtest.inputs import (
     BacktestError,
+    ReplayWindow,
     backtest_config,
     load_series,
     replay_window,
 )
 from traderagent.backtest.memory_journal import MemoryJournal
 from traderagent.backtest.metrics import Metrics, compute_metrics
+from traderagent.backtest.regime_log import WAITING, RegimeLog, regime_changes
 from traderagent.backtest.rejections import rejections_of
 from traderagent.backtest.trades import grid_cycles
 from traderagent.backtest.venue import backtest_venue
@@ -69,6 +71,8 @@ class BacktestResult:
     """A fast-kernel run's one-off compile (or cache load) before it ran, not in `elapsed_s`."""
     compiled: bool = False
     """Whether that was a compile (True) or a load from numba's on-disk cache."""
+    regime_log: RegimeLog | None = None
+    """The regime and routed strategies as the engine lived them (None: a fast-kernel run)."""
 
     @property
     def halted(self) -> Halt | None:
@@ -107,6 +111,7 @@ async def run_backtest(
     engine.use_config(run_config)
     halts = HaltRecorder(engine.bus)
     enable_fast_forward(engine)  # quiet candles are passed over in bulk: same fills, faster
+    regimes = _listen_regimes(engine, window, run_config)
     watcher = None
     stopped: list[bool] = []
     if progress is not None or cancelled is not None:
@@ -123,9 +128,33 @@ async def run_backtest(
     if progress is not None:
         progress(engine.progress or 1.0)
     halts.unsubscribe()
-    return _result(
+    regimes.stop()
+    result = _result(
         run_config, engine, journal, window.candles, summary, elapsed, bool(stopped), halts.halt
     )
+    return replace(result, regime_log=regimes)
+
+
+def _listen_regimes(engine: Engine, window: ReplayWindow, config: AppConfig) -> RegimeLog:
+    """Record the regime (as warmed up on the history, then each change) and the routed
+    bots' strategies from the first candle on; the regime timeline is computed instead when
+    the engine does not classify these candles (see `regime_log`)."""
+    candles = window.candles
+    reading = engine.regimes.get(candles.symbol)
+    routes = {}
+    for name, bot in engine.bots.items():
+        if bot.router is not None:
+            policy = bot.router.policy
+            now = WAITING if policy.current is None else policy.current.label
+            routes[name] = (now, {regime: route.label for regime, route in policy.routes.items()})
+    start = int(candles.first_ts) if len(candles) else 0
+    regime = reading.regime if reading is not None else None
+    computed = (
+        None
+        if candles.symbol in engine.classifiers
+        else regime_changes(candles, config.regime, window.history)
+    )
+    return RegimeLog.listen(engine.bus, candles.symbol, start, regime, routes, computed)
 
 
 def run_backtest_sync(

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from traderagent.commands.backtest_report import add_report_options, analysis_of
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
 from traderagent.commands.output import write_text
 
@@ -81,6 +82,7 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
         help="write the equity curve as CSV (time, equity, drawdown %%)",
     )
     parser.add_argument("--plot", action="store_true", help="draw price, equity and drawdown")
+    add_report_options(parser)
     parser.set_defaults(handler=handle)
 
 
@@ -93,6 +95,7 @@ def handle(args: argparse.Namespace) -> int:
     except (BacktestError, ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    from traderagent.backtest.analysis_text import analysis_text
     from traderagent.backtest.data_checks import gap_warnings
     from traderagent.backtest.report import metrics_table
 
@@ -108,9 +111,17 @@ def handle(args: argparse.Namespace) -> int:
     payload["cancelled"] = result.cancelled  # Ctrl-C: the metrics cover the candles replayed
     if sensitivity is not None:
         payload["fill_model_sensitivity"] = sensitivity.as_json()
+    try:
+        analysis = analysis_of(args, result)
+    except (BacktestError, ConfigError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    payload.update(analysis.as_json())
     if not _write_files(args, result, payload):
         return EXIT_ERROR
     print(metrics_table(result, extra))
+    print()
+    print(analysis_text(analysis))
     if args.plot:
         print()
         print(charts(result))
