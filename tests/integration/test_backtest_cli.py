@@ -50,6 +50,8 @@ KEYS = {
     "allocator_refused",
     "cancelled",
 }
+REPORT_KEYS = {"closed_trades", "regimes", "monte_carlo", "perturbation", "breakdown"}
+"""The report beyond the metrics (`backtest.analysis`)."""
 
 
 @pytest.mark.parametrize("name", CONFIGS)
@@ -63,7 +65,7 @@ def test_each_example_config_backtests_with_consistent_metrics(
     )
     printed = capsys.readouterr().out
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert set(data) == KEYS
+    assert set(data) == KEYS | REPORT_KEYS
     assert data["candles"] == 3 * 1440
     assert Decimal(data["net_pnl"]) == Decimal(data["final_equity"]) - Decimal(10_000)
     assert data["return_pct"] == pytest.approx(float(Decimal(data["net_pnl"]) / 100))
@@ -82,7 +84,7 @@ def test_each_example_config_backtests_with_consistent_metrics(
     assert Decimal(data["final_equity"]) == engine.summary.final_equity
     assert Decimal(data["fees"]) == engine.summary.fees
     same = {k: v for k, v in engine.metrics.as_json().items() if k != "elapsed_s"}
-    extra = ("elapsed_s", "fill_model_sensitivity", "cancelled")
+    extra = ("elapsed_s", "fill_model_sensitivity", "cancelled", *REPORT_KEYS)
     assert same == {k: v for k, v in data.items() if k not in extra}  # deterministic
     assert data["fill_model_sensitivity"]["pessimistic"] == data["net_pnl"]
 
@@ -281,3 +283,59 @@ def test_the_fast_kernel_says_it_compiles_on_a_cold_cache_and_times_it_apart(
     assert notice in cold.stderr and ", compile " in cold.stdout
     assert notice not in warm.stderr and ", compile " not in warm.stdout
     assert ", kernel load " in warm.stdout  # from the cache, timed apart from the run too
+
+
+def test_breakdown_regimes_and_monte_carlo_add_up_to_the_metrics(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report.json"
+    args = ["backtest", "--data", "bundled", *RANGE, "--breakdown", "day", "--json", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    data = json.loads(out.read_text(encoding="utf-8"))
+    days = data["breakdown"]["rows"]
+    assert data["breakdown"]["period"] == "day"
+    assert [d["period"] for d in days] == ["2023-03-06", "2023-03-07", "2023-03-08"]
+    assert sum(d["trades"] for d in days) == data["trades"] == data["closed_trades"]
+    net = float(data["net_pnl"])
+    assert sum(d["equity_change"] for d in days) == pytest.approx(net, abs=1e-6)
+    assert max(d["max_drawdown_pct"] for d in days) <= data["max_drawdown_pct"] + 1e-9
+    regimes = data["regimes"]["by_regime"]
+    assert sum(r["pnl"] for r in regimes) == pytest.approx(net, abs=1e-6)
+    assert sum(r["time_pct"] for r in regimes) == pytest.approx(100.0)
+    assert sum(r["trades"] for r in regimes) == data["trades"]
+    assert data["regimes"]["costliest"] in printed
+    mc = data["monte_carlo"]
+    assert mc["runs"] == 1000 and mc["trades"] == data["trades"]
+    closed = sum(float(d["pnl"]) for d in days)  # reshuffled: always the trades' own sum
+    assert mc["shuffle"]["return_pct"]["p50"] == pytest.approx(closed / 100, abs=1e-6)
+    for heading in ("By day (UTC", "Regimes (", "Robustness: Monte Carlo, 1,000 runs"):
+        assert heading in printed
+    assert "│" in printed  # the period bar chart
+
+
+def test_a_routed_bot_is_broken_down_per_route(tmp_path: Path) -> None:
+    out = tmp_path / "router.json"
+    args = ["backtest", "--config", "configs/router.yaml", "--data", "bundled"]
+    assert main([*args, *RANGE, "--mc-runs", "50", "--json", str(out)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    routes = data["regimes"]["routes"]["auto-btc"]
+    assert sum(r["time_pct"] for r in routes) == pytest.approx(100.0)
+    assert sum(r["trades"] for r in routes) == data["trades"]
+    assert all(r["label"] == "waiting" or "," in r["label"] or "(" in r["label"] for r in routes)
+    assert data["monte_carlo"]["runs"] == 50
+
+
+def test_perturbed_candles_rerun_the_backtest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "perturb.json"
+    day = ["--start", "2023-03-06", "--end", "2023-03-07"]
+    assert main(["backtest", "--data", "bundled", *day, "--perturb", "2", "--json", str(out)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))["perturbation"]
+    assert data["runs"] == 2 and len(data["return_pct"]) == 2
+    assert "perturbed candles" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as refused:
+        main(["backtest", "--data", "bundled", "--perturb", "0"])
+    assert refused.value.code == 2
+    assert "--perturb: must be at least 1, got 0" in capsys.readouterr().err
