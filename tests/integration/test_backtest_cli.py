@@ -227,7 +227,7 @@ def test_a_risk_halt_shows_alike_in_the_table_and_the_json_of_the_engine_and_fas
         assert main(["backtest", *args, *fast]) == 0
         printed = capsys.readouterr().out
         data = json.loads(out.read_text(encoding="utf-8"))
-        assert set(data) == KEYS
+        assert set(data) == KEYS | REPORT_KEYS
         halted = halts[path] = data["halted"]
         assert set(halted) == {"ts", "reason"}
         assert format_ts(halted["ts"]).startswith("2023-03-09")

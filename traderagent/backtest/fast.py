@@ -32,6 +32,7 @@ from traderagent.backtest.rejections import (
     STOP_UNCOVERED,
     counted_rejections,
 )
+from traderagent.backtest.regime_log import RegimeLog, regime_changes
 from traderagent.backtest.runner import BacktestResult
 from traderagent.backtest.trades import grid_cycles
 from traderagent.config import AppConfig
@@ -141,7 +142,8 @@ def run_fast_backtest(
             f"the fast kernel is not available here ({err}): run without --fast"
         ) from None
     candles, label = load_series(run_config.replay.data, run_config.replay.symbol)
-    window = replay_window(run_config, candles, label).candles
+    replayed = replay_window(run_config, candles, label)
+    window = replayed.candles
     try:
         fast = run_fast(run_config, chosen.name, window, on_compile=on_compile)
     except UnsupportedFast as err:
@@ -164,6 +166,10 @@ def run_fast_backtest(
         quote_asset=fast.instrument.quote,
         compile_s=fast.compile_s,
         compiled=fast.compiled,
+        # no engine to listen to: the same timeline, warmed up on the same history
+        regime_log=RegimeLog(
+            window.symbol, regime_changes(window, run_config.regime, replayed.history)
+        ),
     )
 
 

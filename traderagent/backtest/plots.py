@@ -3,8 +3,10 @@ fills, equity, and drawdown. The CLI prints them; the TUI shows them (`Text.from
 
 Pure functions of the data and a size. Long runs are bucketed to about two points per column
 (the braille resolution), so a year of candles draws as fast as a day. Each marker has its own
-symbol as well as a colour, so a chart reads without colour: price `⠿`, grid levels `-`, buys
-`▲`, sells `▼`.
+symbol as well as a colour, so a chart reads without colour: price `⠿` (drawn last, on top),
+grid levels `·` (faint dotted lines, only those inside the range the price traded in), buys `▲`,
+sells `▼` and `◆` where both filled in one character cell (neither hides the other). The drawdown
+chart's axis runs to its deepest point, labelled with the figure the metrics report.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ if TYPE_CHECKING:
     from traderagent.backtest.runner import BacktestResult
 
 MIN_WIDTH, MIN_HEIGHT = 30, 6
+PLOT_CHROME_ROWS = 4
+"""Rows of a chart that are not the plot: title, frame top and bottom, the time ticks."""
+PLOT_CHROME_COLUMNS = 10
+"""Columns of a chart that are not the plot: the price ticks and the frame."""
+LEVEL_DOT_EVERY = 3
+"""A grid level is drawn as a dot every this many columns (faint, under the price)."""
 Floats = np.ndarray[Any, np.dtype[np.float64]]
 
 
@@ -75,32 +83,56 @@ def price_chart(
     lo, hi = float(result.candles.low.min()), float(result.candles.high.max())
     _start(width, height, f"price {result.candles.symbol}")
     name = bot or next(iter(result.grid_levels), "")
-    _levels(result.grid_levels.get(name, ()), lo, hi, len(points), height)
-    plt.plot(list(range(len(points))), points.tolist(), marker="braille")
-    _fills(result.fills, result.equity.fill_candles, step, len(points))
     pad = max((hi - lo) * 0.05, hi * 0.001)
+    rows = max(height - PLOT_CHROME_ROWS, 1)
+    row_price = (hi - lo + 2 * pad) / rows
+    cell = max(len(points) / max(width - PLOT_CHROME_COLUMNS, 1), 1.0)
+    _levels(result.grid_levels.get(name, ()), points, len(points), rows, cell)
+    plt.plot(list(range(len(points))), points.tolist(), marker="braille")  # over the levels
+    _fills(result.fills, result.equity.fill_candles, step, len(points), cell, (lo - pad, row_price))
     plt.ylim(lo - pad, hi + pad)
     _x_ticks(result.equity.close_ts, len(points), step)
     return _finish(color)
 
 
-def _levels(levels: Sequence[Decimal], lo: float, hi: float, points: int, height: int) -> None:
-    shown = [float(p) for p in levels if lo * 0.98 <= float(p) <= hi * 1.02]
-    every = max(1, -(-len(shown) // max(height // 3, 1)))
-    for price in shown[::every]:
-        plt.plot([0, max(points - 1, 1)], [price, price], marker="-", color="gray")
+def _levels(levels: Sequence[Decimal], prices: Floats, points: int, rows: int, cell: float) -> None:
+    """The grid's levels the price came near (within the range it traded in), as faint dotted
+    lines under the price: one dot every few columns, at most one level per three rows."""
+    lo, hi = float(prices.min()), float(prices.max())
+    near = [float(p) for p in levels if lo <= float(p) <= hi]
+    every = max(1, -(-len(near) // max(rows // 3, 1)))
+    xs = np.arange(0, max(points, 2), cell * LEVEL_DOT_EVERY).tolist()
+    for price in near[::every]:
+        plt.scatter(xs, [price] * len(xs), marker="·", color="gray")
 
 
-def _fills(fills: Sequence[Fill], candles: np.ndarray[Any, Any], step: int, points: int) -> None:
-    for side, marker, colour in ((Side.BUY, "▲", "green"), (Side.SELL, "▼", "red")):
-        seen = {
-            (min(int(candles[k]) // step, points - 1), float(f.price))
-            for k, f in enumerate(fills)
-            if f.side is side
-        }
-        if seen:
-            xs, ys = zip(*sorted(seen), strict=True)
-            plt.scatter(list(xs), list(ys), marker=marker, color=colour)
+def _fills(
+    fills: Sequence[Fill],
+    candles: np.ndarray[Any, Any],
+    step: int,
+    points: int,
+    cell: float,
+    rows: tuple[float, float],
+) -> None:
+    """One marker per character cell: `▲` where only buys filled, `▼` only sells, `◆` both
+    (so neither side hides the other), at the cell's first fill price of that side."""
+    bottom, row_price = rows
+    marks: dict[tuple[int, int], tuple[set[Side], float]] = {}
+    for k, fill in enumerate(fills):
+        column = int(min(int(candles[k]) // step, points - 1) // cell)
+        price = float(fill.price)
+        key = (column, int((price - bottom) // row_price))
+        sides, first = marks.setdefault(key, (set(), price))
+        sides.add(fill.side)
+    for wanted, marker, colour in (
+        ({Side.BUY}, "▲", "green"),
+        ({Side.SELL}, "▼", "red"),
+        ({Side.BUY, Side.SELL}, "◆", "yellow"),
+    ):
+        shown = sorted((c, price) for (c, _), (sides, price) in marks.items() if sides == wanted)
+        if shown:
+            xs = [min(c * cell, max(points - 1, 0)) for c, _ in shown]
+            plt.scatter(xs, [price for _, price in shown], marker=marker, color=colour)
 
 
 def _curve_chart(
@@ -131,10 +163,22 @@ def drawdown_chart(result: BacktestResult, width: int, height: int, *, color: bo
     values = result.equity.values
     if small is not None or len(values) < 2:
         return small or "(not enough candles for a drawdown chart)"
-    peaks = np.maximum.accumulate(np.maximum(values, float(result.equity.starting)))
-    drawdown = (values - peaks) / np.where(peaks > 0, peaks, 1.0) * 100
+    drawdown = drawdown_series(result)
     _curve_chart(drawdown, result.equity.close_ts, width, height, "drawdown %")
+    deepest = float(drawdown.min())
+    if deepest < 0:  # the axis reaches the deepest point, and says it in the metric's figure
+        plt.ylim(deepest * 1.08, -deepest * 0.04)
+        plt.yticks([deepest, deepest / 2, 0.0], [f"{deepest:.2f}", f"{deepest / 2:.2f}", "0"])
     return _finish(color)
+
+
+def drawdown_series(result: BacktestResult) -> Floats:
+    """Percent below the running peak after each candle (the starting equity is the first
+    peak), <= 0: the series whose minimum is minus the metrics' `max_drawdown_pct`."""
+    values = result.equity.values
+    peaks = np.maximum.accumulate(np.maximum(values, float(result.equity.starting)))
+    falls: Floats = (values - peaks) / np.where(peaks > 0, peaks, 1.0) * 100
+    return falls
 
 
 def backtest_charts(result: BacktestResult, width: int, height: int, *, color: bool = True) -> str:
@@ -143,6 +187,6 @@ def backtest_charts(result: BacktestResult, width: int, height: int, *, color: b
         (
             price_chart(result, width, height, color=color),
             equity_chart(result, width, height, color=color),
-            drawdown_chart(result, width, max(height * 2 // 3, MIN_HEIGHT), color=color),
+            drawdown_chart(result, width, height, color=color),
         )
     )
