@@ -25,6 +25,7 @@ from traderagent.backtest.inputs import (
     replay_window,
 )
 from traderagent.backtest.metrics import Metrics, compute_metrics
+from traderagent.backtest.regime_log import RegimeLog, regime_changes
 from traderagent.backtest.rejections import (
     BELOW_MINIMUM,
     INSUFFICIENT,
@@ -32,7 +33,6 @@ from traderagent.backtest.rejections import (
     STOP_UNCOVERED,
     counted_rejections,
 )
-from traderagent.backtest.regime_log import RegimeLog, regime_changes
 from traderagent.backtest.runner import BacktestResult
 from traderagent.backtest.trades import grid_cycles
 from traderagent.config import AppConfig
