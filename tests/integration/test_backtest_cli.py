@@ -339,3 +339,28 @@ def test_perturbed_candles_rerun_the_backtest(
         main(["backtest", "--data", "bundled", "--perturb", "0"])
     assert refused.value.code == 2
     assert "--perturb: must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_two_configs_compare_side_by_side_on_the_same_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "compare.json"
+    configs = ["--config", "configs/default.yaml", "--config", "configs/dca.yaml"]
+    args = ["backtest", *configs, "--data", "bundled", *RANGE, "--mc-runs", "20"]
+    assert main([*args, "--plot", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    runs = json.loads(out.read_text(encoding="utf-8"))["compare"]
+    assert [r["config"] for r in runs] == ["default", "dca"]
+    header = next(line for line in printed.splitlines() if "default" in line and "dca" in line)
+    assert header.split() == ["default", "dca"]
+    for run, config in zip(runs, ("default", "dca"), strict=True):
+        alone = run_backtest_sync(
+            load_config(f"configs/{config}.yaml"),
+            start=datetime(2023, 3, 6, tzinfo=UTC),
+            end=datetime(2023, 3, 9, tzinfo=UTC),
+        )
+        assert run["metrics"]["net_pnl"] == str(alone.metrics.net_pnl)  # the same data
+        assert f"{alone.metrics.net_pnl:+,.2f}" in printed
+    assert "equity, % of the start" in printed and "costliest regime" in printed
+    assert main([*args, "--trades", str(tmp_path / "t.csv")]) == 2
+    assert "--trades describes one run: use it with one --config" in capsys.readouterr().err

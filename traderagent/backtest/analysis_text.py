@@ -57,7 +57,8 @@ def monte_carlo_lines(mc: MonteCarlo | None, trades: int) -> list[str]:
         return [f"Robustness: no closed trade to resample ({trades} trades)"]
     lines = [
         f"Robustness: Monte Carlo, {mc.runs:,} runs over {mc.trades:,} closed trades"
-        f" (seed {mc.seed}; 5th / 50th / 95th percentile)"
+        f" (seed {mc.seed}; 5th / 50th / 95th percentile;",
+        "  closed trades only: a position still open, and its drawdown, is not in these paths)",
     ]
     for d in mc.distributions:
         r, dd = d.return_pct, d.max_drawdown_pct

@@ -48,7 +48,13 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
             "journal in memory) and print the metrics; --fast uses the numba kernel instead."
         ),
     )
-    parser.add_argument("--config", type=Path, help="YAML config (default: the bundled default)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        action="append",
+        help="YAML config (default: the bundled default); twice or more compares them side by "
+        "side on the same data",
+    )
     parser.add_argument(
         "--bot", metavar="NAME", help="backtest only this bot (default: every bot, one account)"
     )
@@ -89,6 +95,13 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
 def handle(args: argparse.Namespace) -> int:
     from traderagent.backtest.inputs import BacktestError
     from traderagent.config import ConfigError
+
+    configs = args.config if isinstance(args.config, list) else [args.config]
+    if len(configs) > 1:
+        from traderagent.commands.backtest_compare import handle_compare
+
+        return handle_compare(args, configs, _run)
+    args.config = configs[0]
 
     try:
         result = _run(args)
