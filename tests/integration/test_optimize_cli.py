@@ -427,6 +427,10 @@ def test_walkforward_tests_each_best_on_the_window_after_its_training(
     )
     assert same_metrics(test.metrics.as_json(), first["out_of_sample"])
     assert first["in_sample"]["candles"] == 2 * 1440 and first["out_of_sample"]["candles"] == 1440
+    regimes = result["regimes"]  # the test windows by the regime they traded in
+    assert sum(r["windows"] for r in regimes) == len(windows)
+    assert sum(r["time_pct"] for r in regimes) == pytest.approx(100.0)
+    assert "Out-of-sample by regime" in printed
 
 
 @pytest.mark.postgres

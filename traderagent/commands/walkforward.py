@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK, Subcommands
 from traderagent.commands.optimize import (
@@ -20,6 +21,11 @@ from traderagent.commands.optimize import (
     user_errors,
 )
 from traderagent.commands.output import write_text
+
+if TYPE_CHECKING:
+    from traderagent.backtest.window_regimes import RegimeWindows
+    from traderagent.optimize.evaluation import EvaluationSetup
+    from traderagent.optimize.walkforward import WalkForwardResult
 
 
 def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
@@ -43,6 +49,7 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from traderagent.backtest.window_regimes import regime_window_lines
     from traderagent.optimize.walkforward import run_walkforward
     from traderagent.optimize.walkforward_report import (
         aggregate_lines,
@@ -77,14 +84,40 @@ def handle(args: argparse.Namespace) -> int:
     print(walkforward_table(result))
     print()
     print("\n".join(aggregate_lines(result)))
+    regimes = _regimes(setup, result)
+    print()
+    print("\n".join(regime_window_lines(regimes)))
     if args.json is not None:
         try:
-            text = json.dumps(walkforward_json(result, setup.bot), indent=2)
-            write_text(args.json, text + "\n")
+            payload = walkforward_json(result, setup.bot)
+            payload["regimes"] = [r.as_json() for r in regimes]
+            text = json.dumps(payload, indent=2)
+            write_text(args.json, text + "
+")
         except OSError as err:
             print(f"error: --json: cannot write {args.json}: {err.strerror}", file=sys.stderr)
             return EXIT_ERROR
     return EXIT_INTERRUPTED if result.cancelled else EXIT_OK
+
+
+def _regimes(setup: EvaluationSetup, result: WalkForwardResult) -> list[RegimeWindows]:
+    """The test windows by the regime they traded in (the classifier over the whole data)."""
+    from traderagent.backtest.inputs import load_series
+    from traderagent.backtest.regime_log import regime_changes
+    from traderagent.backtest.window_regimes import TestWindow, by_regime
+
+    symbol = next(b.symbol for b in setup.config.bots if b.name == setup.bot)
+    candles, _ = load_series(setup.data, symbol)
+    changes = regime_changes(candles, setup.config.regime)
+    windows = [
+        TestWindow(
+            w.window.test_start,
+            w.window.test_end,
+            w.out_of_sample.return_pct if w.out_of_sample is not None else None,
+        )
+        for w in result.windows
+    ]
+    return by_regime(changes, windows)
 
 
 def _span(text: str, option: str) -> int:

@@ -183,3 +183,24 @@ def test_period_bars_put_losses_left_and_gains_right_of_the_axis() -> None:
         "  2023-03-01     │████ +50.00",
         "  2023-03-02   ██│     -25.00",
     ]
+
+
+def test_walkforward_windows_are_grouped_by_the_regime_they_traded_in() -> None:
+    from traderagent.backtest.window_regimes import TestWindow, by_regime, regime_window_lines
+
+    changes = [Change(0, "warming up"), Change(10, "TIGHT_RANGE"), Change(25, "BULL_TREND")]
+    windows = [
+        TestWindow(0, 10, None),  # all warming up, did not run
+        TestWindow(10, 20, -2.0),  # all TIGHT
+        TestWindow(20, 30, 4.0),  # 5 TIGHT, 5 BULL: the first most-held wins ties
+        TestWindow(22, 32, 1.0),  # 3 TIGHT, 7 BULL
+    ]
+    rows = {r.regime: r for r in by_regime(changes, windows)}
+    assert rows["TIGHT_RANGE"].windows == 2 and rows["TIGHT_RANGE"].mean_return_pct == 1.0
+    assert rows["TIGHT_RANGE"].worst_return_pct == -2.0
+    assert rows["BULL_TREND"].windows == 1 and rows["BULL_TREND"].mean_return_pct == 1.0
+    assert rows["warming up"].windows == 1 and rows["warming up"].mean_return_pct is None
+    assert rows["TIGHT_RANGE"].time_pct == pytest.approx(18 / 40 * 100)
+    assert rows["BULL_TREND"].time_pct == pytest.approx(12 / 40 * 100)
+    lines = regime_window_lines(list(rows.values()))
+    assert lines[-1] == "  weakest regime out of sample: TIGHT_RANGE, mean +1.00 % over 2 window(s)"
