@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_engine import FakeEngine
@@ -77,36 +78,37 @@ def test_help_screen(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
 @SIZES
 def test_backtest_screen_after_a_run(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     """The built-in default config over one day of the bundled candles, run to the end: the
-    metrics (without the wall-clock timing) and the price, equity and drawdown charts."""
+    metrics (without the wall-clock timing), the other tabs one key away."""
+    app = TraderAgentApp(FakeEngine())
+    assert snap_compare(app, terminal_size=size, run_before=backtested())
 
-    async def backtested(pilot: Pilot[None]) -> None:
+
+@SIZES
+@pytest.mark.parametrize(
+    "key", ["c", "p", "g", "r"], ids=["charts", "periods", "regimes", "robust"]
+)
+def test_backtest_screen_tabs(snap_compare: SnapCompare, size: tuple[int, int], key: str) -> None:
+    """A week of the bundled candles, then one key: the price, equity and drawdown charts as
+    tall as the output, the days (table and bar chart), the regimes, the Monte Carlo."""
+    app = TraderAgentApp(FakeEngine())
+    assert snap_compare(app, terminal_size=size, run_before=backtested("2023-03-08", key))
+
+
+def backtested(end: str = "2023-03-02", key: str = "") -> Callable[[Pilot[None]], Any]:
+    async def run(pilot: Pilot[None]) -> None:
         await engine_done(pilot)
-        screen = BacktestScreen(None, "2023-03-01", "2023-03-02", show_elapsed=False)
+        screen = BacktestScreen(None, "2023-03-01", end, show_elapsed=False)
         await pilot.app.push_screen(screen)
         await pilot.pause()
         screen.action_run()
         await screen.finished.wait()
         assert screen.result is not None
         await pilot.pause(0.2)  # the progress timer shows 100 %
+        if key:
+            await pilot.press(key)
         await pilot.pause()
 
-    app = TraderAgentApp(FakeEngine())
-    assert snap_compare(app, terminal_size=size, run_before=backtested)
-
-
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
-def test_main_screen_on_the_real_engine(
-    snap_compare: SnapCompare, size: tuple[int, int], tmp_path: Path
-) -> None:
-    """The production wiring from a config file: one day of real candles, replayed to the end."""
-    config = load_config(write_config(tmp_path))
-    built = asyncio.run(build_engine(config, tmp_path / "snap.db"))
-    built.engine.use_config(config)
-    app = TraderAgentApp(built.engine)
-    try:
-        assert snap_compare(app, terminal_size=size, run_before=engine_done)
-    finally:
-        asyncio.run(built.engine.close())
+    return run
 
 
 @SIZES

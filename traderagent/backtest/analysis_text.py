@@ -55,21 +55,18 @@ def monte_carlo_lines(mc: MonteCarlo | None, trades: int) -> list[str]:
     warning when a few trades make the result."""
     if mc is None:
         return [f"Robustness: no closed trade to resample ({trades} trades)"]
+    halt_head = "no halt set" if mc.halt_pct is None else f"halt {mc.halt_pct:g} %"
     lines = [
-        f"Robustness: Monte Carlo, {mc.runs:,} runs over {mc.trades:,} closed trades"
-        f" (seed {mc.seed}; 5th / 50th / 95th percentile;",
-        "  closed trades only: a position still open, and its drawdown, is not in these paths)",
+        f"Robustness: Monte Carlo over {mc.trades:,} closed trades, {mc.runs:,} runs, seed {mc.seed}",
+        "  (closed trades only: an open position and its drawdown are not in the paths)",
+        f"  {'':<9}  {'return % p5 / p50 / p95':>25}  {'max DD % p5 / p50 / p95':>23}  {halt_head}",
     ]
     for d in mc.distributions:
         r, dd = d.return_pct, d.max_drawdown_pct
-        halt = (
-            "no drawdown halt set"
-            if d.halt_chance is None
-            else f"halt at {mc.halt_pct:g} %: {d.halt_chance * 100:.1f} %"
-        )
+        halt = "n/a" if d.halt_chance is None else f"{d.halt_chance * 100:.1f} %"
         lines.append(
-            f"  {d.method:<9}  return {r[0]:+.2f} / {r[1]:+.2f} / {r[2]:+.2f} %"
-            f"  max DD {dd[0]:.2f} / {dd[1]:.2f} / {dd[2]:.2f} %  {halt}"
+            f"  {d.method:<9}  {r[0]:>+7.2f} {r[1]:>+7.2f} {r[2]:>+7.2f} %"
+            f"  {dd[0]:>6.2f} {dd[1]:>6.2f} {dd[2]:>6.2f} %  {halt:>{len(halt_head)}}"
         )
     if mc.fragility is not None:
         lines.append(f"  (!) {mc.fragility}")

@@ -151,6 +151,6 @@ def costliest(stats: Sequence[LabelStats], what: str = "regime") -> str:
     if worst.pnl >= 0:
         return f"no {what} lost money; the weakest was {worst.label} ({worst.pnl:+,.2f})"
     return (
-        f"costliest {what}: {worst.label}, {worst.pnl:+,.2f} over {worst.time_pct:.1f} % of the"
-        f" time, max drawdown {worst.max_drawdown_pct:.2f} %, {worst.trades} trades"
+        f"costliest {what}: {worst.label} {worst.pnl:+,.2f} ({worst.time_pct:.1f} % of the"
+        f" time, max DD {worst.max_drawdown_pct:.2f} %)"
     )

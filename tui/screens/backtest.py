@@ -1,10 +1,12 @@
 """The backtest screen (`b`): pick a config, a bot, data and a range; run it apart from the
 live engine (a thread worker, its own engine, the journal in memory) with a progress bar;
-read the metrics and the price, equity and drawdown charts; `e` exports the bot as a preset."""
+read the metrics, the price, equity and drawdown charts, the periods, regimes and robustness
+(`m`, `c`, `p`, `g`, `r` switch tabs once a run has ended); `e` exports the bot as a preset."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual import work
@@ -14,14 +16,33 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, ProgressBar
 from textual.worker import Worker, WorkerState
 
+from traderagent.backtest.analysis import Analysis, analyse
 from traderagent.backtest.inputs import BacktestError
 from traderagent.backtest.preset import default_preset_path, export_preset
 from traderagent.backtest.runner import BacktestResult, run_backtest
 from traderagent.config import ConfigError
 from tui.widgets.backtest_form import BacktestForm, BacktestRequest
-from tui.widgets.backtest_output import BacktestOutput
+from tui.widgets.backtest_output import BacktestOutput, chart_height
 
 PROGRESS_SECONDS = 0.1
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRun:
+    """What the worker hands back: the result and its analysis (computed off the UI)."""
+
+    result: BacktestResult
+    analysis: Analysis
+
+
+def period_for(result: BacktestResult) -> str:
+    """The breakdown that gives a readable number of rows: days up to two weeks, weeks up to
+    four months, months beyond."""
+    span = len(result.candles) * result.candles.interval_ms
+    return "day" if span <= 14 * DAY_MS else "week" if span <= 120 * DAY_MS else "month"
+
+
 TITLE = "Backtest: the engine's own code on the paper exchange, in memory"
 
 
@@ -30,6 +51,11 @@ class BacktestScreen(Screen[None]):
         Binding("escape", "close", "Back", id="backtest_close"),
         Binding("ctrl+r", "run", "Run", id="backtest_run"),
         Binding("e", "export", "Export preset", id="backtest_export"),
+        Binding("m", "tab('metrics')", "Metrics", id="backtest_metrics"),
+        Binding("c", "tab('charts')", "Charts", id="backtest_charts"),
+        Binding("p", "tab('periods')", "Periods", show=False, id="backtest_periods"),
+        Binding("g", "tab('regimes')", "Regimes", show=False, id="backtest_regimes"),
+        Binding("r", "tab('robustness')", "Robustness", show=False, id="backtest_robustness"),
     ]
 
     def __init__(
@@ -52,6 +78,8 @@ class BacktestScreen(Screen[None]):
         self._progress = 0.0
         self._run_stop = [False]  # the flag the run going on polls; replaced for each run
         self.result: BacktestResult | None = None
+        self.analysis: Analysis | None = None
+        """The last run's periods, regimes and Monte Carlo."""
         self._request: BacktestRequest | None = None  # the form of the run shown (its config)
         self._pending: BacktestRequest | None = None  # the form of the run going on
         self.exported: Path | None = None
@@ -119,9 +147,13 @@ class BacktestScreen(Screen[None]):
             return
         self.notify(f"Preset of {name} written to {self.exported}", timeout=15)
 
+    def action_tab(self, suffix: str) -> None:
+        """Show one of the output's tabs (metrics, charts, periods, regimes, robustness)."""
+        self._output.show_tab(suffix)
+
     @work(thread=True, exclusive=True, group="backtest", exit_on_error=False)
-    def _replay(self, request: BacktestRequest, stop: list[bool]) -> BacktestResult:
-        return asyncio.run(
+    def _replay(self, request: BacktestRequest, stop: list[bool]) -> BacktestRun:
+        result = asyncio.run(
             run_backtest(
                 request.config,
                 bot=request.bot,
@@ -131,6 +163,7 @@ class BacktestScreen(Screen[None]):
                 cancelled=lambda: stop[0],
             )
         )
+        return BacktestRun(result, analyse(result, period=period_for(result)))
 
     def _set_progress(self, share: float) -> None:
         self._progress = share  # from the worker thread: a float store, read by the timer
@@ -146,9 +179,9 @@ class BacktestScreen(Screen[None]):
         if event.worker.group != "backtest":
             return
         if event.state is WorkerState.SUCCESS:
-            result = event.worker.result
-            assert isinstance(result, BacktestResult)  # noqa: S101 - _replay returns one
-            self._show_result(result)
+            run = event.worker.result
+            assert isinstance(run, BacktestRun)  # noqa: S101 - _replay returns one
+            self._show_result(run)
         elif event.state is WorkerState.ERROR:
             err = event.worker.error
             known = isinstance(err, ConfigError | BacktestError)
@@ -156,11 +189,18 @@ class BacktestScreen(Screen[None]):
             self._output.say(f"✗ backtest failed: {message}", "bold red")
             self.finished.set()
 
-    def _show_result(self, result: BacktestResult) -> None:
-        self.result, self._request = result, self._pending
+    def _show_result(self, run: BacktestRun) -> None:
+        result = run.result
+        self.result, self.analysis, self._request = result, run.analysis, self._pending
         self._progress = 1.0
         self._show_progress()
         # the screen's width, not the output's: its scrollbar comes and goes with the text
-        self._output.show(result, max(self.size.width - 6, 30), show_elapsed=self._show_elapsed)
-        self._output.focus()  # arrows now scroll the result; `e` exports
+        self._output.show(
+            result,
+            run.analysis,
+            max(self.size.width - 6, 30),
+            chart_height(self.size.height),
+            show_elapsed=self._show_elapsed,
+        )
+        self._output.focus_tab()  # arrows now scroll the result; `e` exports, `c` charts
         self.finished.set()

@@ -1,7 +1,10 @@
-"""The backtest screen's output: a message, or a result's metrics and its three charts.
+"""The backtest screen's output: a message, or a result in five tabs: its metrics, the price,
+equity and drawdown charts, the periods (table and bar chart), the regimes (and routes), and
+the robustness (Monte Carlo). `m`, `c`, `p`, `g` and `r` switch tabs once a run has ended
+(the focus is then on the output), so the charts are one key away at any terminal size.
 
-The metrics come from `traderagent.backtest.report` and the charts from
-`traderagent.backtest.plots`, the same text the CLI prints.
+The text comes from `traderagent.backtest.report`, `analysis_text` and `plots`: the same the
+CLI prints.
 """
 
 from __future__ import annotations
@@ -10,16 +13,26 @@ from decimal import Decimal
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Static, TabbedContent, TabPane
 
-from traderagent.backtest.plots import drawdown_chart, equity_chart, price_chart
+from traderagent.backtest.analysis import Analysis
+from traderagent.backtest.analysis_text import monte_carlo_lines, period_lines, regime_lines
+from traderagent.backtest.plots import MIN_HEIGHT, drawdown_chart, equity_chart, price_chart
 from traderagent.backtest.report import heading, metric_rows
 from traderagent.backtest.runner import BacktestResult
 
-CHART_HEIGHT = 12
+MAX_CHART_HEIGHT = 30
 SIGNED = frozenset({"net PnL", "return"})
 """Rows coloured by their sign (the sign itself says it without colour)."""
+TABS = (
+    ("metrics", "Metrics", "bt-result"),
+    ("charts", "Charts", "bt-chart"),
+    ("periods", "Periods", "bt-periods"),
+    ("regimes", "Regimes", "bt-regimes"),
+    ("robustness", "Robustness", "bt-robust"),
+)
+"""(tab id suffix, title, the Static inside it)."""
 
 
 def metrics_text(result: BacktestResult, *, show_elapsed: bool = True) -> Text:
@@ -37,26 +50,65 @@ def metrics_text(result: BacktestResult, *, show_elapsed: bool = True) -> Text:
     return Text("\n").join(lines)
 
 
-class BacktestOutput(VerticalScroll):
-    """Scrolls when the result is taller than the screen."""
+def chart_height(screen_height: int) -> int:
+    """Each chart's rows: the output's own height on this screen (below the form, the
+    progress bar and the tab bar), so one chart fills the view."""
+    return max(MIN_HEIGHT + 2, min(MAX_CHART_HEIGHT, screen_height - 13))
+
+
+class BacktestOutput(Vertical):
+    """The tabs; each scrolls when its text is taller than the screen."""
 
     def compose(self) -> ComposeResult:
-        yield Static("Enter runs the backtest; escape goes back.", id="bt-result")
-        yield Static("", id="bt-chart")
+        with TabbedContent(id="bt-tabs"):
+            for suffix, title, static in TABS:
+                with TabPane(title, id=f"bt-tab-{suffix}"), VerticalScroll():
+                    yield Static(
+                        "Enter runs the backtest; escape goes back." if suffix == "metrics" else "",
+                        id=static,
+                    )
 
     def say(self, message: str, style: str = "") -> None:
-        """A one-line message instead of a result (the charts are cleared)."""
+        """A one-line message instead of a result (the other tabs are cleared)."""
         self.query_one("#bt-result", Static).update(Text(message, style=style))
-        self.query_one("#bt-chart", Static).update("")
+        for _, _, static in TABS[1:]:
+            self.query_one(f"#{static}", Static).update("")
+        self.show_tab("metrics")
 
-    def show(self, result: BacktestResult, width: int, *, show_elapsed: bool = True) -> None:
-        """The metrics, then price, equity and drawdown charts `width` columns wide."""
+    def show(
+        self,
+        result: BacktestResult,
+        analysis: Analysis | None,
+        width: int,
+        height: int,
+        *,
+        show_elapsed: bool = True,
+    ) -> None:
+        """The metrics, the charts `width` x `height`, and the analysis' tabs."""
         self.query_one("#bt-result", Static).update(metrics_text(result, show_elapsed=show_elapsed))
         charts = [
-            price_chart(result, width, CHART_HEIGHT),
-            equity_chart(result, width, CHART_HEIGHT),
-            drawdown_chart(result, width, CHART_HEIGHT * 2 // 3),
+            price_chart(result, width, height),
+            equity_chart(result, width, height),
+            drawdown_chart(result, width, height),
         ]
         self.query_one("#bt-chart", Static).update(
             Text("\n").join(Text.from_ansi(chart) for chart in charts)
         )
+        texts = {"bt-periods": "", "bt-regimes": "", "bt-robust": ""}
+        if analysis is not None:
+            texts["bt-periods"] = "\n".join(period_lines(analysis))
+            texts["bt-regimes"] = "\n".join(regime_lines(analysis))
+            texts["bt-robust"] = "\n".join(monte_carlo_lines(analysis.monte_carlo, analysis.trades))
+        for static, text in texts.items():
+            self.query_one(f"#{static}", Static).update(Text(text))
+
+    def show_tab(self, suffix: str) -> None:
+        """Bring a tab forward and focus its scroll (arrows then scroll it)."""
+        self.query_one(TabbedContent).active = f"bt-tab-{suffix}"
+        self.focus_tab()
+
+    def focus_tab(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        pane = tabs.get_pane(tabs.active) if tabs.active else None
+        if pane is not None:
+            pane.query_one(VerticalScroll).focus()

@@ -102,7 +102,7 @@ def test_regime_stats_split_time_pnl_drawdown_trades_and_exposure() -> None:
     assert warm.trades == 0 and warm.win_rate is None
     assert tight.exposure_pct == pytest.approx((50 + 50 + 50 + 20) / 4)
     line = costliest(list(stats.values()))
-    assert line.startswith("costliest regime: BEAR_TREND, -120.00 over 25.0 % of the time")
+    assert line == "costliest regime: BEAR_TREND -120.00 (25.0 % of the time, max DD 11.76 %)"
     assert costliest([tight]) == "no regime lost money; the weakest was TIGHT_RANGE (+40.00)"
 
 
