@@ -57,7 +57,8 @@ def monte_carlo_lines(mc: MonteCarlo | None, trades: int) -> list[str]:
         return [f"Robustness: no closed trade to resample ({trades} trades)"]
     halt_head = "no halt set" if mc.halt_pct is None else f"halt {mc.halt_pct:g} %"
     lines = [
-        f"Robustness: Monte Carlo over {mc.trades:,} closed trades, {mc.runs:,} runs, seed {mc.seed}",
+        f"Robustness: Monte Carlo over {mc.trades:,} closed trades,"
+        f" {mc.runs:,} runs, seed {mc.seed}",
         "  (closed trades only: an open position and its drawdown are not in the paths)",
         f"  {'':<9}  {'return % p5 / p50 / p95':>25}  {'max DD % p5 / p50 / p95':>23}  {halt_head}",
     ]
