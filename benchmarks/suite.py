@@ -40,6 +40,7 @@ SUITE: list[Benchmark] = [
     Benchmark("B8", "benchmarks.api:results"),
     Benchmark("B9", "benchmarks.startup:results"),
     Benchmark("B9", "benchmarks.kernels:cold_results"),
+    Benchmark("B10", "benchmarks.montecarlo:results"),
 ]
 
 
