@@ -309,7 +309,11 @@ def test_breakdown_regimes_and_monte_carlo_add_up_to_the_metrics(
     assert mc["runs"] == 1000 and mc["trades"] == data["trades"]
     closed = sum(float(d["pnl"]) for d in days)  # reshuffled: always the trades' own sum
     assert mc["shuffle"]["return_pct"]["p50"] == pytest.approx(closed / 100, abs=1e-6)
-    for heading in ("By day (UTC", "Regimes (", "Robustness: Monte Carlo over 24 closed trades, 1,000 runs"):
+    for heading in (
+        "By day (UTC",
+        "Regimes (",
+        "Robustness: Monte Carlo over 24 closed trades, 1,000 runs",
+    ):
         assert heading in printed
     assert "│" in printed  # the period bar chart
 
