@@ -92,8 +92,7 @@ def handle(args: argparse.Namespace) -> int:
             payload = walkforward_json(result, setup.bot)
             payload["regimes"] = [r.as_json() for r in regimes]
             text = json.dumps(payload, indent=2)
-            write_text(args.json, text + "
-")
+            write_text(args.json, text + "\n")
         except OSError as err:
             print(f"error: --json: cannot write {args.json}: {err.strerror}", file=sys.stderr)
             return EXIT_ERROR
