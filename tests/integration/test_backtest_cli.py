@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from traderagent.backtest.analysis import REPORT_KEYS
 from traderagent.backtest.preset import export_preset
 from traderagent.backtest.runner import run_backtest_sync
 from traderagent.cli import main
@@ -50,8 +51,6 @@ KEYS = {
     "allocator_refused",
     "cancelled",
 }
-REPORT_KEYS = {"closed_trades", "regimes", "monte_carlo", "perturbation", "breakdown"}
-"""The report beyond the metrics (`backtest.analysis`)."""
 
 
 @pytest.mark.parametrize("name", CONFIGS)

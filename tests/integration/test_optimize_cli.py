@@ -15,6 +15,7 @@ import pytest
 import yaml
 from unit.storage.backends import postgres_url
 
+from traderagent.backtest.analysis import REPORT_KEYS
 from traderagent.backtest.preset import preset_config
 from traderagent.backtest.runner import run_backtest_sync
 from traderagent.cli import main
@@ -46,7 +47,7 @@ def optimize(tmp_path: Path, *args: str, name: str = "out") -> tuple[int, dict[s
 def same_metrics(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Equal metrics, apart from the backtest command's extras and the list of refused orders
     (the fast kernel counts refusals by reason but keeps no list of them)."""
-    apart = ("elapsed_s", "fill_model_sensitivity", "rejected_orders", "cancelled")
+    apart = ("elapsed_s", "fill_model_sensitivity", "rejected_orders", "cancelled", *REPORT_KEYS)
 
     def counted(m: dict[str, Any]) -> tuple[Any, Any]:
         refused = m.get("rejected_orders") or {}

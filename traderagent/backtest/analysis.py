@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from traderagent.backtest.runner import BacktestResult
 
 
+REPORT_KEYS = frozenset({"closed_trades", "regimes", "monte_carlo", "perturbation", "breakdown"})
+"""The keys `Analysis.as_json` adds to a backtest's JSON beside its metrics."""
+
+
 @dataclass(frozen=True, slots=True)
 class Analysis:
     """One run's breakdowns and robustness."""
