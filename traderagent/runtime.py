@@ -232,6 +232,7 @@ async def assemble_engine(
         autostart=[b.name for b in config.bots if b.autostart],
         classifiers=regime_classifiers(config),
         routes=route_labels(config),
+        outage=venue.outage,
     )
     for bot in bots:
         bot.funds = engine

@@ -16,6 +16,7 @@ from traderagent.config import AppConfig, ConfigError
 from traderagent.config.instruments import paper_listing
 from traderagent.credentials import CredentialsNotFound, resolve_credentials
 from traderagent.domain import MINUTE_MS, Candle, Instrument, TradingMode
+from traderagent.engine.outage import Outage, resilient_candles
 from traderagent.exchanges.bybit import BybitConfig, BybitExchange
 from traderagent.exchanges.fee_rules import LINEAR_FEES, SPOT_FEES
 from traderagent.exchanges.paper.exchange import PaperExchange
@@ -55,6 +56,8 @@ class Venue:
     fee_reserve: Decimal = Decimal(0)
     """Fee rate a buy must leave room for (the venue locks it with the buy): the allocator
     and the strategies' sizing reserve it."""
+    outage: Outage | None = None
+    """Where a live feed notes the venue's failures (the engine shows and waits them out)."""
 
 
 def paper_fee_reserve(config: AppConfig) -> Decimal:
@@ -210,12 +213,14 @@ async def bybit_venue(config: AppConfig, settings: BybitConfig, database: Databa
         raise
     start = warmup[-1].close_time if warmup else None
     mode = TradingMode.LIVE if settings.env == "mainnet" else TradingMode.DEMO
+    outage = Outage()
     return Venue(
         exchange=exchange,
         clock=VenueClock(start),
         feed=merged_candles(
-            [exchange.candles(symbol, after=_last_of(warmup, symbol)) for symbol in instruments]
+            [_lasting_feed(exchange, s, outage, _last_of(warmup, s)) for s in instruments]
         ),
+        outage=outage,
         mode=mode,
         label=f"bybit {settings.env} {settings.category} ({where})",
         instruments=instruments,
@@ -237,6 +242,16 @@ async def _recent_history(exchange: BybitExchange, symbols: list[str]) -> list[C
 def _last_of(candles: list[Candle], symbol: str) -> Candle | None:
     """The newest of `symbol`'s candles (the live feed goes on after it), or None."""
     return max((c for c in candles if c.symbol == symbol), key=lambda c: c.ts, default=None)
+
+
+def _lasting_feed(
+    exchange: BybitExchange, symbol: str, outage: Outage, after: Candle | None
+) -> AsyncIterator[Candle]:
+    """The symbol's closed candles after `after` (the warm-up's last) through outages: a
+    failed feed is noted in `outage` and reopened from the last candle it gave."""
+    return resilient_candles(
+        lambda last: exchange.candles(symbol, after=last), outage, exchange.rest.now_ms, after
+    )
 
 
 async def merged_candles(feeds: list[AsyncIterator[Candle]]) -> AsyncIterator[Candle]:

@@ -37,7 +37,7 @@ from traderagent.domain.events import (
 )
 from traderagent.engine.allocator import CapitalAllocator, Funds
 from traderagent.engine.checkpoints import restore_route
-from traderagent.engine.execution import Execution
+from traderagent.engine.execution import Execution, UnsureOrder
 from traderagent.engine.handover import follow_regime
 from traderagent.engine.history import CandleHistory
 from traderagent.engine.journal import TradeJournal
@@ -53,6 +53,7 @@ from traderagent.engine.recovery import (
 from traderagent.engine.refusals import fit_to_budget, report_cut, report_rejected
 from traderagent.engine.risk import BotBook, Breach, RiskGate, bot_book
 from traderagent.engine.router import RouterBinding
+from traderagent.engine.unsure import UnsureOrders, settle_unsure
 from traderagent.exchanges.ports import CandleMatched, Exchange
 from traderagent.facade import CommandError
 
@@ -107,6 +108,7 @@ class BotRuntime:
         self.position = Position(instrument.symbol)
         self.orders: dict[str, Order] = {}  # open orders by client order id
         self.closed_orders = ClosedOrders()  # closed by the venue: its fills may still come
+        self.unsure = UnsureOrders()  # sent, answer lost: resting until the exchange says
         self.allocator = allocator
         self.router = router
         self.funds = funds
@@ -211,6 +213,14 @@ class BotRuntime:
         if self.last_price is not None:
             await self._apply(self.strategy.on_resume(self._context()))
 
+    async def resync(self) -> None:
+        """After an exchange outage: settle the orders of unknown fate, then let the strategy
+        re-place what is missing, as after a pause (the private stream's reconnect has
+        brought the fills and order changes it missed)."""
+        await settle_unsure(self)
+        if self.last_price is not None and self.lifecycle.accepts_new_orders:
+            await self._apply(self.strategy.on_resume(self._context()))
+
     async def stop(self, cancel_orders: bool = True) -> None:
         await self._move(BotState.STOPPING, "stop requested")
         if cancel_orders:
@@ -262,6 +272,8 @@ class BotRuntime:
         """A closed candle; `price` is its close as an exact Decimal (parsed once, upstream)."""
         self.see_price(price)
         self.history.append(candle)
+        if self.unsure.since:
+            await settle_unsure(self)
         if self.risk is not None and self.state in (BotState.RUNNING, BotState.PAUSED):
             breach = None if self.stopping_out() else self.risk.stop_loss(self.risk_book())
             if breach is not None:
@@ -386,7 +398,12 @@ class BotRuntime:
             if fitted is None:
                 return
             intent = fitted
-        order = await self.execution.place(intent, mark, self.clock.now_ms())
+        try:
+            order = await self.execution.place(intent, mark, self.clock.now_ms())
+        except UnsureOrder as unsure:  # resting until the exchange answers for its id
+            order = unsure.order
+            self.unsure.add(order.client_order_id, order.created_ms)
+            self._log("warning", f"{unsure}: its level waits until the exchange answers for it")
         self.orders_placed += 1
         if order.status is OrderStatus.REJECTED:
             report_rejected(self, intent.tag, order)

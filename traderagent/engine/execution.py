@@ -19,7 +19,17 @@ from traderagent.domain import (
 )
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lease_guard import LeaseGuard, LeaseLost
-from traderagent.exchanges.ports import Exchange, ExchangeError, PersistedBook
+from traderagent.exchanges.ports import Exchange, ExchangeError, OrderFateUnknown, PersistedBook
+
+
+class UnsureOrder(Exception):
+    """A placed order whose fate is unknown (its answer was lost): `order` is what was sent,
+    journalled `New`, to be tracked as resting until the exchange answers for its id."""
+
+    def __init__(self, order: Order, cause: OrderFateUnknown) -> None:
+        super().__init__(str(cause))
+        self.order = order
+        self.cause = cause
 
 
 class Execution:
@@ -82,6 +92,9 @@ class Execution:
         )
         try:
             ack = await self.exchange.place_order(request)
+        except OrderFateUnknown as err:
+            # the journal keeps the row `New` (written above): live or not, the exchange says
+            raise UnsureOrder(Order.from_request(request, OrderStatus.NEW, now_ms), err) from err
         except ExchangeError as err:
             ack = Order.from_request(request, OrderStatus.REJECTED, now_ms, str(err))
         if self._book is not None and ack.filled_qty > 0:

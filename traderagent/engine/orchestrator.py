@@ -41,6 +41,7 @@ from traderagent.engine.checkpoints import SnapshotSchedule
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lease_guard import LeaseGuard, LeaseLost, check_lease, stop_trading
 from traderagent.engine.lifecycle import FINISHABLE, IllegalTransition
+from traderagent.engine.outage import Outage, guarded, refresh_balances
 from traderagent.engine.risk import EquityWatch
 from traderagent.engine.snapshots import engine_snapshot, run_summary, valuation
 from traderagent.exchanges.ports import (
@@ -100,6 +101,7 @@ class Engine:
         autostart: Iterable[str] = (),
         classifiers: Mapping[str, RegimeSource] | None = None,
         routes: Mapping[str, str] | None = None,
+        outage: Outage | None = None,
     ) -> None:
         self.mode = mode
         self.clock = clock
@@ -149,6 +151,9 @@ class Engine:
         self.account_risk = AccountRisk(journal, bus)
         """The account's limits after each candle; its peak, day, halts kept across restarts."""
         self.venue_status = ""
+        self.outage = outage or Outage()
+        self.outage.on_change = self.refresh_venue_status
+        """Whether the venue answers: while it does not, the engine waits, degraded."""
         self._update_waiting = asyncio.Event()
         self.driver: CandleDriver | None = None
         """Set (before `run`) to step a replay through a driver instead of candle by candle."""
@@ -232,7 +237,7 @@ class Engine:
 
     async def run(self) -> RunSummary:
         self.running = True
-        self.balances = await self.exchange.balances()
+        await refresh_balances(self)
         pump = asyncio.create_task(self._pump(), name="engine-update-pump")
         try:
             async with self._lock:
@@ -311,11 +316,11 @@ class Engine:
         finally:
             stopping.cancel()
 
-    def _watch_venue(self) -> None:
-        """Tell the operator, once per change, what the venue connection is going through."""
-        if self._reporter is None:
-            return
-        line = self._reporter.status_line
+    def refresh_venue_status(self) -> None:
+        """Tell the operator, once per change, what the venue connection is going through
+        (an outage the engine is waiting out first)."""
+        reported = self._reporter.status_line if self._reporter is not None else ""
+        line = "; ".join(part for part in (self.outage.line(), reported) if part)
         if line != self.venue_status:
             self._log("warning" if line else "info", line or "venue connection healthy again")
             self.venue_status = line
@@ -335,11 +340,13 @@ class Engine:
                         await self._drain()
                     except LeaseLost as lost:
                         await self._lose_lease(lost)
-            self._watch_venue()
+            self.refresh_venue_status()
 
     async def _step(self, candle: Candle) -> None:
+        if self.outage.active:  # a candle came: the venue may answer again (then bots re-sync)
+            await refresh_balances(self)
         if self.candles == 0 and not self.balances:
-            self.balances = await self.exchange.balances()  # stepped without run(): tests
+            await refresh_balances(self)  # stepped without run(): tests
         self.candles += 1
         if self.started_ms == 0:
             self.started_ms = candle.ts
@@ -353,13 +360,13 @@ class Engine:
             self.starting_equity = self.equity  # valued at the first price, before any trade
         if self.bus.wants(CandleClosed):
             self.bus.publish(CandleClosed(candle.close_time, candle))
-        self._watch_venue()
+        self.refresh_venue_status()
         reading = self._classify(candle)
         for bot in self.bots.values():
             if bot.symbol == candle.symbol:
                 if reading is not None:
-                    await bot.on_regime(reading)
-                await bot.on_candle(candle, price)
+                    await guarded(self, bot.on_regime(reading), f"{bot.name}'s regime switch")
+                await guarded(self, bot.on_candle(candle, price), f"{bot.name}'s candle")
         await self._drain()
         await self._record_equity()
         await self._watch_risk(candle)
@@ -422,7 +429,7 @@ class Engine:
                 self.recent_fills.append(update)
                 await bot.on_fill(update)
         if touched:
-            self.balances = await self.exchange.balances()
+            await refresh_balances(self)
 
     async def checkpoint(self, force: bool = False) -> None:
         """Write the bots' snapshots that are due (every 30 s of engine time, or at once after

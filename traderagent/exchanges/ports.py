@@ -23,6 +23,17 @@ class ExchangeError(Exception):
     """A request the exchange could not serve (network, auth, unknown symbol...)."""
 
 
+class OrderFateUnknown(ExchangeError):
+    """A create may or may not have placed the order: its answer was lost and the exchange
+    could not yet say whether it has an order of this client order id. The order is neither
+    open nor rejected until the exchange answers for that id (`get_order`)."""
+
+    def __init__(self, client_order_id: str, reason: str) -> None:
+        super().__init__(f"order {client_order_id}: fate unknown ({reason})")
+        self.client_order_id = client_order_id
+        self.reason = reason
+
+
 @runtime_checkable
 class Exchange(Protocol):
     """Order entry and account state of one venue account.

@@ -38,11 +38,11 @@ def test_status_changes_are_logged_once_and_shown_in_the_header() -> None:
         bots=[],
         feed=[],
     )
-    engine._watch_venue()
+    engine.refresh_venue_status()
     assert logs == []  # healthy: nothing to say
     venue.status_line = "bybit rest: IP banned (HTTP 403): sending nothing for 600 s"
-    engine._watch_venue()
-    engine._watch_venue()
+    engine.refresh_venue_status()
+    engine.refresh_venue_status()
     assert [r.message for r in logs] == [venue.status_line]
     assert logs[0].level == "warning"
     snapshot = EngineSnapshot(
@@ -50,6 +50,6 @@ def test_status_changes_are_logged_once_and_shown_in_the_header() -> None:
     )
     assert "⚠ bybit rest: IP banned" in header_text(snapshot, "TraderAgent", 200).plain
     venue.status_line = ""
-    engine._watch_venue()
+    engine.refresh_venue_status()
     assert logs[-1].message == "venue connection healthy again"
     assert engine.venue_status == ""

@@ -26,6 +26,7 @@ from traderagent.exchanges.bybit.errors import (
     ServerError,
     TimestampError,
 )
+from traderagent.exchanges.ports import OrderFateUnknown
 
 log = logging.getLogger("traderagent.exchanges.bybit")
 
@@ -86,24 +87,38 @@ class OrderEntry:
 
     async def create(self, request: OrderRequest) -> Item:
         """The create ack `{orderId, orderLinkId}`, or the full order object if the order had
-        to be found on the exchange after an uncertain or duplicate answer."""
+        to be found on the exchange after an uncertain or duplicate answer.
+
+        OrderFateUnknown when a create may have reached the exchange and the look-up that
+        should settle it went unanswered too (or the attempts ran out): the order is then
+        neither placed nor refused as far as anyone can tell, and must be asked for later by
+        its orderLinkId. Never a refusal error for an order that may be live."""
         body = order_body(request, self.endpoints.category)
         cid = request.client_order_id
         last: BybitError | None = None
+        maybe_placed = False
         for _ in range(self.max_attempts):
             try:
                 return await self.endpoints.create_order(body, policy=unprocessed)
             except DuplicateOrderError as err:
                 log.info("bybit: %s already placed (%s); adopting the exchange's order", cid, err)
-                last = err
+                last, maybe_placed = err, True
             except UNCERTAIN as err:
                 log.warning("bybit: create %s got no clear answer (%s); looking it up", cid, err)
-                last = err
-            found = await self.find(request.symbol, cid)
+                last, maybe_placed = err, True
+            except BybitError:
+                if maybe_placed:  # an earlier attempt may have placed it: not a refusal
+                    raise OrderFateUnknown(cid, "a create went unanswered") from None
+                raise
+            try:
+                found = await self.find(request.symbol, cid)
+            except BybitError as err:
+                log.warning("bybit: look-up of %s after a lost answer failed (%s)", cid, err)
+                raise OrderFateUnknown(cid, f"its look-up failed: {err}") from err
             if found is not None:
                 return found
         assert last is not None  # noqa: S101 (the loop ran and only left through an error)
-        raise last
+        raise OrderFateUnknown(cid, f"no clear answer after {self.max_attempts} attempts: {last}")
 
     async def cancel(self, symbol: str, client_order_id: str) -> Item | None:
         """Cancel by link id; the order as the exchange then has it (None if it never had
