@@ -9,6 +9,7 @@ commands take the same lock as a candle step, so a halt never races an order in 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
@@ -56,6 +57,8 @@ from traderagent.marketdata.intake import CandleIntake
 
 MINUTE_MS = 60_000
 PAPER_RESET_HINT = "to start again, reset the paper account (`traderagent paper reset`)"
+STATUS_EVERY_S = 1.0
+"""How often the venue's status line is looked at between candles."""
 
 if TYPE_CHECKING:
     from traderagent.config import AppConfig
@@ -330,9 +333,11 @@ class Engine:
         self._update_waiting.set()
 
     async def _pump(self) -> None:
-        """Route updates a live venue pushes between candles (fills on its private stream)."""
+        """Route updates a live venue pushes between candles (fills on its private stream);
+        look at the venue's status at least every second (no candle comes in an outage)."""
         while True:
-            await self._update_waiting.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._update_waiting.wait(), STATUS_EVERY_S)
             self._update_waiting.clear()
             if self._updates:
                 async with self._lock:
