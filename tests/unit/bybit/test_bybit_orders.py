@@ -11,7 +11,7 @@ from bybit_venue import FakeVenue, make_exchange
 
 from traderagent.domain import Order, OrderRequest, OrderStatus, OrderType, Side
 from traderagent.exchanges.bybit.errors import AuthError
-from traderagent.exchanges.ports import ExchangeError, ExchangeUpdate
+from traderagent.exchanges.ports import ExchangeError, ExchangeUpdate, OrderFateUnknown
 
 CREATE = "/v5/order/create"
 
@@ -74,6 +74,31 @@ async def test_a_create_whose_answer_is_lost_is_looked_up_not_doubled() -> None:
     assert order.bot == "grid-btc"
     lookups = [c for c in venue.calls if c.path == "/v5/order/realtime"]
     assert lookups[0].params["orderLinkId"] == "grid-btc-1"
+
+
+async def test_a_lost_answer_whose_look_up_fails_too_is_of_unknown_fate_not_rejected() -> None:
+    """hummingbot #8457: the create went through, its answer was lost, and the look-up that
+    should settle it failed too. Neither placed nor refused: OrderFateUnknown, not a raw
+    ServerError the engine would journal as Rejected, and nothing is resent."""
+    venue = FakeVenue()
+    accept = venue.routes[("POST", CREATE)]
+
+    def accept_then_504(call: Call) -> object:
+        accept(call)
+        return httpx.Response(504, text="gateway timeout")
+
+    def unavailable(call: Call) -> object:
+        return httpx.Response(503, text="service unavailable")
+
+    venue.routes[("POST", CREATE)] = accept_then_504  # type: ignore[assignment]
+    venue.routes[("GET", "/v5/order/realtime")] = unavailable  # type: ignore[assignment]
+    exchange = make_exchange(venue)
+    with pytest.raises(OrderFateUnknown) as caught:
+        await exchange.place_order(limit())
+    await exchange.close()
+    assert caught.value.client_order_id == "grid-btc-1"
+    assert list(venue.orders) == ["grid-btc-1"]  # it is live on the venue
+    assert venue.count(CREATE) == 1
 
 
 async def test_a_create_that_never_arrived_is_resent_with_the_same_link_id() -> None:
