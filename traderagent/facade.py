@@ -46,6 +46,9 @@ class BotSnapshot:
     """Orders the venue (or execution's pre-check) refused; each reason is in the log."""
     allocator_refused: int = 0
     """Buys the capital allocator refused (no capital left for them): never sent."""
+    unknown_orders: int = 0
+    """Orders whose create answer was lost and that the exchange has not answered for yet:
+    neither open nor rejected; counted as resting (their level stays taken) until it does."""
     last_price: Decimal | None = None
     detail: str = ""
     state_reason: str = ""

@@ -59,6 +59,13 @@ def bot_detail(bot: BotSnapshot, snapshot: EngineSnapshot) -> Text:
     lines.append(
         Text(f"Orders {bot.open_orders} open, {bot.orders_placed} placed  Fills {bot.fills}")
     )
+    if bot.unknown_orders:
+        lines.append(
+            Text(
+                f"  {bot.unknown_orders} of unknown fate (answer lost): asking the exchange",
+                style="bold yellow",
+            )
+        )
     lines.append(Text(f"Fees {bot.fees:.4f}"))
     view = next((v for v in snapshot.regimes if v.reading.symbol == bot.symbol), None)
     lines.extend(regime_lines(view, snapshot.clock_ms))

@@ -59,6 +59,8 @@ async def test_metrics_parse_and_agree_with_the_engine(tmp_path: Path) -> None:
     assert value(found, "traderagent_bot_state", bot="grid-btc", state="RUNNING") == 0.0
     assert value(found, "traderagent_bot_state", bot="grid-btc", state="PAUSED") == 0.0
     assert value(found, "traderagent_open_orders", bot="grid-btc") == len(bot.orders) > 0
+    assert value(found, "traderagent_unknown_orders", bot="grid-btc") == len(bot.unsure) == 0
+    assert value(found, "traderagent_venue_degraded") == 0.0
     assert value(found, "traderagent_equity") == float(engine.equity)
     usdt, btc = engine.balances["USDT"], engine.balances["BTC"]
     assert value(found, "traderagent_balance", asset="USDT", part="free") == float(usdt.free)

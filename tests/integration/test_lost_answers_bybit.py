@@ -15,11 +15,14 @@ import pytest
 from kit.fault_proxy import creates, fault_proxy, lookups
 from kit.waits import wait_until
 
+from traderagent.api.metrics import EngineCollector, StreamStats
+from traderagent.api.observer import EngineObserver
 from traderagent.config import parse_config
 from traderagent.exchanges.bybit import BybitExchange
 from traderagent.exchanges.emulator import running_emulator
 from traderagent.marketdata import load_bundled
 from traderagent.runtime import build_engine
+from tui.render_bot import bot_detail
 
 BOT = "grid-emu"
 CONFIG = """\
@@ -74,6 +77,13 @@ async def test_orders_whose_answer_was_lost_stay_unknown_and_are_adopted(
         await wait_until(lambda: bot.orders_placed > LOST, 30, "the five lost, one more placed")
         assert len(proxy.lost) == LOST and proxy.failed
         unsure_at_first = len(bot.unsure)
+        snap = engine.snapshot()
+        shown = bot_detail(snap.bots[0], snap).plain
+        scraped = {
+            m.name: m.samples[0].value
+            for m in EngineCollector(engine, EngineObserver(engine), StreamStats()).collect()
+            if m.name == "traderagent_unknown_orders"
+        }
         during = journal(db)
         await wait_until(lambda: not proxy.active_rules(), 30, "the look-ups answering again")
         for _ in range(3):  # each candle the bot asks again for what it does not know
@@ -92,7 +102,9 @@ async def test_orders_whose_answer_was_lost_stay_unknown_and_are_adopted(
     lost_ids = {o.order_link_id for o in venue} & {
         cid for cid, status in during.items() if status != "Filled"
     }
-    assert unsure_at_first == LOST
+    assert unsure_at_first == LOST == snap.bots[0].unknown_orders
+    assert f"{LOST} of unknown fate" in shown  # the TUI's bot pane says so
+    assert scraped == {"traderagent_unknown_orders": LOST}  # and so does /metrics
     # while unknown: journalled New, never Rejected, though each one is live on the venue
     assert all(status != "Rejected" for cid, status in during.items() if cid in lost_ids), during
     # nothing was placed twice at a level: one resting order per price on the venue

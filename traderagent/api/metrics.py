@@ -46,6 +46,11 @@ class EngineCollector:
         orders = GaugeMetricFamily(PREFIX + "open_orders", "Resting orders", labels=["bot"])
         trades = CounterMetricFamily(PREFIX + "trades", "Fills since start", labels=["bot"])
         placed = CounterMetricFamily(PREFIX + "orders_placed", "Orders placed", labels=["bot"])
+        unknown = GaugeMetricFamily(
+            PREFIX + "unknown_orders",
+            "Orders whose create answer was lost, not yet answered for by the exchange",
+            labels=["bot"],
+        )
         realised = GaugeMetricFamily(
             PREFIX + "realised_pnl", "Realised PnL (quote)", labels=["bot"]
         )
@@ -55,8 +60,14 @@ class EngineCollector:
             orders.add_metric([bot.name], bot.open_orders)
             trades.add_metric([bot.name], bot.fills)
             placed.add_metric([bot.name], bot.orders_placed)
+            unknown.add_metric([bot.name], bot.unknown_orders)
             realised.add_metric([bot.name], float(bot.realised_pnl))
-        yield from (state, orders, trades, placed, realised)
+        yield from (state, orders, trades, placed, unknown, realised)
+        yield GaugeMetricFamily(
+            PREFIX + "venue_degraded",
+            "1 while the venue connection is troubled or the engine waits out an outage",
+            1.0 if snap.venue_status else 0.0,
+        )
         yield GaugeMetricFamily(PREFIX + "equity", "Account equity (quote)", float(snap.equity))
         balance = GaugeMetricFamily(
             PREFIX + "balance", "Account balance of each asset", labels=["asset", "part"]

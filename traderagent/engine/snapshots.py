@@ -88,6 +88,7 @@ def bot_snapshot(bot: BotRuntime, config: BotConfig | None = None) -> BotSnapsho
         open_orders=len(bot.orders),
         orders_rejected=bot.orders_rejected,
         allocator_refused=bot.allocator_refusals,
+        unknown_orders=len(bot.unsure),
         last_price=mark,
         detail=bot.strategy.describe() if bot.strategy_started else "waiting for the first price",
         state_reason=bot.state_reason,
