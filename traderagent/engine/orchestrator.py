@@ -42,7 +42,7 @@ from traderagent.engine.checkpoints import SnapshotSchedule
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lease_guard import LeaseGuard, LeaseLost, check_lease, stop_trading
 from traderagent.engine.lifecycle import FINISHABLE, IllegalTransition
-from traderagent.engine.outage import Outage, guarded, refresh_balances
+from traderagent.engine.outage import Outage, guarded, refresh_balances, settle_all
 from traderagent.engine.risk import EquityWatch
 from traderagent.engine.snapshots import engine_snapshot, run_summary, valuation
 from traderagent.exchanges.ports import (
@@ -343,6 +343,12 @@ class Engine:
                 async with self._lock:
                     try:
                         await self._drain()
+                    except LeaseLost as lost:
+                        await self._lose_lease(lost)
+            if not self.lease_lost and any(bot.unsure.since for bot in self.bots.values()):
+                async with self._lock:  # ask now, not only at the next candle
+                    try:
+                        await settle_all(self)
                     except LeaseLost as lost:
                         await self._lose_lease(lost)
             self.refresh_venue_status()

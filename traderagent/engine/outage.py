@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from traderagent.domain import BotState, Candle
 from traderagent.domain.events import LogRecord
+from traderagent.engine.unsure import settle_unsure
 from traderagent.exchanges.ports import ExchangeError
 
 if TYPE_CHECKING:
@@ -136,3 +137,10 @@ async def resilient_candles(
             outage.failed("candle feed", err, now_ms())
             await sleep(delays[min(failures, len(delays) - 1)])
             failures += 1
+
+
+async def settle_all(engine: Engine) -> None:
+    """Ask the exchange for every bot's orders of unknown fate (between candles)."""
+    for bot in engine.bots.values():
+        if bot.unsure.since:
+            await guarded(engine, settle_unsure(bot), f"look-up of {bot.name}'s orders")
