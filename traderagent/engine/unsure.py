@@ -5,8 +5,9 @@ leaves it live on the exchange while the strategy places another at its level).
 Until the exchange answers for its client order id, such an order counts as resting (so its
 level stays taken and its buy stays committed) and its journal row stays `New`. Each candle
 the bot asks again; the answer settles it: open (kept, with the exchange's id), closed
-(cancelled, rejected or filled, as the exchange says) or no such order (closed as never
-received, so the strategy may place the level again). An unanswered look-up settles nothing.
+(cancelled, rejected or filled, as the exchange says) or, once the create can no longer be
+on its way, no such order (closed as never received, so the strategy may place the level
+again). An unanswered look-up settles nothing.
 A restart settles it the same way (recovery asks for every order the journal has open).
 """
 
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
     from traderagent.engine.bot import BotRuntime
 
 NEVER_RECEIVED = "the exchange has no such order: the create whose answer was lost never placed it"
+NOT_THERE_AFTER_MS = 15_000
+"""A 'no such order' answer is believed only this long after the create was sent: a create
+still on its way (delayed, or held by the server) may be placed after an early look-up."""
 
 
 class UnsureOrders:
@@ -61,10 +65,12 @@ async def settle_unsure(bot: BotRuntime) -> int:
             unsure.failed_lookups += 1
             _log(bot, "warning", f"{cid}: still unknown, the exchange did not answer: {err}")
             continue
+        now = bot.clock.now_ms()
+        if reply is None and now - unsure.since[cid] < NOT_THERE_AFTER_MS:
+            continue  # not there yet: maybe not yet; ask again later
         del unsure.since[cid]
         unsure.settled += 1
         settled += 1
-        now = bot.clock.now_ms()
         if reply is None:
             gone = replace(
                 known, status=OrderStatus.REJECTED, reject_reason=NEVER_RECEIVED, updated_ms=now
@@ -75,7 +81,9 @@ async def settle_unsure(bot: BotRuntime) -> int:
         answer = replace(reply, bot=bot.name, tag=reply.tag or known.tag)
         _log(bot, "info", f"{cid} ({known.tag}): the exchange has it, {answer.status.value}")
         if answer.is_open:  # resting: keep the fills the bot counted, take the exchange's id
-            await bot.on_order(_resting(known, answer))
+            resting = _resting(known, answer)
+            bot.orders[cid] = resting  # same quantities: the bot's sums over orders still hold
+            await bot.on_order(resting)
         else:
             await bot.on_order(answer)
     return settled
