@@ -82,7 +82,7 @@ async def refresh_balances(engine: Engine) -> None:
     await answered(engine)
 
 
-async def guarded(engine: Engine, call: Awaitable[None], what: str) -> bool:
+async def guarded(engine: Engine, call: Awaitable[object], what: str) -> bool:
     """Await a step that talks to the venue; False (noted, not raised) if the venue failed."""
     try:
         await call
