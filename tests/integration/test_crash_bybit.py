@@ -152,9 +152,7 @@ async def test_bybit_bot_survives_thirty_minutes_of_sigkills_and_faults(
     so ~480 sessions), then the venue's orders, executions and balances agree with the
     bot's database."""
     faults = FAULTS.format(seed=30)
-    print(
-        await crash_and_check(tmp_path, crash_store, 480, seed=30, candles=60_000, faults=faults)
-    )
+    print(await crash_and_check(tmp_path, crash_store, 480, seed=30, candles=60_000, faults=faults))
 
 
 @pytest.mark.soak
