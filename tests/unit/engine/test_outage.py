@@ -1,5 +1,6 @@
-"""Venue outages do not end the run: a failing candle feed is reopened after a pause, the
-candles missed meanwhile are fetched, none is yielded twice, and each failure is noted; a
+"""Venue outages do not end the run: a failing candle feed is reopened after a pause from the
+last candle it gave (the feed fetches what it missed), none is yielded twice, and each
+failure is noted; a
 failed balances call keeps the last balances and shows the engine degraded until the venue
 answers again."""
 
@@ -23,25 +24,21 @@ def candle(i: int) -> Candle:
     return Candle("BTCUSDT", i * MIN, 1.0, 1.0, 1.0, 1.0, 1.0)
 
 
-async def test_a_failed_feed_is_reopened_and_its_gap_fetched() -> None:
-    opened: list[int] = []
+async def test_a_failed_feed_is_reopened_from_the_last_candle_it_gave() -> None:
+    afters: list[int | None] = []
     pauses: list[float] = []
-    backfills: list[tuple[int, int]] = []
 
-    async def feed() -> AsyncIterator[Candle]:
-        opened.append(len(opened))
-        if len(opened) == 1:  # 3, 4, then the gap-fill's retries run out
+    async def feed(after: Candle | None) -> AsyncIterator[Candle]:
+        afters.append(after.ts // MIN if after is not None else None)
+        if len(afters) == 1:  # 3, 4, then the gap-fill's retries run out
             yield candle(3)
             yield candle(4)
             raise ServerError("HTTP 503", endpoint="/v5/market/kline")
-        if len(opened) == 2:
+        if len(afters) == 2:
             raise NetworkError("connection refused")
         yield candle(4)  # a repeat after reopening
-        yield candle(8)  # 5..7 were missed while it was down
-
-    async def backfill(start: int, end: int) -> list[Candle]:
-        backfills.append((start, end))
-        return [candle(i) for i in range(start // MIN, end // MIN + 1)]
+        for i in range(5, 9):  # 5..7 backfilled by the feed from `after`, then 8
+            yield candle(i)
 
     async def sleep(s: float) -> None:
         pauses.append(s)
@@ -50,11 +47,11 @@ async def test_a_failed_feed_is_reopened_and_its_gap_fetched() -> None:
     got = [
         c.ts // MIN
         async for c in resilient_candles(
-            feed, backfill, outage, lambda: 0, after_ms=2 * MIN, delays=(1.0, 2.0), sleep=sleep
+            feed, outage, lambda: 0, after=candle(2), delays=(1.0, 2.0), sleep=sleep
         )
     ]
     assert got == [3, 4, 5, 6, 7, 8]
-    assert backfills == [(5 * MIN, 7 * MIN)]
+    assert afters == [2, 4, 4]  # reopened after the last candle given, not from scratch
     assert pauses == [1.0, 2.0]  # a growing pause between attempts
     assert outage.failures == 2 and outage.outages == 1 and outage.active
     assert "candle feed" in outage.line() and "connection refused" in outage.line()
