@@ -114,7 +114,7 @@ async def crash_and_check(
     assert len(journal.fill_ids) == len(set(journal.fill_ids))
     assert sorted(journal.fill_ids) == sorted(e.exec_id for e in venue_fills), final
     assert journal.position == journal.fills_qty == venue_position
-    assert venue_fills  # the bot traded
+    assert venue_fills, final  # the bot traded
     # no order of unknown fate is left: what the journal has open, the venue has open
     resting = {o.order_link_id for o in venue_orders if o.status in ("New", "PartiallyFilled")}
     assert journal.open_ids == resting, (journal.open_ids ^ resting, final)
