@@ -126,3 +126,18 @@ def test_positions_and_leverage(exchange: Any, venue: EmulatorThread) -> None:
     assert position["side"] == "long" and position["contracts"] > 0
     assert position["leverage"] == target
     assert Decimal(str(position["entryPrice"])) > 0
+
+
+def test_positions_history_and_ledger(exchange: Any, venue: EmulatorThread) -> None:
+    exchange.create_order(PERP, "market", "buy", 0.001, last_price(exchange, PERP))
+    venue.step(1)
+    closing = exchange.create_order(PERP, "market", "sell", 0.001, last_price(exchange, PERP))
+    venue.step(1)
+    history = exchange.fetch_positions_history([PERP])
+    (closed,) = [p for p in history if p["info"]["orderId"] == closing["id"]]
+    assert closed["symbol"] == PERP and closed["contracts"] == 0.001
+    assert closed["realizedPnl"] == float(closed["info"]["closedPnl"])
+    ledger = exchange.fetch_ledger("USDT")
+    assert ledger and {e["type"] for e in ledger} == {"trade"}
+    last = max(ledger, key=lambda e: int(e["info"]["id"]))
+    assert last["after"] == pytest.approx(exchange.fetch_balance()["total"]["USDT"])

@@ -184,3 +184,19 @@ def test_private_streams(http: Any, venue: EmulatorThread, ws_urls: None) -> Non
         assert filled["data"][0]["cumExecQty"] == "0.001"
     finally:
         ws.exit()
+
+
+def test_closed_pnl_and_transaction_log(http: Any, venue: EmulatorThread) -> None:
+    market = {"category": "linear", "symbol": "BTCUSDT", "orderType": "Market", "qty": "0.001"}
+    http.place_order(**market, side="Buy")
+    venue.step(1)
+    closing = http.place_order(**market, side="Sell")["result"]["orderId"]
+    venue.step(1)
+    records = http.get_closed_pnl(category="linear", symbol="BTCUSDT")["result"]["list"]
+    (record,) = [r for r in records if r["orderId"] == closing]
+    assert (record["side"], record["closedSize"], record["execType"]) == ("Sell", "0.001", "Trade")
+    assert float(record["openFee"]) > 0 and float(record["closeFee"]) > 0
+    log = http.get_transaction_log(accountType="UNIFIED", category="linear", currency="USDT")
+    entries = log["result"]["list"]
+    assert entries and {e["type"] for e in entries} == {"TRADE"}
+    assert closing in {e["orderId"] for e in entries}

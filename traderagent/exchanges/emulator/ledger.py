@@ -56,6 +56,7 @@ class Ledger:
         self._rules = {(r.category, r.symbol): r for r in rules}
         self.now_ms = now_ms
         self._fees = {"spot": spot_fees, "linear": linear_fees}
+        self.opening_balances = dict(balances)  # where the transaction log counts from
         self.wallet = Account(balances)
         self.spot = PaperExchange(
             self.instruments("spot"), {}, spot_fees.maker, spot_fees.taker, fill_model,

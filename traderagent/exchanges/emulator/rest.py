@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from starlette.routing import Route
 
 from traderagent.exchanges.emulator import queries, wire
+from traderagent.exchanges.emulator.account_history import HistoryEndpoints
 from traderagent.exchanges.emulator.account_info import AccountSettings
 from traderagent.exchanges.emulator.amend import OrderAmender
 from traderagent.exchanges.emulator.batch import BatchDesk
@@ -171,6 +172,7 @@ class AccountEndpoints:
 def routes(core: EmulatorCore) -> list[Route]:
     market, account, desk = MarketEndpoints(core), AccountEndpoints(core), core.desk
     settings = AccountSettings(core.ledger, core.credentials)
+    history = HistoryEndpoints(core)
     gets = {
         "/v5/user/query-api": settings.api_key_info,
         "/v5/account/info": settings.account_info,
@@ -181,6 +183,8 @@ def routes(core: EmulatorCore) -> list[Route]:
         "/v5/execution/list": account.executions,
         "/v5/account/wallet-balance": account.wallet,
         "/v5/position/list": account.positions,
+        "/v5/position/closed-pnl": history.closed_pnl,
+        "/v5/account/transaction-log": history.transaction_log,
     }
     amender = OrderAmender(core.ledger)
     batch = BatchDesk(core.now_ms, desk.create, amender.amend, desk.cancel)
