@@ -33,6 +33,19 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     run.add_argument(
         "--duration", type=positive_float, metavar="SECONDS", help="stop after this many seconds"
     )
+    rehearsal = run.add_argument_group("rehearsal (a Bybit config on the local emulator)")
+    rehearsal.add_argument(
+        "--rehearse",
+        action="store_true",
+        help="run the config's bots against an in-process Bybit emulator with faults and "
+        "throwaway keys, then compare its orders and trades with the bots' (exit 1 if they differ)",
+    )
+    rehearsal.add_argument(
+        "--faults",
+        metavar="SPEC",
+        help="the emulator's faults for --rehearse (default: a few percent of each kind; "
+        "'' for none), as `traderagent emulator --faults`",
+    )
     api = run.add_argument_group("API (--headless)")
     api.add_argument("--api-host", metavar="HOST", help="interface (default: api.host, 127.0.0.1)")
     api.add_argument("--api-port", type=port, metavar="PORT", help="port (default: api.port, 8080)")
@@ -42,6 +55,11 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    if args.rehearse:
+        return run_rehearsal(args)
+    if args.faults is not None:
+        print("error: --faults only applies with --rehearse", file=sys.stderr)
+        return 2
     if args.headless:
         return run_headless(args)
     from tui.main import run_tui
@@ -74,3 +92,28 @@ def run_headless(args: argparse.Namespace) -> int:
     except LaunchError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
+
+
+def run_rehearsal(args: argparse.Namespace) -> int:
+    from traderagent.launch import LaunchError, prepare, start_logging
+    from traderagent.rehearsal import exit_code, plan_for, rehearse
+    from traderagent.rehearsal_report import render_report
+
+    if args.db is not None:
+        print("error: --rehearse runs on a throwaway database: drop --db", file=sys.stderr)
+        return 2
+    if args.speed == "max":
+        print("error: --rehearse needs a market speed in seconds per second, not max",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    speed = args.speed if isinstance(args.speed, float) else None
+    try:
+        config = prepare(args.config)
+        plan = plan_for(config, args.faults, speed, args.duration)
+        start_logging(config, "rehearsal", args.log_level, args.log_format, to_stderr=True)
+        report = asyncio.run(rehearse(config, plan))
+    except LaunchError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
+    print(render_report(report))
+    return exit_code(report)
