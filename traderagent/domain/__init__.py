@@ -12,7 +12,7 @@ from traderagent.domain.enums import (
 )
 from traderagent.domain.intents import CancelAll, CancelOrder, Intent, PlaceOrder
 from traderagent.domain.market import MINUTE_MS, Candle, Instrument
-from traderagent.domain.orders import ZERO, Fill, Order, OrderRequest
+from traderagent.domain.orders import ZERO, Fill, FundingFee, Order, OrderRequest
 from traderagent.domain.positions import Balance, Position
 from traderagent.domain.regime import RegimeReading
 
@@ -25,6 +25,7 @@ __all__ = [
     "CancelAll",
     "CancelOrder",
     "Fill",
+    "FundingFee",
     "Instrument",
     "Intent",
     "Liquidity",

@@ -120,3 +120,18 @@ class Fill:
     def fee_value(self) -> Decimal:
         """The fee in the quote asset: a base-coin fee valued at the fill price, exactly."""
         return self.fee * self.price if self.fee_in_base else self.fee
+
+
+@dataclass(frozen=True, slots=True)
+class FundingFee:
+    """A funding settlement of a perpetual position: `amount` of `asset` paid by the account
+    (negative: received), `rate` x `position_qty` x the mark price."""
+
+    funding_id: str
+    symbol: str
+    position_side: Side
+    position_qty: Decimal
+    rate: Decimal
+    amount: Decimal
+    asset: str
+    ts: int

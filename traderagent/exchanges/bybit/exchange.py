@@ -226,6 +226,9 @@ class BybitExchange:
             start += WEEK_MS
             if start > now:
                 break
+        for item in items:  # funding and the like are said and counted, not skipped
+            if item.get("execType", "Trade") != "Trade":
+                self.account.other_execution(item)
         trades = (self.account.fill(i) for i in items if i.get("execType", "Trade") == "Trade")
         unique = {fill.fill_id: fill for fill in trades if fill.ts >= since_ms}
         return sorted(unique.values(), key=lambda f: (f.ts, f.fill_id))

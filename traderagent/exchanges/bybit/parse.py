@@ -15,6 +15,7 @@ from traderagent.domain import (
     Balance,
     Candle,
     Fill,
+    FundingFee,
     Instrument,
     Liquidity,
     Order,
@@ -128,6 +129,20 @@ def parse_fill(item: Item, fee_asset: str, bot: str = "", tag: str = "") -> Fill
         ts=int(item["execTime"]),
         bot=bot,
         tag=tag,
+    )
+
+
+def parse_funding(item: Item, fee_asset: str) -> FundingFee:
+    """A `Funding` execution: Bybit's execFee is what the account paid (negative: received)."""
+    return FundingFee(
+        funding_id=str(item["execId"]),
+        symbol=str(item["symbol"]),
+        position_side=Side(item["side"]),
+        position_qty=dec(item["execQty"]),
+        rate=dec(item.get("feeRate")),
+        amount=dec(item.get("execFee")),
+        asset=str(item.get("feeCurrency") or fee_asset),
+        ts=int(item["execTime"]),
     )
 
 

@@ -8,9 +8,15 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from traderagent.domain import Balance, Fill, Order, Position, Side
+from traderagent.domain import Balance, Fill, FundingFee, Order, Position, Side
 from traderagent.exchanges.bybit.endpoints import BybitEndpoints
-from traderagent.exchanges.bybit.parse import parse_fill, parse_order, parse_position, parse_wallet
+from traderagent.exchanges.bybit.parse import (
+    parse_fill,
+    parse_funding,
+    parse_order,
+    parse_position,
+    parse_wallet,
+)
 from traderagent.exchanges.bybit.sequencer import UpdateSequencer
 
 log = logging.getLogger("traderagent.exchanges.bybit")
@@ -35,6 +41,8 @@ class PrivateFeed:
         self.wallet: dict[str, Balance] = {}
         self.gap_fills = 0
         self.unbooked: Counter[str] = Counter()  # executions that are not trades, by execType
+        self.funding: list[FundingFee] = []  # funding settlements heard of, each once
+        self._others: set[str] = set()  # execIds of the non-trade executions heard of
 
     async def on_message(self, message: Mapping[str, Any]) -> None:
         topic = str(message["topic"]).split(".")[0]
@@ -47,7 +55,7 @@ class PrivateFeed:
                 if item.get("execType", "Trade") == "Trade":
                     self.sequencer.fill(self.fill(item))
                 else:
-                    self._unbooked(item)
+                    self.other_execution(item)
         elif topic == "position":
             for item in data:
                 self.positions[str(item["symbol"])] = parse_position(item)
@@ -68,7 +76,9 @@ class PrivateFeed:
         exec_items = await self.endpoints.executions(start_ms=since)
         events: list[tuple[int, int, Order | Fill]] = []
         for item in exec_items:
-            if item.get("execType", "Trade") == "Trade" and seq.known(str(item["orderLinkId"])):
+            if item.get("execType", "Trade") != "Trade":
+                self.other_execution(item)  # a funding the stream missed is heard of too
+            elif seq.known(str(item["orderLinkId"])):
                 fill = self.fill(item)
                 events.append((fill.ts, 0, fill))
         for item in order_items:
@@ -84,10 +94,20 @@ class PrivateFeed:
         log.info("bybit: reconnect gap filled, %d update(s) the stream had missed", delivered)
         return delivered
 
-    def _unbooked(self, item: Mapping[str, Any]) -> None:
-        """Funding, ADL, delivery... are not booked to a bot yet: said and counted, not lost."""
+    def other_execution(self, item: Mapping[str, Any]) -> bool:
+        """Funding, ADL, delivery... are not booked to a bot yet: said and counted once per
+        execId, whichever path brings them (stream, gap-fill, catch-up); a funding is kept in
+        `funding`. True if it was new."""
+        exec_id = str(item.get("execId"))
+        if exec_id in self._others:
+            return False
+        self._others.add(exec_id)
         kind = str(item.get("execType"))
         self.unbooked[kind] += 1
+        if kind == "Funding":
+            coin = str(item.get("feeCurrency") or "")
+            coin = coin or self.fee_asset(str(item["symbol"]), Side(item["side"]))
+            self.funding.append(parse_funding(item, coin))
         log.warning(
             "bybit: %s execution %s on %s (qty %s, fee %s %s) is not booked to any bot",
             kind,
@@ -97,6 +117,7 @@ class PrivateFeed:
             item.get("execFee"),
             item.get("feeCurrency") or "",
         )
+        return True
 
     def order(self, item: Mapping[str, Any]) -> Order:
         bot, tag = self.sequencer.tags(str(item.get("orderLinkId")))
