@@ -22,6 +22,7 @@ from storage.repositories import (
     BotRepository,
     EquityRepository,
     FillRepository,
+    FundingRepository,
     OrderRepository,
     PositionRepository,
     RiskStateRepository,
@@ -29,7 +30,7 @@ from storage.repositories import (
     SnapshotRepository,
     StrategyRepository,
 )
-from traderagent.domain import BotState, Fill, Order, Position
+from traderagent.domain import BotState, Fill, FundingFee, Order, Position
 
 SNAPSHOTS_KEPT = 20
 
@@ -57,6 +58,7 @@ class SqlJournal:
         self.bots = BotRepository(database)
         self.orders = OrderRepository(database)
         self.fills = FillRepository(database)
+        self.funding = FundingRepository(database)
         self.positions = PositionRepository(database)
         self.equity = EquityRepository(database)
         self.strategies = StrategyRepository(database)
@@ -169,6 +171,16 @@ class SqlJournal:
 
     async def position_of(self, bot: str, symbol: str) -> Position | None:
         return await self.positions.get(bot, symbol)
+
+    # -- funding (the FundingJournal protocol) --------------------------------------------------
+
+    async def record_funding(self, share: FundingFee) -> bool:
+        """Insert a bot's share of a funding settlement once; False if it was booked before."""
+        return await self.funding.add(share)
+
+    async def funding_of(self, bot: str) -> Sequence[FundingFee]:
+        """The bot's funding shares, oldest first."""
+        return await self.funding.list(bot)
 
     async def acquire_lease(self, bot: str) -> BotLease:
         """Hold `bot` for this process until the lease is released (LeaseError if held)."""

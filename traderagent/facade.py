@@ -39,6 +39,8 @@ class BotSnapshot:
     realised_pnl: Decimal = ZERO
     unrealised_pnl: Decimal = ZERO
     fees: Decimal = ZERO
+    funding: Decimal = ZERO
+    """Funding a perpetual's position received (negative: paid); part of `realised_pnl`."""
     orders_placed: int = 0
     fills: int = 0
     open_orders: int = 0
@@ -188,6 +190,8 @@ class RunSummary:
     """Orders the venue refused (their reasons are in the log)."""
     allocator_refused: int = 0
     """Buys the capital allocator refused, never sent: no venue refusal (reasons in the log)."""
+    funding: Decimal = ZERO
+    """Funding the bots' perpetual positions received (negative: paid); in `realised_pnl`."""
 
 
 class CommandError(Exception):

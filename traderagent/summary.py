@@ -36,6 +36,7 @@ def render_summary(summary: RunSummary) -> str:
         ),
         f"  fills          {summary.fills:,}",
         f"  fees           {money(summary.fees, 4)}",
+        *([f"  funding        {money(summary.funding, 4)}"] if summary.funding else []),
         f"  realised PnL   {money(summary.realised_pnl, 4)}",
         f"  equity         {money(summary.starting_equity)} -> {money(summary.final_equity)}"
         f" ({'+' if pnl >= 0 else ''}{money(pnl)}){_since(summary)}",

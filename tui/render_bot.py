@@ -66,7 +66,8 @@ def bot_detail(bot: BotSnapshot, snapshot: EngineSnapshot) -> Text:
                 style="bold yellow",
             )
         )
-    lines.append(Text(f"Fees {bot.fees:.4f}"))
+    funding = f"  funding {bot.funding:.4f}" if bot.funding else ""  # perpetuals only
+    lines.append(Text(f"Fees {bot.fees:.4f}{funding}"))
     view = next((v for v in snapshot.regimes if v.reading.symbol == bot.symbol), None)
     lines.extend(regime_lines(view, snapshot.clock_ms))
     if bot.detail:

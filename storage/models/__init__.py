@@ -2,6 +2,7 @@
 
 from storage.models.base import Base
 from storage.models.decisions import RiskStateRow, SignalRow, SnapshotRow, StrategyRow
+from storage.models.funding import FundingRow
 from storage.models.operations import AuditRow, CredentialRow
 from storage.models.paper import PaperAccountRow, PaperFillRow, PaperOrderRow
 from storage.models.trading import BotRow, EquityPointRow, FillRow, OrderRow, PositionRow
@@ -13,6 +14,7 @@ __all__ = [
     "CredentialRow",
     "EquityPointRow",
     "FillRow",
+    "FundingRow",
     "OrderRow",
     "PaperAccountRow",
     "PaperFillRow",

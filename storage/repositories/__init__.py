@@ -4,6 +4,7 @@ from storage.repositories.audit import AuditRepository
 from storage.repositories.bots import BotRepository
 from storage.repositories.equity import EquityRepository
 from storage.repositories.fills import FillRepository
+from storage.repositories.funding import FundingRepository
 from storage.repositories.orders import OrderRepository
 from storage.repositories.positions import PositionRepository
 from storage.repositories.risk_state import RiskStateRepository
@@ -16,6 +17,7 @@ __all__ = [
     "BotRepository",
     "EquityRepository",
     "FillRepository",
+    "FundingRepository",
     "OrderRepository",
     "PositionRepository",
     "RiskStateRepository",

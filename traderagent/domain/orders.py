@@ -135,3 +135,5 @@ class FundingFee:
     amount: Decimal
     asset: str
     ts: int
+    bot: str = ""
+    """The bot a share of a settlement is booked to ("" for the venue's whole settlement)."""

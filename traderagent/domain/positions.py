@@ -25,14 +25,16 @@ class Balance:
 @quick_init
 @dataclass(frozen=True, slots=True)
 class Position:
-    """A long-only spot position at average cost of the base it holds (credited quantities);
-    realised PnL is net of every fee, a base-coin fee valued at its fill's price."""
+    """A long-only position at average cost of the base it holds (credited quantities);
+    realised PnL is net of every fee, a base-coin fee valued at its fill's price, and of the
+    funding a perpetual's position paid (`funding`: received, negative when paid)."""
 
     symbol: str
     qty: Decimal = ZERO
     avg_price: Decimal = ZERO
     realised_pnl: Decimal = ZERO
     fees: Decimal = ZERO
+    funding: Decimal = ZERO
 
     def apply(self, fill: Fill) -> Position:
         """The position after `fill`: a buy adds the credited base (net of a base-coin fee) at
@@ -42,7 +44,9 @@ class Position:
         if fill.side is Side.BUY:
             qty = self.qty + moved
             avg = (self.avg_price * self.qty + fill.price * moved) / qty if qty > 0 else ZERO
-            return Position(self.symbol, qty, avg, self.realised_pnl - fee, self.fees + fee)
+            return Position(
+                self.symbol, qty, avg, self.realised_pnl - fee, self.fees + fee, self.funding
+            )
         closed = min(fill.qty, self.qty)
         gain = (fill.price - self.avg_price) * closed
         qty = self.qty - moved
@@ -52,6 +56,18 @@ class Position:
             self.avg_price if qty > 0 else ZERO,
             self.realised_pnl + gain - fee,
             self.fees + fee,
+            self.funding,
+        )
+
+    def with_funding(self, received: Decimal) -> Position:
+        """The position after a funding settlement: `received` (negative: paid) is realised."""
+        return Position(
+            self.symbol,
+            self.qty,
+            self.avg_price,
+            self.realised_pnl + received,
+            self.fees,
+            self.funding + received,
         )
 
     def unrealised(self, mark: Decimal) -> Decimal:

@@ -38,6 +38,7 @@ from traderagent.domain.events import (
 from traderagent.engine.allocator import CapitalAllocator, Funds
 from traderagent.engine.checkpoints import restore_route
 from traderagent.engine.execution import Execution, UnsureOrder
+from traderagent.engine.funding import with_booked_funding
 from traderagent.engine.handover import follow_regime
 from traderagent.engine.history import CandleHistory
 from traderagent.engine.journal import TradeJournal
@@ -176,7 +177,8 @@ class BotRuntime:
         last snapshot. Fills recorded by recovery are not applied again when the venue
         reports them."""
         self.execution.seq = max(self.execution.seq, reconciled.seq)
-        self.position = reconciled.position
+        # the fills rebuild the position; the funding it was booked comes from the journal
+        self.position = await with_booked_funding(self.name, reconciled.position, self.journal)
         for order in reconciled.adopted:
             self.order_generation[order.client_order_id] = self.generation
             self._keep(order)

@@ -37,6 +37,7 @@ def bot_payload(bot: BotRuntime) -> dict[str, Any]:
             "avg_price": position.avg_price,
             "realised_pnl": position.realised_pnl,
             "fees": position.fees,
+            "funding": position.funding,
         },
         "strategy": {
             "kind": bot.strategy.kind,
@@ -86,7 +87,7 @@ def _what_matters_now(bot: BotRuntime) -> tuple[object, ...]:
     return (
         bot.state,  # a StrEnum: equal to its value, without the cost of reading `.value`
         bot.execution.seq,
-        (p.symbol, p.qty, p.avg_price, p.realised_pnl, p.fees),
+        (p.symbol, p.qty, p.avg_price, p.realised_pnl, p.fees, p.funding),
         bot.strategy.kind,
         repr(router_payload(bot)),
         frozenset(bot.orders),

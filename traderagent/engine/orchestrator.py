@@ -23,6 +23,7 @@ from traderagent.domain import (
     BotState,
     Candle,
     Fill,
+    FundingFee,
     Order,
     RegimeReading,
     TradingMode,
@@ -39,6 +40,7 @@ from traderagent.engine.account_risk import HALTABLE, AccountRisk
 from traderagent.engine.allocator import BatchLocks
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.checkpoints import SnapshotSchedule
+from traderagent.engine.funding import FundingBook
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lease_guard import LeaseGuard, LeaseLost, check_lease, stop_trading
 from traderagent.engine.lifecycle import FINISHABLE, IllegalTransition
@@ -49,6 +51,7 @@ from traderagent.exchanges.ports import (
     CandleMatched,
     Exchange,
     ExchangeUpdate,
+    FundingSource,
     PersistedBook,
     ReportsStatus,
 )
@@ -167,6 +170,11 @@ class Engine:
         for bot in bots:
             bot.execution.guard = self.guard
         exchange.set_listener(self._on_update)
+        self.funding = FundingBook(journal)
+        """Funding settlements of perpetuals, booked to the bots holding the position."""
+        self._funding: deque[FundingFee] = deque()
+        if isinstance(exchange, FundingSource):
+            exchange.set_funding_listener(self._on_funding)
 
     # -- EngineAPI: queries ------------------------------------------------------------------
 
@@ -217,7 +225,7 @@ class Engine:
     @property
     def has_pending_updates(self) -> bool:
         """Exchange updates are queued that no bot has seen yet."""
-        return bool(self._updates)
+        return bool(self._updates or self._funding)
 
     def base_asset(self, symbol: str) -> str | None:
         """The base asset of `symbol`, as its bots trade it (None: no bot trades it)."""
@@ -332,6 +340,10 @@ class Engine:
         self._updates.append(update)
         self._update_waiting.set()
 
+    def _on_funding(self, fee: FundingFee) -> None:
+        self._funding.append(fee)
+        self._update_waiting.set()
+
     async def _pump(self) -> None:
         """Route updates a live venue pushes between candles (fills on its private stream);
         look at the venue's status at least every second (no candle comes in an outage)."""
@@ -339,7 +351,7 @@ class Engine:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._update_waiting.wait(), STATUS_EVERY_S)
             self._update_waiting.clear()
-            if self._updates:
+            if self._updates or self._funding:
                 async with self._lock:
                     try:
                         await self._drain()
@@ -439,6 +451,15 @@ class Engine:
             else:
                 self.recent_fills.append(update)
                 await bot.on_fill(update)
+        while self._funding:
+            touched = True
+            fee = self._funding.popleft()
+            for share in await self.funding.book(fee, list(self.bots.values())):
+                self._log(
+                    "info",
+                    f"{share.bot}: funding {-share.amount} {share.asset} on {share.symbol} "
+                    f"(rate {share.rate}, position {share.position_qty})",
+                )
         if touched:
             await refresh_balances(self)
 

@@ -9,6 +9,7 @@ from traderagent.domain import (
     Balance,
     Candle,
     Fill,
+    FundingFee,
     Instrument,
     Order,
     OrderRequest,
@@ -80,6 +81,18 @@ class ReportsStatus(Protocol):
     @property
     def status_line(self) -> str:
         """'' when all is well; otherwise one line for the operator."""
+        ...
+
+
+FundingListener = Callable[[FundingFee], None]
+
+
+@runtime_checkable
+class FundingSource(Protocol):
+    """A venue of perpetuals that reports funding settlements, each once (Bybit linear)."""
+
+    def set_funding_listener(self, listener: FundingListener) -> None:
+        """Call `listener` with each settlement, those heard before it was set first."""
         ...
 
 

@@ -16,6 +16,7 @@ from bybit_venue import FakeVenue
 from traderagent.domain import (
     Candle,
     Fill,
+    FundingFee,
     Liquidity,
     Order,
     OrderRequest,
@@ -274,10 +275,11 @@ async def test_candles_go_on_after_the_callers_last_one_without_repeating_it() -
     assert intake.counts["repeat"] == 1
 
 
-async def test_a_funding_execution_is_said_and_counted_not_dropped_silently(
+async def test_a_funding_execution_is_kept_and_handed_over_other_kinds_are_counted(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Funding is not booked to a bot yet; until it is, the operator hears of each one."""
+    """Funding goes to the engine to book (`on_funding`); an ADL is not booked to a bot, so
+    the operator hears of it and it is counted. Neither is a fill."""
     sequencer = UpdateSequencer()
     delivered: list[ExchangeUpdate] = []
     sequencer.set_listener(delivered.append)
@@ -288,8 +290,16 @@ async def test_a_funding_execution_is_said_and_counted_not_dropped_silently(
         "execFee": "0.0125",
         "feeCurrency": "USDT",
     }
-    with caplog.at_level(logging.WARNING, "traderagent.exchanges.bybit"):
-        await feed.on_message({"topic": "execution", "data": [funding]})
+    adl = {**execution("a1", "0.1", BASE), "execType": "AdlTrade"}
+    handed: list[FundingFee] = []
+    feed.on_funding = handed.append
+    with caplog.at_level(logging.INFO, "traderagent.exchanges.bybit"):
+        await feed.on_message({"topic": "execution", "data": [funding, adl, funding]})
     assert delivered == []  # not a trade: no fill reaches the engine
-    assert feed.unbooked == {"Funding": 1}
-    assert "Funding execution f1 on BTCUSDT (qty 0.5, fee 0.0125 USDT)" in caplog.text
+    assert [f.funding_id for f in handed] == ["f1"] and feed.funding == handed  # once
+    assert (handed[0].amount, handed[0].asset, handed[0].position_qty) == (
+        Decimal("0.0125"), "USDT", Decimal("0.5"),
+    )  # fmt: skip
+    assert feed.unbooked == {"AdlTrade": 1}
+    assert "Funding execution f1 on BTCUSDT (qty 0.5, fee 0.0125 USDT) to book" in caplog.text
+    assert "AdlTrade execution a1 on BTCUSDT" in caplog.text

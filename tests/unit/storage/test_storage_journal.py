@@ -208,3 +208,18 @@ async def test_reopening_the_same_database_keeps_the_data(backend: Backend) -> N
         assert [p.equity for p in await second.equity.list()] == [Decimal("10000.000001")]
     finally:
         await second.close()
+
+
+async def test_funding_shares_are_kept_once_per_settlement_and_bot(journal: SqlJournal) -> None:
+    from traderagent.domain import FundingFee, Side
+    from traderagent.engine.funding import FundingJournal
+
+    assert isinstance(journal, FundingJournal)
+    share = FundingFee("f-8h", "BTCUSDT", Side.BUY, Decimal("0.1"), Decimal("0.0001"),
+                       Decimal("0.230000000000000001"), "USDT", 28_800_000, bot="grid-1")  # fmt: skip
+    assert await journal.record_funding(share) is True
+    assert await journal.record_funding(share) is False  # heard again: not booked twice
+    other = replace(share, bot="dca-1", amount=Decimal("0.1"))
+    assert await journal.record_funding(other) is True
+    assert list(await journal.funding_of("grid-1")) == [share]  # exact to the last digit
+    assert [s.bot for s in await journal.funding_of("dca-1")] == ["dca-1"]

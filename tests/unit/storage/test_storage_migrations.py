@@ -54,7 +54,13 @@ def _schema_diff(connection: Connection) -> list[Any]:
 def test_head_constant_is_the_single_head_of_the_scripts() -> None:
     scripts = ScriptDirectory.from_config(alembic_config())
     assert scripts.get_heads() == [HEAD_REVISION]
-    assert [s.revision for s in scripts.walk_revisions()] == ["0004", "0003", "0002", "0001"]
+    assert [s.revision for s in scripts.walk_revisions()] == [
+        "0005",
+        "0004",
+        "0003",
+        "0002",
+        "0001",
+    ]
 
 
 async def test_migrations_build_exactly_the_models(backend: Backend) -> None:

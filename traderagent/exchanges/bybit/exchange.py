@@ -43,7 +43,7 @@ from traderagent.exchanges.bybit.sequencer import UpdateSequencer
 from traderagent.exchanges.bybit.status import ClientStatus
 from traderagent.exchanges.bybit.streams import PRIVATE_TOPICS, PrivateFeed, TopicRouter
 from traderagent.exchanges.bybit.ws import Backoff, StreamConnection
-from traderagent.exchanges.ports import ExchangeError, UpdateListener
+from traderagent.exchanges.ports import ExchangeError, FundingListener, UpdateListener
 
 if TYPE_CHECKING:
     from traderagent.exchanges.ports import Exchange
@@ -240,6 +240,12 @@ class BybitExchange:
         (a ping round trip on the private stream). Before a reconcile, or in tests."""
         if self._private is not None:
             await self._private.round_trip(timeout_s)
+
+    def set_funding_listener(self, listener: FundingListener) -> None:
+        """Funding settlements to `listener` (FundingSource), those heard already first."""
+        self.account.on_funding = listener
+        for fee in self.account.funding:
+            listener(fee)
 
     async def positions(self, symbol: str | None = None) -> list[Position]:
         """Linear: the venue's positions (signed qty). Spot: base-coin holdings, qty only."""

@@ -43,6 +43,7 @@ class PrivateFeed:
         self.unbooked: Counter[str] = Counter()  # executions that are not trades, by execType
         self.funding: list[FundingFee] = []  # funding settlements heard of, each once
         self._others: set[str] = set()  # execIds of the non-trade executions heard of
+        self.on_funding: Callable[[FundingFee], None] | None = None
 
     async def on_message(self, message: Mapping[str, Any]) -> None:
         topic = str(message["topic"]).split(".")[0]
@@ -95,28 +96,36 @@ class PrivateFeed:
         return delivered
 
     def other_execution(self, item: Mapping[str, Any]) -> bool:
-        """Funding, ADL, delivery... are not booked to a bot yet: said and counted once per
-        execId, whichever path brings them (stream, gap-fill, catch-up); a funding is kept in
-        `funding`. True if it was new."""
+        """A non-trade execution, heard once per execId whichever path brings it (stream,
+        gap-fill, catch-up): a funding settlement is kept in `funding` and handed to
+        `on_funding` (the engine books it); ADL, delivery... are not booked to a bot yet, so
+        they are said and counted in `unbooked`. True if it was new."""
         exec_id = str(item.get("execId"))
         if exec_id in self._others:
             return False
         self._others.add(exec_id)
         kind = str(item.get("execType"))
-        self.unbooked[kind] += 1
-        if kind == "Funding":
-            coin = str(item.get("feeCurrency") or "")
-            coin = coin or self.fee_asset(str(item["symbol"]), Side(item["side"]))
-            self.funding.append(parse_funding(item, coin))
-        log.warning(
-            "bybit: %s execution %s on %s (qty %s, fee %s %s) is not booked to any bot",
+        funding = kind == "Funding"
+        if not funding:
+            self.unbooked[kind] += 1
+        log.log(
+            logging.INFO if funding else logging.WARNING,
+            "bybit: %s execution %s on %s (qty %s, fee %s %s) %s",
             kind,
             item.get("execId"),
             item.get("symbol"),
             item.get("execQty"),
             item.get("execFee"),
             item.get("feeCurrency") or "",
+            "to book" if funding else "is not booked to any bot",
         )
+        if funding:
+            coin = str(item.get("feeCurrency") or "")
+            coin = coin or self.fee_asset(str(item["symbol"]), Side(item["side"]))
+            fee = parse_funding(item, coin)
+            self.funding.append(fee)
+            if self.on_funding is not None:
+                self.on_funding(fee)
         return True
 
     def order(self, item: Mapping[str, Any]) -> Order:
