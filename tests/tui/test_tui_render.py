@@ -247,3 +247,13 @@ def test_banner_says_why_each_bot_was_halted() -> None:
     assert "a: stop loss; b: operator" in banner_text(("a", "b"), different)
     assert banner_text(("a",), {}) == "⚠ EMERGENCY HALT: a — press a to acknowledge"
     assert banner_text((), different) == ""
+
+
+def test_the_bot_pane_shows_funding_apart_only_when_there_is_some() -> None:
+    from tui.render_bot import bot_detail
+
+    snap = snapshot()
+    bot = snap.bots[0]
+    assert "funding" not in bot_detail(bot, snap).plain
+    funded = replace(bot, funding=Decimal("-1.23"))
+    assert f"Fees {bot.fees:.4f}  funding -1.2300" in bot_detail(funded, snap).plain

@@ -131,6 +131,7 @@ class RemoteEngine:
             orders_placed=sum(b.orders_placed for b in bots),
             fills=sum(b.fills for b in bots),
             fees=sum((b.fees for b in bots), Decimal(0)),
+            funding=sum((b.funding for b in bots), Decimal(0)),
             realised_pnl=sum((b.realised_pnl for b in bots), Decimal(0)),
             starting_equity=snap.starting_equity,
             final_equity=snap.equity,
