@@ -21,6 +21,7 @@ TABLES = {
     "bots",
     "orders",
     "fills",
+    "funding_fees",
     "positions",
     "equity_points",
     "strategies",

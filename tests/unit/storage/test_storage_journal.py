@@ -215,8 +215,9 @@ async def test_funding_shares_are_kept_once_per_settlement_and_bot(journal: SqlJ
     from traderagent.engine.funding import FundingJournal
 
     assert isinstance(journal, FundingJournal)
-    share = FundingFee("f-8h", "BTCUSDT", Side.BUY, Decimal("0.1"), Decimal("0.0001"),
-                       Decimal("0.230000000000000001"), "USDT", 28_800_000, bot="grid-1")  # fmt: skip
+    exact = Decimal("0.230000000000000001")
+    share = FundingFee("f-8h", "BTCUSDT", Side.BUY, Decimal("0.1"), Decimal("0.0001"), exact,
+                       "USDT", 28_800_000, bot="grid-1")  # fmt: skip
     assert await journal.record_funding(share) is True
     assert await journal.record_funding(share) is False  # heard again: not booked twice
     other = replace(share, bot="dca-1", amount=Decimal("0.1"))
