@@ -9,6 +9,7 @@ from pathlib import Path
 from traderagent.config import parse_config
 from traderagent.domain import BotState, OrderStatus, OrderType, Side
 from traderagent.domain.events import (
+    BotStateChanged,
     CandleClosed,
     IntentRejected,
     IntentResized,
@@ -109,6 +110,7 @@ async def test_a_stop_loss_sells_the_position_at_market_and_pauses_the_bot(
     placed_at_breach: list[int] = []
     fills: list[OrderFilled] = []
     stop_orders: list[OrderUpdated] = []
+    states: list[BotStateChanged] = []
 
     def on_breach(event: RiskBreached) -> None:
         breaches.append(event)
@@ -117,6 +119,7 @@ async def test_a_stop_loss_sells_the_position_at_market_and_pauses_the_bot(
 
     engine.bus.subscribe(RiskBreached, on_breach)
     engine.bus.subscribe(OrderFilled, fills.append)
+    engine.bus.subscribe(BotStateChanged, states.append)
     engine.bus.subscribe(
         OrderUpdated, lambda e: stop_orders.append(e) if e.order.tag == RISK_STOP_TAG else None
     )
@@ -142,5 +145,8 @@ async def test_a_stop_loss_sells_the_position_at_market_and_pauses_the_bot(
     dust = held_at_breach[0] - stop_fills[0].qty  # what a buy's fee in BTC left below a lot
     assert bot.position.qty == dust and 0 <= dust < bot.instrument.lot_size
     assert bot.orders == {}
-    assert bot.state is BotState.PAUSED
-    assert bot.state_reason == breach.reason
+    # paused by the breach, with its reason; it stays paused until the replay's end, when
+    # every bot of a replay that has ended says FINISHED
+    after = [(s.old, s.new, s.reason) for s in states if s.bot == "grid-btc"][-2:]
+    assert after[0] == (BotState.RUNNING, BotState.PAUSED, breach.reason)
+    assert after[1][:2] == (BotState.PAUSED, BotState.FINISHED) and bot.state is BotState.FINISHED

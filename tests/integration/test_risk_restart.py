@@ -24,6 +24,7 @@ from storage.jsontext import load_payload
 from storage.models import EquityPointRow, RiskStateRow
 from traderagent.config import parse_config
 from traderagent.domain import BotState
+from traderagent.domain.events import OrderUpdated
 from traderagent.engine.orchestrator import Engine
 from traderagent.marketdata import load_bundled
 from traderagent.runtime import StartupError, build_engine
@@ -172,10 +173,18 @@ async def test_a_halt_holds_its_bot_across_restarts_until_it_is_acknowledged(
 ) -> None:
     first = await session(crash_store, account("2023-03-09T06:00:00Z"), run=False)
     await first.start_bot(BOT)  # a bot the operator started by hand (autostart off)
-    await first.run()
-    assert first.bots[BOT].orders_placed > 0
     reason = "operator: the exchange announced maintenance"
-    await first.halt(BOT, reason)
+    halts: list[asyncio.Task[None]] = []
+
+    def halt_once_trading(event: OrderUpdated) -> None:  # while the replay runs: after its
+        if not halts:  # end the bots are FINISHED, and a finished bot is not halted
+            halts.append(asyncio.get_running_loop().create_task(first.halt(BOT, reason)))
+
+    first.bus.subscribe(OrderUpdated, halt_once_trading)
+    await first.run()
+    await halts[0]  # it ran between two candles (it waits for the engine's lock)
+    assert first.bots[BOT].orders_placed > 0
+    assert first.bots[BOT].state is BotState.EMERGENCY  # a halted bot stays halted at the end
     await first.close()
 
     second = await session(crash_store, account("2023-03-09T12:00:00Z"))
