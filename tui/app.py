@@ -148,8 +148,10 @@ class TraderAgentApp(App[None]):
         self.set_keymap(valid)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        # `screen` is the one under the palette (the palette itself is `self.screen` by now)
+        on_dashboard = screen is self._dashboard
         for action in ACTIONS:
-            if self.check_action(action.action, ()):
+            if on_dashboard or action.action not in DASHBOARD_ACTIONS:
                 yield SystemCommand(
                     action.footer, action.help, self._palette_callback(action.action)
                 )

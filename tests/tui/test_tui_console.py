@@ -235,3 +235,26 @@ async def test_dashboard_keys_do_nothing_behind_a_dialog(key: str) -> None:
         await pilot.press("exclamation_mark", key)
         assert engine.calls == []
         assert len(app.screen_stack) == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "title"), [("halt", "Halt"), ("pause", "Pause"), ("backtest", "Backtest")]
+)
+async def test_ctrl_p_finds_the_apps_actions(query: str, title: str) -> None:
+    """The palette as the operator opens it: ctrl+p, type, read the list it offers."""
+    from textual.command import CommandList, CommandPalette
+
+    engine = FakeEngine()
+    app = TraderAgentApp(engine, run_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await settle(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*query)
+        palette = app.screen
+
+        def offered() -> list[str]:
+            options = palette.query_one(CommandList).options
+            return [str(option.prompt).split("\n")[0] for option in options]
+
+        await settle(pilot, lambda: any(line.startswith(title) for line in offered()))
+        assert any(line.startswith(title) for line in offered())
