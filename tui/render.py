@@ -63,6 +63,12 @@ def qty_text(qty: Decimal) -> str:
     return f"{qty:f}"
 
 
+def position_text(bot: BotSnapshot) -> str:
+    """A bot's position as every pane shows it (bots table, bot pane, positions): the same
+    figure with the same rounding."""
+    return qty_text(bot.position_qty)
+
+
 def fee_text(fee: Decimal) -> str:
     """Up to six decimals without trailing zeros: `0.019`."""
     trimmed = fee.quantize(Decimal("0.000001")).normalize()
@@ -234,7 +240,7 @@ def bot_row(bot: BotSnapshot, regimes: Mapping[str, Regime | None] | None = None
         Text(bot.strategy),
         short_regime(regimes.get(bot.symbol), bot.symbol in regimes),
         state_label(bot.state),
-        _right(qty_text(bot.position_qty)),
+        _right(position_text(bot)),
         _right(signed_money(bot.unrealised_pnl)),
         _right(signed_money(bot.realised_pnl)),
     )

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
+from traderagent.clock import format_ts
 from traderagent.domain import Fill
 from traderagent.facade import BotSnapshot
-from tui.event_lines import time_of
 from tui.render import (
     TableRow,
     fill_fee_text,
     money,
+    position_text,
     price_text,
     qty_text,
     side_label,
@@ -20,7 +21,7 @@ from tui.render import (
 )
 
 FILL_COLUMNS: tuple[tuple[str, str, bool], ...] = (
-    ("time", "Time", False),
+    ("time", "Time (UTC)", False),
     ("bot", "Bot", False),
     ("side", "Side", False),
     ("price", "Price", True),
@@ -50,12 +51,12 @@ def _right(text: str | Text) -> Text:
 
 
 def fill_rows(fills: Sequence[Fill]) -> list[TableRow]:
-    """Recent fills, newest first, keyed by fill id."""
+    """Recent fills, newest first, keyed by fill id, each with its date and time."""
     return [
         (
             fill.fill_id,
             (
-                Text(time_of(fill.ts)),
+                Text(format_ts(fill.ts)),  # a date too: fills outlive a day
                 Text(fill.bot),
                 side_label(fill.side),
                 _right(price_text(fill.price)),
@@ -81,7 +82,7 @@ def position_rows(bots: Sequence[BotSnapshot]) -> list[TableRow]:
                 (
                     Text(bot.name, style="bold"),
                     Text(bot.symbol),
-                    _right(qty_text(bot.position_qty)),
+                    _right(position_text(bot)),
                     _right(money(bot.avg_price) if bot.position_qty else "—"),
                     _right(price_text(bot.last_price) if bot.last_price is not None else "—"),
                     _right(money(value) if value is not None else "—"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from traderagent.facade import BotSnapshot, EngineSnapshot, RegimeView
-from tui.render import money, price_text, qty_text, signed_money, state_label
+from tui.render import money, position_text, price_text, signed_money, state_label
 from tui.render_chart import LEGEND
 from tui.render_regime import duration_text, regime_label
 
@@ -40,7 +40,7 @@ def bot_detail(bot: BotSnapshot, snapshot: EngineSnapshot) -> Text:
     ]
     if bot.state_reason:
         lines.append(Text(f"  {bot.state_reason}", style="dim"))
-    position = f"Position {qty_text(bot.position_qty)}"
+    position = f"Position {position_text(bot)}"
     if bot.position_qty:
         position += f" @ {money(bot.avg_price)}"
     lines.append(Text(position))

@@ -113,6 +113,26 @@ async def test_the_bot_pane_shows_a_new_state_at_once_while_figures_wait(
         assert f"Fills {bot.fills + 1}" in str(detail.render())
 
 
+async def test_the_bot_pane_and_the_bots_table_show_the_same_position(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fill moments after the last redraw: both panes show the new position at once, with
+    the same figure (the pane's PnL may wait its turn, the position may not)."""
+    monkeypatch.setattr(bot_pane, "DETAIL_SECONDS", 60.0)  # "moments later", however loaded
+    engine = FakeEngine()
+    engine.running = True
+    app = make_app(engine)
+    async with app.run_test(size=SIZE):
+        detail = app.dashboard.query_one("#bot-detail-text", Static)
+        table = app.dashboard.query_one(BotsTable)
+        app.dashboard.refresh_snapshot()
+        bot = engine.bots["grid-btc"]
+        engine.bots["grid-btc"] = replace(bot, position_qty=Decimal("0.012345"))
+        app.dashboard.refresh_snapshot()
+        assert table.get_cell("grid-btc", "position").plain == "0.012345"
+        assert "Position 0.012345 @" in str(detail.render())
+
+
 async def test_p_acts_on_the_bot_under_the_cursor() -> None:
     engine = FakeEngine()
     app = make_app(engine)

@@ -8,6 +8,7 @@ from typing import Any
 
 from fake_engine import CLOCK_MS, FILL, MINUTE, FakeEngine, default_orders
 
+from traderagent.clock import format_ts
 from traderagent.domain import BotState, OrderType, Regime, Side
 from traderagent.domain.events import (
     BotStateChanged,
@@ -257,3 +258,13 @@ def test_the_bot_pane_shows_funding_apart_only_when_there_is_some() -> None:
     assert "funding" not in bot_detail(bot, snap).plain
     funded = replace(bot, funding=Decimal("-1.23"))
     assert f"Fees {bot.fees:.4f}  funding -1.2300" in bot_detail(funded, snap).plain
+
+
+def test_the_fills_table_shows_each_fills_date() -> None:
+    from fake_engine import FILL
+
+    from tui.render_book import fill_rows
+
+    _key, cells = fill_rows([FILL])[0]
+    assert cells[0].plain == format_ts(FILL.ts)
+    assert cells[0].plain.startswith("20")  # `2023-03-01 12:34`: a date, not only a time

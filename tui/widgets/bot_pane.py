@@ -64,16 +64,17 @@ class BotPane(Horizontal):
         now = time.monotonic()
         force = force or not snapshot.running  # nothing to keep up with: draw what is there
         same_bot = self._detail_bot == bot.name
-        # a change of state (a halt, a pause) shows at once; only figures wait their turn
+        # a change of state (a halt, a pause) or of position shows at once (the bots table
+        # beside shows the same position from the same snapshot); only the PnL waits its turn
         recent = same_bot and now - self._detail_at < DETAIL_SECONDS
-        recent = recent and bot.state == self._detail_state
+        recent = recent and (bot.state, bot.position_qty) == self._detail_state
         if key != self._detail and (force or not recent):
             text = bot_detail(bot, snapshot)
             lines = self._wrapped_height(text, detail.content_size.width)
             # a layout pass only when the text grows or shrinks: its figures change every tick
             detail.update(text, layout=not same_bot or lines != self._detail_lines)
             self._detail, self._detail_at, self._detail_lines = key, now, lines
-            self._detail_bot, self._detail_state = bot.name, bot.state
+            self._detail_bot, self._detail_state = bot.name, (bot.state, bot.position_qty)
         self._draw_chart(bot, snapshot, chart, force)
 
     def _wrapped_height(self, text: Text, width: int) -> int:
