@@ -59,6 +59,13 @@ class BotSnapshot:
     """The bot's configured strategy (or router) parameters as (name, value), for display."""
     stop_price: Decimal | None = None
     """Where the bot's stop loss (`stop_loss_pct`) would sell its position, if it has one."""
+    quote: str = ""
+    """The quote asset of its symbol (`USDT`): what its budget and PnL are counted in."""
+    budget: Decimal | None = None
+    """The quote capital the capital allocator lets it commit now (its share of the equity);
+    None when no allocator sizes its buys."""
+    committed: Decimal = ZERO
+    """What it has committed of its budget: its position at cost plus its resting buys."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from rich.text import Text
 
-from traderagent.facade import RiskLimitView
+from traderagent.domain import Balance
+from traderagent.facade import BotSnapshot, EngineSnapshot, RiskLimitView
 
 NEAR = 0.8
 """Share of a limit from which its bar is marked as near."""
@@ -53,12 +54,47 @@ def limit_line(view: RiskLimitView, width: int) -> Text:
     )
 
 
-def risk_text(limits: Sequence[RiskLimitView], width: int) -> Text:
-    """The account's limits first, then each bot's, under a title line per owner."""
-    if not limits:
-        return Text("no risk limits configured (see `risk:` in the config)", style="dim")
+def balance_line(balance: Balance) -> Text:
+    """`USDT   6,735.54 free   1,200.00 locked`: locked is what resting orders hold."""
+    return Text.assemble(
+        f"  {balance.asset:<6}{_figure(balance.free, ''):>14} free",
+        (f" {_figure(balance.locked, ''):>12} locked", "" if balance.locked else "dim"),
+    )
+
+
+def budget_view(bot: BotSnapshot) -> RiskLimitView | None:
+    """The bot's budget as a bar: what it committed (position at cost plus resting buys) of
+    what the capital allocator lets it commit. Not a limit that halts: never `breached`."""
+    if bot.budget is None:
+        return None
+    return RiskLimitView(bot.name, "budget", "budget", bot.committed, bot.budget, bot.quote)
+
+
+def risk_views(snapshot: EngineSnapshot) -> list[RiskLimitView]:
+    """The account's limits, then each bot's limits followed by its budget."""
+    views = [v for v in snapshot.risk_limits if not v.owner]
+    for bot in snapshot.bots:
+        views.extend(v for v in snapshot.risk_limits if v.owner == bot.name)
+        budget = budget_view(bot)
+        if budget is not None:
+            views.append(budget)
+    known = {bot.name for bot in snapshot.bots}
+    views.extend(v for v in snapshot.risk_limits if v.owner and v.owner not in known)
+    return views
+
+
+def risk_text(
+    limits: Sequence[RiskLimitView], width: int, balances: Sequence[Balance] = ()
+) -> Text:
+    """The account's balances (free and locked) and limits first, then each bot's limits and
+    budget, under a title line per owner."""
     lines: list[Text] = []
-    owner: str | None = None
+    if balances:
+        lines.append(Text("Account", style="bold underline"))
+        lines.extend(balance_line(balance) for balance in balances)
+    if not any(view.limit != "budget" for view in limits):
+        lines.append(Text("no risk limits configured (see `risk:` in the config)", style="dim"))
+    owner: str | None = "" if balances else None
     for view in limits:
         if view.owner != owner:
             owner = view.owner

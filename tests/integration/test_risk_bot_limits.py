@@ -91,7 +91,12 @@ async def test_the_allocator_reports_resized_and_refused_buys_with_their_reason(
     engine.bus.subscribe(IntentResized, cut.append)
     engine.bus.subscribe(IntentRejected, cut.append)
     await engine.run()
+    shown = engine.snapshot().bots[0]  # what the risk pane draws as the bot's budget bar
+    bot = engine.bots["grid-btc"]
     await engine.close()
+    assert shown.quote == "USDT"
+    assert shown.budget == engine.equity * Decimal("0.05")
+    assert shown.committed == bot.committed_capital() > 0
     assert any(isinstance(e, IntentResized) for e in cut)
     assert any(isinstance(e, IntentRejected) for e in cut)
     assert {e.limit for e in cut} == {"allocator"}

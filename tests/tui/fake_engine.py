@@ -13,6 +13,7 @@ from decimal import Decimal
 from traderagent.bus import EventBus, EventStream
 from traderagent.config import AppConfig
 from traderagent.domain import (
+    Balance,
     BotState,
     Fill,
     Liquidity,
@@ -62,6 +63,9 @@ def default_bots() -> list[BotSnapshot]:
             last_price=Decimal("22150.00"),
             parameters=(("lower", "21000"), ("upper", "23000"), ("levels", "21")),
             stop_price=Decimal("20286.00"),
+            quote="USDT",
+            budget=Decimal("5006.17"),
+            committed=Decimal("1386.45"),
         ),
         BotSnapshot(
             name="dca-eth",
@@ -77,8 +81,18 @@ def default_bots() -> list[BotSnapshot]:
             fills=2,
             open_orders=1,
             last_price=Decimal("1612.00"),
+            quote="USDT",
+            budget=Decimal("5006.17"),
+            committed=Decimal("2402.40"),
         ),
     ]
+
+
+BALANCES = (
+    Balance("BTC", Decimal("0.012900")),
+    Balance("ETH", Decimal("0.5000")),
+    Balance("USDT", Decimal("7631.80"), Decimal("1386.45")),
+)
 
 
 def _order(
@@ -223,6 +237,7 @@ class FakeEngine:
         self.shutdowns: list[bool] = []
         self.regimes: tuple[RegimeView, ...] = (RegimeView(READING, ""),)
         self.risk_limits = default_limits()
+        self.balances = BALANCES
         self.reloads: list[AppConfig] = []
         self.reload_report = ReloadReport(("account risk limits updated",), ())
         self.started: list[str] = []
@@ -253,6 +268,7 @@ class FakeEngine:
             drawdown_pct=Decimal("1.2"),
             drawdown_limit_pct=Decimal("15"),
             risk_limits=self.risk_limits,
+            balances=self.balances,
         )
 
     def bot_chart(self, name: str, minutes: int = 240) -> BotChart:

@@ -268,3 +268,18 @@ def test_the_fills_table_shows_each_fills_date() -> None:
     _key, cells = fill_rows([FILL])[0]
     assert cells[0].plain == format_ts(FILL.ts)
     assert cells[0].plain.startswith("20")  # `2023-03-01 12:34`: a date, not only a time
+
+
+def test_the_risk_pane_shows_balances_free_and_locked_and_each_bots_budget() -> None:
+    from tui.render_risk import risk_text, risk_views
+
+    snap = snapshot()
+    plain = risk_text(risk_views(snap), 70, snap.balances).plain
+    lines = plain.splitlines()
+    usdt = next(line for line in lines if line.strip().startswith("USDT"))
+    assert "7,631.80 free" in usdt and "1,386.45 locked" in usdt
+    assert any(line.strip().startswith("BTC") and "0.012900 free" in line for line in lines)
+    grid = lines.index("grid-btc")
+    budget = next(line for line in lines[grid:] if "budget" in line)
+    assert "1,386.45/5,006.17 USDT" in budget
+    assert "dca-eth" in lines and "2,402.40/5,006.17 USDT" in plain

@@ -95,6 +95,13 @@ def bot_snapshot(bot: BotRuntime, config: BotConfig | None = None) -> BotSnapsho
         state_reason=bot.state_reason,
         parameters=bot_parameters(config),
         stop_price=stop_price(bot),
+        quote=bot.instrument.quote,
+        budget=(
+            bot.allocator.budget(bot.name, bot.funds.equity)
+            if bot.allocator is not None and bot.funds is not None
+            else None
+        ),
+        committed=bot.committed_capital(),
     )
 
 

@@ -7,22 +7,27 @@ from typing import Any
 from textual import events
 from textual.widgets import Static
 
+from traderagent.domain import Balance
 from traderagent.facade import EngineSnapshot, RiskLimitView
-from tui.render_risk import risk_text
+from tui.render_risk import risk_text, risk_views
 
 
 class RiskPane(Static):
+    """The account's balances and limits, each bot's limits and budget."""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("", **kwargs)
         self._limits: tuple[RiskLimitView, ...] | None = None
+        self._balances: tuple[Balance, ...] = ()
 
     @property
     def limits(self) -> tuple[RiskLimitView, ...]:
         return self._limits or ()
 
     def show(self, snapshot: EngineSnapshot) -> None:
-        if snapshot.risk_limits != self._limits:
-            self._limits = snapshot.risk_limits
+        limits = tuple(risk_views(snapshot))
+        if (limits, snapshot.balances) != (self._limits, self._balances):
+            self._limits, self._balances = limits, snapshot.balances
             self._draw()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -31,7 +36,7 @@ class RiskPane(Static):
     def _draw(self) -> None:
         if self._limits is None:
             return
-        text = risk_text(self._limits, self.content_size.width or 60)
+        text = risk_text(self._limits, self.content_size.width or 60, self._balances)
         lines = text.plain.count("\n") + 1
         self.update(text, layout=False)
         # the pane is as tall as its bars (CSS caps it): set here, so no redraw can leave it
