@@ -167,6 +167,10 @@ class EngineSnapshot:
     """Every configured limit of the account and of each bot, with its use now."""
     balances: tuple[Balance, ...] = ()
     """The account's balance of each asset (free and locked in orders), by asset name."""
+    equity_valued: bool = True
+    """False while `equity` is not known: no balance read yet, or an asset held has no price
+    yet (a restart before its first candle). The PnL, the day's PnL and the drawdown are then
+    not known either (`starting_equity` is, restored from the last session)."""
 
     @property
     def pnl(self) -> Decimal:

@@ -136,6 +136,11 @@ def header_parts(snapshot: EngineSnapshot, title: str) -> tuple[list[Text], list
         Text.assemble(snapshot.venue, " ", connection_text(snapshot)),
         Text(f"{format_ts(snapshot.clock_ms)} UTC"),
     ]
+    if not snapshot.equity_valued:  # not 0, not -100 %: not known until the first price
+        where = [Text("equity, PnL: waiting for prices", style="dim")]
+        if snapshot.replay_progress is not None and not snapshot.finished:
+            where.append(Text(f"replay {snapshot.replay_progress * 100:.0f}%"))
+        return what, where
     pnl = snapshot.pnl
     pnl_text = Text("PnL ").append_text(signed_money(pnl))
     if snapshot.starting_equity:

@@ -142,6 +142,33 @@ async def test_a_restart_keeps_the_peak_the_day_start_and_the_pnl_baseline(
     assert restored == (before[0], first_peak, first_day_start)
 
 
+async def test_the_consoles_header_continues_the_pnl_across_a_restart(
+    crash_store: CrashStore,
+) -> None:
+    """The header reads the restored baseline: after a restart its PnL goes on from the first
+    session's start, and before the first candle it says the equity is not known yet (never
+    PnL -100 % from an unread balance, nor a drawdown from an asset not yet priced)."""
+    from tui.render import header_text, signed_money
+
+    first = await session(crash_store, account(EVENING))
+    start, first_pnl = first.starting_equity, first.snapshot().pnl
+    assert first_pnl != 0
+    await first.close()
+
+    second = await session(crash_store, account(LATE), run=False)
+    waiting = second.snapshot()
+    shown = header_text(waiting, "T", 160).plain
+    assert not waiting.equity_valued
+    assert "waiting for prices" in shown and "PnL -" not in shown and "DD" not in shown
+    await second.run()
+    snap = second.snapshot()
+    await second.close()
+    assert snap.equity_valued and snap.starting_equity == start
+    shown = header_text(snap, "T", 160).plain
+    assert f"PnL {signed_money(snap.equity - start).plain}" in shown
+    assert snap.pnl != 0  # counted from the first session, not restarted at 0
+
+
 async def test_a_drawdown_halt_outlives_a_restart_with_its_reason(
     tmp_path: Path, crash_store: CrashStore
 ) -> None:

@@ -283,3 +283,9 @@ def test_the_risk_pane_shows_balances_free_and_locked_and_each_bots_budget() -> 
     budget = next(line for line in lines[grid:] if "budget" in line)
     assert "1,386.45/5,006.17 USDT" in budget
     assert "dca-eth" in lines and "2,402.40/5,006.17 USDT" in plain
+
+
+def test_the_header_says_the_equity_is_not_known_before_the_first_price() -> None:
+    text = header_text(snapshot(equity=Decimal(0), equity_valued=False), "T", 160).plain
+    assert "waiting for prices" in text
+    assert "PnL" not in text.replace("equity, PnL: waiting", "") and "DD" not in text

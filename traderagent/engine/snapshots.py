@@ -43,6 +43,18 @@ def valuation(
     return total
 
 
+def unpriced(
+    balances: Mapping[str, Balance], prices: Mapping[str, Decimal], quote: str
+) -> list[str]:
+    """Assets held that `valuation` cannot value yet (no price seen): while there is one, or no
+    balance was read yet, the equity is not known (a restart before its first candle)."""
+    return [
+        asset
+        for asset, balance in balances.items()
+        if asset != quote and balance.total and f"{asset}{quote}" not in prices
+    ]
+
+
 def _flatten(values: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
     for key, value in values.items():
         if isinstance(value, Mapping):
@@ -109,7 +121,10 @@ def engine_snapshot(engine: Engine) -> EngineSnapshot:
     equity = engine.equity
     configs = {b.name: b for b in engine.config.bots} if engine.config is not None else {}
     watch = engine.equity_watch
-    observed = watch is not None and watch.day is not None
+    valued = bool(engine.balances) and not unpriced(
+        engine.balances, engine.prices, engine.quote_asset
+    )
+    observed = watch is not None and watch.day is not None and valued
     orders = tuple(
         sorted(
             (o for bot in engine.bots.values() for o in bot.orders.values()),
@@ -123,6 +138,7 @@ def engine_snapshot(engine: Engine) -> EngineSnapshot:
         clock_ms=engine.clock.now_ms(),
         equity=equity,
         starting_equity=engine.starting_equity if engine.starting_equity is not None else equity,
+        equity_valued=valued,
         bots=tuple(bot_snapshot(bot, configs.get(bot.name)) for bot in engine.bots.values()),
         open_orders=orders,
         recent_fills=tuple(engine.recent_fills),
