@@ -82,6 +82,28 @@ def price_chart(chart: BotChart, width: int, height: int) -> Text:
     return Text.from_ansi(plt.build())
 
 
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def equity_sparkline(points: Sequence[tuple[int, Decimal]], width: int) -> Text:
+    """`Equity ▃▄▄▅▆▇▇█ 10,012.35 +0.12 %`: the equity chart in one line, where the pane has
+    no room for more; the change since its first point says which way it went."""
+    if not points:
+        return Text("Equity: no point yet (waiting for prices)", style="dim")
+    first, last = points[0][1], points[-1][1]
+    change = (last - first) / first * 100 if first else Decimal(0)
+    tail = f" {last:,.2f} {change:+.2f} %"
+    room = max(width - len("Equity ") - len(tail), 0)
+    values = [float(v) for _, v in points[-room:]] if room else []
+    lo, hi = (min(values), max(values)) if values else (0.0, 0.0)
+    span = hi - lo
+    sparks = "".join(
+        SPARKS[round((v - lo) / span * (len(SPARKS) - 1))] if span else SPARKS[0] for v in values
+    )
+    style = "green" if change > 0 else "red" if change < 0 else ""
+    return Text.assemble("Equity ", (sparks, style), (tail, style))
+
+
 def equity_chart(points: Sequence[tuple[int, Decimal]], width: int, height: int) -> Text:
     """Equity over time (one point per stored equity interval)."""
     small = _too_small(width, height)
@@ -92,6 +114,7 @@ def equity_chart(points: Sequence[tuple[int, Decimal]], width: int, height: int)
     first, last = points[0][0], points[-1][0]
     step = max((last - first) // max(len(points) - 1, 1), 1)
     _start(width, height)
+    plt.title("Equity")
     plt.plot(list(range(len(points))), [float(v) for _, v in points], marker="braille")
     ticks = [0, (len(points) - 1) // 2, len(points) - 1]
     plt.xticks(ticks, [format_ts(first + t * step)[5:16] for t in ticks])

@@ -177,3 +177,55 @@ def test_profit_tab(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
         await _on_tab(pilot, "tab-profit")
 
     assert snap_compare(TraderAgentApp(FakeEngine()), terminal_size=size, run_before=profit)
+
+
+@SIZES
+def test_fills_tab(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    async def fills(pilot: Pilot[None]) -> None:
+        await _on_tab(pilot, "tab-fills")
+
+    assert snap_compare(TraderAgentApp(FakeEngine()), terminal_size=size, run_before=fills)
+
+
+@SIZES
+def test_risk_tab(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Balances free and locked, the limits, each bot's budget (the tab at 80 columns; beside
+    the log from 130)."""
+
+    async def risk(pilot: Pilot[None]) -> None:
+        from textual.widgets import TabbedContent
+
+        await engine_done(pilot)
+        app = pilot.app
+        assert isinstance(app, TraderAgentApp)
+        app.dashboard.query_one(TabbedContent).active = "tab-risk"
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(TraderAgentApp(FakeEngine()), terminal_size=size, run_before=risk)
+
+
+@SIZES
+def test_bot_tab_with_the_equity_chart(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Two hours of equity: a sparkline at 24 rows, a chart from 40."""
+    from decimal import Decimal
+
+    from fake_engine import CLOCK_MS, MINUTE
+
+    engine = FakeEngine()
+
+    async def equity(pilot: Pilot[None]) -> None:
+        await engine_done(pilot)
+        app = pilot.app
+        assert isinstance(app, TraderAgentApp)
+        history = app.dashboard.equity_history
+        history.clear()
+        for minute in range(120, -1, -1):
+            engine.clock_ms = CLOCK_MS - minute * MINUTE
+            engine.equity = Decimal(10_000) + Decimal(120 - minute - minute % 7 * 3) / 4
+            history.record(engine.snapshot())
+        app.dashboard.refresh_snapshot(force=True)
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(TraderAgentApp(engine), terminal_size=size, run_before=equity)

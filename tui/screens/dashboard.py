@@ -17,6 +17,7 @@ from textual.widgets import Footer, TabbedContent, TabPane
 
 from traderagent.bus import EventStream
 from traderagent.facade import BotSnapshot, EngineSnapshot
+from tui.equity_history import EquityHistory
 from tui.render import emergency_bots, halt_reasons
 from tui.render_risk import breached_count
 from tui.widgets.book_tables import FillsTable, PositionsTable
@@ -32,10 +33,13 @@ from tui.widgets.trade_tables import LedgerSource, ProfitPane, TradesPane
 
 REFRESH_SECONDS = 1 / 12
 WIDE = 130
+TALL = 40
+"""From this many rows the bot tab has room for an equity chart, not only its sparkline."""
 
 
 class DashboardScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL, "-tall")]
 
     def __init__(
         self,
@@ -52,6 +56,8 @@ class DashboardScreen(Screen[None]):
         self._chart = chart
         self._ledger = ledger
         self._snapshot: EngineSnapshot | None = None
+        self.equity_history = EquityHistory()
+        """The account's equity per engine minute, for the bot tab's equity chart."""
         self.reset_key = "N"
         """The key the finished-replay banner names (the app sets the user's)."""
         self.redraws = 0
@@ -66,7 +72,7 @@ class DashboardScreen(Screen[None]):
                 yield BotsTable(id="bots")
                 with TabbedContent(id="tabs"):
                     with TabPane("Bot", id="tab-bot"):
-                        yield BotPane(self._chart, id="bot")
+                        yield BotPane(self._chart, self.equity_history, id="bot")
                     with TabPane("Orders", id="tab-orders"):
                         yield OrdersTable(id="orders")
                     with TabPane("Fills", id="tab-fills"):
@@ -118,6 +124,7 @@ class DashboardScreen(Screen[None]):
     def show(self, snapshot: EngineSnapshot, force: bool = False) -> None:
         self._snapshot = snapshot
         self.redraws += 1
+        self.equity_history.record(snapshot)
         self.query_one(EngineHeader).show(snapshot)
         self.query_one(EmergencyBanner).show(emergency_bots(snapshot), halt_reasons(snapshot))
         self.query_one(FinishedBanner).show(snapshot, self.reset_key)

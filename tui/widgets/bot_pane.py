@@ -1,4 +1,5 @@
-"""The selected bot: its price chart beside its position, regime and parameters.
+"""The selected bot: its price chart, over the account's live equity chart, beside its
+position, regime and parameters.
 
 The chart (plotext) is the costliest thing on screen, so it is redrawn at most once a second,
 and only while the pane is visible; the figures beside it at most twice a second (the bots
@@ -16,12 +17,14 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from traderagent.facade import BotChart, BotSnapshot, CommandError, EngineSnapshot
+from tui.equity_history import EquityHistory
 from tui.render_bot import bot_detail
 from tui.render_chart import price_chart
+from tui.widgets.equity_chart import EquityChart
 
 CHART_SECONDS = 1.0
 DETAIL_SECONDS = 0.5
@@ -32,9 +35,12 @@ ChartSource = Callable[[str, int], BotChart]
 
 
 class BotPane(Horizontal):
-    def __init__(self, chart_source: ChartSource, **kwargs: Any) -> None:
+    def __init__(
+        self, chart_source: ChartSource, equity: EquityHistory | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._chart_source = chart_source
+        self._equity = equity or EquityHistory()
         self._chart_key: tuple[object, ...] | None = None
         self._drawn_at = 0.0
         self._detail: tuple[object, ...] | None = None
@@ -46,13 +52,16 @@ class BotPane(Horizontal):
         """(bot, width, height) -> (when drawn, the chart): the last charts drawn, newest last."""
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="chart")
+        with Vertical(id="charts"):
+            yield Static("", id="chart")
+            yield EquityChart(self._equity, id="equity")
         with VerticalScroll(id="bot-detail"):
             yield Static("", id="bot-detail-text")
 
     def show(self, snapshot: EngineSnapshot, bot: BotSnapshot | None, force: bool = False) -> None:
         detail = self.query_one("#bot-detail-text", Static)
         chart = self.query_one("#chart", Static)
+        self.query_one(EquityChart).show(force)
         if bot is None:
             detail.update("No bot selected: pick one in the bots table (↑ ↓).")
             chart.update("")
