@@ -31,6 +31,7 @@ from traderagent.facade import EngineAPI, ReloadReport
 from traderagent.logs import attach_handler
 from tui.keys import ACTIONS, app_bindings, unknown_ids
 from tui.log_handler import PaneHandler
+from tui.messages import CommandFailed, ConfirmCommand, Notice
 from tui.operator import HALT_REASON, Operator
 from tui.render import money
 from tui.screens.backtest import BacktestScreen
@@ -93,7 +94,7 @@ class TraderAgentApp(App[None]):
         # Subscribe before anything runs so no event published at start-up is missed.
         self._stream = engine.events(LOG_EVENTS, maxsize=2_000)
         self._dashboard: DashboardScreen | None = None
-        self.operator = Operator(self)
+        self._operator: Operator | None = None
         self.engine_worker: Worker[None] | None = None
         """The worker awaiting `engine.run()`, started once the first frame is up."""
         self._engine_done = asyncio.Event()
@@ -110,12 +111,19 @@ class TraderAgentApp(App[None]):
             )
         return self._dashboard
 
+    @property
+    def operator(self) -> Operator:
+        """Sends the bot commands; it reads the dashboard and posts what it says to us."""
+        if self._operator is None:
+            self._operator = Operator(self.engine, self.dashboard, self.post_message)
+        return self._operator
+
     def get_default_screen(self) -> Screen[None]:
         return self.dashboard
 
     def on_mount(self) -> None:
         self.apply_keymap(self._user_keys)
-        self._log_handler = PaneHandler(self)
+        self._log_handler = PaneHandler(self.note, self.call_from_thread)
         self._detach_log = attach_handler(self._log_handler)
 
     def on_ready(self) -> None:
@@ -200,6 +208,22 @@ class TraderAgentApp(App[None]):
         log.catch_up(force=True)  # the events before it first, in order
         log.note(self.engine.snapshot().clock_ms, message, level)
         self.dashboard.refresh_snapshot()
+
+    # -- what the operator's commands say -------------------------------------------------
+
+    def on_notice(self, message: Notice) -> None:
+        self.notify(message.text, severity=message.severity)
+
+    def on_command_failed(self, message: CommandFailed) -> None:
+        self.note(message.text, level="ERROR")
+        self.notify(message.text, severity="error")
+
+    def on_confirm_command(self, message: ConfirmCommand) -> None:
+        async def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                await message.act()
+
+        self.push_screen(HaltConfirmScreen(message.question, message.verb), callback=answered)
 
     # -- actions --------------------------------------------------------------------------
 

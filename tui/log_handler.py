@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
-if TYPE_CHECKING:
-    from tui.app import TraderAgentApp
+Note = Callable[[str, str], None]
+"""`TraderAgentApp.note`: (message, level) -> a line in the log pane."""
 
 
 class PaneHandler(logging.Handler):
-    """Writes each record (redacted by the filter `attach_handler` adds) as a note."""
+    """Writes each record (redacted by the filter `attach_handler` adds) as a note; from
+    another thread through `call_from_thread` (`App.call_from_thread`)."""
 
-    def __init__(self, app: TraderAgentApp) -> None:
+    def __init__(self, note: Note, call_from_thread: Callable[..., Any]) -> None:
         super().__init__()
-        self.app = app
+        self._note = note
+        self._call_from_thread = call_from_thread
         self._loop_thread = threading.get_ident()  # made on the app's thread (on_mount)
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -29,8 +32,8 @@ class PaneHandler(logging.Handler):
             component = record.name.removeprefix("traderagent.")
             line = f"{component}: {message}"
             if threading.get_ident() == self._loop_thread:
-                self.app.note(line, record.levelname)
+                self._note(line, record.levelname)
             else:
-                self.app.call_from_thread(self.app.note, line, record.levelname)
+                self._call_from_thread(self._note, line, record.levelname)
         except Exception:  # a log line must never take the console down
             self.handleError(record)

@@ -1,21 +1,22 @@
 """The operator's bot commands: what each key asks of the engine, and what it says back.
 
 Commands go through `EngineAPI` only. A refusal is a warning toast, an unexpected failure is
-logged in the log pane and shown as an error; neither ever takes the console down.
+logged in the log pane and shown as an error; neither ever takes the console down. The
+operator reads the state from the view the keys act on and posts what it has to say as
+messages (`tui.messages`): it never holds the app.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+from textual.message import Message
 
 from traderagent.domain import BotState
-from traderagent.facade import BotSnapshot, CommandError
-from tui.screens.halt_confirm import HaltConfirmScreen
-
-if TYPE_CHECKING:
-    from tui.app import TraderAgentApp
+from traderagent.facade import BotSnapshot, CommandError, EngineAPI, EngineSnapshot
+from tui.messages import CommandFailed, ConfirmCommand, Notice, Severity
 
 _log = logging.getLogger(__name__)
 
@@ -23,10 +24,32 @@ HALT_REASON = "operator halt from TUI"
 STOPPABLE = frozenset({BotState.RUNNING, BotState.PAUSED})
 
 
+class OperatorView(Protocol):
+    """The screen the keys act on (the dashboard)."""
+
+    @property
+    def snapshot(self) -> EngineSnapshot | None: ...
+
+    @property
+    def selected_bot(self) -> BotSnapshot | None: ...
+
+    def refresh_snapshot(self, force: bool = False) -> None: ...
+
+    def show_command_result(self) -> None:
+        """Draw what a command just did, at once (its events in the log, the new state)."""
+        ...
+
+
 class Operator:
-    def __init__(self, app: TraderAgentApp) -> None:
-        self.app = app
-        self.engine = app.engine
+    def __init__(
+        self, engine: EngineAPI, view: OperatorView, post: Callable[[Message], object]
+    ) -> None:
+        self.engine = engine
+        self.view = view
+        self._post = post
+
+    def tell(self, text: str, severity: Severity = "information") -> None:
+        self._post(Notice(text, severity))
 
     async def command(self, call: Awaitable[object]) -> bool:
         """Await one engine command; True when it went through."""
@@ -35,23 +58,25 @@ class Operator:
             await call
             done = True
         except CommandError as err:
-            self.app.notify(str(err), severity="warning")
+            self.tell(str(err), "warning")
         except Exception as err:  # e.g. a remote engine unreachable: say so, keep the console
             _log.exception("engine command failed")
-            message = f"command failed: {type(err).__name__}: {err}"
-            self.app.note(message, level="ERROR")
-            self.app.notify(message, severity="error")
-        self.app.dashboard.log_pane.catch_up(force=True)  # what the command did, shown at once
-        self.app.dashboard.refresh_snapshot()
+            self._post(CommandFailed(f"command failed: {type(err).__name__}: {err}"))
+        self.view.show_command_result()
         return done
 
     def selected(self) -> BotSnapshot | None:
         # Redraw from a fresh snapshot first: a key acts on the state now, not 100 ms ago.
-        self.app.dashboard.refresh_snapshot()
-        bot = self.app.dashboard.selected_bot
+        self.view.refresh_snapshot()
+        bot = self.view.selected_bot
         if bot is None:
-            self.app.notify("No bot selected.", severity="warning")
+            self.tell("No bot selected.", "warning")
         return bot
+
+    def _bots_in(self, state: BotState) -> list[str]:
+        self.view.refresh_snapshot()
+        snapshot = self.view.snapshot
+        return [b.name for b in snapshot.bots if b.state is state] if snapshot else []
 
     async def toggle_pause(self) -> None:
         bot = self.selected()
@@ -62,21 +87,19 @@ class Operator:
         elif bot.state is BotState.PAUSED:
             await self.command(self.engine.resume_bot(bot.name))
         else:
-            self.app.notify(
+            self.tell(
                 f"{bot.name} is {bot.state.value}: p pauses a running bot or resumes a paused one.",
-                severity="warning",
+                "warning",
             )
 
     async def pause_all(self) -> None:
-        self.app.dashboard.refresh_snapshot()
-        snapshot = self.app.dashboard.snapshot
-        running = [b.name for b in snapshot.bots if b.state is BotState.RUNNING] if snapshot else []
+        running = self._bots_in(BotState.RUNNING)
         if not running:
-            self.app.notify("No bot is running.", severity="warning")
+            self.tell("No bot is running.", "warning")
             return
         for name in running:
             await self.command(self.engine.pause_bot(name))
-        self.app.notify(f"Paused {', '.join(running)}.")
+        self.tell(f"Paused {', '.join(running)}.")
 
     async def start_stop(self) -> None:
         bot = self.selected()
@@ -86,24 +109,22 @@ class Operator:
             await self.command(self.engine.start_bot(bot.name))
         elif bot.state in STOPPABLE:
             if await self.command(self.engine.stop_bot(bot.name)):
-                self.app.notify(f"{bot.name} stopped; its open orders were cancelled.")
+                self.tell(f"{bot.name} stopped; its open orders were cancelled.")
         else:
-            self.app.notify(
+            self.tell(
                 f"{bot.name} is {bot.state.value}: s starts a stopped bot or stops a running "
                 "or paused one.",
-                severity="warning",
+                "warning",
             )
 
     async def resume_all(self) -> None:
-        self.app.dashboard.refresh_snapshot()
-        snapshot = self.app.dashboard.snapshot
-        paused = [b.name for b in snapshot.bots if b.state is BotState.PAUSED] if snapshot else []
+        paused = self._bots_in(BotState.PAUSED)
         if not paused:
-            self.app.notify("No bot is paused.", severity="warning")
+            self.tell("No bot is paused.", "warning")
             return
         done = [name for name in paused if await self.command(self.engine.resume_bot(name))]
         if done:
-            self.app.notify(f"Resumed {', '.join(done)}.")
+            self.tell(f"Resumed {', '.join(done)}.")
 
     def confirm_for_selected(self, what: str) -> None:
         """Ask before `halt`, `close` (sell at market) or `stop-sell` of the selected bot."""
@@ -132,11 +153,10 @@ class Operator:
         }
         question, verb, act = actions[what]
 
-        async def answered(confirmed: bool | None) -> None:
-            if confirmed:
-                await self.command(act())
+        async def confirmed() -> None:
+            await self.command(act())
 
-        self.app.push_screen(HaltConfirmScreen(question, verb), callback=answered)
+        self._post(ConfirmCommand(question, verb, confirmed))
 
     async def halt_all(self) -> None:
         await self.command(self.engine.halt(None, reason=HALT_REASON))
@@ -148,9 +168,6 @@ class Operator:
         if bot.state is BotState.EMERGENCY:
             await self.command(self.engine.acknowledge(bot.name))
             return
-        snapshot = self.app.dashboard.snapshot
-        waiting = (
-            [b.name for b in snapshot.bots if b.state is BotState.EMERGENCY] if snapshot else []
-        )
+        waiting = self._bots_in(BotState.EMERGENCY)
         hint = f"select {', '.join(waiting)} and press a" if waiting else "no bot is in EMERGENCY"
-        self.app.notify(f"{bot.name} is {bot.state.value}: {hint}.", severity="warning")
+        self.tell(f"{bot.name} is {bot.state.value}: {hint}.", "warning")

@@ -12,13 +12,13 @@ from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Container
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from traderagent.bus import EventStream
 from traderagent.facade import BotSnapshot, EngineSnapshot
 from tui.equity_history import EquityHistory
-from tui.render import emergency_bots, halt_reasons
 from tui.render_risk import breached_count
 from tui.widgets.book_tables import FillsTable, PositionsTable
 from tui.widgets.bot_pane import BotPane, ChartSource
@@ -41,6 +41,12 @@ class DashboardScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL, "-tall")]
 
+    snapshot = var[EngineSnapshot | None](None, always_update=True)
+    """The snapshot on screen now: set by the refresh tick, bound into the header and the
+    banners (which draw it themselves); the rest is drawn by `watch_snapshot`."""
+    reset_key = var("N")
+    """The key the finished-replay banner names (the app sets the user's)."""
+
     def __init__(
         self,
         snapshot: Callable[[], EngineSnapshot],
@@ -55,18 +61,18 @@ class DashboardScreen(Screen[None]):
         self._title = title
         self._chart = chart
         self._ledger = ledger
-        self._snapshot: EngineSnapshot | None = None
+        self._force = False
         self.equity_history = EquityHistory()
         """The account's equity per engine minute, for the bot tab's equity chart."""
-        self.reset_key = "N"
-        """The key the finished-replay banner names (the app sets the user's)."""
         self.redraws = 0
         """Snapshots drawn so far (the benchmark's redraw count)."""
 
     def compose(self) -> ComposeResult:
-        yield EngineHeader(self._title, id="header")
-        yield EmergencyBanner(id="banner")
-        yield FinishedBanner(id="finished")
+        yield EngineHeader(self._title, id="header").data_bind(DashboardScreen.snapshot)
+        yield EmergencyBanner(id="banner").data_bind(DashboardScreen.snapshot)
+        yield FinishedBanner(id="finished").data_bind(
+            DashboardScreen.snapshot, DashboardScreen.reset_key
+        )
         with Container(id="body"):
             with Container(id="main"):
                 yield BotsTable(id="bots")
@@ -96,11 +102,6 @@ class DashboardScreen(Screen[None]):
         self.set_interval(REFRESH_SECONDS, self.refresh_snapshot)
 
     @property
-    def snapshot(self) -> EngineSnapshot | None:
-        """The snapshot on screen now."""
-        return self._snapshot
-
-    @property
     def log_pane(self) -> EventLog:
         return self.query_one(EventLog)
 
@@ -108,13 +109,18 @@ class DashboardScreen(Screen[None]):
     def selected_bot(self) -> BotSnapshot | None:
         """The bot under the cursor of the bots table, as last drawn."""
         key = self.query_one(BotsTable).selected_key
-        if self._snapshot is None or key is None:
+        if self.snapshot is None or key is None:
             return None
-        return next((bot for bot in self._snapshot.bots if bot.name == key), None)
+        return next((bot for bot in self.snapshot.bots if bot.name == key), None)
 
     @property
     def wide(self) -> bool:
         return self.has_class("-wide")
+
+    def show_command_result(self) -> None:
+        """What a command just did, at once: its events in the log, the state it left."""
+        self.log_pane.catch_up(force=True)
+        self.refresh_snapshot()
 
     def refresh_snapshot(self, force: bool = False) -> None:
         """Draw the engine's state now; `force` redraws the chart even if drawn moments ago."""
@@ -122,12 +128,15 @@ class DashboardScreen(Screen[None]):
         self.show(self._read_snapshot(), force)
 
     def show(self, snapshot: EngineSnapshot, force: bool = False) -> None:
-        self._snapshot = snapshot
+        self._force = force
+        self.snapshot = snapshot
+
+    def watch_snapshot(self, snapshot: EngineSnapshot | None) -> None:
+        if snapshot is None:
+            return
+        force, self._force = self._force, False
         self.redraws += 1
         self.equity_history.record(snapshot)
-        self.query_one(EngineHeader).show(snapshot)
-        self.query_one(EmergencyBanner).show(emergency_bots(snapshot), halt_reasons(snapshot))
-        self.query_one(FinishedBanner).show(snapshot, self.reset_key)
         self.query_one(BotsTable).show(snapshot)
         tab = self.query_one(TabbedContent).active
         # hidden panes are not drawn: what they show is drawn when their tab opens
@@ -157,9 +166,9 @@ class DashboardScreen(Screen[None]):
             tab.label = label
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if self._snapshot is not None:
-            self.show(self._snapshot, force=True)
+        if self.snapshot is not None:
+            self.show(self.snapshot, force=True)
 
     def on_data_table_row_highlighted(self) -> None:
-        if self._snapshot is not None:
-            self.query_one(BotPane).show(self._snapshot, self.selected_bot)
+        if self.snapshot is not None:
+            self.query_one(BotPane).show(self.snapshot, self.selected_bot)

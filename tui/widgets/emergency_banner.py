@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from textual.reactive import var
 from textual.widgets import Static
 
-from tui.render import banner_text
+from traderagent.facade import EngineSnapshot
+from tui.render import banner_text, emergency_bots, halt_reasons
 
 
 class EmergencyBanner(Static):
+    snapshot = var[EngineSnapshot | None](None, always_update=True)
+    """Bound to the dashboard's snapshot."""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("", **kwargs)
         self._bots: tuple[str, ...] = ()
@@ -20,6 +25,10 @@ class EmergencyBanner(Static):
     @property
     def bots(self) -> tuple[str, ...]:
         return self._bots
+
+    def watch_snapshot(self, snapshot: EngineSnapshot | None) -> None:
+        if snapshot is not None:
+            self.show(emergency_bots(snapshot), halt_reasons(snapshot))
 
     def show(self, bots: Sequence[str], reasons: Mapping[str, str] | None = None) -> None:
         if tuple(bots) == self._bots and dict(reasons or {}) == self._reasons:

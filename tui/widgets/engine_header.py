@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
+from textual.reactive import var
 from textual.widgets import Static
 
 from traderagent.facade import EngineSnapshot
@@ -14,11 +15,18 @@ from tui.render import header_text
 class EngineHeader(Static):
     """Shows the engine's clock, never the wall clock, so replays and snapshots read true."""
 
+    snapshot = var[EngineSnapshot | None](None, always_update=True)
+    """Bound to the dashboard's snapshot."""
+
     def __init__(self, title: str, **kwargs: Any) -> None:
         super().__init__("", **kwargs)
         self._title = title
         self._snapshot: EngineSnapshot | None = None
         self._lines = 0
+
+    def watch_snapshot(self, snapshot: EngineSnapshot | None) -> None:
+        if snapshot is not None:
+            self.show(snapshot)
 
     def show(self, snapshot: EngineSnapshot) -> None:
         if snapshot != self._snapshot:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual.reactive import var
 from textual.widgets import Static
 
 from traderagent.domain import BotState
@@ -25,10 +26,22 @@ def finished_text(key: str) -> Text:
 
 
 class FinishedBanner(Static):
+    snapshot = var[EngineSnapshot | None](None, always_update=True)
+    """Bound to the dashboard's snapshot."""
+    reset_key = var("N")
+    """Bound to the dashboard's: the key the banner names."""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("", **kwargs)
         self._shown: str | None = None  # the key named, while shown
         self.display = False
+
+    def watch_snapshot(self) -> None:
+        if self.snapshot is not None:
+            self.show(self.snapshot, self.reset_key)
+
+    def watch_reset_key(self) -> None:
+        self.watch_snapshot()
 
     def show(self, snapshot: EngineSnapshot, key: str) -> None:
         shown = key if replay_over(snapshot) else None
