@@ -32,6 +32,7 @@ class Benchmark:
 
 SUITE: list[Benchmark] = [
     Benchmark("B1", "benchmarks.backtest:results"),
+    Benchmark("B1s", "benchmarks.stepped:results"),
     Benchmark("B2", "benchmarks.kernels:results"),
     Benchmark("B3", "benchmarks.kernels:sweep_results"),
     Benchmark("B4", "benchmarks.indicators:results"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -27,8 +28,9 @@ class StrategyContext:
     order placed in reaction fills: the paper venue's last price, else the fill's price)."""
     ts: int
     """Engine time in epoch ms."""
-    live_tags: frozenset[str] = frozenset()
-    """Tags of this bot's orders resting on the exchange now."""
+    live_tags: AbstractSet[str] = frozenset()
+    """Tags of this bot's orders resting on the exchange now (the engine passes a live,
+    read-only view: a set operation on it returns a frozenset)."""
     position_qty: Decimal = Decimal(0)
     """The bot's position in the base asset (long > 0). At `on_start` a non-zero position is
     inherited (a regime switch handed it over, or recovery found it): adopt it."""

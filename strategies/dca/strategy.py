@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -380,7 +381,7 @@ def _utc(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _live_tags(tags: frozenset[str]) -> list[tuple[str, int, int]]:
+def _live_tags(tags: AbstractSet[str]) -> list[tuple[str, int, int]]:
     """(kind, cycle, n) of the DCA tags among `tags` (`so3.2` -> ('so', 3, 2))."""
     found = []
     for tag in tags:

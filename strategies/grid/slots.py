@@ -14,6 +14,7 @@ minimum. Sells mirror this.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 
 from traderagent.domain import ZERO, Instrument, PlaceOrder, Purpose, Side
@@ -39,7 +40,7 @@ class SlotBook:
         if not keep_countered:
             self.countered = [False] * len(self.quantities)
 
-    def adopt_live(self, live_tags: frozenset[str]) -> frozenset[int]:
+    def adopt_live(self, live_tags: AbstractSet[str]) -> frozenset[int]:
         """Orders still resting from before a restart say what their slots are doing: a slot
         with a live sell holds base, one with a live buy is empty. The slots with live sells."""
         selling = set()

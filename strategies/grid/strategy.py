@@ -9,6 +9,7 @@ level down (one grid cycle). With ATR bounds the grid waits for the ATR to warm 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from enum import StrEnum
 
@@ -263,7 +264,7 @@ class GridStrategy:
             return []  # the slots sell what they hold
         return [PlaceOrder(SEED_TAG, Side.BUY, qty, type=OrderType.MARKET)]
 
-    def _missing(self, live_tags: frozenset[str]) -> list[PlaceOrder]:
+    def _missing(self, live_tags: AbstractSet[str]) -> list[PlaceOrder]:
         return [o for tag, o in self.desired().items() if tag not in live_tags]
 
     def _stop_outside(self, book: SlotBook, margin: Decimal, ctx: StrategyContext) -> list[Intent]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Context, Decimal
 from enum import Enum
 from typing import Any
@@ -129,13 +129,7 @@ class MemoryJournal:
             or not (order.bot and order.tag)
             or (stored.exchange_order_id and not order.exchange_order_id)
         ):  # only when the update lacks what the stored row has (a replay sends thousands)
-            order = replace(
-                order,
-                created_ms=stored.created_ms,
-                bot=order.bot or stored.bot,
-                tag=order.tag or stored.tag,
-                exchange_order_id=order.exchange_order_id or stored.exchange_order_id,
-            )
+            order = merged_update(order, stored)
         self.orders[cid] = order
         if seq is not None and cid not in self._seq:
             self._seq[cid] = seq
@@ -220,3 +214,27 @@ class MemoryJournal:
     def sequence_of(self, client_order_id: str) -> int | None:
         """The intent sequence recorded with this order, if any."""
         return self._seq.get(client_order_id)
+
+
+def merged_update(order: Order, stored: Order) -> Order:
+    """`order` keeping what the stored row has and it lacks (its creation time, bot, tag and
+    venue id); built field by field: `dataclasses.replace` costs several times more, and a
+    replay merges two of these per fill."""
+    o = order
+    return Order(
+        o.client_order_id,
+        o.symbol,
+        o.side,
+        o.type,
+        o.qty,
+        o.price,
+        o.status,
+        stored.created_ms,
+        o.updated_ms,
+        o.filled_qty,
+        o.avg_fill_price,
+        o.exchange_order_id or stored.exchange_order_id,
+        o.reject_reason,
+        o.bot or stored.bot,
+        o.tag or stored.tag,
+    )

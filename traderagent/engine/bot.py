@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from decimal import Decimal
 
@@ -44,6 +45,7 @@ from traderagent.engine.history import CandleHistory
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.late_fills import ClosedOrders
 from traderagent.engine.lifecycle import REPLAY_FINISHED, Lifecycle
+from traderagent.engine.live_tags import LiveTags
 from traderagent.engine.order_state import closed_by, unfilled, with_fill
 from traderagent.engine.recovery import (
     RETRY_DELAYS_S,
@@ -124,7 +126,9 @@ class BotRuntime:
         # and the current strategy's live tags (None: to be worked out again)
         self._resting_buys = ZERO
         self._live: dict[str, str] = {}  # client id -> tag of the current strategy's orders
-        self._live_tags: frozenset[str] | None = frozenset()
+        self._live_tags = LiveTags()  # their tags, kept as they change (never rebuilt per fill)
+        self.order_set_changes = 0
+        """Counts every order that joins or leaves `orders` (a snapshot is due on a change)."""
         self.last_price: Decimal | None = None
         self.history = CandleHistory(HISTORY_CANDLES)
         self.orders_placed = 0
@@ -147,7 +151,9 @@ class BotRuntime:
         self._generation = value
         of = self.order_generation.get
         self._live = {c: o.tag for c, o in self.orders.items() if of(c) == value}
-        self._live_tags = None
+        self._live_tags.clear()
+        for tag in self._live.values():
+            self._live_tags.add(tag)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -485,12 +491,10 @@ class BotRuntime:
         held = position.qty * position.avg_price if position.qty > 0 else ZERO
         return held + self._resting_buys
 
-    def live_tags(self) -> frozenset[str]:
-        """Tags of the current strategy's orders resting now."""
-        tags = self._live_tags
-        if tags is None:
-            tags = self._live_tags = frozenset(self._live.values())
-        return tags
+    def live_tags(self) -> AbstractSet[str]:
+        """Tags of the current strategy's orders resting now (a live view: it changes as the
+        orders do; `frozenset(...)` of it for a copy)."""
+        return self._live_tags
 
     def _track(self, order: Order) -> None:
         if order.is_open:
@@ -503,18 +507,27 @@ class BotRuntime:
         """Track `order` as open (new, or the newer state of one tracked already, which keeps
         its place among the orders)."""
         cid = order.client_order_id
-        self._resting_buys += _resting_buy(order) - _resting_buy(self.orders.get(cid))
+        before = self.orders.get(cid)
+        if before is None:
+            self.order_set_changes += 1
+        self._resting_buys += _resting_buy(order) - _resting_buy(before)
         self.orders[cid] = order
+        live, tags = self._live, self._live_tags
+        was = live.pop(cid, None)
+        if was is not None:
+            tags.remove(was)
         if self.order_generation.get(cid) == self._generation:
-            self._live[cid] = order.tag
-        else:
-            self._live.pop(cid, None)
-        self._live_tags = None
+            live[cid] = order.tag
+            tags.add(order.tag)
 
     def _drop(self, cid: str) -> None:
-        self._resting_buys -= _resting_buy(self.orders.pop(cid, None))
-        self._live.pop(cid, None)
-        self._live_tags = None
+        gone = self.orders.pop(cid, None)
+        if gone is not None:
+            self.order_set_changes += 1
+        self._resting_buys -= _resting_buy(gone)
+        was = self._live.pop(cid, None)
+        if was is not None:
+            self._live_tags.remove(was)
 
     def _context(self, price: Decimal | None = None) -> StrategyContext:
         position, funds = self.position, self.funds

@@ -137,6 +137,7 @@ def bot(name: str = "b") -> SimpleNamespace:
         strategy_started=True,
         router=None,
         orders={"b-1": None},
+        order_set_changes=1,
     )
 
 
