@@ -66,6 +66,10 @@ class BotSnapshot:
     None when no allocator sizes its buys."""
     committed: Decimal = ZERO
     """What it has committed of its budget: its position at cost plus its resting buys."""
+    crashes: int = 0
+    """Times its handling crashed since the engine started (the health monitor)."""
+    data_hold: str = ""
+    """Why it opens nothing now: its market data is stale ('' when it may open)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +175,8 @@ class EngineSnapshot:
     """False while `equity` is not known: no balance read yet, or an asset held has no price
     yet (a restart before its first candle). The PnL, the day's PnL and the drawdown are then
     not known either (`starting_equity` is, restored from the last session)."""
+    stale_symbols: tuple[str, ...] = ()
+    """Symbols of a live feed without a candle for three intervals: their bots open nothing."""
 
     @property
     def pnl(self) -> Decimal:

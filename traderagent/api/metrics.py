@@ -54,7 +54,13 @@ class EngineCollector:
         realised = GaugeMetricFamily(
             PREFIX + "realised_pnl", "Realised PnL (quote)", labels=["bot"]
         )
+        crashes = CounterMetricFamily(
+            PREFIX + "bot_task_crashes",
+            "Times a bot's handling crashed (restarted with backoff; EMERGENCY after three)",
+            labels=["bot"],
+        )
         for bot in snap.bots:
+            crashes.add_metric([bot.name], bot.crashes)
             for value in BotState:
                 state.add_metric([bot.name, value.value], 1.0 if bot.state is value else 0.0)
             orders.add_metric([bot.name], bot.open_orders)
@@ -62,12 +68,20 @@ class EngineCollector:
             placed.add_metric([bot.name], bot.orders_placed)
             unknown.add_metric([bot.name], bot.unknown_orders)
             realised.add_metric([bot.name], float(bot.realised_pnl))
-        yield from (state, orders, trades, placed, unknown, realised)
+        yield from (state, orders, trades, placed, unknown, realised, crashes)
         yield GaugeMetricFamily(
             PREFIX + "venue_degraded",
             "1 while the venue connection is troubled or the engine waits out an outage",
             1.0 if snap.venue_status else 0.0,
         )
+        stale = GaugeMetricFamily(
+            PREFIX + "market_data_stale",
+            "1 for a symbol without a candle for three intervals (its bots open nothing)",
+            labels=["symbol"],
+        )
+        for symbol in snap.stale_symbols:
+            stale.add_metric([symbol], 1.0)
+        yield stale
         yield GaugeMetricFamily(PREFIX + "equity", "Account equity (quote)", float(snap.equity))
         balance = GaugeMetricFamily(
             PREFIX + "balance", "Account balance of each asset", labels=["asset", "part"]

@@ -160,3 +160,37 @@ class StrategySwitched(Event):
     new: str
     regime: Regime
     reason: str = ""
+
+
+@quick_init
+@dataclass(frozen=True, slots=True)
+class BotTaskCrashed(Event):
+    """A bot's handling of a candle or an exchange update raised: the health monitor caught
+    it, and starts the bot again after `retry_in_ms` (0: it was not started again)."""
+
+    bot: str
+    error: str
+    """The exception, one line: its type and message."""
+    failures: int
+    """Crashes counted within the health window, this one included."""
+    retry_in_ms: int
+
+
+@quick_init
+@dataclass(frozen=True, slots=True)
+class HealthCritical(Event):
+    """HEALTH_CRITICAL: a bot crashed too often and is halted in EMERGENCY until acknowledged."""
+
+    bot: str
+    reason: str
+
+
+@quick_init
+@dataclass(frozen=True, slots=True)
+class MarketDataStale(Event):
+    """No candle for `symbol` for `silent_ms` (three intervals or more): its bots open
+    nothing until data returns (`stale` False: it has)."""
+
+    symbol: str
+    silent_ms: int
+    stale: bool = True

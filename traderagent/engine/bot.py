@@ -41,6 +41,7 @@ from traderagent.engine.checkpoints import restore_route
 from traderagent.engine.execution import Execution, UnsureOrder
 from traderagent.engine.funding import with_booked_funding
 from traderagent.engine.handover import follow_regime
+from traderagent.engine.health import opens_position
 from traderagent.engine.history import CandleHistory
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.late_fills import ClosedOrders
@@ -136,6 +137,10 @@ class BotRuntime:
         self.allocator_refusals = 0  # buys the allocator refused: never sent (`refusals`)
         self.fills = 0
         self.strategy_started = False
+        self.data_hold = ""
+        """Why the bot opens nothing now ('' when it may): its market data went stale."""
+        self.orders_held = 0  # opening orders not placed while data was stale (logged each)
+        self.resync_due = False
 
     @property
     def state(self) -> BotState:
@@ -245,6 +250,12 @@ class BotRuntime:
         self.bus.publish(HaltTriggered(self.clock.now_ms(), self.name, reason, cancelled))
         self._log("critical", f"EMERGENCY HALT: {reason}; {cancelled} orders cancelled")
 
+    async def set_aside(self, reason: str) -> None:
+        """Its handling crashed: STOPPED with `reason`, its orders left resting (the health
+        monitor starts it again, and the start reconciles them)."""
+        await self._move(BotState.STOPPING, reason)
+        await self._move(BotState.STOPPED, reason)
+
     async def finish(self) -> None:
         """The replay has ended: FINISHED (its resting orders stay in the book as they are)."""
         await self._move(BotState.FINISHED, REPLAY_FINISHED)
@@ -302,6 +313,9 @@ class BotRuntime:
                 await self._move(BotState.PAUSED, self.pause_after_start)
             self.pause_after_start = ""
         elif self.state is BotState.RUNNING:
+            if self.resync_due and not self.data_hold:  # held orders while data was stale
+                self.resync_due = False
+                await self._apply(self.strategy.on_resume(self._context()))
             intents = self.strategy.on_candle(candle, self._context())
             if intents:  # most candles decide nothing
                 await self._apply(intents)
@@ -384,6 +398,11 @@ class BotRuntime:
             if not self.lifecycle.accepts_new_orders and isinstance(intent, PlaceOrder):
                 continue  # paused or halted: nothing new leaves; on_resume re-syncs
             if isinstance(intent, PlaceOrder):
+                if self.data_hold and opens_position(intent):
+                    self.orders_held += 1
+                    self.resync_due = True  # the strategy re-syncs once data is back
+                    self._log("warning", f"{intent.tag} not placed: {self.data_hold}")
+                    continue
                 await self._place(intent)
             elif isinstance(intent, CancelOrder):
                 for order in list(self.orders.values()):

@@ -41,10 +41,18 @@ from traderagent.engine.allocator import BatchLocks
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.checkpoints import SnapshotSchedule
 from traderagent.engine.funding import FundingBook
+from traderagent.engine.health import WATCH_EVERY_S, HealthMonitor, watch_data
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lease_guard import LeaseGuard, LeaseLost, check_lease, stop_trading
 from traderagent.engine.lifecycle import FINISHABLE, IllegalTransition
-from traderagent.engine.outage import Outage, guarded, refresh_balances, settle_all
+from traderagent.engine.outage import (
+    FAILURES,
+    Outage,
+    guarded,
+    note_failure,
+    refresh_balances,
+    settle_all,
+)
 from traderagent.engine.risk import EquityWatch
 from traderagent.engine.snapshots import engine_snapshot, run_summary, valuation
 from traderagent.exchanges.ports import (
@@ -160,6 +168,9 @@ class Engine:
         self.outage = outage or Outage()
         self.outage.on_change = self.refresh_venue_status
         """Whether the venue answers: while it does not, the engine waits, degraded."""
+        self.health = HealthMonitor(bus, clock)
+        self.data_watch_s = WATCH_EVERY_S
+        """Bot crashes (restarted with backoff, EMERGENCY after three) and stale live data."""
         self._update_waiting = asyncio.Event()
         self.driver: CandleDriver | None = None
         """Set (before `run`) to step a replay through a driver instead of candle by candle."""
@@ -250,6 +261,12 @@ class Engine:
         self.running = True
         await refresh_balances(self)
         pump = asyncio.create_task(self._pump(), name="engine-update-pump")
+        watchdog = None
+        if not self.replay and isinstance(self._feed, AsyncIterable):  # a live feed can go quiet
+            watchdog = asyncio.create_task(
+                watch_data(self.health, self.bots, self._lock, self.data_watch_s),
+                name="engine-data-watchdog",
+            )
         try:
             async with self._lock:
                 for name in self._autostart:
@@ -274,6 +291,8 @@ class Engine:
                     await self._finish_bots()
         finally:
             pump.cancel()
+            if watchdog is not None:
+                watchdog.cancel()
             self.running = False
             self.finished = True
             async with self._lock:
@@ -323,6 +342,9 @@ class Engine:
                         "not after the last one the engine took",
                     )
                     continue
+                self.health.saw_candle(
+                    candle.symbol, candle.close_time, candle.interval_ms, self.bots.values()
+                )
                 yield candle
         finally:
             stopping.cancel()
@@ -385,11 +407,18 @@ class Engine:
             self.bus.publish(CandleClosed(candle.close_time, candle))
         self.refresh_venue_status()
         reading = self._classify(candle)
+        if self.health.restarts_pending:
+            await self.health.restart_due(self.bots)
         for bot in self.bots.values():
             if bot.symbol == candle.symbol:
-                if reading is not None:
-                    await guarded(self, bot.on_regime(reading), f"{bot.name}'s regime switch")
-                await guarded(self, bot.on_candle(candle, price), f"{bot.name}'s candle")
+                try:
+                    if reading is not None:
+                        await guarded(self, bot.on_regime(reading), f"{bot.name}'s regime switch")
+                    await guarded(self, bot.on_candle(candle, price), f"{bot.name}'s candle")
+                except LeaseLost:
+                    raise
+                except Exception as crash:  # reported, restarted with backoff (`health`)
+                    await self.health.crashed(bot, crash)
         await self._drain()
         await self._record_equity()
         await self._watch_risk(candle)
@@ -446,11 +475,19 @@ class Engine:
                 self._log(
                     "warning", f"update for an order of no known bot: {update.client_order_id}"
                 )
-            elif isinstance(update, Order):
-                await bot.on_order(update)
             else:
-                self.recent_fills.append(update)
-                await bot.on_fill(update)
+                try:
+                    if isinstance(update, Order):
+                        await bot.on_order(update)
+                    else:
+                        self.recent_fills.append(update)
+                        await bot.on_fill(update)
+                except LeaseLost:
+                    raise
+                except FAILURES as err:  # the venue did not answer: an outage, not a crash
+                    note_failure(self, f"{bot.name}'s exchange update", err)
+                except Exception as crash:  # reported, restarted with backoff (`health`)
+                    await self.health.crashed(bot, crash)
         while self._funding:
             touched = True
             fee = self._funding.popleft()
@@ -498,6 +535,7 @@ class Engine:
     async def start_bot(self, name: str) -> None:
         if self.replay_ended:
             raise CommandError(f"the replay has ended: {PAPER_RESET_HINT}")
+        self.health.forget(name)
         await self._command(name, BotRuntime.start)
 
     async def pause_bot(self, name: str) -> None:
@@ -507,6 +545,7 @@ class Engine:
         await self._command(name, BotRuntime.resume)
 
     async def stop_bot(self, name: str) -> None:
+        self.health.forget(name)
         await self._command(name, BotRuntime.stop)
 
     async def acknowledge(self, name: str) -> None:

@@ -82,7 +82,7 @@ def stop_price(bot: BotRuntime) -> Decimal | None:
     return bot.position.avg_price * (HUNDRED - pair.stop_loss_pct) / HUNDRED
 
 
-def bot_snapshot(bot: BotRuntime, config: BotConfig | None = None) -> BotSnapshot:
+def bot_snapshot(bot: BotRuntime, config: BotConfig | None = None, crashes: int = 0) -> BotSnapshot:
     position = bot.position
     mark = bot.last_price
     return BotSnapshot(
@@ -114,6 +114,8 @@ def bot_snapshot(bot: BotRuntime, config: BotConfig | None = None) -> BotSnapsho
             else None
         ),
         committed=bot.committed_capital(),
+        crashes=crashes,
+        data_hold=bot.data_hold,
     )
 
 
@@ -139,7 +141,10 @@ def engine_snapshot(engine: Engine) -> EngineSnapshot:
         equity=equity,
         starting_equity=engine.starting_equity if engine.starting_equity is not None else equity,
         equity_valued=valued,
-        bots=tuple(bot_snapshot(bot, configs.get(bot.name)) for bot in engine.bots.values()),
+        bots=tuple(
+            bot_snapshot(bot, configs.get(bot.name), engine.health.crashes.get(bot.name, 0))
+            for bot in engine.bots.values()
+        ),
         open_orders=orders,
         recent_fills=tuple(engine.recent_fills),
         balances=tuple(engine.balances[asset] for asset in sorted(engine.balances)),
@@ -159,6 +164,7 @@ def engine_snapshot(engine: Engine) -> EngineSnapshot:
         drawdown_pct=watch.drawdown_pct(equity) if watch is not None and observed else None,
         drawdown_limit_pct=watch.config.max_drawdown_pct if watch is not None else None,
         risk_limits=tuple(risk_limits(engine, equity)),
+        stale_symbols=tuple(sorted(engine.health.data.stale_since)),
     )
 
 

@@ -17,6 +17,7 @@ from traderagent.domain import ZERO, Fill
 from traderagent.domain.events import (
     Event,
     HaltTriggered,
+    MarketDataStale,
     OrderFilled,
     RegimeChanged,
     RiskBreached,
@@ -28,7 +29,7 @@ from traderagent.notify.formatting import MAX_MESSAGE, clip, count, money, price
 SOURCES: dict[str, tuple[type[Event], ...]] = {
     "fills": (OrderFilled,),
     "halts": (HaltTriggered,),
-    "risk": (RiskBreached,),
+    "risk": (RiskBreached, MarketDataStale),
     "regime": (RegimeChanged,),
     "daily": daily.EVENTS,
 }
@@ -75,6 +76,13 @@ class AlertBatcher:
         elif isinstance(event, RiskBreached) and "risk" in self.alerts:
             owner = f"bot {event.bot}" if event.bot else "account"
             self._urgent.append(f"⚠ RISK ({owner}): {event.reason}")
+            self._arm(urgent=True)
+        elif isinstance(event, MarketDataStale) and "risk" in self.alerts:
+            if event.stale:
+                line = f"⚠ DATA: no {event.symbol} candle for {event.silent_ms // 1000} s"
+                self._urgent.append(f"{line}: its bots open nothing until data returns")
+            else:
+                self._urgent.append(f"✓ DATA: {event.symbol} candles are back")
             self._arm(urgent=True)
         elif isinstance(event, HaltTriggered) and "halts" in self.alerts:
             bots, cancelled = self._halts.get(event.reason, ([], 0))
