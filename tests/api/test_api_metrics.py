@@ -98,3 +98,19 @@ async def test_metrics_need_the_token(tmp_path: Path) -> None:
     async with api_client(engine, token=None) as (_, client):
         assert (await client.get("/metrics")).status_code == 401
     await engine.close()
+
+
+async def test_metrics_count_bot_crashes_and_name_stale_symbols(tmp_path: Path) -> None:
+    engine = await paper_engine(tmp_path, SHORT)
+    async with api_client(engine) as (_, client):
+        await engine.run()
+        bot = engine.bots["grid-btc"]
+        await engine.health.crashed(bot, RuntimeError("boom"))  # the health monitor's count
+        now = engine.clock.now_ms()
+        engine.health.saw_candle("BTCUSDT", now - 3 * 60_000, 60_000, engine.bots.values())
+        assert engine.health.check_data(engine.bots.values()) == ["BTCUSDT"]
+        found = samples((await client.get("/metrics")).text)
+    crashes = "traderagent_bot_task_crashes"
+    assert value(found, crashes, crashes + "_total", bot="grid-btc") == 1
+    assert value(found, "traderagent_market_data_stale", symbol="BTCUSDT") == 1.0
+    await engine.close()

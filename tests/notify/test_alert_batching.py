@@ -11,6 +11,7 @@ from traderagent.domain.events import (
     BotStateChanged,
     EquityUpdated,
     HaltTriggered,
+    MarketDataStale,
     OrderFilled,
     RegimeChanged,
     RiskBreached,
@@ -104,7 +105,19 @@ def test_only_the_configured_alerts_are_sent() -> None:
         RiskBreached,
         RegimeChanged,
         EquityUpdated,
+        MarketDataStale,
     }
+
+
+def test_stale_market_data_is_urgent_and_so_is_its_return() -> None:
+    batcher = AlertBatcher(("risk",), batch_s=60, clock=Clock())
+    batcher.add(MarketDataStale(CLOCK_MS, "BTCUSDT", 180_000))
+    assert batcher.wait_s() == 1.0  # urgent: sent within a second, not with the next batch
+    assert batcher.take_all() == (
+        "⚠ DATA: no BTCUSDT candle for 180 s: its bots open nothing until data returns"
+    )
+    batcher.add(MarketDataStale(CLOCK_MS, "BTCUSDT", 240_000, stale=False))
+    assert batcher.take_all() == "✓ DATA: BTCUSDT candles are back"
 
 
 def test_a_huge_burst_lists_fifteen_fills_and_fits_one_message() -> None:
