@@ -41,7 +41,7 @@ from traderagent.engine.checkpoints import restore_route
 from traderagent.engine.execution import Execution, UnsureOrder
 from traderagent.engine.funding import with_booked_funding
 from traderagent.engine.handover import follow_regime
-from traderagent.engine.health import opens_position
+from traderagent.engine.health import hold_opening
 from traderagent.engine.history import CandleHistory
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.late_fills import ClosedOrders
@@ -398,11 +398,8 @@ class BotRuntime:
             if not self.lifecycle.accepts_new_orders and isinstance(intent, PlaceOrder):
                 continue  # paused or halted: nothing new leaves; on_resume re-syncs
             if isinstance(intent, PlaceOrder):
-                if self.data_hold and opens_position(intent):
-                    self.orders_held += 1
-                    self.resync_due = True  # the strategy re-syncs once data is back
-                    self._log("warning", f"{intent.tag} not placed: {self.data_hold}")
-                    continue
+                if self.data_hold and hold_opening(self, intent):
+                    continue  # stale market data: logged and counted (`health`)
                 await self._place(intent)
             elif isinstance(intent, CancelOrder):
                 for order in list(self.orders.values()):

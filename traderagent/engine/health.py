@@ -203,6 +203,18 @@ def opens_position(intent: PlaceOrder) -> bool:
     )
 
 
+def hold_opening(bot: BotRuntime, intent: PlaceOrder) -> bool:
+    """`bot`'s market data is stale (`bot.data_hold`): an opening order is held (logged,
+    counted, and the strategy re-syncs once data is back); True if `intent` was held."""
+    if not opens_position(intent):
+        return False
+    bot.orders_held += 1
+    bot.resync_due = True
+    message = f"{intent.tag} not placed: {bot.data_hold}"
+    bot.bus.publish(LogRecord(bot.clock.now_ms(), "warning", message, bot.name))
+    return True
+
+
 def describe(error: BaseException) -> str:
     """`ValueError: bad level (at strategy.py:123)`: one line, the innermost frame."""
     frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
