@@ -28,6 +28,7 @@ from traderagent.bus import EventBus
 from traderagent.clock import Clock
 from traderagent.domain import BotState, PlaceOrder, Purpose, Side
 from traderagent.domain.events import BotTaskCrashed, HealthCritical, LogRecord, MarketDataStale
+from traderagent.engine.lease_guard import LeaseLost
 
 if TYPE_CHECKING:
     from traderagent.engine.bot import BotRuntime
@@ -107,7 +108,12 @@ class HealthMonitor:
             self.bus.publish(BotTaskCrashed(now, name, text, len(recent), 0))
             self.bus.publish(HealthCritical(now, name, reason))
             if bot.lifecycle.can(BotState.EMERGENCY):
-                await bot.halt(reason)
+                try:
+                    await bot.halt(reason)
+                except LeaseLost:
+                    raise
+                except Exception as failed:  # EMERGENCY already: its orders may still rest
+                    self._log("critical", f"halt incomplete: {describe(failed)}", name)
             else:  # set aside already (it crashed while stopped): it stays stopped
                 self._log("critical", f"{reason}; it stays {bot.state}", name)
             return
@@ -140,7 +146,12 @@ class HealthMonitor:
             if name in self._paused:
                 self._paused.discard(name)
                 bot.pause_after_start = "paused before it crashed"
-            await bot.start()
+            try:
+                await bot.start()
+            except LeaseLost:
+                raise
+            except Exception as failed:  # the start itself crashed: counted as one more
+                await self.crashed(bot, failed)
 
     def forget(self, name: str) -> None:
         """The operator started or stopped the bot: no restart of the monitor's is pending."""
