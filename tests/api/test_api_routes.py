@@ -258,10 +258,12 @@ async def test_a_real_backtest_replays_its_range_apart_from_the_live_engine(tmp_
         assert (await client.post("/api/v1/backtests", json=body)).status_code == 202
         busy = await client.post("/api/v1/backtests", json=body)
         assert busy.status_code == 409 and "still running" in busy.json()["detail"]
-        for _ in range(600):
-            status = (await client.get("/api/v1/backtests/bt-1")).json()
-            if status["status"] != "running":
-                break
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 180  # generous: a loaded machine runs the backtest slowly
+        while (status := (await client.get("/api/v1/backtests/bt-1")).json())["status"] == (
+            "running"
+        ):
+            assert loop.time() < deadline, "the backtest did not end within 180 s"
             await asyncio.sleep(0.05)
         assert status["status"] == "done", status
         result = (await client.get("/api/v1/backtests/bt-1/result")).json()
