@@ -218,6 +218,7 @@ def search_inputs(args: argparse.Namespace) -> tuple[AppConfig, EvaluationSetup,
         storage=args.storage,
         study=args.study,
         allow_halted=args.allow_halted,
+        report=getattr(args, "top", 10),  # walkforward has no --top: its best is what it shows
     )
     return config, setup, plan
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from traderagent.backtest.preset import preset_config
 from traderagent.config import ConfigError
+from traderagent.optimize.batch import STATS_METRICS, KernelBatches, confirm_reported
 from traderagent.optimize.evaluation import EvaluationSetup, TrialEvaluator
 from traderagent.optimize.grid_search import SearchError, grid_search
 from traderagent.optimize.objectives import NOT_HALTED, Constraint, Objective
@@ -44,6 +45,8 @@ class SearchPlan:
     study: str | None = None
     allow_halted: bool = False
     """May the best trial be one the account's risk limits halted? (No by default.)"""
+    report: int = 10
+    """The best trials a report shows: a batch-estimated one among them is recomputed exactly."""
 
     @property
     def limits(self) -> tuple[Constraint, ...]:
@@ -113,8 +116,11 @@ def run_search(
         ) from None
     log = TrialLog(plan.objectives, plan.limits)
     stopped = _Stop(cancelled)
-    pool: ProcessPool | None = ProcessPool(setup, plan.workers) if plan.workers > 1 else None
-    batches: BatchEvaluator = pool if pool is not None else InProcess(evaluator)
+    batched = _kernel_batches(evaluator, plan)
+    pool: ProcessPool | None = None
+    if batched is None and plan.workers > 1:
+        pool = ProcessPool(setup, plan.workers)
+    batches: BatchEvaluator = batched or pool or InProcess(evaluator)
     study = None
     mine: set[int] | None = None  # None: every trial in the log is this run's
     try:
@@ -131,6 +137,8 @@ def run_search(
     finally:
         if pool is not None:
             pool.close()
+    if batched is not None:
+        confirm_reported(log, evaluator.evaluate, plan.report, front=len(plan.objectives) > 1)
     records = log.ranked()
     window = evaluator.window.candles
     return SearchResult(
@@ -152,6 +160,21 @@ def run_search(
         study=study,
         numbers=frozenset(mine) if mine is not None else None,
     )
+
+
+def _kernel_batches(evaluator: TrialEvaluator, plan: SearchPlan) -> KernelBatches | None:
+    """Batched kernel evaluation when every point can run on the kernel (grid, DCA), on
+    `plan.workers` numba threads (at most the cores numba found); else None."""
+    if not evaluator.kernel:
+        return None
+    try:
+        import numba
+    except ImportError:
+        return None
+    cores = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    threads = max(1, min(plan.workers, cores))
+    wanted = {o.metric for o in plan.objectives} | {c.metric for c in plan.limits}
+    return KernelBatches(evaluator, threads, stats=bool(wanted & STATS_METRICS))
 
 
 class _Stop:
