@@ -34,6 +34,7 @@ from traderagent.backtest.rejections import (
     counted_rejections,
 )
 from traderagent.config import ConfigError
+from traderagent.optimize.grid_search import point_key
 from traderagent.optimize.space import Point
 from traderagent.optimize.trials import Outcome, TrialLog, pareto_front, score
 
@@ -224,17 +225,23 @@ def confirm_reported(
 ) -> int:
     """Recompute exactly (`evaluate`) every estimated trial among the `count` best and, with
     `front`, on the Pareto front, until those are all exact (an exact figure may move a trial
-    in or out of them). Returns how many trials were recomputed."""
+    in or out of them). Each point runs once: the trials repeating it get the same result.
+    Returns how many points were recomputed."""
     confirmed = 0
     while True:
         shown = log.ranked()[:count]
         if front:
             shown += pareto_front(log.records, log.objectives)
-        pending = {r.number for r in shown if r.evaluator == ESTIMATED}
+        pending = {point_key(r.params) for r in shown if r.evaluator == ESTIMATED}
         if not pending:
             return confirmed
+        exact: dict[tuple[str, ...], Outcome] = {}
         for i, record in enumerate(log.records):
-            if record.number in pending and record.evaluator == ESTIMATED:
-                outcome = replace(evaluate(record.params), repeat_of=record.repeat_of)
-                log.records[i] = score(outcome, record.number, log.objectives, log.constraints)
+            key = point_key(record.params)
+            if key not in pending or record.evaluator != ESTIMATED:
+                continue
+            if key not in exact:
+                exact[key] = evaluate(record.params)
                 confirmed += 1
+            outcome = replace(exact[key], repeat_of=record.repeat_of)
+            log.records[i] = score(outcome, record.number, log.objectives, log.constraints)
