@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+KERNELS := $(VENV)/.kernels-warm
 SRC := traderagent strategies storage tui
 
-.PHONY: run test test-fast check fmt lint types contracts bench headless clean
+.PHONY: run test test-fast check fmt lint types contracts bench headless clean warm
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,16 +14,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)  ## open the TUI on the default config (paper trading on bundled real candles)
+# The fast kernels compiled into numba's on-disk cache once, here, so that no command waits
+# for numba (~20-90 s); again whenever their sources change (the cache is dropped then).
+$(KERNELS): $(STAMP) $(wildcard traderagent/backtest/kernels/*.py)
+	$(BIN)/python -m traderagent.backtest.kernels.warm
+	touch $(KERNELS)
+
+warm: $(KERNELS)  ## compile the fast kernels into numba's cache (make does it for you)
+
+run: $(KERNELS)  ## open the TUI on the default config (paper trading on bundled real candles)
 	$(BIN)/traderagent-tui
 
-headless: $(STAMP)
+headless: $(KERNELS)
 	$(BIN)/traderagent run --headless --duration 20
 
-test: $(STAMP)  ## the whole test suite (slow and soak runs left out: -m slow / -m soak)
+test: $(KERNELS)  ## the whole test suite (slow and soak runs left out: -m slow / -m soak)
 	$(BIN)/python -m pytest -q
 
-test-fast: $(STAMP)  ## the fast lane: unit and contract tests (no TUI, API, integration)
+test-fast: $(KERNELS)  ## the fast lane: unit and contract tests (no TUI, API, integration)
 	$(BIN)/python -m pytest -q tests/unit tests/contract
 
 fmt: $(STAMP)
@@ -40,7 +49,7 @@ contracts: $(STAMP)
 
 check: lint types contracts test
 
-bench: $(STAMP)
+bench: $(KERNELS)
 	$(BIN)/python -m benchmarks
 
 clean:

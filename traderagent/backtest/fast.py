@@ -10,13 +10,14 @@ engine's Decimal fees again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from traderagent.backtest.equity import EquityCurve, equity_curve
+from traderagent.backtest.fast_metrics import fee_places, quick_run
 from traderagent.backtest.halts import kernel_halt
 from traderagent.backtest.inputs import (
     BacktestError,
@@ -48,28 +49,81 @@ HALT_TAGS = frozenset({"-3"})
 """The tag of the halt's own market sell (`kernels.layout.TAG_CLOSE`)."""
 
 
+class KernelFills(Sequence[Fill]):
+    """A kernel run's fills as the engine's `Fill` values, built on first use: a backtest
+    that only prints its metrics never pays for thousands of them."""
+
+    def __init__(self, config: AppConfig, fast: FastResult) -> None:
+        self._config, self._fast = config, fast
+        self._fills: list[Fill] | None = None
+
+    def _all(self) -> list[Fill]:
+        if self._fills is None:
+            self._fills = engine_fills(self._config, self._fast)
+        return self._fills
+
+    def __len__(self) -> int:
+        return self._fast.fill_count
+
+    @overload
+    def __getitem__(self, index: int) -> Fill: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Fill]: ...
+
+    def __getitem__(self, index: int | slice) -> Fill | Sequence[Fill]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[Fill]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._all()))
+
+
 @dataclass(frozen=True, slots=True)
 class KernelRun:
     """A kernel's run as the engine's values: its fills, equity curve and metrics."""
 
-    fills: list[Fill]
+    fills: Sequence[Fill]
     equity: EquityCurve
     metrics: Metrics
 
 
-def kernel_run(config: AppConfig, fast: FastResult, window: CandleSeries) -> KernelRun:
-    """`fast` (a run of `config`'s bot over `window`) as exact fills, the equity curve and the
-    metrics `compute_metrics` gives an engine run, its halt worded as the engine words it."""
+def engine_fills(config: AppConfig, fast: FastResult) -> list[Fill]:
+    """`fast`'s fills as the engine's: exact fees, the engine's grid tags."""
     inst, paper = fast.instrument, config.paper
-    places = _fee_places(inst.tick_size, inst.lot_size, paper.maker_fee, paper.taker_fee)
-    base_places = _fee_places(Decimal(1), inst.lot_size, paper.maker_fee, paper.taker_fee)
+    places = fee_places(inst.tick_size, inst.lot_size, paper.maker_fee, paper.taker_fee)
+    base_places = fee_places(Decimal(1), inst.lot_size, paper.maker_fee, paper.taker_fee)
     fills = [
         replace(f, fee=f.fee.quantize(base_places if f.fee_in_base else places))
         for f in fast.domain_fills()
     ]
+    return [_engine_tag(f) for f in fills] if fast.kind == "grid" else fills
+
+
+def kernel_run(config: AppConfig, fast: FastResult, window: CandleSeries) -> KernelRun:
+    """`fast` (a run of `config`'s bot over `window`) as exact fills (built when first read),
+    the equity curve and the metrics `compute_metrics` gives an engine run, its halt worded
+    as the engine words it. Computed from the fill rows (`fast_metrics.quick_run`) where it
+    can, else (a halted run) from the fills (`full_kernel_run`): the same values."""
+    quick = quick_run(config, fast, window)
+    if quick is None:
+        return full_kernel_run(config, fast, window)
+    equity, metrics = quick
+    return KernelRun(KernelFills(config, fast), equity, metrics)
+
+
+def full_kernel_run(config: AppConfig, fast: FastResult, window: CandleSeries) -> KernelRun:
+    """`kernel_run` from every fill built as a `Fill` (the reference `quick_run` matches)."""
+    inst, paper = fast.instrument, config.paper
+    fills = engine_fills(config, fast)
     grid = fast.kind == "grid"
-    if grid:
-        fills = [_engine_tag(f) for f in fills]
     equity = equity_curve(
         window,
         fills,
@@ -157,7 +211,7 @@ def run_fast_backtest(
     return BacktestResult(
         config=run_config,
         candles=window,
-        fills=tuple(run.fills),
+        fills=run.fills,
         equity=run.equity,
         metrics=run.metrics,
         summary=None,
@@ -171,20 +225,6 @@ def run_fast_backtest(
             window.symbol, regime_changes(window, run_config.regime, replayed.history)
         ),
     )
-
-
-def _fee_places(*steps: Decimal) -> Decimal:
-    """The unit of an exact fee: price tick x lot x fee rate has at most this many decimals
-    (lot x fee rate for a fee in the base coin: pass a tick of 1). The kernel's float64 fee
-    rounded to it is the engine's Decimal fee (its error is ~1e-17)."""
-    tick, lot, *rates = steps
-    digits = -(_exponent(tick) + _exponent(lot) + min(_exponent(r) for r in rates))
-    return Decimal(1).scaleb(-max(digits, 0))
-
-
-def _exponent(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return exponent if isinstance(exponent, int) else 0
 
 
 def _engine_tag(fill: Fill) -> Fill:

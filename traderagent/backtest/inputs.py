@@ -99,15 +99,36 @@ def backtest_config(
     )
 
 
+LOADED: dict[tuple[str, str], tuple[tuple[int, int], CandleSeries]] = {}
+"""Candle files read in this process, by (path, symbol), with the (size, mtime) read: the
+fill-model reruns of one `backtest` read the same file again (a changed file is read anew)."""
+
+
 def load_series(data: str, symbol: str) -> tuple[CandleSeries, str]:
     """The candles named by `data` (`bundled`, a CSV/Parquet path or `store:...`) and a label."""
     try:
         if data == "bundled":
             return load_bundled(), f"bundled {BUNDLED_SAMPLE}"
-        label = data if data.startswith("store:") else Path(data).name
-        return load_candles(data, symbol=symbol), label
+        if data.startswith("store:"):
+            return load_candles(data, symbol=symbol), data
+        return _load_file(data, symbol), Path(data).name
     except MarketDataError as err:
         raise BacktestError(f"data: {err}") from None
+
+
+def _load_file(data: str, symbol: str) -> CandleSeries:
+    try:
+        stat = Path(data).stat()
+    except OSError:
+        return load_candles(data, symbol=symbol)  # says what is wrong with the path
+    version = (stat.st_size, stat.st_mtime_ns)
+    known = LOADED.get((data, symbol))
+    if known is not None and known[0] == version:
+        return known[1]  # CandleSeries is immutable: sharing it is safe
+    candles = load_candles(data, symbol=symbol)
+    LOADED.clear()  # one file at a time: a search over many files keeps no old ones
+    LOADED[(data, symbol)] = (version, candles)
+    return candles
 
 
 def replay_window(config: AppConfig, candles: CandleSeries, label: str) -> ReplayWindow:

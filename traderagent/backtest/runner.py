@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -55,8 +55,8 @@ class BacktestResult:
     """The config as run: the chosen bots, the range, speed max, the fill model."""
     candles: CandleSeries
     """The candles replayed (up to where a cancelled run stopped)."""
-    fills: tuple[Fill, ...]
-    """Every fill, oldest first."""
+    fills: Sequence[Fill]
+    """Every fill, oldest first (a fast-kernel run builds them when first read)."""
     equity: EquityCurve
     metrics: Metrics
     summary: RunSummary | None
