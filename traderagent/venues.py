@@ -30,13 +30,12 @@ from traderagent.marketdata import (
     load_bundled,
     load_candles,
 )
+from traderagent.marketdata.warmup import WARMUP_MS
 from traderagent.paper_store import DatabaseBookStore
 
 BYBIT_FEE_RESERVE = {"spot": SPOT_FEES.lock_rate, "linear": LINEAR_FEES.lock_rate}
 """Fee rate the allocator reserves in quote with a buy on Bybit, as Bybit locks it: none on
 spot (a buy's fee comes out of the base it receives), the taker rate on linear."""
-WARMUP_MS = 3 * 86_400_000
-"""History before the first traded candle fed to classifiers and strategies (no trading)."""
 
 
 class StartupError(Exception):

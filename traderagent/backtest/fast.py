@@ -34,7 +34,7 @@ from traderagent.backtest.rejections import (
     STOP_UNCOVERED,
     counted_rejections,
 )
-from traderagent.backtest.runner import BacktestResult
+from traderagent.backtest.result import BacktestResult
 from traderagent.backtest.trades import grid_cycles
 from traderagent.config import AppConfig
 from traderagent.domain import Fill

@@ -20,7 +20,7 @@ from traderagent.marketdata import (
     load_bundled,
     load_candles,
 )
-from traderagent.venues import WARMUP_MS
+from traderagent.marketdata.warmup import WARMUP_MS
 
 
 class BacktestError(Exception):

@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
 
 import numpy as np
 
-from traderagent.backtest.equity import EquityCurve, equity_curve
+from traderagent.backtest.equity import equity_curve
 from traderagent.backtest.fastforward import enable_fast_forward
 from traderagent.backtest.halts import Halt, HaltRecorder
 from traderagent.backtest.inputs import (
@@ -29,13 +28,13 @@ from traderagent.backtest.inputs import (
     replay_window,
 )
 from traderagent.backtest.memory_journal import MemoryJournal
-from traderagent.backtest.metrics import Metrics, compute_metrics
+from traderagent.backtest.metrics import compute_metrics
 from traderagent.backtest.regime_log import WAITING, RegimeLog, regime_changes
 from traderagent.backtest.rejections import rejections_of
+from traderagent.backtest.result import BacktestResult as BacktestResult  # re-exported
 from traderagent.backtest.trades import grid_cycles
 from traderagent.backtest.venue import backtest_venue
 from traderagent.config import AppConfig, ConfigError
-from traderagent.domain import Fill
 from traderagent.engine.orchestrator import Engine
 from traderagent.exchanges.paper.matching import FillModel
 from traderagent.facade import RunSummary
@@ -45,39 +44,6 @@ from traderagent.runtime import assemble_engine
 PROGRESS_EVERY_S = 0.1
 """How often `progress` is called and `cancelled` asked while the replay runs."""
 GRID_KINDS = frozenset({"grid", "router"})
-
-
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
-class BacktestResult:
-    """One backtest run: what the engine did and what it achieved."""
-
-    config: AppConfig
-    """The config as run: the chosen bots, the range, speed max, the fill model."""
-    candles: CandleSeries
-    """The candles replayed (up to where a cancelled run stopped)."""
-    fills: Sequence[Fill]
-    """Every fill, oldest first (a fast-kernel run builds them when first read)."""
-    equity: EquityCurve
-    metrics: Metrics
-    summary: RunSummary | None
-    """The engine's own summary of the run (None for a fast-kernel run)."""
-    grid_levels: dict[str, tuple[Decimal, ...]]
-    """Each grid bot's price levels at the end of the run (empty for other strategies)."""
-    data_label: str
-    quote_asset: str
-    """The asset equity and money metrics are counted in."""
-    cancelled: bool = False
-    compile_s: float = 0.0
-    """A fast-kernel run's one-off compile (or cache load) before it ran, not in `elapsed_s`."""
-    compiled: bool = False
-    """Whether that was a compile (True) or a load from numba's on-disk cache."""
-    regime_log: RegimeLog | None = None
-    """The regime and routed strategies as the engine lived them (None: a fast-kernel run)."""
-
-    @property
-    def halted(self) -> Halt | None:
-        """The account's emergency halt during the run, if the risk limits fired."""
-        return self.metrics.halted
 
 
 async def run_backtest(

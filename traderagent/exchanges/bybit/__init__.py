@@ -12,11 +12,34 @@
 stream reconnecting); the same changes are logged under `traderagent.exchanges.bybit`.
 """
 
-from traderagent.exchanges.bybit.config import BybitConfig
-from traderagent.exchanges.bybit.credentials import ApiCredentials
-from traderagent.exchanges.bybit.errors import BybitError
-from traderagent.exchanges.bybit.exchange import BybitExchange
-from traderagent.exchanges.bybit.status import ClientStatus, Health
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from traderagent.exchanges.bybit.config import BybitConfig
+    from traderagent.exchanges.bybit.credentials import ApiCredentials
+    from traderagent.exchanges.bybit.errors import BybitError
+    from traderagent.exchanges.bybit.exchange import BybitExchange
+    from traderagent.exchanges.bybit.status import ClientStatus, Health
+
+_HOMES = {
+    "ApiCredentials": "credentials",
+    "BybitConfig": "config",
+    "BybitError": "errors",
+    "BybitExchange": "exchange",
+    "ClientStatus": "status",
+    "Health": "status",
+}
+"""Each name's module, imported on first use: reading a config's `BybitConfig` (every config
+does) must not load the HTTP and WebSocket client (httpx, websockets)."""
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "ApiCredentials",
