@@ -4,9 +4,9 @@ Each is gated on correctness first: the kernel's fills must equal the engine's o
 the bundled data (B2), and a sweep row must equal `run_fast` on the same grid (B3). B3 and B9
 run in fresh interpreters (peak RSS of the sweep alone; a cold and a warm JIT cache).
 
-B2 times `run_fast` end to end: config to arrays, the kernel with its reduced metrics and the
-equity after every candle, and the result with its fills (the Decimal `backtest.metrics` that
-`traderagent backtest --fast` adds on top are not part of the figure).
+B2 times `run_fast` end to end with the metrics `traderagent backtest --fast` prints
+(`fast.kernel_run`: the equity curve and the exact `Metrics` from the fill rows). B3 times the
+sweep and, through the code `traderagent optimize` runs, batched grid and DCA trials.
 """
 
 from __future__ import annotations
@@ -35,6 +35,17 @@ bots:
     strategy: {{kind: grid, {SMALL_GRID_PARAMS}}}
 """
 """B9's first call: a grid on one day of the bundled data (what is timed is the kernel)."""
+OPTIMIZE_TRIALS = 256
+DCA_CONFIG = """\
+paper: {balances: {USDT: "10000"}}
+risk: {max_drawdown_pct: "90"}
+bots:
+  - name: dca
+    symbol: BTCUSDT
+    strategy: {kind: dca, base_order: "200", safety_order: "200", max_safety_orders: 5,
+               active_safety_orders: 2, price_deviation: "1", step_scale: "1.3",
+               volume_scale: "1.5", take_profit: "1.2", stop_loss: "12"}
+"""
 
 
 def _config() -> AppConfig:
@@ -60,24 +71,106 @@ def check_fills_match_engine(days: int = 3) -> None:
 
 
 def kernel_year() -> Result:
-    """B2: the B1 grid over a year of 1m candles on the kernel, fills, equity and metrics."""
+    """B2: the B1 grid over a year of 1m candles on the kernel, with the metrics `--fast` prints
+    (`fast.kernel_run`: its curve and `Metrics`), gated on those being the full path's."""
+    from dataclasses import replace
+
+    from traderagent.backtest.fast import full_kernel_run, kernel_run
+    from traderagent.backtest.inputs import backtest_config
     from traderagent.backtest.kernels import run_fast
     from traderagent.marketdata.year import year_of_candles
 
     check_fills_match_engine()
     year = year_of_candles()
-    config = _config()
-    run_fast(config, BOT, year)  # compiled (or loaded from the cache) before timing
+    config = backtest_config(_config(), bot=BOT)
+    fast = run_fast(config, BOT, year, equity_curve=False)  # compiled or loaded before timing
+    quick, full = kernel_run(config, fast, year), full_kernel_run(config, fast, year)
+    if replace(quick.metrics, elapsed_s=0) != replace(full.metrics, elapsed_s=0):
+        raise AssertionError("--fast's quick metrics differ from those of the built fills")
 
     def once() -> float:
         started = time.perf_counter()
-        result = run_fast(config, BOT, year)
+        result = run_fast(config, BOT, year, equity_curve=False)
+        metrics = kernel_run(config, result, year).metrics
         elapsed = time.perf_counter() - started
-        assert result.metrics["fills"] > 0
+        assert metrics.fills > 0
         return len(year) / elapsed
 
     rate = median_of(once, 7)
-    return Result("B2", "fast kernel, grid, 525,600 candles", rate, "candles/s", 50e6, True)
+    name = "fast kernel + metrics, grid, 525,600 candles"
+    return Result("B2", name, rate, "candles/s", 50e6, True)
+
+
+def optimize_child(kind: str, count: int) -> dict[str, float]:
+    """In a fresh process: `count` trials of `optimize`'s batched evaluation over the year on
+    one thread (trials per CPU-second) and this process's peak RSS (MB). Gated on a sample of
+    trials having the exact evaluator's fills, orders and trades."""
+    import numba
+
+    from traderagent.marketdata.year import year_of_candles
+    from traderagent.optimize.batch import KernelBatches
+    from traderagent.optimize.evaluation import EvaluationSetup, TrialEvaluator
+    from traderagent.optimize.space import FloatRange, IntRange, SearchSpace
+
+    numba.set_num_threads(1)
+    if kind == "grid":
+        config, bot = _config(), BOT
+        space = SearchSpace(
+            "grid",
+            (
+                FloatRange("lower", 17000.0, 21000.0, 250.0),
+                FloatRange("upper", 26000.0, 30000.0, 250.0),
+                IntRange("levels", 11, 61),
+            ),
+        )
+    else:
+        config, bot = parse_config(DCA_CONFIG, "bench", {}), "dca"
+        space = SearchSpace(
+            "dca",
+            (
+                FloatRange("price_deviation", 0.5, 3.0, 0.25),
+                FloatRange("take_profit", 0.5, 3.0, 0.25),
+                IntRange("max_safety_orders", 2, 8),
+            ),
+        )
+    setup = EvaluationSetup(config, bot, space, "bundled", evaluation="kernel")
+    evaluator = TrialEvaluator(setup, year_of_candles())
+    rng = np.random.default_rng(11)
+    points = [
+        {p.name: p.from_unit(float(rng.random())) for p in space.params} for _ in range(count)
+    ]
+    batches = KernelBatches(evaluator, 1, stats=False)
+    sample = batches(points[:4])  # compiled or loaded, and the gate
+    for outcome in sample:
+        exact = evaluator.evaluate(outcome.params).metrics
+        got = outcome.metrics
+        if exact is None or got is None:
+            continue
+        if (got.fills, got.orders, got.trades) != (exact.fills, exact.orders, exact.trades):
+            raise AssertionError("a batched trial differs from the exact evaluation")
+    began = time.process_time()
+    for start in range(0, count, batches.batch_size):
+        batches(points[start : start + batches.batch_size])
+    cpu = time.process_time() - began
+    return {"per_core": count / cpu, "rss_mb": peak_rss_mb()}
+
+
+def optimize_rows() -> list[Result]:
+    """B3 through the code `optimize` runs: batched grid and DCA trials over a year."""
+    rows = []
+    for kind in ("grid", "dca"):
+        code = (
+            "import json, benchmarks.kernels as k; "
+            f"print(json.dumps(k.optimize_child({kind!r}, {OPTIMIZE_TRIALS})))"
+        )
+        out = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        )
+        figures = json.loads(out.stdout.strip().splitlines()[-1])
+        name = f"optimize, batched {kind} trials x a year"
+        rows.append(Result("B3", name, figures["per_core"], "/s/core", 300, True))
+        rows.append(Result("B3", f"optimize {kind}, peak RSS", figures["rss_mb"], "MB", 400, False))
+    return rows
 
 
 def sweep_grids(count: int, seed: int = 7) -> np.ndarray:
@@ -202,7 +295,7 @@ def results() -> list[Result]:
 
 
 def sweep_results() -> list[Result]:
-    return sweep()
+    return sweep() + optimize_rows()
 
 
 def cold_results() -> list[Result]:

@@ -32,7 +32,7 @@ bots:
                active_safety_orders: 2, price_deviation: "0.7", step_scale: "1.3",
                volume_scale: "1.4", take_profit: "0.9", stop_loss: "8"}
 """
-HALTING = GRID % 41 + "risk: {max_drawdown_pct: \"0.5\"}\n"
+HALTING = GRID % 41 + 'risk: {max_drawdown_pct: "0.5"}\n'
 
 
 @pytest.mark.parametrize("text", [GRID % 41, GRID % 9, DCA], ids=["grid41", "grid9", "dca"])
