@@ -17,38 +17,56 @@ from numba import njit
 BLOCK = 128  # numpy's PW_BLOCKSIZE
 
 
+PLAIN, SQUARED_FROM, NEGATIVE_SQUARED = 0, 1, 2
+"""What a sum adds of each value x: x, (x - centre)^2 or min(x, 0)^2 (numpy would add the
+elements of an array holding those; the values are the same, so is the sum)."""
+
+
+@njit(cache=True, inline="always")
+def term(x, mode, centre):  # type: ignore[no-untyped-def]
+    if mode == SQUARED_FROM:
+        d = x - centre
+        return d * d
+    if mode == NEGATIVE_SQUARED:
+        low = min(x, 0.0)
+        return low * low
+    return x
+
+
 @njit(cache=True)
-def block_sum(a, first, n):  # type: ignore[no-untyped-def]
-    """numpy's sum of a block of at most `BLOCK` values: eight partial sums, then the rest."""
+def block_sum(a, first, n, mode, centre):  # type: ignore[no-untyped-def]
+    """numpy's sum of a block of at most `BLOCK` terms: eight partial sums, then the rest."""
     if n < 8:
         total = 0.0
         for i in range(first, first + n):
-            total += a[i]
+            total += term(a[i], mode, centre)
         return total
-    r0, r1, r2, r3 = a[first], a[first + 1], a[first + 2], a[first + 3]
-    r4, r5, r6, r7 = a[first + 4], a[first + 5], a[first + 6], a[first + 7]
+    r0, r1 = term(a[first], mode, centre), term(a[first + 1], mode, centre)
+    r2, r3 = term(a[first + 2], mode, centre), term(a[first + 3], mode, centre)
+    r4, r5 = term(a[first + 4], mode, centre), term(a[first + 5], mode, centre)
+    r6, r7 = term(a[first + 6], mode, centre), term(a[first + 7], mode, centre)
     i = 8
     end = n - n % 8
     while i < end:
         j = first + i
-        r0 += a[j]
-        r1 += a[j + 1]
-        r2 += a[j + 2]
-        r3 += a[j + 3]
-        r4 += a[j + 4]
-        r5 += a[j + 5]
-        r6 += a[j + 6]
-        r7 += a[j + 7]
+        r0 += term(a[j], mode, centre)
+        r1 += term(a[j + 1], mode, centre)
+        r2 += term(a[j + 2], mode, centre)
+        r3 += term(a[j + 3], mode, centre)
+        r4 += term(a[j + 4], mode, centre)
+        r5 += term(a[j + 5], mode, centre)
+        r6 += term(a[j + 6], mode, centre)
+        r7 += term(a[j + 7], mode, centre)
         i += 8
     total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
-        total += a[first + i]
+        total += term(a[first + i], mode, centre)
         i += 1
     return total
 
 
 @njit(cache=True)
-def pairwise_sum(a, first, n):  # type: ignore[no-untyped-def]
+def pairwise_sum(a, first, n, mode, centre):  # type: ignore[no-untyped-def]
     """numpy's pairwise sum of a[first:first + n]: a block is summed by `block_sum`, a longer
     run as the sum of its halves (the first rounded down to a multiple of 8). Iterative, with
     its own stack: numba's cache cannot hold a recursive function safely."""
@@ -66,7 +84,7 @@ def pairwise_sum(a, first, n):  # type: ignore[no-untyped-def]
             continue
         start, size = starts[top], sizes[top]
         if size <= BLOCK:
-            sums[held] = block_sum(a, start, size)
+            sums[held] = block_sum(a, start, size, mode, centre)
             held += 1
             continue
         half = size // 2
@@ -81,7 +99,7 @@ def pairwise_sum(a, first, n):  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def numpy_sum(a):  # type: ignore[no-untyped-def]
     """`a.sum()` as numpy computes it for a contiguous float64 array."""
-    return pairwise_sum(a, 0, a.shape[0])
+    return pairwise_sum(a, 0, a.shape[0], PLAIN, 0.0)
 
 
 @njit(cache=True)
@@ -106,17 +124,14 @@ def curve_figures(start, values):  # type: ignore[no-untyped-def]
     returns = np.empty(n, np.float64)
     before = start
     peak, worst = start, 0.0
-    for i in range(n):
+    for i in range(n):  # the returns, and the drawdown from the running peak (start first)
         after = values[i]
         returns[i] = after / before - 1.0 if before != 0.0 else 0.0
         before = after
-    # drawdown: running peak (the start first), falls where the peak is positive
-    for i in range(-1, n):
-        value = start if i < 0 else values[i]
-        if value > peak:
-            peak = value
-        if peak > 0.0:
-            fall = (peak - value) / peak
+        if after > peak:
+            peak = after
+        elif peak > 0.0:
+            fall = (peak - after) / peak
             if fall > worst:
                 worst = fall
     if n == 0:
@@ -124,13 +139,8 @@ def curve_figures(start, values):  # type: ignore[no-untyped-def]
     mean = numpy_sum(returns) / n
     deviation, downside = math.nan, math.nan
     if n >= 2:
-        squares = np.empty(n, np.float64)
-        negatives = np.empty(n, np.float64)
-        for i in range(n):
-            x = returns[i] - mean
-            squares[i] = x * x
-            low = min(returns[i], 0.0)
-            negatives[i] = low * low
-        deviation = math.sqrt(numpy_sum(squares) / (n - 1))
-        downside = math.sqrt(numpy_sum(negatives) / n)
+        squares = pairwise_sum(returns, 0, n, SQUARED_FROM, mean)
+        negatives = pairwise_sum(returns, 0, n, NEGATIVE_SQUARED, 0.0)
+        deviation = math.sqrt(squares / (n - 1))
+        downside = math.sqrt(negatives / n)
     return worst * 100.0, mean, deviation, downside, n
