@@ -22,10 +22,10 @@ $(KERNELS): $(STAMP) $(wildcard traderagent/backtest/kernels/*.py)
 
 warm: $(KERNELS)  ## compile the fast kernels into numba's cache (make does it for you)
 
-run: $(KERNELS)  ## open the TUI on the default config (paper trading on bundled real candles)
+run: $(STAMP)  ## open the TUI on the default config (paper trading on bundled real candles)
 	$(BIN)/traderagent-tui
 
-headless: $(KERNELS)
+headless: $(STAMP)
 	$(BIN)/traderagent run --headless --duration 20
 
 test: $(KERNELS)  ## the whole test suite (slow and soak runs left out: -m slow / -m soak)
