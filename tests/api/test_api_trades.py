@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -92,7 +93,12 @@ async def test_ctl_commands_a_daemon_with_the_token_from_the_environment(
             return main(["ctl", "--url", url, *words])
 
         assert await asyncio.to_thread(ctl, "status") == 0
-        assert "grid-btc" in capsys.readouterr().out
+        status = capsys.readouterr().out
+        assert "grid-btc" in status
+        # money to the cent for a reader (the JSON keeps every digit)
+        equity = engine.snapshot().equity
+        assert f"equity {equity:,.2f} (start " in status
+        assert re.search(r"realised [+-][\d,]+\.\d\d unrealised [+-][\d,]+\.\d\d\n", status)
         assert await asyncio.to_thread(ctl, "pause", "--all") == 0
         assert "grid-btc: PAUSED" in capsys.readouterr().out
         assert await asyncio.to_thread(ctl, "resume", "--all") == 0

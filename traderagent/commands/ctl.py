@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
+from traderagent.summary import money
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 TIMEOUT_S = 15.0
@@ -200,14 +202,21 @@ def _confirm(bot: str, stop: bool) -> bool:
 
 
 def _status_lines(data: dict[str, Any]) -> list[str]:
+    """The daemon's state for a reader: money to the cent, signed PnL (the JSON keeps every
+    digit)."""
+
+    def signed(value: str) -> str:
+        return f"{Decimal(value):+,.2f}"
+
+    equity, start = Decimal(data["equity"]), Decimal(data["starting_equity"])
     lines = [
-        f"{data['mode']} · {data['venue']} · equity {data['equity']} "
-        f"(start {data['starting_equity']})"
+        f"{data['mode']} · {data['venue']} · equity {money(equity)} "
+        f"(start {money(start)}, PnL {equity - start:+,.2f})"
     ]
     for bot in data["bots"]:
         lines.append(
-            f"{bot['name']:<14} {bot['state']:<9} {bot['symbol']:<9} pos {bot['position_qty']:<10}"
-            f" realised {bot['realised_pnl']} unrealised {bot['unrealised_pnl']}"
+            f"{bot['name']:<14} {bot['state']:<9} {bot['symbol']:<9} pos {bot['position_qty']:<12}"
+            f" realised {signed(bot['realised_pnl'])} unrealised {signed(bot['unrealised_pnl'])}"
         )
     return lines
 
