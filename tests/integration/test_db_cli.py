@@ -12,6 +12,8 @@ from pathlib import Path
 from unit.storage.backends import Backend, postgres_backend, postgres_url
 from unit.storage.legacy import make_legacy_sqlite
 
+from storage.schema_version import HEAD_REVISION
+
 __all__ = ["postgres_backend", "postgres_url"]  # fixtures
 
 
@@ -43,13 +45,16 @@ def test_upgrade_creates_then_current_reports_up_to_date(tmp_path: Path) -> None
 
     created = run_db("upgrade", "--db", str(db), cwd=tmp_path)
     assert created.returncode == 0, created.stderr
-    assert created.stdout == f"{db}: upgraded from empty to revision 0004\n"
+    assert created.stdout == f"{db}: upgraded from empty to revision {HEAD_REVISION}\n"
 
     current = run_db("current", "--db", str(db), cwd=tmp_path)
     assert current.returncode == 0
-    assert current.stdout == f"{db}: revision 0004, this program's head 0004 (up to date)\n"
+    assert (
+        current.stdout
+        == f"{db}: revision {HEAD_REVISION}, this program's head {HEAD_REVISION} (up to date)\n"
+    )
     again = run_db("upgrade", "--db", str(db), cwd=tmp_path)
-    assert again.stdout == f"{db}: already at revision 0004, nothing to do\n"
+    assert again.stdout == f"{db}: already at revision {HEAD_REVISION}, nothing to do\n"
 
 
 def test_without_flags_the_default_database_or_the_env_url_is_used(tmp_path: Path) -> None:
@@ -75,7 +80,7 @@ def test_previous_version_file_is_backed_up_and_upgraded(tmp_path: Path) -> None
     upgraded = run_db("upgrade", "--db", str(db), cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
     lines = upgraded.stdout.splitlines()
-    assert lines[0] == f"{db}: upgraded from legacy to revision 0004"
+    assert lines[0] == f"{db}: upgraded from legacy to revision {HEAD_REVISION}"
     backup = Path(lines[1].split(": ", 1)[1])
     assert backup.parent == tmp_path and backup.name.startswith("old.db.bak-legacy-")
     with sqlite3.connect(backup) as raw:
@@ -124,10 +129,10 @@ def test_upgrade_and_current_on_postgres(postgres_backend: Backend, tmp_path: Pa
     url = postgres_backend.target
     upgraded = run_db("upgrade", "--url", url, cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert upgraded.stdout.endswith(": upgraded from empty to revision 0004\n")
+    assert upgraded.stdout.endswith(f": upgraded from empty to revision {HEAD_REVISION}\n")
     current = run_db("current", "--url", url, cwd=tmp_path)
     assert current.returncode == 0
-    assert "revision 0004" in current.stdout and "(up to date)" in current.stdout
+    assert f"revision {HEAD_REVISION}" in current.stdout and "(up to date)" in current.stdout
 
 
 def test_a_url_in_db_is_a_url_and_its_password_is_refused_unseen(tmp_path: Path) -> None:
