@@ -209,6 +209,8 @@ class RunSummary:
     """Buys the capital allocator refused, never sent: no venue refusal (reasons in the log)."""
     funding: Decimal = ZERO
     """Funding the bots' perpetual positions received (negative: paid); in `realised_pnl`."""
+    unpriced: tuple[str, ...] = ()
+    """Assets held that had no price yet: `final_equity` leaves them out (it is not known)."""
 
 
 class CommandError(Exception):

@@ -20,8 +20,7 @@ def render_summary(summary: RunSummary) -> str:
     pnl = summary.final_equity - summary.starting_equity
     lines = [
         "TraderAgent run summary",
-        f"  period         {format_ts(summary.started_ms)} -> {format_ts(summary.ended_ms)} UTC"
-        f" ({summary.candles:,} candles)",
+        _period(summary),
         f"  stopped by     {summary.reason}",
         f"  orders placed  {summary.orders_placed:,}",
         f"  rejected       {summary.orders_rejected:,}"
@@ -38,8 +37,7 @@ def render_summary(summary: RunSummary) -> str:
         f"  fees           {money(summary.fees, 4)}",
         *([f"  funding        {money(summary.funding, 4)}"] if summary.funding else []),
         f"  realised PnL   {money(summary.realised_pnl, 4)}",
-        f"  equity         {money(summary.starting_equity)} -> {money(summary.final_equity)}"
-        f" ({'+' if pnl >= 0 else ''}{money(pnl)}){_since(summary)}",
+        _equity(summary, pnl),
     ]
     if summary.drawdown_pct is not None:
         lines.append(f"  drawdown       {summary.drawdown_pct:.2f} % from the equity peak")
@@ -69,3 +67,25 @@ def _since(summary: RunSummary) -> str:
     if summary.since_ms and summary.since_ms < summary.started_ms:
         return f" since {format_ts(summary.since_ms)} UTC"
     return ""
+
+
+def _period(summary: RunSummary) -> str:
+    if not summary.candles:  # no candle came: there is no first one to date the run from
+        return (
+            f"  period         no candle in this run (clock at {format_ts(summary.ended_ms)} UTC)"
+        )
+    return (
+        f"  period         {format_ts(summary.started_ms)} -> {format_ts(summary.ended_ms)} UTC"
+        f" ({summary.candles:,} candles)"
+    )
+
+
+def _equity(summary: RunSummary, pnl: Decimal) -> str:
+    start = f"  equity         {money(summary.starting_equity)} -> "
+    if summary.unpriced:  # a holding with no price is not worth 0: the figure is not known
+        held = ", ".join(summary.unpriced)
+        return start + f"not known ({held} held and no price seen yet)"
+    return (
+        start
+        + f"{money(summary.final_equity)} ({'+' if pnl >= 0 else ''}{money(pnl)}){_since(summary)}"
+    )

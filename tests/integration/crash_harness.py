@@ -116,8 +116,10 @@ async def kill_and_restart(
     seed: int,
     window_s: tuple[float, float] = (0.5, 4.0),
 ) -> CrashRun:
-    """Start `command` `kills` times, each time SIGKILLed after a seeded random delay (a child
-    that finishes first is counted, not killed, and must have succeeded)."""
+    """Start `command` `kills` times, each time SIGKILLed a seeded random delay after it has
+    opened its database and started trading (its banner; a session killed while a loaded
+    machine is still importing would never trade), a child that finishes first is counted,
+    not killed, and must have succeeded."""
     rng = random.Random(seed)  # noqa: S311 - seeded kill moments, not secrets
     run = CrashRun()
     for _ in range(kills):
@@ -128,6 +130,8 @@ async def kill_and_restart(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
+        assert child.stdout is not None
+        started = await _banner(child.stdout)
         try:
             await asyncio.wait_for(child.wait(), delay)
             run.finished_early += 1
@@ -136,13 +140,27 @@ async def kill_and_restart(
             await child.wait()
             run.kills += 1
             run.kill_after_s.append(delay)
-        assert child.stdout is not None
-        text = (await child.stdout.read()).decode()
+        text = started + (await child.stdout.read()).decode()
         assert "Traceback" not in text, text
         # e.g. a restart refused because the killed session's lease was still held
         assert child.returncode in (0, -signal.SIGKILL), text
         run.outputs.append(text)
     return run
+
+
+async def _banner(stdout: asyncio.StreamReader, timeout_s: float = 120) -> str:
+    """The child's output up to its banner (`TraderAgent ... on ...`, printed once its
+    database is open and recovered), or all of it if it ended first."""
+    seen: list[str] = []
+
+    async def lines() -> None:
+        while line := (await stdout.readline()).decode():
+            seen.append(line)
+            if line.startswith("TraderAgent "):
+                return
+
+    await asyncio.wait_for(lines(), timeout_s)
+    return "".join(seen)
 
 
 async def run_to_end(command: list[str], env: Mapping[str, str], timeout_s: float = 120) -> str:

@@ -431,11 +431,14 @@ class Engine:
 
     def warm_up(self, candles: Iterable[Candle]) -> int:
         """Feed history to the regime classifiers and the bots' candle memory (no trading),
-        so indicators need not warm up on live candles. Returns the candles used."""
+        so indicators need not warm up on live candles; its last close is each symbol's last
+        known price until a candle comes (a restart values the account at once, and a replay
+        that had already ended is valued where it ended). Returns the candles used."""
         used = 0
         for candle in candles:
             used += 1
             self.intake.seed(candle)  # the live feed goes on after these
+            self.prices[candle.symbol] = Decimal(repr(candle.close))
             for bot in self.bots.values():
                 if bot.symbol == candle.symbol:
                     bot.history.append(candle)

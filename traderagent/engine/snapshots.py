@@ -308,4 +308,5 @@ def run_summary(engine: Engine) -> RunSummary:
         drawdown_pct=watch.drawdown_pct(equity) if watch is not None and observed else None,
         orders_rejected=sum(b.orders_rejected for b in bots),
         allocator_refused=sum(b.allocator_refused for b in bots),
+        unpriced=tuple(unpriced(engine.balances, engine.prices, engine.quote_asset)),
     )
