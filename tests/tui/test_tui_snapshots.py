@@ -36,8 +36,7 @@ async def engine_done(pilot: Pilot[None]) -> None:
     # draw the final snapshot now, not at the next 10 Hz tick, then let layout settle
     # (a pane changing height re-flows the tables below it)
     app.dashboard.refresh_snapshot(force=True)
-    await pilot.pause()
-    await pilot.pause()
+    await settled(pilot)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
@@ -160,7 +159,23 @@ async def _on_tab(pilot: Pilot[None], tab: str) -> None:
         assert waited < 30.0, "the closed trades did not arrive in 30 s"
         await pilot.pause(0.05)
         waited += 0.05
-    await pilot.pause()
+    await settled(pilot)
+
+
+async def settled(pilot: Pilot[None], bound_s: float = 30.0) -> None:
+    """Wait until the screen stops changing: a table sizes its columns to new rows at its next
+    idle, which a loaded machine reaches later (a picture taken before shows header-wide
+    columns: "2023-0  +0.")."""
+    app = pilot.app
+    before, waited = app.export_screenshot(), 0.0
+    while True:
+        await pilot.pause(0.1)
+        waited += 0.1
+        now = app.export_screenshot()
+        if now == before:
+            return
+        assert waited < bound_s, f"the screen was still changing after {bound_s:.0f} s"
+        before = now
 
 
 @SIZES

@@ -5,7 +5,9 @@ value); consecutive fills of one order make one lot. Every sell consumes lots fi
 out. How the consumed lots become trades depends on the bot's strategy:
 
 - `grid`: one trade per lot a sell closes (a grid buy matched by its sell), so a grid cycle is
-  one trade;
+  one trade. A slot's sell (`sK`, at level K+1) closes that slot's own buy (`bK`, at level K)
+  first, then the seed order's base (bought for the slots above the starting price), then the
+  oldest lot: the trade shows the grid's own round trip, not whichever lot is oldest;
 - anything else (DCA, trend, routed bots): one trade per exit order, from the entries it
   closes (several DCA safety orders make one trade) to the exit.
 
@@ -86,6 +88,10 @@ class TradeLedger:
         )
 
 
+SEED_TAG = "seed"
+"""The grid's seed order: the base it buys is what the slots above the price sell."""
+
+
 @dataclass(slots=True)
 class _Lot:
     order: str
@@ -93,6 +99,7 @@ class _Lot:
     qty: Decimal
     cost: Decimal  # price x credited qty: a base-coin fee counts once, in `fee`
     fee: Decimal
+    tag: str = ""
 
 
 @dataclass(slots=True)
@@ -157,7 +164,21 @@ def _add_lot(book: _Book, fill: Fill) -> None:
         last.cost += fill.price * qty
         last.fee += fill.fee_value
         return
-    book.lots.append(_Lot(fill.client_order_id, fill.ts, qty, fill.price * qty, fill.fee_value))
+    book.lots.append(
+        _Lot(fill.client_order_id, fill.ts, qty, fill.price * qty, fill.fee_value, fill.tag)
+    )
+
+
+def _next_lot(book: _Book, sell_tag: str) -> int:
+    """Which lot a sell closes next: on a grid, its slot's own buy, then the seed's base, then
+    the oldest; otherwise the oldest (first in, first out)."""
+    if book.grid and sell_tag.startswith("s"):
+        wanted = "b" + sell_tag[1:]
+        for preferred in (wanted, SEED_TAG):
+            for index, lot in enumerate(book.lots):
+                if lot.tag == preferred:
+                    return index
+    return 0
 
 
 def _take(lot: _Lot, qty: Decimal) -> tuple[Decimal, Decimal]:
@@ -180,12 +201,13 @@ def _sell(book: _Book, fill: Fill, trades: list[ClosedTrade]) -> None:
         _flush(book, trades)
     fee_left = fill.fee_value
     while left > 0 and book.lots:
-        lot = book.lots[0]
+        index = _next_lot(book, fill.tag)
+        lot = book.lots[index]
         qty = min(left, lot.qty)
         opened, order = lot.ts, lot.order
         cost, buy_fee = _take(lot, qty)
         if lot.qty <= 0:
-            book.lots.popleft()
+            del book.lots[index]
         proceeds = fill.price * qty
         # the last part takes what is left of the fee: the parts add up to it exactly
         sell_fee = fee_left if qty >= left else fill.fee_value * qty / fill.base_qty

@@ -63,6 +63,27 @@ def test_grid_matches_each_buy_lot_with_its_sell_first_in_first_out() -> None:
     assert ledger.pnl == D("19.60") and ledger.open_qty == ()
 
 
+def test_a_grid_sell_closes_its_own_slots_buy_then_the_seed_not_the_oldest_lot() -> None:
+    """The bundled run showed a sell at 22,500 (slot 14) entered at 22,300: first in, first
+    out took another slot's older lot. Slot K sells at level K+1 what it bought at level K."""
+    fills = [
+        fill(1, B, "100", "2", tag="seed"),  # the base the slots above the price will sell
+        fill(2, B, "90", "1", tag="b3"),
+        fill(3, B, "80", "1", tag="b2"),
+        fill(4, S, "90", "1", tag="s2"),  # slot 2: bought at 80, sells at 90
+        fill(5, S, "110", "1", tag="s5"),  # slot 5 held from the start: the seed's base
+        fill(6, S, "100", "1", tag="s3"),  # slot 3: bought at 90
+    ]
+    trades = closed_trades(fills, {"g": "grid"}).trades
+    assert [(t.reason, t.entry, t.exit, t.pnl) for t in trades] == [
+        ("s2", D(80), D(90), D(10)),
+        ("s5", D(100), D(110), D(10)),
+        ("s3", D(90), D(100), D(10)),
+    ]
+    left = closed_trades(fills, {"g": "grid"}).open_qty
+    assert left == (("g", D(1)),)  # one seed lot still held, nothing lost
+
+
 def test_a_grid_sell_spanning_two_lots_makes_two_trades_whose_fees_add_up() -> None:
     fills = [
         fill(1, B, "100", "1", tag="b1"),
