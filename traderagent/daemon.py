@@ -186,7 +186,7 @@ class _ApiFront:
         from traderagent.api.latency import ExchangeLatency
         from traderagent.api.marker import marker_path, write_marker
         from traderagent.api.server import ApiServer, ApiStartError
-        from traderagent.api.token import TokenError, daemon_token
+        from traderagent.api.token import TokenError, daemon_token, token_path
 
         try:
             token, created = daemon_token()
@@ -206,8 +206,12 @@ class _ApiFront:
         self._server = server
         self._marker = marker_path(target, label)
         write_marker(self._marker, url, label)
-        if created:
-            print(f"API token: {token}", flush=True)
+        if created:  # never the token itself: stdout ends up in container and service logs
+            print(
+                f"API token created in {token_path()} (mode 0600; print it with "
+                "`traderagent api-token`)",
+                flush=True,
+            )
         print(f"API listening on {url} (the token: `traderagent api-token`)", flush=True)
 
     async def stop(self) -> None:

@@ -85,8 +85,11 @@ def test_sigterm_leaves_resting_orders_and_removes_the_marker(tmp_path: Path) ->
     with start(tmp_path, PACED, "--api-port", "0") as proc:
         lines = read_until_listening(proc)
         assert lines[0].startswith("TraderAgent PAPER")
-        token_line = next(line for line in lines if line.startswith("API token: "))
-        token = token_line.removeprefix("API token: ")
+        created = next(line for line in lines if line.startswith("API token created in "))
+        token_file = tmp_path / "cfg" / "api.token"
+        assert str(token_file) in created  # where, never what: stdout goes to service logs
+        token = token_file.read_text().strip()
+        assert token not in "\n".join(lines)
         url = lines[-1].split()[3]
         assert url.startswith("http://127.0.0.1:") and not url.endswith(":0")
         marker = json.loads((tmp_path / "daemon.db.daemon.json").read_text())
@@ -116,7 +119,7 @@ def test_sigterm_cancels_resting_orders_when_configured_and_prints_no_new_token(
     (tmp_path / "cfg" / "api.token").write_text(token + "\n")
     with start(tmp_path, PACED + "api: {on_shutdown: cancel}\n", "--api-port", "0") as proc:
         lines = read_until_listening(proc)
-        assert not any(line.startswith("API token:") for line in lines)  # printed once only
+        assert not any(line.startswith("API token") for line in lines)  # said once only
         resting = wait_for_orders(lines[-1].split()[3], token)
         stop(proc)
     counts = order_counts(tmp_path / "daemon.db")

@@ -1,7 +1,8 @@
 """The API's bearer token: generated on first use, kept mode 0600 in the user's config directory.
 
 `TRADERAGENT_API_TOKEN` overrides the file (containers, tests); the file is never logged and the
-token is printed only by the run that created it and by `traderagent api-token`.
+token is printed only by `traderagent api-token` (the daemon that creates it says where, never
+what it is: its output ends up in container and service logs).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def write_token(path: Path | None = None) -> str:
 
 
 def daemon_token() -> tuple[str, bool]:
-    """The token the daemon requires, and whether it was created just now (print it once)."""
+    """The token the daemon requires, and whether it was created just now (say where)."""
     token = env_token() or stored_token()
     if token is not None:
         return token, False
