@@ -14,13 +14,13 @@ with the reason, not an exception.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from traderagent.backtest.inputs import BacktestError, backtest_config, load_series, replay_window
 from traderagent.backtest.equity import EquityCurve
+from traderagent.backtest.inputs import BacktestError, backtest_config, load_series, replay_window
 from traderagent.backtest.metrics import Metrics
 from traderagent.backtest.preset import preset_config
 from traderagent.config import AppConfig, ConfigError
@@ -44,6 +44,8 @@ class Replayed(Protocol):
     def equity(self) -> EquityCurve: ...
     @property
     def metrics(self) -> Metrics: ...
+
+
 KERNEL_KINDS = ("grid", "dca")
 
 
@@ -146,8 +148,8 @@ class TrialEvaluator:
         )
 
     def _kernel_run(self, config: AppConfig) -> Replayed | None:
-        """The kernel's run with the engine's metrics; None when this point needs the engine (in `auto`
-        mode: the kernel cannot run this point, or cannot load here at all)."""
+        """The kernel's run with the engine's metrics; None when this point needs the engine
+        (in `auto` mode: the kernel cannot run this point, or cannot load here at all)."""
         strict = self.setup.evaluation == "kernel"
         run_config = self._run_config(config)
         try:

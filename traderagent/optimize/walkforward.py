@@ -185,9 +185,7 @@ def run_walkforward(
         outcome, run = TrialEvaluator(test, whole.candles).replay(found.best.params)
         trades = tuple(round_trips(run.fills)) if run is not None else ()
         equity = run.equity if run is not None else None
-        results.append(
-            WindowResult(w, found.best, outcome.metrics, outcome.error, trades, equity)
-        )
+        results.append(WindowResult(w, found.best, outcome.metrics, outcome.error, trades, equity))
     return WalkForwardResult(
         results, whole.label, train_ms, test_ms, time.perf_counter() - began, stopped
     )

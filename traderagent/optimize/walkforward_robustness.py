@@ -113,7 +113,9 @@ def robustness_lines(robust: WalkForwardRobustness, windows: int) -> list[str]:
     if robust.periods is None:
         lines.append(f"By {robust.period}: none ({OVERLAP})")
         return lines
-    lines.append(f"By {robust.period} (UTC; trades by their exit; equity stitched window to window)")
+    lines.append(
+        f"By {robust.period} (UTC; trades by their exit; equity stitched window to window)"
+    )
     lines.extend(period_table(robust.periods, robust.period))
     lines.append("")
     lines.append(f"Equity change by {robust.period}")
