@@ -307,14 +307,15 @@ class BacktestScreen(Screen[None]):
             elif isinstance(done, Perturbation) and self.analysis is not None:
                 self.analysis = replace(self.analysis, perturbation=done)
                 self._output.show_text(static, "\n".join(perturbation_lines(done)))
+            self._output.focus_tab()  # arrows now scroll the result (the Input keeps its text)
         elif event.state is WorkerState.ERROR:
             err = event.worker.error
             known = isinstance(err, ConfigError | BacktestError)
             message = str(err) if known else f"{type(err).__name__}: {err}"
+            # the Input keeps the focus: correct it, Enter again
             self._output.show_text(static, Text(f"✗ failed: {message}", style="bold red"))
         else:
             return
-        self._output.focus_tab()  # arrows now scroll the result (the Input keeps its text)
         self.extra_finished.set()
 
     def _show_comparison(self, done: Comparison) -> None:
