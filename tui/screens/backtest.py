@@ -109,6 +109,7 @@ class BacktestScreen(Screen[None]):
         self._presets_dir = presets_dir
         self._progress = 0.0
         self._run_stop = [False]  # the flag the run going on polls; replaced for each run
+        self._extra_stop = [False]  # the same for the perturbed runs or comparison going on
         self.result: BacktestResult | None = None
         self.analysis: Analysis | None = None
         """The last run's periods, regimes and Monte Carlo."""
@@ -139,6 +140,12 @@ class BacktestScreen(Screen[None]):
     def _stop_run(self) -> None:
         self._run_stop[0] = True
         self._run_stop = [False]
+        self._stop_extra()
+
+    def _stop_extra(self) -> None:
+        """Stop perturbed runs or a comparison still going (superseded, or the screen left)."""
+        self._extra_stop[0] = True
+        self._extra_stop = [False]
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -214,11 +221,16 @@ class BacktestScreen(Screen[None]):
         self._output.show_text(
             "bt-perturb", f"running {runs} backtests on perturbed candles (seed {PERTURB_SEED})…"
         )
-        self._perturbed(result, runs)
+        self._stop_extra()
+        self._perturbed(result, runs, self._extra_stop)
 
     @work(thread=True, exclusive=True, group="backtest-perturbed", exit_on_error=False)
-    def _perturbed(self, result: BacktestResult, runs: int) -> Perturbation:
-        return perturb_backtest(result, runs, PERTURB_SEED)
+    def _perturbed(
+        self, result: BacktestResult, runs: int, stop: list[bool]
+    ) -> Perturbation | None:
+        """The perturbed runs; None when stopped (superseded: nothing to show)."""
+        done = perturb_backtest(result, runs, PERTURB_SEED, cancelled=lambda: stop[0])
+        return None if stop[0] else done
 
     def _compare(self, text: str) -> None:
         """Run the configs `text` names on the shown run's data and range (off the UI)."""
@@ -233,7 +245,8 @@ class BacktestScreen(Screen[None]):
             return
         self.extra_finished.clear()
         self._output.show_text("bt-compare", f"running {len(paths)} more backtests…")
-        self._compared(request, result, analysis, paths)
+        self._stop_extra()
+        self._compared(request, result, analysis, paths, self._extra_stop)
 
     @work(thread=True, exclusive=True, group="backtest-compare", exit_on_error=False)
     def _compared(
@@ -242,19 +255,31 @@ class BacktestScreen(Screen[None]):
         result: BacktestResult,
         analysis: Analysis,
         paths: list[Path],
-    ) -> Comparison:
+        stop: list[bool],
+    ) -> Comparison | None:
+        """The comparison; None when stopped (superseded: nothing to show)."""
         names = names_of([request.path, *paths])
         results, analyses = [result], [analysis]
         # a bot chosen among several is asked of every config; the only bot is not a choice
         bot = request.bot if len(request.config.bots) > 1 else None
         for path in paths:
+            if stop[0]:
+                break
             config = load_config(path)
             replay = config.replay.model_copy(update={"data": request.config.replay.data})
             config = config.model_copy(update={"replay": replay})
-            other = asyncio.run(run_backtest(config, bot=bot, start=request.start, end=request.end))
+            other = asyncio.run(
+                run_backtest(
+                    config,
+                    bot=bot,
+                    start=request.start,
+                    end=request.end,
+                    cancelled=lambda: stop[0],
+                )
+            )
             results.append(other)
             analyses.append(analyse(other, period=period_for(other)))
-        return Comparison(names, results, analyses)
+        return None if stop[0] else Comparison(names, results, analyses)
 
     @work(thread=True, exclusive=True, group="backtest", exit_on_error=False)
     def _replay(self, request: BacktestRequest, stop: list[bool]) -> BacktestRun:
@@ -302,6 +327,8 @@ class BacktestScreen(Screen[None]):
         static = EXTRA_TABS[event.worker.group]
         if event.state is WorkerState.SUCCESS:
             done = event.worker.result
+            if done is None:
+                return  # stopped by a new run or a new request: its own text is on screen
             if isinstance(done, Comparison):
                 self._show_comparison(done)
             elif isinstance(done, Perturbation) and self.analysis is not None:

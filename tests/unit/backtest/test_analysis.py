@@ -232,3 +232,11 @@ def test_perturbation_summary_is_the_hand_read_spread_of_its_runs() -> None:
     seen = perturbation_runs(flat, lambda c: (float(c.close[-1]) - 100.0, 0.0), 4, seed=5)
     assert len(set(seen.returns_pct)) == 4 and all(-10 <= r <= 10 for r in seen.returns_pct)
     assert perturbation_runs(flat, lambda c: (float(c.close[-1]) - 100, 0.0), 4, 5) == seen
+    done: list[int] = []
+
+    def counted(c: CandleSeries) -> tuple[float, float]:
+        done.append(1)
+        return float(c.close[-1]) - 100.0, 0.0
+
+    stopped = perturbation_runs(flat, counted, 4, 5, cancelled=lambda: len(done) >= 2)
+    assert stopped.returns_pct == seen.returns_pct[:2]  # no run starts once cancelled
