@@ -110,12 +110,22 @@ def test_backtest_screen_asking_tabs(
     assert snap_compare(app, terminal_size=size, run_before=before)
 
 
+@SIZES
+def test_backtest_screen_regimes_of_a_routed_bot(
+    snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
+    """configs/router.yaml over a week, then `g`: the regimes, then the routes the router ran."""
+    app = TraderAgentApp(FakeEngine())
+    before = backtested("2023-03-08", "g", config=Path("configs/router.yaml"))
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
 def backtested(
-    end: str = "2023-03-02", key: str = "", typed: str = ""
+    end: str = "2023-03-02", key: str = "", typed: str = "", config: Path | None = None
 ) -> Callable[[Pilot[None]], Any]:
     async def run(pilot: Pilot[None]) -> None:
         await engine_done(pilot)
-        screen = BacktestScreen(None, "2023-03-01", end, show_elapsed=False)
+        screen = BacktestScreen(config, "2023-03-01", end, show_elapsed=False)
         await pilot.app.push_screen(screen)
         await pilot.pause()
         screen.action_run()
