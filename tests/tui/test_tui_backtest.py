@@ -5,13 +5,16 @@ comparison, and bad input is explained on screen."""
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from fake_engine import FakeEngine
 from textual.widgets import Input, Select, Static
 
-from traderagent.backtest.perturb import DEFAULT_SEED
+from traderagent.backtest.montecarlo import DEFAULT_SEED
 from traderagent.backtest.perturb_run import perturb_backtest
 from traderagent.backtest.runner import run_backtest_sync
 from traderagent.config import load_config
@@ -109,10 +112,19 @@ async def test_t_runs_perturbed_paths_and_s_runs_configs_side_by_side(tmp_path: 
         await pilot.press("2", "enter")
         await asyncio.wait_for(screen.extra_finished.wait(), 120)
         await pilot.pause()
-        # the CLI's own runs (`--perturb 2`, its default seed): the same figures on screen
+        # the CLI's own runs (`--perturb 2` under the default `--seed`): the same figures
         expected = await asyncio.to_thread(perturb_backtest, result, 2, DEFAULT_SEED)
         assert screen.analysis is not None and screen.analysis.perturbation == expected
         assert expected.line() in tab_text(screen, "bt-perturb")
+        out = tmp_path / "cli.json"
+        cli = ["backtest", "--config", "configs/dca.yaml", "--start", "2023-03-06"]
+        cli += ["--end", "2023-03-07", "--perturb", "2", "--mc-runs", "10", "--json", str(out)]
+        # its own process: the CLI's Ctrl-C handler needs the main thread, a pilot holds it
+        command = [sys.executable, "-m", "traderagent", *cli]
+        done = await asyncio.to_thread(subprocess.run, command, capture_output=True, check=False)
+        assert done.returncode == 0, done.stderr
+        printed = json.loads(out.read_text(encoding="utf-8"))["perturbation"]
+        assert printed == expected.as_json()
 
         await pilot.press("s")  # focus went back to the output: keys switch tabs again
         field = app.focused

@@ -29,7 +29,8 @@ from traderagent.backtest.compare import (
     names_of,
 )
 from traderagent.backtest.inputs import BacktestError
-from traderagent.backtest.perturb import DEFAULT_SEED, Perturbation
+from traderagent.backtest.montecarlo import DEFAULT_SEED as MC_SEED
+from traderagent.backtest.perturb import Perturbation
 from traderagent.backtest.perturb_run import perturb_backtest
 from traderagent.backtest.preset import default_preset_path, export_preset
 from traderagent.backtest.runner import BacktestResult, run_backtest
@@ -41,8 +42,9 @@ PERTURB_INPUT, COMPARE_INPUT = ASKS["perturbed"][0], ASKS["compare"][0]
 EXTRA_TABS = {"backtest-perturbed": "bt-perturb", "backtest-compare": "bt-compare"}
 """The workers that fill a tab on request: their group, the tab's Static."""
 MAX_PERTURBED = 100
-PERTURB_SEED = DEFAULT_SEED
-"""The CLI's `--perturb` default seed (`perturb.DEFAULT_SEED`): the same runs in both."""
+PERTURB_SEED = MC_SEED
+"""The CLI's `--seed` default, which seeds its `--perturb` too: the same paths, the same
+figures in both."""
 NEED_A_RUN = "✗ run a backtest to the end first (ctrl+r): this starts from its config and data"
 PROGRESS_SECONDS = 0.1
 DAY_MS = 86_400_000
