@@ -38,7 +38,8 @@ class WalkForwardRobustness:
     monte_carlo: MonteCarlo | None
     period: str | None = None
     periods: tuple[PeriodRow, ...] | None = None
-    """None without `--breakdown`, or when the test windows overlap (`note` says so)."""
+    """None without `--breakdown`, or when the test windows overlap (the JSON's `note` and
+    the text say so)."""
     overlapping: bool = False
 
     def as_json(self) -> dict[str, Any]:
