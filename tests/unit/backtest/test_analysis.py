@@ -240,3 +240,19 @@ def test_perturbation_summary_is_the_hand_read_spread_of_its_runs() -> None:
 
     stopped = perturbation_runs(flat, counted, 4, 5, cancelled=lambda: len(done) >= 2)
     assert stopped.returns_pct == seen.returns_pct[:2]  # no run starts once cancelled
+
+
+def test_the_side_by_side_table_has_a_column_per_config_as_wide_as_its_widest_cell() -> None:
+    from pathlib import Path
+
+    from traderagent.backtest.compare import comparison_table, names_of
+
+    names = names_of([None, Path("a/grid.yaml"), Path("b/grid.yaml")])
+    assert names == ["default", "grid (2)", "grid (3)"]  # two files named alike: numbered
+    rows = [("net PnL", ["+1.00", "-120.50", "+3.00"]), ("trades", ["7", "12", "1,204"])]
+    # label column 7 wide; columns "default" (7), "grid (2)" (8), "grid (3)" (8), right-aligned
+    assert comparison_table(names, rows).splitlines() == [
+        "           default  grid (2)  grid (3)",
+        "  net PnL    +1.00   -120.50     +3.00",
+        "  trades         7        12     1,204",
+    ]
