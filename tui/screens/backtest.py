@@ -264,6 +264,9 @@ class BacktestScreen(Screen[None]):
         results, analyses = [result], [analysis]
         # a bot chosen among several is asked of every config; the only bot is not a choice
         bot = request.bot if len(request.config.bots) > 1 else None
+        # the shown run's range as it ran (the form's, else its config's), not each config's
+        start = request.start or result.config.replay.start
+        end = request.end or result.config.replay.end
         for path in paths:
             if stop[0]:
                 break
@@ -274,8 +277,8 @@ class BacktestScreen(Screen[None]):
                 run_backtest(
                     config,
                     bot=bot,
-                    start=request.start,
-                    end=request.end,
+                    start=start,
+                    end=end,
                     cancelled=lambda: stop[0],
                 )
             )
