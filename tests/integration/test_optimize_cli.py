@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from unit.storage.backends import postgres_url
 from traderagent.backtest.analysis import REPORT_KEYS
 from traderagent.backtest.preset import preset_config
 from traderagent.backtest.runner import run_backtest_sync
+from traderagent.backtest.trades import round_trips
 from traderagent.cli import main
 from traderagent.config import load_config
 from traderagent.marketdata.bundled import bundled_path
@@ -403,6 +405,10 @@ def test_walkforward_tests_each_best_on_the_window_after_its_training(
             "2d",
             "--test",
             "1d",
+            "--breakdown",
+            "day",
+            "--mc-runs",
+            "200",
             "--json",
             str(out),
         ]
@@ -410,6 +416,7 @@ def test_walkforward_tests_each_best_on_the_window_after_its_training(
     assert code == 0
     printed = capsys.readouterr().out
     assert "walk-forward efficiency" in printed and "OOS ret %" in printed
+    assert "Out of sample, stitched: the closed trades of 3 test windows" in printed
     result = json.loads(out.read_text(encoding="utf-8"))
     windows = result["windows"]
     assert [(w["train_start"], w["train_end"], w["test_end"]) for w in windows] == [
@@ -432,6 +439,20 @@ def test_walkforward_tests_each_best_on_the_window_after_its_training(
     assert sum(r["windows"] for r in regimes) == len(windows)
     assert sum(r["time_pct"] for r in regimes) == pytest.approx(100.0)
     assert "Out-of-sample by regime" in printed
+    # the stitched out-of-sample run: each test day is one window's own backtest
+    stitched = result["out_of_sample"]
+    closed = [w["out_of_sample_closed_trades"] for w in windows]
+    assert stitched["closed_trades"] == sum(closed) == stitched["monte_carlo"]["trades"]
+    assert stitched["monte_carlo"]["runs"] == 200 and stitched["overlapping_windows"] is False
+    rows = stitched["breakdown"]["rows"]
+    assert [r["period"] for r in rows] == ["2023-03-03", "2023-03-04", "2023-03-05"]
+    assert [r["trades"] for r in rows] == closed
+    for row, w in zip(rows, windows, strict=True):
+        net = float(w["out_of_sample"]["net_pnl"])
+        assert row["equity_change"] == pytest.approx(net, abs=1e-6)
+    trips = round_trips(test.fills)
+    assert closed[0] == len(trips) and D(rows[0]["pnl"]) == sum(t.pnl for t in trips)
+    assert "By day (UTC; trades by their exit; equity stitched window to window)" in printed
 
 
 @pytest.mark.postgres

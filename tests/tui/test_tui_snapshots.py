@@ -93,10 +93,38 @@ def test_backtest_screen_tabs(snap_compare: SnapCompare, size: tuple[int, int], 
     assert snap_compare(app, terminal_size=size, run_before=backtested("2023-03-08", key))
 
 
-def backtested(end: str = "2023-03-02", key: str = "") -> Callable[[Pilot[None]], Any]:
+@SIZES
+@pytest.mark.parametrize(
+    ("key", "typed"),
+    [("t", "3"), ("s", "configs/dca.yaml")],
+    ids=["perturbed", "side-by-side"],
+)
+def test_backtest_screen_asking_tabs(
+    snap_compare: SnapCompare, size: tuple[int, int], key: str, typed: str
+) -> None:
+    """Two days of the bundled candles, then `t` and 3 runs on perturbed candle paths (seeded),
+    or `s` and the DCA config run side by side with the default one (table and chart)."""
+    app = TraderAgentApp(FakeEngine())
+    before = backtested("2023-03-03", key, typed)
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+@SIZES
+def test_backtest_screen_regimes_of_a_routed_bot(
+    snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
+    """configs/router.yaml over a week, then `g`: the regimes, then the routes the router ran."""
+    app = TraderAgentApp(FakeEngine())
+    before = backtested("2023-03-08", "g", config=Path("configs/router.yaml"))
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+def backtested(
+    end: str = "2023-03-02", key: str = "", typed: str = "", config: Path | None = None
+) -> Callable[[Pilot[None]], Any]:
     async def run(pilot: Pilot[None]) -> None:
         await engine_done(pilot)
-        screen = BacktestScreen(None, "2023-03-01", end, show_elapsed=False)
+        screen = BacktestScreen(config, "2023-03-01", end, show_elapsed=False)
         await pilot.app.push_screen(screen)
         await pilot.pause()
         screen.action_run()
@@ -105,6 +133,9 @@ def backtested(end: str = "2023-03-02", key: str = "") -> Callable[[Pilot[None]]
         await pilot.pause(0.2)  # the progress timer shows 100 %
         if key:
             await pilot.press(key)
+        if typed:
+            await pilot.press(*typed, "enter")
+            await asyncio.wait_for(screen.extra_finished.wait(), 600)
         await pilot.pause()
 
     return run

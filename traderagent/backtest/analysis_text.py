@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from traderagent.backtest.analysis import Analysis
 from traderagent.backtest.montecarlo import MonteCarlo
 from traderagent.backtest.periods import PeriodRow
+from traderagent.backtest.perturb import Perturbation
 from traderagent.backtest.stress import LabelStats, costliest
 
 BAR_WIDTH = 24
@@ -118,6 +119,14 @@ def period_lines(analysis: Analysis, *, bars: bool = True) -> list[str]:
     return lines
 
 
+def perturbation_lines(perturbation: Perturbation) -> list[str]:
+    """The perturbed runs' spread in one line under its heading."""
+    return [
+        "Robustness: perturbed candles (closes redrawn within each candle's range)",
+        f"  {perturbation.line()}",
+    ]
+
+
 def analysis_text(analysis: Analysis, *, bars: bool = True) -> str:
     """Every section, a blank line between them."""
     sections = [
@@ -126,10 +135,5 @@ def analysis_text(analysis: Analysis, *, bars: bool = True) -> str:
         monte_carlo_lines(analysis.monte_carlo, analysis.trades),
     ]
     if analysis.perturbation is not None:
-        sections.append(
-            [
-                "Robustness: perturbed candles (closes redrawn within each candle's range)",
-                f"  {analysis.perturbation.line()}",
-            ]
-        )
+        sections.append(perturbation_lines(analysis.perturbation))
     return "\n\n".join("\n".join(s) for s in sections if s)

@@ -5,6 +5,7 @@ equity, on one time axis). `traderagent backtest --config A.yaml --config B.yaml
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import plotext as plt  # type: ignore[import-untyped]
@@ -22,6 +23,12 @@ MARKERS = ("braille", "dot", "+", "x", "o", "*")
 """Each curve its own marker as well as colour, so the chart reads without colour."""
 SKIPPED = frozenset({"elapsed", "rejected", "not sent"})
 """Rows that describe the run, not the strategy: left out of the comparison."""
+
+
+def names_of(paths: Sequence[Path | None]) -> list[str]:
+    """A short column name per config: its file name, with a number if two share one."""
+    names = [path.stem if path is not None else "default" for path in paths]
+    return [f"{name} ({k + 1})" if names.count(name) > 1 else name for k, name in enumerate(names)]
 
 
 def comparison_rows(

@@ -78,8 +78,14 @@ def perturbation_runs(
     backtest: Callable[[CandleSeries], tuple[float, float]],
     runs: int,
     seed: int = DEFAULT_SEED,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Perturbation:
-    """`backtest` (candles -> return %, max drawdown %) on `runs` perturbed copies."""
+    """`backtest` (candles -> return %, max drawdown %) on `runs` perturbed copies; once
+    `cancelled` returns True no further run starts (the result holds the runs done)."""
     rng = np.random.default_rng(seed)
-    figures = [backtest(perturbed(candles, rng)) for _ in range(runs)]
+    figures = []
+    for _ in range(runs):
+        if cancelled is not None and cancelled():
+            break
+        figures.append(backtest(perturbed(candles, rng)))
     return Perturbation(seed, tuple(r for r, _ in figures), tuple(d for _, d in figures))

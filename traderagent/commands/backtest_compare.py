@@ -23,12 +23,6 @@ SINGLE_RUN_OPTIONS = (("trades", "--trades"), ("equity", "--equity"), ("perturb"
 """Options that describe one run: refused when comparing (say which config to run alone)."""
 
 
-def names_of(paths: Sequence[Path | None]) -> list[str]:
-    """A short column name per config: its file name, with a number if two share one."""
-    names = [path.stem if path is not None else "default" for path in paths]
-    return [f"{name} ({k + 1})" if names.count(name) > 1 else name for k, name in enumerate(names)]
-
-
 def handle_compare(
     args: argparse.Namespace,
     paths: Sequence[Path],
@@ -40,6 +34,7 @@ def handle_compare(
         comparison_json,
         comparison_rows,
         comparison_table,
+        names_of,
     )
     from traderagent.backtest.inputs import BacktestError
     from traderagent.config import ConfigError, load_config

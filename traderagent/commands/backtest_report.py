@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from traderagent.backtest.analysis import Analysis
-    from traderagent.backtest.perturb import Perturbation
     from traderagent.backtest.runner import BacktestResult
 
 PERIODS = ("day", "week", "month")  # traderagent.ledger.PERIODS, without importing it here
@@ -54,10 +53,11 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
 def analysis_of(args: argparse.Namespace, result: BacktestResult) -> Analysis:
     """The run's breakdowns and robustness as the options ask."""
     from traderagent.backtest.analysis import analyse
+    from traderagent.backtest.perturb_run import perturb_backtest
 
     perturbation = None
     if args.perturb and not result.cancelled:
-        perturbation = _perturbation(result, args.perturb, args.seed)
+        perturbation = perturb_backtest(result, args.perturb, args.seed)
     return analyse(
         result,
         period=args.breakdown,
@@ -65,21 +65,3 @@ def analysis_of(args: argparse.Namespace, result: BacktestResult) -> Analysis:
         seed=args.seed,
         perturbation=perturbation,
     )
-
-
-def _perturbation(result: BacktestResult, runs: int, seed: int) -> Perturbation:
-    """The run's config (bots, range, fill model) on `runs` perturbed copies of its data,
-    warm-up history included, on the engine (the fast kernels take no candles)."""
-    from traderagent.backtest.inputs import load_series
-    from traderagent.backtest.perturb import perturbation_runs
-    from traderagent.backtest.runner import run_backtest_sync
-    from traderagent.marketdata import CandleSeries
-
-    config = result.config
-    series, _ = load_series(config.replay.data, config.replay.symbol)
-
-    def backtest(candles: CandleSeries) -> tuple[float, float]:
-        metrics = run_backtest_sync(config, candles=candles).metrics
-        return metrics.return_pct, metrics.max_drawdown_pct
-
-    return perturbation_runs(series, backtest, runs, seed)

@@ -1,7 +1,9 @@
 """`traderagent walkforward`: optimise on rolling training windows and trade each window's
 best parameters on the window after it; in-sample next to out-of-sample, per window and
-overall. Takes `traderagent optimize`'s search options (a training trial the risk limits
-halted is not chosen unless `--allow-halted`); exit codes as there."""
+overall, then the Monte Carlo (`--mc-runs`, `--mc-seed`) and, with `--breakdown`, the periods
+of the stitched out-of-sample trades (`optimize.walkforward_robustness`). Takes `traderagent
+optimize`'s search options (a training trial the risk limits halted is not chosen unless
+`--allow-halted`); exit codes as there."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from traderagent.commands.backtest_report import PERIODS, positive_int
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK, Subcommands
 from traderagent.commands.optimize import (
     EXIT_INTERRUPTED,
@@ -45,6 +48,22 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--json", type=Path, metavar="OUT", help="write every window as JSON (-: standard output)"
     )
+    parser.add_argument(
+        "--breakdown",
+        choices=PERIODS,
+        help="PnL, trades and drawdown of the stitched out-of-sample run per UTC day, ISO week "
+        "or month, with a bar chart",
+    )
+    parser.add_argument(
+        "--mc-runs",
+        type=positive_int,
+        default=1000,
+        metavar="N",
+        help="Monte Carlo runs over the stitched out-of-sample trades (default 1000)",
+    )
+    parser.add_argument(
+        "--mc-seed", type=int, default=7, metavar="N", help="seed of the Monte Carlo (default 7)"
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -55,6 +74,11 @@ def handle(args: argparse.Namespace) -> int:
         aggregate_lines,
         walkforward_json,
         walkforward_table,
+    )
+    from traderagent.optimize.walkforward_robustness import (
+        ran,
+        robustness_lines,
+        walkforward_robustness,
     )
 
     with user_errors() as failed:
@@ -87,10 +111,20 @@ def handle(args: argparse.Namespace) -> int:
     regimes = _regimes(setup, result)
     print()
     print("\n".join(regime_window_lines(regimes)))
+    robust = walkforward_robustness(
+        result,
+        period=args.breakdown,
+        runs=args.mc_runs,
+        seed=args.mc_seed,
+        halt_pct=setup.config.risk.max_drawdown_pct,
+    )
+    print()
+    print("\n".join(robustness_lines(robust, len(ran(result)))))
     if args.json is not None:
         try:
             payload = walkforward_json(result, setup.bot)
             payload["regimes"] = [r.as_json() for r in regimes]
+            payload["out_of_sample"] = robust.as_json()
             text = json.dumps(payload, indent=2)
             write_text(args.json, text + "\n")
         except OSError as err:

@@ -14,14 +14,17 @@ with the reason, not an exception.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
+from traderagent.backtest.equity import EquityCurve
 from traderagent.backtest.inputs import BacktestError, backtest_config, load_series, replay_window
 from traderagent.backtest.metrics import Metrics
 from traderagent.backtest.preset import preset_config
 from traderagent.config import AppConfig, ConfigError
+from traderagent.domain import Fill
 from traderagent.marketdata import CandleSeries
 from traderagent.optimize.space import Point, SearchSpace
 from traderagent.optimize.trials import Outcome
@@ -30,6 +33,19 @@ if TYPE_CHECKING:
     from traderagent.backtest.kernels import FastResult
 
 Evaluation = Literal["auto", "kernel", "engine"]
+
+
+class Replayed(Protocol):
+    """A run as `replay` hands it back: an engine `BacktestResult` or a kernel's `KernelRun`."""
+
+    @property
+    def fills(self) -> Sequence[Fill]: ...
+    @property
+    def equity(self) -> EquityCurve: ...
+    @property
+    def metrics(self) -> Metrics: ...
+
+
 KERNEL_KINDS = ("grid", "dca")
 
 
@@ -71,20 +87,26 @@ class TrialEvaluator:
 
     def evaluate(self, point: Point) -> Outcome:
         """The metrics of the bot with `point`'s parameters (or why it cannot run)."""
+        return self.replay(point)[0]
+
+    def replay(self, point: Point) -> tuple[Outcome, Replayed | None]:
+        """`evaluate`, with the run itself (its fills and equity curve) when it ran: what
+        the walk-forward's out-of-sample breakdown and Monte Carlo read."""
         try:
             config = preset_config(
                 self.setup.config, self.setup.bot, self.setup.space.overrides(point)
             )
         except ConfigError as err:
-            return Outcome(point, None, _reason(str(err)))
+            return Outcome(point, None, _reason(str(err))), None
         try:
             if self.kernel:
-                metrics = self._kernel_metrics(config)
-                if metrics is not None:
-                    return Outcome(point, metrics, evaluator="kernel")
-            return Outcome(point, self._engine_metrics(config), evaluator="engine")
+                run = self._kernel_run(config)
+                if run is not None:
+                    return Outcome(point, run.metrics, evaluator="kernel"), run
+            done = self._engine_run(config)
+            return Outcome(point, done.metrics, evaluator="engine"), done
         except (BacktestError, ConfigError) as err:
-            return Outcome(point, None, _reason(str(err)))
+            return Outcome(point, None, _reason(str(err))), None
 
     def _kernel_wanted(self, base: AppConfig) -> bool:
         mode = self.setup.evaluation
@@ -114,21 +136,20 @@ class TrialEvaluator:
             config, bot=self.setup.bot, start=self.setup.start, end=self.setup.end
         )
 
-    def _engine_metrics(self, config: AppConfig) -> Metrics:
+    def _engine_run(self, config: AppConfig) -> Replayed:
         from traderagent.backtest.runner import run_backtest_sync
 
-        result = run_backtest_sync(
+        return run_backtest_sync(
             config,
             bot=self.setup.bot,
             candles=self.candles,
             start=self.setup.start,
             end=self.setup.end,
         )
-        return result.metrics
 
-    def _kernel_metrics(self, config: AppConfig) -> Metrics | None:
-        """The kernel's run as full metrics; None when this point needs the engine (in `auto`
-        mode: the kernel cannot run this point, or cannot load here at all)."""
+    def _kernel_run(self, config: AppConfig) -> Replayed | None:
+        """The kernel's run with the engine's metrics; None when this point needs the engine
+        (in `auto` mode: the kernel cannot run this point, or cannot load here at all)."""
         strict = self.setup.evaluation == "kernel"
         run_config = self._run_config(config)
         try:
@@ -144,7 +165,9 @@ class TrialEvaluator:
             if strict:
                 raise BacktestError(f"the fast kernel cannot run this point: {err}") from None
             return None
-        return kernel_metrics(run_config, fast, self.window.candles)
+        from traderagent.backtest.fast import kernel_run
+
+        return kernel_run(run_config, fast, self.window.candles)
 
 
 def kernel_metrics(config: AppConfig, fast: FastResult, window: CandleSeries) -> Metrics:

@@ -12,7 +12,8 @@ positive: `return_ratio`, OOS return / IS return as they are, and `efficiency` (
 efficiency), OOS return per day / IS return per day, so a 7-day train and a 2-day test
 compare fairly. The aggregates are the same ratios over the mean returns of all windows.
 A training trial the account's risk limits halted is not chosen unless the plan allows it;
-a test window that halts says so (`WindowResult.halted`).
+a test window that halts says so (`WindowResult.halted`). Each window keeps its
+out-of-sample run's closed trades and equity curve (`walkforward_robustness` stitches them).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from traderagent.backtest.equity import EquityCurve
 from traderagent.backtest.metrics import Metrics
+from traderagent.backtest.trades import RoundTrip, round_trips
 from traderagent.optimize.evaluation import EvaluationSetup, TrialEvaluator
 from traderagent.optimize.grid_search import SearchError
 from traderagent.optimize.run import SearchPlan, run_search
@@ -53,6 +56,10 @@ class WindowResult:
     best: TrialRecord | None
     out_of_sample: Metrics | None
     error: str = ""
+    trades: tuple[RoundTrip, ...] = ()
+    """The out-of-sample run's closed trades (`trade_ledger`'s round trips), oldest exit first."""
+    equity: EquityCurve | None = None
+    """The out-of-sample run's equity curve (None when it did not run)."""
 
     @property
     def in_sample(self) -> Metrics | None:
@@ -175,8 +182,10 @@ def run_walkforward(
             results.append(WindowResult(w, None, None, "no trial met the constraints"))
             continue
         test = setup.window(_moment(w.test_start), _moment(w.test_end))
-        outcome = TrialEvaluator(test, whole.candles).evaluate(found.best.params)
-        results.append(WindowResult(w, found.best, outcome.metrics, outcome.error))
+        outcome, run = TrialEvaluator(test, whole.candles).replay(found.best.params)
+        trades = tuple(round_trips(run.fills)) if run is not None else ()
+        equity = run.equity if run is not None else None
+        results.append(WindowResult(w, found.best, outcome.metrics, outcome.error, trades, equity))
     return WalkForwardResult(
         results, whole.label, train_ms, test_ms, time.perf_counter() - began, stopped
     )

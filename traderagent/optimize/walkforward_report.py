@@ -42,6 +42,7 @@ def window_row(w: WindowResult) -> list[str]:
         _ratio(out.max_drawdown_pct if out else None),
         _ratio(w.return_ratio),
         _ratio(w.efficiency),
+        f"{len(w.trades):,}" if out is not None else "n/a",
         _halts(w),
         params if not (w.best and w.error) else f"{params} ({w.error})",
     ]
@@ -58,6 +59,7 @@ def walkforward_table(result: WalkForwardResult) -> str:
         "OOS DD %",
         "OOS/IS",
         "per day",
+        "OOS trades",
         "halted",
         "best parameters",
     ]
@@ -66,7 +68,7 @@ def walkforward_table(result: WalkForwardResult) -> str:
     lines = []
     for row in rows:
         cells = [
-            c.rjust(w) if 3 <= i <= 8 else c.ljust(w)
+            c.rjust(w) if 3 <= i <= 9 else c.ljust(w)
             for i, (c, w) in enumerate(zip(row, widths, strict=True))
         ]
         lines.append("  ".join(cells).rstrip())
@@ -122,6 +124,7 @@ def walkforward_json(result: WalkForwardResult, bot: str) -> dict[str, Any]:
                 "out_of_sample": w.out_of_sample.as_json() if w.out_of_sample else None,
                 "return_ratio": w.return_ratio,
                 "efficiency": w.efficiency,
+                "out_of_sample_closed_trades": len(w.trades) if w.out_of_sample else None,
                 "halted": {"in_sample": w.halted[0], "out_of_sample": w.halted[1]},
                 "error": w.error or None,
             }

@@ -30,6 +30,8 @@ class BacktestRequest:
     bot: str | None
     start: datetime | None
     end: datetime | None
+    path: Path | None = None
+    """The config file the form named (None: the built-in default)."""
 
 
 class BacktestForm(Vertical):
@@ -103,7 +105,9 @@ class BacktestForm(Vertical):
             config = config.model_copy(update={"replay": replay})
         chosen = self.query_one("#bt-bot", Select).value
         bot = chosen if isinstance(chosen, str) and chosen != ALL_BOTS else None
+        text = self.query_one("#bt-config", Input).value.strip()
         return BacktestRequest(
+            path=Path(text).expanduser() if text else None,
             config=config,
             bot=bot,
             start=parse_moment(self.query_one("#bt-start", Input).value, "From"),

@@ -1,10 +1,12 @@
-"""The backtest screen's output: a message, or a result in five tabs: its metrics, the price,
-equity and drawdown charts, the periods (table and bar chart), the regimes (and routes), and
-the robustness (Monte Carlo). `m`, `c`, `p`, `g` and `r` switch tabs once a run has ended
-(the focus is then on the output), so the charts are one key away at any terminal size.
+"""The backtest screen's output: a message, or a result in seven tabs: its metrics, the price,
+equity and drawdown charts, the periods (table and bar chart), the regimes (and routes), the
+robustness (Monte Carlo), the perturbed candle paths and the side-by-side comparison with other
+configs. `m`, `c`, `p`, `g`, `r`, `t` and `s` switch tabs once a run has ended (the focus is
+then on the output), so each is one key away at any terminal size; the last two open on an
+Input (how many perturbed runs; which configs) whose Enter runs them.
 
-The text comes from `traderagent.backtest.report`, `analysis_text` and `plots`: the same the
-CLI prints.
+The text comes from `traderagent.backtest.report`, `analysis_text`, `compare` and `plots`: the
+same the CLI prints.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from decimal import Decimal
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from traderagent.backtest.analysis import Analysis
 from traderagent.backtest.analysis_text import monte_carlo_lines, period_lines, regime_lines
@@ -31,8 +33,21 @@ TABS = (
     ("periods", "Periods", "bt-periods"),
     ("regimes", "Regimes", "bt-regimes"),
     ("robustness", "Robustness", "bt-robust"),
+    ("perturbed", "Perturbed", "bt-perturb"),
+    ("compare", "Side by side", "bt-compare"),
 )
 """(tab id suffix, title, the Static inside it)."""
+ASKS = {
+    "perturbed": (
+        "bt-perturb-runs",
+        "runs, e.g. 5: Enter backtests the run's config on that many perturbed candle paths",
+    ),
+    "compare": (
+        "bt-compare-configs",
+        "config files, space-separated: Enter runs them on this run's data, side by side",
+    ),
+}
+"""The tabs that ask for something first: (their Input's id, its placeholder)."""
 
 
 def metrics_text(result: BacktestResult, *, show_elapsed: bool = True) -> Text:
@@ -62,11 +77,17 @@ class BacktestOutput(Vertical):
     def compose(self) -> ComposeResult:
         with TabbedContent(id="bt-tabs"):
             for suffix, title, static in TABS:
-                with TabPane(title, id=f"bt-tab-{suffix}"), VerticalScroll():
-                    yield Static(
-                        "Enter runs the backtest; escape goes back." if suffix == "metrics" else "",
-                        id=static,
-                    )
+                with TabPane(title, id=f"bt-tab-{suffix}"):
+                    if suffix in ASKS:
+                        ask, placeholder = ASKS[suffix]
+                        yield Input(placeholder=placeholder, id=ask, compact=True)
+                    with VerticalScroll():
+                        yield Static(
+                            "Enter runs the backtest; escape goes back."
+                            if suffix == "metrics"
+                            else "",
+                            id=static,
+                        )
 
     def say(self, message: str, style: str = "") -> None:
         """A one-line message instead of a result (the other tabs are cleared)."""
@@ -94,7 +115,15 @@ class BacktestOutput(Vertical):
         self.query_one("#bt-chart", Static).update(
             Text("\n").join(Text.from_ansi(chart) for chart in charts)
         )
-        texts = {"bt-periods": "", "bt-regimes": "", "bt-robust": ""}
+        texts = {
+            "bt-periods": "",
+            "bt-regimes": "",
+            "bt-robust": "",
+            "bt-perturb": "The run's config on perturbed candle paths (closes redrawn within "
+            "each candle's range): type how many runs above, then Enter.",
+            "bt-compare": "This run next to other configs on the same data and range: type "
+            "their files above, then Enter.",
+        }
         if analysis is not None:
             texts["bt-periods"] = "\n".join(period_lines(analysis))
             texts["bt-regimes"] = "\n".join(regime_lines(analysis))
@@ -102,10 +131,18 @@ class BacktestOutput(Vertical):
         for static, text in texts.items():
             self.query_one(f"#{static}", Static).update(Text(text))
 
-    def show_tab(self, suffix: str) -> None:
-        """Bring a tab forward and focus its scroll (arrows then scroll it)."""
+    def show_text(self, static: str, text: Text | str) -> None:
+        """One tab's text (the Perturbed and Side by side tabs fill theirs on request)."""
+        self.query_one(f"#{static}", Static).update(text)
+
+    def show_tab(self, suffix: str, *, ask: bool = False) -> None:
+        """Bring a tab forward and focus its scroll (arrows then scroll it), or with `ask`
+        its Input (the tabs that ask for runs or configs)."""
         self.query_one(TabbedContent).active = f"bt-tab-{suffix}"
-        self.focus_tab()
+        if ask and suffix in ASKS:
+            self.query_one(f"#{ASKS[suffix][0]}", Input).focus()
+        else:
+            self.focus_tab()
 
     def focus_tab(self) -> None:
         tabs = self.query_one(TabbedContent)

@@ -204,3 +204,55 @@ def test_walkforward_windows_are_grouped_by_the_regime_they_traded_in() -> None:
     assert rows["BULL_TREND"].time_pct == pytest.approx(12 / 40 * 100)
     lines = regime_window_lines(list(rows.values()))
     assert lines[-1] == "  weakest regime out of sample: TIGHT_RANGE, mean +1.00 % over 2 window(s)"
+
+
+def test_perturbation_summary_is_the_hand_read_spread_of_its_runs() -> None:
+    from traderagent.backtest.analysis_text import perturbation_lines
+    from traderagent.backtest.perturb import Perturbation, perturbation_runs
+
+    # three runs: returns +1, -2, +3 % (median +1), drawdowns 5, 4, 6 %; two are profitable
+    spread = Perturbation(11, (1.0, -2.0, 3.0), (5.0, 4.0, 6.0))
+    assert perturbation_lines(spread)[1] == (
+        "  3 runs: return -2.00 .. +3.00 % (median +1.00 %), max drawdown 4.00 .. 6.00 %,"
+        " 2 of 3 profitable"
+    )
+    assert spread.as_json()["profitable"] == 2 and spread.as_json()["runs"] == 3
+    # each run sees its own perturbed path (seeded): the last close differs run to run
+    n = 50
+    flat = CandleSeries(
+        symbol="BTCUSDT",
+        interval_ms=60_000,
+        ts=T0 + 60_000 * np.arange(n, dtype=np.int64),
+        open=np.full(n, 100.0),
+        high=np.full(n, 110.0),
+        low=np.full(n, 90.0),
+        close=np.full(n, 100.0),
+        volume=np.ones(n),
+    )
+    seen = perturbation_runs(flat, lambda c: (float(c.close[-1]) - 100.0, 0.0), 4, seed=5)
+    assert len(set(seen.returns_pct)) == 4 and all(-10 <= r <= 10 for r in seen.returns_pct)
+    assert perturbation_runs(flat, lambda c: (float(c.close[-1]) - 100, 0.0), 4, 5) == seen
+    done: list[int] = []
+
+    def counted(c: CandleSeries) -> tuple[float, float]:
+        done.append(1)
+        return float(c.close[-1]) - 100.0, 0.0
+
+    stopped = perturbation_runs(flat, counted, 4, 5, cancelled=lambda: len(done) >= 2)
+    assert stopped.returns_pct == seen.returns_pct[:2]  # no run starts once cancelled
+
+
+def test_the_side_by_side_table_has_a_column_per_config_as_wide_as_its_widest_cell() -> None:
+    from pathlib import Path
+
+    from traderagent.backtest.compare import comparison_table, names_of
+
+    names = names_of([None, Path("a/grid.yaml"), Path("b/grid.yaml")])
+    assert names == ["default", "grid (2)", "grid (3)"]  # two files named alike: numbered
+    rows = [("net PnL", ["+1.00", "-120.50", "+3.00"]), ("trades", ["7", "12", "1,204"])]
+    # label column 7 wide; columns "default" (7), "grid (2)" (8), "grid (3)" (8), right-aligned
+    assert comparison_table(names, rows).splitlines() == [
+        "           default  grid (2)  grid (3)",
+        "  net PnL    +1.00   -120.50     +3.00",
+        "  trades         7        12     1,204",
+    ]
