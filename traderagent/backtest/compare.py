@@ -13,6 +13,7 @@ import plotext as plt  # type: ignore[import-untyped]
 from traderagent.backtest.analysis import Analysis
 from traderagent.backtest.plots import MIN_HEIGHT, MIN_WIDTH
 from traderagent.backtest.report import metric_rows
+from traderagent.backtest.stress import LabelStats
 from traderagent.clock import format_ts
 
 if TYPE_CHECKING:
@@ -41,9 +42,7 @@ def comparison_rows(
     rows = [(label, [c.get(label, "-") for c in columns]) for label in labels]
     worst, p5, dd95 = [], [], []
     for analysis in analyses:
-        regimes = analysis.regimes
-        loser = min(regimes, key=lambda s: s.pnl) if regimes else None
-        worst.append("-" if loser is None else f"{loser.label} {loser.pnl:+,.2f}")
+        worst.append(costliest_cell(analysis.regimes))
         boot = analysis.monte_carlo.distributions[1] if analysis.monte_carlo else None
         p5.append("-" if boot is None else f"{boot.return_pct[0]:+.2f} %")
         dd95.append("-" if boot is None else f"{boot.max_drawdown_pct[2]:.2f} %")
@@ -51,6 +50,16 @@ def comparison_rows(
         [("costliest regime", worst), ("MC trades p5 return", p5), ("MC trades p95 DD", dd95)]
     )
     return rows
+
+
+def costliest_cell(regimes: Sequence[LabelStats]) -> str:
+    """The regime that lost most, or that none lost (the weakest is named, not blamed)."""
+    if not regimes:
+        return "-"
+    loser = min(regimes, key=lambda s: s.pnl)
+    if loser.pnl >= 0:
+        return f"none lost (weakest {loser.label} {loser.pnl:+,.2f})"
+    return f"{loser.label} {loser.pnl:+,.2f}"
 
 
 def comparison_table(names: Sequence[str], rows: Sequence[tuple[str, list[str]]]) -> str:

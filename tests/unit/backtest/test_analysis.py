@@ -256,3 +256,21 @@ def test_the_side_by_side_table_has_a_column_per_config_as_wide_as_its_widest_ce
         "  net PnL    +1.00   -120.50     +3.00",
         "  trades         7        12     1,204",
     ]
+
+
+def test_the_side_by_side_names_a_costliest_regime_only_when_one_lost_money() -> None:
+    from decimal import Decimal
+
+    from traderagent.backtest.compare import costliest_cell
+    from traderagent.backtest.stress import LabelStats
+
+    def stats(label: str, pnl: float) -> LabelStats:
+        return LabelStats(label, 10, 600_000, 50.0, 1, 1.0, pnl, Decimal(0), 0.0, 0.0)
+
+    assert costliest_cell([stats("RANGE", 2.47), stats("BULL_TREND", 9.0)]) == (
+        "none lost (weakest RANGE +2.47)"
+    )
+    assert costliest_cell([stats("RANGE", 2.47), stats("BEAR_TREND", -120.0)]) == (
+        "BEAR_TREND -120.00"
+    )
+    assert costliest_cell([]) == "-"
