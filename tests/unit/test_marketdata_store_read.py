@@ -23,8 +23,10 @@ KEY = StoreKey("LOCAL", "BTCUSDT", 60_000)
 
 def _series(n: int = 50) -> CandleSeries:
     ts = 1_700_000_000_000 + 60_000 * np.arange(n, dtype=np.int64)
-    close = 100.0 + np.arange(n) * 0.1
-    return CandleSeries("BTCUSDT", 60_000, ts, close, close + 1, close - 1, close, close * 0 + 2.5)
+    close = np.linspace(100.0, 100.0 + 0.1 * (n - 1), n, dtype=np.float64)
+    high, low = np.add(close, 1.0), np.subtract(close, 1.0)
+    volume = np.full(n, 2.5, dtype=np.float64)
+    return CandleSeries("BTCUSDT", 60_000, ts, close, high, low, close, volume)
 
 
 def test_what_is_written_is_read_back_exactly(tmp_path: Path) -> None:
