@@ -316,6 +316,12 @@ def one_run(kind: str, port: int, path: str, seconds: float, expect: str, script
 def results() -> list[Result]:
     kind = generator()
     label = "wrk" if kind == "wrk" else "own load process, not wrk"
+    if kind == "own" and shutil.which("wrk") is None:
+        print(
+            "B8: wrk is not on PATH (apt-get install wrk): the load comes from the suite's own "
+            "generator, which reads lower than wrk (README, Performance)",
+            file=sys.stderr,
+        )
     found: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "b8.lua"
