@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from storage import Database, StorageError
 from traderagent.clock import Clock, ReplayClock, VenueClock
@@ -17,7 +18,7 @@ from traderagent.config.instruments import paper_listing
 from traderagent.credentials import CredentialsNotFound, resolve_credentials
 from traderagent.domain import MINUTE_MS, Candle, Instrument, TradingMode
 from traderagent.engine.outage import Outage, resilient_candles
-from traderagent.exchanges.bybit import BybitConfig, BybitExchange
+from traderagent.exchanges.bybit import BybitConfig
 from traderagent.exchanges.fee_rules import LINEAR_FEES, SPOT_FEES
 from traderagent.exchanges.paper.exchange import PaperExchange
 from traderagent.exchanges.paper.fees import FeeSchedule
@@ -32,6 +33,9 @@ from traderagent.marketdata import (
 )
 from traderagent.marketdata.warmup import WARMUP_MS
 from traderagent.paper_store import DatabaseBookStore
+
+if TYPE_CHECKING:  # its client (httpx) is imported when a Bybit venue is built
+    from traderagent.exchanges.bybit import BybitExchange
 
 BYBIT_FEE_RESERVE = {"spot": SPOT_FEES.lock_rate, "linear": LINEAR_FEES.lock_rate}
 """Fee rate the allocator reserves in quote with a buy on Bybit, as Bybit locks it: none on
@@ -193,6 +197,8 @@ async def bybit_venue(config: AppConfig, settings: BybitConfig, database: Databa
         credentials = await resolve_credentials(settings.credentials, database)
     except CredentialsNotFound as err:
         raise StartupError(str(err)) from None
+    from traderagent.exchanges.bybit import BybitExchange
+
     exchange = BybitExchange(settings, credentials)
     where = settings.hosts.rest
     try:

@@ -34,7 +34,6 @@ from tui.log_handler import PaneHandler
 from tui.messages import CommandFailed, ConfirmCommand, Notice
 from tui.operator import HALT_REASON, Operator
 from tui.render import money
-from tui.screens.backtest import BacktestScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.halt_confirm import HaltConfirmScreen
 from tui.screens.help import HelpScreen
@@ -285,6 +284,10 @@ class TraderAgentApp(App[None]):
             self.notify("Config reloaded: nothing changed.")
 
     def action_backtest(self) -> None:
+        # imported when asked for: the backtest runner brings numba, which the first frame
+        # would otherwise wait for
+        from tui.screens.backtest import BacktestScreen
+
         self.push_screen(BacktestScreen(self.config_path))
 
     def action_filter_log(self) -> None:

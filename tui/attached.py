@@ -13,7 +13,6 @@ from traderagent.api.client import RemoteEngine, RemoteError
 from traderagent.api.token import client_token
 from traderagent.facade import ReloadReport
 from tui.app import TraderAgentApp
-from tui.screens.backtest import BacktestScreen
 from tui.screens.quit_confirm import QuitConfirmScreen
 
 CONNECTION_CHECK_S = 1.0
@@ -29,6 +28,8 @@ class AttachedApp(TraderAgentApp):
 
     def action_backtest(self) -> None:
         # the screen's worker replays here: say so, the daemon's engine is not the one running it
+        from tui.screens.backtest import BacktestScreen  # numba with it: see TraderAgentApp
+
         title = "Backtest on this machine (the daemon trades on): paper exchange, in memory"
         self.push_screen(BacktestScreen(self.config_path, title=title))
 

@@ -175,10 +175,12 @@ def run_fast_backtest(
     end: datetime | None = None,
     fill_model: FillModel | None = None,
     on_compile: Callable[[], None] | None = None,
+    regimes: bool = True,
 ) -> BacktestResult:
     """Backtest one bot of `config` on its fast kernel over the config's data and range.
     `on_compile` is called before numba compiles the kernel (not when it loads from its cache);
-    the compile is timed apart (`BacktestResult.compile_s`), not in the metrics' `elapsed_s`."""
+    the compile is timed apart (`BacktestResult.compile_s`), not in the metrics' `elapsed_s`.
+    `regimes=False` leaves the regime log empty (a rerun that only wants the metrics)."""
     run_config = backtest_config(config, bot=bot, start=start, end=end, fill_model=fill_model)
     if len(run_config.bots) != 1:
         names = ", ".join(b.name for b in run_config.bots)
@@ -222,7 +224,8 @@ def run_fast_backtest(
         compiled=fast.compiled,
         # no engine to listen to: the same timeline, warmed up on the same history
         regime_log=RegimeLog(
-            window.symbol, regime_changes(window, run_config.regime, replayed.history)
+            window.symbol,
+            regime_changes(window, run_config.regime, replayed.history) if regimes else [],
         ),
     )
 

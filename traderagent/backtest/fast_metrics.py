@@ -231,11 +231,23 @@ def _round_trips(
         rows[:, F_BFEE].tolist(),
         sell_fee.tolist(),
     )
+    # a grid repeats its prices, quantities and fees: each exact Decimal is made once (the
+    # values, exponents included, are those the expressions give; only the work is saved)
+    prices: dict[int, Decimal] = {}
+    quantities: dict[int, Decimal] = {}
+    base_fees: dict[int, Decimal] = {}
+    quote_fees: dict[int, Decimal] = {}
     for bought, ticks, lots, base_fee, quote_fee in zip(*columns, strict=True):
-        price = ticks * tick
-        filled = lots * lot
+        price = prices.get(ticks)
+        if price is None:
+            price = prices[ticks] = ticks * tick
+        filled = quantities.get(lots)
+        if filled is None:
+            filled = quantities[lots] = lots * lot
         if bought:
-            fee = (base_fee * lot).scaleb(shift).quantize(base_places)
+            fee = base_fees.get(base_fee)
+            if fee is None:
+                fee = base_fees[base_fee] = (base_fee * lot).scaleb(shift).quantize(base_places)
             credited = filled - fee
             held = qty + credited
             avg = (avg * qty + price * credited) / held if held else ZERO
@@ -245,7 +257,9 @@ def _round_trips(
         closed = min(filled, qty)
         if closed <= 0:
             continue
-        fee_value = (quote_fee * unit).scaleb(shift).quantize(places)
+        fee_value = quote_fees.get(quote_fee)
+        if fee_value is None:
+            fee_value = quote_fees[quote_fee] = (quote_fee * unit).scaleb(shift).quantize(places)
         share = buy_fees * closed / qty
         pnl = (price - avg) * closed - fee_value - share
         trips += 1

@@ -100,8 +100,9 @@ def backtest_config(
 
 
 LOADED: dict[tuple[str, str], tuple[tuple[int, int], CandleSeries]] = {}
-"""Candle files read in this process, by (path, symbol), with the (size, mtime) read: the
-fill-model reruns of one `backtest` read the same file again (a changed file is read anew)."""
+"""Candle files (a store's too) read in this process, by (path, symbol), with the (size,
+mtime) read: the fill-model reruns of one `backtest` read the same file again (a changed file
+is read anew)."""
 
 
 def load_series(data: str, symbol: str) -> tuple[CandleSeries, str]:
@@ -110,24 +111,27 @@ def load_series(data: str, symbol: str) -> tuple[CandleSeries, str]:
         if data == "bundled":
             return load_bundled(), f"bundled {BUNDLED_SAMPLE}"
         if data.startswith("store:"):
-            return load_candles(data, symbol=symbol), data
-        return _load_file(data, symbol), Path(data).name
+            from traderagent.marketdata.store import stored_file
+
+            return _load_file(data, symbol, stored_file(data)), data
+        return _load_file(data, symbol, Path(data)), Path(data).name
     except MarketDataError as err:
         raise BacktestError(f"data: {err}") from None
 
 
-def _load_file(data: str, symbol: str) -> CandleSeries:
+def _load_file(data: str, symbol: str, path: Path) -> CandleSeries:
+    """`load_candles(data)`, served from LOADED while `path` (the file read) is unchanged."""
     try:
-        stat = Path(data).stat()
+        stat = path.stat()
     except OSError:
         return load_candles(data, symbol=symbol)  # says what is wrong with the path
     version = (stat.st_size, stat.st_mtime_ns)
-    known = LOADED.get((data, symbol))
+    known = LOADED.get((str(path), symbol))
     if known is not None and known[0] == version:
         return known[1]  # CandleSeries is immutable: sharing it is safe
     candles = load_candles(data, symbol=symbol)
     LOADED.clear()  # one file at a time: a search over many files keeps no old ones
-    LOADED[(data, symbol)] = (version, candles)
+    LOADED[(str(path), symbol)] = (version, candles)
     return candles
 
 

@@ -204,7 +204,7 @@ def _run(
     if args.fast:
         from traderagent.backtest.fast import run_fast_backtest
 
-        return run_fast_backtest(config, on_compile=_compiling, **options)
+        return run_fast_backtest(config, on_compile=_compiling, regimes=not quiet, **options)
     from traderagent.backtest.runner import run_backtest_sync
 
     if quiet:

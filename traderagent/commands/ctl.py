@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
-from traderagent.summary import money
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 TIMEOUT_S = 15.0
@@ -204,6 +203,7 @@ def _confirm(bot: str, stop: bool) -> bool:
 def _status_lines(data: dict[str, Any]) -> list[str]:
     """The daemon's state for a reader: money to the cent, signed PnL (the JSON keeps every
     digit)."""
+    from traderagent.summary import money  # here: the summary's imports would slow every command
 
     def signed(value: str) -> str:
         return f"{Decimal(value):+,.2f}"

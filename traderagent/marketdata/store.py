@@ -14,8 +14,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from traderagent.marketdata.errors import MarketDataError
 from traderagent.marketdata.merge import FIELDS, CandleConflict, merge
@@ -96,12 +98,16 @@ class CandleStore:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        # ParquetFile, not read_table (that imports pyarrow.dataset and pandas); one thread:
+        # starting arrow's pool costs more CPU than the six columns take to decode
         try:
-            table = pq.read_table(path, columns=[TIME, *FIELDS])
+            table = pq.ParquetFile(path, memory_map=True).read(
+                columns=[TIME, *FIELDS], use_threads=False
+            )
         except (pa.ArrowException, OSError, KeyError) as exc:
             raise MarketDataError(f"cannot read the stored candles: {exc}", path) from exc
-        ts = table.column(TIME).to_numpy().astype(np.int64)
-        columns = (table.column(n).to_numpy().astype(np.float64) for n in FIELDS)
+        ts = _numbers(table.column(TIME), np.int64)
+        columns = (_numbers(table.column(n), np.float64) for n in FIELDS)
         try:
             return check_tradeable(CandleSeries(key.symbol, key.interval_ms, ts, *columns))
         except MarketDataError as exc:
@@ -177,6 +183,12 @@ class CandleStore:
         )
 
 
+def stored_file(ref: str) -> Path:
+    """The file a `store:...` reference names (MarketDataError when it names none)."""
+    store = CandleStore()
+    return store.path(store.resolve(ref.removeprefix(STORE_PREFIX)))
+
+
 def load_stored(ref: str, symbol: str, interval_ms: int | None = None) -> CandleSeries:
     """The series a `store:...` reference names, checked against the symbol the caller expects."""
     key = CandleStore().resolve(ref.removeprefix(STORE_PREFIX))
@@ -206,3 +218,20 @@ def _relabel(series: CandleSeries, key: StoreKey) -> CandleSeries:
         return series
     columns = (getattr(series, n) for n in FIELDS)
     return CandleSeries(key.symbol, series.interval_ms, series.ts, *columns)
+
+
+def _numbers(column: Any, dtype: type[np.int64] | type[np.float64]) -> npt.NDArray[Any]:
+    """A Parquet column as a numpy array of `dtype`. Columns as `write` stores them (that
+    type, no nulls) are copied straight from their buffers: pyarrow's `to_numpy` imports
+    pandas (~0.3 s of CPU a command would spend for nothing); any other column goes that way."""
+    import pyarrow as pa
+
+    wanted = pa.int64() if dtype is np.int64 else pa.float64()
+    chunks = column.chunks
+    if column.type != wanted or any(chunk.null_count for chunk in chunks):
+        return np.asarray(column.to_numpy(), dtype=dtype)
+    parts = [
+        np.frombuffer(chunk.buffers()[1], dtype=dtype, count=len(chunk), offset=chunk.offset * 8)
+        for chunk in chunks
+    ]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)

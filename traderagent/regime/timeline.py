@@ -40,8 +40,12 @@ def regime_timeline(series: CandleSeries, config: RegimeConfig) -> list[RegimeSe
     starts: list[tuple[int, Regime]] = []
     close_times = (bars.ts + bars.interval_ms).tolist()
     columns = (lines.adx, lines.plus_di, lines.minus_di, atr_pct, fast, slow)
-    for i in np.flatnonzero(warm).tolist():
-        inputs = RegimeInputs(*(float(column[i]) for column in columns))
+    at = np.flatnonzero(warm)
+    # the warm bars' values as Python floats, column by column (one tolist each, not a
+    # float() per value: this loop is most of a fast backtest's regime log)
+    warm_rows = zip(*(column[at].tolist() for column in columns), strict=True)
+    for i, values in zip(at.tolist(), warm_rows, strict=True):
+        inputs = RegimeInputs(*values)
         if latch.step(propose(inputs, latch.regime, config), close_times[i]):
             assert latch.regime is not None  # noqa: S101 - a change always lands on a regime
             starts.append((latch.since_ms, latch.regime))
