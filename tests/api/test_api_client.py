@@ -6,6 +6,7 @@ import asyncio
 import socket
 from pathlib import Path
 
+import httpx
 import pytest
 from api_kit import PACED, SHORT, TOKEN, paper_engine, served
 
@@ -112,3 +113,35 @@ async def test_run_returns_when_the_daemons_engine_finishes_or_it_goes_away(
     assert summary.reason.startswith("the daemon stopped answering")
     await remote.close()
     await other.close()
+
+
+async def test_one_failed_poll_after_the_console_stalled_does_not_end_the_session(
+    tmp_path: Path,
+) -> None:
+    """A console stalled past GONE_AFTER_S (a loaded machine) finds its kept-alive connection
+    closed once: the next poll answers, and the session goes on (a CI run ended it here)."""
+    from dataclasses import replace
+
+    from traderagent.api.remote_feed import RemoteState, poll
+    from traderagent.api.wire import SNAPSHOT
+
+    engine = await paper_engine(tmp_path, SHORT)
+    first = engine.snapshot()
+    await engine.close()
+    answers = iter(["stall", "ok", "finished"])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = next(answers)
+        if answer == "stall":
+            raise httpx.ReadError("connection closed while the console was stalled")
+        snapshot = first if answer == "ok" else replace(first, finished=True)
+        return httpx.Response(200, content=SNAPSHOT.dump_json(snapshot))
+
+    state = RemoteState(first)
+    state.last_answer -= 60  # the console itself did not run for a minute
+    endings: list[str] = []
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(handler), base_url="http://daemon"
+    ) as http:
+        await asyncio.wait_for(poll(http, state, endings.append, 0.01), 10)
+    assert endings == ["the daemon's engine has finished"]  # not "stopped answering"

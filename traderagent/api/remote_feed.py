@@ -23,8 +23,11 @@ from traderagent.facade import BotChart, EngineSnapshot
 POLL_S = 0.25
 CHART_EVERY_S = 1.0
 CHART_FORGET_S = 5.0
-GONE_AFTER_S = 3.0
+GONE_AFTER_S = 10.0
 """A daemon that answers nothing for this long has stopped (or the network is down)."""
+GONE_AFTER_TRIES = 3
+"""...and failed this many polls in a row: a console that was itself stalled (a loaded
+machine, a long redraw) finds its kept-alive connection closed once, and that is no verdict."""
 RECONNECT_MAX_S = 5.0
 
 
@@ -65,19 +68,23 @@ async def poll(
     http: httpx.AsyncClient, state: RemoteState, ended: Callable[[str], None], poll_s: float
 ) -> None:
     """Refresh the snapshot every `poll_s` and the shown charts every second, until the daemon
-    stops or has not answered for GONE_AFTER_S."""
+    stops or has not answered for GONE_AFTER_S and GONE_AFTER_TRIES polls in a row."""
     charts_due = 0.0
+    failed = 0
     while True:
         try:
             state.snapshot = await fetch_snapshot(http)
             state.last_answer = time.monotonic()
             state.problem = ""
+            failed = 0
             if time.monotonic() >= charts_due:
                 charts_due = time.monotonic() + CHART_EVERY_S
                 await refresh_charts(http, state)
         except (httpx.HTTPError, ValueError) as err:
+            failed += 1
             state.problem = f"daemon not answering: {type(err).__name__}: {err}"
-            if time.monotonic() - state.last_answer > GONE_AFTER_S:
+            silent = time.monotonic() - state.last_answer
+            if silent > GONE_AFTER_S and failed >= GONE_AFTER_TRIES:
                 ended(f"the daemon stopped answering ({state.problem})")
                 return
         if state.snapshot.finished:
