@@ -71,7 +71,7 @@ class CcxtExchange:
         self.config = config
         self.name = f"ccxt-{config.exchange}"
         self.client = client if client is not None else make_client(config, credentials)
-        self.errors = ccxt_module().base.errors
+        self.errors = ccxt_module("ccxt.base.errors")
         self.caps: Capabilities = capabilities_of(config.exchange, dict(self.client.has))
         self.lists = OrderLists(self.client, self.caps)
         self.market = CandlePoller(self.client, self._market_id, config.poll_interval_s)
