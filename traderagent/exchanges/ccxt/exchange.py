@@ -272,6 +272,26 @@ class CcxtExchange:
 
     # -- beyond the protocol -----------------------------------------------------------------
 
+    def now_ms(self) -> int:
+        return int(self.client.milliseconds())
+
+    def fee_reserve(self) -> Decimal:
+        """The fee rate a buy locks on top of its notional: none where a spot buy pays its fee
+        in the base it receives, else the highest taker rate of the traded markets."""
+        if self.config.market == "spot" and self.caps.buy_fee_in_base:
+            return Decimal(0)
+        rates = [
+            Decimal(repr(float(self._markets[s].get("taker") or 0))) for s in self._instruments
+        ]
+        return max(rates, default=Decimal("0.001"))
+
+    async def latest_candle_ms(self, symbol: str, interval_ms: int = 60_000) -> int | None:
+        """The open time of the newest closed candle of `symbol` (None: the market has none)."""
+        try:
+            return await self.market.latest_closed(symbol, interval_ms)
+        except self.errors.BaseError as err:
+            raise ExchangeError(f"candles of {symbol}: {err}") from None
+
     async def catch_up(self) -> None:
         """Poll now: every change the exchange lists reaches the listener before this returns."""
         async with self._poll_lock:
@@ -281,14 +301,27 @@ class CcxtExchange:
     def candles(
         self, symbol: str, interval_ms: int = 60_000, after: Candle | None = None
     ) -> AsyncIterator[Candle]:
-        """Each closed candle once, in order (REST polling; a gap is read back from `after`)."""
-        return self.market.candles(symbol, interval_ms, after)
+        """Each closed candle once, in order (REST polling; a gap is read back from `after`);
+        a failure is an ExchangeError (the engine waits it out and reopens from the last)."""
+        return self._candles(symbol, interval_ms, after)
+
+    async def _candles(
+        self, symbol: str, interval_ms: int, after: Candle | None
+    ) -> AsyncIterator[Candle]:
+        try:
+            async for candle in self.market.candles(symbol, interval_ms, after):
+                yield candle
+        except self.errors.BaseError as err:
+            raise ExchangeError(f"candles of {symbol}: {err}") from None
 
     async def history(
         self, symbol: str, start_ms: int, end_ms: int, interval_ms: int = 60_000
     ) -> list[Candle]:
         await self.instrument(symbol)
-        return await self.market.history(symbol, start_ms, end_ms, interval_ms)
+        try:
+            return await self.market.history(symbol, start_ms, end_ms, interval_ms)
+        except self.errors.BaseError as err:
+            raise ExchangeError(f"candles of {symbol}: {err}") from None
 
     # -- internals ---------------------------------------------------------------------------
 

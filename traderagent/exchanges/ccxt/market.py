@@ -71,6 +71,14 @@ class CandlePoller:
             since = page[-1].ts + interval_ms
         return out
 
+    async def latest_closed(self, symbol: str, interval_ms: int = 60_000) -> int | None:
+        """The open time of the newest closed candle (the newest row may be forming)."""
+        rows = await self.client.fetch_ohlcv(
+            self.market_of(symbol), timeframe(interval_ms), limit=3
+        )
+        opens = sorted({int(r[0]) for r in rows})
+        return opens[-2] if len(opens) >= 2 else None
+
     async def candles(
         self, symbol: str, interval_ms: int = 60_000, after: Candle | None = None
     ) -> AsyncIterator[Candle]:
