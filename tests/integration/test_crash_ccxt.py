@@ -7,6 +7,7 @@ what those executions add up to."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,9 +20,9 @@ from crash_harness import (
     read_journal,
 )
 from kit.factories import write_config
-from test_crash_bybit import final_session, keep_stepping
+from test_crash_bybit import keep_stepping
 
-from traderagent.exchanges.emulator import running_emulator
+from traderagent.exchanges.emulator import Emulator, running_emulator
 from traderagent.marketdata import load_bundled
 
 __all__ = ["crash_store"]  # fixture
@@ -48,12 +49,37 @@ bots:
       amount_per_level: "100"
 """
 
+KILL_WINDOW_S = (7.0, 13.0)
+"""A session needs a few seconds to start (ccxt's import, markets, warm-up): kills land before,
+during and after its first orders."""
+
+
+async def final_session(command: list[str], env: dict[str, str], emu: Emulator) -> str:
+    """A last session that reconciles and trades while the market moves, then sees it stop
+    and catches up before it ends by itself."""
+    market = asyncio.create_task(keep_stepping(emu))
+    child = await asyncio.create_subprocess_exec(
+        *command,
+        "--duration",
+        "20",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    await asyncio.sleep(14)
+    market.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await market
+    out, err = await asyncio.wait_for(child.communicate(), 90)
+    assert child.returncode == 0, (out + err).decode()
+    return out.decode()
+
 
 async def test_ccxt_bot_on_the_emulator_survives_random_sigkills(
     tmp_path: Path, crash_store: CrashStore
 ) -> None:
     config = write_config(tmp_path, crash_store.config(CONFIG))
-    series = load_bundled().head(2_000)
+    series = load_bundled().head(3_000)
     async with running_emulator(series, speed=None, warmup=60) as emu:
         env = child_env(
             tmp_path,
@@ -62,8 +88,12 @@ async def test_ccxt_bot_on_the_emulator_survives_random_sigkills(
             TRADERAGENT_EMULATOR_API_SECRET=emu.api_secret,
         )
         market = asyncio.create_task(keep_stepping(emu))
-        run = await kill_and_restart(headless(config, crash_store), env, 2, 7, (2.0, 6.0))
-        final = await final_session(headless(config, crash_store), env, market)
+        run = await kill_and_restart(headless(config, crash_store), env, 3, 7, KILL_WINDOW_S)
+        market.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await market
+        killed_with_orders = [o for o in emu.orders() if o.order_link_id.startswith(f"{BOT}-")]
+        final = await final_session(headless(config, crash_store), env, emu)
         venue_orders = [o for o in emu.orders() if o.order_link_id.startswith(f"{BOT}-")]
         venue_fills = [e for e in emu.executions() if e.order_link_id.startswith(f"{BOT}-")]
     journal = await read_journal(crash_store, BOT)
@@ -78,6 +108,7 @@ async def test_ccxt_bot_on_the_emulator_survives_random_sigkills(
         Decimal(0),
     )
     assert run.kills >= 1
+    assert killed_with_orders, "no session placed an order before it was killed"
     assert len(link_ids) == len(set(link_ids))  # no client order id reached the venue twice
     assert set(link_ids) <= set(journal.order_ids)  # each was journalled before it was sent
     assert len(journal.fill_ids) == len(set(journal.fill_ids))
@@ -87,6 +118,8 @@ async def test_ccxt_bot_on_the_emulator_survives_random_sigkills(
     resting = {o.order_link_id for o in venue_orders if o.status in ("New", "PartiallyFilled")}
     assert journal.open_ids == resting, (journal.open_ids ^ resting, final)
     print(
-        f"{crash_store.backend}: {run.kills} kills; {len(link_ids)} orders on the venue, "
-        f"{len(venue_fills)} executions, position {venue_position} BTC"
+        f"{crash_store.backend}: {run.kills} kills at {[round(k, 1) for k in run.kill_after_s]} s "
+        f"({len(killed_with_orders)} orders placed by the killed sessions); "
+        f"{len(link_ids)} orders on the venue, "
+        f"{len(venue_fills)} executions, position {venue_position} BTC\n{final}"
     )
