@@ -1,7 +1,8 @@
 """Candles from any ccxt exchange: history in pages, and closed candles as they close.
 
-A row is closed once a later row exists (the newest row of `fetch_ohlcv` may still be
-forming), so the live feed runs one candle behind the exchange's newest at most.
+A row is closed once its close time has passed on the client's clock (ccxt's
+`milliseconds()`, the wall clock exchanges keep): the newest row of `fetch_ohlcv` may still be
+forming on a live exchange, and is left for the next poll.
 """
 
 from __future__ import annotations
@@ -38,11 +39,27 @@ def timeframe(interval_ms: int) -> str:
         raise ExchangeError(f"no ccxt timeframe for {interval_ms} ms candles") from None
 
 
+async def fetch_rows(
+    client: Any, market: str, interval_ms: int, since: int | None, limit: int = PAGE
+) -> list[Any]:
+    """`fetch_ohlcv` rows from `since` on (the newest `limit` without it). The window is
+    bounded with ccxt's unified `until` as well: an exchange that pages newest first within
+    [since, until] (Bybit) then answers the same rows as one that pages oldest first."""
+    frame = timeframe(interval_ms)
+    if since is None:
+        return list(await client.fetch_ohlcv(market, frame, limit=limit))
+    until = since + limit * interval_ms - 1
+    rows = await client.fetch_ohlcv(
+        market, frame, since=since, limit=limit, params={"until": until}
+    )
+    return list(rows)
+
+
 async def ohlcv_page(
     client: Any, market: str, symbol: str, interval_ms: int, since: int
 ) -> list[Candle]:
     """One page of candles from `since` on, oldest first, each open time once."""
-    rows = await client.fetch_ohlcv(market, timeframe(interval_ms), since=since, limit=PAGE)
+    rows = await fetch_rows(client, market, interval_ms, since)
     candles = {int(r[0]): parse_ohlcv(symbol, r, interval_ms) for r in rows if int(r[0]) >= since}
     return [candles[ts] for ts in sorted(candles)]
 
@@ -72,12 +89,10 @@ class CandlePoller:
         return out
 
     async def latest_closed(self, symbol: str, interval_ms: int = 60_000) -> int | None:
-        """The open time of the newest closed candle (the newest row may be forming)."""
-        rows = await self.client.fetch_ohlcv(
-            self.market_of(symbol), timeframe(interval_ms), limit=3
-        )
-        opens = sorted({int(r[0]) for r in rows})
-        return opens[-2] if len(opens) >= 2 else None
+        """The open time of the newest closed candle."""
+        rows = await fetch_rows(self.client, self.market_of(symbol), interval_ms, None, 3)
+        now = int(self.client.milliseconds())
+        return max((int(r[0]) for r in rows if int(r[0]) + interval_ms <= now), default=None)
 
     async def candles(
         self, symbol: str, interval_ms: int = 60_000, after: Candle | None = None
@@ -87,11 +102,10 @@ class CandlePoller:
         last = after.ts if after is not None else None
         while True:
             since = last + interval_ms if last is not None else None
-            rows = await self.client.fetch_ohlcv(
-                market, timeframe(interval_ms), since=since, limit=PAGE
-            )
-            rows = sorted({int(r[0]): r for r in rows}.items())
-            closed = [r for _, r in rows[:-1]]  # the newest may still be forming
+            got = await fetch_rows(self.client, market, interval_ms, since)
+            rows = sorted({int(r[0]): r for r in got}.items())
+            now = int(self.client.milliseconds())
+            closed = [r for ts, r in rows if ts + interval_ms <= now]
             if last is None and closed:
                 closed = closed[-1:]
             for row in closed:
@@ -99,5 +113,5 @@ class CandlePoller:
                 if last is None or candle.ts > last:
                     last = candle.ts
                     yield candle
-            if len(closed) < PAGE - 1:
+            if len(rows) < PAGE:
                 await asyncio.sleep(self.every_s)
