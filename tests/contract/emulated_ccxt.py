@@ -35,7 +35,9 @@ class EmulatedCcxtVenue:
             running_emulator(contract_series(), speed=None, balances={"USDT": STARTING_USDT})
         )
         self.emulator = emu
-        config = CcxtConfig(exchange="bybit", url=emu.rest_url, streams=False, poll_interval_s=60)
+        config = CcxtConfig(
+            exchange="bybit", url=emu.rest_url, streams=False, throttle=False, poll_interval_s=60
+        )
         self.exchange = CcxtExchange(config, ApiCredentials(emu.api_key, emu.api_secret))
         self.exchange.set_listener(self.updates.append)
         await self.exchange.connect()

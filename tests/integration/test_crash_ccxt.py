@@ -35,6 +35,7 @@ exchange:
   exchange: bybit
   url: ${TRADERAGENT_EMULATOR_URL}
   streams: false
+  throttle: false
   poll_interval_s: 0.3
   credentials: emulator
   timeout_s: 2

@@ -39,7 +39,7 @@ def exchange_class(exchange_id: str, streams: bool) -> Any:
 def make_client(config: CcxtConfig, credentials: ApiCredentials | None) -> Any:
     """A ccxt exchange object for `config` (not yet connected: `load_markets` is the caller's)."""
     options: dict[str, Any] = {
-        "enableRateLimit": True,
+        "enableRateLimit": config.throttle,
         "timeout": int(config.timeout_s * 1000),
         "options": {"defaultType": config.market},
     }

@@ -39,6 +39,9 @@ class CcxtConfig(BaseModel):
     poll_interval_s: float = Field(default=2.0, gt=0, le=60)
     """Seconds between REST polls of orders and trades when the exchange has no private
     stream (and as a safety net when it has one)."""
+    throttle: bool = True
+    """ccxt's own request throttle, which keeps to the exchange's published rate limits;
+    `false` only for a local server (`url`), e.g. the emulator."""
     streams: bool = True
     """Use ccxt's WebSocket methods (`watch_orders`, `watch_my_trades`) where the exchange
     has them; `false` polls REST only."""
