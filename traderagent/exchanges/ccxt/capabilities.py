@@ -99,13 +99,13 @@ def capabilities_of(exchange_id: str, has: dict[str, Any]) -> Capabilities:
     """The capabilities of a ccxt exchange from its `has` table (a ccxt.pro class's `has`
     names its `watch*` methods) and `KNOWN`."""
     facts = KNOWN.get(exchange_id, DEFAULT_FACTS)
-    history = tuple(
-        name
-        for name in ("fetchCanceledAndClosedOrders", "fetchClosedOrders", "fetchCanceledOrders")
-        if has.get(name)
-    )
-    if not history or (history == ("fetchClosedOrders",) and has.get("fetchOrders")):
-        history = (*history, "fetchOrders") if has.get("fetchOrders") else history
+    history: tuple[str, ...]
+    if has.get("fetchCanceledAndClosedOrders"):
+        history = ("fetchCanceledAndClosedOrders",)
+    else:
+        history = tuple(n for n in ("fetchClosedOrders", "fetchCanceledOrders") if has.get(n))
+        if "fetchCanceledOrders" not in history and has.get("fetchOrders"):
+            history = (*history, "fetchOrders")  # cancelled orders are listed there
     return Capabilities(
         exchange=exchange_id,
         amend=bool(has.get("editOrder")),

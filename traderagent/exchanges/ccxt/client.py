@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from traderagent.exchanges.bybit.credentials import ApiCredentials
 from traderagent.exchanges.ccxt.config import INSTALL_HINT, CcxtConfig
@@ -58,11 +59,24 @@ def make_client(config: CcxtConfig, credentials: ApiCredentials | None) -> Any:
 
 
 def point_at(client: Any, url: str) -> None:
-    """Send every REST request of `client` to `url` (a compatible server, e.g. the emulator)."""
+    """Send every REST request of `client` to `url` (a compatible server, e.g. the emulator),
+    and every stream to the same host and port, on the stream's own path (`ws://` for an
+    `http://` server)."""
     api = client.urls.get("api")
     if isinstance(api, dict):
-        for key, value in list(api.items()):
-            if isinstance(value, str):
-                api[key] = url
+        _repoint(api, url)
     else:
         client.urls["api"] = url
+
+
+def _repoint(urls: dict[str, Any], url: str) -> None:
+    parts = urlsplit(url)
+    ws_scheme = "wss" if parts.scheme == "https" else "ws"
+    for key, value in list(urls.items()):
+        if isinstance(value, dict):
+            _repoint(value, url)
+        elif isinstance(value, str) and value.startswith(("ws://", "wss://")):
+            path = urlsplit(value.replace("{hostname}", "host")).path
+            urls[key] = urlunsplit((ws_scheme, parts.netloc, path, "", ""))
+        elif isinstance(value, str):
+            urls[key] = url
