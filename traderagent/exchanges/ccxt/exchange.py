@@ -54,6 +54,8 @@ log = logging.getLogger("traderagent.exchanges.ccxt")
 
 CREATE_ATTEMPTS = 3
 """Sends of one create at most (a resend carries the same client order id)."""
+CLOSE_WAIT_S = 5.0
+"""How long `close()` waits for the poll and stream tasks to stop."""
 FILL_PAGES = 20
 """Pages of trades `fills_since` reads at most."""
 
@@ -86,6 +88,7 @@ class CcxtExchange:
         self._poll_lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
 
     @property
     def status_line(self) -> str:
@@ -108,11 +111,16 @@ class CcxtExchange:
                 self._tasks.append(asyncio.create_task(self._watch(method)))
 
     async def close(self) -> None:
+        """Stop the poll and the streams, then the client. The loops also see `_closing` (a
+        cancel that lands as the wake-up fires can be swallowed by `wait_for` on 3.11)."""
+        self._closing = True
+        self._wake.set()
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=CLOSE_WAIT_S)
+            for task in stuck:
+                log.warning("%s: %s did not stop within %s s", self.name, task, CLOSE_WAIT_S)
         self._tasks.clear()
         await self.client.close()
 
@@ -506,10 +514,12 @@ class CcxtExchange:
         return lambda item: self._order(item, symbol)
 
     async def _poll_loop(self) -> None:
-        while True:
+        while not self._closing:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.config.poll_interval_s)
             self._wake.clear()
+            if self._closing:
+                return
             try:
                 await self.catch_up()
             except (self.errors.BaseError, ExchangeError) as err:
@@ -518,7 +528,7 @@ class CcxtExchange:
     async def _watch(self, method: str) -> None:
         """Wake the poll whenever the private stream `method` pushes (it says when, not what)."""
         delay = 1.0
-        while True:
+        while not self._closing:
             try:
                 await getattr(self.client, method)()
                 delay = 1.0
