@@ -27,6 +27,9 @@ class KnownFacts:
     """A spot buy's fee is charged in the coin received (base) when the trade does not say."""
     client_ids: bool = True
     """It keeps a client order id with the order and refuses a second open order with it."""
+    paginate: bool = False
+    """ccxt pages its open and finished order lists (`params={"paginate": True}`); without
+    it a list is the exchange's first page (Bybit's is 20 orders)."""
 
 
 DEFAULT_FACTS = KnownFacts(client_id_max=32, client_id_chars=ALNUM, buy_fee_in_base=False)
@@ -35,12 +38,12 @@ DEFAULT_FACTS = KnownFacts(client_id_max=32, client_id_chars=ALNUM, buy_fee_in_b
 KNOWN: dict[str, KnownFacts] = {
     # Bybit V5 /v5/order/create: orderLinkId max 36, letters, digits, - and _; spot fees are
     # charged in the coin received
-    "bybit": KnownFacts(36, ALNUM + "_-", buy_fee_in_base=True),
+    "bybit": KnownFacts(36, ALNUM + "_-", buy_fee_in_base=True, paginate=True),
     # Binance spot POST /api/v3/order: newClientOrderId matches ^[\.A-Z\:/a-z0-9_-]{1,36}$;
     # commission is charged in the asset received (without BNB fee payment)
     "binance": KnownFacts(36, ALNUM + r"._:/-", buy_fee_in_base=True),
     # OKX POST /api/v5/trade/order: clOrdId up to 32 letters and digits; fees in the coin received
-    "okx": KnownFacts(32, ALNUM, buy_fee_in_base=True),
+    "okx": KnownFacts(32, ALNUM, buy_fee_in_base=True, paginate=True),
     # Kraken AddOrder: cl_ord_id is a UUID or free text of up to 18 characters; spot fees
     # default to the quote currency (oflags fciq)
     "kraken": KnownFacts(18, ALNUM + "_-", buy_fee_in_base=False),
@@ -62,6 +65,8 @@ class Capabilities:
     buy_fee_in_base: bool
     history: tuple[str, ...]
     """The ccxt methods that list finished orders, in the order they are asked."""
+    paginate: bool = False
+    """Ask ccxt for every page of an order list (see `KnownFacts.paginate`)."""
 
     def wire_id(self, client_order_id: str) -> str:
         """The id sent for `client_order_id`: itself if the exchange takes it, else a stable
@@ -117,4 +122,5 @@ def capabilities_of(exchange_id: str, has: dict[str, Any]) -> Capabilities:
         private_streams=bool(has.get("watchOrders") and has.get("watchMyTrades")),
         buy_fee_in_base=facts.buy_fee_in_base,
         history=history,
+        paginate=facts.paginate,
     )

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from traderagent.domain import (
     Balance,
@@ -60,6 +61,23 @@ FILL_PAGES = 20
 """Pages of trades `fills_since` reads at most."""
 
 
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def translated(method: F) -> F:
+    """ccxt's errors out of a port method as ExchangeError (what the engine waits out)."""
+
+    @functools.wraps(method)
+    async def wrapper(self: CcxtExchange, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(self, *args, **kwargs)
+        except self.errors.BaseError as err:
+            name = type(err).__name__
+            raise ExchangeError(f"{self.config.exchange}: {name}: {err}") from None
+
+    return cast(F, wrapper)
+
+
 class CcxtExchange:
     """One account and market type of a ccxt exchange. `connect()` first, `close()` after."""
 
@@ -89,6 +107,10 @@ class CcxtExchange:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
+
+    def closing(self) -> bool:
+        """`close()` has begun: the poll and the streams stop."""
+        return self._closing
 
     @property
     def status_line(self) -> str:
@@ -141,6 +163,7 @@ class CcxtExchange:
         inst = self._instruments[symbol] = parse_instrument(market, self.client.precisionMode)
         return inst
 
+    @translated
     async def place_order(self, request: OrderRequest) -> Order:
         """The ack (`New`), or the exchange's order when it already had this client order id
         (a resend, or an answer lost and found). A refused order comes back `Rejected` with
@@ -167,6 +190,7 @@ class CcxtExchange:
         self.sequencer.acknowledged(order)
         return order
 
+    @translated
     async def cancel_order(self, symbol: str, client_order_id: str) -> Order | None:
         """The order as the exchange has it after the cancel (also when it was already
         closed); None if the exchange never had it."""
@@ -187,6 +211,7 @@ class CcxtExchange:
         self._deliver(order)
         return order
 
+    @translated
     async def cancel_all(self, symbol: str) -> list[Order]:
         """Cancel every open order of `symbol`; the cancelled orders, oldest first."""
         await self.instrument(symbol)
@@ -212,6 +237,7 @@ class CcxtExchange:
             self._deliver(order)
         return orders
 
+    @translated
     async def get_order(self, symbol: str, client_order_id: str) -> Order | None:
         await self.instrument(symbol)
         item = await self.lists.find(self._market_id(symbol), self.caps.wire_id(client_order_id))
@@ -221,6 +247,7 @@ class CcxtExchange:
         self._watch_open(order)
         return order
 
+    @translated
     async def open_orders(self, symbol: str | None = None) -> list[Order]:
         symbols = [symbol] if symbol is not None else list(self._instruments)
         orders = []
@@ -232,12 +259,14 @@ class CcxtExchange:
                 orders.append(order)
         return sorted(orders, key=lambda o: (o.created_ms, o.exchange_order_id))
 
+    @translated
     async def balances(self) -> dict[str, Balance]:
         try:
             return parse_balances(await self.client.fetch_balance())
         except self.errors.BaseError as err:
             raise ExchangeError(f"balances: {err}") from None
 
+    @translated
     async def fills_since(self, symbol: str, since_ms: int) -> list[Fill]:
         """This account's trades on `symbol` from `since_ms` on, oldest first (paged)."""
         await self.instrument(symbol)
@@ -256,6 +285,7 @@ class CcxtExchange:
         fills = [self._fill(t, symbol) for t in trades.values() if t["timestamp"] >= since_ms]
         return sorted(fills, key=lambda f: (f.ts, f.fill_id))
 
+    @translated
     async def positions(self, symbol: str | None = None) -> list[Position]:
         """Spot: base-coin holdings (qty only). Swap: the exchange's positions (signed qty)."""
         symbols = [symbol] if symbol is not None else list(self._instruments)
@@ -514,11 +544,11 @@ class CcxtExchange:
         return lambda item: self._order(item, symbol)
 
     async def _poll_loop(self) -> None:
-        while not self._closing:
+        while not self.closing():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.config.poll_interval_s)
             self._wake.clear()
-            if self._closing:
+            if self.closing():
                 return
             try:
                 await self.catch_up()
@@ -528,7 +558,7 @@ class CcxtExchange:
     async def _watch(self, method: str) -> None:
         """Wake the poll whenever the private stream `method` pushes (it says when, not what)."""
         delay = 1.0
-        while not self._closing:
+        while not self.closing():
             try:
                 await getattr(self.client, method)()
                 delay = 1.0
