@@ -240,6 +240,7 @@ class CcxtExchange:
     @translated
     async def get_order(self, symbol: str, client_order_id: str) -> Order | None:
         await self.instrument(symbol)
+        await self._track(symbol)  # a restart adopts orders it then has to hear about
         item = await self.lists.find(self._market_id(symbol), self.caps.wire_id(client_order_id))
         if item is None:
             return None
@@ -253,6 +254,7 @@ class CcxtExchange:
         orders = []
         for name in symbols:
             await self.instrument(name)
+            await self._track(name)
             for item in await self.lists.open(self._market_id(name)):
                 order = self._order(item, name)
                 self._watch_open(order)
