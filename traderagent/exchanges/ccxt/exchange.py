@@ -395,6 +395,14 @@ class CcxtExchange:
             return f"quantity {request.qty} is off the lot {inst.lot_size} or below {inst.min_qty}"
         return None
 
+    def _order_feature(self, name: str) -> bool:
+        """Whether ccxt's `features` table says `createOrder` takes `name` on this market type."""
+        features = getattr(self.client, "features", None) or {}
+        line = features.get(self.config.market) or {}
+        if self.config.market == "swap":
+            line = line.get("linear") or {}
+        return bool((line.get("createOrder") or {}).get(name))
+
     def _rejected(self, request: OrderRequest, reason: str) -> Order:
         now = int(self.client.milliseconds())
         order = Order.from_request(request, OrderStatus.REJECTED, now, reason)
@@ -407,8 +415,11 @@ class CcxtExchange:
         market = self._market_id(request.symbol)
         kind = "market" if request.type is OrderType.MARKET else "limit"
         params: dict[str, Any] = {"clientOrderId": wire} if self.caps.client_order_ids else {}
-        if request.type is OrderType.STOP_MARKET:
+        if request.type is OrderType.STOP_MARKET:  # a sell on a fall, a buy on a rise
             kind, params["triggerPrice"] = "market", float(request.price or 0)
+            if self._order_feature("triggerDirection"):
+                falls = request.side is Side.SELL
+                params["triggerDirection"] = "descending" if falls else "ascending"
         price = float(request.price) if request.price is not None and kind == "limit" else None
         side = "buy" if request.side is Side.BUY else "sell"
         lost = False

@@ -109,11 +109,15 @@ def parse_order(
     updated = int(item.get("lastUpdateTimestamp") or item.get("lastTradeTimestamp") or created)
     average = item.get("average")
     price = item.get("price")
+    kind = order_type(item.get("type"))
+    trigger = item.get("triggerPrice") or item.get("stopPrice")
+    if trigger and kind is OrderType.MARKET:  # a stop: its price is the trigger
+        kind, price = OrderType.STOP_MARKET, trigger
     return Order(
         client_order_id=client_order_id,
         symbol=symbol,
         side=Side.BUY if str(item.get("side")).lower() == "buy" else Side.SELL,
-        type=order_type(item.get("type")),
+        type=kind,
         qty=dec(item.get("amount")),
         price=dec(price) if price else None,
         status=order_status(item),
