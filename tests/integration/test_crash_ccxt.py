@@ -50,7 +50,7 @@ bots:
       amount_per_level: "100"
 """
 
-KILL_WINDOW_S = (7.0, 13.0)
+KILL_WINDOW_S = (7.0, 11.0)
 """A session needs a few seconds to start (ccxt's import, markets, warm-up): kills land before,
 during and after its first orders."""
 
@@ -62,12 +62,12 @@ async def final_session(command: list[str], env: dict[str, str], emu: Emulator) 
     child = await asyncio.create_subprocess_exec(
         *command,
         "--duration",
-        "20",
+        "16",
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    await asyncio.sleep(14)
+    await asyncio.sleep(11)
     market.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await market
@@ -89,7 +89,7 @@ async def test_ccxt_bot_on_the_emulator_survives_random_sigkills(
             TRADERAGENT_EMULATOR_API_SECRET=emu.api_secret,
         )
         market = asyncio.create_task(keep_stepping(emu))
-        run = await kill_and_restart(headless(config, crash_store), env, 3, 7, KILL_WINDOW_S)
+        run = await kill_and_restart(headless(config, crash_store), env, 2, 7, KILL_WINDOW_S)
         market.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await market
