@@ -49,7 +49,7 @@ def assert_stored(root: Path, n: int) -> None:
         assert np.allclose(got[name].to_numpy(), getattr(want, name), rtol=1e-12, atol=0)
 
 
-async def test_download_pages_a_range_then_resumes_and_leaves_the_forming_candle(
+async def test_download_pages_a_range_then_resumes(
     store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with running_emulator(BUNDLED, speed=None, warmup=SERVED) as emu:
