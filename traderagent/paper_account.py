@@ -16,7 +16,6 @@ from pathlib import Path
 
 from storage import Database, LeaseError, StorageError, acquire_lease
 from traderagent.config import AppConfig
-from traderagent.exchanges.bybit import BybitConfig
 from traderagent.paths import data_dir
 
 DEFAULT_ACCOUNT = "default"
@@ -33,7 +32,7 @@ class ResetRefused(Exception):
 
 
 def is_paper(config: AppConfig) -> bool:
-    return not isinstance(config.exchange, BybitConfig)
+    return config.exchange.venue == "paper"
 
 
 def paper_database_path(config_path: Path | None) -> Path:

@@ -29,11 +29,13 @@ from traderagent.engine.journal import TradeJournal
 from traderagent.engine.orchestrator import Engine
 from traderagent.engine.risk.account_state import RiskStateError
 from traderagent.exchanges.bybit import BybitConfig
+from traderagent.exchanges.ccxt.config import CcxtConfig
 from traderagent.paths import default_database_path
 from traderagent.venues import (
     StartupError,
     Venue,
     bybit_venue,
+    ccxt_venue,
     keep_paper_book,
     load_feed,
     paper_venue,
@@ -125,7 +127,7 @@ def build_strategy(config: AppConfig, index: int, instrument: Instrument) -> Str
 
 
 async def build_engine(config: AppConfig, db_override: str | Path | None = None) -> Built:
-    paper = not isinstance(config.exchange, BybitConfig)
+    paper = config.exchange.venue == "paper"
     venue = paper_venue(config) if paper else None  # config errors before any I/O
     venue_time = _VenueTime(venue) if venue is not None else None
     target = database_target(config, db_override)
@@ -142,6 +144,8 @@ async def build_engine(config: AppConfig, db_override: str | Path | None = None)
         await journal.hold(bot.name for bot in config.bots)
         if venue is not None and venue_time is not None:
             venue = venue_time.venue = await keep_paper_book(config, venue, journal.database)
+        if venue is None and isinstance(config.exchange, CcxtConfig):
+            venue = await ccxt_venue(config, config.exchange, journal.database)
         if venue is None:
             assert isinstance(config.exchange, BybitConfig)  # noqa: S101 - narrowed above
             venue = await bybit_venue(config, config.exchange, journal.database)
@@ -165,6 +169,9 @@ def account_name(config: AppConfig) -> str:
     """The venue account whose risk state the engine keeps: the paper account, or a Bybit
     environment, product line and key pair."""
     exchange = config.exchange
+    if isinstance(exchange, CcxtConfig):
+        where = f"{exchange.exchange}{'-sandbox' if exchange.sandbox else ''}"
+        return f"ccxt-{where}-{exchange.market}-{exchange.credentials or ''}"[:64]
     if not isinstance(exchange, BybitConfig):
         return "paper"
     return f"bybit-{exchange.env}-{exchange.category}-{exchange.credentials or ''}"[:64]

@@ -19,6 +19,7 @@ from traderagent.credentials import CredentialsNotFound, resolve_credentials
 from traderagent.domain import MINUTE_MS, Candle, Instrument, TradingMode
 from traderagent.engine.outage import Outage, resilient_candles
 from traderagent.exchanges.bybit import BybitConfig
+from traderagent.exchanges.ccxt.config import CcxtConfig
 from traderagent.exchanges.fee_rules import LINEAR_FEES, SPOT_FEES
 from traderagent.exchanges.paper.exchange import PaperExchange
 from traderagent.exchanges.paper.fees import FeeSchedule
@@ -286,3 +287,65 @@ def _ms(moment: datetime | None) -> int | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
+
+
+# -- ccxt ----------------------------------------------------------------------------------
+
+
+async def ccxt_venue(config: AppConfig, settings: CcxtConfig, database: Database) -> Venue:
+    """A live account on any ccxt exchange: its markets, the bots' instruments, the warm-up
+    candles and a polled candle feed. Import errors and unknown ids are one line."""
+    from traderagent.exchanges.ccxt.exchange import CcxtExchange  # noqa: PLC0415 - optional
+
+    if settings.credentials is None:
+        raise ConfigError("exchange.credentials: name the API key pair to trade with")
+    try:
+        credentials = await resolve_credentials(settings.credentials, database)
+    except CredentialsNotFound as err:
+        raise StartupError(str(err)) from None
+    where = f"{settings.exchange}{' sandbox' if settings.sandbox else ''}"
+    try:
+        exchange = CcxtExchange(settings, credentials)
+    except ExchangeError as err:
+        raise ConfigError(f"exchange: {err}") from None
+    try:
+        await exchange.connect()
+        instruments = {}
+        for index, symbol in enumerate(symbols_of(config)):
+            try:
+                instruments[symbol] = await exchange.instrument(symbol)
+            except ExchangeError as err:
+                raise ConfigError(f"bots[{index}].symbol: {err}") from None
+        warmup = []
+        for symbol in instruments:
+            latest = await exchange.latest_candle_ms(symbol)
+            if latest is not None:
+                warmup += await exchange.history(symbol, latest - WARMUP_MS, latest + MINUTE_MS)
+        warmup.sort(key=lambda c: c.ts)
+    except ExchangeError as err:
+        await exchange.close()
+        raise StartupError(f"cannot reach {where} through ccxt: {err}") from None
+    except ConfigError:
+        await exchange.close()
+        raise
+    outage = Outage()
+    feeds = [
+        resilient_candles(
+            lambda last, s=symbol: exchange.candles(s, after=last),  # type: ignore[misc]
+            outage,
+            exchange.now_ms,
+            _last_of(warmup, symbol),
+        )
+        for symbol in instruments
+    ]
+    return Venue(
+        exchange=exchange,
+        clock=VenueClock(warmup[-1].close_time if warmup else None),
+        feed=merged_candles(feeds),
+        outage=outage,
+        mode=TradingMode.DEMO if settings.sandbox or settings.url else TradingMode.LIVE,
+        label=f"ccxt {where} {settings.market}",
+        instruments=instruments,
+        warmup=warmup,
+        fee_reserve=exchange.fee_reserve(),
+    )

@@ -1,4 +1,4 @@
-"""One contract every exchange adapter passes: paper, and Bybit against the emulator.
+"""One contract every exchange adapter passes: paper, Bybit and ccxt against the emulator.
 
 Order entry returns the venue's acknowledgement; every later change (fills, cancels) reaches
 the listener once, in the order the venue produced it. Prices and quantities are exact and
@@ -14,6 +14,7 @@ import pytest
 from contract_market import SYMBOL
 from contract_venues import STARTING_USDT, PaperVenue, Venue
 from emulated_bybit import EmulatedBybitVenue
+from emulated_ccxt import EmulatedCcxtVenue
 
 from traderagent.domain import Fill, Order, OrderRequest, OrderStatus, OrderType, Side
 from traderagent.exchanges.ports import Exchange, ExchangeError
@@ -30,7 +31,14 @@ def _emulated_bybit() -> Venue:
     return EmulatedBybitVenue()
 
 
-@pytest.fixture(params=[_paper, _emulated_bybit], ids=["paper", "bybit-emulator"])
+def _emulated_ccxt() -> Venue:
+    return EmulatedCcxtVenue()
+
+
+@pytest.fixture(
+    params=[_paper, _emulated_bybit, _emulated_ccxt],
+    ids=["paper", "bybit-emulator", "ccxt-bybit-emulator"],
+)
 async def venue(request: pytest.FixtureRequest) -> AsyncIterator[Venue]:
     factory: Callable[[], Venue] = request.param
     opened = factory()

@@ -69,11 +69,18 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     add.set_defaults(handler=handle_import)
     download = actions.add_parser(
         "download",
-        help="download Bybit V5 klines (resumes from what the store holds)",
-        description="Page Bybit's GET /v5/market/kline into the store; only missing candles "
-        "are fetched, so running it again resumes or extends a download.",
+        help="download klines from Bybit or any ccxt exchange (resumes from the store)",
+        description="Page Bybit's GET /v5/market/kline (or, with --exchange, ccxt's "
+        "fetch_ohlcv of that exchange) into the store; only missing candles are fetched, so "
+        "running it again resumes or extends a download.",
     )
-    download.add_argument("--symbol", required=True, help="Bybit symbol, e.g. BTCUSDT")
+    download.add_argument(
+        "--exchange",
+        help="a ccxt exchange id (binance, okx, kraken, ...); default: Bybit's own client",
+    )
+    download.add_argument(
+        "--symbol", required=True, help="symbol as base + quote, e.g. BTCUSDT (BTCUSD on Kraken)"
+    )
     download.add_argument("--interval", type=interval_ms, default=60_000, help="default 1m")
     download.add_argument(
         "--start", type=moment_ms, required=True, help="first candle, ISO date/time (UTC)"
@@ -133,6 +140,10 @@ def handle_import(args: argparse.Namespace) -> int:
 
 
 def handle_download(args: argparse.Namespace) -> int:
+    if args.exchange is not None:
+        from traderagent.commands.data_download_ccxt import run_ccxt_download
+
+        return run_ccxt_download(args)
     from traderagent.commands.data_download import run_download
 
     return run_download(args)

@@ -150,8 +150,9 @@ class AppConfig(Section):
     """`paper` trades a simulated account on replayed real candles; `live` trades the account
     under `exchange` (Bybit demo, testnet, mainnet or a compatible server): say it explicitly."""
     exchange: ExchangeConfig = PaperVenue()
-    """The account traded: `{venue: paper}` (default) or `{venue: bybit, env: demo|testnet|
-    mainnet|custom, category: linear|spot, credentials: NAME}`."""
+    """The account traded: `{venue: paper}` (default), `{venue: bybit, env: demo|testnet|
+    mainnet|custom, category: linear|spot, credentials: NAME}` or `{venue: ccxt, exchange:
+    binance|okx|kraken|<any ccxt id>, sandbox: true|false, credentials: NAME}`."""
     replay: ReplayConfig = ReplayConfig()
     paper: PaperConfig = PaperConfig()
     storage: StorageConfig = StorageConfig()

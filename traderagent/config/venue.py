@@ -1,4 +1,4 @@
-"""Which exchange account an engine trades: the paper venue, or Bybit V5."""
+"""Which exchange account an engine trades: the paper venue, Bybit V5, or any ccxt exchange."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from traderagent.exchanges.bybit.config import BybitConfig
+from traderagent.exchanges.ccxt.config import CcxtConfig
 
 
 class PaperVenue(BaseModel):
@@ -18,5 +19,5 @@ class PaperVenue(BaseModel):
     """Selects this venue."""
 
 
-ExchangeConfig = Annotated[PaperVenue | BybitConfig, Field(discriminator="venue")]
-"""One engine trades one account: `venue: paper` (default) or `venue: bybit`."""
+ExchangeConfig = Annotated[PaperVenue | BybitConfig | CcxtConfig, Field(discriminator="venue")]
+"""One engine trades one account: `venue: paper` (default), `venue: bybit` or `venue: ccxt`."""
