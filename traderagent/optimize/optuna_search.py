@@ -34,6 +34,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from traderagent.optimize.grid_search import SearchError, point_key
@@ -66,6 +67,7 @@ class StudyRun:
     """The numbers of the trials this run told the study."""
     workers: dict[str, int]
     """Finished trials of the study by the worker that ran them."""
+
 
 _log = logging.getLogger(__name__)
 
@@ -143,19 +145,18 @@ class _Run:
 
     def batch(self, size: int) -> int:
         """Ask `size` trials (queued retries first), evaluate and tell them."""
-        import optuna
 
         call = self.storage.call
         distributions = {p.name: _distribution(p) for p in self.space.params}
         if self.plan.storage is not None:
-            call(optuna.storages.fail_stale_trials, self.study)
+            self.fail_stale()
         asked = [call(self.study.ask, distributions) for _ in range(size)]
         ids = []
         for trial in asked:
-            call(trial.set_user_attr, "worker", self.plan.worker)
             if self.plan.storage is not None:
                 ids.append(call(self._trial_id, trial.number))
                 call(self.storage.storage.record_heartbeat, ids[-1])
+            call(trial.set_user_attr, "worker", self.plan.worker)
         points = [_snapped(self.space, t.params) for t in asked]
         self.beats.watch(ids)
         try:
@@ -167,6 +168,36 @@ class _Run:
             self.told.add(trial.number)
         return size
 
+    def fail_stale(self) -> None:
+        """Fail (and queue again) the running trials of dead workers: those whose heartbeat
+        is older than GRACE_S (Optuna's rule), and those a worker died on before it recorded
+        their first heartbeat, GRACE_S after they started (which Optuna would keep forever)."""
+        import optuna
+        from optuna.exceptions import UpdateFinishedTrialError
+        from optuna.trial import TrialState
+
+        call, rdb = self.storage.call, self.storage.storage
+        call(optuna.storages.fail_stale_trials, self.study)
+        running = call(self.study.get_trials, deepcopy=False, states=(TrialState.RUNNING,))
+        if not running:
+            return
+        ids = {t.number: call(self._trial_id, t.number) for t in running}
+        beating = call(_beating, rdb.engine, list(ids.values()))
+        now = datetime.now()  # noqa: DTZ005 - Optuna stamps datetime_start so (naive local)
+        retry = rdb.get_heartbeat_stale_trial_callback()
+        for trial in running:
+            started, trial_id = trial.datetime_start, ids[trial.number]
+            if trial_id in beating or started is None:
+                continue
+            if (now - started).total_seconds() <= GRACE_S:
+                continue
+            try:
+                failed = call(rdb.set_trial_state_values, trial_id, TrialState.FAIL)
+            except UpdateFinishedTrialError:
+                continue  # another worker got there first
+            if failed and retry is not None:
+                call(retry, self.study, call(rdb.get_trial, trial_id))
+
     def _trial_id(self, number: int) -> int:
         rdb = self.storage.storage
         study_id = rdb.get_study_id_from_name(self.study.study_name)
@@ -175,16 +206,13 @@ class _Run:
     def drain(self, stop: Callable[[], bool]) -> None:
         """Until no trial of the study is queued or running (or the bound passes): wait for
         the others' running trials, fail the stale ones and run those queued again."""
-        import optuna
         from optuna.trial import TrialState
 
         deadline = time.monotonic() + GRACE_S + 2 * HEARTBEAT_S
         while not stop():
-            self.storage.call(optuna.storages.fail_stale_trials, self.study)
+            self.fail_stale()
             states = (TrialState.WAITING, TrialState.RUNNING)
-            pending = self.storage.call(
-                self.study.get_trials, deepcopy=False, states=states
-            )
+            pending = self.storage.call(self.study.get_trials, deepcopy=False, states=states)
             if any(t.state == TrialState.WAITING for t in pending):
                 self.batch(1)
                 continue
@@ -220,8 +248,6 @@ class _Heartbeats:
             self.thread.join(timeout=2 * HEARTBEAT_S)
 
     def _beat(self) -> None:
-        from sqlalchemy.exc import SQLAlchemyError
-
         from traderagent.optimize.study_storage import StorageError
 
         assert self.url is not None  # noqa: S101 - started only with a storage
@@ -234,11 +260,36 @@ class _Heartbeats:
             while not self.stopped.wait(HEARTBEAT_S):
                 with self.lock:
                     ids = list(self.ids)
-                for trial_id in ids:
-                    try:
-                        storage.call(storage.storage.record_heartbeat, trial_id)
-                    except SQLAlchemyError:
-                        pass  # the next beat tries again; a trial that misses GRACE_S is rerun
+                try:
+                    storage.call(_record_heartbeats, storage.storage.engine, ids)
+                except Exception as err:  # noqa: BLE001 - a missed beat is retried, not fatal
+                    _log.warning("trial heartbeat missed (retried): %s", err)
+
+
+def _beating(engine: Any, ids: list[int]) -> set[int]:
+    """Which of these trials have a heartbeat row."""
+    from sqlalchemy import bindparam, text
+
+    query = text("SELECT trial_id FROM trial_heartbeats WHERE trial_id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    with engine.connect() as connection:
+        return {int(row[0]) for row in connection.execute(query, {"ids": ids})}
+
+
+def _record_heartbeats(engine: Any, ids: list[int]) -> None:
+    """Refresh the heartbeat rows `record_heartbeat` inserted. (Optuna's own update sends
+    the server's zone-aware now() to a zone-less column, which asyncpg refuses.)"""
+    from sqlalchemy import text
+
+    with engine.begin() as connection:
+        for trial_id in ids:
+            connection.execute(
+                text(
+                    "UPDATE trial_heartbeats SET heartbeat = CURRENT_TIMESTAMP WHERE trial_id = :id"
+                ),
+                {"id": trial_id},
+            )
 
 
 class _Repeats:

@@ -134,7 +134,8 @@ class StudyStorage:
         study)."""
         if self.url is None or not self._target.startswith("postgresql"):
             return self.call(fn, *args, **kwargs)
-        return self.call(_locked, self._target, fn, *args, **kwargs)
+        result: T = self.call(_locked, self._target, fn, *args, **kwargs)
+        return result
 
     def close(self) -> None:
         engine = getattr(self.storage, "engine", None)
