@@ -468,6 +468,7 @@ def test_a_postgresql_study_is_shared_by_every_run_that_joins_it(
         (["optimize", "--trials", "2"], "required: --space"),
         (["optimize", "--show"], "--show reads a shared study: give --storage URL"),
         (["optimize", "--storage", "mysql://u@h/db", "--show"], "mysql databases are not"),
+        (["optimize", "--storage", "sqlite:///nowhere/x.db", "--show"], "no study database at"),
     ],
 )
 def test_show_and_a_missing_space_are_refused_with_the_reason(

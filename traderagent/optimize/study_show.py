@@ -6,10 +6,11 @@ storage with its trial count."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from traderagent.optimize.grid_search import SearchError
-from traderagent.optimize.study_storage import StudyStorage
+from traderagent.optimize.study_storage import StudyStorage, storage_url
 
 
 def show_lines(url: str, study: str | None) -> list[str]:
@@ -17,6 +18,9 @@ def show_lines(url: str, study: str | None) -> list[str]:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    file = _sqlite_file(url)
+    if file is not None and not file.exists():
+        raise SearchError(f"--storage: no study database at {file}")
     with StudyStorage(url, create=False) as storage:
         summaries = storage.call(optuna.get_all_study_summaries, storage.storage)
         names = sorted(s.study_name for s in summaries)
@@ -33,6 +37,16 @@ def show_lines(url: str, study: str | None) -> list[str]:
         loaded = storage.call(optuna.load_study, study_name=study, storage=storage.storage)
         trials = storage.call(loaded.get_trials, deepcopy=False)
         return _study_lines(loaded, trials, storage.label)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    target, _ = storage_url(url)
+    database = make_url(target).database
+    if not target.startswith("sqlite") or not database or database == ":memory:":
+        return None
+    return Path(database)
 
 
 def _study_lines(study: Any, trials: list[Any], label: str) -> list[str]:

@@ -114,6 +114,12 @@ class StudyStorage:
             )
         try:
             self.storage = self.exclusive(optuna.storages.RDBStorage, target, **options)
+        except optuna.exceptions.StorageInternalError as err:
+            self.close()
+            cause = _first_line(err.__cause__ or err)
+            raise StorageUnavailable(
+                f"--storage: {self.label} holds no Optuna study ({cause})"
+            ) from None
         except (SQLAlchemyError, OSError) as err:
             self.close()
             raise StorageUnavailable(
