@@ -1,9 +1,10 @@
 """Fleet leases: several daemons on one database, each bot run by exactly one of them.
 
 A row per bot (`fleet_leases`) names its holder and an expiry in the database server's time.
-A holder renews its rows every `RENEW_S`; a row not renewed for `TTL_S` has expired and any
-other member may take the bot over (one atomic upsert: two members racing for one bot, one
-wins). Each takeover raises the row's `generation` (a fencing number).
+A holder renews its rows every `RENEW_SHARE` of the TTL; a row not renewed for the TTL
+(`TTL_S` by default) has expired and any other member may take the bot over (one atomic
+upsert: of two members racing for one bot, one wins). Each takeover raises the row's
+`generation` (a fencing number).
 
 The holder side fails closed: a `FleetLease` counts itself lost once `TTL_S` has passed on
 its own monotonic clock since the start of its last successful renewal. That start comes
@@ -37,8 +38,8 @@ log = logging.getLogger(__name__)
 
 TTL_S = 10.0
 """A row not renewed for this long has expired: another member may take the bot over."""
-RENEW_S = 3.0
-"""How often a holder renews its rows."""
+RENEW_SHARE = 0.25
+"""A holder renews its rows every quarter of the TTL (2.5 s of the default 10)."""
 MARGIN_S = 1.0
 """The holder stops this much before its row can expire (clock drift, slow statements)."""
 
@@ -111,7 +112,7 @@ class FleetLease(BotLease):
         since: float,
         *,
         ttl_s: float = TTL_S,
-        renew_s: float = RENEW_S,
+        renew_s: float | None = None,
     ) -> None:
         super().__init__(bot)
         self.database = database
@@ -120,7 +121,8 @@ class FleetLease(BotLease):
         self.ttl_s = ttl_s
         self._deadline = since + ttl_s - MARGIN_S
         self._lost = ""
-        self._renewing = asyncio.create_task(self._renew_every(renew_s), name=f"fleet-{bot}")
+        every = renew_s if renew_s is not None else ttl_s * RENEW_SHARE
+        self._renewing = asyncio.create_task(self._renew_every(every), name=f"fleet-{bot}")
 
     @property
     def lost_reason(self) -> str:
@@ -190,7 +192,7 @@ async def claim(
     address: str = "",
     *,
     ttl_s: float = TTL_S,
-    renew_s: float = RENEW_S,
+    renew_s: float | None = None,
 ) -> FleetLease | None:
     """The lease of `bot` if it is free, expired or already `holder`'s; None while another
     member holds it."""
@@ -215,7 +217,7 @@ async def acquire_fleet_lease(
         return lease
     held = next((e for e in await fleet(database) if e.bot == bot), None)
     where = f"daemon {held.holder}" if held is not None else "another daemon"
-    raise LeaseError(f"bot {bot} is already running in {where}; it stands by")
+    raise LeaseError(f"bot {bot} is already running in {where}")
 
 
 class FleetMember:
@@ -230,7 +232,7 @@ class FleetMember:
         address: str = "",
         *,
         ttl_s: float = TTL_S,
-        renew_s: float = RENEW_S,
+        renew_s: float | None = None,
     ) -> None:
         self.database = database
         self.bots = list(bots)
@@ -266,3 +268,10 @@ class FleetMember:
         leases, self.leases = self.leases, {}
         for lease in leases.values():
             await lease.release()
+
+
+async def set_address(database: Database, holder: str, address: str) -> None:
+    """Where `holder` can be reached (its API URL), on every row it holds."""
+    statement = text("UPDATE fleet_leases SET address = :address WHERE holder = :holder")
+    async with database.engine.begin() as connection:
+        await connection.execute(statement, {"address": address, "holder": holder})
