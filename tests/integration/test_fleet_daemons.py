@@ -131,7 +131,7 @@ async def test_three_daemons_six_bots_one_killed_its_bots_run_elsewhere_books_ex
         held = await fleet_rows(store)
         assert held == [(bot, first.holder, 1) for bot in BOTS]  # each bot in exactly one
         token = _token(tmp_path)
-        listed = httpx.get(f"{first.url}/api/v1/fleet", headers=token, timeout=30).json()
+        listed = await _fleet_api(first.url, token)
         assert [(b["bot"], b["holder"], b["here"], b["live"]) for b in listed] == [
             (bot, first.holder, True, True) for bot in BOTS
         ]
@@ -143,7 +143,7 @@ async def test_three_daemons_six_bots_one_killed_its_bots_run_elsewhere_books_ex
         await until(lambda: any("API listening" in line for line in second.lines), 60, "API")
         print(f"the bots ran again {took:.1f} s after the SIGKILL (bound {BOUND_S:g} s)")
         assert await fleet_rows(store) == [(bot, second.holder, 2) for bot in BOTS]
-        listed = httpx.get(f"{second.url}/api/v1/fleet", headers=token, timeout=30).json()
+        listed = await _fleet_api(second.url, token)
         assert {(b["holder"], b["address"], b["here"]) for b in listed} == {
             (second.holder, second.url, True)
         }
@@ -157,6 +157,12 @@ async def test_three_daemons_six_bots_one_killed_its_bots_run_elsewhere_books_ex
     assert any(line.startswith("TraderAgent run summary") for line in second.lines)
     assert "Stopped while standing by." in third.lines
     await _books_agree(store)
+
+
+async def _fleet_api(url: str, token: dict[str, str]) -> list[dict[str, object]]:
+    async with httpx.AsyncClient(headers=token, timeout=30) as client:
+        listed: list[dict[str, object]] = (await client.get(f"{url}/api/v1/fleet")).json()
+        return listed
 
 
 def _token(tmp_path: Path) -> dict[str, str]:
