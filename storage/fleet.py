@@ -19,18 +19,19 @@ The bound: a member that dies is replaced within `TTL_S + poll` seconds of its l
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import text
+from sqlalchemy.pool import NullPool
 
-from storage.database import Database
+from storage.database import Database, create_engine_for
 from storage.errors import LeaseError
 from storage.lease import BotLease
 
@@ -101,7 +102,9 @@ async def fleet(database: Database) -> list[FleetEntry]:
 
 
 class FleetLease(BotLease):
-    """A bot's fleet lease, renewed in the background until released or lost."""
+    """A bot's fleet lease, renewed until released or lost by a thread of its own, on a
+    connection of its own: a busy event loop (an engine starting, a long candle step) does
+    not starve the renewals; a process that hangs or dies stops them, and its rows expire."""
 
     def __init__(
         self,
@@ -122,7 +125,11 @@ class FleetLease(BotLease):
         self._deadline = since + ttl_s - MARGIN_S
         self._lost = ""
         every = renew_s if renew_s is not None else ttl_s * RENEW_SHARE
-        self._renewing = asyncio.create_task(self._renew_every(every), name=f"fleet-{bot}")
+        self._stop = threading.Event()
+        self._renewing = threading.Thread(
+            target=self._renew_every, args=(every,), name=f"fleet-{bot}", daemon=True
+        )
+        self._renewing.start()
 
     @property
     def lost_reason(self) -> str:
@@ -138,12 +145,14 @@ class FleetLease(BotLease):
             self._lost = f"lost the fleet lease of bot {self.bot}: {why}; another daemon may run it"
             log.critical("%s", self._lost)
 
-    async def renew(self) -> bool:
-        """Push the expiry on; False (and lost) when the row is no longer ours."""
+    async def renew(self, database: Database | None = None) -> bool:
+        """Push the expiry on (through `database`, default the lease's); False (and lost)
+        when the row is no longer ours."""
         if self.released or self.lost_reason:
             return False
+        database = database or self.database
         began = time.monotonic()
-        statement = text(_RENEW.format(now=_NOW[self.database.dialect_name]))
+        statement = text(_RENEW.format(now=_NOW[database.dialect_name]))
         values = {
             "bot": self.bot,
             "holder": self.holder,
@@ -151,7 +160,7 @@ class FleetLease(BotLease):
             "ttl": int(self.ttl_s * 1000),
         }
         try:
-            async with self.database.engine.begin() as connection:
+            async with database.engine.begin() as connection:
                 kept = (await connection.execute(statement, values)).first() is not None
         except Exception as exc:  # noqa: BLE001 - no answer: keep the deadline, try again
             log.warning("fleet lease of bot %s: renewal failed (%s)", self.bot, exc)
@@ -162,15 +171,21 @@ class FleetLease(BotLease):
         self._deadline = began + self.ttl_s - MARGIN_S
         return True
 
-    async def _renew_every(self, every_s: float) -> None:
-        while not self.released and not self._lost:
-            await asyncio.sleep(every_s)
-            await self.renew()
+    def _renew_every(self, every_s: float) -> None:
+        """The renewing thread: its own event loop and connection to the same database."""
+        loop = asyncio.new_event_loop()
+        engine = create_engine_for(self.database.engine.url, poolclass=NullPool)
+        own = Database(engine)
+        try:
+            while not self._stop.wait(every_s) and not self._lost:
+                loop.run_until_complete(self.renew(own))
+        finally:
+            loop.run_until_complete(engine.dispose())
+            loop.close()
 
     async def _release(self) -> None:
-        self._renewing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._renewing
+        self._stop.set()
+        await asyncio.to_thread(self._renewing.join)
         if self.lost_reason:
             return  # the row may be another daemon's now
         statement = text(

@@ -150,10 +150,14 @@ async def test_three_daemons_six_bots_one_killed_its_bots_run_elsewhere_books_ex
         third = next(d for d in others if d is not second)
         assert not third.running  # still standing by: never two runners
         await asyncio.sleep(3)  # the new runner trades on
-    finally:
-        codes = [await d.stop() for d in daemons]
+    finally:  # the ones standing by first: they would take over from a runner that stops
+        order = sorted(daemons, key=lambda d: d.running)
+        stopped = {id(d): await d.stop() for d in order}
+        codes = [stopped[id(d)] for d in daemons]
     assert codes[daemons.index(first)] == -signal.SIGKILL
-    assert [c for d, c in zip(daemons, codes, strict=True) if d is not first] == [0, 0]
+    assert [c for d, c in zip(daemons, codes, strict=True) if d is not first] == [0, 0], [
+        d.lines[-12:] for d in daemons
+    ]
     assert any(line.startswith("TraderAgent run summary") for line in second.lines)
     assert "Stopped while standing by." in third.lines
     await _books_agree(store)
