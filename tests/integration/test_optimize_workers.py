@@ -99,9 +99,9 @@ def test_three_workers_started_at_once_on_a_fresh_database_all_finish(
     by_worker = {w: sum(1 for t in found if t["worker"] == w) for w in ids}
     assert by_worker == dict.fromkeys(ids, 4)  # each ran its budget, none lost or doubled
     reports = [json.loads((tmp_path / f"w{i}.json").read_text()) for i in range(3)]
-    assert all(r["workers"] == by_worker for r in reports[-1:])  # the last one saw them all
+    assert any(r["workers"] == by_worker for r in reports)  # the last to finish saw them all
     assert all(r["run_trials"] == 4 for r in reports)
-    last = reports[-1]
+    last = max(reports, key=lambda r: len(r["trials"]))
     everyone = max(last["trials"], key=lambda t: t["values"][0] if t["values"] else -1e9)
     assert last["best"]["values"] == everyone["values"]  # the best of every worker's trials
     assert any("workers  3, trials each:" in out for out in printed)
