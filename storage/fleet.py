@@ -90,7 +90,8 @@ class FleetEntry:
 
 
 async def fleet(database: Database) -> list[FleetEntry]:
-    """Every bot that has a fleet lease row, by name (an expired one: `live` is False)."""
+    """Every bot that has a fleet lease row, by name (an expired or released one: `live` is
+    False; the row stays, so that the next holder's generation counts every holder)."""
     now = _NOW[database.dialect_name]
     query = text(
         f"SELECT bot, holder, address, generation, expires_ms - {now} AS left_ms "  # noqa: S608 - a constant
@@ -188,8 +189,9 @@ class FleetLease(BotLease):
         await asyncio.to_thread(self._renewing.join)
         if self.lost_reason:
             return  # the row may be another daemon's now
+        # expired, not deleted: the next holder's generation still counts this one
         statement = text(
-            "DELETE FROM fleet_leases WHERE bot = :bot AND holder = :holder "
+            "UPDATE fleet_leases SET expires_ms = 0 WHERE bot = :bot AND holder = :holder "
             "AND generation = :generation"
         )
         values = {"bot": self.bot, "holder": self.holder, "generation": self.generation}
