@@ -6,6 +6,13 @@ the engine writes its final snapshot as its run ends), then the services, then t
 With no screen, the engine's events (fills, an order refused with its reason, halts, the
 venue reconnecting, errors) are logged as they happen (`traderagent.logs`: stderr and the
 rotating log file the banner names); the summary counts the refusals.
+
+With `fleet` (`run --headless --standby`) the daemon is one of several on one database: the
+bots' leases are rows that expire (`storage.fleet`). While another daemon runs the bots this
+one stands by, trying again every `STANDBY_POLL_S`; once that daemon has stopped renewing
+(dead, hung, cut off) for the lease's TTL, this one takes every bot over, builds its engine
+from the database (the paper book and the journal, reconciled as after any restart) and
+trades. Its API lists the fleet (`/api/v1/fleet`).
 """
 
 from __future__ import annotations
@@ -27,11 +34,15 @@ from traderagent.engine.orchestrator import PAPER_RESET_HINT, Engine
 from traderagent.facade import EngineAPI
 from traderagent.launch import LaunchError, open_engine
 from traderagent.logs import EngineLogBridge
-from traderagent.runtime import database_target
+from traderagent.runtime import Built, FleetOptions, database_target
 from traderagent.summary import render_summary
 
 if TYPE_CHECKING:
+    from traderagent.api.routes_fleet import FleetSource
     from traderagent.api.server import ApiServer
+
+STANDBY_POLL_S = 1.0
+"""How often a standing-by daemon tries to take the bots over."""
 
 _log = logging.getLogger(__name__)
 
@@ -85,11 +96,21 @@ async def serve_headless(
     reload: Callable[[], AppConfig],
     services: Sequence[Service] = (),
     log_file: Path | None = None,
+    fleet: FleetOptions | None = None,
 ) -> int:
     """Run the engine headless until the data ends, a signal or `duration`; serve the API
     (unless `api.enabled` is off) and `services` meanwhile; the engine's events go to the log
-    (`log_file` is named in the banner). The exit code (0), or LaunchError."""
-    built = await open_engine(config, db)
+    (`log_file` is named in the banner). With `fleet`, stand by first while the bots run in
+    another daemon. The exit code (0), or LaunchError."""
+    if fleet is None:
+        built = await open_engine(config, db)
+    else:
+        print(f"Fleet daemon {fleet.holder} (lease TTL {fleet.ttl_s:g} s)", flush=True)
+        held = await _stand_by(config, db, fleet)
+        if held is None:
+            print("Stopped while standing by.")
+            return EXIT_OK
+        built = held
     engine = built.engine
     logged = f"; log {log_file}" if log_file is not None else ""
     print(
@@ -100,11 +121,15 @@ async def serve_headless(
     stopper = _Stopper(engine, cancel_on_signal=config.api.on_shutdown == "cancel")
     stopper.install(duration)
     quiet = EngineLogBridge().attach(engine.bus)
-    front = _ApiFront(engine, config, reload)
+    front = _ApiFront(engine, config, reload, _fleet_source(built, fleet))
     running: list[asyncio.Task[None]] = []
     try:
         if api.enabled:
             await front.start(api, database_target(config, db), built.database)
+            if fleet is not None and front.url:
+                from storage.fleet import set_address
+
+                await set_address(built.journal.database, fleet.holder, front.url)
         running = [asyncio.create_task(_guarded(s, engine), name="service") for s in services]
         summary = await engine.run()
     finally:
@@ -125,6 +150,62 @@ async def serve_headless(
     if any(bot.state is BotState.FINISHED for bot in engine.bots.values()):
         print(f"The replay has ended: {PAPER_RESET_HINT}.")
     return EXIT_OK
+
+
+async def _stand_by(config: AppConfig, db: str | Path | None, fleet: FleetOptions) -> Built | None:
+    """The engine once this daemon holds every bot's lease (None: stopped by a signal first).
+    Says once per change who runs the bots meanwhile."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    said = ""
+    try:
+        while not stop.is_set():
+            try:
+                built = await open_engine(config, db, fleet)
+            except LaunchError as err:
+                if not err.lease_refused:
+                    raise
+                if str(err) != said:
+                    print(f"standing by: {err}", flush=True)
+                    said = str(err)
+            else:
+                bots = ", ".join(built.engine.bots)
+                print(f"took over: this daemon runs {bots}", flush=True)
+                return built
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), STANDBY_POLL_S)
+        return None
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def _fleet_source(built: Built, fleet: FleetOptions | None) -> FleetSource | None:
+    """What `/api/v1/fleet` lists: the database's fleet lease rows."""
+    if fleet is None:
+        return None
+    from storage.fleet import fleet as fleet_rows
+    from traderagent.api.routes_fleet import FleetView
+
+    database = built.journal.database
+
+    async def source() -> list[FleetView]:
+        return [
+            FleetView(
+                bot=e.bot,
+                holder=e.holder,
+                address=e.address,
+                generation=e.generation,
+                expires_in_ms=e.expires_in_ms,
+                live=e.live,
+                here=e.holder == fleet.holder,
+            )
+            for e in await fleet_rows(database)
+        ]
+
+    return source
 
 
 async def _guarded(service: Service, engine: EngineAPI) -> None:
@@ -174,10 +255,18 @@ class _Stopper:
 class _ApiFront:
     """The API server and the daemon marker, started and stopped together."""
 
-    def __init__(self, engine: Engine, config: AppConfig, reload: Callable[[], AppConfig]):
+    def __init__(
+        self,
+        engine: Engine,
+        config: AppConfig,
+        reload: Callable[[], AppConfig],
+        fleet: FleetSource | None = None,
+    ):
         self.engine = engine
         self.config = config
         self.reload = reload
+        self.fleet = fleet
+        self.url = ""
         self._server: ApiServer | None = None
         self._marker: Path | None = None
 
@@ -198,9 +287,11 @@ class _ApiFront:
                 config_source=self.reload,
                 stream_buffer=self.config.api.stream_buffer,
                 latency=latency,
+                fleet=self.fleet,
             )
             server = ApiServer(app, api.host, api.port)
             url = await server.start()
+            self.url = url
         except (TokenError, ApiStartError) as err:
             raise LaunchError(f"API: {err}", 1) from None
         self._server = server

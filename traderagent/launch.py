@@ -5,13 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from traderagent.config import AppConfig, ConfigError, load_config
-from traderagent.runtime import Built, StartupError, build_engine, database_target
+from traderagent.runtime import (
+    Built,
+    FleetOptions,
+    LeaseRefused,
+    StartupError,
+    build_engine,
+    database_target,
+)
 
 
 class LaunchError(Exception):
-    def __init__(self, message: str, exit_code: int) -> None:
+    def __init__(self, message: str, exit_code: int, *, lease_refused: bool = False) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.lease_refused = lease_refused
+        """A bot runs elsewhere: a fleet daemon stands by rather than exit."""
 
 
 def prepare(config_path: Path | None, speed: float | str | None = None) -> AppConfig:
@@ -26,11 +35,15 @@ def prepare(config_path: Path | None, speed: float | str | None = None) -> AppCo
     return config
 
 
-async def open_engine(config: AppConfig, db: str | Path | None) -> Built:
+async def open_engine(
+    config: AppConfig, db: str | Path | None, fleet: FleetOptions | None = None
+) -> Built:
     try:
-        return await build_engine(config, db)
+        return await build_engine(config, db, fleet)
     except ConfigError as err:
         raise LaunchError(str(err), 2) from None
+    except LeaseRefused as err:
+        raise LaunchError(str(err), 1, lease_refused=True) from None
     except StartupError as err:
         raise LaunchError(str(err), 1) from None
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage import BotLease, Database, LeaseError, SqlJournal, StorageError
+from storage.fleet import TTL_S as FLEET_TTL_S
+from storage.fleet import acquire_fleet_lease
 from storage.journal import SNAPSHOTS_KEPT, wall_clock_ms
 from storage.urls import resolve_url, shown
 from strategies.base import Strategy
@@ -43,12 +45,28 @@ from traderagent.venues import (
 
 __all__ = [
     "Built",
+    "FleetOptions",
+    "LeaseRefused",
     "StartupError",
     "build_engine",
     "build_strategy",
     "database_target",
     "load_feed",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class FleetOptions:
+    """A daemon of a fleet (`run --headless --standby`): its bots' leases are rows that
+    expire (`storage.fleet`), so that another daemon takes them over when this one dies."""
+
+    holder: str
+    """This daemon's name in the fleet (`storage.fleet.member_id`)."""
+    ttl_s: float = FLEET_TTL_S
+
+
+class LeaseRefused(StartupError):
+    """A bot's lease is held elsewhere (a fleet daemon stands by and tries again)."""
 
 
 class LeasedJournal(SqlJournal):
@@ -61,17 +79,25 @@ class LeasedJournal(SqlJournal):
         *,
         clock_ms: Callable[[], int] = wall_clock_ms,
         snapshots_kept: int = SNAPSHOTS_KEPT,
+        fleet: FleetOptions | None = None,
     ) -> None:
         super().__init__(database, clock_ms=clock_ms, snapshots_kept=snapshots_kept)
         self.leases: list[BotLease] = []
+        self.fleet = fleet
 
     async def hold(self, bots: Iterable[str]) -> None:
-        """Take every bot's lease, or StartupError naming the process that runs one already."""
+        """Take every bot's lease, or LeaseRefused naming the process that runs one already."""
         for bot in bots:
             try:
-                self.leases.append(await self.acquire_lease(bot))
+                if self.fleet is not None:
+                    lease: BotLease = await acquire_fleet_lease(
+                        self.database, bot, self.fleet.holder, ttl_s=self.fleet.ttl_s
+                    )
+                else:
+                    lease = await self.acquire_lease(bot)
+                self.leases.append(lease)
             except LeaseError as err:
-                raise StartupError(f"{err} (the lease is held through the database)") from None
+                raise LeaseRefused(f"{err} (the lease is held through the database)") from None
 
     @property
     def lease_lost(self) -> str:
@@ -126,7 +152,9 @@ def build_strategy(config: AppConfig, index: int, instrument: Instrument) -> Str
     return bot_strategy(config.bots[index], index, instrument)
 
 
-async def build_engine(config: AppConfig, db_override: str | Path | None = None) -> Built:
+async def build_engine(
+    config: AppConfig, db_override: str | Path | None = None, fleet: FleetOptions | None = None
+) -> Built:
     paper = config.exchange.venue == "paper"
     venue = paper_venue(config) if paper else None  # config errors before any I/O
     venue_time = _VenueTime(venue) if venue is not None else None
@@ -134,9 +162,9 @@ async def build_engine(config: AppConfig, db_override: str | Path | None = None)
     try:
         database = await Database.open(target)
         journal = (
-            LeasedJournal(database, clock_ms=venue_time.now_ms)
+            LeasedJournal(database, clock_ms=venue_time.now_ms, fleet=fleet)
             if venue_time is not None
-            else LeasedJournal(database)  # a live venue's clock starts with the venue
+            else LeasedJournal(database, fleet=fleet)  # a live venue's clock starts with it
         )
     except StorageError as err:
         raise StartupError(f"database: {err}") from None

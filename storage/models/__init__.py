@@ -2,6 +2,7 @@
 
 from storage.models.base import Base
 from storage.models.decisions import RiskStateRow, SignalRow, SnapshotRow, StrategyRow
+from storage.models.fleet import FleetLeaseRow
 from storage.models.funding import FundingRow
 from storage.models.operations import AuditRow, CredentialRow
 from storage.models.paper import PaperAccountRow, PaperFillRow, PaperOrderRow
@@ -14,6 +15,7 @@ __all__ = [
     "CredentialRow",
     "EquityPointRow",
     "FillRow",
+    "FleetLeaseRow",
     "FundingRow",
     "OrderRow",
     "PaperAccountRow",

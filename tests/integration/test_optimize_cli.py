@@ -481,3 +481,37 @@ def test_a_postgresql_study_is_shared_by_every_run_that_joins_it(
     by_number = {t["number"]: t["params"] for t in second["trials"]}
     assert all(by_number[t["number"]] == t["params"] for t in first["trials"])
     assert "study    shared" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["optimize", "--trials", "2"], "required: --space"),
+        (["optimize", "--show"], "--show reads a shared study: give --storage URL"),
+        (["optimize", "--storage", "mysql://u@h/db", "--show"], "mysql databases are not"),
+        (["optimize", "--storage", "sqlite:///nowhere/x.db", "--show"], "no study database at"),
+    ],
+)
+def test_show_and_a_missing_space_are_refused_with_the_reason(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_show_reads_a_study_without_running_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    common = [*DAYS, "--space", space(tmp_path), "--method", "tpe", "--trials", "3"]
+    assert optimize(tmp_path, *common, "--storage", storage, "--study", "s1")[0] == 0
+    capsys.readouterr()
+    assert main(["optimize", "--storage", storage, "--study", "s1", "--show"]) == 0
+    shown = capsys.readouterr().out
+    assert "Study s1 in sqlite:///" in shown and "trials   3 (3 complete)" in shown
+    assert "workers  1, finished trials each:" in shown and "  best     trial " in shown
+    assert main(["optimize", "--storage", storage, "--show"]) == 0
+    assert "  s1: 3 trials" in capsys.readouterr().out  # still 3: --show ran none
+    assert main(["optimize", "--storage", storage, "--study", "s2", "--show"]) == 2
+    assert "no study named 's2'" in capsys.readouterr().err

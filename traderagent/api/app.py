@@ -26,6 +26,7 @@ from traderagent.api.routes_account import add_account_routes
 from traderagent.api.routes_backtests import add_backtest_routes
 from traderagent.api.routes_bots import add_bot_routes
 from traderagent.api.routes_control import add_control_routes
+from traderagent.api.routes_fleet import FleetSource, add_fleet_routes
 from traderagent.api.routes_trades import add_trade_routes
 from traderagent.api.schemas import Health
 from traderagent.api.stream import add_stream_route
@@ -42,13 +43,14 @@ def create_app(
     latency: ExchangeLatency | None = None,
     backtests: BacktestRunner | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
+    fleet: FleetSource | None = None,
 ) -> FastAPI:
     """The API for `engine`, requiring `token`.
 
     `config_source` re-reads the daemon's config file (a reload without a body, a backtest of
     the daemon's own config); `latency` is the exchange timing the daemon installed;
     `backtests` replaces the default backtest runner; a request body over `max_body_bytes`
-    is refused (413).
+    is refused (413); `fleet` lists the bots of a fleet daemon's fleet (`/api/v1/fleet`).
     """
     guard = TokenGuard(token)
     ctx = ApiContext(
@@ -95,6 +97,7 @@ def create_app(
     add_control_routes(app, ctx)
     add_trade_routes(app, ctx)
     add_backtest_routes(app, ctx)
+    add_fleet_routes(app, fleet)
     add_stream_route(app, ctx, guard)
 
     @app.get("/metrics", tags=["metrics"])

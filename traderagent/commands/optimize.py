@@ -42,7 +42,12 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
             "Optuna TPE or NSGA-II), print the best trials and export the best as a preset."
         ),
     )
-    add_search_options(parser)
+    add_search_options(parser, space_required=False)
+    parser.add_argument(
+        "--show",
+        action="store_true",
+        help="with --storage: print the study's state (or the storage's studies) and exit",
+    )
     parser.add_argument("--top", type=_positive, default=10, metavar="N", help="trials shown (10)")
     parser.add_argument(
         "--json", type=Path, metavar="OUT", help="write every trial as JSON (-: standard output)"
@@ -59,8 +64,8 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     parser.set_defaults(handler=handle)
 
 
-def add_search_options(parser: argparse.ArgumentParser) -> None:
-    """The options `optimize` and `walkforward` share."""
+def add_search_options(parser: argparse.ArgumentParser, *, space_required: bool = True) -> None:
+    """The options `optimize` and `walkforward` share (`optimize --show` needs no space)."""
     parser.add_argument("--config", type=Path, help="YAML config (default: the bundled default)")
     parser.add_argument("--bot", metavar="NAME", help="the bot to optimise (default: the only one)")
     parser.add_argument(
@@ -69,7 +74,7 @@ def add_search_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--space",
         type=Path,
-        required=True,
+        required=space_required,
         metavar="SPACE.yaml",
         help="parameter ranges (examples: configs/spaces/)",
     )
@@ -114,6 +119,11 @@ def handle(args: argparse.Namespace) -> int:
         trials_table,
     )
 
+    if args.show:
+        return _show(args)
+    if args.space is None:
+        print("error: the following arguments are required: --space", file=sys.stderr)
+        return EXIT_USAGE
     with user_errors() as failed:
         config, setup, plan = search_inputs(args)
         result = _search(setup, plan)
@@ -141,6 +151,20 @@ def handle(args: argparse.Namespace) -> int:
         if failed:
             return failed[0]
     return EXIT_INTERRUPTED if result.cancelled else EXIT_OK
+
+
+def _show(args: argparse.Namespace) -> int:
+    from traderagent.optimize.study_show import show_lines
+
+    if not args.storage:
+        print("error: --show reads a shared study: give --storage URL", file=sys.stderr)
+        return EXIT_USAGE
+    with user_errors() as failed:
+        lines = show_lines(args.storage, args.study)
+    if failed:
+        return failed[0]
+    print("\n".join(lines))
+    return EXIT_OK
 
 
 def unused_name(path: Path) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
 from traderagent.commands.common import (
     Subcommands,
@@ -12,6 +13,12 @@ from traderagent.commands.common import (
     add_log_options,
     positive_float,
 )
+
+if TYPE_CHECKING:
+    from traderagent.runtime import FleetOptions
+
+MIN_LEASE_TTL_S = 2.0
+"""A fleet lease's holder stops a second before its TTL and renews every quarter of it."""
 
 
 def port(text: str) -> int:
@@ -50,6 +57,20 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     api.add_argument("--api-host", metavar="HOST", help="interface (default: api.host, 127.0.0.1)")
     api.add_argument("--api-port", type=port, metavar="PORT", help="port (default: api.port, 8080)")
     api.add_argument("--no-api", action="store_true", help="do not serve the API")
+    fleet = run.add_argument_group("fleet (--headless: several daemons on one database)")
+    fleet.add_argument(
+        "--standby",
+        action="store_true",
+        help="one of several daemons with this config: run the bots when no other daemon "
+        "does, stand by (and take them over when it dies) otherwise",
+    )
+    fleet.add_argument(
+        "--lease-ttl",
+        type=positive_float,
+        metavar="SECONDS",
+        help="--standby: a dead daemon's bots are taken over this long after its last lease "
+        "renewal, plus about a second (default 10)",
+    )
     add_log_options(run)
     run.set_defaults(handler=handle)
 
@@ -59,6 +80,15 @@ def handle(args: argparse.Namespace) -> int:
         return run_rehearsal(args)
     if args.faults is not None:
         print("error: --faults only applies with --rehearse", file=sys.stderr)
+        return 2
+    if (args.standby or args.lease_ttl is not None) and not args.headless:
+        print("error: --standby and --lease-ttl apply to --headless daemons", file=sys.stderr)
+        return 2
+    if args.lease_ttl is not None and not args.standby:
+        print("error: --lease-ttl applies with --standby", file=sys.stderr)
+        return 2
+    if args.lease_ttl is not None and args.lease_ttl < MIN_LEASE_TTL_S:
+        print(f"error: --lease-ttl must be at least {MIN_LEASE_TTL_S:g} s", file=sys.stderr)
         return 2
     if args.headless:
         return run_headless(args)
@@ -86,12 +116,22 @@ def run_headless(args: argparse.Namespace) -> int:
         )
         reload = config_loader(args.config, args.speed)
         services = daemon_services(config)
+        fleet = _fleet_options(args)
         return asyncio.run(
-            serve_headless(config, db, args.duration, api, reload, services, log_file)
+            serve_headless(config, db, args.duration, api, reload, services, log_file, fleet)
         )
     except LaunchError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
+
+
+def _fleet_options(args: argparse.Namespace) -> FleetOptions | None:
+    from storage.fleet import TTL_S, member_id
+    from traderagent.runtime import FleetOptions
+
+    if not args.standby:
+        return None
+    return FleetOptions(member_id(), args.lease_ttl or TTL_S)
 
 
 def run_rehearsal(args: argparse.Namespace) -> int:

@@ -132,6 +132,9 @@ def summary_lines(result: SearchResult, plan: SearchPlan) -> list[str]:
         total = len(result.records)
         held = f": {total} trials in all, {total - done} from other runs" if total > done else ""
         lines.append(f"  study    {result.study}{held}")
+        if len(result.workers) > 1:
+            ran = ", ".join(f"{w} {n}" for w, n in sorted(result.workers.items()))
+            lines.append(f"  workers  {len(result.workers)}, trials each: {ran}")
     if result.cancelled:
         lines.append("  (cancelled: the results cover the trials finished until then)")
     return lines
@@ -194,6 +197,7 @@ def result_json(
         "run_trials": len(result.run_records),
         "repeats": result.repeats,
         "evaluators": result.evaluators,
+        "workers": result.workers,
         "cancelled": result.cancelled,
         "best": result.best.as_json() if result.best else None,
         "pareto_front": [r.as_json() for r in result.front],

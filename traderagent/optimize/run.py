@@ -75,6 +75,8 @@ class SearchResult:
     study: str | None = None
     numbers: frozenset[int] | None = None
     """The trials this run added (None: all of `records`; a shared study holds others too)."""
+    workers: dict[str, int] = field(default_factory=dict)
+    """An Optuna study's finished trials by the worker (`host:pid`) that ran them."""
 
     @property
     def run_records(self) -> list[TrialRecord]:
@@ -123,6 +125,7 @@ def run_search(
     batches: BatchEvaluator = batched or pool or InProcess(evaluator)
     study = None
     mine: set[int] | None = None  # None: every trial in the log is this run's
+    workers: dict[str, int] = {}
     try:
         if plan.method == "grid":
             grid_search(
@@ -131,9 +134,10 @@ def run_search(
         else:
             study = plan.study or f"traderagent-{setup.bot}-{plan.method}"
             optuna_plan = OptunaPlan(plan.method, plan.trials, plan.seed, study, plan.storage)
-            mine = optuna_search(
+            ran = optuna_search(
                 setup.space, optuna_plan, batches, log, progress=progress, cancelled=stopped
             )
+            mine, workers = ran.told, ran.workers
     finally:
         if pool is not None:
             pool.close()
@@ -159,6 +163,7 @@ def run_search(
         cancelled=stopped.seen,
         study=study,
         numbers=frozenset(mine) if mine is not None else None,
+        workers=workers,
     )
 
 

@@ -6,6 +6,13 @@ asyncpg (or a bare `postgresql://` whose default sync driver is not installed, a
 project's environment), Optuna's storage runs on the asyncpg dialect through SQLAlchemy's greenlet
 bridge: each storage call is a greenlet on a private event loop, the way SQLAlchemy's own
 AsyncEngine runs sync code. `sqlite+aiosqlite://` becomes plain `sqlite://`.
+
+Many workers may open the same PostgreSQL storage at the same moment: creating Optuna's tables
+(and a study) is serialised by a PostgreSQL advisory lock (`SCHEMA_LOCK`), so the second
+worker finds them made instead of racing the first into a duplicate key on `pg_type`. With
+`heartbeat=True` the storage keeps a heartbeat per running trial (`HEARTBEAT_S`): a trial
+whose heartbeat is older than `GRACE_S` (its worker died) is failed by the next worker that
+looks and queued again for another to run (`RetryHeartbeatStaleTrialCallback`).
 """
 
 from __future__ import annotations
@@ -17,6 +24,13 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+SCHEMA_LOCK = 0x7472_6164_6F70_74  # "tradopt": the advisory lock around table/study creation
+HEARTBEAT_S = 5
+"""Seconds between heartbeats of a running trial."""
+GRACE_S = 15
+"""A running trial with no heartbeat for longer than this is failed and queued again."""
+MAX_RETRY = 3
+"""Times a trial whose worker died is queued again."""
 DRIVER_MODULES = {"psycopg2": "psycopg2", "psycopg": "psycopg", "pg8000": "pg8000"}
 """The module each synchronous PostgreSQL driver of SQLAlchemy needs."""
 
@@ -74,21 +88,38 @@ def storage_url(url: str) -> tuple[str, bool]:
 class StudyStorage:
     """An Optuna storage and the way to call it (`call` runs any function that touches it)."""
 
-    def __init__(self, url: str | None) -> None:
+    def __init__(self, url: str | None, *, heartbeat: bool = False, create: bool = True) -> None:
         self.url = url
         self.label = shown(url) if url else "memory"
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._target = ""
         self.storage: Any = None
         if url is None:
             return
         target, bridged = storage_url(url)
+        self._target = target
         if bridged:
             self._loop = asyncio.new_event_loop()
         import optuna
         from sqlalchemy.exc import SQLAlchemyError
 
+        options: dict[str, Any] = {"skip_table_creation": not create}
+        if not create:
+            options["skip_compatibility_check"] = True
+        if heartbeat:
+            options["heartbeat_interval"] = HEARTBEAT_S
+            options["grace_period"] = GRACE_S
+            options["heartbeat_stale_trial_callback"] = (
+                optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)
+            )
         try:
-            self.storage = self.call(optuna.storages.RDBStorage, target)
+            self.storage = self.exclusive(optuna.storages.RDBStorage, target, **options)
+        except optuna.exceptions.StorageInternalError as err:
+            self.close()
+            cause = _first_line(err.__cause__ or err)
+            raise StorageUnavailable(
+                f"--storage: {self.label} holds no Optuna study ({cause})"
+            ) from None
         except (SQLAlchemyError, OSError) as err:
             self.close()
             raise StorageUnavailable(
@@ -102,6 +133,15 @@ class StudyStorage:
         from sqlalchemy.util.concurrency import greenlet_spawn
 
         return self._loop.run_until_complete(greenlet_spawn(fn, *args, **kwargs))
+
+    def exclusive(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`call(fn, ...)` holding the PostgreSQL advisory lock `SCHEMA_LOCK` (other storages:
+        plain `call`), for what must not run in two workers at once (creating the tables, a
+        study)."""
+        if self.url is None or not self._target.startswith("postgresql"):
+            return self.call(fn, *args, **kwargs)
+        result: T = self.call(_locked, self._target, fn, *args, **kwargs)
+        return result
 
     def close(self) -> None:
         engine = getattr(self.storage, "engine", None)
@@ -122,6 +162,25 @@ class StudyStorage:
         trace: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _locked(target: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`fn(...)` while this connection holds the advisory lock (released when it closes)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(target, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK})
+            connection.commit()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK})
+                connection.commit()
+    finally:
+        engine.dispose()
 
 
 def _has(module: str) -> bool:

@@ -101,7 +101,7 @@ def test_a_point_asked_again_is_not_evaluated_again_and_is_marked() -> None:
     tiny = SearchSpace("grid", (Choice("c", ("a", "b")), IntRange("x", 36, 38)))
     log = TrialLog(parse_objectives("return"), [])
     evaluate = SyntheticEvaluator(lambda p: bowl({**p, "y": 0.62}), batch_size=2)
-    told = optuna_search(tiny, OptunaPlan("tpe", 12, 7, "repeats"), evaluate, log)
+    told = optuna_search(tiny, OptunaPlan("tpe", 12, 7, "repeats"), evaluate, log).told
     assert told == set(range(12)) and len(log.records) == 12
     keys = [tuple(sorted(p.items())) for p in evaluate.asked]
     assert len(keys) == len(set(keys)) <= 6  # each distinct point evaluated once

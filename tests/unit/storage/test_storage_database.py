@@ -22,6 +22,7 @@ TABLES = {
     "orders",
     "fills",
     "funding_fees",
+    "fleet_leases",
     "positions",
     "equity_points",
     "strategies",

@@ -1,0 +1,40 @@
+"""The fleet: every bot of the daemons sharing this daemon's database, and where it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from enum import Enum
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from traderagent.api.context import PREFIX
+
+
+class FleetView(BaseModel):
+    """One bot of the fleet: the daemon that holds its lease, and until when."""
+
+    bot: str
+    holder: str
+    """The daemon (`host:pid:tag`)."""
+    address: str
+    """Its API URL ('' while it starts, or when it serves none)."""
+    generation: int
+    """How many daemons have run the bot (one more each takeover)."""
+    expires_in_ms: int
+    live: bool
+    """False: its daemon stopped renewing; another one takes it over."""
+    here: bool
+    """This daemon runs it."""
+
+
+FleetSource = Callable[[], Awaitable[Sequence[FleetView]]]
+
+
+def add_fleet_routes(app: FastAPI, fleet: FleetSource | None) -> None:
+    tag: list[str | Enum] = ["fleet"]
+
+    @app.get(f"{PREFIX}/fleet", tags=tag, response_model=list[FleetView])
+    async def fleet_bots() -> list[FleetView]:
+        """Every bot of the fleet and the daemon running it (empty: not a fleet daemon)."""
+        return list(await fleet()) if fleet is not None else []
