@@ -60,7 +60,8 @@ class LeasedJournal(SqlJournal):
         clock_ms: Callable[[], int] = wall_clock_ms,
         snapshots_kept: int = SNAPSHOTS_KEPT,
     ) -> None:
-        super().__init__(database, clock_ms=clock_ms, snapshots_kept=snapshots_kept)
+        # the live path: write-ahead rows on their own connection, the rest queued behind
+        super().__init__(database, clock_ms=clock_ms, snapshots_kept=snapshots_kept, fast_path=True)
         self.leases: list[BotLease] = []
 
     async def hold(self, bots: Iterable[str]) -> None:
