@@ -22,6 +22,16 @@ from typing import Any
 
 from storage.database import Database
 from storage.errors import StorageError
+from storage.hot_rows import (
+    EQUITY,
+    FILL,
+    ORDER,
+    POSITION,
+    equity_values,
+    fill_values,
+    order_values,
+    position_values,
+)
 from storage.lease import BotLease, acquire_lease
 from storage.records import AuditRecord
 from storage.repositories import (
@@ -82,7 +92,7 @@ class SqlJournal:
         path = database.sqlite_path if fast_path else None
         self.write_ahead = SqliteWriteAhead(path) if path is not None else None
         """Write-ahead order rows on a synchronous connection (SQLite files, `fast_path`)."""
-        self.write_behind = WriteBehind(database) if fast_path else None
+        self.write_behind = WriteBehind(database, direct=self.write_ahead) if fast_path else None
         """Writes recovery can rebuild, queued and written in batches (`fast_path`)."""
 
     async def settle(self) -> None:
@@ -120,7 +130,7 @@ class SqlJournal:
         `fast_path`, the write-ahead record (a `seq`) is durable when this returns, and an
         update (no `seq`) is queued behind."""
         if seq is None and self.write_behind is not None:
-            await self.write_behind.put(self.orders.upsert_statement(order))
+            await self.write_behind.put(ORDER, order_values(order, None))
             return
         if seq is not None and self.write_ahead is not None:
             if self.write_behind is not None and self.write_behind.failure:
@@ -132,19 +142,19 @@ class SqlJournal:
     async def record_fill(self, fill: Fill) -> None:
         """Insert once by fill id; a repeated fill id is ignored (queued with `fast_path`)."""
         if self.write_behind is not None:
-            await self.write_behind.put(self.fills.add_statement(fill))
+            await self.write_behind.put(FILL, fill_values(fill))
             return
         await self.fills.add(fill)
 
     async def record_position(self, bot: str, position: Position, now_ms: int) -> None:
         if self.write_behind is not None:
-            await self.write_behind.put(self.positions.upsert_statement(bot, position, now_ms))
+            await self.write_behind.put(POSITION, position_values(bot, position, now_ms))
             return
         await self.positions.upsert(bot, position, now_ms)
 
     async def record_equity(self, ts: int, equity: Decimal, bot: str | None = None) -> None:
         if self.write_behind is not None:
-            await self.write_behind.put(self.equity.add_statement(ts, equity, bot))
+            await self.write_behind.put(EQUITY, equity_values(ts, equity, bot))
             return
         await self.equity.add(ts, equity, bot)
 

@@ -26,34 +26,10 @@ import logging
 import sqlite3
 from pathlib import Path
 
-from storage.types import decimal_text
+from storage.hot_rows import ORDER, SQLITE, Values, order_values, stored
 from traderagent.domain import Order
 
 log = logging.getLogger("traderagent.storage")
-
-_UPSERT = """
-INSERT INTO orders (
-    client_order_id, bot, seq, symbol, side, type, qty, price, status, filled_qty,
-    avg_fill_price, exchange_order_id, reject_reason, tag, created_ms, updated_ms
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (client_order_id) DO UPDATE SET
-    bot = CASE WHEN excluded.bot = '' THEN orders.bot ELSE excluded.bot END,
-    tag = CASE WHEN excluded.tag = '' THEN orders.tag ELSE excluded.tag END,
-    exchange_order_id = CASE WHEN excluded.exchange_order_id = ''
-        THEN orders.exchange_order_id ELSE excluded.exchange_order_id END,
-    seq = coalesce(orders.seq, excluded.seq),
-    symbol = excluded.symbol,
-    side = excluded.side,
-    type = excluded.type,
-    qty = excluded.qty,
-    price = excluded.price,
-    status = excluded.status,
-    filled_qty = excluded.filled_qty,
-    avg_fill_price = excluded.avg_fill_price,
-    reject_reason = excluded.reject_reason,
-    updated_ms = excluded.updated_ms
-"""
-"""The same upsert as `OrderRepository.upsert` (same columns, same rules on conflict)."""
 
 
 class SqliteWriteAhead:
@@ -79,34 +55,37 @@ class SqliteWriteAhead:
     def record(self, order: Order, seq: int | None) -> bool:
         """Write `order`'s row now (durable across a process crash once this returns True);
         False if it could not be written here (the caller writes it the awaited way)."""
-        price, avg = order.price, order.avg_fill_price
-        row = (
-            order.client_order_id,
-            order.bot,
-            seq,
-            order.symbol,
-            order.side.value,
-            order.type.value,
-            decimal_text(order.qty),
-            decimal_text(price) if price is not None else None,
-            order.status.value,
-            decimal_text(order.filled_qty),
-            decimal_text(avg) if avg is not None else None,
-            order.exchange_order_id,
-            order.reject_reason,
-            order.tag,
-            order.created_ms,
-            order.updated_ms,
-        )
+        if self.write_many([(ORDER, order_values(order, seq))]):
+            return True
+        log.debug("write-ahead of %s on the slow path", order.client_order_id)
+        return False
+
+    def write_many(self, rows: list[tuple[str, Values]]) -> bool:
+        """Write `rows` (kind, values) in one transaction, in order; False (nothing written)
+        if the database was busy or refused them (counted in `fallbacks`)."""
         try:
             if self._connection is None:
                 self._connection = self._connect()
-            self._connection.execute(_UPSERT, row)
-        except sqlite3.Error as err:  # busy, or anything else: the awaited path decides
+            connection = self._connection
+        except sqlite3.Error as err:
             self.fallbacks += 1
-            log.debug("write-ahead of %s on the slow path: %s", order.client_order_id, err)
+            log.warning("journal: cannot open the write-ahead connection: %s", err)
             return False
-        self.written += 1
+        single = len(rows) == 1
+        try:
+            if not single:
+                connection.execute("BEGIN IMMEDIATE")
+            for kind, values in rows:
+                connection.execute(SQLITE[kind], stored(values))
+            if not single:
+                connection.execute("COMMIT")
+        except sqlite3.Error as err:  # busy, or anything else: the awaited path decides
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            self.fallbacks += 1
+            log.debug("journal: %d row(s) on the slow path: %s", len(rows), err)
+            return False
+        self.written += len(rows)
         return True
 
     def close(self) -> None:

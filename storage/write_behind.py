@@ -3,8 +3,12 @@
 Fill history, positions, order status updates and equity points are what the exchange (fills,
 orders) or the fills (positions) can give again: a crash that loses the last of them is
 repaired by recovery, which reconciles the journal with the exchange before a bot trades. They
-are queued here as ready statements and written in batches, one transaction per batch (group
-commit), by a single task, in the order they were queued.
+are queued here as rows (`hot_rows`: a kind and its values) and written in small batches, one
+transaction per batch (group commit), by a single task, in the order they were queued. On a
+SQLite file the batches go through the write-ahead connection (synchronous, a slice of at most
+`SLICE` rows between two turns of the event loop, so a frame waits at most one slice), and
+through SQLAlchemy when that connection is busy; on PostgreSQL through SQLAlchemy, one
+executemany per run of rows of one kind.
 
 Never dropped: the queue is bounded (`MAX_PENDING`); when it is full, whoever queues waits
 for room (backpressure, counted in `stalls` and logged the first time). A batch that fails is
@@ -21,37 +25,45 @@ import asyncio
 import contextlib
 import logging
 
-from sqlalchemy import Executable
-
 from storage.database import Database
 from storage.errors import StorageError
+from storage.hot_rows import Values, statement
+from storage.write_ahead import SqliteWriteAhead
 
 log = logging.getLogger("traderagent.storage")
 
 MAX_PENDING = 20_000
 """Statements queued at most before whoever queues waits for the writer."""
-BATCH = 500
-"""Statements written in one transaction at most."""
+SLICE = 32
+"""Rows written in one transaction at most (on the event loop's thread for SQLite)."""
+Row = tuple[str, Values]
 
 
 class WriteBehind:
-    def __init__(self, database: Database, max_pending: int = MAX_PENDING) -> None:
+    def __init__(
+        self,
+        database: Database,
+        max_pending: int = MAX_PENDING,
+        direct: SqliteWriteAhead | None = None,
+    ) -> None:
         self.database = database
+        self.direct = direct
+        """The synchronous SQLite connection the rows go through first (None: SQLAlchemy)."""
         self.written = 0
         self.batches = 0
         self.stalls = 0
         """Times a statement waited for room in the full queue (backpressure)."""
         self.failure = ""
         """Why the writer stopped ('' while it runs): every later call raises it."""
-        self._queue: asyncio.Queue[Executable] = asyncio.Queue(max_pending)
+        self._queue: asyncio.Queue[Row] = asyncio.Queue(max_pending)
         self._task: asyncio.Task[None] | None = None
 
     @property
     def pending(self) -> int:
         return self._queue.qsize()
 
-    async def put(self, statement: Executable) -> None:
-        """Queue `statement` (waiting for room when the queue is full)."""
+    async def put(self, kind: str, values: Values) -> None:
+        """Queue a row (waiting for room when the queue is full)."""
         self._check()
         if self._task is None:
             self._task = asyncio.create_task(self._write(), name="journal-write-behind")
@@ -62,7 +74,7 @@ class WriteBehind:
                     "journal: %d writes waiting for the database; trading waits for room",
                     self._queue.qsize(),
                 )
-        await self._queue.put(statement)
+        await self._queue.put((kind, values))
         if self.failure:  # it stopped while this waited for room: nobody will write it
             self._fail_rest()
             self._check()
@@ -94,7 +106,7 @@ class WriteBehind:
         queue = self._queue
         while True:
             batch = [await queue.get()]
-            while len(batch) < BATCH and not queue.empty():
+            while len(batch) < SLICE and not queue.empty():
                 batch.append(queue.get_nowait())
             try:
                 await self._commit(batch)
@@ -107,18 +119,30 @@ class WriteBehind:
             if self.failure:
                 self._fail_rest()
                 return
+            await asyncio.sleep(0)  # a frame that came meanwhile goes first
 
-    async def _commit(self, batch: list[Executable]) -> None:
-        try:
-            async with self.database.session() as session:
-                for statement in batch:
-                    await session.execute(statement)
-        except Exception:  # noqa: BLE001 - one at a time: only a bad statement fails
-            for statement in batch:
-                async with self.database.session() as session:
-                    await session.execute(statement)
+    async def _commit(self, batch: list[Row]) -> None:
+        if self.direct is None or not self.direct.write_many(batch):
+            try:
+                await self._execute(batch)
+            except Exception:  # noqa: BLE001 - one at a time: only a bad row fails
+                for row in batch:
+                    await self._execute([row])
         self.written += len(batch)
         self.batches += 1
+
+    async def _execute(self, batch: list[Row]) -> None:
+        """The rows through SQLAlchemy in one transaction: one executemany per run of a kind."""
+        dialect = self.database.dialect_name
+        async with self.database.session() as session:
+            start = 0
+            while start < len(batch):
+                kind = batch[start][0]
+                end = start
+                while end < len(batch) and batch[end][0] == kind:
+                    end += 1
+                await session.execute(statement(kind, dialect), [v for _, v in batch[start:end]])
+                start = end
 
     def _fail_rest(self) -> None:
         """The writer has stopped: release whoever waits on the queue (they see `failure`)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Executable, insert, select
+from sqlalchemy import ColumnElement, select
 
 from storage.database import Database
 from storage.models import EquityPointRow
@@ -25,12 +25,7 @@ class EquityRepository:
 
     async def add(self, ts: int, equity: Decimal, bot: str | None = None) -> None:
         async with self._db.session() as session:
-            await session.execute(self.add_statement(ts, equity, bot))
-
-    @staticmethod
-    def add_statement(ts: int, equity: Decimal, bot: str | None = None) -> Executable:
-        """The statement `add` executes (to run later, in a batch of the journal's)."""
-        return insert(EquityPointRow).values(ts=ts, equity=equity, bot=bot)
+            session.add(EquityPointRow(ts=ts, equity=equity, bot=bot))
 
     async def list(
         self, bot: str | None = None, *, limit: int | None = 1000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Executable, func, select
+from sqlalchemy import func, select
 
 from storage.database import Database
 from storage.models import FillRow
@@ -37,12 +37,7 @@ class FillRepository:
 
     async def add(self, fill: Fill) -> bool:
         """Insert the fill; False (and nothing written) if its fill id is already stored."""
-        async with self._db.session() as session:
-            return affected_rows(await session.execute(self.add_statement(fill))) > 0
-
-    def add_statement(self, fill: Fill) -> Executable:
-        """The statement `add` executes (to run later, in a batch of the journal's)."""
-        return (
+        stmt = (
             upsert_into(self._db.dialect_name, FillRow)
             .values(
                 fill_id=fill.fill_id,
@@ -60,6 +55,8 @@ class FillRepository:
             )
             .on_conflict_do_nothing(index_elements=[FillRow.fill_id])
         )
+        async with self._db.session() as session:
+            return affected_rows(await session.execute(stmt)) > 0
 
     async def list(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Executable, case, func, select, update
+from sqlalchemy import case, func, select, update
 
 from storage.database import Database
 from storage.models import OrderRow
@@ -69,11 +69,6 @@ class OrderRepository:
         `bot`, `tag` or `exchange_order_id` (an exchange report knows none of them) do not erase
         stored values.
         """
-        async with self._db.session() as session:
-            await session.execute(self.upsert_statement(order, seq))
-
-    def upsert_statement(self, order: Order, seq: int | None = None) -> Executable:
-        """The statement `upsert` executes (to run later, in a batch of the journal's)."""
         stmt = upsert_into(self._db.dialect_name, OrderRow).values(**_values(order, seq))
         new = stmt.excluded
         keep_if_empty = {
@@ -99,7 +94,8 @@ class OrderRepository:
                 "updated_ms": new.updated_ms,
             },
         )
-        return stmt
+        async with self._db.session() as session:
+            await session.execute(stmt)
 
     async def get(self, client_order_id: str) -> Order | None:
         async with self._db.session() as session:

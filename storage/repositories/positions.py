@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Executable, select
+from sqlalchemy import select
 
 from storage.database import Database
 from storage.models import PositionRow
@@ -31,11 +31,6 @@ class PositionRepository:
 
     async def upsert(self, bot: str, position: Position, now_ms: int) -> None:
         """Store the bot's position in `position.symbol`, replacing the previous one."""
-        async with self._db.session() as session:
-            await session.execute(self.upsert_statement(bot, position, now_ms))
-
-    def upsert_statement(self, bot: str, position: Position, now_ms: int) -> Executable:
-        """The statement `upsert` executes (to run later, in a batch of the journal's)."""
         stmt = upsert_into(self._db.dialect_name, PositionRow).values(
             bot=bot,
             symbol=position.symbol,
@@ -56,7 +51,8 @@ class PositionRepository:
                 "updated_ms": new.updated_ms,
             },
         )
-        return stmt
+        async with self._db.session() as session:
+            await session.execute(stmt)
 
     async def get(self, bot: str, symbol: str) -> Position | None:
         stmt = select(PositionRow).where(PositionRow.bot == bot, PositionRow.symbol == symbol)

@@ -16,11 +16,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from storage_samples import make_fill, make_order
 from unit.storage.backends import Backend
 
 from storage import Database, SqlJournal, StorageError
+from storage.hot_rows import FILL, fill_values
 from storage.write_behind import WriteBehind
 from traderagent.domain import OrderStatus, Position
 
@@ -28,8 +28,13 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-async def fast(db_path: Path) -> AsyncIterator[SqlJournal]:
-    database = await Database.open(db_path)
+def fast_db(tmp_path: Path) -> Path:
+    return tmp_path / "fast" / "traderagent.db"  # not `db_path`: compared with that one
+
+
+@pytest.fixture
+async def fast(fast_db: Path) -> AsyncIterator[SqlJournal]:
+    database = await Database.open(fast_db)
     journal = SqlJournal(database, clock_ms=lambda: 1_000, fast_path=True)
     yield journal
     await journal.close()
@@ -47,10 +52,10 @@ def raw_order(db_path: Path, cid: str) -> tuple[object, ...] | None:
 
 
 async def test_the_write_ahead_row_is_committed_when_record_order_returns(
-    fast: SqlJournal, db_path: Path
+    fast: SqlJournal, fast_db: Path
 ) -> None:
     await fast.record_order(make_order(qty="0.000001", price="23456.780"), seq=7)
-    assert raw_order(db_path, "grid-1-000001") == (
+    assert raw_order(fast_db, "grid-1-000001") == (
         7, "New", "0.000001", "23456.78", "grid-1", "L1", ""
     )  # fmt: skip
     assert fast.write_ahead is not None
@@ -83,9 +88,9 @@ async def test_fast_and_awaited_paths_store_the_same_order(
 
 
 async def test_a_busy_database_writes_the_row_the_awaited_way(
-    fast: SqlJournal, db_path: Path
+    fast: SqlJournal, fast_db: Path
 ) -> None:
-    blocker = sqlite3.connect(db_path, isolation_level=None)
+    blocker = sqlite3.connect(fast_db, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock
     writing = asyncio.create_task(fast.record_order(make_order(), seq=1))
     await asyncio.sleep(0.2)
@@ -94,19 +99,28 @@ async def test_a_busy_database_writes_the_row_the_awaited_way(
     blocker.close()
     await asyncio.wait_for(writing, 10)
     assert fast.write_ahead is not None and fast.write_ahead.fallbacks == 1
-    assert raw_order(db_path, "grid-1-000001") is not None
+    assert raw_order(fast_db, "grid-1-000001") is not None
 
 
 async def test_fills_positions_and_updates_are_queued_and_read_back(
-    fast: SqlJournal, db_path: Path
+    fast: SqlJournal, sqlite_journal: SqlJournal
 ) -> None:
-    await fast.record_order(make_order(), seq=1)
-    await fast.record_fill(make_fill("f-1"))
-    await fast.record_fill(make_fill("f-1"))  # a repeated fill id is ignored, as before
     position = Position("BTCUSDT", Decimal("0.000001"), Decimal("23456.78"))
-    await fast.record_position("grid-1", position, 2_000)
-    await fast.record_order(make_order(status=OrderStatus.FILLED, filled="0.000001"))
-    await fast.record_equity(2_000, Decimal("1000.5"))
+    for journal in (fast, sqlite_journal):
+        if journal is sqlite_journal:  # the fast one's writes are queued, not yet written
+            assert fast.write_behind is not None and fast.write_behind.pending > 0
+        await journal.record_order(make_order(), seq=1)
+        await journal.record_fill(make_fill("f-1"))
+        await journal.record_fill(make_fill("f-1"))  # a repeated fill id is ignored
+        await journal.record_position("grid-1", replace(position, qty=Decimal(1)), 1_500)
+        await journal.record_position("grid-1", position, 2_000)
+        await journal.record_order(make_order(status=OrderStatus.FILLED, filled="0.000001"))
+        await journal.record_equity(2_000, Decimal("1000.50"))
+    await fast.settle()
+    assert await fast.fills.list() == await sqlite_journal.fills.list()
+    assert await fast.positions.list() == await sqlite_journal.positions.list()
+    assert await fast.equity.list() == await sqlite_journal.equity.list()
+    assert await fast.orders.list() == await sqlite_journal.orders.list()
     # the journal's reads wait for the queue: never behind what it was told
     assert [f.fill_id for f in await fast.fills_of("grid-1")] == ["f-1"]
     assert await fast.position_of("grid-1", "BTCUSDT") == position
@@ -119,7 +133,7 @@ async def test_a_full_queue_makes_the_writer_wait_and_drops_nothing(database: Da
     behind = WriteBehind(database, max_pending=3)
     journal = SqlJournal(database)
     for n in range(40):
-        await behind.put(journal.fills.add_statement(make_fill(f"f-{n}")))
+        await behind.put(FILL, fill_values(make_fill(f"f-{n}")))
     await behind.flush()
     assert behind.stalls > 0
     assert behind.written == 40
@@ -131,11 +145,11 @@ async def test_a_write_that_fails_stops_the_journal_loudly(
     database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     behind = WriteBehind(database)
-    await behind.put(text("INSERT INTO no_such_table VALUES (1)"))
+    await behind.put(FILL, {"fill_id": "f-1"})  # a row the table refuses (no side, price...)
     with pytest.raises(StorageError, match="stopped writing"):
         await behind.flush()
     with pytest.raises(StorageError, match="stopped writing"):
-        await behind.put(text("SELECT 1"))
+        await behind.put(FILL, fill_values(make_fill()))
     assert "queued write(s) failed" in caplog.text
     await behind.close()
 
