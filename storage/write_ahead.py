@@ -11,8 +11,12 @@ ours does). A committed row is in the WAL file, in the operating system's cache:
 the process being killed (SIGKILL, a crash) at any point after the call returns. It is not
 fsynced per commit, so a power loss or kernel crash may lose the last commits (the WAL is
 synced at checkpoints); `FULL` would fsync every order (a disk flush per order). This
-connection never checkpoints itself (`wal_autocheckpoint=0`: the pool's connections do), so an
-order never pays for one.
+connection never checkpoints itself (`wal_autocheckpoint=0`), so an order never pays for one;
+the write-behind checkpoints from a thread now and then (and the pool's connections do).
+
+The write-behind's rows (fills, positions, order updates, equity) go through this connection
+too, in small transactions between turns of the event loop: one connection, so the write-ahead
+never finds the database locked by them.
 
 Contention: this connection never waits for a lock (`busy_timeout=0`). Waiting here would
 block the event loop, and with it the aiosqlite transaction that holds the lock and needs the
@@ -22,6 +26,7 @@ row through its awaited path instead (counted in `fallbacks`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from pathlib import Path
@@ -87,6 +92,15 @@ class SqliteWriteAhead:
             return False
         self.written += len(rows)
         return True
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database (PASSIVE: it waits for nobody) on a connection of
+        its own, so any thread may call it."""
+        try:
+            with contextlib.closing(sqlite3.connect(self.path, timeout=5)) as connection:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as err:  # the pool's connections checkpoint too: not fatal
+            log.warning("journal: WAL checkpoint failed: %s", err)
 
     def close(self) -> None:
         connection, self._connection = self._connection, None

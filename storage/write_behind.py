@@ -36,6 +36,8 @@ MAX_PENDING = 20_000
 """Statements queued at most before whoever queues waits for the writer."""
 SLICE = 32
 """Rows written in one transaction at most (on the event loop's thread for SQLite)."""
+CHECKPOINT_EVERY = 2_000
+"""Batches between two WAL checkpoints (SQLite, rows written on the direct connection)."""
 Row = tuple[str, Values]
 
 
@@ -67,13 +69,15 @@ class WriteBehind:
         self._check()
         if self._task is None:
             self._task = asyncio.create_task(self._write(), name="journal-write-behind")
-        if self._queue.full():
-            self.stalls += 1
-            if self.stalls == 1:
-                log.warning(
-                    "journal: %d writes waiting for the database; trading waits for room",
-                    self._queue.qsize(),
-                )
+        if not self._queue.full():  # the usual case: no coroutine, no turn of the loop
+            self._queue.put_nowait((kind, values))
+            return
+        self.stalls += 1
+        if self.stalls == 1:
+            log.warning(
+                "journal: %d writes waiting for the database; trading waits for room",
+                self._queue.qsize(),
+            )
         await self._queue.put((kind, values))
         if self.failure:  # it stopped while this waited for room: nobody will write it
             self._fail_rest()
@@ -119,6 +123,10 @@ class WriteBehind:
             if self.failure:
                 self._fail_rest()
                 return
+            if self.direct is not None and self.batches % CHECKPOINT_EVERY == 0:
+                # the direct connection never checkpoints (see write_ahead): done here, on a
+                # connection of a thread's own, so the WAL does not grow while only it writes
+                await asyncio.to_thread(self.direct.checkpoint)
             await asyncio.sleep(0)  # a frame that came meanwhile goes first
 
     async def _commit(self, batch: list[Row]) -> None:
