@@ -130,16 +130,25 @@ class BybitRest:
         policy: RetryPolicy = transient,
     ) -> Reply:
         """The reply of one call, retried with jittered backoff while `policy` allows."""
+        params = params or {}
+        # the first attempt without tenacity (its machinery costs more than a signed request
+        # on the hot path); a retryable failure goes on to the same waits and attempts
+        try:
+            return await self._attempt(method, path, params, auth)
+        except Exception as exc:
+            if self.max_attempts <= 1 or not policy(exc):
+                raise
+            await self._sleep(self._delay(exc, 1))
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.max_attempts),
+            stop=stop_after_attempt(self.max_attempts - 1),
             retry=retry_if_exception(policy),
-            wait=self._wait,
+            wait=self._wait_after_first,
             sleep=self._sleep,
             reraise=True,
         )
         async for attempt in retrying:
             with attempt:
-                return await self._attempt(method, path, params or {}, auth)
+                return await self._attempt(method, path, params, auth)
         raise AssertionError("tenacity returns or raises")  # pragma: no cover
 
     async def close(self) -> None:
@@ -230,11 +239,16 @@ class BybitRest:
             int(server_ms) if server_ms is not None else self.now_ms(),
         )
 
-    def _wait(self, state: RetryCallState) -> float:
+    def _wait_after_first(self, state: RetryCallState) -> float:
+        """The wait before the next attempt, counting the first one made outside tenacity."""
         outcome = state.outcome
         exc = outcome.exception() if outcome is not None else None
+        return self._delay(exc, state.attempt_number + 1)
+
+    def _delay(self, exc: BaseException | None, attempt_number: int) -> float:
+        """The wait after failed attempt `attempt_number` (1 for the first) ending in `exc`."""
         if isinstance(exc, IpRateLimitError):
-            delay = min(BACKOFF_CAP_S, IP_BACKOFF_BASE_S * 2.0 ** (state.attempt_number - 1))
+            delay = min(BACKOFF_CAP_S, IP_BACKOFF_BASE_S * 2.0 ** (attempt_number - 1))
             log.warning(
                 "bybit: IP rate limit (10018) on %s; resending in %.1f s", exc.endpoint, delay
             )
@@ -243,7 +257,7 @@ class BybitRest:
             return 0.0  # the endpoint's budget waits for the reset before the next send
         if isinstance(exc, TimestampError):
             return 0.0  # already re-synced; the window is wider
-        delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2.0 ** (state.attempt_number - 1))
+        delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2.0 ** (attempt_number - 1))
         return delay + random.uniform(0, BACKOFF_BASE_S)  # noqa: S311 (jitter, not crypto)
 
 
