@@ -17,10 +17,10 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, case, func, insert
+from sqlalchemy import Executable, Table, case, func, insert
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.models import EquityPointRow, FillRow, OrderRow, PositionRow
+from storage.models import Base, EquityPointRow, FillRow, OrderRow, PositionRow
 from storage.types import decimal_text
 from traderagent.domain import Fill, Order, Position
 
@@ -67,22 +67,28 @@ SQLITE: dict[str, str] = {
 """Each kind's statement for a plain sqlite3 connection (values from `stored`)."""
 
 
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)  # noqa: S101 - every model is a declared table
+    return table
+
+
 @cache
 def statement(kind: str, dialect_name: str) -> Executable:
     """Each kind's statement for SQLAlchemy on `dialect_name` (run with many value dicts)."""
     if kind == EQUITY:
-        return insert(EquityPointRow.__table__)
+        return insert(_table(EquityPointRow))
     upsert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
     if kind == FILL:
-        return upsert(FillRow.__table__).on_conflict_do_nothing(index_elements=["fill_id"])
+        return upsert(_table(FillRow)).on_conflict_do_nothing(index_elements=["fill_id"])
     if kind == POSITION:
-        stmt = upsert(PositionRow.__table__)
+        stmt = upsert(_table(PositionRow))
         return stmt.on_conflict_do_update(
             index_elements=["bot", "symbol"],
             set_={c: stmt.excluded[c] for c in _POSITION_COLUMNS[2:]},
         )
-    stmt = upsert(OrderRow.__table__)
-    new, old = stmt.excluded, OrderRow.__table__.c
+    stmt = upsert(_table(OrderRow))
+    new, old = stmt.excluded, _table(OrderRow).c
     keep = {c: case((new[c] == "", old[c]), else_=new[c]) for c in _KEEP_IF_EMPTY}
     rest = (*_KEEP_IF_EMPTY, "seq", "client_order_id", "created_ms")
     return stmt.on_conflict_do_update(
