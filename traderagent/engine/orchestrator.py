@@ -531,6 +531,9 @@ class Engine:
         await self.journal.record_equity(now, equity)
         if self.bus.wants(EquityUpdated):
             self.bus.publish(EquityUpdated(now, equity, equity - self.starting_equity))
+            # a turn of the loop for the consumers (API, TUI): the journal's queued writes
+            # no longer give one, and a replay at full speed would coalesce their points
+            await asyncio.sleep(0)
 
     # -- EngineAPI: commands -----------------------------------------------------------------
 
