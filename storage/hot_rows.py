@@ -27,7 +27,7 @@ from traderagent.domain import Fill, Order, Position
 Values = dict[str, Any]
 ORDER, FILL, POSITION, EQUITY = "order", "fill", "position", "equity"
 
-_ORDER_COLUMNS = (
+ORDER_COLUMNS = (
     "client_order_id", "bot", "seq", "symbol", "side", "type", "qty", "price", "status",
     "filled_qty", "avg_fill_price", "exchange_order_id", "reject_reason", "tag", "created_ms",
     "updated_ms",
@@ -37,7 +37,7 @@ _FILL_COLUMNS = (
     "liquidity", "tag", "ts",
 )  # fmt: skip
 _POSITION_COLUMNS = ("bot", "symbol", "qty", "avg_price", "realised_pnl", "fees", "updated_ms")
-_KEEP_IF_EMPTY = ("bot", "tag", "exchange_order_id")
+KEEP_IF_EMPTY = ("bot", "tag", "exchange_order_id")
 
 
 def _insert(table: str, columns: tuple[str, ...]) -> str:
@@ -46,17 +46,17 @@ def _insert(table: str, columns: tuple[str, ...]) -> str:
 
 
 SQLITE: dict[str, str] = {
-    ORDER: _insert("orders", _ORDER_COLUMNS)
+    ORDER: _insert("orders", ORDER_COLUMNS)
     + " ON CONFLICT (client_order_id) DO UPDATE SET "
     + ", ".join(
         f"{c} = CASE WHEN excluded.{c} = '' THEN orders.{c} ELSE excluded.{c} END"
-        for c in _KEEP_IF_EMPTY
+        for c in KEEP_IF_EMPTY
     )
     + ", seq = coalesce(orders.seq, excluded.seq), "
     + ", ".join(
         f"{c} = excluded.{c}"
-        for c in _ORDER_COLUMNS
-        if c not in (*_KEEP_IF_EMPTY, "seq", "client_order_id", "created_ms")
+        for c in ORDER_COLUMNS
+        if c not in (*KEEP_IF_EMPTY, "seq", "client_order_id", "created_ms")
     ),
     FILL: _insert("fills", _FILL_COLUMNS) + " ON CONFLICT (fill_id) DO NOTHING",
     POSITION: _insert("positions", _POSITION_COLUMNS)
@@ -89,14 +89,14 @@ def statement(kind: str, dialect_name: str) -> Executable:
         )
     stmt = upsert(_table(OrderRow))
     new, old = stmt.excluded, _table(OrderRow).c
-    keep = {c: case((new[c] == "", old[c]), else_=new[c]) for c in _KEEP_IF_EMPTY}
-    rest = (*_KEEP_IF_EMPTY, "seq", "client_order_id", "created_ms")
+    keep = {c: case((new[c] == "", old[c]), else_=new[c]) for c in KEEP_IF_EMPTY}
+    rest = (*KEEP_IF_EMPTY, "seq", "client_order_id", "created_ms")
     return stmt.on_conflict_do_update(
         index_elements=["client_order_id"],
         set_={
             **keep,
             "seq": func.coalesce(old.seq, new.seq),
-            **{c: new[c] for c in _ORDER_COLUMNS if c not in rest},
+            **{c: new[c] for c in ORDER_COLUMNS if c not in rest},
         },
     )
 

@@ -2,14 +2,15 @@
 
 Every method is one short transaction, except with `fast_path` (the live engine's journal):
 then an order's write-ahead record (`record_order` with its sequence) goes through
-`write_ahead` (a synchronous SQLite connection of its own) and the writes recovery can rebuild
-from the exchange (fills, positions, order updates, equity points) through `write_behind` (a
-bounded queue written in batches); every other method first waits for that queue to be
-written, so reads and snapshots are never behind it. Read queries go through the exposed
-repositories, e.g. `await journal.fills.list(bot="grid-1", limit=50)` (with `fast_path`, call
-`settle()` first to see every queued write); the methods
-below the protocol ones are what recovery and the regime router need (snapshots, signals,
-strategies, audit, leases).
+`write_ahead` (a synchronous SQLite connection of its own; on PostgreSQL
+`postgres_write_ahead`, a prepared insert on an asyncpg connection of its own), and the writes
+recovery can rebuild from the exchange (fills, positions, order updates, equity points) through
+`write_behind` (a bounded queue written in batches); every other method first waits for that
+queue to be written, so reads and snapshots are never behind it. Read queries go through the
+exposed repositories, e.g. `await journal.fills.list(bot="grid-1", limit=50)` (with
+`fast_path`, call `settle()` first to see every queued write); the methods below the protocol
+ones are what recovery and the regime router need (snapshots, signals, strategies, audit,
+leases).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from storage.repositories import (
     StrategyRepository,
 )
 from storage.write_ahead import SqliteWriteAhead
+from storage.write_ahead_postgres import PostgresWriteAhead
 from storage.write_behind import WriteBehind
 from traderagent.domain import BotState, Fill, FundingFee, Order, Position
 
@@ -92,6 +94,9 @@ class SqlJournal:
         path = database.sqlite_path if fast_path else None
         self.write_ahead = SqliteWriteAhead(path) if path is not None else None
         """Write-ahead order rows on a synchronous connection (SQLite files, `fast_path`)."""
+        postgres = fast_path and database.dialect_name == "postgresql"
+        self.postgres_write_ahead = PostgresWriteAhead(database.engine.url) if postgres else None
+        """Write-ahead order rows as a prepared insert on a connection of their own (PG)."""
         self.write_behind = WriteBehind(database, direct=self.write_ahead) if fast_path else None
         """Writes recovery can rebuild, queued and written in batches (`fast_path`)."""
 
@@ -137,6 +142,11 @@ class SqlJournal:
                 await self.settle()  # the journal stopped writing: nothing more is sent
             if self.write_ahead.record(order, seq):
                 return
+        if seq is not None and self.postgres_write_ahead is not None:
+            if self.write_behind is not None and self.write_behind.failure:
+                await self.settle()
+            if await self.postgres_write_ahead.record(order, seq):
+                return
         await self.orders.upsert(order, seq)
 
     async def record_fill(self, fill: Fill) -> None:
@@ -170,6 +180,8 @@ class SqlJournal:
         finally:
             if self.write_ahead is not None:
                 self.write_ahead.close()
+            if self.postgres_write_ahead is not None:
+                await self.postgres_write_ahead.close()
             await self.database.close()
 
     # -- decisions: snapshots, signals, strategies ---------------------------------------------

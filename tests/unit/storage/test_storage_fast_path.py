@@ -192,3 +192,28 @@ async def test_without_fast_path_nothing_is_queued(backend: Backend) -> None:
         assert await journal.fills.exists("f-1")  # written when the call returned
     finally:
         await journal.close()
+
+
+async def test_on_postgresql_the_write_ahead_row_is_a_prepared_insert(
+    postgres_url: str,
+) -> None:
+    """Committed when `record_order` returns: another connection sees it at once; same rules
+    on conflict as the repository's upsert."""
+    fast = SqlJournal(await Database.open(postgres_url), fast_path=True)
+    other = await SqlJournal.open(postgres_url)
+    try:
+        assert fast.write_ahead is None and fast.postgres_write_ahead is not None
+        await fast.record_order(make_order(qty="0.000001", price="23456.780"), seq=5)
+        assert fast.postgres_write_ahead.written == 1
+        stored = await other.orders.get("grid-1-000001")
+        assert stored == make_order(qty="0.000001", price="23456.78")
+        await fast.record_order(replace(make_order(), bot="", tag="", updated_ms=9), seq=8)
+        stored = await other.orders.get("grid-1-000001")
+        assert stored is not None and (stored.bot, stored.tag, stored.updated_ms) == (
+            "grid-1", "L1", 9
+        )  # fmt: skip
+        assert await other.orders.sequence_of("grid-1-000001") == 5
+        assert fast.postgres_write_ahead.fallbacks == 0
+    finally:
+        await other.close()
+        await fast.close()
