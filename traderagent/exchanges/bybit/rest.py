@@ -105,6 +105,8 @@ class BybitRest:
             transport=transport,
             headers={"User-Agent": "traderagent"},
         )
+        self._post_urls: dict[str, httpx.URL] = {}  # a POST's URL never changes: parsed once
+        self._timeout = self._http.timeout.as_dict()
 
     def now_ms(self) -> int:
         """Epoch ms on the server's clock (local clock plus the last measured offset)."""
@@ -187,9 +189,22 @@ class BybitRest:
             payload = request.url.query.decode()  # exactly what goes on the wire
         else:
             payload = json.dumps(present, separators=(",", ":"))
-            request = self._http.build_request(
-                method, path, content=payload.encode(), headers={"Content-Type": "application/json"}
+            # what `build_request` makes of it (the client's headers and timeout), without
+            # merging and parsing the URL again on every order
+            url = self._post_urls.get(path)
+            if url is None:
+                url = self._post_urls[path] = self._http.build_request(method, path).url
+            headers = self._http.headers.copy()
+            headers["Content-Type"] = "application/json"
+            request = httpx.Request(
+                method,
+                url,
+                content=payload.encode(),
+                headers=headers,
+                extensions={"timeout": self._timeout},
             )
+            if self._http.cookies:  # as the client's own requests carry them
+                self._http.cookies.set_cookie_header(request)
         if auth:
             if self.credentials is None:
                 raise AuthError(f"{path} needs an API key pair, and none is configured")
