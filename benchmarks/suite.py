@@ -36,6 +36,7 @@ SUITE: list[Benchmark] = [
     Benchmark("B2", "benchmarks.kernels:results"),
     Benchmark("B3", "benchmarks.kernels:sweep_results"),
     Benchmark("B4", "benchmarks.indicators:results"),
+    Benchmark("B5", "benchmarks.live:results"),
     Benchmark("B6", "benchmarks.engine:bus_results"),
     Benchmark("B7", "benchmarks.tui:results"),
     Benchmark("B8", "benchmarks.api:results"),

@@ -81,7 +81,8 @@ class LeasedJournal(SqlJournal):
         snapshots_kept: int = SNAPSHOTS_KEPT,
         fleet: FleetOptions | None = None,
     ) -> None:
-        super().__init__(database, clock_ms=clock_ms, snapshots_kept=snapshots_kept)
+        # the live path: write-ahead rows on their own connection, the rest queued behind
+        super().__init__(database, clock_ms=clock_ms, snapshots_kept=snapshots_kept, fast_path=True)
         self.leases: list[BotLease] = []
         self.fleet = fleet
 

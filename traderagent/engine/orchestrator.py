@@ -9,7 +9,6 @@ commands take the same lock as a candle step, so a halt never races an order in 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
@@ -369,10 +368,13 @@ class Engine:
     async def _pump(self) -> None:
         """Route updates a live venue pushes between candles (fills on its private stream);
         look at the venue's status at least every second (no candle comes in an outage)."""
+        waiting, loop = self._update_waiting, asyncio.get_running_loop()
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._update_waiting.wait(), STATUS_EVERY_S)
-            self._update_waiting.clear()
+            if not waiting.is_set():  # a timer, not wait_for: a frame wakes it in one hop
+                timer = loop.call_later(STATUS_EVERY_S, waiting.set)
+                await waiting.wait()
+                timer.cancel()
+            waiting.clear()
             if self._updates or self._funding:
                 async with self._lock:
                     try:
@@ -532,6 +534,9 @@ class Engine:
         await self.journal.record_equity(now, equity)
         if self.bus.wants(EquityUpdated):
             self.bus.publish(EquityUpdated(now, equity, equity - self.starting_equity))
+            # a turn of the loop for the consumers (API, TUI): the journal's queued writes
+            # no longer give one, and a replay at full speed would coalesce their points
+            await asyncio.sleep(0)
 
     # -- EngineAPI: commands -----------------------------------------------------------------
 

@@ -105,6 +105,8 @@ class BybitRest:
             transport=transport,
             headers={"User-Agent": "traderagent"},
         )
+        self._post_urls: dict[str, httpx.URL] = {}  # a POST's URL never changes: parsed once
+        self._timeout = self._http.timeout.as_dict()
 
     def now_ms(self) -> int:
         """Epoch ms on the server's clock (local clock plus the last measured offset)."""
@@ -130,16 +132,25 @@ class BybitRest:
         policy: RetryPolicy = transient,
     ) -> Reply:
         """The reply of one call, retried with jittered backoff while `policy` allows."""
+        params = params or {}
+        # the first attempt without tenacity (its machinery costs more than a signed request
+        # on the hot path); a retryable failure goes on to the same waits and attempts
+        try:
+            return await self._attempt(method, path, params, auth)
+        except Exception as exc:
+            if self.max_attempts <= 1 or not policy(exc):
+                raise
+            await self._sleep(self._delay(exc, 1))
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.max_attempts),
+            stop=stop_after_attempt(self.max_attempts - 1),
             retry=retry_if_exception(policy),
-            wait=self._wait,
+            wait=self._wait_after_first,
             sleep=self._sleep,
             reraise=True,
         )
         async for attempt in retrying:
             with attempt:
-                return await self._attempt(method, path, params or {}, auth)
+                return await self._attempt(method, path, params, auth)
         raise AssertionError("tenacity returns or raises")  # pragma: no cover
 
     async def close(self) -> None:
@@ -178,9 +189,22 @@ class BybitRest:
             payload = request.url.query.decode()  # exactly what goes on the wire
         else:
             payload = json.dumps(present, separators=(",", ":"))
-            request = self._http.build_request(
-                method, path, content=payload.encode(), headers={"Content-Type": "application/json"}
+            # what `build_request` makes of it (the client's headers and timeout), without
+            # merging and parsing the URL again on every order
+            url = self._post_urls.get(path)
+            if url is None:
+                url = self._post_urls[path] = self._http.build_request(method, path).url
+            headers = self._http.headers.copy()
+            headers["Content-Type"] = "application/json"
+            request = httpx.Request(
+                method,
+                url,
+                content=payload.encode(),
+                headers=headers,
+                extensions={"timeout": self._timeout},
             )
+            if self._http.cookies:  # as the client's own requests carry them
+                self._http.cookies.set_cookie_header(request)
         if auth:
             if self.credentials is None:
                 raise AuthError(f"{path} needs an API key pair, and none is configured")
@@ -230,11 +254,16 @@ class BybitRest:
             int(server_ms) if server_ms is not None else self.now_ms(),
         )
 
-    def _wait(self, state: RetryCallState) -> float:
+    def _wait_after_first(self, state: RetryCallState) -> float:
+        """The wait before the next attempt, counting the first one made outside tenacity."""
         outcome = state.outcome
         exc = outcome.exception() if outcome is not None else None
+        return self._delay(exc, state.attempt_number + 1)
+
+    def _delay(self, exc: BaseException | None, attempt_number: int) -> float:
+        """The wait after failed attempt `attempt_number` (1 for the first) ending in `exc`."""
         if isinstance(exc, IpRateLimitError):
-            delay = min(BACKOFF_CAP_S, IP_BACKOFF_BASE_S * 2.0 ** (state.attempt_number - 1))
+            delay = min(BACKOFF_CAP_S, IP_BACKOFF_BASE_S * 2.0 ** (attempt_number - 1))
             log.warning(
                 "bybit: IP rate limit (10018) on %s; resending in %.1f s", exc.endpoint, delay
             )
@@ -243,7 +272,7 @@ class BybitRest:
             return 0.0  # the endpoint's budget waits for the reset before the next send
         if isinstance(exc, TimestampError):
             return 0.0  # already re-synced; the window is wider
-        delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2.0 ** (state.attempt_number - 1))
+        delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2.0 ** (attempt_number - 1))
         return delay + random.uniform(0, BACKOFF_BASE_S)  # noqa: S311 (jitter, not crypto)
 
 
