@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
+import signal
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from crash_harness import (
     CrashStore,
@@ -68,24 +71,73 @@ async def keep_stepping(emu: Emulator) -> None:
         await asyncio.sleep(CANDLE_EVERY_S)
 
 
-async def final_session(command: list[str], env: dict[str, str], market: asyncio.Task[None]) -> str:
-    """A last session that reconciles, trades while the market moves, then sees it stop and
-    catches up before it ends by itself."""
+API_TOKEN = "crash-soak-metrics-token"  # noqa: S105 - the last session's API token, a test's
+UP_WITHIN_S = 180.0
+"""How long the last session may take to start trading: generous, a loaded machine is slow."""
+METRIC = re.compile(r"^(traderagent_\w+)\{([^}]*)\} (\S+)$", re.MULTILINE)
+
+
+async def bot_metrics(url: str) -> dict[str, float]:
+    """The bot's figures in the daemon's /metrics, by name (`bot_state` by `bot_state:STATE`)."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.get(
+            f"{url}/metrics", headers={"Authorization": f"Bearer {API_TOKEN}"}
+        )
+    answer.raise_for_status()
+    found = {}
+    for name, labels, value in METRIC.findall(answer.text):
+        if f'bot="{BOT}"' in labels:
+            state = re.search(r'state="(\w+)"', labels)
+            found[f"{name}:{state[1]}" if state else name] = float(value)
+    return found
+
+
+async def wait_for_metric(url: str, name: str, wanted: float, within_s: float) -> dict[str, float]:
+    deadline = asyncio.get_running_loop().time() + within_s
+    while (seen := await bot_metrics(url)).get(name) != wanted:
+        assert asyncio.get_running_loop().time() < deadline, (name, wanted, seen)
+        await asyncio.sleep(0.25)
+    return seen
+
+
+async def final_session(
+    command: list[str], env: dict[str, str], market: asyncio.Task[None], emu: Emulator
+) -> tuple[str, dict[str, float]]:
+    """A last session that reconciles and trades while the market moves (the market stops only
+    once the bot runs and has had a fill, however slow the machine), sees it stop, catches up
+    until no order of unknown fate is left, and is stopped by SIGTERM: its output and its last
+    metrics."""
     child = await asyncio.create_subprocess_exec(
         *command,
-        "--duration",
-        "10",
-        env=env,
+        env={**env, "TRADERAGENT_API_TOKEN": API_TOKEN},
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
-    await asyncio.sleep(6)
+    assert child.stdout is not None
+    banner: list[str] = []
+    while not (url := re.search(r"API listening on (\S+)", "".join(banner))):
+        line = await asyncio.wait_for(child.stdout.readline(), UP_WITHIN_S)
+        assert line, "".join(banner)  # it ended before its API was up
+        banner.append(line.decode())
+    if not market.done():  # the first candle after its reconcile starts the strategy
+        await wait_for_metric(url[1], "traderagent_bot_state:RUNNING", 1.0, UP_WITHIN_S)
+        deadline = asyncio.get_running_loop().time() + UP_WITHIN_S
+        while not market.done() and not any(
+            e.order_link_id.startswith(f"{BOT}-") for e in emu.executions()
+        ):
+            assert asyncio.get_running_loop().time() < deadline, "the bot had no fill"
+            await asyncio.sleep(0.25)
+        await asyncio.sleep(3)  # it trades while the market moves
     market.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await market
-    out, err = await asyncio.wait_for(child.communicate(), 60)
-    assert child.returncode == 0, (out + err).decode()
-    return out.decode()
+    await asyncio.sleep(2)  # the last candles and fills reach it
+    metrics = await wait_for_metric(url[1], "traderagent_unknown_orders", 0.0, UP_WITHIN_S)
+    child.send_signal(signal.SIGTERM)
+    out, _ = await asyncio.wait_for(child.communicate(), 60)
+    text = "".join(banner) + out.decode()
+    assert child.returncode == 0, text
+    return text, metrics
 
 
 @dataclass(frozen=True)
@@ -165,12 +217,13 @@ async def crash_and_check(
         )
         market = asyncio.create_task(keep_stepping(emu))
         run = await kill_and_restart(headless(config, store), env, kills, seed, (1.5, 6.0))
-        final = await final_session(headless(config, store), env, market)
+        final, metrics = await final_session(headless(config, store), env, market, emu)
         venue = VenueTruth.read(emu, BOT)
         injected = Counter(f.kind for f in emu.faults_injected())
     journal = await read_journal(store, BOT)
     assert run.kills >= 1
     assert venue.executions, final  # the bot traded
+    assert metrics["traderagent_unknown_orders"] == 0, metrics  # as the bot itself sees it
     wallet = assert_venue_agrees(venue, journal, final)
     fees: dict[str, Decimal] = {}
     for e in venue.executions:
