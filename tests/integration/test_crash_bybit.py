@@ -272,8 +272,8 @@ async def test_bybit_bot_survives_thirty_minutes_of_sigkills_and_faults(
     """The issue's done-when: about 30 minutes of the issue's faults and SIGKILLs (a kill every
     4-12 s, so ~225 sessions, each long enough to trade even on a loaded machine), then the
     venue's orders, executions and balances agree with the bot's database. A candle every
-    0.4 s: the 30 minutes replay the first three days, when the price crosses the grid's
-    range again and again (at 0.04 s it left the range for good after a few minutes)."""
+    0.6 s: the 30 minutes replay the first two days, when the price crosses the grid's range
+    again and again before it falls out of it (at 0.04 s it left for good within minutes)."""
     faults = ISSUE_FAULTS.format(seed=30)
     print(
         await crash_and_check(
