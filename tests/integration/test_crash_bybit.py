@@ -283,9 +283,9 @@ async def test_bybit_bot_survives_thirty_minutes_of_sigkills_and_faults(
             seed=30,
             candles=6_000,
             faults=faults,
-            every_s=0.4,
+            every_s=0.6,
             window_s=(4.0, 12.0),
-        )  # fmt: skip
+        )
     )
 
 
