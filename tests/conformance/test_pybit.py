@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -200,3 +201,23 @@ def test_closed_pnl_and_transaction_log(http: Any, venue: EmulatorThread) -> Non
     entries = log["result"]["list"]
     assert entries and {e["type"] for e in entries} == {"TRADE"}
     assert closing in {e["orderId"] for e in entries}
+
+
+def test_leverage_positions_executions_and_cancel_all(http: Any, venue: EmulatorThread) -> None:
+    http.set_leverage(category="linear", symbol="BTCUSDT", buyLeverage="5", sellLeverage="5")
+    market = {"category": "linear", "symbol": "BTCUSDT", "orderType": "Market", "qty": "0.002"}
+    order_id = http.place_order(**market, side="Buy")["result"]["orderId"]
+    venue.step(1)
+    fills = http.get_executions(category="linear", symbol="BTCUSDT", orderId=order_id)["result"]
+    assert sum(Decimal(f["execQty"]) for f in fills["list"]) == Decimal("0.002")
+    (position,) = http.get_positions(category="linear", symbol="BTCUSDT")["result"]["list"]
+    assert (position["side"], position["leverage"]) == ("Buy", "5")
+    assert Decimal(position["size"]) >= Decimal("0.002")
+    price = f"{round(last(http) * 0.8, 1)}"
+    for _ in range(2):
+        http.place_order(
+            **{**market, "orderType": "Limit", "qty": "0.001"}, side="Buy", price=price
+        )
+    assert len(http.get_open_orders(category="linear", symbol="BTCUSDT")["result"]["list"]) == 2
+    http.cancel_all_orders(category="linear", symbol="BTCUSDT")
+    assert http.get_open_orders(category="linear", symbol="BTCUSDT")["result"]["list"] == []

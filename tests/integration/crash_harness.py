@@ -29,7 +29,7 @@ from unit.storage.backends import POSTGRES_ENV, asyncpg_dsn
 from storage.database import create_engine_for
 from storage.models import FillRow, OrderRow, PositionRow
 from storage.urls import resolve_url
-from traderagent.domain import Side
+from traderagent.domain import OrderStatus, Side
 
 SKIP_REASON = (
     f"PostgreSQL crash tests need {POSTGRES_ENV}: export "
@@ -195,6 +195,20 @@ async def rows(store: CrashStore, *statements: Executable) -> list[Sequence[Sequ
 
 
 @dataclass(frozen=True)
+class JournalFill:
+    """One fill as the journal has it."""
+
+    fill_id: str
+    client_order_id: str
+    symbol: str
+    side: Side
+    price: Decimal
+    qty: Decimal
+    fee: Decimal
+    fee_asset: str
+
+
+@dataclass(frozen=True)
 class Journal:
     """What the database's trading journal says about one bot."""
 
@@ -204,12 +218,31 @@ class Journal:
     fills_qty: Decimal
     position: Decimal
     duplicate_rejections: int
+    statuses: dict[str, OrderStatus] = field(default_factory=dict)
+    """Each journalled order's status, by client order id."""
+    filled: dict[str, Decimal] = field(default_factory=dict)
+    """Each journalled order's filled quantity, by client order id."""
+    fills: list[JournalFill] = field(default_factory=list)
+
+    def wallet_moves(self, base: str, quote: str) -> dict[str, Decimal]:
+        """What the journalled fills moved in each coin of a spot account: a buy pays
+        `qty x price` of quote and receives `qty` of base, a sell the reverse; each fee comes
+        out of the coin the fill names (a spot buy's in base, a sell's in quote)."""
+        moved = {base: Decimal(0), quote: Decimal(0)}
+        for f in self.fills:
+            sign = 1 if f.side == Side.BUY else -1
+            moved[base] += sign * f.qty
+            moved[quote] -= sign * f.qty * f.price
+            moved[f.fee_asset] = moved.get(f.fee_asset, Decimal(0)) - f.fee
+        return moved
 
 
 async def read_journal(store: CrashStore, bot: str) -> Journal:
     orders, fills, position, duplicates = await rows(
         store,
-        select(OrderRow.client_order_id, OrderRow.status).where(OrderRow.bot == bot),
+        select(OrderRow.client_order_id, OrderRow.status, OrderRow.filled_qty).where(
+            OrderRow.bot == bot
+        ),
         select(
             FillRow.fill_id,
             FillRow.side,
@@ -217,20 +250,28 @@ async def read_journal(store: CrashStore, bot: str) -> Journal:
             FillRow.fee,
             FillRow.fee_asset,
             FillRow.symbol,
+            FillRow.client_order_id,
+            FillRow.price,
         ).where(FillRow.bot == bot),
         select(PositionRow.qty).where(PositionRow.bot == bot),
         select(func.count())
         .select_from(OrderRow)
         .where(OrderRow.reject_reason.like("%duplicate%")),
     )
-    signed = sum((_base_moved(*fill[1:]) for fill in fills), Decimal(0))
+    signed = sum((_base_moved(*fill[1:6]) for fill in fills), Decimal(0))
     return Journal(
-        order_ids=[cid for cid, _ in orders],
-        open_ids={cid for cid, status in orders if status.is_open},
+        order_ids=[cid for cid, _, _ in orders],
+        open_ids={cid for cid, status, _ in orders if status.is_open},
         fill_ids=[fill[0] for fill in fills],
         fills_qty=signed,
         position=position[0][0] if position else Decimal(0),
         duplicate_rejections=duplicates[0][0],
+        statuses={cid: status for cid, status, _ in orders},
+        filled={cid: filled for cid, _, filled in orders},
+        fills=[
+            JournalFill(fid, cid, symbol, side, price, qty, fee, fee_asset)
+            for fid, side, qty, fee, fee_asset, symbol, cid, price in fills
+        ],
     )
 
 

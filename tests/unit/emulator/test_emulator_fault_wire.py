@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import httpx
@@ -10,7 +11,7 @@ import pytest
 import websockets
 from emulator_http import SignedClient, bundled_head, next_topics, open_private
 
-from traderagent.exchanges.emulator import running_emulator
+from traderagent.exchanges.emulator import build_app, running_emulator
 
 ORDER = {
     "category": "spot",
@@ -105,3 +106,35 @@ async def test_ws_drop_closes_the_connection_instead_of_a_push() -> None:
             await asyncio.wait_for(ws.recv(), 5)
         assert [f.kind for f in emu.faults_injected()] == ["ws_drop"]
         assert [o.order_link_id for o in emu.orders()] == ["f-1"]  # the venue kept the order
+
+
+async def test_a_client_gone_before_its_body_arrived_places_nothing_and_raises_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A bot SIGKILLed mid-request: the body never arrives (`http.disconnect`); the emulator
+    logs it and moves on (no traceback), and no order exists."""
+    async with running_emulator(bundled_head(20)) as emu:
+        app = build_app(emu.core)
+        raw = json.dumps(ORDER).encode()
+        signed = SignedClient(httpx.AsyncClient(), emu.api_key, emu.api_secret, wall)
+        headers = {**signed.headers(raw.decode()), "content-type": "application/json"}
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "POST", "scheme": "http", "path": "/v5/order/create", "raw_path": b"",
+            "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+            "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        }  # fmt: skip
+        sent: list[dict[str, object]] = []
+
+        async def receive() -> dict[str, object]:
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, object]) -> None:
+            sent.append(message)
+
+        with caplog.at_level("INFO"):
+            await app(scope, receive, send)
+        assert sent[0]["status"] == 499
+        assert "left before its request arrived" in caplog.text
+        assert emu.orders() == []

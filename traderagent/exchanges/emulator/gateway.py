@@ -15,11 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
@@ -28,6 +29,10 @@ from traderagent.exchanges.emulator.injector import FaultInjector
 from traderagent.exchanges.emulator.ratelimit import LimitStatus, RateLimiter
 from traderagent.exchanges.emulator.signing import Credentials, check_rest_auth
 from traderagent.exchanges.emulator.streams import PrivateFeed
+
+_log = logging.getLogger(__name__)
+CLIENT_GONE = 499
+"""The status logged for a request whose client left before its body arrived (never sent)."""
 
 Result = dict[str, object]
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -117,7 +122,11 @@ def private_post(ctx: RestContext, handler: BodyHandler) -> Endpoint:
         replaced = await _replace(ctx, request, kind)
         if replaced is not None:
             return replaced
-        raw = (await request.body()).decode(errors="replace")
+        try:
+            raw = (await request.body()).decode(errors="replace")
+        except ClientDisconnect:  # e.g. a client killed mid-request: nothing arrived, none done
+            _log.info("%s: the client left before its request arrived; ignored", request.url.path)
+            return Response(status_code=CLIENT_GONE)
         bad_body: BybitError | None = None
         try:
             params = _body(raw)

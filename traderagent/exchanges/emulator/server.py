@@ -105,6 +105,14 @@ class Emulator:
         """Every execution, oldest first."""
         return self.core.ledger.executions()
 
+    def balances(self) -> dict[str, Decimal]:
+        """The wallet balance (free plus locked) of every coin the account has held."""
+        return {asset: b.total for asset, b in self.core.ledger.wallet.snapshot().items()}
+
+    def opening_balances(self) -> dict[str, Decimal]:
+        """The balances the account started with."""
+        return dict(self.core.ledger.opening_balances)
+
     def faults_injected(self) -> list[InjectedFault]:
         return self.core.injector.injected()
 
