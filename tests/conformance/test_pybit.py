@@ -20,12 +20,18 @@ from emulator_thread import EmulatorThread
 from traderagent.marketdata import load_bundled
 
 pybit = pytest.importorskip("pybit.unified_trading")
-WAIT_S = 10.0
+WAIT_S = 60.0
+"""Bound on every wait for the emulator through pybit (generous: two suites may share 2 cores)."""
 
 
 @pytest.fixture(scope="module")
 def venue() -> Iterator[EmulatorThread]:
-    thread = EmulatorThread(load_bundled().head(400), warmup=300, balances={"USDT": 100_000})
+    # Bybit answers over a network: pybit 5.x records a subscription only after sending it,
+    # so an ack on loopback in microseconds can beat it (KeyError in pybit's socket thread,
+    # which then dies); a network's latency keeps pybit's own race from deciding the test
+    thread = EmulatorThread(
+        load_bundled().head(400), warmup=300, balances={"USDT": 100_000}, faults="latency=100ms"
+    )
     thread.start()
     yield thread
     thread.stop()
@@ -69,6 +75,28 @@ class Inbox:
                 return found[0]
             time.sleep(0.01)
         raise AssertionError(f"{what} did not arrive within {WAIT_S} s")
+
+
+def subscribe(*calls: Callable[[], None]) -> None:
+    """Make pybit's subscription calls in a thread of their own, bounded: pybit waits for its
+    socket without end (`while not self.is_connected(): sleep`), and once its socket thread has
+    died (an exception in a callback ends it) a test would hang the whole run instead of
+    failing."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            for call in calls:
+                call()
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            failures.append(exc)
+
+    worker = threading.Thread(target=run, name="pybit-subscribe", daemon=True)
+    worker.start()
+    worker.join(WAIT_S)
+    assert not worker.is_alive(), f"pybit's WebSocket was not connected within {WAIT_S} s"
+    if failures:
+        raise failures[0]
 
 
 def last(http: Any, category: str = "linear") -> float:
@@ -135,10 +163,12 @@ def test_public_streams(http: Any, venue: EmulatorThread, ws_urls: None) -> None
     inbox = Inbox()
     ws = pybit.WebSocket(testnet=False, channel_type="linear")
     try:
-        ws.orderbook_stream(50, "BTCUSDT", inbox)
-        ws.trade_stream("BTCUSDT", inbox)
-        ws.ticker_stream("BTCUSDT", inbox)
-        ws.kline_stream(1, "BTCUSDT", inbox)
+        subscribe(
+            lambda: ws.orderbook_stream(50, "BTCUSDT", inbox),
+            lambda: ws.trade_stream("BTCUSDT", inbox),
+            lambda: ws.ticker_stream("BTCUSDT", inbox),
+            lambda: ws.kline_stream(1, "BTCUSDT", inbox),
+        )
         first = inbox.wait_for(lambda m: m["topic"] == "orderbook.50.BTCUSDT", "the book")
         first_u = first["data"]["u"]  # pybit hands out its live book: keep the number
         venue.step(1)
@@ -164,8 +194,8 @@ def test_private_streams(http: Any, venue: EmulatorThread, ws_urls: None) -> Non
         testnet=False, channel_type="private", api_key=emu.api_key, api_secret=emu.api_secret
     )
     try:
-        for stream in (ws.order_stream, ws.execution_stream, ws.position_stream, ws.wallet_stream):
-            stream(inbox)
+        streams = (ws.order_stream, ws.execution_stream, ws.position_stream, ws.wallet_stream)
+        subscribe(*(lambda s=stream: s(inbox) for stream in streams))
         # pybit does not wait for its subscriptions' acks: wait until the emulator has them
         feed = emu.core.feed
         deadline = time.monotonic() + WAIT_S
