@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import case, func, select, update
 
 from storage.database import Database
+from storage.hot_rows import order_values
 from storage.models import OrderRow
 from storage.repositories._sql import affected_rows, upsert_into
 from traderagent.domain import Order, OrderStatus
@@ -36,24 +37,8 @@ def _to_order(row: OrderRow) -> Order:
 
 
 def _values(order: Order, seq: int | None) -> dict[str, Any]:
-    return {
-        "client_order_id": order.client_order_id,
-        "bot": order.bot,
-        "seq": seq,
-        "symbol": order.symbol,
-        "side": order.side,
-        "type": order.type,
-        "qty": order.qty,
-        "price": order.price,
-        "status": order.status,
-        "filled_qty": order.filled_qty,
-        "avg_fill_price": order.avg_fill_price,
-        "exchange_order_id": order.exchange_order_id,
-        "reject_reason": order.reject_reason,
-        "tag": order.tag,
-        "created_ms": order.created_ms,
-        "updated_ms": order.updated_ms,
-    }
+    """The order's row: the one mapping the write-ahead path writes too (`hot_rows`)."""
+    return order_values(order, seq)
 
 
 class OrderRepository:
