@@ -84,7 +84,7 @@ def test_reset_gives_a_fresh_account_and_keeps_the_old_one(tmp_path: Path) -> No
     assert ended.returncode == 0, ended.stderr
     assert "grid-btc             FINISHED" in ended.stdout
     assert "The replay has ended: to start again, reset the paper account" in ended.stdout
-    assert "(0 candles)" in ended.stdout
+    assert "period         no candle in this run" in ended.stdout
 
     unconfirmed = run_cli(tmp_path, "paper", "reset", "--config", str(config))
     assert unconfirmed.returncode == 2
@@ -99,7 +99,7 @@ def test_reset_gives_a_fresh_account_and_keeps_the_old_one(tmp_path: Path) -> No
 
     fresh = headless(tmp_path, config)
     assert fresh.returncode == 0, fresh.stderr
-    assert "(0 candles)" not in fresh.stdout
+    assert "no candle in this run" not in fresh.stdout
     assert "grid-btc             FINISHED" in fresh.stdout
 
 
@@ -109,7 +109,7 @@ def test_two_configs_do_not_share_an_account(tmp_path: Path) -> None:
     assert headless(tmp_path, one).returncode == 0
     other = headless(tmp_path, two)
     assert other.returncode == 0, other.stderr
-    assert "(0 candles)" not in other.stdout  # its own replay, from the start
+    assert "no candle in this run" not in other.stdout  # its own replay, from the start
     assert (tmp_path / "data" / "one.db").exists() and (tmp_path / "data" / "two.db").exists()
 
 
