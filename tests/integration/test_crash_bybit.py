@@ -100,6 +100,24 @@ async def wait_for_metric(url: str, name: str, wanted: float, within_s: float) -
     return seen
 
 
+RESTING = ("New", "PartiallyFilled", "Untriggered")
+
+
+async def caught_up(url: str, emu: Emulator) -> None:
+    """Wait (bounded) until the bot's resting orders are as many as the venue rests for it,
+    with the market stopped: the fills and order updates the venue sent have reached it."""
+    deadline = asyncio.get_running_loop().time() + UP_WITHIN_S
+    while True:
+        venue = sum(
+            1 for o in emu.orders() if o.order_link_id.startswith(f"{BOT}-") and o.status in RESTING
+        )
+        seen = (await bot_metrics(url)).get("traderagent_open_orders")
+        if seen == venue:
+            return
+        assert asyncio.get_running_loop().time() < deadline, ("open orders", seen, venue)
+        await asyncio.sleep(0.25)
+
+
 async def final_session(
     command: list[str], env: dict[str, str], market: asyncio.Task[None], emu: Emulator
 ) -> tuple[str, dict[str, float]]:
@@ -131,7 +149,9 @@ async def final_session(
     market.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await market
-    await asyncio.sleep(2)  # the last candles and fills reach it
+    # the last candles and fills reach it: it rests what the venue rests (not a fixed sleep: a
+    # loaded machine took longer than 2 s, and a fill it had not seen yet read as a mismatch)
+    await caught_up(url[1], emu)
     metrics = await wait_for_metric(url[1], "traderagent_unknown_orders", 0.0, UP_WITHIN_S)
     child.send_signal(signal.SIGTERM)
     out, _ = await asyncio.wait_for(child.communicate(), 60)

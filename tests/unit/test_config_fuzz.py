@@ -25,6 +25,8 @@ BASES = [yaml.safe_load(SMALL_CONFIG)] + [
     yaml.safe_load(DEFAULTED.sub(r"\1", p.read_text())) for p in CONFIGS
 ]
 CPU_BOUND_S = 1.0
+"""CPU seconds of this thread (`thread_time`): the process's CPU counts other threads a test
+left running too, and a CI run failed at 1.01 s on an input that takes ~0.3 s."""
 
 scalars = st.one_of(
     st.none(),
@@ -103,9 +105,9 @@ def test_config_check_answers_any_file_with_0_or_2_quickly(
 ) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "config.yaml"
     path.write_bytes(content)
-    started = time.process_time()
+    started = time.thread_time()
     code, err = checked(path)
-    assert time.process_time() - started < CPU_BOUND_S
+    assert time.thread_time() - started < CPU_BOUND_S
     assert code in (0, 2)
     assert (code == 2) == err.startswith("error: "), err
     assert "Traceback" not in err

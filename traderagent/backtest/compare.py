@@ -53,12 +53,13 @@ def comparison_rows(
 
 
 def costliest_cell(regimes: Sequence[LabelStats]) -> str:
-    """The regime that lost most, or that none lost (the weakest is named, not blamed)."""
+    """The regime that lost most, or that none lost (a cell short enough for 80 columns; each
+    config's own regime table names the weakest)."""
     if not regimes:
         return "-"
     loser = min(regimes, key=lambda s: s.pnl)
     if loser.pnl >= 0:
-        return f"none lost (weakest {loser.label} {loser.pnl:+,.2f})"
+        return "none lost"
     return f"{loser.label} {loser.pnl:+,.2f}"
 
 

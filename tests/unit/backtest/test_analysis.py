@@ -267,9 +267,7 @@ def test_the_side_by_side_names_a_costliest_regime_only_when_one_lost_money() ->
     def stats(label: str, pnl: float) -> LabelStats:
         return LabelStats(label, 10, 600_000, 50.0, 1, 1.0, pnl, Decimal(0), 0.0, 0.0)
 
-    assert costliest_cell([stats("RANGE", 2.47), stats("BULL_TREND", 9.0)]) == (
-        "none lost (weakest RANGE +2.47)"
-    )
+    assert costliest_cell([stats("RANGE", 2.47), stats("BULL_TREND", 9.0)]) == "none lost"
     assert costliest_cell([stats("RANGE", 2.47), stats("BEAR_TREND", -120.0)]) == (
         "BEAR_TREND -120.00"
     )
