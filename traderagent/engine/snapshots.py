@@ -289,7 +289,9 @@ def run_summary(engine: Engine) -> RunSummary:
     bots = tuple(bot_snapshot(bot) for bot in engine.bots.values())
     equity = engine.equity
     watch = engine.equity_watch
-    observed = watch is not None and watch.day is not None
+    missing = tuple(unpriced(engine.balances, engine.prices, engine.quote_asset))
+    # a drawdown from an equity that leaves a holding out is no drawdown: not measured then
+    observed = watch is not None and watch.day is not None and not missing
     return RunSummary(
         bots=bots,
         orders_placed=sum(b.orders_placed for b in bots),
@@ -308,5 +310,5 @@ def run_summary(engine: Engine) -> RunSummary:
         drawdown_pct=watch.drawdown_pct(equity) if watch is not None and observed else None,
         orders_rejected=sum(b.orders_rejected for b in bots),
         allocator_refused=sum(b.allocator_refused for b in bots),
-        unpriced=tuple(unpriced(engine.balances, engine.prices, engine.quote_asset)),
+        unpriced=missing,
     )

@@ -9,8 +9,10 @@ from decimal import Decimal as D
 
 from traderagent.bus import EventBus
 from traderagent.clock import ReplayClock
+from traderagent.config.risk import RiskConfig
 from traderagent.domain import Balance, Candle, TradingMode
 from traderagent.engine.orchestrator import Engine
+from traderagent.engine.risk.equity_watch import EquityWatch
 from traderagent.engine.snapshots import run_summary
 from traderagent.facade import RunSummary
 from traderagent.summary import render_summary
@@ -64,8 +66,11 @@ def engine_holding_btc() -> Engine:
 
 def test_the_warm_ups_last_close_values_the_account_before_any_candle() -> None:
     engine = engine_holding_btc()
+    engine.equity_watch = EquityWatch(RiskConfig(max_drawdown_pct=D(15)), "USDT")
+    engine.equity_watch.observe(ENDED - 180_000, D("10000"))  # a day seen, its peak 10,000
     before = run_summary(engine)
     assert before.unpriced == ("BTC",)  # no price: not known, not 9,000
+    assert before.drawdown_pct is None  # nor a 10 % drawdown measured from 9,000
     engine.warm_up(
         [
             Candle("BTCUSDT", ENDED - 120_000, 27000.0, 27010.0, 26990.0, 27000.0, 1.0),
@@ -74,4 +79,5 @@ def test_the_warm_ups_last_close_values_the_account_before_any_candle() -> None:
     )
     after = run_summary(engine)
     assert after.unpriced == ()
+    assert after.drawdown_pct is not None  # valued now: measured
     assert after.final_equity == D("9000") + D("0.05") * D("27050.5")
