@@ -18,6 +18,11 @@ def money(value: Decimal) -> str:
     return f"{value.quantize(CENT):+,}"
 
 
+def quantity(value: Decimal) -> str:
+    """A base quantity in plain digits (`0.000000263`, never `2.63E-7`)."""
+    return f"{value:f}"
+
+
 def when(ts_ms: int) -> str:
     return datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
 
@@ -39,7 +44,7 @@ def trade_lines(ledger: TradeLedger) -> list[str]:
         f"{'fees':>9} {'PnL':>11} {'held':>7}  reason"
     ]
     lines += [
-        f"{when(t.closed_ms):<16} {t.bot[:12]:<12} {t.qty:>12} {t.entry:>12.2f} "
+        f"{when(t.closed_ms):<16} {t.bot[:12]:<12} {quantity(t.qty):>12} {t.entry:>12.2f} "
         f"{t.exit:>12.2f} {t.fees:>9.2f} {money(t.pnl):>11} {duration(t.duration_ms):>7}  "
         f"{t.reason}"
         for t in ledger.trades
@@ -49,9 +54,9 @@ def trade_lines(ledger: TradeLedger) -> list[str]:
         f"{len(ledger.trades)} closed trades, {wins} won · PnL {money(ledger.pnl)} "
         f"· fees {ledger.fees.quantize(CENT)}"
     )
-    lines += [f"{bot}: {qty} still held (an open trade)" for bot, qty in ledger.open_qty]
+    lines += [f"{bot}: {quantity(qty)} still held (an open trade)" for bot, qty in ledger.open_qty]
     lines += [
-        f"{bot}: {qty} sold with no recorded buy to match (not counted as a trade)"
+        f"{bot}: {quantity(qty)} sold with no recorded buy to match (not counted as a trade)"
         for bot, qty in ledger.unmatched_qty
     ]
     return lines

@@ -159,3 +159,14 @@ def test_profit_by_day_week_and_month_and_per_bot() -> None:
     assert (worst.bot, worst.pnl) == ("d", D(3)) or (best.pnl, worst.pnl) == (D(5), D(3))
     with pytest.raises(ValueError, match="unknown period"):
         profit(trades, "year")
+
+
+def test_the_trades_table_writes_a_dust_quantity_in_plain_digits() -> None:
+    from traderagent.ledger.text import trade_lines
+
+    fills = [
+        fill(1, B, "22300", "0.000000263", tag="b13"),
+        fill(2, S, "22400", "0.000000263", tag="s13"),
+    ]
+    table = "\n".join(trade_lines(closed_trades(fills, {"g": "grid"})))
+    assert "0.000000263" in table and "E-" not in table
