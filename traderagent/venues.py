@@ -204,12 +204,7 @@ async def bybit_venue(config: AppConfig, settings: BybitConfig, database: Databa
     where = settings.hosts.rest
     try:
         await exchange.connect()
-        instruments = {}
-        for index, symbol in enumerate(symbols_of(config)):
-            try:
-                instruments[symbol] = await exchange.instrument(symbol)
-            except ExchangeError as err:
-                raise ConfigError(f"bots[{index}].symbol: {err}") from None
+        instruments = await _listed(exchange, config)
         warmup = await _recent_history(exchange, list(instruments))
     except ExchangeError as err:
         await exchange.close()
@@ -310,12 +305,7 @@ async def ccxt_venue(config: AppConfig, settings: CcxtConfig, database: Database
         raise ConfigError(f"exchange: {err}") from None
     try:
         await exchange.connect()
-        instruments = {}
-        for index, symbol in enumerate(symbols_of(config)):
-            try:
-                instruments[symbol] = await exchange.instrument(symbol)
-            except ExchangeError as err:
-                raise ConfigError(f"bots[{index}].symbol: {err}") from None
+        instruments = await _listed(exchange, config)
         warmup = []
         for symbol in instruments:
             latest = await exchange.latest_candle_ms(symbol)
@@ -349,3 +339,15 @@ async def ccxt_venue(config: AppConfig, settings: CcxtConfig, database: Database
         warmup=warmup,
         fee_reserve=exchange.fee_reserve(),
     )
+
+
+async def _listed(exchange: Exchange, config: AppConfig) -> dict[str, Instrument]:
+    """Each bot's symbol's trading rules as the exchange lists them (ConfigError naming the
+    bot whose symbol it does not trade)."""
+    instruments = {}
+    for index, symbol in enumerate(symbols_of(config)):
+        try:
+            instruments[symbol] = await exchange.instrument(symbol)
+        except ExchangeError as err:
+            raise ConfigError(f"bots[{index}].symbol: {err}") from None
+    return instruments
