@@ -365,6 +365,25 @@ class BotRuntime:
         """A classifier evaluation on this bot's symbol: a routed bot may switch strategy."""
         await follow_regime(self, reading)
 
+    async def switch_strategy(self, new: Strategy, reason: str, close: bool = False) -> None:
+        """Hand the bot over to `new`: the outgoing strategy winds down (stops opening), every
+        order it left is cancelled, the position is kept (or sold at market when `close`), and
+        `new`, primed on recent candles, starts if the bot runs."""
+        await self._apply(self.strategy.wind_down(self._context()))
+        await self._cancel_all()
+        if close:
+            await self._close_position()  # the outgoing strategy's order: its fill is not news
+        self.generation += 1
+        self.strategy = new
+        self.strategy_started = self.state is BotState.RUNNING
+        self._log("info", f"strategy switched to {new.kind}: {reason}")
+        if self.strategy_started:
+            new.prime(self.history)
+            ctx = self._context()
+            if close:
+                ctx = replace(ctx, position_qty=ZERO, position_avg_price=None)
+            await self._apply(new.on_start(ctx))
+
     async def on_order(self, update: Order) -> None:
         known = self.orders.get(update.client_order_id)
         if known is not None and update.status in CLOSED_UNFILLED:
