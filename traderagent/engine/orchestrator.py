@@ -72,6 +72,7 @@ STATUS_EVERY_S = 1.0
 
 if TYPE_CHECKING:
     from traderagent.config import AppConfig
+    from traderagent.engine.reload import BotFactory
     from traderagent.facade import BotChart, ReloadReport
     from traderagent.ledger import TradeLedger
 
@@ -95,6 +96,8 @@ class Engine:
     config: AppConfig | None = None
     """The config this engine runs, when its builder handed it over (`use_config`); a reload
     compares the new file against it."""
+    bot_factory: BotFactory | None = None
+    """Builds a bot's parts from its config for a reload (the composition root passes it)."""
 
     def __init__(
         self,
@@ -641,7 +644,7 @@ class Engine:
         from traderagent.engine.reload import apply_reload
 
         async with self._lock:
-            report = await apply_reload(self, config)
+            report = await apply_reload(self, config, self.bot_factory)
         for line in report.applied:
             self._log("info", f"config reload: {line}")
         for line in report.refused:

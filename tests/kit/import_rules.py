@@ -1,0 +1,178 @@
+"""Two import-linter contract types of our own (`[tool.importlinter] contract_types`), so that
+`lint-imports` (`make contracts`, and `tests/unit/test_import_contracts.py`) enforces them:
+
+- `acyclic`: no import cycle among the modules of the given packages (a strongly connected
+  group of two or more modules is named with its imports);
+- `own_privates`: no product module reaches into another module's private names: `x._name`
+  where `x` is not `self`/`cls` and `_name` is defined by another module of the packages (and
+  not by this one), and `from module import _name` of a module of the packages.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import grimp
+from importlinter import Contract, ContractCheck, fields, output
+
+
+class AcyclicContract(Contract):
+    """No cycles among the modules of `packages`. `type_checking`: count the imports made only
+    for the type checker too (false: a cycle closed by a `TYPE_CHECKING` import is not a
+    runtime cycle; those modules are still checked for runtime ones)."""
+
+    type_name = "acyclic"
+
+    packages = fields.ListField(subfield=fields.StringField())
+    type_checking = fields.BooleanField(required=False, default=False)
+
+    def check(self, graph: grimp.ImportGraph, verbose: bool) -> ContractCheck:
+        packages = [str(p) for p in self.packages]  # type: ignore[attr-defined]
+        if not self.type_checking:
+            graph = grimp.build_graph(*packages, exclude_type_checking_imports=True)
+        modules = {m for m in graph.modules if m.split(".")[0] in packages}
+        groups = strongly_connected(modules, graph.find_modules_directly_imported_by)
+        cycles = [
+            {
+                "modules": group,
+                "imports": [
+                    (a, b)
+                    for a in group
+                    for b in sorted(graph.find_modules_directly_imported_by(a))
+                    if b in group
+                ],
+            }
+            for group in groups
+        ]
+        return ContractCheck(kept=not cycles, metadata={"cycles": cycles})
+
+    def render_broken_contract(self, check: ContractCheck) -> None:
+        for cycle in check.metadata["cycles"]:
+            output.print_error(f"an import cycle of {len(cycle['modules'])} modules:")
+            output.new_line()
+            for importer, imported in cycle["imports"]:
+                output.indent_cursor()
+                output.print_error(f"{importer} -> {imported}", bold=False)
+            output.new_line()
+
+
+def strongly_connected(modules: set[str], imports_of: object) -> list[list[str]]:
+    """Tarjan's strongly connected components of two or more of `modules` (sorted)."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * len(modules) + 100))
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in imports_of(v):  # type: ignore[operator]
+            if w not in modules:
+                continue
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for module in sorted(modules):
+        if module not in index:
+            visit(module)
+    return sorted(groups)
+
+
+class OwnPrivatesContract(Contract):
+    """No module of `packages` touches another module's private names (see the module doc)."""
+
+    type_name = "own_privates"
+
+    packages = fields.ListField(subfield=fields.StringField())
+    root = fields.StringField(required=False, default=".")
+
+    def check(self, graph: grimp.ImportGraph, verbose: bool) -> ContractCheck:
+        packages = [str(p) for p in self.packages]  # type: ignore[attr-defined]
+        found = foreign_privates(Path(str(self.root)), packages)
+        return ContractCheck(kept=not found, metadata={"found": found})
+
+    def render_broken_contract(self, check: ContractCheck) -> None:
+        for line in check.metadata["found"]:
+            output.print_error(line, bold=False)
+        output.new_line()
+        output.print_error(
+            "give the owner a public method (or a small protocol) instead of reaching in"
+        )
+
+
+def _sources(root: Path, packages: Iterable[str]) -> Iterator[Path]:
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            if "migrations/versions" not in path.as_posix():
+                yield path
+
+
+def _defined_privates(tree: ast.AST) -> set[str]:
+    """The private names a module defines: functions, classes, module and class attributes,
+    and attributes it sets on `self`/`cls`."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in ("self", "cls")
+        ):
+            names.add(node.attr)
+    return {n for n in names if _private(n)}
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def foreign_privates(root: Path, packages: list[str]) -> list[str]:
+    """`path:line: expression` for each reach into another module's private names."""
+    trees = {path: ast.parse(path.read_text(), str(path)) for path in _sources(root, packages)}
+    owners: dict[str, set[Path]] = defaultdict(set)
+    for path, tree in trees.items():
+        for name in _defined_privates(tree):
+            owners[name].add(path)
+    found: list[str] = []
+    for path, tree in trees.items():
+        where = path.relative_to(root).as_posix()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and _private(node.attr):
+                if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+                    continue
+                defined_by = owners.get(node.attr, set())
+                if defined_by and path not in defined_by:
+                    found.append(f"{where}:{node.lineno}: {ast.unparse(node)}")
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if node.module.split(".")[0] not in packages:
+                    continue
+                for alias in node.names:
+                    if _private(alias.name):
+                        found.append(
+                            f"{where}:{node.lineno}: from {node.module} import {alias.name}"
+                        )
+    return sorted(found)
