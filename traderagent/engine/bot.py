@@ -48,6 +48,7 @@ from traderagent.engine.late_fills import ClosedOrders
 from traderagent.engine.lifecycle import REPLAY_FINISHED, Lifecycle
 from traderagent.engine.live_tags import LiveTags
 from traderagent.engine.order_state import closed_by, unfilled, with_fill
+from traderagent.engine.quiet_span import QuietSpan
 from traderagent.engine.recovery import (
     RETRY_DELAYS_S,
     ExchangeUnavailable,
@@ -324,6 +325,12 @@ class BotRuntime:
         """The last price the bot (its strategy, risk and sizing) decides on: the close on the
         instrument's tick, half-even, so a close 1 ulp off the tick decides as the tick does."""
         self.last_price = self.instrument.round_price(close)
+
+    def pass_quiet(self, span: QuietSpan) -> None:
+        """A quiet span of this bot's symbol passed over (`skip`): its last price and its
+        candle memory as if each candle had been stepped (nothing else could change)."""
+        self.see_price(span.price)
+        self.history.extend_span(span.series, span.lo, span.hi)
 
     async def on_fill(self, fill: Fill) -> None:
         """Fill progress comes from fills only: execution and order reports may arrive in

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
@@ -52,6 +53,7 @@ from traderagent.engine.outage import (
     refresh_balances,
     settle_all,
 )
+from traderagent.engine.quiet_span import QuietSpan
 from traderagent.engine.risk import EquityWatch
 from traderagent.engine.snapshots import engine_snapshot, run_summary, valuation
 from traderagent.exchanges.ports import (
@@ -250,6 +252,20 @@ class Engine:
     def value_at(self, prices: Mapping[str, Decimal]) -> Decimal:
         """The account's balances valued at `prices` (`equity` is this at the last prices)."""
         return valuation(self.balances, prices, self.quote_asset)
+
+    def pass_quiet(self, span: QuietSpan) -> None:
+        """A quiet span passed over (`skip`): the candle count and the symbol's last price as
+        stepping its candles would have left them."""
+        self.candles += span.count
+        self.prices[span.symbol] = span.price
+
+    def drive_with(self, driver: CandleDriver, classified: AbstractSet[str] | None = None) -> None:
+        """Feed the replay through `driver` (a fast-forward); `classified`: the only symbols
+        whose regime classifiers stay (the others would see only the stepped candles)."""
+        self.driver = driver
+        if classified is not None:
+            for symbol in [s for s in self.classifiers if s not in classified]:
+                del self.classifiers[symbol]
 
     @property
     def progress(self) -> float | None:

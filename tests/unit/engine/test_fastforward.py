@@ -25,6 +25,7 @@ from traderagent.domain import (
 )
 from traderagent.engine.checkpoints import SnapshotSchedule
 from traderagent.engine.history import CandleHistory
+from traderagent.engine.orchestrator import Engine
 from traderagent.exchanges.paper.exchange import PaperExchange
 from traderagent.exchanges.paper.instruments import DEFAULT_INSTRUMENTS
 from traderagent.marketdata import CandleSeries
@@ -219,6 +220,8 @@ class FakeEngine:
         self.driver: object = None
         self.bots: dict[str, Any] = {"g": SimpleNamespace(symbol="BTCUSDT", router=None)}
         self.classifiers: dict[str, object] = {"BTCUSDT": object()}
+
+    drive_with = Engine.drive_with  # the engine's own: which classifiers stay is its rule
 
 
 def test_only_a_full_speed_replay_of_a_series_is_fast_forwarded() -> None:
