@@ -225,11 +225,11 @@ class FakeEngine:
 
 
 def test_only_a_full_speed_replay_of_a_series_is_fast_forwarded() -> None:
-    from traderagent.clock import LiveClock, ReplayClock
+    from traderagent.clock import ReplayClock, VenueClock
 
     s = series([100.0] * 5)
     assert enable_fast_forward(FakeEngine(s, ReplayClock(T0, speed=60.0))) is None  # type: ignore[arg-type]
-    assert enable_fast_forward(FakeEngine(s, LiveClock())) is None  # type: ignore[arg-type]
+    assert enable_fast_forward(FakeEngine(s, VenueClock(T0))) is None  # type: ignore[arg-type]
     assert enable_fast_forward(FakeEngine(list(s), ReplayClock(T0))) is None  # type: ignore[arg-type]
     live = FakeEngine(s, ReplayClock(T0), mode="LIVE")
     assert enable_fast_forward(live) is None  # type: ignore[arg-type]
