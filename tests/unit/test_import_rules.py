@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import grimp
-
-from tests.kit.import_rules import foreign_privates, strongly_connected
+from kit.import_rules import foreign_privates, strongly_connected
 
 
 def write(root: Path, files: dict[str, str]) -> None:

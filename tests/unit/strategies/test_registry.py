@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 import pytest
+from kit.factories import BTCUSDT
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from strategies import registry
@@ -15,7 +16,6 @@ from strategies.dca import DcaConfig, DcaStrategy
 from strategies.grid import GridConfig, GridStrategy
 from strategies.kinds import StrategyKind
 from strategies.trend import TrendConfig, TrendStrategy
-from tests.kit.factories import BTCUSDT
 from traderagent.config.strategies import STRATEGY_KINDS, StrategyConfig
 
 
