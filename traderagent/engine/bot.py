@@ -372,6 +372,12 @@ class BotRuntime:
         """A classifier evaluation on this bot's symbol: a routed bot may switch strategy."""
         await follow_regime(self, reading)
 
+    def use_strategy(self, strategy: Strategy, router: RouterBinding | None) -> None:
+        """A stopped bot takes a new strategy (a config reload); it starts with the bot."""
+        self.strategy, self.router = strategy, router
+        self.strategy_started = False
+        self.generation += 1
+
     async def switch_strategy(self, new: Strategy, reason: str, close: bool = False) -> None:
         """Hand the bot over to `new`: the outgoing strategy winds down (stops opening), every
         order it left is cancelled, the position is kept (or sold at market when `close`), and

@@ -206,9 +206,7 @@ async def _rebuild_strategy(
     bot = engine.bots[bot_config.name]
     strategy = factory.strategy(bot_config, index, bot.instrument)
     router = factory.router(bot_config, index, bot.instrument)
-    bot.strategy, bot.router = strategy, router
-    bot.strategy_started = False
-    bot.generation += 1
+    bot.use_strategy(strategy, router)
     await engine.journal.register_bot(
         bot.name, bot.symbol, strategy.kind, bot_config.model_dump(mode="json")
     )
