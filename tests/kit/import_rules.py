@@ -15,49 +15,62 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import grimp
 from importlinter import Contract, ContractCheck, fields, output
 
 
 class AcyclicContract(Contract):
-    """No cycles among the modules of `packages`. `type_checking`: count the imports made only
-    for the type checker too (false: a cycle closed by a `TYPE_CHECKING` import is not a
-    runtime cycle; those modules are still checked for runtime ones)."""
+    """No cycles among the modules of `packages`, at run time nor for the type checker (a
+    cycle closed by a `TYPE_CHECKING` import). `type_only_allowed_in`: module prefixes inside
+    which a cycle closed only by type-checking imports is tolerated for now (a group of modules
+    with any module outside them, or with a cycle at run time, breaks the contract)."""
 
     type_name = "acyclic"
 
     packages = fields.ListField(subfield=fields.StringField())
-    type_checking = fields.BooleanField(required=False, default=False)
+    type_only_allowed_in = fields.ListField(subfield=fields.StringField(), required=False)
 
     def check(self, graph: grimp.ImportGraph, verbose: bool) -> ContractCheck:
         packages = [str(p) for p in self.packages]  # type: ignore[attr-defined]
-        if not self.type_checking:
-            graph = grimp.build_graph(*packages, exclude_type_checking_imports=True)
-        modules = {m for m in graph.modules if m.split(".")[0] in packages}
-        groups = strongly_connected(modules, graph.find_modules_directly_imported_by)
-        cycles = [
-            {
-                "modules": group,
-                "imports": [
-                    (a, b)
-                    for a in group
-                    for b in sorted(graph.find_modules_directly_imported_by(a))
-                    if b in group
-                ],
-            }
-            for group in groups
+        allowed = tuple(str(p) for p in (self.type_only_allowed_in or []))  # type: ignore[attr-defined]
+        runtime = grimp.build_graph(*packages, exclude_type_checking_imports=True)
+        cycles = import_cycles(runtime, packages, "at run time")
+        cycles += [
+            cycle
+            for cycle in import_cycles(graph, packages, "counting type-checking imports")
+            if not all(_within(module, allowed) for module in cycle["modules"])
         ]
         return ContractCheck(kept=not cycles, metadata={"cycles": cycles})
 
     def render_broken_contract(self, check: ContractCheck) -> None:
         for cycle in check.metadata["cycles"]:
-            output.print_error(f"an import cycle of {len(cycle['modules'])} modules:")
+            output.print_error(
+                f"an import cycle of {len(cycle['modules'])} modules, {cycle['when']}:"
+            )
             output.new_line()
             for importer, imported in cycle["imports"]:
                 output.indent_cursor()
                 output.print_error(f"{importer} -> {imported}", bold=False)
             output.new_line()
+
+
+def _within(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def import_cycles(graph: grimp.ImportGraph, packages: list[str], when: str) -> list[dict[str, Any]]:
+    modules = {m for m in graph.modules if m.split(".")[0] in packages}
+    imports_of = graph.find_modules_directly_imported_by
+    return [
+        {
+            "modules": group,
+            "when": when,
+            "imports": [(a, b) for a in group for b in sorted(imports_of(a)) if b in group],
+        }
+        for group in strongly_connected(modules, imports_of)
+    ]
 
 
 def strongly_connected(modules: set[str], imports_of: object) -> list[list[str]]:

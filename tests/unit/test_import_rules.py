@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import grimp
-from kit.import_rules import foreign_privates, strongly_connected
+import pytest
+from kit.import_rules import foreign_privates, import_cycles, strongly_connected
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -20,6 +21,33 @@ def test_a_cycle_is_found_with_its_modules() -> None:
     imports = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"e"}}
     groups = strongly_connected(set(imports), lambda m: imports[m])
     assert groups == [["a", "b", "c"]]
+
+
+def test_a_cycle_closed_by_a_type_checking_import_is_told_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        tmp_path,
+        {
+            "cyc/__init__.py": "",
+            "cyc/bot.py": "from cyc import handover\n",
+            "cyc/handover.py": (
+                "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from cyc.bot import Bot\n"
+            ),
+            "cyc/lease.py": "from cyc import lease_pg\n",
+            "cyc/lease_pg.py": "def f():\n    from cyc import lease\n",
+        },
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    full = grimp.build_graph("cyc", cache_dir=None)
+    runtime = grimp.build_graph("cyc", cache_dir=None, exclude_type_checking_imports=True)
+    assert [c["modules"] for c in import_cycles(runtime, ["cyc"], "run time")] == [
+        ["cyc.lease", "cyc.lease_pg"]
+    ]
+    assert [c["modules"] for c in import_cycles(full, ["cyc"], "typed")] == [
+        ["cyc.bot", "cyc.handover"],
+        ["cyc.lease", "cyc.lease_pg"],
+    ]
 
 
 def test_no_cycle_among_the_product_modules_at_run_time() -> None:
