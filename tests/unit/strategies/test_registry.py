@@ -61,18 +61,15 @@ def test_the_config_union_takes_every_registered_kind() -> None:
         adapter.validate_python({"kind": "martingale"})
 
 
+SAMPLES = (
+    GridConfig(lower=Decimal(90), upper=Decimal(110), levels=5, amount_per_level=Decimal(10)),
+    DcaConfig(base_order=Decimal(10), safety_order=Decimal(10)),
+    TrendConfig(),
+)
+
+
 @pytest.mark.parametrize(
-    ("settings", "built"),
-    [
-        (
-            GridConfig(
-                lower=Decimal(90), upper=Decimal(110), levels=5, amount_per_level=Decimal(10)
-            ),
-            GridStrategy,
-        ),
-        (DcaConfig(base_order=Decimal(10), safety_order=Decimal(10)), DcaStrategy),
-        (TrendConfig(), TrendStrategy),
-    ],
+    ("settings", "built"), zip(SAMPLES, (GridStrategy, DcaStrategy, TrendStrategy), strict=True)
 )
 def test_the_builder_is_the_registered_one(settings: object, built: type) -> None:
     assert type(build_strategy(settings, BTCUSDT)) is built  # type: ignore[arg-type]
@@ -108,3 +105,10 @@ def test_every_kernel_the_registry_names_has_a_runner() -> None:
     from traderagent.backtest.kernels.api import RUNNERS
 
     assert {registry.kernel_of(kind) for kind in registry.kernel_kinds()} == set(RUNNERS)
+
+
+@pytest.mark.parametrize("settings", SAMPLES, ids=lambda s: s.kind)
+def test_the_quiet_hint_says_whether_the_strategy_tells_its_wake(settings: object) -> None:
+    entry = registry.lookup(settings.kind)  # type: ignore[attr-defined]
+    strategy = entry.build(settings, BTCUSDT)
+    assert callable(getattr(strategy, "wake", None)) is entry.quiet
