@@ -5,7 +5,8 @@
   group of two or more modules is named with its imports);
 - `own_privates`: no product module reaches into another module's private names: `x._name`
   where `x` is not `self`/`cls` and `_name` is defined by another module of the packages (and
-  not by this one), and `from module import _name` of a module of the packages.
+  not by this one), `x._name = ...` of a name this module does not define (a private stuck on
+  someone else's object), and `from module import _name` of a module of the packages.
 """
 
 from __future__ import annotations
@@ -178,7 +179,11 @@ def foreign_privates(root: Path, packages: list[str]) -> list[str]:
                 if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
                     continue
                 defined_by = owners.get(node.attr, set())
-                if defined_by and path not in defined_by:
+                if path in defined_by:
+                    continue
+                if defined_by or isinstance(
+                    node.ctx, ast.Store
+                ):  # a private set on another's object
                     found.append(f"{where}:{node.lineno}: {ast.unparse(node)}")
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 if node.module.split(".")[0] not in packages:

@@ -83,12 +83,14 @@ def test_a_reach_into_another_modules_private_is_found(tmp_path: Path) -> None:
                 "    return bot._count, bot.public, bot.__class__\n"
             ),
             "pkg/ok.py": "import os\ndef leave(t):\n    os._exit(0)\n    return t._asdict()\n",
+            "pkg/marker.py": "def mark(exchange):\n    exchange._timed = True\n",
         },
     )
     assert foreign_privates(tmp_path, ["pkg"]) == [
         "pkg/handover.py:1: from pkg.bot import _helper",
         "pkg/handover.py:3: bot._apply",
         "pkg/handover.py:4: bot._count",
+        "pkg/marker.py:2: exchange._timed",
     ]
 
 
