@@ -39,6 +39,10 @@ class EquityWatch:
         self.peak = max(self.peak, equity)
         return self._daily_loss(ts_ms, equity) or self._drawdown(equity)
 
+    def restore(self, peak: Decimal, day: int | None, day_start: Decimal) -> None:
+        """Measure on from a stored state (a restart): the peak, the day and its start."""
+        self.peak, self.day, self.day_start = peak, day, day_start
+
     def observe_quiet(self, day: int, day_start: Callable[[], Decimal], peak: Decimal) -> None:
         """`observe` over a quiet span that none of its candles breaches (`skip`): the span ends
         on `day` (whose opening equity `day_start()` gives, asked only for a new day) and its
