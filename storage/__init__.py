@@ -21,7 +21,6 @@ from storage.records import (
     BotRecord,
     EquityPoint,
     PositionRecord,
-    SignalRecord,
     SnapshotRecord,
     StrategyRecord,
 )
@@ -33,7 +32,6 @@ from storage.repositories import (
     OrderRepository,
     PositionRepository,
     RiskStateRepository,
-    SignalRepository,
     SnapshotRepository,
     StrategyRepository,
 )
@@ -62,8 +60,6 @@ __all__ = [
     "RiskStateRepository",
     "SchemaChange",
     "SchemaStatus",
-    "SignalRecord",
-    "SignalRepository",
     "SnapshotRecord",
     "SnapshotRepository",
     "SqlJournal",

@@ -9,7 +9,7 @@ recovery can rebuild from the exchange (fills, positions, order updates, equity 
 queue to be written, so reads and snapshots are never behind it. Read queries go through the
 exposed repositories, e.g. `await journal.fills.list(bot="grid-1", limit=50)` (with
 `fast_path`, call `settle()` first to see every queued write); the methods below the protocol
-ones are what recovery and the regime router need (snapshots, signals, strategies, audit,
+ones are what recovery and the regime router need (snapshots, strategies, audit,
 leases).
 """
 
@@ -44,7 +44,6 @@ from storage.repositories import (
     OrderRepository,
     PositionRepository,
     RiskStateRepository,
-    SignalRepository,
     SnapshotRepository,
     StrategyRepository,
 )
@@ -85,7 +84,6 @@ class SqlJournal:
         self.positions = PositionRepository(database)
         self.equity = EquityRepository(database)
         self.strategies = StrategyRepository(database)
-        self.signals = SignalRepository(database)
         self.snapshots = SnapshotRepository(database)
         self.audit = AuditRepository(database)
         self.risk_state = RiskStateRepository(database)
@@ -184,7 +182,7 @@ class SqlJournal:
                 await self.postgres_write_ahead.close()
             await self.database.close()
 
-    # -- decisions: snapshots, signals, strategies ---------------------------------------------
+    # -- decisions: snapshots, strategies ---------------------------------------------
 
     async def save_snapshot(self, bot: str, payload: dict[str, Any], ts: int) -> int:
         """Store the bot's state (JSON-able; Decimals come back as strings); returns its version."""
@@ -206,10 +204,6 @@ class SqlJournal:
         """The account's stored (risk state, ts), None if none was saved."""
         await self.settle()
         return await self.risk_state.load(account)
-
-    async def record_signal(self, bot: str, kind: str, payload: dict[str, Any], ts: int) -> None:
-        await self.settle()
-        await self.signals.add(bot, kind, payload, ts)
 
     async def record_strategy(self, bot: str, kind: str, config: dict[str, Any], ts: int) -> None:
         """The bot runs strategy `kind` with `config` from `ts` on (appended, history kept)."""

@@ -1,4 +1,4 @@
-"""JSON text for payload columns (strategy configs, signals, snapshots): strict and exact.
+"""JSON text for payload columns (strategy configs, snapshots, risk state): strict and exact.
 
 Decimals are written as exact strings ('0.000001') and come back as strings; enums as their
 value; anything else JSON cannot hold is refused instead of being stored as its repr.

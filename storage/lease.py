@@ -19,64 +19,15 @@ import json
 import os
 import re
 import socket
-from abc import ABC, abstractmethod
 from pathlib import Path
-from types import TracebackType
 
 from storage.database import Database
 from storage.errors import LeaseError
+from storage.lease_base import BotLease, refused, this_process
+
+__all__ = ["BotLease", "acquire_lease", "lease_file_path", "refused", "this_process"]
 
 _HELD_IN_MEMORY: set[tuple[int, str]] = set()
-
-
-def this_process() -> str:
-    """How a holder is named in messages: 'process 1234 on host trader-1'."""
-    return f"process {os.getpid()} on host {socket.gethostname()}"
-
-
-def refused(bot: str, holder: str) -> LeaseError:
-    return LeaseError(f"bot {bot} is already running in {holder}; stop it first")
-
-
-class BotLease(ABC):
-    """The right to run one bot; release it (or leave the `async with` block) when it stops.
-
-    Keep a reference while the bot runs: a PostgreSQL lease that is garbage-collected loses
-    its connection, and the server then frees the lock.
-    """
-
-    def __init__(self, bot: str) -> None:
-        self.bot = bot
-        self.released = False
-
-    @abstractmethod
-    async def _release(self) -> None: ...
-
-    async def is_held(self) -> bool:
-        """Whether this process still holds the lease (a dropped connection loses it)."""
-        return not self.released
-
-    @property
-    def lost_reason(self) -> str:
-        """Why the lease was lost while held, as last seen without asking ('' if it was not)."""
-        return ""
-
-    async def release(self) -> None:
-        """Give the lease up. Safe to call more than once."""
-        if not self.released:
-            self.released = True
-            await self._release()
-
-    async def __aenter__(self) -> BotLease:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.release()
 
 
 def lease_file_path(database_file: Path, bot: str) -> Path:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import NullPool
 
 from storage.database import OPEN_ERRORS, Database, cannot_open, create_engine_for
-from storage.lease import BotLease, refused
+from storage.lease_base import BotLease, refused
 
 log = logging.getLogger(__name__)
 

@@ -51,16 +51,6 @@ class StrategyRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class SignalRecord:
-    """A strategy or regime decision worth keeping."""
-
-    bot: str
-    kind: str
-    payload: dict[str, Any]
-    ts: int
-
-
-@dataclass(frozen=True, slots=True)
 class SnapshotRecord:
     """A bot's saved state; `version` counts up per bot."""
 

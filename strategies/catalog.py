@@ -1,16 +1,18 @@
-"""Build the strategy a config names: grid, DCA or trend, optionally behind the SMC filter."""
+"""Build the strategy a config names (by its registered kind), optionally behind the SMC filter."""
 
 from __future__ import annotations
 
 from strategies.base import Strategy
-from strategies.dca import DcaConfig, DcaStrategy
-from strategies.grid import GridConfig, GridStrategy
+from strategies.dca import DcaConfig
+from strategies.grid import GridConfig
+from strategies.registry import lookup
 from strategies.smc import Filtered, SmcConfig, SmcFilter
-from strategies.trend import TrendConfig, TrendStrategy
+from strategies.trend import TrendConfig
 from traderagent.domain import Instrument
 
 StrategySettings = GridConfig | DcaConfig | TrendConfig
-"""The settings of any strategy kind (the config's StrategyConfig union)."""
+"""The settings of the built-in strategy kinds, for type checking (the config's StrategyConfig
+union is built from the registry at run time and takes registered plugins too)."""
 
 
 def build_strategy(
@@ -20,11 +22,5 @@ def build_strategy(
 
     Raises StrategyError (with the reason) when it cannot trade as configured.
     """
-    strategy: Strategy
-    if isinstance(config, GridConfig):
-        strategy = GridStrategy(config, instrument)
-    elif isinstance(config, DcaConfig):
-        strategy = DcaStrategy(config, instrument)
-    else:
-        strategy = TrendStrategy(config, instrument)
+    strategy = lookup(config.kind).build(config, instrument)
     return strategy if smc is None else Filtered(strategy, SmcFilter(smc))

@@ -4,6 +4,7 @@ allocator, and a regime classifier per traded symbol."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from strategies.base import Strategy, StrategyError
@@ -100,3 +101,21 @@ def attach_risk(engine: Engine, config: AppConfig) -> None:
             continue  # nothing to check per intent: no gate, no cost per order
         bot = engine.bots[bot_config.name]
         bot.risk = RiskGate(bot.instrument, bot_config.risk, config.risk, engine)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigBots:
+    """The engine's bot factory (`traderagent.engine.reload.BotFactory`): a reload builds new
+    bots' parts here, as the engine's were built, without the engine importing this module."""
+
+    fee_reserve: Decimal = Decimal(0)
+    """The venue's fee lock, which every buy of the allocator leaves room for."""
+
+    def allocator(self, bots: Sequence[BotConfig]) -> CapitalAllocator:
+        return capital_allocator(bots, self.fee_reserve)
+
+    def strategy(self, bot: BotConfig, index: int, instrument: Instrument) -> Strategy:
+        return bot_strategy(bot, index, instrument)
+
+    def router(self, bot: BotConfig, index: int, instrument: Instrument) -> RouterBinding | None:
+        return router_binding(bot, index, instrument)

@@ -1,7 +1,8 @@
 """Clocks: the only source of "now" for the engine and everything below it.
 
-Time is integer epoch milliseconds (UTC). `LiveClock` follows the wall clock; `ReplayClock`
-follows the replayed data, pacing it at `speed` x real time, or as fast as possible (speed None).
+Time is integer epoch milliseconds (UTC). `VenueClock` follows a live venue's market data (the
+wall clock between candles); `ReplayClock` follows the replayed data, pacing it at `speed` x
+real time, or as fast as possible (speed None).
 """
 
 from __future__ import annotations
@@ -18,16 +19,6 @@ class Clock(Protocol):
     async def advance_to(self, ts_ms: int) -> None:
         """Wait until `ts_ms` is now (live: real waiting; replay: paced or instant)."""
         ...
-
-
-class LiveClock:
-    def now_ms(self) -> int:
-        return time.time_ns() // 1_000_000
-
-    async def advance_to(self, ts_ms: int) -> None:
-        delay = (ts_ms - self.now_ms()) / 1000
-        if delay > 0:
-            await asyncio.sleep(delay)
 
 
 class VenueClock:

@@ -16,6 +16,7 @@ from storage.journal import SNAPSHOTS_KEPT, wall_clock_ms
 from storage.urls import resolve_url, shown
 from strategies.base import Strategy
 from traderagent.assembly import (
+    ConfigBots,
     attach_risk,
     bot_strategy,
     capital_allocator,
@@ -270,6 +271,7 @@ async def assemble_engine(
         routes=route_labels(config),
         outage=venue.outage,
     )
+    engine.bot_factory = ConfigBots(venue.fee_reserve)
     for bot in bots:
         bot.funds = engine
     attach_risk(engine, config)

@@ -1,11 +1,10 @@
-"""Pure render of the regime pane: one line per symbol, from `RegimeView`s."""
+"""How a market regime reads on screen: its mark and colour, and how long it has held."""
 
 from __future__ import annotations
 
 from rich.text import Text
 
 from traderagent.domain import Regime
-from traderagent.facade import RegimeView
 
 REGIME_STYLES: dict[Regime, tuple[str, str]] = {
     Regime.TIGHT_RANGE: ("↔", "cyan"),
@@ -34,29 +33,3 @@ def regime_label(regime: Regime | None) -> Text:
         return Text("… warming up", style="dim")
     symbol, style = REGIME_STYLES[regime]
     return Text(f"{symbol} {regime.value}", style=style)
-
-
-def regime_line(view: RegimeView, now_ms: int) -> Text:
-    """`BTCUSDT ▲ BULL_TREND 5h 12m │ ADX 35.2 +DI 31/-DI 12 │ ATR 0.42% │ EMA20 > EMA50 │ → ...`"""
-    reading = view.reading
-    line = Text.assemble((reading.symbol, "bold"), " ", regime_label(reading.regime))
-    if reading.regime is None:
-        return line
-    line.append(f" {duration_text(now_ms - reading.since_ms)}", style="dim")
-    if reading.candidate is not None and reading.candidate != reading.regime:
-        line.append(f" (next? {reading.candidate.value})", style="italic")
-    ema_relation = ">" if reading.ema_fast > reading.ema_slow else "<"
-    line.append(
-        f" │ ADX {reading.adx:.1f} +DI {reading.plus_di:.0f}/-DI {reading.minus_di:.0f}"
-        f" │ ATR {reading.atr_pct:.2f}% │ EMA20 {ema_relation} EMA50"
-    )
-    if view.route:
-        line.append(" │ → ")
-        line.append(view.route, style="bold")
-    return line
-
-
-def regime_text(views: tuple[RegimeView, ...], now_ms: int) -> Text:
-    if not views:
-        return Text("regime: no classifier bar yet", style="dim")
-    return Text("\n").join(regime_line(view, now_ms) for view in views)

@@ -1,7 +1,7 @@
 """The schema as SQLAlchemy 2 models; the Alembic migrations in `storage/migrations` build it."""
 
 from storage.models.base import Base
-from storage.models.decisions import RiskStateRow, SignalRow, SnapshotRow, StrategyRow
+from storage.models.decisions import RiskStateRow, SnapshotRow, StrategyRow
 from storage.models.fleet import FleetLeaseRow
 from storage.models.funding import FundingRow
 from storage.models.operations import AuditRow, CredentialRow
@@ -23,7 +23,6 @@ __all__ = [
     "PaperOrderRow",
     "PositionRow",
     "RiskStateRow",
-    "SignalRow",
     "SnapshotRow",
     "StrategyRow",
 ]

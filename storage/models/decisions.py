@@ -1,4 +1,4 @@
-"""What the engine decided and why: strategy assignments, signals, state snapshots and the
+"""What the engine decided and why: strategy assignments, state snapshots and the
 account's risk state.
 
 Payloads are JSON text written by `storage.jsontext` (Decimals as exact strings).
@@ -22,22 +22,6 @@ class StrategyRow(Base):
     bot: Mapped[str] = mapped_column(String(NAME))
     kind: Mapped[str] = mapped_column(String(KIND))
     config: Mapped[str] = mapped_column(Text)
-    ts: Mapped[int] = mapped_column(BigInteger)
-
-
-class SignalRow(Base):
-    """A strategy or regime decision worth keeping (regime change, entry filtered by SMC...)."""
-
-    __tablename__ = "signals"
-    __table_args__ = (
-        Index("ix_signals_bot_ts", "bot", "ts"),
-        Index("ix_signals_kind_ts", "kind", "ts"),
-    )
-
-    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
-    bot: Mapped[str] = mapped_column(String(NAME))
-    kind: Mapped[str] = mapped_column(String(KIND))
-    payload: Mapped[str] = mapped_column(Text)
     ts: Mapped[int] = mapped_column(BigInteger)
 
 

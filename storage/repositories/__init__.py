@@ -8,7 +8,6 @@ from storage.repositories.funding import FundingRepository
 from storage.repositories.orders import OrderRepository
 from storage.repositories.positions import PositionRepository
 from storage.repositories.risk_state import RiskStateRepository
-from storage.repositories.signals import SignalRepository
 from storage.repositories.snapshots import SnapshotRepository
 from storage.repositories.strategies import StrategyRepository
 
@@ -21,7 +20,6 @@ __all__ = [
     "OrderRepository",
     "PositionRepository",
     "RiskStateRepository",
-    "SignalRepository",
     "SnapshotRepository",
     "StrategyRepository",
 ]

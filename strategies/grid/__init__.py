@@ -11,8 +11,20 @@ from strategies.grid.levels import (
 )
 from strategies.grid.slots import SlotBook
 from strategies.grid.strategy import GridStrategy
+from strategies.kinds import StrategyKind
+
+KIND = StrategyKind(
+    "grid",
+    GridConfig,
+    GridStrategy,
+    "levels between bounds, a counter-order at the neighbouring level on each fill",
+    kernel="grid",
+    quiet=True,
+)
+"""The grid kind, as `strategies.registry` registers it."""
 
 __all__ = [
+    "KIND",
     "AtrBounds",
     "GridConfig",
     "GridError",

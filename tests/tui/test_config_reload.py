@@ -5,11 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from kit.factories import SMALL_CONFIG
 
 from traderagent.config import AppConfig, parse_config
 from traderagent.domain import BotState
 from traderagent.engine.orchestrator import Engine
+from traderagent.facade import CommandError
 from traderagent.runtime import build_engine
 
 SECOND_BOT = """\
@@ -84,4 +86,31 @@ async def test_a_bot_on_a_symbol_without_data_is_refused(tmp_path: Path) -> None
         "grid-two: ETHUSDT has no market data in this engine: restart to add it",
     )
     assert "grid-two" not in engine.bots
+    await engine.close()
+
+
+async def test_a_reload_builds_through_the_factory_the_builder_passed_in(tmp_path: Path) -> None:
+    engine = await engine_of(tmp_path)
+    built: list[str] = []
+    factory = engine.bot_factory
+    assert factory is not None
+
+    class Recording:
+        def allocator(self, bots):  # type: ignore[no-untyped-def]
+            return factory.allocator(bots)
+
+        def strategy(self, bot, index, instrument):  # type: ignore[no-untyped-def]
+            built.append(bot.name)
+            return factory.strategy(bot, index, instrument)
+
+        def router(self, bot, index, instrument):  # type: ignore[no-untyped-def]
+            return factory.router(bot, index, instrument)
+
+    engine.bot_factory = Recording()
+    report = await engine.reload_config(config(SMALL_CONFIG.replace("levels: 21", "levels: 11")))
+    assert report.applied == ("grid-btc: strategy parameters updated",)
+    assert built == ["grid-btc"]
+    engine.bot_factory = None
+    with pytest.raises(CommandError, match="without a bot factory"):
+        await engine.reload_config(config())
     await engine.close()

@@ -41,16 +41,17 @@ class ExchangeLatency:
         )
         for method in TIMED_METHODS:
             self.histogram.labels(method)  # every series exists from the first scrape
+        self._timed_exchanges: list[object] = []
 
     def instrument(self, exchange: object) -> None:
         """Time `exchange`'s request methods from now on (once per exchange object)."""
-        if getattr(exchange, "_latency_timed", False):
+        if any(timed is exchange for timed in self._timed_exchanges):
             return
         for method in TIMED_METHODS:
             original = getattr(exchange, method, None)
             if callable(original):
                 setattr(exchange, method, self._timed(method, original))
-        exchange._latency_timed = True  # type: ignore[attr-defined]
+        self._timed_exchanges.append(exchange)
 
     def _timed(
         self, method: str, call: Callable[..., Awaitable[Any]]

@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, overload
 
+from strategies.registry import kernel_kinds, kernel_of
 from traderagent.backtest.equity import EquityCurve, equity_curve
 from traderagent.backtest.fast_metrics import fee_places, quick_run
 from traderagent.backtest.halts import kernel_halt
@@ -44,7 +45,6 @@ from traderagent.marketdata import CandleSeries
 if TYPE_CHECKING:
     from traderagent.backtest.kernels import FastResult
 
-FAST_KINDS = ("grid", "dca")
 HALT_TAGS = frozenset({"-3"})
 """The tag of the halt's own market sell (`kernels.layout.TAG_CLOSE`)."""
 
@@ -186,9 +186,10 @@ def run_fast_backtest(
         names = ", ".join(b.name for b in run_config.bots)
         raise BacktestError(f"--fast runs one bot: name it with --bot (bots: {names})")
     chosen = run_config.bots[0]
-    if chosen.kind not in FAST_KINDS:
+    if kernel_of(chosen.kind) is None:
         raise BacktestError(
-            f"the fast kernel supports grid and dca bots; {chosen.name} is a {chosen.kind} bot: "
+            f"the fast kernel supports {' and '.join(kernel_kinds())} bots; "
+            f"{chosen.name} is a {chosen.kind} bot: "
             "run it without --fast (the engine runs every strategy)"
         )
     try:

@@ -170,9 +170,7 @@ def enable_fast_forward(engine: Engine, every_candle: bool = False) -> FastForwa
     if not all(callable(getattr(venue, m, None)) for m in ("band", "quiet_until_ms", "skip_quiet")):
         return None
     driver = FastForward(feed, cast(QuietVenue, venue), every_candle)
-    engine.driver = driver
-    if not every_candle:
-        routed = {bot.symbol for bot in engine.bots.values() if bot.router is not None}
-        for symbol in [s for s in engine.classifiers if s not in routed]:
-            del engine.classifiers[symbol]  # it would see only the stepped candles
+    # a classifier of an unrouted symbol would see only the stepped candles: it goes
+    routed = {bot.symbol for bot in engine.bots.values() if bot.router is not None}
+    engine.drive_with(driver, classified=None if every_candle else routed)
     return driver

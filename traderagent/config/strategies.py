@@ -1,16 +1,28 @@
-"""The strategy settings a bot (or a route of the regime router) may name, by `kind`."""
+"""The strategy settings a bot (or a route of the regime router) may name, by `kind`.
+
+The union is built from `strategies.registry` when this module is first imported: every
+registered kind (built-ins, and plugins registered before) is accepted under its tag.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Union
 
 from pydantic import Field
 
-from strategies.dca.config import DcaConfig
-from strategies.grid.config import GridConfig
-from strategies.trend.config import TrendConfig
+from strategies.registry import entries, kinds
 
-StrategyConfig = Annotated[GridConfig | DcaConfig | TrendConfig, Field(discriminator="kind")]
-"""One strategy's settings, chosen by its `kind`."""
-STRATEGY_KINDS = ("grid", "dca", "trend")
+if TYPE_CHECKING:
+    from strategies.dca.config import DcaConfig
+    from strategies.grid.config import GridConfig
+    from strategies.trend.config import TrendConfig
+
+    StrategyConfig = GridConfig | DcaConfig | TrendConfig
+else:
+    StrategyConfig = Annotated[
+        Union[tuple(entry.config for entry in entries())],  # noqa: UP007 - built at run time
+        Field(discriminator="kind"),
+    ]
+"""One strategy's settings, chosen by its `kind` (type-checked as the built-ins' union)."""
+STRATEGY_KINDS = kinds()
 """The `kind` tags of StrategyConfig (pydantic puts the tag in error locations)."""

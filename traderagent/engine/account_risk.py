@@ -145,7 +145,7 @@ class AccountRisk:
             self.since_ms = state.since_ms
         watch = engine.equity_watch
         if watch is not None:
-            watch.peak, watch.day, watch.day_start = state.peak, state.day, state.day_start
+            watch.restore(state.peak, state.day, state.day_start)
         self.halts = {h.bot: h for h in state.halts}
         self.restored = state
         self._saved = (engine.starting_equity, state.peak, state.day, False)

@@ -48,6 +48,7 @@ from traderagent.engine.late_fills import ClosedOrders
 from traderagent.engine.lifecycle import REPLAY_FINISHED, Lifecycle
 from traderagent.engine.live_tags import LiveTags
 from traderagent.engine.order_state import closed_by, unfilled, with_fill
+from traderagent.engine.quiet_span import QuietSpan
 from traderagent.engine.recovery import (
     RETRY_DELAYS_S,
     ExchangeUnavailable,
@@ -325,6 +326,12 @@ class BotRuntime:
         instrument's tick, half-even, so a close 1 ulp off the tick decides as the tick does."""
         self.last_price = self.instrument.round_price(close)
 
+    def pass_quiet(self, span: QuietSpan) -> None:
+        """A quiet span of this bot's symbol passed over (`skip`): its last price and its
+        candle memory as if each candle had been stepped (nothing else could change)."""
+        self.see_price(span.price)
+        self.history.extend_span(span.series, span.lo, span.hi)
+
     async def on_fill(self, fill: Fill) -> None:
         """Fill progress comes from fills only: execution and order reports may arrive in
         either order on a real venue, and a fill must reach the strategy exactly once."""
@@ -364,6 +371,31 @@ class BotRuntime:
     async def on_regime(self, reading: RegimeReading) -> None:
         """A classifier evaluation on this bot's symbol: a routed bot may switch strategy."""
         await follow_regime(self, reading)
+
+    def use_strategy(self, strategy: Strategy, router: RouterBinding | None) -> None:
+        """A stopped bot takes a new strategy (a config reload); it starts with the bot."""
+        self.strategy, self.router = strategy, router
+        self.strategy_started = False
+        self.generation += 1
+
+    async def switch_strategy(self, new: Strategy, reason: str, close: bool = False) -> None:
+        """Hand the bot over to `new`: the outgoing strategy winds down (stops opening), every
+        order it left is cancelled, the position is kept (or sold at market when `close`), and
+        `new`, primed on recent candles, starts if the bot runs."""
+        await self._apply(self.strategy.wind_down(self._context()))
+        await self._cancel_all()
+        if close:
+            await self._close_position()  # the outgoing strategy's order: its fill is not news
+        self.generation += 1
+        self.strategy = new
+        self.strategy_started = self.state is BotState.RUNNING
+        self._log("info", f"strategy switched to {new.kind}: {reason}")
+        if self.strategy_started:
+            new.prime(self.history)
+            ctx = self._context()
+            if close:
+                ctx = replace(ctx, position_qty=ZERO, position_avg_price=None)
+            await self._apply(new.on_start(ctx))
 
     async def on_order(self, update: Order) -> None:
         known = self.orders.get(update.client_order_id)

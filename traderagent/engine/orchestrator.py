@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
@@ -52,6 +53,7 @@ from traderagent.engine.outage import (
     refresh_balances,
     settle_all,
 )
+from traderagent.engine.quiet_span import QuietSpan
 from traderagent.engine.risk import EquityWatch
 from traderagent.engine.snapshots import engine_snapshot, run_summary, valuation
 from traderagent.exchanges.ports import (
@@ -72,6 +74,7 @@ STATUS_EVERY_S = 1.0
 
 if TYPE_CHECKING:
     from traderagent.config import AppConfig
+    from traderagent.engine.reload import BotFactory
     from traderagent.facade import BotChart, ReloadReport
     from traderagent.ledger import TradeLedger
 
@@ -95,6 +98,8 @@ class Engine:
     config: AppConfig | None = None
     """The config this engine runs, when its builder handed it over (`use_config`); a reload
     compares the new file against it."""
+    bot_factory: BotFactory | None = None
+    """Builds a bot's parts from its config for a reload (the composition root passes it)."""
 
     def __init__(
         self,
@@ -247,6 +252,20 @@ class Engine:
     def value_at(self, prices: Mapping[str, Decimal]) -> Decimal:
         """The account's balances valued at `prices` (`equity` is this at the last prices)."""
         return valuation(self.balances, prices, self.quote_asset)
+
+    def pass_quiet(self, span: QuietSpan) -> None:
+        """A quiet span passed over (`skip`): the candle count and the symbol's last price as
+        stepping its candles would have left them."""
+        self.candles += span.count
+        self.prices[span.symbol] = span.price
+
+    def drive_with(self, driver: CandleDriver, classified: AbstractSet[str] | None = None) -> None:
+        """Feed the replay through `driver` (a fast-forward); `classified`: the only symbols
+        whose regime classifiers stay (the others would see only the stepped candles)."""
+        self.driver = driver
+        if classified is not None:
+            for symbol in [s for s in self.classifiers if s not in classified]:
+                del self.classifiers[symbol]
 
     @property
     def progress(self) -> float | None:
@@ -641,7 +660,7 @@ class Engine:
         from traderagent.engine.reload import apply_reload
 
         async with self._lock:
-            report = await apply_reload(self, config)
+            report = await apply_reload(self, config, self.bot_factory)
         for line in report.applied:
             self._log("info", f"config reload: {line}")
         for line in report.refused:

@@ -9,18 +9,39 @@ was, so the next reload compares against what really runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from strategies.base import Strategy
 from traderagent.config import AppConfig, BotConfig, ConfigError
-from traderagent.domain import BotState
+from traderagent.domain import BotState, Instrument
+from traderagent.engine.allocator import CapitalAllocator
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.risk import EquityWatch, RiskGate
+from traderagent.engine.router import RouterBinding
 from traderagent.facade import CommandError, ReloadReport
 
 if TYPE_CHECKING:
     from traderagent.engine.orchestrator import Engine
+
+
+class BotFactory(Protocol):
+    """What a reload needs of the composition root (which builds the engine and passes this
+    in): a bot's parts from its config. Raises ConfigError for a config that cannot trade."""
+
+    def allocator(self, bots: Sequence[BotConfig]) -> CapitalAllocator:
+        """The bots' budgets (ConfigError when they do not add up)."""
+        ...
+
+    def strategy(self, bot: BotConfig, index: int, instrument: Instrument) -> Strategy:
+        """The bot's starting strategy (`index`: its place in `bots`, for error locations)."""
+        ...
+
+    def router(self, bot: BotConfig, index: int, instrument: Instrument) -> RouterBinding | None:
+        """The bot's regime router, or None for a bot with one strategy."""
+        ...
+
 
 VENUE_SECTIONS = ("mode", "exchange", "paper", "replay", "storage")
 RESTART_SECTIONS = ("regime", "equity_interval_minutes")
@@ -119,46 +140,45 @@ def running_config(current: AppConfig, new: AppConfig, plan: ReloadPlan) -> AppC
     return new.model_copy(update={**sections, "bots": bots})
 
 
-async def apply_reload(engine: Engine, new: AppConfig) -> ReloadReport:
-    """Apply `new` to `engine` (the caller holds the engine's lock)."""
+async def apply_reload(engine: Engine, new: AppConfig, factory: BotFactory | None) -> ReloadReport:
+    """Apply `new` to `engine`, building bots' parts with `factory` (the caller holds the
+    engine's lock)."""
     current = engine.config
     if current is None:
         raise CommandError("this engine does not know the config it was built from")
+    if factory is None:
+        raise CommandError("this engine was built without a bot factory: restart to reload")
     states = {name: bot.state for name, bot in engine.bots.items()}
     symbols = {bot.symbol for bot in engine.bots.values()}
     plan = plan_reload(current, new, states, symbols)
     config = running_config(current, new, plan)
     applied, refused = list(plan.applied), list(plan.refused)
-    from traderagent.assembly import capital_allocator
-
     try:
-        capital_allocator(config.bots)  # budgets that do not add up: refuse before any change
+        factory.allocator(config.bots)  # budgets that do not add up: refuse before any change
     except ConfigError as err:
         return ReloadReport((), (*refused, str(err)))
     for index, bot_config in enumerate(config.bots):
         name = bot_config.name
         try:
             if name in plan.added:
-                await _add_bot(engine, config, index)
+                await _add_bot(engine, config, index, factory)
             elif name in plan.rebuild:
-                await _rebuild_strategy(engine, config, index)
+                await _rebuild_strategy(engine, config, index, factory)
         except ConfigError as err:  # e.g. a grid whose levels do not fit the instrument
             refused.append(f"{name}: {err}")
             applied = [
                 a for a in applied if not a.startswith((f"{name}: strategy", f"{name} added"))
             ]
             config = _without_change(config, current, name)
-    _refresh_limits(engine, config)
+    _refresh_limits(engine, config, factory)
     engine.config = config
     return ReloadReport(tuple(applied), tuple(refused))
 
 
-async def _add_bot(engine: Engine, config: AppConfig, index: int) -> None:
-    from traderagent.assembly import bot_strategy, router_binding  # assembly imports the engine
-
+async def _add_bot(engine: Engine, config: AppConfig, index: int, factory: BotFactory) -> None:
     bot_config = config.bots[index]
     model = next(b for b in engine.bots.values() if b.symbol == bot_config.symbol)
-    strategy = bot_strategy(bot_config, index, model.instrument)
+    strategy = factory.strategy(bot_config, index, model.instrument)
     bot = BotRuntime(
         bot_config.name,
         strategy,
@@ -169,7 +189,7 @@ async def _add_bot(engine: Engine, config: AppConfig, index: int) -> None:
         engine.clock,
         close_positions_on_halt=config.halt.close_positions,
         recovery_delays=model.recovery_delays,
-        router=router_binding(bot_config, index, model.instrument),
+        router=factory.router(bot_config, index, model.instrument),
     )
     bot.funds = engine
     bot.history.extend(model.history)  # the same symbol's candles prime its strategy at start
@@ -179,27 +199,23 @@ async def _add_bot(engine: Engine, config: AppConfig, index: int) -> None:
     engine.bots[bot.name] = bot
 
 
-async def _rebuild_strategy(engine: Engine, config: AppConfig, index: int) -> None:
-    from traderagent.assembly import bot_strategy, router_binding
-
+async def _rebuild_strategy(
+    engine: Engine, config: AppConfig, index: int, factory: BotFactory
+) -> None:
     bot_config = config.bots[index]
     bot = engine.bots[bot_config.name]
-    strategy = bot_strategy(bot_config, index, bot.instrument)
-    router = router_binding(bot_config, index, bot.instrument)
-    bot.strategy, bot.router = strategy, router
-    bot.strategy_started = False
-    bot.generation += 1
+    strategy = factory.strategy(bot_config, index, bot.instrument)
+    router = factory.router(bot_config, index, bot.instrument)
+    bot.use_strategy(strategy, router)
     await engine.journal.register_bot(
         bot.name, bot.symbol, strategy.kind, bot_config.model_dump(mode="json")
     )
 
 
-def _refresh_limits(engine: Engine, config: AppConfig) -> None:
+def _refresh_limits(engine: Engine, config: AppConfig, factory: BotFactory) -> None:
     """Risk gates, budgets and the halt setting of every bot from `config`; the account's
     limits keep the day's start and the peak they measure from."""
-    from traderagent.assembly import capital_allocator
-
-    allocator = capital_allocator(config.bots)
+    allocator = factory.allocator(config.bots)
     if engine.equity_watch is None:
         engine.equity_watch = EquityWatch(config.risk, engine.quote_asset)
     else:

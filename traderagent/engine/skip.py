@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from traderagent.engine.history import span_candles
 from traderagent.engine.quiet import QuietSpec, QuietVenue
+from traderagent.engine.quiet_span import QuietPart, QuietSpan
 from traderagent.engine.risk.equity_watch import DAY_MS
 from traderagent.marketdata.series import CandleSeries
 
@@ -60,13 +61,12 @@ async def skip_quiet(  # noqa: PLR0913
             if engine.next_equity_ms <= last_close_time:
                 await _equity_points(engine, opens, candle_ms, value)
             _watch_equity(engine, opens, closes, value, rising, last_open)
-        engine.candles += hi - lo
-        price = engine.prices[symbol] = Decimal(repr(last_close))
+        span = QuietSpan(series, lo, hi, Decimal(repr(last_close)))
+        parts: list[QuietPart] = [engine]
+        parts += [bot for bot in engine.bots.values() if bot.symbol == symbol]
+        for part in parts:
+            part.pass_quiet(span)
         venue.skip_quiet(symbol, last_close, last_close_time)
-        for bot in engine.bots.values():
-            if bot.symbol == symbol:
-                bot.see_price(price)
-                bot.history.extend_span(series, lo, hi)
         engine.snapshots.pass_quietly(engine.bots.values(), opens, candle_ms, spacing_ms)
     await engine.clock.advance_to(last_close_time)
 
@@ -97,11 +97,10 @@ def _watch_equity(
     if watch is None:
         return
     last_day = last_open // DAY_MS
-    if last_day != watch.day:
-        first = int(opens.searchsorted(last_day * DAY_MS))
-        watch.day, watch.day_start = last_day, value(first)
     best = int(closes.argmax()) if rising > 0 else int(closes.argmin()) if rising else 0
-    watch.peak = max(watch.peak, value(best))
+    watch.observe_quiet(
+        last_day, lambda: value(int(opens.searchsorted(last_day * DAY_MS))), value(best)
+    )
 
 
 def _valuer(engine: Engine, symbol: str, closes: npt.NDArray[np.float64]) -> tuple[_Value, int]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from strategies.registry import kernel_kinds, kernel_of
 from traderagent.backtest.equity import EquityCurve
 from traderagent.backtest.inputs import BacktestError, backtest_config, load_series, replay_window
 from traderagent.backtest.metrics import Metrics
@@ -44,9 +45,6 @@ class Replayed(Protocol):
     def equity(self) -> EquityCurve: ...
     @property
     def metrics(self) -> Metrics: ...
-
-
-KERNEL_KINDS = ("grid", "dca")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +111,9 @@ class TrialEvaluator:
         if mode == "engine":
             return False
         problem = ""
-        if self.kind not in KERNEL_KINDS:
-            problem = (
-                f"the fast kernel runs grid and dca bots; {self.setup.bot} is a {self.kind} bot"
-            )
+        if kernel_of(self.kind) is None:
+            runs = " and ".join(kernel_kinds())
+            problem = f"the fast kernel runs {runs} bots; {self.setup.bot} is a {self.kind} bot"
         else:
             try:
                 from traderagent.backtest.kernels.params import UnsupportedFast, check_supported

@@ -25,6 +25,7 @@ from traderagent.domain import (
 )
 from traderagent.engine.checkpoints import SnapshotSchedule
 from traderagent.engine.history import CandleHistory
+from traderagent.engine.orchestrator import Engine
 from traderagent.exchanges.paper.exchange import PaperExchange
 from traderagent.exchanges.paper.instruments import DEFAULT_INSTRUMENTS
 from traderagent.marketdata import CandleSeries
@@ -220,13 +221,15 @@ class FakeEngine:
         self.bots: dict[str, Any] = {"g": SimpleNamespace(symbol="BTCUSDT", router=None)}
         self.classifiers: dict[str, object] = {"BTCUSDT": object()}
 
+    drive_with = Engine.drive_with  # the engine's own: which classifiers stay is its rule
+
 
 def test_only_a_full_speed_replay_of_a_series_is_fast_forwarded() -> None:
-    from traderagent.clock import LiveClock, ReplayClock
+    from traderagent.clock import ReplayClock, VenueClock
 
     s = series([100.0] * 5)
     assert enable_fast_forward(FakeEngine(s, ReplayClock(T0, speed=60.0))) is None  # type: ignore[arg-type]
-    assert enable_fast_forward(FakeEngine(s, LiveClock())) is None  # type: ignore[arg-type]
+    assert enable_fast_forward(FakeEngine(s, VenueClock(T0))) is None  # type: ignore[arg-type]
     assert enable_fast_forward(FakeEngine(list(s), ReplayClock(T0))) is None  # type: ignore[arg-type]
     live = FakeEngine(s, ReplayClock(T0), mode="LIVE")
     assert enable_fast_forward(live) is None  # type: ignore[arg-type]

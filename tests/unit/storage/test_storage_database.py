@@ -26,7 +26,6 @@ TABLES = {
     "positions",
     "equity_points",
     "strategies",
-    "signals",
     "state_snapshots",
     "account_risk_state",
     "exchange_credentials",

@@ -1,4 +1,4 @@
-"""What recovery and the regime router keep: snapshots, signals, strategies, audit, reads."""
+"""What recovery and the regime router keep: snapshots, strategies, audit, reads."""
 
 from __future__ import annotations
 
@@ -41,23 +41,7 @@ async def test_a_payload_json_cannot_hold_is_refused_with_the_bot_named(
 ) -> None:
     with pytest.raises(StorageError, match="state snapshot of bot 'grid-1'.*object"):
         await journal.save_snapshot("grid-1", {"thing": object()}, 1_000)
-    with pytest.raises(StorageError, match="the trend signal of bot 'grid-1'"):
-        await journal.record_signal("grid-1", "trend", {"ratio": float("nan")}, 1_000)
     assert await journal.load_snapshot("grid-1") is None
-
-
-async def test_signals_listed_newest_first_by_bot_and_kind(journal: SqlJournal) -> None:
-    await journal.record_signal("grid-1", "regime", {"to": "BULL_TREND", "adx": "35.2"}, 1_000)
-    await journal.record_signal("grid-1", "smc_filtered", {"level": "23100"}, 2_000)
-    await journal.record_signal("dca-1", "regime", {"to": "BEAR_TREND"}, 3_000)
-
-    regimes = await journal.signals.list(kind="regime")
-    assert [(s.bot, s.payload["to"]) for s in regimes] == [
-        ("dca-1", "BEAR_TREND"),
-        ("grid-1", "BULL_TREND"),
-    ]
-    grid = await journal.signals.list("grid-1")
-    assert [(s.kind, s.ts) for s in grid] == [("smc_filtered", 2_000), ("regime", 1_000)]
 
 
 async def test_strategy_history_and_the_current_one(journal: SqlJournal) -> None:

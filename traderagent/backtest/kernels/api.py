@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from strategies.dca import DcaConfig
 from strategies.grid import GridConfig
+from strategies.registry import kernel_of
 from traderagent.backtest.kernels.layout import BUY, F_BFEE, F_SIDE, M_FILLS, M_VALID, PF_BSCALE
-from traderagent.backtest.kernels.params import VenueArrays, bot_config, venue_arrays
+from traderagent.backtest.kernels.params import (
+    SUPPORTED,
+    UnsupportedFast,
+    VenueArrays,
+    bot_config,
+    venue_arrays,
+)
 from traderagent.backtest.kernels.prepare import dca_arrays, grid_arrays
 from traderagent.backtest.kernels.result import FastResult, metrics_dict
 from traderagent.backtest.kernels.warmup import warm_up
@@ -69,11 +76,10 @@ def run_fast(
     market = market_arrays(candles)
     n = len(candles)
     curve = np.empty(n if equity_curve else 0, np.float64)
-    if isinstance(strategy, GridConfig):
-        kernel, arguments = _grid(venue, strategy, market, curve)
-    else:
-        assert isinstance(strategy, DcaConfig)  # noqa: S101 - params checked the kind
-        kernel, arguments = _dca(venue, strategy, market, curve)
+    runner = RUNNERS.get(kernel_of(strategy.kind) or "") if strategy is not None else None
+    if runner is None:
+        raise UnsupportedFast(f"bot {bot} has no fast kernel; the fast kernels support {SUPPORTED}")
+    kernel, arguments = runner(venue, strategy, market, curve)
     capacity = FILL_CAPACITY
     ready = warm_up(kernel, arguments(capacity), on_compile)
     started = time.perf_counter()
@@ -125,3 +131,10 @@ def _dca(venue: VenueArrays, config: DcaConfig, market: Market, curve: FloatArra
     orders = 2 * (config.max_safety_orders + config.active_safety_orders) + 16
     head = (*market, venue.pi, venue.pf, dca.dq, dca.dp, dca.factors, orders)
     return cast(Kernel, dca_run), lambda capacity: (*head, capacity, curve)
+
+
+RUNNERS: dict[str, Callable[[VenueArrays, Any, Market, FloatArray], Call]] = {
+    "grid": _grid,
+    "dca": _dca,
+}
+"""Each fast kernel (the registry's `StrategyKind.kernel`) and how its arguments are built."""

@@ -13,6 +13,7 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
+from strategies.registry import kernel_of
 from traderagent.backtest.kernels.layout import (
     PF_BFEE_MAKER,
     PF_BFEE_TAKER,
@@ -130,7 +131,7 @@ def check_supported(config: AppConfig, bot: BotConfig) -> None:
         problem = f"bot {bot.name} has its own risk limits"
     elif config.risk.max_gross_exposure_pct is not None:
         problem = "the account limits its gross exposure"
-    elif bot.strategy.kind not in ("grid", "dca"):
+    elif kernel_of(bot.strategy.kind) is None:
         problem = f"bot {bot.name} runs a {bot.strategy.kind} strategy"
     elif bot.strategy.kind == "grid" and getattr(bot.strategy, "bounds", None) is not None:
         problem = f"bot {bot.name}'s grid takes its bounds from the ATR"

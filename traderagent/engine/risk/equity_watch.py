@@ -8,6 +8,7 @@ equity the account has shown; a restart puts peak, day and day start back as the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -37,6 +38,18 @@ class EquityWatch:
             self.day, self.day_start = day, equity
         self.peak = max(self.peak, equity)
         return self._daily_loss(ts_ms, equity) or self._drawdown(equity)
+
+    def restore(self, peak: Decimal, day: int | None, day_start: Decimal) -> None:
+        """Measure on from a stored state (a restart): the peak, the day and its start."""
+        self.peak, self.day, self.day_start = peak, day, day_start
+
+    def observe_quiet(self, day: int, day_start: Callable[[], Decimal], peak: Decimal) -> None:
+        """`observe` over a quiet span that none of its candles breaches (`skip`): the span ends
+        on `day` (whose opening equity `day_start()` gives, asked only for a new day) and its
+        highest equity is `peak`."""
+        if day != self.day:
+            self.day, self.day_start = day, day_start()
+        self.peak = max(self.peak, peak)
 
     def daily_loss(self, equity: Decimal) -> Decimal:
         """Loss since the day's first candle (negative when the day is up)."""
