@@ -1,0 +1,299 @@
+"""The contract kit: five checks of one strategy on one run of candles, in order, stopping at
+the first failure (which says what happened and how to fix it).
+
+1. config: every field of its config model (and of models nested in it) has a description.
+2. purity: the import audit of its source finds no clock, network, file or process access,
+   and a run with those forbidden (`guard`) makes no attempt.
+3. determinism: a second run, on a fresh load of its file, decides exactly what the first did.
+4. look-ahead: runs on the data cut at 1/4, 1/2 and 3/4, each on a new instance of the class
+   that already ran the whole data, decide exactly what the whole run decided before each cut.
+   The strategy sees only the candles it is given, so a difference means it carries knowledge
+   from one run to the next (state in the class or module) or reads data of its own.
+5. fills: every fill is managed: a run where each order it cancels fills instead (half of it,
+   as a fill crossing the cancel) gives `on_fill` for it and later decisions without raising;
+   every intent of every run can be acted on (a positive quantity, a price for a limit or
+   stop, no second order under a tag that rests).
+
+A strategy that raises in any run fails with where it raised. Every run is guarded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import ModuleType
+
+from strategies.base import Strategy
+from traderagent.domain import CancelAll, CancelOrder, Candle, Instrument, Intent, PlaceOrder
+from traderagent.plugins.check.audit import Finding, audit_file
+from traderagent.plugins.check.guard import Forbidden, Guard
+from traderagent.plugins.check.harness import Decision, Run, StrategyRaised, replay
+from traderagent.plugins.check.subject import Subject, modules_of, source_of
+from traderagent.plugins.spec import StrategyPlugin
+from traderagent.plugins.spec import undocumented_fields
+
+CUTS = (0.25, 0.5, 0.75)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    name: str
+    passed: bool
+    detail: str
+    """What was measured (passed) or what went wrong (failed)."""
+    fix: str = ""
+
+
+class _Failed(Exception):  # noqa: N818 - internal: carries the failing result up
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__(result.detail)
+        self.result = result
+
+
+def run_checks(
+    subject: Subject, candles: Sequence[Candle], instrument: Instrument
+) -> list[CheckResult]:
+    """The results of the checks passed so far, the last one failed if any failed."""
+    kit = _Kit(subject, candles, instrument)
+    results: list[CheckResult] = []
+    for step in (kit.config, kit.purity, kit.determinism, kit.lookahead, kit.fills):
+        try:
+            results.append(step())
+        except _Failed as failed:
+            results.append(failed.result)
+            break
+    return results
+
+
+class _Kit:
+    def __init__(self, subject: Subject, candles: Sequence[Candle], instrument: Instrument):
+        self.subject, self.candles, self.instrument = subject, candles, instrument
+        self.resume_at = len(candles) // 3
+        self.findings: list[Finding] = []
+        self.first: Run | None = None
+        self.second: Run | None = None
+        self.reference: StrategyPlugin | None = None
+
+    def config(self) -> CheckResult:
+        model = self.subject.plugin.config
+        bare = undocumented_fields(model)
+        if bare:
+            raise _Failed(
+                CheckResult(
+                    "config",
+                    False,
+                    f"{model.__name__} fields without a description: {', '.join(bare)}",
+                    "give each field a docstring below it (model_config = ConfigDict("
+                    "use_attribute_docstrings=True)) or Field(description=...): it is the "
+                    "help text of the setting",
+                )
+            )
+        return CheckResult("config", True, f"{len(model.model_fields)} fields, all described")
+
+    def purity(self) -> CheckResult:
+        strategy = self._new(self.subject.load(fresh=True))
+        modules = modules_of(strategy)
+        source = source_of(strategy)
+        self.findings = audit_file(source) if source is not None else []
+        errors = [f for f in self.findings if f.error]
+        if errors:
+            raise _Failed(
+                CheckResult(
+                    "purity",
+                    False,
+                    f"{source.name if source else 'source'} {errors[0]}"
+                    + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
+                    "a strategy decides from what it is given (candles, fills, ctx.ts for "
+                    "the time): remove the import or call",
+                )
+            )
+        self.first = self._run("purity", strategy, modules)
+        audited = f"audit of {source.name}" if source is not None else "no source to audit"
+        return CheckResult(
+            "purity",
+            True,
+            f"{audited} clean; {len(self.candles):,} candles with clock, network and files "
+            f"forbidden: no attempt ({len(self.first.decisions):,} decisions)",
+        )
+
+    def determinism(self) -> CheckResult:
+        assert self.first is not None
+        self.reference = self.subject.load(fresh=True)
+        strategy = self._new(self.reference)
+        self.second = self._run("determinism", strategy, modules_of(strategy))
+        diff = _first_difference(self.first.decisions, self.second.decisions, self.candles)
+        if diff:
+            notes = [str(f) for f in self.findings if not f.error]
+            cause = f" The audit notes {notes[0]}." if notes else ""
+            raise _Failed(
+                CheckResult(
+                    "determinism",
+                    False,
+                    f"the same candles twice gave different decisions: {diff}",
+                    "decide only from the candles, fills and ctx you are given; draw random "
+                    "numbers from random.Random(seed) with the seed in the config; do not "
+                    f"iterate over sets of objects whose order can change.{cause}",
+                )
+            )
+        return CheckResult(
+            "determinism", True, f"two runs, {len(self.first.decisions):,} identical decisions"
+        )
+
+    def lookahead(self) -> CheckResult:
+        assert self.second is not None and self.reference is not None
+        whole = self.second.decisions
+        for share in CUTS:
+            cut = int(len(self.candles) * share)
+            strategy = self._new(self.reference)
+            run = self._run("look-ahead", strategy, modules_of(strategy), self.candles[:cut])
+            before = [d for d in whole if d.step < cut]
+            diff = _first_difference(before, [d for d in run.decisions if d.step < cut], self.candles)
+            if diff:
+                raise _Failed(
+                    CheckResult(
+                        "look-ahead",
+                        False,
+                        f"cut at candle #{cut} ({_when(self.candles, cut)}), the run decided "
+                        f"otherwise before the cut than the whole run: {diff}",
+                        "the strategy knew something of candles after the cut: keep every "
+                        "piece of state on the instance (not in a class attribute, a module "
+                        "global or a cache shared by instances) and read no data of your own",
+                    )
+                )
+        cuts = ", ".join(f"#{int(len(self.candles) * s):,}" for s in CUTS)
+        return CheckResult("look-ahead", True, f"runs cut at {cuts} agree with the whole run")
+
+    def fills(self) -> CheckResult:
+        assert self.reference is not None
+        strategy = self._new(self.reference)
+        run = self._run("fills", strategy, modules_of(strategy), late_fills=True)
+        if not run.late_fills:
+            detail = "it cancelled no order on this data: no late fill to replay"
+        else:
+            detail = f"{run.late_fills:,} fills of cancelled orders managed, {run.fills:,} in all"
+        return CheckResult("fills", True, detail)
+
+    # -- runs --------------------------------------------------------------------------------
+
+    def _new(self, plugin: StrategyPlugin) -> Strategy:
+        try:
+            return self.subject.build(plugin, self.instrument)
+        except Exception as err:  # the strategy's constructor: where it raised, as a failure
+            raised = StrategyRaised(0, "building it", err)
+            raise _Failed(_crashed("build", raised, self.candles)) from None
+
+    def _run(
+        self,
+        check: str,
+        strategy: Strategy,
+        modules: list[ModuleType],
+        candles: Sequence[Candle] | None = None,
+        *,
+        late_fills: bool = False,
+    ) -> Run:
+        guard = Guard(modules)
+        try:
+            with guard:
+                run = replay(
+                    strategy,
+                    self.candles if candles is None else candles,
+                    self.instrument,
+                    resume_at=self.resume_at,
+                    late_fills=late_fills,
+                )
+        except StrategyRaised as raised:
+            if guard.attempts or isinstance(raised.error, Forbidden):
+                raise _Failed(_impure(guard.attempts or [str(raised.error)])) from None
+            raise _Failed(_crashed(check, raised, self.candles)) from None
+        if guard.attempts:
+            raise _Failed(_impure(guard.attempts))
+        if run.problems:
+            raise _Failed(
+                CheckResult(
+                    "fills" if late_fills else check,
+                    False,
+                    f"an intent the engine cannot act on: {run.problems[0]}"
+                    + (f" (and {len(run.problems) - 1} more)" if len(run.problems) > 1 else ""),
+                    "return a list of PlaceOrder/CancelOrder/CancelAll; a positive quantity, "
+                    "a price for a limit or stop, and a new tag only once its order is gone",
+                )
+            )
+        return run
+
+
+def _impure(attempts: list[str]) -> CheckResult:
+    return CheckResult(
+        "purity",
+        False,
+        f"during the run it tried {attempts[0]}"
+        + (f" (and {len(attempts) - 1} more)" if len(attempts) > 1 else ""),
+        "a strategy reads no clock (use ctx.ts), opens no file or connection: everything it "
+        "needs comes in its config, the candles, its fills and ctx",
+    )
+
+
+def _crashed(check: str, raised: StrategyRaised, candles: Sequence[Candle]) -> CheckResult:
+    from traderagent.engine.health import describe
+
+    late = raised.event.startswith("late fill")
+    if late:
+        return CheckResult(
+            "fills",
+            False,
+            f"on_fill of an order it had cancelled ({raised.event}, candle #{raised.step}, "
+            f"{_when(candles, raised.step)}) raised {describe(raised.error)}",
+            "a fill can cross a cancel: on_fill must accept a fill of any order it placed, "
+            "cancelled or not (order.status says which), and keep its position right",
+        )
+    name = "fills" if check == "fills" else check
+    return CheckResult(
+        name,
+        False,
+        f"{raised.event} at candle #{raised.step} ({_when(candles, raised.step)}) raised "
+        f"{describe(raised.error)}",
+        "fix the error: in the engine a strategy that raises sets its bot aside, and the third "
+        "time within an hour halts it",
+    )
+
+
+def _first_difference(a: list[Decision], b: list[Decision], candles: Sequence[Candle]) -> str:
+    for left, right in zip(a, b, strict=False):
+        if left != right:
+            return (
+                f"at candle #{left.step} ({_when(candles, left.step)}) {left.event}: "
+                f"{_intents(left.intents)} vs {right.event} at #{right.step}: "
+                f"{_intents(right.intents)}"
+            )
+    if len(a) != len(b):
+        longer, which = (a, "first") if len(a) > len(b) else (b, "second")
+        extra = longer[min(len(a), len(b))]
+        return (
+            f"only the {which} run decided at candle #{extra.step} "
+            f"({_when(candles, extra.step)}) {extra.event}: {_intents(extra.intents)}"
+        )
+    return ""
+
+
+def _intents(intents: tuple[Intent, ...]) -> str:
+    shown = [_intent(i) for i in intents[:3]]
+    more = f" +{len(intents) - 3}" if len(intents) > 3 else ""
+    return "[" + ", ".join(shown) + more + "]"
+
+
+def _intent(intent: Intent) -> str:
+    if isinstance(intent, PlaceOrder):
+        at = f" @ {intent.price}" if intent.price is not None else ""
+        return f"{intent.tag}: {intent.side.value.lower()} {intent.qty}{at} {intent.type.value}"
+    if isinstance(intent, CancelOrder):
+        return f"cancel {intent.tag}"
+    if isinstance(intent, CancelAll):
+        return "cancel all"
+    return repr(intent)
+
+
+def _when(candles: Sequence[Candle], step: int) -> str:
+    if not candles:
+        return "?"
+    ts = candles[min(step, len(candles) - 1)].ts
+    return datetime.fromtimestamp(ts / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
