@@ -90,7 +90,7 @@ def load_plugin(spec: str, *, fresh: bool = False) -> StrategyPlugin:
     """The plugin of the class `spec` names (see `load_strategy_class`)."""
     cls = load_strategy_class(spec, fresh=fresh)
     path, _ = split_spec(spec)
-    return plugin_of(cls, f"{path}:{cls.__name__}")
+    return plugin_of(cls, f"{path}:{cls.__name__}", described=not fresh)
 
 
 def entry_point_plugins() -> dict[str, StrategyPlugin]:

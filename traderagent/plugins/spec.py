@@ -44,8 +44,10 @@ class StrategyPlugin:
     """Where it came from: `path.py:Class` or `entry point NAME (distribution)`."""
 
 
-def plugin_of(cls: object, source: str) -> StrategyPlugin:
-    """The plugin `cls` is; PluginError naming the first thing that keeps it from being one."""
+def plugin_of(cls: object, source: str, *, described: bool = True) -> StrategyPlugin:
+    """The plugin `cls` is; PluginError naming the first thing that keeps it from being one.
+    `described=False` skips the field descriptions (a file executed a second time: pydantic
+    on Python 3.12 finds attribute docstrings only in the first module made from a file)."""
     name = getattr(cls, "__name__", repr(cls))
     if not isinstance(cls, type):
         raise PluginError(f"{source}: {name} is not a class (a strategy is a class)")
@@ -73,7 +75,7 @@ def plugin_of(cls: object, source: str) -> StrategyPlugin:
             f"{source}: {name}.Config must declare `kind: Literal[{kind!r}] = {kind!r}` "
             "(a config names the strategy by it)"
         )
-    bare = undocumented_fields(config)
+    bare = undocumented_fields(config) if described else []
     if bare:
         raise PluginError(
             f"{source}: {name}.Config fields without a description: {', '.join(bare)} (give each "

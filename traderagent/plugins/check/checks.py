@@ -28,7 +28,13 @@ from strategies.base import Strategy
 from traderagent.domain import CancelAll, CancelOrder, Candle, Instrument, Intent, PlaceOrder
 from traderagent.plugins.check.audit import Finding, audit_file
 from traderagent.plugins.check.guard import Forbidden, Guard
-from traderagent.plugins.check.harness import Decision, Run, StrategyRaised, replay
+from traderagent.plugins.check.harness import (
+    Decision,
+    Run,
+    StrategyRaised,
+    prime_count,
+    replay,
+)
 from traderagent.plugins.check.subject import Subject, modules_of, source_of
 from traderagent.plugins.spec import StrategyPlugin
 from traderagent.plugins.spec import undocumented_fields
@@ -69,6 +75,7 @@ def run_checks(
 class _Kit:
     def __init__(self, subject: Subject, candles: Sequence[Candle], instrument: Instrument):
         self.subject, self.candles, self.instrument = subject, candles, instrument
+        self.primed = prime_count(len(candles))  # the same in every run, cut or whole
         self.resume_at = len(candles) // 3
         self.findings: list[Finding] = []
         self.first: Run | None = None
@@ -148,7 +155,9 @@ class _Kit:
             strategy = self._new(self.reference)
             run = self._run("look-ahead", strategy, modules_of(strategy), self.candles[:cut])
             before = [d for d in whole if d.step < cut]
-            diff = _first_difference(before, [d for d in run.decisions if d.step < cut], self.candles)
+            diff = _first_difference(
+                before, [d for d in run.decisions if d.step < cut], self.candles
+            )
             if diff:
                 raise _Failed(
                     CheckResult(
@@ -199,6 +208,7 @@ class _Kit:
                     strategy,
                     self.candles if candles is None else candles,
                     self.instrument,
+                    primed=self.primed,
                     resume_at=self.resume_at,
                     late_fills=late_fills,
                 )

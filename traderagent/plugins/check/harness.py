@@ -81,11 +81,15 @@ def replay(
     candles: Sequence[Candle],
     instrument: Instrument,
     *,
+    primed: int | None = None,
     resume_at: int | None = None,
     late_fills: bool = False,
 ) -> Run:
-    """Drive `strategy` through `candles`; StrategyRaised if one of its calls raises."""
-    return _Replay(strategy, instrument, late_fills).run(candles, resume_at)
+    """Drive `strategy` through `candles`, primed with the first `primed` + 1 of them
+    (default: `prime_count`; runs to compare must be given the same); StrategyRaised if one
+    of its calls raises."""
+    first = prime_count(len(candles)) if primed is None else primed
+    return _Replay(strategy, instrument, late_fills).run(candles, first, resume_at)
 
 
 class _Replay:
@@ -103,8 +107,7 @@ class _Replay:
         self.price = Decimal(0)
         self.ts = self.step = self.serial = 0
 
-    def run(self, candles: Sequence[Candle], resume_at: int | None) -> Run:
-        first = prime_count(len(candles))
+    def run(self, candles: Sequence[Candle], first: int, resume_at: int | None) -> Run:
         if first >= len(candles):
             return self.out
         self._see(candles[first], first)

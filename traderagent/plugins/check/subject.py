@@ -104,7 +104,11 @@ def _builtin(kind: str) -> StrategyPlugin:
     from strategies.grid import GridConfig
     from strategies.trend import TrendConfig
 
-    models: dict[str, type[BaseModel]] = {"grid": GridConfig, "dca": DcaConfig, "trend": TrendConfig}
+    models: dict[str, type[BaseModel]] = {
+        "grid": GridConfig,
+        "dca": DcaConfig,
+        "trend": TrendConfig,
+    }
     config = models[kind]
     doc = (config.__doc__ or kind).strip().splitlines()[0]
     return StrategyPlugin(kind, config, build_strategy, doc, source=kind)
@@ -135,5 +139,7 @@ def _settings(text: str | None) -> dict[str, Any]:
     except yaml.YAMLError as err:
         raise PluginError(f"--config: not YAML: {str(err).splitlines()[0]}") from None
     if not isinstance(data, dict):
-        raise PluginError("--config: give the strategy's settings as a mapping, e.g. '{period: 14}'")
+        raise PluginError(
+            "--config: give the strategy's settings as a mapping, e.g. '{period: 14}'"
+        )
     return {str(k): v for k, v in data.items()}
