@@ -1,8 +1,9 @@
 """Find a user's strategy: a class in a Python file (`dir/rsi.py:RsiReversion`) or one an
 installed package offers under the entry-point group `traderagent.strategies`.
 
-A file is executed as a module of its own name space (`traderagent_plugin_<stem>_<n>`, kept in
-`sys.modules` so dataclasses and pydantic resolve its annotations); `fresh=True` executes it
+A file is executed as a module of its own (`traderagent_plugin_<stem>_<n>`, kept in
+`sys.modules` so dataclasses and pydantic resolve its annotations), with its folder on
+`sys.path` meanwhile so it can import helper modules beside it; `fresh=True` executes it
 again as a new module, so state kept in the class or the module starts empty (the contract
 kit's determinism check uses that). Every problem is a one-line PluginError.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import itertools
+import os
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -56,11 +58,18 @@ def load_module(path: Path, *, fresh: bool = False) -> ModuleType:
         raise PluginError(f"{path}: cannot be loaded as a Python module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    # pydantic (Python < 3.13) reads the config's field docstrings from the frame whose file
+    # maps to the model's module: map the file to this module, not one made from it earlier
+    inspect.modulesbyfile[os.path.normcase(str(path))] = name
+    inspect.modulesbyfile[os.path.realpath(path)] = name
+    sys.path.insert(0, str(path.parent))  # its own helper modules beside it import as usual
     try:
         spec.loader.exec_module(module)
     except Exception as err:  # the user's code: one line naming the file, not a traceback
         del sys.modules[name]
         raise PluginError(f"{path}: importing it failed: {_one_line(err)}") from err
+    finally:
+        sys.path.remove(str(path.parent))
     if not fresh:
         _loaded[path] = module
     return module
@@ -86,11 +95,12 @@ def load_strategy_class(spec: str, *, fresh: bool = False) -> type:
     return candidates[0]
 
 
-def load_plugin(spec: str, *, fresh: bool = False) -> StrategyPlugin:
-    """The plugin of the class `spec` names (see `load_strategy_class`)."""
+def load_plugin(spec: str, *, fresh: bool = False, described: bool = True) -> StrategyPlugin:
+    """The plugin of the class `spec` names (see `load_strategy_class`). `described=False`
+    lets config fields without a description pass (the contract kit reports them itself)."""
     cls = load_strategy_class(spec, fresh=fresh)
     path, _ = split_spec(spec)
-    return plugin_of(cls, f"{path}:{cls.__name__}", described=not fresh)
+    return plugin_of(cls, f"{path}:{cls.__name__}", described=described)
 
 
 def entry_point_plugins() -> dict[str, StrategyPlugin]:

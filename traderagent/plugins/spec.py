@@ -46,8 +46,8 @@ class StrategyPlugin:
 
 def plugin_of(cls: object, source: str, *, described: bool = True) -> StrategyPlugin:
     """The plugin `cls` is; PluginError naming the first thing that keeps it from being one.
-    `described=False` skips the field descriptions (a file executed a second time: pydantic
-    on Python 3.12 finds attribute docstrings only in the first module made from a file)."""
+    `described=False` lets config fields without a description pass (the contract kit
+    reports them in its config check instead)."""
     name = getattr(cls, "__name__", repr(cls))
     if not isinstance(cls, type):
         raise PluginError(f"{source}: {name} is not a class (a strategy is a class)")

@@ -271,8 +271,8 @@ def _first_difference(a: list[Decision], b: list[Decision], candles: Sequence[Ca
     for left, right in zip(a, b, strict=False):
         if left != right:
             return (
-                f"at candle #{left.step} ({_when(candles, left.step)}) {left.event}: "
-                f"{_intents(left.intents)} vs {right.event} at #{right.step}: "
+                f"one run at candle #{left.step} ({_when(candles, left.step)}) {left.event}: "
+                f"{_intents(left.intents)}; the other at #{right.step} {right.event}: "
                 f"{_intents(right.intents)}"
             )
     if len(a) != len(b):

@@ -79,7 +79,7 @@ def subject_of(target: str, config_text: str | None, instrument: Instrument) -> 
     defaults. PluginError says what is wrong."""
     overrides = _settings(config_text)
     if is_file_spec(target):
-        plugin = load_plugin(target)
+        plugin = load_plugin(target, described=False)  # the config check says which
         subject = Subject(plugin.source, plugin, overrides, spec=target)
     elif target in BUILTIN_SETTINGS:
         subject = Subject(target, _builtin(target), {**BUILTIN_SETTINGS[target], **overrides})
