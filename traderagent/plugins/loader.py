@@ -86,7 +86,8 @@ def load_strategy_class(spec: str, *, fresh: bool = False) -> type:
         if not isinstance(found, type):
             raise PluginError(f"{path}: {name} is not a class")
         return found
-    candidates = [c for c in _own_classes(module) if _looks_like_strategy(c)]
+    own = _own_classes(module)
+    candidates = [c for c in own if _looks_like_strategy(c)] or own[:1] * (len(own) == 1)
     if len(candidates) != 1:
         many = ", ".join(c.__name__ for c in candidates) or "none"
         raise PluginError(
