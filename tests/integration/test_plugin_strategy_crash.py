@@ -71,7 +71,9 @@ def test_a_raising_plugin_strategy_is_caught_and_the_other_bot_trades_on() -> No
     assert engine.bots["mine"].state is BotState.EMERGENCY
     last_crash = crashes[-1].ts
     fills_after = [
-        e for e in seen if isinstance(e, OrderFilled) and e.fill.bot == "grid-btc" and e.ts > last_crash
+        e
+        for e in seen
+        if isinstance(e, OrderFilled) and e.fill.bot == "grid-btc" and e.ts > last_crash
     ]
     assert fills_after  # the other bot goes on trading after the plugin's bot was halted
     assert engine.bots["grid-btc"].state is BotState.FINISHED

@@ -3,7 +3,7 @@
 Placeholders: __TITLE__, __CLASS__, __KIND__, __MODULE__, __PATH__, __TEST__.
 """
 
-STRATEGY = r'''"""__TITLE__: a strategy of your own for TraderAgent (written by `traderagent strategy new`).
+STRATEGY = r'''"""__TITLE__: a strategy of your own (written by `traderagent strategy new`).
 
 As written it buys a dip below the moving average and takes profit above the entry: replace
 the decisions with yours. The contract (see docs/writing-a-strategy.md):

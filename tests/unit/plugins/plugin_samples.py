@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from base_sample import Quiet
+from pydantic import BaseModel, ConfigDict
 
 
 class Offered(Quiet):

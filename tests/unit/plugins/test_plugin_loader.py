@@ -4,8 +4,8 @@ line saying what to do."""
 
 from __future__ import annotations
 
-from importlib.metadata import EntryPoint
 from decimal import Decimal
+from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
@@ -24,11 +24,11 @@ from traderagent.plugins import loader as loader_module
 EXAMPLES = Path(__file__).parents[3] / "examples" / "strategies"
 BTCUSDT = DEFAULT_INSTRUMENTS["BTCUSDT"]
 
-HEADER = '''
+HEADER = """
 from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from base_sample import Quiet
-'''
+"""
 GOOD_CONFIG = '''
     class Config(BaseModel):
         model_config = ConfigDict(use_attribute_docstrings=True)
@@ -38,9 +38,7 @@ GOOD_CONFIG = '''
 
 
 def _write(tmp_path: Path, body: str) -> str:
-    (tmp_path / "base_sample.py").write_text(
-        (Path(__file__).parent / "base_sample.py").read_text()
-    )
+    (tmp_path / "base_sample.py").write_text((Path(__file__).parent / "base_sample.py").read_text())
     path = tmp_path / "mine.py"
     path.write_text(HEADER + body)
     return str(path)
@@ -120,7 +118,8 @@ def test_a_documented_class_in_a_file_loads_with_its_helpers_beside_it(tmp_path:
 
 def _points(monkeypatch: pytest.MonkeyPatch, *values: str) -> None:
     points = [
-        EntryPoint(f"p{i}", value, loader_module.ENTRY_POINT_GROUP) for i, value in enumerate(values)
+        EntryPoint(f"p{i}", value, loader_module.ENTRY_POINT_GROUP)
+        for i, value in enumerate(values)
     ]
 
     def entry_points(*, group: str) -> list[EntryPoint]:

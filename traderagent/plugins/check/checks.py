@@ -21,23 +21,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from types import ModuleType
 
 from strategies.base import Strategy
-from traderagent.domain import CancelAll, CancelOrder, Candle, Instrument, Intent, PlaceOrder
+from traderagent.domain import Candle, Instrument
 from traderagent.plugins.check.audit import Finding, audit_file
+from traderagent.plugins.check.differences import first_difference, when
 from traderagent.plugins.check.guard import Forbidden, Guard
 from traderagent.plugins.check.harness import (
-    Decision,
     Run,
     StrategyRaised,
     prime_count,
     replay,
 )
 from traderagent.plugins.check.subject import Subject, modules_of, source_of
-from traderagent.plugins.spec import StrategyPlugin
-from traderagent.plugins.spec import undocumented_fields
+from traderagent.plugins.spec import StrategyPlugin, undocumented_fields
 
 CUTS = (0.25, 0.5, 0.75)
 
@@ -78,9 +76,8 @@ class _Kit:
         self.primed = prime_count(len(candles))  # the same in every run, cut or whole
         self.resume_at = len(candles) // 3
         self.findings: list[Finding] = []
-        self.first: Run | None = None
-        self.second: Run | None = None
-        self.reference: StrategyPlugin | None = None
+        self.first = self.second = Run()  # the whole runs of purity and determinism
+        self.reference = subject.plugin  # the load that ran the second whole run
 
     def config(self) -> CheckResult:
         model = self.subject.plugin.config
@@ -125,11 +122,10 @@ class _Kit:
         )
 
     def determinism(self) -> CheckResult:
-        assert self.first is not None
         self.reference = self.subject.load(fresh=True)
         strategy = self._new(self.reference)
         self.second = self._run("determinism", strategy, modules_of(strategy))
-        diff = _first_difference(self.first.decisions, self.second.decisions, self.candles)
+        diff = first_difference(self.first.decisions, self.second.decisions, self.candles)
         if diff:
             notes = [str(f) for f in self.findings if not f.error]
             cause = f" The audit notes {notes[0]}." if notes else ""
@@ -148,14 +144,13 @@ class _Kit:
         )
 
     def lookahead(self) -> CheckResult:
-        assert self.second is not None and self.reference is not None
         whole = self.second.decisions
         for share in CUTS:
             cut = int(len(self.candles) * share)
             strategy = self._new(self.reference)
             run = self._run("look-ahead", strategy, modules_of(strategy), self.candles[:cut])
             before = [d for d in whole if d.step < cut]
-            diff = _first_difference(
+            diff = first_difference(
                 before, [d for d in run.decisions if d.step < cut], self.candles
             )
             if diff:
@@ -163,7 +158,7 @@ class _Kit:
                     CheckResult(
                         "look-ahead",
                         False,
-                        f"cut at candle #{cut} ({_when(self.candles, cut)}), the run decided "
+                        f"cut at candle #{cut} ({when(self.candles, cut)}), the run decided "
                         f"otherwise before the cut than the whole run: {diff}",
                         "the strategy knew something of candles after the cut: keep every "
                         "piece of state on the instance (not in a class attribute, a module "
@@ -174,7 +169,6 @@ class _Kit:
         return CheckResult("look-ahead", True, f"runs cut at {cuts} agree with the whole run")
 
     def fills(self) -> CheckResult:
-        assert self.reference is not None
         strategy = self._new(self.reference)
         run = self._run("fills", strategy, modules_of(strategy), late_fills=True)
         if not run.late_fills:
@@ -252,7 +246,7 @@ def _crashed(check: str, raised: StrategyRaised, candles: Sequence[Candle]) -> C
             "fills",
             False,
             f"on_fill of an order it had cancelled ({raised.event}, candle #{raised.step}, "
-            f"{_when(candles, raised.step)}) raised {describe(raised.error)}",
+            f"{when(candles, raised.step)}) raised {describe(raised.error)}",
             "a fill can cross a cancel: on_fill must accept a fill of any order it placed, "
             "cancelled or not (order.status says which), and keep its position right",
         )
@@ -260,50 +254,8 @@ def _crashed(check: str, raised: StrategyRaised, candles: Sequence[Candle]) -> C
     return CheckResult(
         name,
         False,
-        f"{raised.event} at candle #{raised.step} ({_when(candles, raised.step)}) raised "
+        f"{raised.event} at candle #{raised.step} ({when(candles, raised.step)}) raised "
         f"{describe(raised.error)}",
         "fix the error: in the engine a strategy that raises sets its bot aside, and the third "
         "time within an hour halts it",
     )
-
-
-def _first_difference(a: list[Decision], b: list[Decision], candles: Sequence[Candle]) -> str:
-    for left, right in zip(a, b, strict=False):
-        if left != right:
-            return (
-                f"one run at candle #{left.step} ({_when(candles, left.step)}) {left.event}: "
-                f"{_intents(left.intents)}; the other at #{right.step} {right.event}: "
-                f"{_intents(right.intents)}"
-            )
-    if len(a) != len(b):
-        longer, which = (a, "first") if len(a) > len(b) else (b, "second")
-        extra = longer[min(len(a), len(b))]
-        return (
-            f"only the {which} run decided at candle #{extra.step} "
-            f"({_when(candles, extra.step)}) {extra.event}: {_intents(extra.intents)}"
-        )
-    return ""
-
-
-def _intents(intents: tuple[Intent, ...]) -> str:
-    shown = [_intent(i) for i in intents[:3]]
-    more = f" +{len(intents) - 3}" if len(intents) > 3 else ""
-    return "[" + ", ".join(shown) + more + "]"
-
-
-def _intent(intent: Intent) -> str:
-    if isinstance(intent, PlaceOrder):
-        at = f" @ {intent.price}" if intent.price is not None else ""
-        return f"{intent.tag}: {intent.side.value.lower()} {intent.qty}{at} {intent.type.value}"
-    if isinstance(intent, CancelOrder):
-        return f"cancel {intent.tag}"
-    if isinstance(intent, CancelAll):
-        return "cancel all"
-    return repr(intent)
-
-
-def _when(candles: Sequence[Candle], step: int) -> str:
-    if not candles:
-        return "?"
-    ts = candles[min(step, len(candles) - 1)].ts
-    return datetime.fromtimestamp(ts / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")

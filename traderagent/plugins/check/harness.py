@@ -33,7 +33,6 @@ from traderagent.domain import (
     Candle,
     Fill,
     Instrument,
-    Intent,
     Liquidity,
     Order,
     OrderStatus,
@@ -52,7 +51,8 @@ EQUITY = Decimal(100_000)
 class Decision:
     step: int
     event: str
-    intents: tuple[Intent, ...]
+    intents: tuple[object, ...]
+    """What the strategy returned (intents, unless it broke the contract)."""
 
 
 class StrategyRaised(Exception):  # noqa: N818 - names what happened, as the engine says it
@@ -111,7 +111,7 @@ class _Replay:
         if first >= len(candles):
             return self.out
         self._see(candles[first], first)
-        self._call("prime", lambda: self.strategy.prime(list(candles[: first + 1])), record=False)
+        self._call("prime", lambda: self.strategy.prime(list(candles[: first + 1])))
         self._decide("start", lambda ctx: self.strategy.on_start(ctx))
         for i in range(first + 1, len(candles)):
             candle = candles[i]
@@ -141,7 +141,7 @@ class _Replay:
             equity=self.cash + self.qty * self.price,
         )
 
-    def _call(self, event: str, call: object, record: bool = True) -> object:
+    def _call(self, event: str, call: object) -> object:
         try:
             return call()  # type: ignore[operator]
         except Exception as err:  # the strategy's: the check reports it with where it was
@@ -162,7 +162,7 @@ class _Replay:
             order, price, late = self.pending.pop(0)
             self._fill(order, price, late)
 
-    def _apply(self, intents: list[Intent], event: str) -> None:
+    def _apply(self, intents: list[object], event: str) -> None:
         for intent in intents:
             if isinstance(intent, PlaceOrder):
                 self._place(intent, event)
@@ -222,9 +222,8 @@ class _Replay:
 
     def _match(self, candle: Candle) -> None:
         for tag, order in list(self.resting.items()):
-            if tag not in self.resting or self.resting[tag] is not order:
+            if self.resting.get(tag) is not order or order.price is None:
                 continue  # cancelled or replaced by a decision on an earlier fill
-            assert order.price is not None
             level = float(order.price)
             below = (order.side is Side.BUY) != order.type.is_stop
             if (candle.low <= level) if below else (candle.high >= level):

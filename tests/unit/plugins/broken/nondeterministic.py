@@ -13,4 +13,4 @@ class Nondeterministic(BaseDip):
     """Takes half of the dips, chosen by a coin nobody seeded."""
 
     def wants_entry(self, candle: Candle) -> bool:
-        return random.random() < 0.5
+        return random.random() < 0.5  # noqa: S311 - the bug on show

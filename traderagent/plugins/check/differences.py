@@ -1,0 +1,52 @@
+"""How the contract kit shows decisions: the first place two decision streams part, in words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from traderagent.domain import CancelAll, CancelOrder, Candle, PlaceOrder
+from traderagent.plugins.check.harness import Decision
+
+
+def first_difference(a: list[Decision], b: list[Decision], candles: Sequence[Candle]) -> str:
+    """Where decision stream `b` first departs from `a` ('' when they agree)."""
+    for left, right in zip(a, b, strict=False):
+        if left != right:
+            return (
+                f"one run at candle #{left.step} ({when(candles, left.step)}) {left.event}: "
+                f"{_intents(left.intents)}; the other at #{right.step} {right.event}: "
+                f"{_intents(right.intents)}"
+            )
+    if len(a) != len(b):
+        longer, which = (a, "first") if len(a) > len(b) else (b, "second")
+        extra = longer[min(len(a), len(b))]
+        return (
+            f"only the {which} run decided at candle #{extra.step} "
+            f"({when(candles, extra.step)}) {extra.event}: {_intents(extra.intents)}"
+        )
+    return ""
+
+
+def _intents(intents: tuple[object, ...]) -> str:
+    shown = [_intent(i) for i in intents[:3]]
+    more = f" +{len(intents) - 3}" if len(intents) > 3 else ""
+    return "[" + ", ".join(shown) + more + "]"
+
+
+def _intent(intent: object) -> str:
+    if isinstance(intent, PlaceOrder):
+        at = f" @ {intent.price}" if intent.price is not None else ""
+        return f"{intent.tag}: {intent.side.value.lower()} {intent.qty}{at} {intent.type.value}"
+    if isinstance(intent, CancelOrder):
+        return f"cancel {intent.tag}"
+    if isinstance(intent, CancelAll):
+        return "cancel all"
+    return repr(intent)
+
+
+def when(candles: Sequence[Candle], step: int) -> str:
+    if not candles:
+        return "?"
+    ts = candles[min(step, len(candles) - 1)].ts
+    return datetime.fromtimestamp(ts / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
