@@ -76,7 +76,7 @@ class BollingerBreakout:
                 self.bands.update(bar.close)
 
     def on_start(self, ctx: StrategyContext) -> list[Intent]:
-        return self._trail(ctx) if ctx.position_qty > 0 else []
+        return self._trail(ctx) if self._held(ctx) > 0 else []
 
     def on_candle(self, candle: Candle, ctx: StrategyContext) -> list[Intent]:
         bar = self.bars.update(candle)
@@ -85,7 +85,7 @@ class BollingerBreakout:
         band = self.bands.update(bar.close)
         if math.isnan(band.middle):
             return []
-        if ctx.position_qty > 0:
+        if self._held(ctx) > 0:
             if bar.close < band.middle:
                 return self._exit(ctx)
             return self._trail(ctx)
@@ -97,7 +97,7 @@ class BollingerBreakout:
 
     def on_fill(self, fill: Fill, order: Order, ctx: StrategyContext) -> list[Intent]:
         # any order of ours may fill, cancelled or not (a fill can cross a cancel)
-        if ctx.position_qty <= 0:
+        if self._held(ctx) <= 0:
             self.stop_price = None
             return [CancelOrder(tag) for tag in sorted(ctx.live_tags)]
         if fill.side is Side.BUY:
@@ -105,7 +105,7 @@ class BollingerBreakout:
         return []
 
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
-        return self._trail(ctx, again=True) if ctx.position_qty > 0 else []
+        return self._trail(ctx, again=True) if self._held(ctx) > 0 else []
 
     def wind_down(self, ctx: StrategyContext) -> list[Intent]:
         self.stop_price = None
@@ -134,7 +134,7 @@ class BollingerBreakout:
             return []
         if self.stop_price is not None and level < self.stop_price:
             level = self.stop_price  # a stop only moves up
-        qty = self.instrument.floor_qty(ctx.position_qty)
+        qty = self._held(ctx)
         out: list[Intent] = [CancelOrder(t) for t in sorted(ctx.live_tags) if t.startswith("stop-")]
         if self.instrument.check_order(level, qty) is not None:
             self.stop_price = None
@@ -151,7 +151,13 @@ class BollingerBreakout:
     def _exit(self, ctx: StrategyContext) -> list[Intent]:
         self.stop_price = None
         out: list[Intent] = [CancelOrder(tag) for tag in sorted(ctx.live_tags)]
-        qty = self.instrument.floor_qty(ctx.position_qty)
+        qty = self._held(ctx)
         if qty > 0:
             out.append(PlaceOrder("exit", Side.SELL, qty, None, OrderType.MARKET, Purpose.EXIT))
         return out
+
+    def _held(self, ctx: StrategyContext) -> Decimal:
+        """The position it can sell: on the lot and above the venue's minimums (the fee of a
+        spot buy is taken in the coin, so a sold position leaves dust: that counts as flat)."""
+        qty = self.instrument.floor_qty(max(ctx.position_qty, Decimal(0)))
+        return qty if self.instrument.check_order(ctx.price, qty) is None else Decimal(0)

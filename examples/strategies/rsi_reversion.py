@@ -82,10 +82,10 @@ class RsiReversion:
             self._bar(candle)
 
     def on_start(self, ctx: StrategyContext) -> list[Intent]:
-        return self._take_profit(ctx) if ctx.position_qty > 0 else []
+        return self._take_profit(ctx) if self._held(ctx) > 0 else []
 
     def on_candle(self, candle: Candle, ctx: StrategyContext) -> list[Intent]:
-        held = ctx.position_qty
+        held = self._held(ctx)
         if held > 0 and ctx.position_avg_price is not None:
             floor = ctx.position_avg_price * (1 - self.config.stop_loss_pct / 100)
             if ctx.price <= floor:
@@ -108,13 +108,13 @@ class RsiReversion:
         # any order of ours may fill, cancelled or not (a fill can cross a cancel)
         if fill.side is Side.BUY:
             return self._take_profit(ctx)
-        if ctx.position_qty <= 0:
+        if self._held(ctx) <= 0:
             return [CancelOrder(tag) for tag in ctx.live_tags]  # flat: nothing left to sell
         return []
 
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
         has_tp = any(tag.startswith("tp-") for tag in ctx.live_tags)
-        return self._take_profit(ctx) if ctx.position_qty > 0 and not has_tp else []
+        return self._take_profit(ctx) if self._held(ctx) > 0 and not has_tp else []
 
     def wind_down(self, ctx: StrategyContext) -> list[Intent]:
         return [CancelOrder(tag) for tag in sorted(ctx.live_tags)]
@@ -147,7 +147,7 @@ class RsiReversion:
         price = self.instrument.round_price(
             avg * (1 + self.config.take_profit_pct / 100), Side.SELL
         )
-        qty = self.instrument.floor_qty(ctx.position_qty)
+        qty = self._held(ctx)
         out: list[Intent] = [CancelOrder(t) for t in sorted(ctx.live_tags) if t.startswith("tp-")]
         if self.instrument.check_order(price, qty) is None:
             self.serial += 1
@@ -157,8 +157,14 @@ class RsiReversion:
         return out
 
     def _exit(self, ctx: StrategyContext) -> list[Intent]:
-        qty = self.instrument.floor_qty(ctx.position_qty)
+        qty = self._held(ctx)
         out: list[Intent] = [CancelOrder(tag) for tag in sorted(ctx.live_tags)]
         if qty > 0:
             out.append(PlaceOrder("exit", Side.SELL, qty, None, OrderType.MARKET, Purpose.EXIT))
         return out
+
+    def _held(self, ctx: StrategyContext) -> Decimal:
+        """The position it can sell: on the lot and above the venue's minimums (the fee of a
+        spot buy is taken in the coin, so a sold position leaves dust: that counts as flat)."""
+        qty = self.instrument.floor_qty(max(ctx.position_qty, Decimal(0)))
+        return qty if self.instrument.check_order(ctx.price, qty) is None else Decimal(0)

@@ -81,12 +81,12 @@ class __CLASS__:
 
     def on_start(self, ctx: StrategyContext) -> list[Intent]:
         """The first decision. A position may be inherited (`ctx.position_qty`): adopt it."""
-        return self._take_profit(ctx) if ctx.position_qty > 0 else []
+        return self._take_profit(ctx) if self._held(ctx) > 0 else []
 
     def on_candle(self, candle: Candle, ctx: StrategyContext) -> list[Intent]:
         """A closed candle: the main decision."""
         mean = self.average.update(candle.close)
-        if not self.average.ready or ctx.position_qty > 0 or ctx.live_tags:
+        if not self.average.ready or self._held(ctx) > 0 or ctx.live_tags:
             return []
         price = self.instrument.round_price(
             Decimal(repr(mean)) * (1 - self.config.dip_pct / 100), Side.BUY
@@ -100,13 +100,13 @@ class __CLASS__:
         """A fill of one of your orders (`order` after it; it may be one you cancelled)."""
         if fill.side is Side.BUY:
             return self._take_profit(ctx)
-        if ctx.position_qty <= 0:
+        if self._held(ctx) <= 0:
             return [CancelOrder(tag) for tag in sorted(ctx.live_tags)]
         return []
 
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
         """After a pause: bring the resting orders back to what you want."""
-        wants_tp = ctx.position_qty > 0 and not any(t.startswith("tp-") for t in ctx.live_tags)
+        wants_tp = self._held(ctx) > 0 and not any(t.startswith("tp-") for t in ctx.live_tags)
         return self._take_profit(ctx) if wants_tp else []
 
     def wind_down(self, ctx: StrategyContext) -> list[Intent]:
@@ -124,7 +124,7 @@ class __CLASS__:
         price = self.instrument.round_price(
             avg * (1 + self.config.take_profit_pct / 100), Side.SELL
         )
-        qty = self.instrument.floor_qty(ctx.position_qty)
+        qty = self._held(ctx)
         out: list[Intent] = [CancelOrder(t) for t in sorted(ctx.live_tags) if t.startswith("tp-")]
         if self.instrument.check_order(price, qty) is None:
             self.serial += 1
@@ -132,6 +132,12 @@ class __CLASS__:
                 PlaceOrder(f"tp-{self.serial}", Side.SELL, qty, price, purpose=Purpose.TAKE_PROFIT)
             )
         return out
+
+    def _held(self, ctx: StrategyContext) -> Decimal:
+        """The position it can sell: on the lot and above the venue's minimums (the fee of a
+        spot buy is taken in the coin, so a sold position leaves dust: that counts as flat)."""
+        qty = self.instrument.floor_qty(max(ctx.position_qty, Decimal(0)))
+        return qty if self.instrument.check_order(ctx.price, qty) is None else Decimal(0)
 '''
 
 TEST = r'''"""Tests of __CLASS__ (written by `traderagent strategy new`): its decisions, and the

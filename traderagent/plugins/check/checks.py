@@ -215,12 +215,13 @@ class _Kit:
         if run.problems:
             raise _Failed(
                 CheckResult(
-                    "fills" if late_fills else check,
+                    "intents",
                     False,
-                    f"an intent the engine cannot act on: {run.problems[0]}"
+                    f"the engine could not act on what it returned: {run.problems[0]}"
                     + (f" (and {len(run.problems) - 1} more)" if len(run.problems) > 1 else ""),
-                    "return a list of PlaceOrder/CancelOrder/CancelAll; a positive quantity, "
-                    "a price for a limit or stop, and a new tag only once its order is gone",
+                    "return a list of PlaceOrder/CancelOrder/CancelAll: a positive quantity, "
+                    "a price for a limit or stop, a tag not resting already; describe() "
+                    "returns one line",
                 )
             )
         return run
@@ -250,9 +251,17 @@ def _crashed(check: str, raised: StrategyRaised, candles: Sequence[Candle]) -> C
             "a fill can cross a cancel: on_fill must accept a fill of any order it placed, "
             "cancelled or not (order.status says which), and keep its position right",
         )
-    name = "fills" if check == "fills" else check
+    if check == "fills":  # it ran well until fills of cancelled orders came
+        return CheckResult(
+            "fills",
+            False,
+            f"after fills of orders it had cancelled, {raised.event} at candle #{raised.step} "
+            f"({when(candles, raised.step)}) raised {describe(raised.error)}",
+            "a fill can cross a cancel: count every fill of every order you placed into your "
+            "state (or decide from ctx.position_qty and ctx.live_tags)",
+        )
     return CheckResult(
-        name,
+        "raises",
         False,
         f"{raised.event} at candle #{raised.step} ({when(candles, raised.step)}) raised "
         f"{describe(raised.error)}",

@@ -7,11 +7,12 @@ venue does on demand (a fill crossing a cancel), so it keeps fills simple and su
 - the strategy is primed with the candles up to the first one it trades on, then `on_start`
   at that candle's close, then per later candle: fills of resting orders, then `on_candle`
   (`on_resume` instead, at the candle `resume_at`: a pause and a resume), and `wind_down`
-  after the last candle;
+  and `describe` after the last candle;
 - a resting buy limit (or sell stop) fills whole at its price when a candle trades at or below
   it, a sell limit (or buy stop) when one trades at or above it; a market order fills at once
-  at the decision's price; no fees, balances are not limited (the engine's risk and the
-  venue's balance checks are not the strategy's contract);
+  at the decision's price; a fee of `FEE_RATE` is charged as on Bybit's spot (a buy's in the
+  coin bought, so a position sold leaves dust); balances are not limited (the engine's risk
+  and the venue's balance checks are not the strategy's contract);
 - with `late_fills`, every order the strategy cancels fills instead, half of it (or whole when
   half is below a lot), as when a fill crosses the cancel on a real venue: the strategy gets
   `on_fill` with the order cancelled (or filled) and its fill, as the engine hands it over.
@@ -43,6 +44,8 @@ from traderagent.domain import (
 
 PRIME_CANDLES = 240
 """Candles the strategy is primed with before `on_start` (fewer on short data)."""
+FEE_RATE = Decimal("0.001")
+"""Fee of every fill, in the coin received (the base on a buy, the quote on a sell)."""
 EQUITY = Decimal(100_000)
 """Quote the run starts with (a strategy sizing by equity sizes on it)."""
 
@@ -124,6 +127,9 @@ class _Replay:
                 self._decide("candle", lambda ctx, c=candle: self.strategy.on_candle(c, ctx))
         self.step = len(candles)
         self._decide("wind_down", lambda ctx: self.strategy.wind_down(ctx))
+        said = self._call("describe", self.strategy.describe)
+        if not isinstance(said, str) or "\n" in said:
+            self.out.problems.append(f"describe() returned {said!r}, not one line of text")
         return self.out
 
     def _see(self, candle: Candle, step: int) -> None:
@@ -250,8 +256,8 @@ class _Replay:
             order.side,
             price,
             qty,
-            Decimal(0),
-            self.instrument.quote,
+            qty * FEE_RATE if order.side is Side.BUY else qty * price * FEE_RATE,
+            self.instrument.base if order.side is Side.BUY else self.instrument.quote,
             Liquidity.TAKER if order.type is OrderType.MARKET else Liquidity.MAKER,
             self.ts,
             tag=order.tag,
@@ -275,11 +281,14 @@ class _Replay:
         self._decide(event, lambda ctx: self.strategy.on_fill(fill, after, ctx))
 
     def _book(self, fill: Fill) -> None:
-        signed = fill.qty if fill.side is Side.BUY else -fill.qty
         before = self.qty
-        self.qty += signed
-        self.cash -= signed * fill.price
-        if fill.side is Side.BUY and before >= 0:
-            self.avg = ((self.avg or Decimal(0)) * before + fill.price * fill.qty) / self.qty
+        if fill.side is Side.BUY:
+            self.qty += fill.base_qty
+            self.cash -= fill.notional
+        else:
+            self.qty -= fill.base_qty
+            self.cash += fill.notional - fill.fee_value
+        if fill.side is Side.BUY and before >= 0 and self.qty > 0:
+            self.avg = ((self.avg or Decimal(0)) * before + fill.notional) / self.qty
         elif not self.qty:
             self.avg = None

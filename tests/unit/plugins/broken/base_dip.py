@@ -57,7 +57,7 @@ class BaseDip:
         if "entry" in ctx.live_tags:
             self.age += 1
             return [CancelOrder("entry")] if self.age >= 10 else []
-        if ctx.position_qty > 0 or ctx.live_tags or not self.mean.ready:
+        if self._held(ctx) > 0 or ctx.live_tags or not self.mean.ready:
             return []
         if candle.close < mean and self.wants_entry(candle):
             self.age = 0
@@ -69,9 +69,9 @@ class BaseDip:
         return True
 
     def on_fill(self, fill: Fill, order: Order, ctx: StrategyContext) -> list[Intent]:
-        if fill.side is Side.BUY and ctx.position_qty > 0 and "exit" not in ctx.live_tags:
+        if fill.side is Side.BUY and self._held(ctx) > 0 and "exit" not in ctx.live_tags:
             price = self.instrument.round_price(fill.price * Decimal("1.003"), Side.SELL)
-            qty = self.instrument.floor_qty(ctx.position_qty)
+            qty = self._held(ctx)
             return [PlaceOrder("exit", Side.SELL, qty, price, purpose=Purpose.TAKE_PROFIT)]
         return []
 
@@ -83,3 +83,9 @@ class BaseDip:
 
     def describe(self) -> str:
         return f"mean {self.mean.value:.2f}"
+
+    def _held(self, ctx: StrategyContext) -> Decimal:
+        """The position it can sell: on the lot and above the venue's minimums (the fee of a
+        spot buy is taken in the coin, so a sold position leaves dust: that counts as flat)."""
+        qty = self.instrument.floor_qty(max(ctx.position_qty, Decimal(0)))
+        return qty if self.instrument.check_order(ctx.price, qty) is None else Decimal(0)
