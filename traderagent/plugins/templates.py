@@ -183,5 +183,6 @@ def test_it_passes_the_contract_kit() -> None:
     results = run_checks(subject, candles, BTCUSDT)
     failed = [r for r in results if not r.passed]
     assert not failed, failed[0].detail + " - " + failed[0].fix
-    assert [r.name for r in results] == ["config", "purity", "determinism", "look-ahead", "fills"]
+    names = [r.name for r in results]
+    assert names == ["config", "purity", "determinism", "look-ahead", "fills", "wake"]
 '''

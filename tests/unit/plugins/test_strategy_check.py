@@ -38,9 +38,12 @@ def test_the_examples_and_the_built_in_kinds_pass_on_the_bundled_data(
     code, out, err = _check(capsys, target)
     assert code == 0, out + err
     assert "30,240 candles" in out
-    for name in ("config", "purity", "determinism", "look-ahead", "fills"):
+    for name in ("config", "purity", "determinism", "look-ahead", "fills", "wake"):
         assert f"ok   {name}" in out
-    assert "all 5 checks passed" in out
+    assert "all 6 checks passed" in out
+    quiet = target in ("grid", "dca", "trend")  # the built-ins tell their wake condition
+    assert ("the same decisions as stepping all" in out) is quiet
+    assert ("no wake(): every candle is stepped" in out) is not quiet
 
 
 @pytest.mark.parametrize(
@@ -73,14 +76,21 @@ def test_the_examples_and_the_built_in_kinds_pass_on_the_bundled_data(
         (
             "nondeterministic.py:Nondeterministic",
             "determinism",
-            "the same candles twice gave different decisions: one run at candle #",
+            "the same candles twice gave different decisions: the first run decided at candle #",
             "The audit notes line 16: calls random.random(): the shared unseeded random.",
         ),
         (
             "lookahead.py:Lookahead",
             "look-ahead",
-            "the run decided otherwise before the cut than the whole run",
+            "decided otherwise before the cut: the whole run decided at candle #",
             "not in a class attribute, a module global or a cache shared by instances",
+        ),
+        (
+            "lying_wake.py:LyingWake",
+            "wake",
+            "passing over the candles its wake() let pass changed its decisions: only stepping "
+            "every candle decided at candle #",
+            "wake() must wake on every candle that could make on_candle decide",
         ),
         (
             "raising.py:Raising",
@@ -121,7 +131,7 @@ def test_a_broken_strategy_fails_its_check_with_what_and_how_to_fix(
     assert says in failed[0]
     assert out.splitlines()[-1].startswith("how to fix: ") and fix in out.splitlines()[-1]
     passed = [line.split()[1] for line in out.splitlines() if line.startswith("  ok")]
-    order = ["config", "purity", "determinism", "look-ahead", "fills"]
+    order = ["config", "purity", "determinism", "look-ahead", "fills", "wake"]
     ran = order.index(check) if check in order else 1  # a run's crash shows in the first run
     assert passed == order[:ran]  # the first failure ends the run
     assert not list(tmp_path.iterdir())  # the guard refused the write before it happened

@@ -35,7 +35,7 @@ def test_new_writes_a_strategy_that_passes_check_and_a_test_that_passes(
     assert all(f.description for f in plugin.config.model_fields.values())
 
     assert main(["strategy", "check", str(strategy), "--candles", "3000"]) == 0
-    assert "all 5 checks passed" in capsys.readouterr().out
+    assert "all 6 checks passed" in capsys.readouterr().out
 
     spec = importlib.util.spec_from_file_location("test_dip_buyer_written", test)
     assert spec is not None and spec.loader is not None

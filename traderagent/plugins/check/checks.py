@@ -14,6 +14,9 @@ the first failure (which says what happened and how to fix it).
    every intent of every run can be acted on (a positive quantity, a price for a limit or
    stop, no second order under a tag that rests).
 
+6. wake: a strategy that offers the quiet-span hint (`wake()`) decides exactly the same when
+   the candles it says cannot wake it are passed over, as a fast-forwarded replay does.
+
 A strategy that raises in any run fails with where it raised. Every run is guarded.
 """
 
@@ -61,7 +64,7 @@ def run_checks(
     """The results of the checks passed so far, the last one failed if any failed."""
     kit = _Kit(subject, candles, instrument)
     results: list[CheckResult] = []
-    for step in (kit.config, kit.purity, kit.determinism, kit.lookahead, kit.fills):
+    for step in (kit.config, kit.purity, kit.determinism, kit.lookahead, kit.fills, kit.wake):
         try:
             results.append(step())
         except _Failed as failed:
@@ -93,7 +96,8 @@ class _Kit:
                     "help text of the setting",
                 )
             )
-        return CheckResult("config", True, f"{len(model.model_fields)} fields, all described")
+        count = len(model.model_fields)
+        return CheckResult("config", True, f"{count} field{'s' * (count != 1)}, all described")
 
     def purity(self) -> CheckResult:
         strategy = self._new(self.subject.load(fresh=True))
@@ -150,16 +154,16 @@ class _Kit:
             strategy = self._new(self.reference)
             run = self._run("look-ahead", strategy, modules_of(strategy), self.candles[:cut])
             before = [d for d in whole if d.step < cut]
-            diff = first_difference(
-                before, [d for d in run.decisions if d.step < cut], self.candles
-            )
+            cut_run = [d for d in run.decisions if d.step < cut]
+            names = ("the whole run", "the cut run")
+            diff = first_difference(before, cut_run, self.candles, names)
             if diff:
                 raise _Failed(
                     CheckResult(
                         "look-ahead",
                         False,
                         f"cut at candle #{cut} ({when(self.candles, cut)}), the run decided "
-                        f"otherwise before the cut than the whole run: {diff}",
+                        f"otherwise before the cut: {diff}",
                         "the strategy knew something of candles after the cut: keep every "
                         "piece of state on the instance (not in a class attribute, a module "
                         "global or a cache shared by instances) and read no data of your own",
@@ -176,6 +180,27 @@ class _Kit:
         else:
             detail = f"{run.late_fills:,} fills of cancelled orders managed, {run.fills:,} in all"
         return CheckResult("fills", True, detail)
+
+    def wake(self) -> CheckResult:
+        strategy = self._new(self.reference)
+        if not callable(getattr(strategy, "wake", None)):
+            return CheckResult("wake", True, "no wake(): every candle is stepped")
+        run = self._run("wake", strategy, modules_of(strategy), honour_wake=True)
+        names = ("stepping every candle", "passing over the quiet ones")
+        diff = first_difference(self.second.decisions, run.decisions, self.candles, names)
+        if diff:
+            raise _Failed(
+                CheckResult(
+                    "wake",
+                    False,
+                    f"passing over the candles its wake() let pass changed its decisions: {diff}",
+                    "wake() must wake on every candle that could make on_candle decide (its "
+                    "price levels, its bar closes); what on_candle updates on a quiet candle "
+                    "goes in absorb() with candles=True",
+                )
+            )
+        stepped = f"{run.stepped:,} of {len(self.candles):,} candles stepped"
+        return CheckResult("wake", True, f"{stepped}, the same decisions as stepping all")
 
     # -- runs --------------------------------------------------------------------------------
 
@@ -194,6 +219,7 @@ class _Kit:
         candles: Sequence[Candle] | None = None,
         *,
         late_fills: bool = False,
+        honour_wake: bool = False,
     ) -> Run:
         guard = Guard(modules)
         try:
@@ -205,6 +231,7 @@ class _Kit:
                     primed=self.primed,
                     resume_at=self.resume_at,
                     late_fills=late_fills,
+                    honour_wake=honour_wake,
                 )
         except StrategyRaised as raised:
             if guard.attempts or isinstance(raised.error, Forbidden):

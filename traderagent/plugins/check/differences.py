@@ -9,20 +9,26 @@ from traderagent.domain import CancelAll, CancelOrder, Candle, PlaceOrder
 from traderagent.plugins.check.harness import Decision
 
 
-def first_difference(a: list[Decision], b: list[Decision], candles: Sequence[Candle]) -> str:
-    """Where decision stream `b` first departs from `a` ('' when they agree)."""
+def first_difference(
+    a: list[Decision],
+    b: list[Decision],
+    candles: Sequence[Candle],
+    names: tuple[str, str] = ("the first run", "the second"),
+) -> str:
+    """Where decision stream `b` first departs from `a` ('' when they agree); `names` say
+    which run made each in the sentence."""
     for left, right in zip(a, b, strict=False):
         if left != right:
             return (
-                f"one run at candle #{left.step} ({when(candles, left.step)}) {left.event}: "
-                f"{_intents(left.intents)}; the other at #{right.step} {right.event}: "
-                f"{_intents(right.intents)}"
+                f"{names[0]} decided at candle #{left.step} ({when(candles, left.step)}) "
+                f"{left.event}: {_intents(left.intents)}; {names[1]} at #{right.step} "
+                f"{right.event}: {_intents(right.intents)}"
             )
     if len(a) != len(b):
-        longer, which = (a, "first") if len(a) > len(b) else (b, "second")
+        longer, which = (a, names[0]) if len(a) > len(b) else (b, names[1])
         extra = longer[min(len(a), len(b))]
         return (
-            f"only the {which} run decided at candle #{extra.step} "
+            f"only {which} decided at candle #{extra.step} "
             f"({when(candles, extra.step)}) {extra.event}: {_intents(extra.intents)}"
         )
     return ""

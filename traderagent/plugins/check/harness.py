@@ -13,6 +13,9 @@ venue does on demand (a fill crossing a cancel), so it keeps fills simple and su
   at the decision's price; a fee of `FEE_RATE` is charged as on Bybit's spot (a buy's in the
   coin bought, so a position sold leaves dust); balances are not limited (the engine's risk
   and the venue's balance checks are not the strategy's contract);
+- with `honour_wake`, a candle on which no order fills and that the strategy's `wake()`
+  (`strategies.base.WakeAware`) says cannot wake it is passed over (`absorb`ed if asked), as
+  the engine's fast-forward does (a tick of slack on its levels, as the engine gives);
 - with `late_fills`, every order the strategy cancels fills instead, half of it (or whole when
   half is below a lot), as when a fill crosses the cancel on a real venue: the strategy gets
   `on_fill` with the order cancelled (or filled) and its fill, as the engine hands it over.
@@ -27,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from strategies.base import Strategy, StrategyContext
+from strategies.base import Strategy, StrategyContext, Wake, wake_of
 from traderagent.domain import (
     CancelAll,
     CancelOrder,
@@ -73,6 +76,8 @@ class Run:
     """Intents the engine could not act on (a non-positive quantity, a tag already live)."""
     late_fills: int = 0
     fills: int = 0
+    stepped: int = 0
+    """Candles shown to `on_candle` (or `on_resume`): fewer than all when honouring `wake`."""
 
 
 def prime_count(candles: int) -> int:
@@ -87,12 +92,16 @@ def replay(
     primed: int | None = None,
     resume_at: int | None = None,
     late_fills: bool = False,
+    honour_wake: bool = False,
 ) -> Run:
     """Drive `strategy` through `candles`, primed with the first `primed` + 1 of them
     (default: `prime_count`; runs to compare must be given the same); StrategyRaised if one
-    of its calls raises."""
+    of its calls raises. `honour_wake`: pass over the candles the strategy's `wake()` says
+    cannot wake it (and none of its orders fills on), as a fast-forwarded replay does."""
     first = prime_count(len(candles)) if primed is None else primed
-    return _Replay(strategy, instrument, late_fills).run(candles, first, resume_at)
+    run = _Replay(strategy, instrument, late_fills)
+    run.honour_wake = honour_wake
+    return run.run(candles, first, resume_at)
 
 
 class _Replay:
@@ -109,6 +118,8 @@ class _Replay:
         self.avg: Decimal | None = None
         self.price = Decimal(0)
         self.ts = self.step = self.serial = 0
+        self.honour_wake = False
+        self.tick = float(instrument.tick_size)
 
     def run(self, candles: Sequence[Candle], first: int, resume_at: int | None) -> Run:
         if first >= len(candles):
@@ -119,8 +130,12 @@ class _Replay:
         for i in range(first + 1, len(candles)):
             candle = candles[i]
             self._see(candle, i)
-            if candle.low <= self.low_trigger or candle.high >= self.high_trigger:
+            fills = candle.low <= self.low_trigger or candle.high >= self.high_trigger
+            if fills:
                 self._match(candle)
+            elif self.honour_wake and i != resume_at and self._passes_over(candle):
+                continue
+            self.out.stepped += 1
             if i == resume_at:
                 self._decide("resume", lambda ctx: self.strategy.on_resume(ctx))
             else:
@@ -131,6 +146,22 @@ class _Replay:
         if not isinstance(said, str) or "\n" in said:
             self.out.problems.append(f"describe() returned {said!r}, not one line of text")
         return self.out
+
+    def _passes_over(self, candle: Candle) -> bool:
+        """Whether the strategy's wake lets `candle` pass (then it is absorbed if asked)."""
+        wake = self._call("wake", lambda: wake_of(self.strategy))
+        if not isinstance(wake, Wake):
+            return False  # None: it wants every candle
+        tick = self.tick if wake.low_below != -math.inf or wake.high_above != math.inf else 0.0
+        if candle.low < wake.low_below + tick or candle.high > wake.high_above - tick:
+            return False
+        if wake.bar_ms and candle.close_time % wake.bar_ms == 0:
+            return False
+        if wake.candles:
+            absorb = getattr(self.strategy, "absorb", None)
+            if callable(absorb):
+                self._call("absorb", lambda: absorb(candle))
+        return True
 
     def _see(self, candle: Candle, step: int) -> None:
         self.step, self.ts = step, candle.close_time
