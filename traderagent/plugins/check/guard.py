@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import sys
+import threading
 import time as _time
 import traceback
 from collections.abc import Callable, Iterable
@@ -80,6 +81,7 @@ class Guard:
     def __init__(self, modules: Iterable[ModuleType] = ()) -> None:
         self.modules = list(modules)
         self.attempts: list[str] = []
+        self.thread = threading.get_ident()  # other threads keep their clock and files
         self._undo: list[Callable[[], None]] = []
 
     def __enter__(self) -> Guard:
@@ -106,12 +108,17 @@ class Guard:
         self.attempts.append(attempt)
         raise Forbidden(f"a strategy may not use {attempt}")
 
+    def forbid_here(self, what: str) -> None:
+        """`forbid(what)` on the guarded thread; nothing on any other."""
+        if threading.get_ident() == self.thread:
+            self.forbid(what)
+
     def _patch_clock(self) -> list[tuple[Any, Any]]:
         replaced: list[tuple[Any, Any]] = []
         for name in CLOCK_NOW:
             original = getattr(_time, name, None)
             if original is not None:
-                replaced.append((original, self._blocked(f"time.{name}()")))
+                replaced.append((original, self._blocked(f"time.{name}()", original)))
         for name in CLOCK_DEFAULT:
             original = getattr(_time, name, None)
             if original is not None:
@@ -123,15 +130,18 @@ class Guard:
             self._set(home, original.__name__, guarded)
         return replaced
 
-    def _blocked(self, what: str) -> Callable[..., Any]:
-        def blocked(*_args: Any, **_kwargs: Any) -> Any:
-            self.forbid(what)
+    def _blocked(self, what: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def blocked(*args: Any, **kwargs: Any) -> Any:
+            if threading.get_ident() == self.thread:
+                self.forbid(what)
+            return original(*args, **kwargs)
 
         return blocked
 
     def _blocked_bare(self, what: str, original: Callable[..., Any]) -> Callable[..., Any]:
         def blocked(*args: Any, **kwargs: Any) -> Any:
-            if len(args) < (2 if original.__name__ == "strftime" else 1):
+            bare = len(args) < (2 if original.__name__ == "strftime" else 1)
+            if bare and threading.get_ident() == self.thread:
                 self.forbid(what)
             return original(*args, **kwargs)
 
@@ -144,27 +154,35 @@ class Guard:
 
 
 def _guarded_datetime(guard: Guard) -> type:
-    class datetime(_dt.datetime):  # noqa: N801 - stands in for datetime.datetime
+    real = _dt.datetime  # before the guard replaces it in the module
+
+    class datetime(real):  # type: ignore[valid-type,misc]  # noqa: N801 - stands in for datetime.datetime
         @classmethod
         def now(cls, tz: Any = None) -> Any:
-            guard.forbid("datetime.now()")
+            guard.forbid_here("datetime.now()")
+            return real.now(tz)
 
         @classmethod
         def utcnow(cls) -> Any:
-            guard.forbid("datetime.utcnow()")
+            guard.forbid_here("datetime.utcnow()")
+            return real.now(_dt.UTC).replace(tzinfo=None)
 
         @classmethod
         def today(cls) -> Any:
-            guard.forbid("datetime.today()")
+            guard.forbid_here("datetime.today()")
+            return real.now()
 
     return datetime
 
 
 def _guarded_date(guard: Guard) -> type:
-    class date(_dt.date):  # noqa: N801 - stands in for datetime.date
+    real = _dt.date
+
+    class date(real):  # type: ignore[valid-type,misc]  # noqa: N801 - stands in for datetime.date
         @classmethod
         def today(cls) -> Any:
-            guard.forbid("date.today()")
+            guard.forbid_here("date.today()")
+            return real.fromtimestamp(_time.time())
 
     return date
 
@@ -180,6 +198,8 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     global _active
     guard = _active
     if guard is None or not event.startswith(FORBIDDEN_EVENTS):
+        return
+    if threading.get_ident() != guard.thread:
         return
     if event == "open" and _reads_code(args):
         return
