@@ -12,6 +12,7 @@ import pytest
 import traderagent.backtest.runner as runner
 from traderagent.config import parse_config
 from traderagent.plugins.custom import CUSTOM, CustomConfig
+from traderagent.runtime import assemble_engine
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "strategies"
 CONFIG = """\
@@ -29,7 +30,7 @@ bots:
 )
 def test_an_example_backtests_on_the_engine(monkeypatch: pytest.MonkeyPatch, spec: str) -> None:
     custom = CustomConfig.model_validate({"kind": "custom", "path": str(EXAMPLES / spec)})
-    assemble = runner.assemble_engine
+    assemble = assemble_engine
 
     async def with_the_example(*args: Any) -> Any:
         engine = await assemble(*args)
