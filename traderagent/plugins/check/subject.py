@@ -54,7 +54,9 @@ class Subject:
     def load(self, *, fresh: bool) -> StrategyPlugin:
         """The plugin; `fresh` executes its file again first (a file plugin), so nothing kept
         in its class or module survives from earlier runs."""
-        return load_plugin(self.spec, fresh=True) if fresh and self.spec else self.plugin
+        if fresh and self.spec:
+            return load_plugin(self.spec, fresh=True, described=False)
+        return self.plugin
 
     def build(self, plugin: StrategyPlugin, instrument: Instrument) -> Strategy:
         """A new strategy from `plugin` (this subject's, or a fresh load of it)."""
