@@ -112,16 +112,18 @@ def strategy_check(args: argparse.Namespace) -> int:
 
 
 def strategy_list(_args: argparse.Namespace) -> int:
+    from strategies.registry import entries
     from traderagent.plugins import PluginError, entry_point_plugins
-    from traderagent.plugins.check.subject import BUILTIN_SETTINGS
 
-    for kind in BUILTIN_SETTINGS:
-        print(f"{kind:<20} built in")
+    registered = {entry.kind: entry.description for entry in entries()}
+    for kind, description in registered.items():
+        print(f"{kind:<20} {description}")
     try:
         installed = entry_point_plugins()
     except PluginError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
     for kind, plugin in installed.items():
-        print(f"{kind:<20} {plugin.source}: {plugin.description}")
+        if kind not in registered:
+            print(f"{kind:<20} {plugin.source}: {plugin.description}")
     return EXIT_OK

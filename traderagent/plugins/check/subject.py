@@ -1,9 +1,10 @@
 """What `strategy check` checks: a strategy file's class or a registered kind, its settings,
 and how to get a new instance of it (from a fresh load of its file, where it has one).
 
-Built-in kinds are built through `strategies.catalog.build_strategy` on the settings of the
-bundled example configs (configs/default.yaml, dca.yaml, trend.yaml); installed plugins are
-found by their entry point (`traderagent.strategies`).
+Registered kinds (`strategies.registry`) are built by their builder, the built-ins on the
+settings of the bundled example configs (configs/default.yaml, dca.yaml, trend.yaml), others
+on their config's defaults; installed plugins not registered yet are found by their entry
+point (`traderagent.strategies`).
 """
 
 from __future__ import annotations
@@ -83,12 +84,13 @@ def subject_of(target: str, config_text: str | None, instrument: Instrument) -> 
     if is_file_spec(target):
         plugin = load_plugin(target, described=False)  # the config check says which
         subject = Subject(plugin.source, plugin, overrides, spec=target)
-    elif target in BUILTIN_SETTINGS:
-        subject = Subject(target, _builtin(target), {**BUILTIN_SETTINGS[target], **overrides})
+    elif target in _registered_kinds():
+        settings = {**BUILTIN_SETTINGS.get(target, {}), **overrides}
+        subject = Subject(target, _registered(target), settings)
     else:
         installed = entry_point_plugins()
         if target not in installed:
-            known = ", ".join([*BUILTIN_SETTINGS, *installed])
+            known = ", ".join([*_registered_kinds(), *installed])
             raise PluginError(
                 f"{target}: neither a strategy file (path.py:Class) nor a kind (known: {known})"
             )
@@ -100,20 +102,19 @@ def subject_of(target: str, config_text: str | None, instrument: Instrument) -> 
     return subject
 
 
-def _builtin(kind: str) -> StrategyPlugin:
-    from strategies.catalog import build_strategy
-    from strategies.dca import DcaConfig
-    from strategies.grid import GridConfig
-    from strategies.trend import TrendConfig
+def _registered(kind: str) -> StrategyPlugin:
+    from strategies.registry import lookup
 
-    models: dict[str, type[BaseModel]] = {
-        "grid": GridConfig,
-        "dca": DcaConfig,
-        "trend": TrendConfig,
-    }
-    config = models[kind]
-    doc = (config.__doc__ or kind).strip().splitlines()[0]
-    return StrategyPlugin(kind, config, build_strategy, doc, source=kind)
+    entry = lookup(kind)
+    return StrategyPlugin(
+        entry.kind, entry.config, entry.build, entry.description, entry.quiet, source=kind
+    )
+
+
+def _registered_kinds() -> tuple[str, ...]:
+    from strategies.registry import kinds
+
+    return tuple(k for k in kinds() if k != "custom")  # `custom` names a file: give the file
 
 
 def _validated(plugin: StrategyPlugin, settings: dict[str, Any]) -> BaseModel:
