@@ -153,6 +153,10 @@ def test_the_unbroken_base_of_the_broken_samples_passes(
         (["martingale"], "neither a strategy file (path.py:Class) nor a kind (known: grid"),
         (["grid", "--config", "{levels: 1}"], "setting levels: Input should be greater"),
         (["grid", "--config", "[1, 2]"], "give the strategy's settings as a mapping"),
+        (
+            ["grid", "--config", "{lower: '1', upper: '2', levels: 2, amount_per_level: '1'}"],
+            "grid: cannot be built with these settings: amount_per_level 1 is too small",
+        ),
         (["grid", "--config", "{kind: dca}"], "--config names kind 'dca', the strategy is 'grid'"),
         (["grid", "--data", "nowhere.csv"], "nowhere.csv"),
         (["grid", "--candles", "5"], "give at least 100 candles"),

@@ -98,7 +98,16 @@ def subject_of(target: str, config_text: str | None, instrument: Instrument) -> 
     kind = overrides.get("kind")
     if kind is not None and kind != subject.plugin.kind:
         raise PluginError(f"--config names kind {kind!r}, the strategy is {subject.plugin.kind!r}")
-    subject.build(subject.plugin, instrument)  # settings that do not validate fail here
+    try:
+        subject.build(subject.plugin, instrument)  # settings that do not validate fail here
+    except PluginError:
+        raise
+    except Exception as err:  # the strategy refuses these settings (StrategyError and kin)
+        text = str(err).strip().splitlines()
+        reason = text[0] if text else type(err).__name__
+        raise PluginError(
+            f"{subject.name}: cannot be built with these settings: {reason}"
+        ) from None
     return subject
 
 
