@@ -34,6 +34,7 @@ COMMANDS = (
     "traderagent.commands.paper",
     "traderagent.commands.trades",
     "traderagent.commands.ctl",
+    "traderagent.commands.strategy",
 )
 
 
