@@ -4,10 +4,10 @@ The one place that says which strategy kinds exist. Config parsing (the `kind`-d
 union of `traderagent.config.strategies`), the strategy builder (`strategies.catalog`), `--fast`
 and the optimizer's kernel lane all ask it instead of listing kinds themselves.
 
-Built-ins are registered below from their packages' `KIND`. A plugin (issue 20: an entry point
-of the group `traderagent.strategies`, or `kind: custom, path: file.py:Class`) registers its own
-`StrategyKind` through `register` before the config models are built (`load_plugins` is the
-hook where that discovery goes).
+Built-ins are registered below from their packages' `KIND`. User strategies (`kind: custom,
+path: file.py:Class`, and installed packages' entry points of `traderagent.strategies`) are
+registered by `traderagent.plugins.registration.register_plugins`, which the config calls
+before it builds its models (this package stays below the plugin loader).
 """
 
 from __future__ import annotations
@@ -16,9 +16,6 @@ from strategies.dca import KIND as DCA
 from strategies.grid import KIND as GRID
 from strategies.kinds import StrategyKind
 from strategies.trend import KIND as TREND
-
-ENTRY_POINT_GROUP = "traderagent.strategies"
-"""Where installed packages will offer their strategies (issue 20; not read yet)."""
 
 _KINDS: dict[str, StrategyKind] = {}
 
@@ -43,11 +40,6 @@ def register(entry: StrategyKind) -> StrategyKind:
         )
     _KINDS[entry.kind] = entry
     return entry
-
-
-def load_plugins() -> None:
-    """The hook for user strategies (issue 20): discover them (entry points of
-    `ENTRY_POINT_GROUP`) and `register` each. Built-ins only for now: nothing to load."""
 
 
 def lookup(kind: str) -> StrategyKind:
@@ -80,4 +72,3 @@ def kernel_kinds() -> tuple[str, ...]:
 
 for _builtin in (GRID, DCA, TREND):
     register(_builtin)
-load_plugins()

@@ -1,5 +1,4 @@
-"""With the plugin kinds registered (`traderagent.plugins.registration`, as the registry's
-`load_plugins` hook will do), a config names a strategy file by `kind: custom, path:` and its
+"""A config names a strategy file by `kind: custom, path:` and its
 own settings, and it backtests on the engine; a refused setting is a config error naming it.
 Run in a fresh interpreter: the config's strategy union is built once, at import."""
 
@@ -14,10 +13,6 @@ ROOT = Path(__file__).resolve().parents[2]
 RSI = ROOT / "examples" / "strategies" / "rsi_reversion.py"
 SCRIPT = """
 import sys
-from strategies.registry import register
-from traderagent.plugins.registration import plugin_kinds
-for entry in plugin_kinds():
-    register(entry)
 from traderagent.backtest.runner import run_backtest_sync
 from traderagent.config import ConfigError, parse_config
 try:

@@ -1,7 +1,7 @@
 """The strategy settings a bot (or a route of the regime router) may name, by `kind`.
 
 The union is built from `strategies.registry` when this module is first imported: every
-registered kind (built-ins, and plugins registered before) is accepted under its tag.
+registered kind (built-ins, `custom` and installed plugins) is accepted under its tag.
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Union
 from pydantic import Field
 
 from strategies.registry import entries, kinds
+from traderagent.plugins.registration import register_plugins
+
+register_plugins()  # user strategies join the registry before the union below is built
 
 if TYPE_CHECKING:
     from strategies.dca.config import DcaConfig

@@ -177,3 +177,26 @@ def test_an_example_adopts_an_inherited_position_with_a_stop() -> None:
     stop = intents[0]
     assert stop.type is OrderType.STOP_MARKET and stop.qty == Decimal("0.01")
     assert stop.price == Decimal(19_000)  # bands not warm yet: 5 % below the price
+
+
+def test_registration_joins_installed_kinds_once_and_says_when_one_is_broken(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from strategies import registry
+    from traderagent.plugins.registration import register_plugins
+
+    registered: list[str] = []
+    monkeypatch.setattr(registry, "register", lambda entry: registered.append(entry.kind))
+    monkeypatch.setattr(registry, "kinds", lambda: ("grid", "dca", "trend", "custom"))
+    _points(monkeypatch, "plugin_samples:Offered")
+    assert register_plugins() is None
+    assert registered == ["offered"]  # custom is registered already: not twice
+
+    registered.clear()
+    monkeypatch.setattr(registry, "kinds", lambda: ("grid", "dca", "trend"))
+    _points(monkeypatch, "no_such_package_here:Strategy")
+    with caplog.at_level("WARNING", logger="traderagent.plugins"):
+        problem = register_plugins()
+    assert problem is not None and "loading it failed: ModuleNotFound" in problem
+    assert registered == ["custom"]  # the broken package is left out, custom still works
+    assert "strategy plugins not loaded: entry point p0" in caplog.text

@@ -39,14 +39,15 @@ def echo() -> Iterator[StrategyKind]:
 
 
 def test_the_built_ins_are_registered_with_their_models_and_kernels() -> None:
-    assert registry.kinds() == ("grid", "dca", "trend")
+    assert registry.kinds() == ("grid", "dca", "trend", "custom")  # custom: the config's plugins
     assert registry.lookup("grid").config is GridConfig
     assert registry.lookup("dca").config is DcaConfig
     assert registry.lookup("trend").config is TrendConfig
     assert registry.kernel_kinds() == ("grid", "dca")
     assert registry.kernel_of("trend") is None
     assert registry.kernel_of("router") is None
-    assert all(e.quiet and e.description for e in registry.entries())
+    assert registry.kernel_of("custom") is None  # a user strategy runs on the engine only
+    assert all(e.quiet and e.description for e in registry.entries()[:3])
 
 
 def test_the_config_union_takes_every_registered_kind() -> None:
