@@ -26,13 +26,12 @@ def register_plugins() -> str | None:
     """Register `custom` and every installed plugin's kind that is not registered yet. A broken
     installed plugin registers none of them but `custom`: the problem is logged as one warning
     line and returned (a config naming its kind then fails as an unknown kind)."""
+    problem: str | None = None
     try:
         found = plugin_kinds()
     except PluginError as err:
         log.warning("strategy plugins not loaded: %s", err)
         found, problem = [as_kind(CUSTOM)], str(err)
-    else:
-        problem = None
     for entry in found:
         if entry.kind not in registry.kinds():
             registry.register(entry)
