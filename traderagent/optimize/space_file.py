@@ -52,10 +52,17 @@ def parse_space(data: Any, strategy: BaseModel, source: str = "space") -> Search
             f"{source}: expected a mapping of {kind} parameters to ranges, "
             "e.g. `levels: {int: [10, 60], step: 5}`"
         )
-    params = [
-        _param(str(name), spec, type(strategy), f"{source}: {name}") for name, spec in data.items()
-    ]
+    model = type(_own_settings(strategy))
+    params = [_param(str(name), spec, model, f"{source}: {name}") for name, spec in data.items()]
     return SearchSpace(kind, tuple(params))
+
+
+def _own_settings(strategy: BaseModel) -> BaseModel:
+    """The model a space's names are fields of: a `custom` strategy's plugin settings (its
+    `settings()`, the keys beside `path`), else the strategy's config itself."""
+    settings = getattr(strategy, "settings", None)
+    own = settings() if callable(settings) else strategy
+    return own if isinstance(own, BaseModel) else strategy
 
 
 def _param(name: str, spec: Any, model: type[BaseModel], where: str) -> Param:
