@@ -4,7 +4,7 @@ import time
 import pytest
 
 from traderagent.bus import EventBus
-from traderagent.clock import LiveClock, ReplayClock, format_ts
+from traderagent.clock import ReplayClock, VenueClock, format_ts
 from traderagent.domain import BotState
 from traderagent.domain.events import EquityUpdated, Event, LogRecord
 from traderagent.engine.lifecycle import IllegalTransition, Lifecycle
@@ -89,8 +89,8 @@ def test_replay_clock_refuses_to_go_back_and_bad_speeds() -> None:
         ReplayClock(speed=0)
 
 
-def test_live_clock_is_wall_time_and_format_is_utc() -> None:
-    assert abs(LiveClock().now_ms() - time.time() * 1000) < 1000
+def test_an_unsynced_venue_clock_is_wall_time_and_format_is_utc() -> None:
+    assert abs(VenueClock().now_ms() - time.time() * 1000) < 1000
     assert format_ts(1677628800000) == "2023-03-01 00:00"
 
 

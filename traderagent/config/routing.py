@@ -58,7 +58,11 @@ class RouterConfig(BaseModel):
 
     @staticmethod
     def label(regime: Regime, config: StrategyConfig, overridden: bool) -> str:
-        return f"{config.kind} (custom)" if overridden else ROUTE_LABELS[regime]
+        if not overridden:
+            return ROUTE_LABELS[regime]
+        settings = getattr(config, "settings", None)  # kind: custom names its plugin's kind
+        kind = getattr(settings(), "kind", config.kind) if callable(settings) else config.kind
+        return f"{kind} (custom)"
 
 
 def default_routes(capital: Decimal) -> dict[Regime, StrategyConfig]:

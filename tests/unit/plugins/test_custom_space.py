@@ -28,3 +28,11 @@ def test_a_field_the_plugin_lacks_or_refuses_is_named() -> None:
         parse_space({"lookback": {"int": [1, 5]}}, config)
     with pytest.raises(SpaceError, match="period"):
         parse_space({"period": {"int": [1, 5]}}, config)  # the plugin wants period >= 2
+
+
+def test_a_router_route_to_a_user_strategy_is_labelled_by_its_kind() -> None:
+    from traderagent.config.routing import RouterConfig
+    from traderagent.regime import Regime
+
+    config = CustomConfig.model_validate({"path": f"{RSI}:RsiReversion"})
+    assert RouterConfig.label(Regime.BULL_TREND, config, True) == "rsi_reversion (custom)"
