@@ -32,7 +32,7 @@ def test_a_field_the_plugin_lacks_or_refuses_is_named() -> None:
 
 def test_a_router_route_to_a_user_strategy_is_labelled_by_its_kind() -> None:
     from traderagent.config.routing import RouterConfig
-    from traderagent.regime import Regime
+    from traderagent.domain import Regime
 
     config = CustomConfig.model_validate({"path": f"{RSI}:RsiReversion"})
     assert RouterConfig.label(Regime.BULL_TREND, config, True) == "rsi_reversion (custom)"
