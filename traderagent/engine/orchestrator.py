@@ -37,6 +37,7 @@ from traderagent.domain.events import (
 )
 from traderagent.engine.account_risk import HALTABLE, AccountRisk
 from traderagent.engine.allocator import BatchLocks
+from traderagent.engine.balance_sync import BalanceSync
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.checkpoints import SnapshotSchedule
 from traderagent.engine.funding import FundingBook
@@ -159,6 +160,9 @@ class Engine:
         self._matcher = exchange if isinstance(exchange, CandleMatched) else None
         self._reporter = exchange if isinstance(exchange, ReportsStatus) else None
         self._book = exchange if isinstance(exchange, PersistedBook) else None
+        self.balance_sync = BalanceSync(self, inline=self._matcher is not None)
+        """Reads the balances after updates: at once on a simulated venue, behind on a remote
+        one (off the fill's hot path)."""
         self.snapshots = SnapshotSchedule(journal)
         """The bots' state snapshots for crash recovery (every 30 s of engine time)."""
         self.account_risk = AccountRisk(journal, bus)
@@ -290,11 +294,15 @@ class Engine:
                     await self._finish_bots()
         finally:
             pump.cancel()
+            self.balance_sync.cancel()
             if watchdog is not None:
                 watchdog.cancel()
             self.running = False
             self.finished = True
             async with self._lock:
+                if self.balance_sync.pending:  # the last equity point on the venue's answer
+                    self.balance_sync.cancel()
+                    await refresh_balances(self)
                 await self._record_equity(force=True)
                 await self.checkpoint(force=True)
         self._log("info", f"engine finished: {self.finish_reason}")
@@ -503,7 +511,7 @@ class Engine:
                     f"(rate {share.rate}, position {share.position_qty})",
                 )
         if touched:
-            await refresh_balances(self)
+            await self.balance_sync.after_updates()
 
     async def checkpoint(self, force: bool = False) -> None:
         """Write the bots' snapshots that are due (every 30 s of engine time, or at once after
