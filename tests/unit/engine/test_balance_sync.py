@@ -51,7 +51,7 @@ def engine_with(venue: SlowVenue) -> Any:
 
 async def until(condition: Any) -> None:
     async with asyncio.timeout(WAIT_S):
-        while not condition():
+        while not condition():  # noqa: ASYNC110 - a condition, no event to wait on
             await asyncio.sleep(0.001)
 
 
