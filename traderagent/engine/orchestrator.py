@@ -53,7 +53,7 @@ from traderagent.engine.outage import (
     refresh_balances,
     settle_all,
 )
-from traderagent.engine.risk import EquityWatch
+from traderagent.engine.risk import Breach, EquityWatch
 from traderagent.engine.snapshots import engine_snapshot, run_summary, valuation
 from traderagent.exchanges.ports import (
     CandleMatched,
@@ -359,6 +359,8 @@ class Engine:
     def refresh_venue_status(self) -> None:
         """Tell the operator, once per change, what the venue connection is going through
         (an outage the engine is waiting out first)."""
+        if self._reporter is None and not self.venue_status and not self.outage.reason:
+            return  # nothing to report, nothing reported (a simulated venue's every candle)
         reported = self._reporter.status_line if self._reporter is not None else ""
         line = "; ".join(part for part in (self.outage.line(), reported) if part)
         if line != self.venue_status:
@@ -410,7 +412,8 @@ class Engine:
             for _ in self._matcher.walk(candle):
                 if self._updates:
                     await self._drain()
-        await self._drain()
+        if self._updates or self._funding:  # most candles bring none: no coroutine for them
+            await self._drain()
         if self.starting_equity is None:
             self.starting_equity = self.equity  # valued at the first price, before any trade
         if self.bus.wants(CandleClosed):
@@ -424,19 +427,26 @@ class Engine:
                 try:
                     if reading is not None:
                         await guarded(self, bot.on_regime(reading), f"{bot.name}'s regime switch")
-                    await guarded(self, bot.on_candle(candle, price), f"{bot.name}'s candle")
+                    try:  # `guarded`, inlined: awaited for every bot at every candle
+                        await bot.on_candle(candle, price)
+                    except FAILURES as err:
+                        note_failure(self, f"{bot.name}'s candle", err)
                 except LeaseLost:
                     raise
                 except Exception as crash:  # reported, restarted with backoff (`health`)
                     await self.health.crashed(bot, crash)
-        await self._drain()
-        await self._record_equity()
-        await self._watch_risk(candle)
-
-    async def _watch_risk(self, candle: Candle) -> None:
-        """A breach of the account's daily loss or drawdown halts every bot that trades."""
+        if self._updates or self._funding:
+            await self._drain()
+        if self.clock.now_ms() >= self.next_equity_ms:  # `_record_equity` decides the rest
+            await self._record_equity()
+        # the account's limits: checked without a coroutine, awaited only on a breach
         breach = self.account_risk.breach(self, candle)
-        if breach is not None and await self.account_risk.halt_every_bot(self, breach):
+        if breach is not None:
+            await self._halt_on(breach)
+
+    async def _halt_on(self, breach: Breach) -> None:
+        """A breach of the account's daily loss or drawdown halts every bot that trades."""
+        if await self.account_risk.halt_every_bot(self, breach):
             await self._drain()
 
     def warm_up(self, candles: Iterable[Candle]) -> int:
