@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from traderagent.engine.lease_guard import LeaseLost
 from traderagent.engine.outage import FAILURES, answered, note_failure, refresh_balances
 
 if TYPE_CHECKING:
@@ -35,9 +37,18 @@ MIN_GAP_S = 0.25
 class BalanceSync:
     """Reads the balances again after updates: inline (simulated venue) or behind (remote)."""
 
-    def __init__(self, engine: Engine, inline: bool, min_gap_s: float = MIN_GAP_S) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        inline: bool,
+        min_gap_s: float = MIN_GAP_S,
+        lease_lost: Callable[[LeaseLost], Awaitable[None]] | None = None,
+    ) -> None:
         self.engine = engine
         self.inline = inline
+        self.lease_lost = lease_lost
+        """Called when the bots' re-sync after an outage finds a lease lost (the engine stops
+        trading, as when its own drain finds it)."""
         self.min_gap_s = min_gap_s
         self.reads = 0
         """Background reads done (remote venues)."""
@@ -88,4 +99,9 @@ class BalanceSync:
             async with engine.lock:
                 engine.balances = balances
                 engine.batch.carry(balances, engine.batch.approved - approved)
-                await answered(engine)
+                try:  # an outage it ends re-syncs the bots (`answered`)
+                    await answered(engine)
+                except LeaseLost as lost:
+                    if self.lease_lost is None:
+                        raise
+                    await self.lease_lost(lost)

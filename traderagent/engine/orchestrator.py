@@ -160,7 +160,9 @@ class Engine:
         self._matcher = exchange if isinstance(exchange, CandleMatched) else None
         self._reporter = exchange if isinstance(exchange, ReportsStatus) else None
         self._book = exchange if isinstance(exchange, PersistedBook) else None
-        self.balance_sync = BalanceSync(self, inline=self._matcher is not None)
+        self.balance_sync = BalanceSync(
+            self, inline=self._matcher is not None, lease_lost=self._lose_lease
+        )
         """Reads the balances after updates: at once on a simulated venue, behind on a remote
         one (off the fill's hot path)."""
         self.snapshots = SnapshotSchedule(journal)

@@ -118,3 +118,33 @@ async def test_a_failed_read_is_an_outage_and_keeps_the_last_balances() -> None:
     await until(lambda: not sync.pending)
     assert engine.balances is known
     assert engine.outage.active and engine.outage.failures == 1
+
+
+async def test_a_lease_lost_in_the_resync_after_an_outage_stops_trading() -> None:
+    """The read that ends an outage re-syncs the bots; a lease found lost there is the
+    engine's to handle (it stops trading), not an exception lost in a background task."""
+    from traderagent.domain import BotState
+    from traderagent.engine.lease_guard import LeaseLost
+
+    class Bot:
+        state = BotState.RUNNING
+        strategy_started = True
+        name = "b"
+
+        async def resync(self) -> None:
+            raise LeaseLost("lease gone")
+
+    venue = SlowVenue()
+    venue.gate.set()
+    engine = engine_with(venue)
+    engine.bots = {"b": Bot()}
+    engine.outage.failed("balances", ExchangeError("down"), 0)
+    lost: list[str] = []
+
+    async def on_lost(err: LeaseLost) -> None:
+        lost.append(str(err))
+
+    sync = BalanceSync(engine, inline=False, min_gap_s=0.0, lease_lost=on_lost)
+    await sync.after_updates()
+    await until(lambda: not sync.pending)
+    assert lost == ["lease gone"] and not engine.outage.active
