@@ -70,11 +70,6 @@ class BalanceSync:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._reader(), name="engine-balance-sync")
 
-    async def settle(self) -> None:
-        """Wait for a due or running background read to be in place (tests, shutdown)."""
-        while self._task is not None and not self._task.done():
-            await asyncio.shield(self._task)
-
     def cancel(self) -> None:
         if self._task is not None:
             self._task.cancel()
