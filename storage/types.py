@@ -34,8 +34,15 @@ def canonical_decimal(value: Decimal) -> Decimal:
 
 
 def decimal_text(value: Decimal) -> str:
-    """The canonical TEXT form stored on SQLite: plain notation, e.g. '0.000001', '23456.78'."""
-    return format(canonical_decimal(value), "f")
+    """The canonical TEXT form stored on SQLite: plain notation, e.g. '0.000001', '23456.78'
+    (`canonical_decimal` in plain notation: the trailing zeros of the fraction cut from the
+    text, not through a context made per value, which cost more than the write-ahead row)."""
+    if not value.is_finite():
+        raise ValueError(f"cannot store non-finite decimal {value!r}")
+    if not value:
+        return "0"
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _as_decimal(value: Any) -> Decimal:

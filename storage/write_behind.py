@@ -38,6 +38,8 @@ SLICE = 32
 """Rows written in one transaction at most (on the event loop's thread for SQLite)."""
 CHECKPOINT_EVERY = 2_000
 """Batches between two WAL checkpoints (SQLite, rows written on the direct connection)."""
+YIELD_TURNS = 2
+"""Turns of the event loop the writer gives way before each commit."""
 Row = tuple[str, Values]
 
 
@@ -110,6 +112,11 @@ class WriteBehind:
         queue = self._queue
         while True:
             batch = [await queue.get()]
+            # two turns of the loop first: a task made ready meanwhile (the stream's reader
+            # with a frame, then the engine's pump it wakes) goes before the commit, so the
+            # next order does not wait behind the history of the fill before it (B5)
+            for _ in range(YIELD_TURNS):
+                await asyncio.sleep(0)
             while len(batch) < SLICE and not queue.empty():
                 batch.append(queue.get_nowait())
             try:

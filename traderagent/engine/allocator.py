@@ -53,11 +53,13 @@ class BatchLocks:
     """The quote locked by the buys approved since the balances were last refreshed: reset
     when the engine's balances mapping is replaced (each refresh is a new mapping)."""
 
-    __slots__ = ("_locked", "_seen")
+    __slots__ = ("_locked", "_seen", "approved")
 
     def __init__(self) -> None:
         self._seen: object = None
         self._locked = ZERO
+        self.approved = ZERO
+        """Every amount ever locked, summed: what was approved between two moments."""
 
     def locked(self, balances: object) -> Decimal:
         """What the approved buys lock that `balances` does not show yet."""
@@ -67,6 +69,12 @@ class BatchLocks:
 
     def add(self, balances: object, amount: Decimal) -> None:
         self._locked = self.locked(balances) + amount
+        self.approved += amount
+
+    def carry(self, balances: object, amount: Decimal) -> None:
+        """`balances` were read before buys locking `amount` were approved: they stay locked
+        on top of them (a read taken off the hot path, `balance_sync`)."""
+        self._seen, self._locked = balances, amount
 
 
 class AllocationError(ValueError):

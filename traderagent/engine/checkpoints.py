@@ -84,11 +84,10 @@ def _what_matters_now(bot: BotRuntime) -> tuple[object, ...]:
     """The parts of `bot_payload` whose change is worth a snapshot (a description alone
     changes too often), read without building the payload, in constant time: the set of
     open orders by the bot's count of its changes, not by a set of hundreds of ids."""
-    p = bot.position
     return (
         bot.state,  # a StrEnum: equal to its value, without the cost of reading `.value`
         bot.execution.seq,
-        (p.symbol, p.qty, p.avg_price, p.realised_pnl, p.fees, p.funding),
+        bot.position,  # immutable, equal by its fields: the same object compares at once
         bot.strategy.kind,
         _route_key(bot),
         bot.order_set_changes,

@@ -38,6 +38,7 @@ from traderagent.domain.events import (
 )
 from traderagent.engine.account_risk import HALTABLE, AccountRisk
 from traderagent.engine.allocator import BatchLocks
+from traderagent.engine.balance_sync import BalanceSync
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.checkpoints import SnapshotSchedule
 from traderagent.engine.funding import FundingBook
@@ -54,7 +55,7 @@ from traderagent.engine.outage import (
     settle_all,
 )
 from traderagent.engine.quiet_span import QuietSpan
-from traderagent.engine.risk import EquityWatch
+from traderagent.engine.risk import Breach, EquityWatch
 from traderagent.engine.snapshots import engine_snapshot, run_summary, valuation
 from traderagent.exchanges.ports import (
     CandleMatched,
@@ -164,6 +165,11 @@ class Engine:
         self._matcher = exchange if isinstance(exchange, CandleMatched) else None
         self._reporter = exchange if isinstance(exchange, ReportsStatus) else None
         self._book = exchange if isinstance(exchange, PersistedBook) else None
+        self.balance_sync = BalanceSync(
+            self, inline=self._matcher is not None, lease_lost=self._lose_lease
+        )
+        """Reads the balances after updates: at once on a simulated venue, behind on a remote
+        one (off the fill's hot path)."""
         self.snapshots = SnapshotSchedule(journal)
         """The bots' state snapshots for crash recovery (every 30 s of engine time)."""
         self.account_risk = AccountRisk(journal, bus)
@@ -309,11 +315,15 @@ class Engine:
                     await self._finish_bots()
         finally:
             pump.cancel()
+            self.balance_sync.cancel()
             if watchdog is not None:
                 watchdog.cancel()
             self.running = False
             self.finished = True
             async with self._lock:
+                if self.balance_sync.pending:  # the last equity point on the venue's answer
+                    self.balance_sync.cancel()
+                    await refresh_balances(self)
                 await self._record_equity(force=True)
                 await self.checkpoint(force=True)
         self._log("info", f"engine finished: {self.finish_reason}")
@@ -370,6 +380,8 @@ class Engine:
     def refresh_venue_status(self) -> None:
         """Tell the operator, once per change, what the venue connection is going through
         (an outage the engine is waiting out first)."""
+        if self._reporter is None and not self.venue_status and not self.outage.reason:
+            return  # nothing to report, nothing reported (a simulated venue's every candle)
         reported = self._reporter.status_line if self._reporter is not None else ""
         line = "; ".join(part for part in (self.outage.line(), reported) if part)
         if line != self.venue_status:
@@ -421,7 +433,8 @@ class Engine:
             for _ in self._matcher.walk(candle):
                 if self._updates:
                     await self._drain()
-        await self._drain()
+        if self._updates or self._funding:  # most candles bring none: no coroutine for them
+            await self._drain()
         if self.starting_equity is None:
             self.starting_equity = self.equity  # valued at the first price, before any trade
         if self.bus.wants(CandleClosed):
@@ -435,19 +448,26 @@ class Engine:
                 try:
                     if reading is not None:
                         await guarded(self, bot.on_regime(reading), f"{bot.name}'s regime switch")
-                    await guarded(self, bot.on_candle(candle, price), f"{bot.name}'s candle")
+                    try:  # `guarded`, inlined: awaited for every bot at every candle
+                        await bot.on_candle(candle, price)
+                    except FAILURES as err:
+                        note_failure(self, f"{bot.name}'s candle", err)
                 except LeaseLost:
                     raise
                 except Exception as crash:  # reported, restarted with backoff (`health`)
                     await self.health.crashed(bot, crash)
-        await self._drain()
-        await self._record_equity()
-        await self._watch_risk(candle)
-
-    async def _watch_risk(self, candle: Candle) -> None:
-        """A breach of the account's daily loss or drawdown halts every bot that trades."""
+        if self._updates or self._funding:
+            await self._drain()
+        if self.clock.now_ms() >= self.next_equity_ms:  # `_record_equity` decides the rest
+            await self._record_equity()
+        # the account's limits: checked without a coroutine, awaited only on a breach
         breach = self.account_risk.breach(self, candle)
-        if breach is not None and await self.account_risk.halt_every_bot(self, breach):
+        if breach is not None:
+            await self._halt_on(breach)
+
+    async def _halt_on(self, breach: Breach) -> None:
+        """A breach of the account's daily loss or drawdown halts every bot that trades."""
+        if await self.account_risk.halt_every_bot(self, breach):
             await self._drain()
 
     def warm_up(self, candles: Iterable[Candle]) -> int:
@@ -522,7 +542,7 @@ class Engine:
                     f"(rate {share.rate}, position {share.position_qty})",
                 )
         if touched:
-            await refresh_balances(self)
+            await self.balance_sync.after_updates()
 
     async def checkpoint(self, force: bool = False) -> None:
         """Write the bots' snapshots that are due (every 30 s of engine time, or at once after

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
@@ -12,7 +14,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateTable
 
 from storage.models import OrderRow
-from storage.types import ExactDecimal, StrEnumText, decimal_text
+from storage.types import ExactDecimal, StrEnumText, canonical_decimal, decimal_text
 from traderagent.domain import Side
 
 
@@ -87,3 +89,15 @@ def test_enum_column_stores_the_string_value() -> None:
     assert column.process_result_value("Buy", SQLiteDialect()) is Side.BUY
     with pytest.raises(ValueError):
         column.process_bind_param("Short", SQLiteDialect())
+
+
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, places=None)
+    | st.builds(
+        Decimal, st.from_regex(r"-?[0-9]{1,20}(\.[0-9]{0,20})?(E[+-]?[0-9]{1,2})?", fullmatch=True)
+    )
+)
+def test_decimal_text_is_the_canonical_decimal_in_plain_notation(value: Decimal) -> None:
+    """The fast text form is what normalising in a context of the value's digits gives."""
+    assert decimal_text(value) == format(canonical_decimal(value), "f")
+    assert Decimal(decimal_text(value)) == value
