@@ -34,7 +34,7 @@ from traderagent.domain import (
 from traderagent.exchanges.bybit.credentials import ApiCredentials
 from traderagent.exchanges.bybit.sequencer import UpdateSequencer
 from traderagent.exchanges.ccxt.capabilities import Capabilities, capabilities_of
-from traderagent.exchanges.ccxt.client import ccxt_module, make_client
+from traderagent.exchanges.ccxt.client import ccxt_module, check_credentials, make_client
 from traderagent.exchanges.ccxt.config import CcxtConfig
 from traderagent.exchanges.ccxt.market import CandlePoller
 from traderagent.exchanges.ccxt.orders import OrderLists
@@ -92,7 +92,9 @@ class CcxtExchange:
         self.name = f"ccxt-{config.exchange}"
         self.client = client if client is not None else make_client(config, credentials)
         self.errors = ccxt_module("ccxt.base.errors")
-        self.caps: Capabilities = capabilities_of(config.exchange, dict(self.client.has))
+        self.caps: Capabilities = self._capabilities()
+        if credentials is not None:
+            check_credentials(self.caps, credentials)
         self.lists = OrderLists(self.client, self.caps)
         self.market = CandlePoller(self.client, self._market_id, config.poll_interval_s)
         self.sequencer = UpdateSequencer()
@@ -122,7 +124,7 @@ class CcxtExchange:
             await self.client.load_markets()
         except self.errors.BaseError as err:
             raise ExchangeError(f"{self.config.exchange}: cannot load markets: {err}") from None
-        self.caps = capabilities_of(self.config.exchange, dict(self.client.has))
+        self.caps = self._capabilities()
         self.lists.caps = self.caps
         self._markets = {symbol_of(m): m for m in self.client.markets.values() if self._traded(m)}
         if not self._trading or self._tasks:
@@ -365,6 +367,10 @@ class CcxtExchange:
 
     # -- internals ---------------------------------------------------------------------------
 
+    def _capabilities(self) -> Capabilities:
+        required = dict(getattr(self.client, "requiredCredentials", None) or {})
+        return capabilities_of(self.config.exchange, dict(self.client.has), required)
+
     def _traded(self, market: Item) -> bool:
         if market.get("active") is False:
             return False
@@ -414,7 +420,9 @@ class CcxtExchange:
         or the refusal's reason (a str). Never a refusal for an order that may be live."""
         market = self._market_id(request.symbol)
         kind = "market" if request.type is OrderType.MARKET else "limit"
-        params: dict[str, Any] = {"clientOrderId": wire} if self.caps.client_order_ids else {}
+        params: dict[str, Any] = dict(self.caps.create_params)
+        if self.caps.client_order_ids:
+            params["clientOrderId"] = wire
         if request.type is OrderType.STOP_MARKET:  # a sell on a fall, a buy on a rise
             kind, params["triggerPrice"] = "market", float(request.price or 0)
             if self._order_feature("triggerDirection"):
