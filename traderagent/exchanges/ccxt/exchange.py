@@ -46,6 +46,7 @@ from traderagent.exchanges.ccxt.parse import (
     parse_order,
     symbol_of,
 )
+from traderagent.exchanges.ccxt.reads import RetryingReads
 from traderagent.exchanges.ports import ExchangeError, OrderFateUnknown, UpdateListener
 
 if TYPE_CHECKING:
@@ -90,8 +91,9 @@ class CcxtExchange:
     ) -> None:
         self.config = config
         self.name = f"ccxt-{config.exchange}"
-        self.client = client if client is not None else make_client(config, credentials)
         self.errors = ccxt_module("ccxt.base.errors")
+        made = client if client is not None else make_client(config, credentials)
+        self.client = RetryingReads(made, self.errors.NetworkError, self.name)
         self.caps: Capabilities = self._capabilities()
         if credentials is not None:
             check_credentials(self.caps, credentials)
