@@ -33,6 +33,7 @@ from traderagent.domain import (
 )
 from traderagent.exchanges.bybit.credentials import ApiCredentials
 from traderagent.exchanges.bybit.sequencer import UpdateSequencer
+from traderagent.exchanges.ccxt.candle_stream import CandleStream
 from traderagent.exchanges.ccxt.capabilities import Capabilities, capabilities_of
 from traderagent.exchanges.ccxt.client import ccxt_module, check_credentials, make_client
 from traderagent.exchanges.ccxt.config import CcxtConfig
@@ -99,6 +100,7 @@ class CcxtExchange:
             check_credentials(self.caps, credentials)
         self.lists = OrderLists(self.client, self.caps)
         self.market = CandlePoller(self.client, self._market_id, config.poll_interval_s)
+        self.stream = CandleStream(self.client, self.market)
         self.sequencer = UpdateSequencer()
         self._trading = credentials is not None or client is not None
         self._markets: dict[str, Item] = {}
@@ -345,15 +347,23 @@ class CcxtExchange:
     def candles(
         self, symbol: str, interval_ms: int = 60_000, after: Candle | None = None
     ) -> AsyncIterator[Candle]:
-        """Each closed candle once, in order (REST polling; a gap is read back from `after`);
-        a failure is an ExchangeError (the engine waits it out and reopens from the last)."""
+        """Each closed candle once, in order, from the one after `after`: pushed by
+        `watch_ohlcv` where the exchange has it (`Capabilities.candle_stream`) and streams are
+        on, else polled with `fetch_ohlcv`; a gap is read back by REST either way. A failure
+        is an ExchangeError (the engine waits it out and reopens from the last candle)."""
         return self._candles(symbol, interval_ms, after)
+
+    def candle_source(self) -> str:
+        """`watch_ohlcv` or `fetch_ohlcv`: how `candles()` reads them on this exchange."""
+        streamed = self.config.streams and self.caps.candle_stream
+        return "watch_ohlcv" if streamed else "fetch_ohlcv"
 
     async def _candles(
         self, symbol: str, interval_ms: int, after: Candle | None
     ) -> AsyncIterator[Candle]:
+        source = self.stream if self.candle_source() == "watch_ohlcv" else self.market
         try:
-            async for candle in self.market.candles(symbol, interval_ms, after):
+            async for candle in source.candles(symbol, interval_ms, after):
                 yield candle
         except self.errors.BaseError as err:
             raise ExchangeError(f"candles of {symbol}: {err}") from None
