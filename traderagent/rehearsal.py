@@ -114,12 +114,12 @@ def rehearsal_candles(config: AppConfig) -> CandleSeries:
 
 def pointed_at(config: AppConfig, emu: Emulator) -> AppConfig:
     """`config` with its venue on the emulator and the rehearsal's key pair: the Bybit
-    section's hosts, or every ccxt request and stream (`url`; ccxt's rate limiter off, the
-    emulator injects the rate limits)."""
+    section's hosts, or every ccxt request and stream (`url`; ccxt's rate limiter as the
+    config has it, which keeps to the limits the emulator enforces as Bybit does)."""
     venue = config.exchange
     fields = venue.model_dump()
     if isinstance(venue, CcxtConfig):
-        fields.update(url=emu.rest_url, sandbox=False, throttle=False, credentials=CREDENTIALS)
+        fields.update(url=emu.rest_url, sandbox=False, credentials=CREDENTIALS)
         return config.model_copy(update={"exchange": CcxtConfig.model_validate(fields)})
     assert isinstance(venue, BybitConfig)  # noqa: S101 - plan_for checked it
     fields.update(env="custom", region="global", url=emu.rest_url, ws_public_url=None,
