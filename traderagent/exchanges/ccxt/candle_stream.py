@@ -11,7 +11,6 @@ so a silent socket delays candles, never drops them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -61,10 +60,9 @@ class CandleStream:
                     last = candle.ts
                     yield candle
         finally:
-            if push is not None:
+            if push is not None:  # not awaited: a cancel of the feed itself must not be eaten
+                push.add_done_callback(_retrieved)
                 push.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await push
 
     async def _closed(
         self, symbol: str, rows: dict[int, list[Any]], last: int | None, interval_ms: int
@@ -97,6 +95,12 @@ class CandleStream:
         now = int(self.client.milliseconds())
         start = last + interval_ms if last is not None else now - 3 * interval_ms
         return await self.poller.history(symbol, start, now - interval_ms + 1, interval_ms)
+
+
+def _retrieved(push: asyncio.Future[Any]) -> None:
+    """Take the outcome of an abandoned push, so asyncio does not report it as lost."""
+    if not push.cancelled():
+        push.exception()
 
 
 def _row(candle: Candle) -> list[Any]:
