@@ -81,7 +81,7 @@ def check_credentials(caps: Capabilities, credentials: ApiCredentials) -> None:
     if caps.passphrase and credentials.passphrase is None:
         raise CredentialsIncomplete(
             f"{caps.exchange} requires an API passphrase with the key and secret, and the "
-            "stored key pair has none",
+            "key pair has none",
             passphrase=True,
         )
 
