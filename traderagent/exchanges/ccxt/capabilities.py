@@ -147,11 +147,30 @@ class Capabilities:
         ]
 
 
+def trigger_orders(has: dict[str, Any], features: dict[str, Any] | None, market: str) -> bool:
+    """Whether a create with `triggerPrice` is a stop order on this market type: ccxt's
+    `features` table says so where it has one (Kraken's spot has `createStopOrder` but reads
+    only `stopLossPrice`: a `triggerPrice` there would be a plain market order), else
+    `has['createTriggerOrder']`."""
+    line = (features or {}).get(market)
+    if isinstance(line, dict) and market == "swap":
+        line = line.get("linear")
+    create = line.get("createOrder") if isinstance(line, dict) else None
+    if isinstance(create, dict):
+        return create.get("triggerPrice") is True
+    return bool(has.get("createTriggerOrder"))
+
+
 def capabilities_of(
-    exchange_id: str, has: dict[str, Any], required: dict[str, Any] | None = None
+    exchange_id: str,
+    has: dict[str, Any],
+    required: dict[str, Any] | None = None,
+    features: dict[str, Any] | None = None,
+    market: str = "spot",
 ) -> Capabilities:
     """The capabilities of a ccxt exchange from its `has` table (a ccxt.pro class's `has`
-    names its `watch*` methods), its `requiredCredentials` and `KNOWN`."""
+    names its `watch*` methods), its `requiredCredentials`, its `features` for `market`
+    (spot or swap) and `KNOWN`."""
     facts = KNOWN.get(exchange_id, DEFAULT_FACTS)
     needed = {name for name, value in (required or {}).items() if value}
     history: tuple[str, ...]
@@ -168,7 +187,7 @@ def capabilities_of(
         client_order_ids=facts.client_ids,
         client_id_max=facts.client_id_max,
         client_id_chars=facts.client_id_chars,
-        stop_orders=bool(has.get("createStopOrder") or has.get("createTriggerOrder")),
+        stop_orders=trigger_orders(has, features, market),
         private_streams=bool(has.get("watchOrders") and has.get("watchMyTrades")),
         buy_fee_in_base=facts.buy_fee_in_base,
         history=history,

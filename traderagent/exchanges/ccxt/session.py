@@ -43,7 +43,14 @@ class CcxtSession:
 
     def capabilities(self) -> Capabilities:
         required = dict(getattr(self.client, "requiredCredentials", None) or {})
-        return capabilities_of(self.config.exchange, dict(self.client.has), required)
+        features = getattr(self.client, "features", None)
+        return capabilities_of(
+            self.config.exchange,
+            dict(self.client.has),
+            required,
+            dict(features) if isinstance(features, dict) else None,
+            self.config.market,
+        )
 
     async def load(self) -> None:
         """Load the markets (ExchangeError if they cannot be) and read the table again."""

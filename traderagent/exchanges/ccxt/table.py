@@ -3,7 +3,7 @@
     python -m traderagent.exchanges.ccxt.table binance okx kraken bybit coinbase
 
 Each exchange's class is the one the venue uses with streams on (ccxt.pro's where it has
-the exchange), so the table says what a default config gets. A test keeps the README's copy
+the exchange), on spot, so the table says what a default config gets. A test keeps the README's copy
 equal to this output.
 """
 
@@ -20,7 +20,8 @@ README_EXCHANGES = ("binance", "okx", "kraken", "bybit", "coinbase")
 
 def capabilities(exchange_id: str) -> Capabilities:
     made = exchange_class(exchange_id, streams=True)()
-    return capabilities_of(exchange_id, dict(made.has), dict(made.requiredCredentials))
+    required, features = dict(made.requiredCredentials), dict(made.features or {})
+    return capabilities_of(exchange_id, dict(made.has), required, features, "spot")
 
 
 def markdown(exchange_ids: tuple[str, ...] = README_EXCHANGES) -> str:

@@ -142,3 +142,20 @@ def test_the_fee_coin_a_trade_names_is_kept(exchange_id: str) -> None:
     named = {"binance": "commissionAsset", "okx": "feeCcy", "bybit": "feeCurrency"}
     if exchange_id in named:
         assert named[exchange_id] in source
+
+
+@pytest.mark.parametrize(
+    ("exchange_id", "market", "stops"),
+    [("bybit", "spot", True), ("bybit", "swap", True), ("okx", "spot", True),
+     ("binance", "spot", True), ("kraken", "spot", False)],
+)  # fmt: skip
+def test_stop_orders_only_where_createorder_takes_a_trigger_price(
+    exchange_id: str, market: str, stops: bool
+) -> None:
+    made = getattr(ccxt, exchange_id)()
+    caps = capabilities_of(exchange_id, dict(made.has), None, dict(made.features), market)
+    assert caps.stop_orders is stops
+    if exchange_id == "kraken":  # it says it has stop orders, but reads no triggerPrice
+        assert made.has["createStopOrder"]
+        source = inspect.getsource(ccxt.kraken.order_request)
+        assert "'stopLossPrice'" in source and "'triggerPrice'" not in source
