@@ -3,9 +3,12 @@
 The rehearsal starts an emulator on a free local port with throwaway keys, points the
 config's Bybit section at it (`env: custom`, credentials `rehearsal`), keeps every other
 setting (timeouts, retries, bots, risk) and runs the engine on a throwaway database while
-the emulator replays candles and injects faults. At the end the market stops, the client
-catches up, and the venue's orders and trades are compared with what the bots journaled
-(`rehearsal_report`): that, and what was injected and logged, is the summary.
+the emulator replays candles and injects faults. A ccxt config with `exchange: bybit`
+rehearses the same way, ccxt's own bybit driver sending every request and stream to the
+emulator (`url`); no other ccxt exchange can, as the emulator speaks Bybit's wire only. At
+the end the market stops, the client catches up, and the venue's orders and trades are
+compared with what the bots journaled (`rehearsal_report`): that, and what was injected and
+logged, is the summary.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from traderagent.domain import BotState, Fill, Order
 from traderagent.engine.orchestrator import Engine
 from traderagent.exchanges.bybit import BybitExchange
 from traderagent.exchanges.bybit.config import BybitConfig
+from traderagent.exchanges.ccxt.config import CcxtConfig
 from traderagent.exchanges.emulator import Emulator, running_emulator
 from traderagent.exchanges.emulator.faults import FaultSpec, parse_faults
 from traderagent.launch import LaunchError, open_engine
@@ -64,15 +68,26 @@ def plan_for(config: AppConfig, faults: str | None, speed: float | None,
              duration_s: float | None) -> RehearsalPlan:  # fmt: skip
     """The plan for `config`; LaunchError (exit 2) for a config or fault spec it cannot take.
     A fault spec without `hold` holds lost answers 1 s past the config's client timeout."""
-    if not isinstance(config.exchange, BybitConfig):
-        raise LaunchError("--rehearse needs a config with exchange.venue: bybit", 2)
+    venue = config.exchange
+    if isinstance(venue, CcxtConfig) and venue.exchange != "bybit":
+        raise LaunchError(
+            f"--rehearse: the emulator speaks Bybit's V5 wire only, so a ccxt config rehearses "
+            f"with exchange: bybit, not {venue.exchange!r}",
+            2,
+        )
+    if not isinstance(venue, BybitConfig | CcxtConfig):
+        raise LaunchError(
+            "--rehearse needs a config with exchange.venue: bybit (or venue: ccxt with "
+            "exchange: bybit)",
+            2,
+        )
     text = DEFAULT_FAULTS if faults is None else faults
     try:
         spec = parse_faults(text)
     except ValueError as err:
         raise LaunchError(f"--faults: {err}", 2) from None
     if "hold" not in text:
-        spec = replace(spec, hold_s=config.exchange.timeout_s + 1)
+        spec = replace(spec, hold_s=venue.timeout_s + 1)
     return RehearsalPlan(spec, speed or DEFAULT_SPEED, duration_s or DEFAULT_DURATION_S)
 
 
@@ -98,9 +113,15 @@ def rehearsal_candles(config: AppConfig) -> CandleSeries:
 
 
 def pointed_at(config: AppConfig, emu: Emulator) -> AppConfig:
-    """`config` with its Bybit section on the emulator and the rehearsal's key pair."""
-    assert isinstance(config.exchange, BybitConfig)  # noqa: S101 - plan_for checked it
-    fields = config.exchange.model_dump()
+    """`config` with its venue on the emulator and the rehearsal's key pair: the Bybit
+    section's hosts, or every ccxt request and stream (`url`; ccxt's rate limiter as the
+    config has it, which keeps to the limits the emulator enforces as Bybit does)."""
+    venue = config.exchange
+    fields = venue.model_dump()
+    if isinstance(venue, CcxtConfig):
+        fields.update(url=emu.rest_url, sandbox=False, credentials=CREDENTIALS)
+        return config.model_copy(update={"exchange": CcxtConfig.model_validate(fields)})
+    assert isinstance(venue, BybitConfig)  # noqa: S101 - plan_for checked it
     fields.update(env="custom", region="global", url=emu.rest_url, ws_public_url=None,
                   ws_private_url=None, credentials=CREDENTIALS)  # fmt: skip
     return config.model_copy(update={"exchange": BybitConfig.model_validate(fields)})
@@ -133,8 +154,12 @@ async def rehearse(config: AppConfig, plan: RehearsalPlan) -> RehearsalReport:
             series, speed=None, faults=plan.faults, balances=balances, api_key=key,
             api_secret=secret, warmup=min(WARMUP_CANDLES, len(series) - 1),
         ) as emu:  # fmt: skip
-            print(f"Rehearsal: emulator at {emu.rest_url}, faults {plan.faults.describe()}, "
-                  f"{plan.speed:g}x for {plan.duration_s:g}s", flush=True)  # fmt: skip
+            via = (
+                " (through ccxt's bybit driver)" if isinstance(config.exchange, CcxtConfig) else ""
+            )
+            print(f"Rehearsal: emulator at {emu.rest_url}{via}, faults "
+                  f"{plan.faults.describe()}, {plan.speed:g}x for {plan.duration_s:g}s",
+                  flush=True)  # fmt: skip
             with throwaway_keys(key, secret), tempfile.TemporaryDirectory() as tmp:
                 ours, fills, states = await _run(pointed_at(config, emu), emu, plan, Path(tmp))
             venue_orders, executions = emu.orders(), emu.executions()
@@ -173,7 +198,7 @@ async def _run(config: AppConfig, emu: Emulator, plan: RehearsalPlan, tmp: Path
         # the market stands still now: let the client hear all that happened, then stop
         await _settle(engine, stepped)
         if not run.done():
-            await _catch_up(engine)
+            await _catch_up(engine, config)
         await engine.shutdown()
         summary = await run
         orders: list[Order] = []
@@ -192,14 +217,18 @@ async def _run(config: AppConfig, emu: Emulator, plan: RehearsalPlan, tmp: Path
     return orders, fills, states
 
 
-async def _catch_up(engine: Engine) -> None:
-    """Wait for the private pushes sent so far; if that fails, say so (the comparison may
-    then show pushes still on their way)."""
+async def _catch_up(engine: Engine, config: AppConfig) -> None:
+    """Wait for the private pushes sent so far (Bybit), or poll once more (ccxt); if that
+    fails, say so (the comparison may then show changes still on their way)."""
     exchange = engine.exchange
-    if not isinstance(exchange, BybitExchange):
-        return
     try:
-        await exchange.catch_up(SETTLE_S)
+        if isinstance(exchange, BybitExchange):
+            await exchange.catch_up(SETTLE_S)
+        elif isinstance(config.exchange, CcxtConfig):
+            from traderagent.exchanges.ccxt.exchange import CcxtExchange  # noqa: PLC0415
+
+            if isinstance(exchange, CcxtExchange):
+                await asyncio.wait_for(exchange.catch_up(), SETTLE_S)
     except Exception as err:  # the comparison still runs: what differs is reported there
         log.warning("rehearsal: the client did not catch up before the comparison: %s", err)
 

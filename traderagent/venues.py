@@ -15,7 +15,11 @@ from storage import Database, StorageError
 from traderagent.clock import Clock, ReplayClock, VenueClock
 from traderagent.config import AppConfig, ConfigError
 from traderagent.config.instruments import paper_listing
-from traderagent.credentials import CredentialsNotFound, resolve_credentials
+from traderagent.credentials import (
+    CredentialsNotFound,
+    passphrase_env_name,
+    resolve_credentials,
+)
 from traderagent.domain import MINUTE_MS, Candle, Instrument, TradingMode
 from traderagent.engine.outage import Outage, resilient_candles
 from traderagent.exchanges.bybit import BybitConfig
@@ -290,6 +294,7 @@ def _ms(moment: datetime | None) -> int | None:
 async def ccxt_venue(config: AppConfig, settings: CcxtConfig, database: Database) -> Venue:
     """A live account on any ccxt exchange: its markets, the bots' instruments, the warm-up
     candles and a polled candle feed. Import errors and unknown ids are one line."""
+    from traderagent.exchanges.ccxt.client import CredentialsIncomplete  # noqa: PLC0415
     from traderagent.exchanges.ccxt.exchange import CcxtExchange  # noqa: PLC0415 - optional
 
     if settings.credentials is None:
@@ -301,6 +306,15 @@ async def ccxt_venue(config: AppConfig, settings: CcxtConfig, database: Database
     where = f"{settings.exchange}{' sandbox' if settings.sandbox else ''}"
     try:
         exchange = CcxtExchange(settings, credentials)
+    except CredentialsIncomplete as err:
+        name = settings.credentials
+        how = (
+            f": store it with `traderagent keys add {name} --api-key KEY --passphrase` or "
+            f"set {passphrase_env_name(name)}"
+            if err.passphrase
+            else ""
+        )
+        raise ConfigError(f"exchange.credentials {name!r}: {err}{how}") from None
     except ExchangeError as err:
         raise ConfigError(f"exchange: {err}") from None
     try:

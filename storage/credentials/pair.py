@@ -14,18 +14,23 @@ def mask(api_key: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ApiKeyPair:
-    """An exchange API key and secret; repr and str show only the masked key."""
+    """An exchange API key and secret, and the passphrase some exchanges also want (OKX's);
+    repr and str show only the masked key."""
 
     name: str
     api_key: str = field(repr=False)
     api_secret: str = field(repr=False)
+    passphrase: str | None = field(default=None, repr=False)
 
     @property
     def masked_key(self) -> str:
         return mask(self.api_key)
 
     def __repr__(self) -> str:
-        return f"ApiKeyPair(name={self.name!r}, api_key={self.masked_key!r}, api_secret='***')"
+        extra = ", passphrase='***'" if self.passphrase is not None else ""
+        return (
+            f"ApiKeyPair(name={self.name!r}, api_key={self.masked_key!r}, api_secret='***'{extra})"
+        )
 
     __str__ = __repr__
 
@@ -41,3 +46,5 @@ class CredentialInfo:
     masked_key: str
     created_ms: int
     readable: bool = True
+    passphrase: bool = False
+    """A passphrase is stored with the key (never shown, only that there is one)."""

@@ -1,7 +1,8 @@
 """CredentialStore: add, read, list, remove and re-key the encrypted exchange credentials.
 
-Each row holds one Fernet token of `{"name", "api_key", "api_secret"}`; the name inside is
-checked on decryption, so a token copied to another row is refused.
+Each row holds one Fernet token of `{"name", "api_key", "api_secret"}` (and `"passphrase"`
+when the exchange wants one, e.g. OKX); the name inside is checked on decryption, so a token
+copied to another row is refused.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class CredentialStore:
 
     def _seal(self, pair: ApiKeyPair, key: EncryptionKey) -> str:
         plain = {"name": pair.name, "api_key": pair.api_key, "api_secret": pair.api_secret}
+        if pair.passphrase is not None:
+            plain["passphrase"] = pair.passphrase
         return key.cipher().encrypt(json.dumps(plain).encode()).decode()
 
     def _open(self, name: str, token: str) -> ApiKeyPair:
@@ -54,13 +57,22 @@ class CredentialStore:
             ) from None
         if not isinstance(plain, dict) or plain.get("name") != name:
             raise CredentialError(f"credential {name!r} holds another credential's data")
-        return ApiKeyPair(name, str(plain["api_key"]), str(plain["api_secret"]))
+        passphrase = plain.get("passphrase")
+        return ApiKeyPair(
+            name,
+            str(plain["api_key"]),
+            str(plain["api_secret"]),
+            None if passphrase is None else str(passphrase),
+        )
 
-    async def add(self, name: str, api_key: str, api_secret: str) -> ApiKeyPair:
-        """Store a new credential; CredentialError if the name is taken or a part is empty."""
-        if not name or not api_key or not api_secret:
+    async def add(
+        self, name: str, api_key: str, api_secret: str, passphrase: str | None = None
+    ) -> ApiKeyPair:
+        """Store a new credential; CredentialError if the name is taken or a part is empty
+        (the passphrase may be absent, not empty)."""
+        if not name or not api_key or not api_secret or passphrase == "":
             raise CredentialError("a credential needs a name, an API key and an API secret")
-        pair = ApiKeyPair(name, api_key, api_secret)
+        pair = ApiKeyPair(name, api_key, api_secret, passphrase)
         now = _now_ms()
         row = CredentialRow(
             name=name, token=self._seal(pair, self._key), created_ms=now, updated_ms=now
@@ -112,10 +124,11 @@ class CredentialStore:
         infos = []
         for row in rows:
             try:
-                masked, readable = self._open(row.name, row.token).masked_key, True
+                pair = self._open(row.name, row.token)
+                masked, readable, phrase = pair.masked_key, True, pair.passphrase is not None
             except CredentialError:
-                masked, readable = "(wrong encryption key)", False
-            infos.append(CredentialInfo(row.name, masked, row.created_ms, readable))
+                masked, readable, phrase = "(wrong encryption key)", False, False
+            infos.append(CredentialInfo(row.name, masked, row.created_ms, readable, phrase))
         return infos
 
     async def remove(self, name: str) -> bool:

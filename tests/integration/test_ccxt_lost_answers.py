@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+import pytest
+
 from traderagent.domain import OrderRequest, OrderStatus, OrderType, Side
 from traderagent.exchanges.bybit import ApiCredentials
-from traderagent.exchanges.ccxt import CcxtConfig, CcxtExchange
+from traderagent.exchanges.ccxt import CcxtConfig, CcxtExchange, reads
 from traderagent.exchanges.emulator import running_emulator
 from traderagent.exchanges.emulator.faults import FaultSpec
 from traderagent.exchanges.ports import ExchangeError, OrderFateUnknown
@@ -21,11 +23,15 @@ from traderagent.marketdata import load_bundled
 
 FAULTS = "http5xx=0.2,timeout=0.1,lost_response=0.2,hold=0.8s,seed=4"
 """Seeded: the requests go out in a fixed order (the poll waits a minute), so these draws
-give lost answers that are found, and look-ups that fail too (fates left unknown)."""
+give lost answers that are found, and look-ups that fail too (fates left unknown: reads are
+tried once here, as `READ_ATTEMPTS` retries would find nearly every one)."""
 ORDERS = 30
 
 
-async def test_lost_and_failed_answers_never_double_or_misreport_an_order() -> None:
+async def test_lost_and_failed_answers_never_double_or_misreport_an_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(reads, "READ_ATTEMPTS", 1)
     async with running_emulator(
         load_bundled().head(400), speed=None, warmup=100, faults=FAULTS
     ) as emu:

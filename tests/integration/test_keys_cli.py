@@ -154,6 +154,30 @@ def test_rotating_an_environment_key_needs_the_new_one(tmp_path: Path) -> None:
     assert after.returncode == 0 and "BYBI…9XYZ" in after.stdout
 
 
+PHRASE = "okx-Phrase-4711-never-shown"
+
+
+def test_a_passphrase_is_read_from_stdin_stored_encrypted_and_never_shown(tmp_path: Path) -> None:
+    added = run_keys(
+        "add", "okx-main", "--api-key", API_KEY, "--passphrase", home=tmp_path,
+        stdin=f"{SECRET}\n{PHRASE}\n",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.splitlines()[-1].startswith("stored okx-main: key BYBI…9XYZ and passphrase")
+    assert PHRASE not in added.stdout + added.stderr
+    stored = _stored_bytes(tmp_path / "data")
+    assert b"exchange_credentials" in stored and PHRASE.encode() not in stored
+    listed = run_keys("list", home=tmp_path)
+    assert listed.stdout.splitlines()[1].endswith("+ passphrase")
+    assert PHRASE not in listed.stdout
+
+    empty = run_keys(
+        "add", "okx-2", "--api-key", API_KEY, "--passphrase", home=tmp_path, stdin=f"{SECRET}\n\n"
+    )
+    assert empty.returncode == 2
+    assert empty.stderr == "error: --passphrase: the passphrase must not be empty\n"
+
+
 def test_an_empty_secret_is_a_usage_error(tmp_path: Path) -> None:
     result = run_keys("add", "main", "--api-key", API_KEY, home=tmp_path, stdin="\n")
     assert result.returncode == 2

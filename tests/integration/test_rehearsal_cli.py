@@ -35,6 +35,45 @@ def test_a_short_rehearsal_trades_through_faults_and_reconciles(tmp_path: Path) 
     assert "rehearsal-" not in out + child.stderr  # the throwaway key is never printed
 
 
+def ccxt_config(tmp_path: Path, exchange_id: str) -> Path:
+    """The demo config with its venue swapped for ccxt's `exchange_id` driver."""
+    text = DEMO.read_text()
+    start, end = text.index("exchange:\n"), text.index("storage:")
+    venue = f"exchange: {{venue: ccxt, exchange: {exchange_id}, credentials: demo}}\n\n"
+    path = tmp_path / f"ccxt-{exchange_id}.yaml"
+    path.write_text(text[:start] + venue + text[end:])
+    return path
+
+
+def test_a_ccxt_bybit_config_rehearses_through_ccxts_bybit_driver(tmp_path: Path) -> None:
+    pytest.importorskip("ccxt.pro")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADERAGENT_DEMO_")}
+    env["TRADERAGENT_DATA_DIR"] = str(tmp_path)
+    faults = "http5xx=0.05,ratelimit=0.05,ws_drop=0.01,seed=3"
+    child = subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "traderagent", "run", "--rehearse", "--config",
+         str(ccxt_config(tmp_path, "bybit")), "--speed", "600", "--duration", "6",
+         "--faults", faults],
+        env=env, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    out = child.stdout
+    assert child.returncode == 0, out + child.stderr
+    assert "(through ccxt's bybit driver)" in out
+    assert "grid-demo" in out and "orders placed" in out
+    assert "PASSED: the bots' books match the venue" in out
+    assert "rehearsal-" not in out + child.stderr
+
+
+def test_another_ccxt_exchange_cannot_rehearse_and_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("ccxt")
+    assert main(["run", "--rehearse", "--config", str(ccxt_config(tmp_path, "binance"))]) == 2
+    err = capsys.readouterr().err
+    assert "the emulator speaks Bybit's V5 wire only" in err and "'binance'" in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -2,6 +2,8 @@
 
 Keys and secrets are never printed: only a masked key (`AbCd…WxYz`). The secret is prompted
 for (no echo) or read from stdin when it is not a terminal, unless --api-secret is given.
+`--passphrase` says the exchange also wants one (OKX): it is prompted for the same way, or
+read from the next line of stdin; it is never an argument's value.
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     add.add_argument(
         "--api-secret", metavar="SECRET", help="default: prompted for, or read from stdin"
     )
+    add.add_argument(
+        "--passphrase",
+        action="store_true",
+        help="the exchange also wants a passphrase (OKX): prompted for, or read from the "
+        "next line of stdin (after the secret's)",
+    )
     listing = actions.add_parser("list", help="names, masked keys and when they were stored")
     remove = actions.add_parser("remove", help="delete a stored key pair")
     remove.add_argument("name", metavar="NAME")
@@ -54,9 +62,9 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     rotate.set_defaults(handler=lambda args: _run(args, keys_rotate))
 
 
-def _read_secret() -> str:
+def _read_secret(prompt: str = "API secret: ") -> str:
     if sys.stdin.isatty():
-        return getpass.getpass("API secret: ")
+        return getpass.getpass(prompt)
     return sys.stdin.readline().rstrip("\r\n")
 
 
@@ -66,6 +74,10 @@ def keys_add(args: argparse.Namespace) -> int:
         print("error: the API key and the API secret must not be empty", file=sys.stderr)
         return EXIT_USAGE
     args.secret = secret
+    args.phrase = _read_secret("API passphrase: ") if args.passphrase else None
+    if args.passphrase and not args.phrase:
+        print("error: --passphrase: the passphrase must not be empty", file=sys.stderr)
+        return EXIT_USAGE
     return _run(args, _add, create_key=True)
 
 
@@ -140,9 +152,10 @@ async def _audit(store: CredentialStore, command: str, target: str, outcome: str
 
 
 async def _add(store: CredentialStore, args: argparse.Namespace) -> int:
-    pair = await store.add(args.name, args.api_key, args.secret)
+    pair = await store.add(args.name, args.api_key, args.secret, args.phrase)
     await _audit(store, "keys add", args.name, "ok")
-    print(f"stored {pair.name}: key {pair.masked_key}, encrypted with {store.key.source}")
+    extra = " and passphrase" if pair.passphrase is not None else ""
+    print(f"stored {pair.name}: key {pair.masked_key}{extra}, encrypted with {store.key.source}")
     return EXIT_OK
 
 
@@ -157,7 +170,8 @@ async def keys_list(store: CredentialStore, _args: argparse.Namespace) -> int:
     print(f"{'name':<{width}}  {'key':<22}  stored (UTC)")
     for info in infos:
         stored = datetime.fromtimestamp(info.created_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
-        print(f"{info.name:<{width}}  {info.masked_key:<22}  {stored}")
+        extra = "  + passphrase" if info.passphrase else ""
+        print(f"{info.name:<{width}}  {info.masked_key:<22}  {stored}{extra}")
     if not all(info.readable for info in infos):
         print(f"some keys cannot be decrypted with {store.key.source}", file=sys.stderr)
         return EXIT_ERROR

@@ -220,3 +220,27 @@ async def test_adding_under_another_key_is_refused_and_nothing_is_mixed_in(
     assert [info.name for info in await store.list()] == ["a"]
     await store.add("b", API_KEY, SECRET)  # under the database's own key it goes in
     assert [info.readable for info in await store.list()] == [True, True]
+
+
+async def test_a_passphrase_is_sealed_with_the_secret_and_never_shown(
+    store: CredentialStore, database: Database
+) -> None:
+    phrase = "okx-Passphrase-31337-never-shown"
+    added = await store.add("okx-main", API_KEY, SECRET, phrase)
+    await store.add("bybit-main", API_KEY, SECRET)
+    pair = await store.get("okx-main")
+    assert (pair.api_key, pair.api_secret, pair.passphrase) == (API_KEY, SECRET, phrase)
+    assert added == pair
+    assert (await store.get("bybit-main")).passphrase is None  # a pair without one reads back so
+    for shown in (repr(pair), str(pair), repr([pair])):
+        assert phrase not in shown and "passphrase='***'" in shown
+    async with database.session() as session:
+        tokens = (await session.scalars(select(CredentialRow.token))).all()
+    assert tokens and all(phrase not in token for token in tokens)
+    listed = {info.name: info.passphrase for info in await store.list()}
+    assert listed == {"bybit-main": False, "okx-main": True}
+    with pytest.raises(CredentialError, match="needs a name"):
+        await store.add("empty-phrase", API_KEY, SECRET, "")
+    rotated = await store.rotate_key(EncryptionKey.generate("another key"))
+    assert rotated == 2
+    assert (await store.get("okx-main")).passphrase == phrase  # re-keyed with it

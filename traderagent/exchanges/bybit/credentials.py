@@ -14,16 +14,19 @@ def mask(value: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ApiCredentials:
-    """A Bybit HMAC key pair. Resolving a configured name to a pair is the caller's job."""
+    """An HMAC key pair (Bybit's, or any ccxt exchange's), with the passphrase some exchanges
+    also want (OKX: ccxt's `password`). Resolving a configured name is the caller's job."""
 
     api_key: str
     api_secret: str
+    passphrase: str | None = None
 
     def __post_init__(self) -> None:
         if not self.api_key or not self.api_secret:
             raise ValueError("an API key pair needs both the key and the secret")
 
     def __repr__(self) -> str:
-        return f"ApiCredentials(api_key={mask(self.api_key)!r}, api_secret='***')"
+        extra = ", passphrase='***'" if self.passphrase is not None else ""
+        return f"ApiCredentials(api_key={mask(self.api_key)!r}, api_secret='***'{extra})"
 
     __str__ = __repr__

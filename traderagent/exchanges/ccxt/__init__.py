@@ -7,9 +7,10 @@
     await exchange.close()
 
 What an exchange can do (amend, post-only, client order ids, stop orders, private streams,
-fee coin) is its `Capabilities`, read from ccxt's `has` and markets plus a small table of
-known facts. ccxt is an optional extra (`pip install 'traderagent[ccxt]'`): the config model
-imports nothing of it; the client modules do.
+candle stream, fee coin, passphrase) is its `Capabilities`, read from ccxt's `has` and
+`requiredCredentials` plus a small table of known facts (`python -m
+traderagent.exchanges.ccxt.table` prints it). ccxt is an optional extra (`pip install
+'traderagent[ccxt]'`): the config model imports nothing of it; the client modules do.
 """
 
 from importlib import import_module

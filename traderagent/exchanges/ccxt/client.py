@@ -12,8 +12,18 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from traderagent.exchanges.bybit.credentials import ApiCredentials
+from traderagent.exchanges.ccxt.capabilities import Capabilities
 from traderagent.exchanges.ccxt.config import INSTALL_HINT, CcxtConfig
 from traderagent.exchanges.ports import ExchangeError
+
+
+class CredentialsIncomplete(ExchangeError):
+    """The exchange requires a credential the key pair lacks (OKX's passphrase)."""
+
+    def __init__(self, message: str, *, passphrase: bool = False) -> None:
+        super().__init__(message)
+        self.passphrase = passphrase
+        """What is missing is the passphrase (a stored key pair can hold one)."""
 
 
 def ccxt_module(name: str = "ccxt.async_support") -> ModuleType:
@@ -47,6 +57,8 @@ def make_client(config: CcxtConfig, credentials: ApiCredentials | None) -> Any:
     if credentials is not None:
         options["apiKey"] = credentials.api_key
         options["secret"] = credentials.api_secret
+        if credentials.passphrase is not None:
+            options["password"] = credentials.passphrase
     client = exchange_class(config.exchange, config.streams)(options)
     if config.sandbox:
         try:
@@ -56,6 +68,22 @@ def make_client(config: CcxtConfig, credentials: ApiCredentials | None) -> Any:
     if config.url is not None:
         point_at(client, config.url)
     return client
+
+
+def check_credentials(caps: Capabilities, credentials: ApiCredentials) -> None:
+    """CredentialsIncomplete if the exchange requires what `credentials` does not hold (as
+    ccxt's `requiredCredentials` says): refused before any request, in one line."""
+    if caps.unsupported_credentials:
+        wanted = ", ".join(caps.unsupported_credentials)
+        raise CredentialsIncomplete(
+            f"{caps.exchange} requires {wanted} with its API key, which this venue cannot send"
+        )
+    if caps.passphrase and credentials.passphrase is None:
+        raise CredentialsIncomplete(
+            f"{caps.exchange} requires an API passphrase with the key and secret, and the "
+            "key pair has none",
+            passphrase=True,
+        )
 
 
 def point_at(client: Any, url: str) -> None:

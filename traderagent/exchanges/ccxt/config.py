@@ -30,7 +30,8 @@ class CcxtConfig(BaseModel):
     market: Literal["spot", "swap"] = "spot"
     """Product line traded: `spot`, or `swap` (linear perpetuals settled in the quote coin)."""
     credentials: str | None = None
-    """Name of the stored API key pair to trade with; none for market data only."""
+    """Name of the stored API key pair to trade with (with its passphrase where the exchange
+    wants one, as OKX does); none for market data only."""
     url: str | None = None
     """A compatible server to send every REST request to instead of the exchange's own hosts
     (e.g. `traderagent emulator` for `exchange: bybit`); none for the real exchange."""
@@ -43,8 +44,9 @@ class CcxtConfig(BaseModel):
     """ccxt's own request throttle, which keeps to the exchange's published rate limits;
     `false` only for a local server (`url`), e.g. the emulator."""
     streams: bool = True
-    """Use ccxt's WebSocket methods (`watch_orders`, `watch_my_trades`) where the exchange
-    has them; `false` polls REST only."""
+    """Use ccxt.pro's WebSocket methods where the exchange has them: candles pushed by
+    `watch_ohlcv`, and `watch_orders` / `watch_my_trades` waking the poll; `false` polls
+    REST only."""
 
     @field_validator("exchange")
     @classmethod

@@ -27,20 +27,22 @@ class OrderLists:
         self.caps = caps
 
     async def open(self, market: str) -> list[Item]:
-        return list(await self.client.fetch_open_orders(market, params=self._params()))
+        params = self._params("fetchOpenOrders")
+        return list(await self.client.fetch_open_orders(market, params=params))
 
     async def finished(self, market: str) -> list[Item]:
         """Recent finished orders (filled, cancelled, rejected), each once."""
         seen: dict[str, Item] = {}
         for method in self.caps.history:
-            for item in await getattr(self.client, snake(method))(market, params=self._params()):
+            params = self._params(method)
+            for item in await getattr(self.client, snake(method))(market, params=params):
                 if str(item.get("status")) != "open":
                     seen.setdefault(str(item.get("id")), item)
         return list(seen.values())
 
-    def _params(self) -> dict[str, Any]:
-        """Every page where ccxt can page the exchange's lists; its first page elsewhere."""
-        return {"paginate": True} if self.caps.paginate else {}
+    def _params(self, method: str) -> dict[str, Any]:
+        """Every page where ccxt pages the exchange's list; its first page elsewhere."""
+        return {"paginate": True} if method in self.caps.paginated else {}
 
     async def find(self, market: str, wire_id: str) -> Item | None:
         """The exchange's order sent with client id `wire_id`: open first, then finished."""
