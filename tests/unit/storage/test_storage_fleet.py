@@ -12,7 +12,8 @@ import pytest
 from unit.storage.backends import Backend
 
 from storage import Database, LeaseError
-from storage.fleet import MARGIN_S, FleetMember, acquire_fleet_lease, claim, fleet
+from storage.fleet import MARGIN_S, acquire_fleet_lease, claim, fleet
+from storage.fleet_member import FleetMember
 
 
 @pytest.fixture
