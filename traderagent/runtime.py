@@ -62,7 +62,7 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class FleetOptions:
-    """A daemon of a fleet (`run --headless --standby`): its bots' leases are rows that
+    """A daemon of a fleet (`run --headless --fleet`): its bots' leases are rows that
     expire (`storage.fleet`), so that another daemon takes them over when this one dies."""
 
     holder: str

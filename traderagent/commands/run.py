@@ -61,7 +61,7 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     fleet.add_argument(
         "--fleet",
         "--standby",
-        dest="standby",
+        dest="fleet",
         action="store_true",
         help="one of several daemons with this config on one database: each bot runs in "
         "exactly one of them (a lease per bot), each daemon its fair share, ceil(bots / live "
@@ -85,10 +85,10 @@ def handle(args: argparse.Namespace) -> int:
     if args.faults is not None:
         print("error: --faults only applies with --rehearse", file=sys.stderr)
         return 2
-    if (args.standby or args.lease_ttl is not None) and not args.headless:
+    if (args.fleet or args.lease_ttl is not None) and not args.headless:
         print("error: --fleet and --lease-ttl apply to --headless daemons", file=sys.stderr)
         return 2
-    if args.lease_ttl is not None and not args.standby:
+    if args.lease_ttl is not None and not args.fleet:
         print("error: --lease-ttl applies with --fleet", file=sys.stderr)
         return 2
     if args.lease_ttl is not None and args.lease_ttl < MIN_LEASE_TTL_S:
@@ -133,7 +133,7 @@ def _fleet_options(args: argparse.Namespace) -> FleetOptions | None:
     from storage.fleet import TTL_S, member_id
     from traderagent.runtime import FleetOptions
 
-    if not args.standby:
+    if not args.fleet:
         return None
     return FleetOptions(member_id(), args.lease_ttl or TTL_S)
 
