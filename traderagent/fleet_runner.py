@@ -42,6 +42,8 @@ class FleetStep:
     taken: tuple[str, ...] = ()
     lost: tuple[tuple[str, str], ...] = ()
     handed_back: tuple[str, ...] = ()
+    refused: tuple[str, ...] = ()
+    """Taken but not built here (logged): handed back for another daemon to try."""
 
 
 class FleetRunner:
@@ -76,20 +78,28 @@ class FleetRunner:
         taken, lost = await member.step(limit=share)
         reasons = tuple((bot, member.lost_reasons.get(bot, "")) for bot in lost)
         surplus = member.surplus(share)
+        refused: list[str] = []
         async with engine.lock:
             for bot, why in reasons:
                 await let_go(engine, bot, why or "its fleet lease is lost")
             for bot in taken:
-                await admit_bot(engine, self.config, bot, self.allocator, self.built.book)
+                try:
+                    await admit_bot(engine, self.config, bot, self.allocator, self.built.book)
+                except Exception as err:  # noqa: BLE001 - never hold a lease of a bot not run
+                    why = f"it could not start here: {type(err).__name__}: {err}"
+                    _log.error("fleet: %s: %s", bot, why)
+                    await let_go(engine, bot, why)  # nor match its orders here
+                    refused.append(bot)
             if surplus:
                 await engine.checkpoint(force=True)  # its state and the venue's book first
                 for bot in surplus:
                     why = f"over this daemon's share of {share}"
                     await let_go(engine, bot, why, handed_back=True)
                 await self.built.journal.settle()
-        for bot in surplus:
+        for bot in (*surplus, *refused):
             await member.hand_back(bot)
-        return FleetStep(tuple(taken), reasons, tuple(surplus))
+        admitted = tuple(bot for bot in taken if bot not in refused)
+        return FleetStep(admitted, reasons, tuple(surplus), tuple(refused))
 
     def say(self, done: FleetStep) -> None:
         """One line per change on stdout (container logs), and in the log."""
@@ -100,6 +110,8 @@ class FleetRunner:
             self._say(f"lost: {bot}: {why}; it stopped here (this daemon runs {runs})")
         for bot in done.handed_back:
             self._say(f"handed back: {bot} (over this daemon's share; it runs {runs})")
+        for bot in done.refused:
+            self._say(f"handed back: {bot} (it could not start here: see the log)")
 
     @staticmethod
     def _say(line: str) -> None:

@@ -186,7 +186,10 @@ async def test_three_daemons_six_bots_spread_one_killed_its_bots_run_elsewhere_b
         alive = {d.holder for d in survivors}
         victim.proc.send_signal(signal.SIGKILL)
         took = await until(
-            lambda: all(fleet.running(b, alive) for b in BOTS),
+            lambda: (
+                all(fleet.running(b, alive) for b in BOTS)
+                and all(_taken_over(b, survivors) for b in its_bots)
+            ),
             BOUND_S,
             f"{its_bots} running again",
             fleet,
@@ -218,6 +221,11 @@ async def test_three_daemons_six_bots_spread_one_killed_its_bots_run_elsewhere_b
     ]
     await _books_agree(store)
     await _balances_exact(store)
+
+
+def _taken_over(bot: str, daemons: list[Daemon]) -> bool:
+    """A daemon of `daemons` says it took `bot` over (built, reconciled, started)."""
+    return any(line.startswith(f"took over: {bot} ") for d in daemons for line in d.lines)
 
 
 async def _steal(store: CrashStore, bot: str) -> None:

@@ -30,16 +30,17 @@ class SharedAccount(Protocol):
 
 
 async def let_go(engine: Engine, name: str, reason: str, *, handed_back: bool = False) -> None:
-    """Bot `name` leaves `engine` (see the module doc); `reason` is logged with it."""
-    bot = engine.bots.pop(name, None)
-    if bot is None:
-        return
+    """Bot `name` leaves `engine` (see the module doc); `reason` is logged with it. Also when
+    the bot had not joined the engine yet: the venue may have adopted its orders already."""
     exchange = engine.exchange
     resting = 0
     if isinstance(exchange, SharedAccount):
         if isinstance(exchange, PersistedBook):
-            await exchange.persist(force=True)  # what the venue did for it is on record first
+            # what the venue did for it is on record first (a failure changes nothing here)
+            await exchange.persist(force=True)
         resting = exchange.forget(name)
+    if engine.bots.pop(name, None) is None and not resting:
+        return
     level = "info" if handed_back else "critical"
     where = "handed back" if handed_back else "stopped here"
     message = f"{name} {where}: {reason}; its {resting} resting order(s) left for the next daemon"
