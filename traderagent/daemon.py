@@ -117,7 +117,7 @@ async def serve_headless(
     stopper = _Stopper(engine, cancel_on_signal=config.api.on_shutdown == "cancel")
     stopper.install(duration)
     quiet = EngineLogBridge().attach(engine.bus)
-    front = _ApiFront(engine, config, reload, _fleet_source(built, fleet))
+    front = _ApiFront(engine, config, reload, fleet_source(built, fleet))
     running: list[asyncio.Task[None]] = []
     try:
         if api.enabled:
@@ -153,7 +153,7 @@ async def serve_headless(
     return EXIT_OK
 
 
-def _fleet_source(built: Built, fleet: FleetOptions | None) -> FleetSource | None:
+def fleet_source(built: Built, fleet: FleetOptions | None) -> FleetSource | None:
     """What `/api/v1/fleet` lists: every bot of the config, from the database's fleet lease
     rows (the state as its daemon journalled it; this daemon's own bots as they are now)."""
     if fleet is None:
