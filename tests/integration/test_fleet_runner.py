@@ -11,6 +11,7 @@ from kit.factories import write_config
 from sqlalchemy import text
 
 from traderagent.config import load_config
+from traderagent.daemon import fleet_source
 from traderagent.domain import BotState
 from traderagent.fleet_runner import FleetRunner
 from traderagent.runtime import Built, FleetOptions, build_engine
@@ -43,6 +44,11 @@ async def test_the_surplus_moves_to_the_new_daemon_and_a_lost_bot_leaves_alone(
             await bot.start()
         second = await engine(config_path, db, "b:2:bb")
         assert second.engine.bots == {}  # every bot is held elsewhere: none taken
+        listed = fleet_source(second, FleetOptions("b:2:bb"))
+        assert listed is not None  # a daemon that runs no bot lists the whole fleet
+        assert [(v.bot, v.host, v.pid, v.live, v.here) for v in await listed()] == [
+            (bot, "a", 1, True, False) for bot in BOTS
+        ]
         one, two = FleetRunner(first, config), FleetRunner(second, config)
 
         handed = await one.step()
