@@ -13,7 +13,11 @@ can expire and be taken over: never two runners of one bot (with clocks that run
 rate; `MARGIN_S` covers a small drift). A renewal that finds its row taken is lost at once.
 
 The bound: a member that dies is replaced within `TTL_S + poll` seconds of its last renewal
-(`poll`: how often the others look, `FleetMember.step`).
+(`poll`: how often the others look, `storage.fleet_member.FleetMember.step`).
+
+Besides the bots' rows, each live daemon keeps a heartbeat row of its own (`MEMBER_PREFIX` and a
+token: no bot name can look like it), renewed the same way, so that the members know how many
+they are and each takes its fair share (`storage.fleet_member`).
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -43,6 +46,9 @@ RENEW_SHARE = 0.25
 """A holder renews its rows every quarter of the TTL (2.5 s of the default 10)."""
 MARGIN_S = 1.0
 """The holder stops this much before its row can expire (clock drift, slow statements)."""
+
+MEMBER_PREFIX = "@"
+"""A daemon's heartbeat row is `@<token>` (bot names are [A-Za-z0-9_-]: never one of them)."""
 
 _NOW = {
     "postgresql": "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
@@ -83,23 +89,74 @@ class FleetEntry:
     address: str
     generation: int
     expires_in_ms: int
+    state: str = ""
+    """The bot's state as its holder last journalled it ('' if never)."""
 
     @property
     def live(self) -> bool:
         return self.expires_in_ms > 0
 
+    @property
+    def host(self) -> str:
+        """The holder's host (a `member_id` is `host:pid:tag`)."""
+        return self.holder.rsplit(":", 2)[0] if self.holder.count(":") >= 2 else self.holder
+
+    @property
+    def pid(self) -> int | None:
+        """The holder's process id, if its name carries one."""
+        parts = self.holder.rsplit(":", 2)
+        return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+
 
 async def fleet(database: Database) -> list[FleetEntry]:
-    """Every bot that has a fleet lease row, by name (an expired or released one: `live` is
-    False; the row stays, so that the next holder's generation counts every holder)."""
+    """Every bot that has a fleet lease row, by name, with its journalled state (an expired or
+    released one: `live` is False; the row stays, so that the next holder's generation counts
+    every holder). The daemons' heartbeat rows are not bots: `members` lists them."""
     now = _NOW[database.dialect_name]
     query = text(
-        f"SELECT bot, holder, address, generation, expires_ms - {now} AS left_ms "  # noqa: S608 - a constant
-        "FROM fleet_leases ORDER BY bot"
+        f"SELECT f.bot, f.holder, f.address, f.generation, f.expires_ms - {now} AS left_ms, "  # noqa: S608 - constants
+        "b.state FROM fleet_leases f LEFT JOIN bots b ON b.name = f.bot "
+        f"WHERE f.bot NOT LIKE '{MEMBER_PREFIX}%' ORDER BY f.bot"
+    )
+    async with database.engine.connect() as connection:
+        rows = (await connection.execute(query)).all()
+    return [
+        FleetEntry(
+            r.bot, r.holder, r.address, int(r.generation), int(r.left_ms), str(r.state or "")
+        )
+        for r in rows
+    ]
+
+
+async def members(database: Database) -> list[FleetEntry]:
+    """The daemons whose heartbeat row is live (`bot` is the row's key), by holder."""
+    now = _NOW[database.dialect_name]
+    query = text(
+        f"SELECT bot, holder, address, generation, expires_ms - {now} AS left_ms "  # noqa: S608 - constants
+        f"FROM fleet_leases WHERE bot LIKE '{MEMBER_PREFIX}%' AND expires_ms > {now} "
+        "ORDER BY holder"
     )
     async with database.engine.connect() as connection:
         rows = (await connection.execute(query)).all()
     return [FleetEntry(r.bot, r.holder, r.address, int(r.generation), int(r.left_ms)) for r in rows]
+
+
+async def prune_members(database: Database, older_than_ms: int) -> None:
+    """Delete heartbeat rows expired for longer than `older_than_ms` (daemons long dead)."""
+    now = _NOW[database.dialect_name]
+    statement = text(
+        f"DELETE FROM fleet_leases WHERE bot LIKE '{MEMBER_PREFIX}%' "  # noqa: S608 - constants
+        f"AND expires_ms < {now} - :older"
+    )
+    async with database.engine.begin() as connection:
+        await connection.execute(statement, {"older": older_than_ms})
+
+
+async def forget(database: Database, key: str, holder: str) -> None:
+    """Delete `holder`'s row `key` (a heartbeat row: no generation to keep)."""
+    statement = text("DELETE FROM fleet_leases WHERE bot = :bot AND holder = :holder")
+    async with database.engine.begin() as connection:
+        await connection.execute(statement, {"bot": key, "holder": holder})
 
 
 class FleetLease(BotLease):
@@ -235,56 +292,6 @@ async def acquire_fleet_lease(
     held = next((e for e in await fleet(database) if e.bot == bot), None)
     where = f"daemon {held.holder}" if held is not None else "another daemon"
     raise LeaseError(f"bot {bot} is already running in {where}")
-
-
-class FleetMember:
-    """One daemon's side of the fleet: take every free or expired bot of `bots` (`step`,
-    called every poll), keep what it holds, and say what it gained or lost."""
-
-    def __init__(
-        self,
-        database: Database,
-        bots: Iterable[str],
-        holder: str | None = None,
-        address: str = "",
-        *,
-        ttl_s: float = TTL_S,
-        renew_s: float | None = None,
-    ) -> None:
-        self.database = database
-        self.bots = list(bots)
-        self.holder = holder or member_id()
-        self.address = address
-        self.ttl_s = ttl_s
-        self.renew_s = renew_s
-        self.leases: dict[str, FleetLease] = {}
-
-    async def step(self, limit: int | None = None) -> tuple[list[str], list[str]]:
-        """(bots taken now, bots lost since the last step); at most `limit` held in all."""
-        lost = [b for b, lease in self.leases.items() if not await lease.is_held()]
-        for bot in lost:
-            await self.leases.pop(bot).release()
-        taken = []
-        for bot in self.bots:
-            if bot in self.leases or (limit is not None and len(self.leases) >= limit):
-                continue
-            lease = await claim(
-                self.database,
-                bot,
-                self.holder,
-                self.address,
-                ttl_s=self.ttl_s,
-                renew_s=self.renew_s,
-            )
-            if lease is not None:
-                self.leases[bot] = lease
-                taken.append(bot)
-        return taken, lost
-
-    async def close(self) -> None:
-        leases, self.leases = self.leases, {}
-        for lease in leases.values():
-            await lease.release()
 
 
 async def set_address(database: Database, holder: str, address: str) -> None:

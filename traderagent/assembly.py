@@ -99,7 +99,9 @@ def attach_risk(engine: Engine, config: AppConfig) -> None:
     for bot_config in config.bots:
         if bot_config.risk is None and config.risk.max_gross_exposure_pct is None:
             continue  # nothing to check per intent: no gate, no cost per order
-        bot = engine.bots[bot_config.name]
+        bot = engine.bots.get(bot_config.name)
+        if bot is None:
+            continue  # runs in another daemon of the fleet
         bot.risk = RiskGate(bot.instrument, bot_config.risk, config.risk, engine)
 
 

@@ -7,12 +7,12 @@ With no screen, the engine's events (fills, an order refused with its reason, ha
 venue reconnecting, errors) are logged as they happen (`traderagent.logs`: stderr and the
 rotating log file the banner names); the summary counts the refusals.
 
-With `fleet` (`run --headless --standby`) the daemon is one of several on one database: the
-bots' leases are rows that expire (`storage.fleet`). While another daemon runs the bots this
-one stands by, trying again every `STANDBY_POLL_S`; once that daemon has stopped renewing
-(dead, hung, cut off) for the lease's TTL, this one takes every bot over, builds its engine
-from the database (the paper book and the journal, reconciled as after any restart) and
-trades. Its API lists the fleet (`/api/v1/fleet`).
+With `fleet` (`run --headless --fleet`, alias `--standby`) the daemon is one of several with
+one config on one database: each bot's lease is a row that expires (`storage.fleet`), and each
+daemon runs its fair share of the bots (`traderagent.fleet_runner`), maybe none for now: its
+engine and API run all the same. When a daemon dies its bots run in the others within the
+lease's TTL plus a poll; a bot whose lease this daemon loses stops here alone. Its API lists
+the whole fleet (`/api/v1/fleet`).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from traderagent.config import AppConfig, load_config
 from traderagent.domain import BotState
 from traderagent.engine.orchestrator import PAPER_RESET_HINT, Engine
 from traderagent.facade import EngineAPI
+from traderagent.fleet_runner import POLL_S, FleetRunner
 from traderagent.launch import LaunchError, open_engine
 from traderagent.logs import EngineLogBridge
 from traderagent.runtime import Built, FleetOptions, database_target
@@ -40,9 +41,6 @@ from traderagent.summary import render_summary
 if TYPE_CHECKING:
     from traderagent.api.routes_fleet import FleetSource
     from traderagent.api.server import ApiServer
-
-STANDBY_POLL_S = 1.0
-"""How often a standing-by daemon tries to take the bots over."""
 
 _log = logging.getLogger(__name__)
 
@@ -102,15 +100,13 @@ async def serve_headless(
     (unless `api.enabled` is off) and `services` meanwhile; the engine's events go to the log
     (`log_file` is named in the banner). With `fleet`, stand by first while the bots run in
     another daemon. The exit code (0), or LaunchError."""
-    if fleet is None:
-        built = await open_engine(config, db)
-    else:
-        print(f"Fleet daemon {fleet.holder} (lease TTL {fleet.ttl_s:g} s)", flush=True)
-        held = await _stand_by(config, db, fleet)
-        if held is None:
-            print("Stopped while standing by.")
-            return EXIT_OK
-        built = held
+    if fleet is not None:
+        print(
+            f"Fleet daemon {fleet.holder} (lease TTL {fleet.ttl_s:g} s: a dead daemon's bots "
+            f"run elsewhere within {fleet.ttl_s + POLL_S:g} s)",
+            flush=True,
+        )
+    built = await open_engine(config, db, fleet)
     engine = built.engine
     logged = f"; log {log_file}" if log_file is not None else ""
     print(
@@ -121,16 +117,21 @@ async def serve_headless(
     stopper = _Stopper(engine, cancel_on_signal=config.api.on_shutdown == "cancel")
     stopper.install(duration)
     quiet = EngineLogBridge().attach(engine.bus)
-    front = _ApiFront(engine, config, reload, _fleet_source(built, fleet))
+    front = _ApiFront(engine, config, reload, fleet_source(built, fleet))
     running: list[asyncio.Task[None]] = []
     try:
         if api.enabled:
             await front.start(api, database_target(config, db), built.database)
-            if fleet is not None and front.url:
+            if built.member is not None and front.url:
                 from storage.fleet import set_address
 
-                await set_address(built.journal.database, fleet.holder, front.url)
+                built.member.address = front.url  # on the rows it claims from now on too
+                await set_address(built.journal.database, built.member.holder, front.url)
         running = [asyncio.create_task(_guarded(s, engine), name="service") for s in services]
+        if fleet is not None:
+            runner = FleetRunner(built, config)
+            print(f"fleet: this daemon runs {', '.join(engine.bots) or 'no bot yet'}", flush=True)
+            running.append(asyncio.create_task(runner.run(), name="fleet"))
         summary = await engine.run()
     finally:
         stopper.remove()
@@ -152,58 +153,40 @@ async def serve_headless(
     return EXIT_OK
 
 
-async def _stand_by(config: AppConfig, db: str | Path | None, fleet: FleetOptions) -> Built | None:
-    """The engine once this daemon holds every bot's lease (None: stopped by a signal first).
-    Says once per change who runs the bots meanwhile."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    said = ""
-    try:
-        while not stop.is_set():
-            try:
-                built = await open_engine(config, db, fleet)
-            except LaunchError as err:
-                if not err.lease_refused:
-                    raise
-                if str(err) != said:
-                    print(f"standing by: {err}", flush=True)
-                    said = str(err)
-            else:
-                bots = ", ".join(built.engine.bots)
-                print(f"took over: this daemon runs {bots}", flush=True)
-                return built
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), STANDBY_POLL_S)
-        return None
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-
-
-def _fleet_source(built: Built, fleet: FleetOptions | None) -> FleetSource | None:
-    """What `/api/v1/fleet` lists: the database's fleet lease rows."""
+def fleet_source(built: Built, fleet: FleetOptions | None) -> FleetSource | None:
+    """What `/api/v1/fleet` lists: every bot of the config, from the database's fleet lease
+    rows (the state as its daemon journalled it; this daemon's own bots as they are now)."""
     if fleet is None:
         return None
     from storage.fleet import fleet as fleet_rows
     from traderagent.api.routes_fleet import FleetView
 
-    database = built.journal.database
+    database, engine = built.journal.database, built.engine
+    names = [bot.name for bot in engine.config.bots] if engine.config is not None else []
 
     async def source() -> list[FleetView]:
-        return [
-            FleetView(
-                bot=e.bot,
-                holder=e.holder,
-                address=e.address,
-                generation=e.generation,
-                expires_in_ms=e.expires_in_ms,
-                live=e.live,
-                here=e.holder == fleet.holder,
+        rows = {e.bot: e for e in await fleet_rows(database)}
+        views = []
+        for name in sorted({*names, *rows}):
+            entry, here = rows.get(name), engine.bots.get(name)
+            if entry is None:
+                views.append(FleetView(bot=name, holder="", state="unclaimed"))
+                continue
+            views.append(
+                FleetView(
+                    bot=name,
+                    holder=entry.holder,
+                    host=entry.host,
+                    pid=entry.pid,
+                    address=entry.address,
+                    generation=entry.generation,
+                    expires_in_ms=entry.expires_in_ms,
+                    live=entry.live,
+                    here=here is not None and entry.holder == fleet.holder,
+                    state=str(here.state) if here is not None else entry.state,
+                )
             )
-            for e in await fleet_rows(database)
-        ]
+        return views
 
     return source
 

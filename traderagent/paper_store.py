@@ -3,32 +3,72 @@ types and storage's records (neither package may import the other)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from storage import Database
 from storage.repositories.paper_book import PaperBookRecord, PaperBookRepository, PaperOrderRecord
+from traderagent.domain import Balance
 from traderagent.exchanges.paper.stored_book import PaperBook, StoredOrder, VenueMark
 
 
 class DatabaseBookStore:
-    """Keeps a paper venue's book in the `paper_*` tables of the engine's database."""
+    """Keeps a paper venue's book in the `paper_*` tables of the engine's database.
 
-    def __init__(self, database: Database) -> None:
+    `shared`: several daemons of a fleet trade this one account, each its own bots. Each loads
+    only its bots' orders and fills (`load(bots)`, `load_bots` at a take-over), and a save adds
+    what its balances moved since it last knew them (`save_shared`), so the stored balances
+    stay the opening ones plus every daemon's fills, exactly."""
+
+    def __init__(self, database: Database, *, shared: bool = False) -> None:
         self.repository = PaperBookRepository(database)
+        self.shared = shared
+        self._base: dict[str, Balance] | None = None  # the stored balances, as last known
 
-    async def load(self) -> PaperBook | None:
-        record = await self.repository.load()
+    async def load(self, bots: Collection[str] | None = None) -> PaperBook | None:
+        record = await self.repository.load(bots)
         if record is None:
             return None
-        return PaperBook(
-            orders=[StoredOrder(r.order, r.lock_asset, r.lock, r.taker) for r in record.orders],
-            fills=record.fills,
-            balances=record.balances,
-            mark=_mark_of(record.mark) if record.mark else None,
-        )
+        if record.balances is not None:
+            self._base = dict(record.balances)
+        return _book_of(record)
 
-    async def save(self, changes: PaperBook) -> None:
+    async def load_bots(self, bots: Collection[str]) -> PaperBook:
+        """`bots`' stored orders and fills only (a take-over; balances and mark left out)."""
+        record = await self.repository.load(bots)
+        if record is None:
+            return PaperBook()
+        return PaperBook(orders=_book_of(record).orders, fills=record.fills)
+
+    def opening(self, balances: Mapping[str, Balance]) -> None:
+        """A new account: `balances` are what it opens with (the first save writes them)."""
+        if self._base is None:
+            self._base = dict(balances)
+
+    async def save(self, changes: PaperBook) -> Mapping[str, Balance] | None:
+        if self.shared:
+            return await self._save_shared(changes)
+        await self._save(changes)
+        return None
+
+    async def _save_shared(self, changes: PaperBook) -> Mapping[str, Balance]:
+        mark = changes.mark
+        record = PaperBookRecord(
+            orders=[
+                PaperOrderRecord(s.order, s.lock_asset, s.lock, s.taker) for s in changes.orders
+            ],
+            fills=changes.fills,
+            balances=changes.balances,
+            mark=_payload_of(mark) if mark is not None else None,
+        )
+        stored = await self.repository.save_shared(
+            record, self._base or {}, mark.cursor_ms if mark is not None else 0
+        )
+        if changes.balances is not None:  # the venue rebases on `stored`: it is the new base
+            self._base = stored
+        return stored
+
+    async def _save(self, changes: PaperBook) -> None:
         mark = changes.mark
         record = PaperBookRecord(
             orders=[
@@ -39,6 +79,15 @@ class DatabaseBookStore:
             mark=_payload_of(mark) if mark is not None else None,
         )
         await self.repository.save(record, mark.cursor_ms if mark is not None else 0)
+
+
+def _book_of(record: PaperBookRecord) -> PaperBook:
+    return PaperBook(
+        orders=[StoredOrder(r.order, r.lock_asset, r.lock, r.taker) for r in record.orders],
+        fills=record.fills,
+        balances=record.balances,
+        mark=_mark_of(record.mark) if record.mark else None,
+    )
 
 
 def _payload_of(mark: VenueMark) -> dict[str, Any]:

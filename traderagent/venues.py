@@ -4,7 +4,7 @@ replayed candles, or a live Bybit V5 account (demo, testnet, mainnet or the emul
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -117,21 +117,34 @@ def paper_venue(config: AppConfig, resume_ms: int | None = None) -> Venue:
     )
 
 
-async def keep_paper_book(config: AppConfig, venue: Venue, database: Database) -> Venue:
+async def keep_paper_book(
+    config: AppConfig,
+    venue: Venue,
+    database: Database,
+    *,
+    fleet_tag: str = "",
+    bots: Collection[str] | None = None,
+) -> tuple[Venue, DatabaseBookStore]:
     """Restore the paper venue's book from the database and keep it there from now on. A
     book that got somewhere continues the replay from the candle after its last one (a new
-    venue, clock and feed from there); a new database starts the replay as configured."""
-    store = DatabaseBookStore(database)
+    venue, clock and feed from there); a new database starts the replay as configured.
+    `fleet_tag`: this daemon shares the account with others (ids carry the tag; the balances
+    are added to, not replaced) and restores only the orders and fills of `bots`."""
+    store = DatabaseBookStore(database, shared=bool(fleet_tag))
     try:
-        book = await store.load()
+        book = await store.load(bots if fleet_tag else None)
     except StorageError as err:
         raise StartupError(f"database: cannot read the paper book: {err}") from None
     cursor = book.mark.cursor_ms if book is not None and book.mark is not None else 0
     if cursor:
         venue = paper_venue(config, resume_ms=cursor)
     assert isinstance(venue.exchange, PaperExchange)  # noqa: S101 - built by paper_venue
+    if fleet_tag:
+        venue.exchange.use_id_tag(fleet_tag)
+        if book is None:
+            store.opening(venue.exchange.balances_sync())
     venue.exchange.attach_store(store, book)
-    return venue
+    return venue, store
 
 
 def paper_instruments(

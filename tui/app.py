@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -17,6 +17,7 @@ from textual.binding import BindingType
 from textual.screen import Screen
 from textual.worker import Worker
 
+from traderagent.api.fleet_view import FleetView
 from traderagent.config import AppConfig, ConfigError
 from traderagent.config import load_config as read_config
 from traderagent.domain.events import (
@@ -75,8 +76,11 @@ class TraderAgentApp(App[None]):
         keymap: Mapping[str, str] | None = None,
         load_config: Callable[[], AppConfig] | None = None,
         paper_reset: bool = False,
+        fleet: Callable[[], Sequence[FleetView]] | None = None,
     ) -> None:
         super().__init__()
+        self._fleet = fleet
+        """Every bot of the fleet the engine's daemon belongs to (None: no fleet)."""
         self.paper_reset = paper_reset
         """This console runs the engine on its own paper account: `R` may reset it."""
         self.reset_requested = False
@@ -107,6 +111,7 @@ class TraderAgentApp(App[None]):
                 self.title,
                 self.engine.bot_chart,
                 LedgerSource(self.engine),
+                self._fleet,
             )
         return self._dashboard
 

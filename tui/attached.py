@@ -22,7 +22,8 @@ class AttachedApp(TraderAgentApp):
     """TraderAgentApp over a daemon: detach instead of stopping the engine."""
 
     def __init__(self, engine: RemoteEngine) -> None:
-        super().__init__(engine, title=f"TraderAgent @ {engine.url}")
+        fleet = engine.fleet if engine.in_fleet else None  # a Fleet tab: where each bot runs
+        super().__init__(engine, title=f"TraderAgent @ {engine.url}", fleet=fleet)
         self.remote = engine
         self._problem = ""
 

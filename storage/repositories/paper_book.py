@@ -1,9 +1,13 @@
 """The paper venue's book: orders upserted by client id, executions inserted once, and the
-account row (balances and market mark) replaced; each save is one transaction."""
+account row (balances and market mark) replaced; each save is one transaction.
+
+Several daemons of a fleet share one paper account: each loads only its own bots' orders and
+fills, and adds what its balances moved since it last knew them to the stored balances under a
+row lock (`save_shared`), so every daemon's fills count exactly once."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -131,6 +135,22 @@ def _balances_of(payload: Mapping[str, Any]) -> dict[str, Balance]:
     }
 
 
+def _moved(
+    stored: Mapping[str, Balance], base: Mapping[str, Balance], now: Mapping[str, Balance]
+) -> dict[str, Balance]:
+    """`stored` plus what moved from `base` to `now`, asset by asset (exact)."""
+    moved = dict(stored)
+    for asset in {*base, *now}:
+        before, after = base.get(asset), now.get(asset)
+        free = (after.free if after else ZERO) - (before.free if before else ZERO)
+        locked = (after.locked if after else ZERO) - (before.locked if before else ZERO)
+        if not free and not locked:
+            continue
+        held = moved.get(asset, Balance(asset, ZERO, ZERO))
+        moved[asset] = Balance(asset, held.free + free, held.locked + locked)
+    return moved
+
+
 def _insert(dialect: str, table: Table) -> sqlite.Insert | postgresql.Insert:
     """A Core INSERT with upsert support: many rows go through executemany, not the ORM."""
     if dialect == "sqlite":
@@ -152,16 +172,22 @@ class PaperBookRepository:
         self._db = database
         self._venue = venue
 
-    async def load(self) -> PaperBookRecord | None:
-        """The whole stored book (orders and fills oldest first), None if none was saved."""
+    async def load(self, bots: Collection[str] | None = None) -> PaperBookRecord | None:
+        """The whole stored book (orders and fills oldest first; only those of `bots` if
+        given), None if none was saved."""
         async with self._db.session() as session:
             account = await session.scalar(
                 select(PaperAccountRow).where(PaperAccountRow.venue == self._venue)
             )
             if account is None:
                 return None
-            orders = (await session.scalars(select(PaperOrderRow).order_by(PaperOrderRow.id))).all()
-            fills = (await session.scalars(select(PaperFillRow).order_by(PaperFillRow.id))).all()
+            order_query = select(PaperOrderRow).order_by(PaperOrderRow.id)
+            fill_query = select(PaperFillRow).order_by(PaperFillRow.id)
+            if bots is not None:
+                order_query = order_query.where(PaperOrderRow.bot.in_(list(bots)))
+                fill_query = fill_query.where(PaperFillRow.bot.in_(list(bots)))
+            orders = (await session.scalars(order_query)).all()
+            fills = (await session.scalars(fill_query)).all()
         return PaperBookRecord(
             orders=[_to_record(row) for row in orders],
             fills=[_to_fill(row) for row in fills],
@@ -180,6 +206,40 @@ class PaperBookRepository:
                 await session.execute(self._fill_insert(), [_fill_values(f) for f in changes.fills])
             if changes.balances is not None or changes.mark is not None:
                 await session.execute(self._account_upsert(changes), {"updated_ms": now_ms})
+
+    async def save_shared(
+        self, changes: PaperBookRecord, base: Mapping[str, Balance], now_ms: int
+    ) -> dict[str, Balance]:
+        """Like `save`, on an account other processes write too: `changes.balances` minus
+        `base` (what this process last knew was stored) is added to the stored balances under
+        a row lock (a new account starts from `base`). The stored balances afterwards."""
+        async with self._db.session() as session:
+            if changes.orders:
+                rows = [_order_values(r) for r in changes.orders]
+                await session.execute(self._order_upsert(), rows)
+            if changes.fills:
+                await session.execute(self._fill_insert(), [_fill_values(f) for f in changes.fills])
+            opening = dump_payload(_balances_payload(base), "the paper account's balances")
+            new = _insert(self._db.dialect_name, ACCOUNT).values(
+                venue=self._venue, balances=opening, mark="{}", updated_ms=now_ms
+            )
+            await session.execute(new.on_conflict_do_nothing(index_elements=["venue"]))
+            account = await session.scalar(
+                select(PaperAccountRow)
+                .where(PaperAccountRow.venue == self._venue)
+                .with_for_update()
+            )
+            assert account is not None  # noqa: S101 - inserted above if absent
+            stored = _balances_of(load_payload(account.balances))
+            if changes.balances is not None:
+                stored = _moved(stored, base, changes.balances)
+                account.balances = dump_payload(
+                    _balances_payload(stored), "the paper account's balances"
+                )
+            if changes.mark is not None:
+                account.mark = dump_payload(changes.mark, "the paper venue's mark")
+            account.updated_ms = now_ms
+        return stored
 
     def _order_upsert(self) -> Any:
         stmt = _insert(self._db.dialect_name, ORDERS)

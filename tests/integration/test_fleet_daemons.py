@@ -1,8 +1,10 @@
 """Three daemons with one config of six paper bots on one PostgreSQL database (`run --headless
---standby`): the bots run in exactly one daemon while the others stand by; SIGKILL that one
-and another takes every bot over within the bound (lease TTL + a poll + its start), builds
-its engine from the database and trades on; the API lists the fleet; afterwards the paper
-venue's book and the journal agree exactly, bot by bot (nothing lost, nothing doubled).
+--fleet`): each bot runs in exactly one daemon and the bots are spread (each daemon runs at
+least one); the API of any daemon lists the whole fleet. SIGKILL one daemon and each of its
+bots runs in another within the bound (lease TTL + a poll + a generous start under load). A
+bot whose lease a live daemon loses stops there alone: that daemon trades its other bots on.
+Afterwards the shared paper account is exact: the venue's book and the journal agree bot by bot
+(no order or fill doubled), and the balances are the opening ones plus every fill.
 
 Needs TRADERAGENT_TEST_POSTGRES_URL (skipped with that reason otherwise)."""
 
@@ -13,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,18 +23,22 @@ import httpx
 import pytest
 from crash_harness import CrashStore, child_env, read_journal, rows
 from kit.factories import write_config
-from sqlalchemy import select
+from sqlalchemy import select, text
 from unit.storage.backends import postgres_url
 
+from storage.fleet import MEMBER_PREFIX
 from storage.jsontext import load_payload
-from storage.models import FleetLeaseRow, PaperAccountRow, PaperFillRow, PaperOrderRow
+from storage.models import BotRow, FleetLeaseRow, PaperAccountRow, PaperFillRow, PaperOrderRow
+from traderagent.domain import Side
 
 __all__ = ["postgres_url"]  # the fixture, for pytest
 
 pytestmark = pytest.mark.postgres
 TTL_S = 10.0  # renewed every 2.5 s: two suites at once on 2 cores once took a 3 s lease away
+POLL_S = 1.0  # traderagent.fleet_runner.POLL_S
 BOTS = [f"grid-{i}" for i in range(6)]
-BOUND_S = TTL_S + 1.0 + 20.0  # the lease's TTL, a poll, and a generous start under load
+BOUND_S = TTL_S + POLL_S + 20.0  # the lease's TTL, a poll, and a generous start under load
+OPENING_USDT = Decimal(10000)  # the paper account's default opening balance
 
 
 def config_text(url: str) -> str:
@@ -55,10 +62,10 @@ def config_text(url: str) -> str:
 
 
 class Daemon:
-    """One `run --headless --standby` child; its stdout lines collected as they come."""
+    """One `run --headless --fleet` child; its stdout lines collected as they come."""
 
     def __init__(self, config: Path, tmp_path: Path) -> None:
-        command = [sys.executable, "-m", "traderagent", "run", "--headless", "--standby"]
+        command = [sys.executable, "-m", "traderagent", "run", "--headless", "--fleet"]
         command += ["--lease-ttl", str(TTL_S), "--config", str(config), "--api-port", "0"]
         self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command,
@@ -78,18 +85,14 @@ class Daemon:
 
     @property
     def holder(self) -> str:
-        return next(line.split()[2] for line in self.lines if line.startswith("Fleet daemon"))
-
-    @property
-    def running(self) -> bool:
-        return any(line.startswith("took over:") for line in self.lines)
+        return next((line.split()[2] for line in self.lines if line.startswith("Fleet daemon")), "")
 
     @property
     def url(self) -> str:
         for line in self.lines:
             if line.startswith("API listening on "):
                 return line.split()[3]
-        raise AssertionError(f"no API: {self.lines}")
+        return ""
 
     async def stop(self) -> int:
         if self.proc.poll() is None:
@@ -99,68 +102,145 @@ class Daemon:
         return code
 
 
-async def until(condition: object, timeout_s: float, what: str) -> float:
-    """Seconds it took `condition()` to hold (fails after `timeout_s`)."""
+class Fleet:
+    """The database's view: which live holder runs each bot, and in which state."""
+
+    def __init__(self, store: CrashStore) -> None:
+        self.store = store
+        self.rows: dict[str, tuple[str, bool, str]] = {}
+
+    async def read(self) -> dict[str, tuple[str, bool, str]]:
+        now_ms = int(time.time() * 1000)  # the server's clock: same host
+        leases, states = await rows(
+            self.store,
+            select(FleetLeaseRow.bot, FleetLeaseRow.holder, FleetLeaseRow.expires_ms),
+            select(BotRow.name, BotRow.state),
+        )
+        state = {name: str(s) for name, s in states}
+        self.rows = {
+            bot: (holder, expires > now_ms, state.get(bot, ""))
+            for bot, holder, expires in leases
+            if not bot.startswith(MEMBER_PREFIX)
+        }
+        return self.rows
+
+    def running(self, bot: str, holders: set[str]) -> bool:
+        holder, live, state = self.rows.get(bot, ("", False, ""))
+        return live and holder in holders and state == "RUNNING"
+
+    def held_by(self, holder: str) -> list[str]:
+        return sorted(b for b, (h, live, _) in self.rows.items() if h == holder and live)
+
+
+async def until(
+    condition: Callable[[], object], timeout_s: float, what: str, fleet: Fleet | None = None
+) -> float:
+    """Seconds it took `condition()` to hold (re-reading `fleet` first; fails after
+    `timeout_s`)."""
     began = time.monotonic()
-    while not condition():  # type: ignore[operator]
+    while True:
+        if fleet is not None:
+            await fleet.read()
+        if condition():
+            return time.monotonic() - began
         assert time.monotonic() - began < timeout_s, f"{what}: not within {timeout_s} s"
-        await asyncio.sleep(0.1)
-    return time.monotonic() - began
+        await asyncio.sleep(0.2)
 
 
-async def fleet_rows(store: CrashStore) -> list[tuple[str, str, int]]:
-    (found,) = await rows(
-        store, select(FleetLeaseRow.bot, FleetLeaseRow.holder, FleetLeaseRow.generation)
-    )
-    return sorted((bot, holder, gen) for bot, holder, gen in found)
-
-
-async def test_three_daemons_six_bots_one_killed_its_bots_run_elsewhere_books_exact(
+async def test_three_daemons_six_bots_spread_one_killed_its_bots_run_elsewhere_books_exact(
     postgres_url: str, tmp_path: Path
 ) -> None:
     store = CrashStore("postgresql", postgres_url)
     config = write_config(tmp_path, config_text(postgres_url))
     daemons = [Daemon(config, tmp_path) for _ in range(3)]
+    fleet = Fleet(store)
     try:
-        await until(lambda: sum(d.running for d in daemons) == 1, 120, "one daemon runs")
-        await asyncio.sleep(2)  # the others have looked and stand by; the bots trade
-        first = next(d for d in daemons if d.running)
-        others = [d for d in daemons if d is not first]
-        assert all(not d.running for d in others)
-        assert all(any(line.startswith("standing by:") for line in d.lines) for d in others)
-        held = await fleet_rows(store)
-        assert held == [(bot, first.holder, 1) for bot in BOTS]  # each bot in exactly one
-        token = _token(tmp_path)
-        listed = await _fleet_api(first.url, token)
-        assert [(b["bot"], b["holder"], b["here"], b["live"]) for b in listed] == [
-            (bot, first.holder, True, True) for bot in BOTS
-        ]
-        assert {b["address"] for b in listed} == {first.url}
+        await until(lambda: all(d.holder and d.url for d in daemons), 120, "three daemons up")
+        holders = {d.holder for d in daemons}
+        await until(
+            lambda: (
+                all(fleet.running(b, holders) for b in BOTS)
+                and all(fleet.held_by(d.holder) for d in daemons)
+            ),
+            120,
+            "six bots running, spread over the three daemons",
+            fleet,
+        )
+        spread = {d.holder: fleet.held_by(d.holder) for d in daemons}
+        print(f"spread: {spread}")
+        assert sorted(b for held in spread.values() for b in held) == BOTS  # each in one
 
-        first.proc.send_signal(signal.SIGKILL)
-        took = await until(lambda: any(d.running for d in others), BOUND_S, "a takeover")
-        second = next(d for d in others if d.running)
-        await until(lambda: any("API listening" in line for line in second.lines), 60, "API")
-        print(f"the bots ran again {took:.1f} s after the SIGKILL (bound {BOUND_S:g} s)")
-        assert await fleet_rows(store) == [(bot, second.holder, 2) for bot in BOTS]
-        listed = await _fleet_api(second.url, token)
-        assert {(b["holder"], b["address"], b["here"]) for b in listed} == {
-            (second.holder, second.url, True)
-        }
-        third = next(d for d in others if d is not second)
-        assert not third.running  # still standing by: never two runners
-        await asyncio.sleep(3)  # the new runner trades on
-    finally:  # the ones standing by first: they would take over from a runner that stops
-        order = sorted(daemons, key=lambda d: d.running)
-        stopped = {id(d): await d.stop() for d in order}
-        codes = [stopped[id(d)] for d in daemons]
-    assert codes[daemons.index(first)] == -signal.SIGKILL
-    assert [c for d, c in zip(daemons, codes, strict=True) if d is not first] == [0, 0], [
+        token = _token(tmp_path)
+        idle = daemons[0]
+        listed = await _fleet_api(idle.url, token)
+        assert [b["bot"] for b in listed] == BOTS  # any daemon lists every bot of the fleet
+        for view in listed:
+            assert view["holder"] in holders and view["live"]
+            assert view["pid"] == int(str(view["holder"]).split(":")[1])
+            assert view["here"] == (view["holder"] == idle.holder)
+            assert view["state"] == "RUNNING"
+
+        victim = max(daemons, key=lambda d: len(fleet.held_by(d.holder)))
+        its_bots = fleet.held_by(victim.holder)
+        survivors = [d for d in daemons if d is not victim]
+        alive = {d.holder for d in survivors}
+        victim.proc.send_signal(signal.SIGKILL)
+        took = await until(
+            lambda: (
+                all(fleet.running(b, alive) for b in BOTS)
+                and all(_taken_over(b, survivors) for b in its_bots)
+            ),
+            BOUND_S,
+            f"{its_bots} running again",
+            fleet,
+        )
+        print(f"{its_bots} ran again {took:.1f} s after the SIGKILL (bound {BOUND_S:g} s)")
+        assert all(fleet.held_by(d.holder) for d in survivors)
+
+        # a live daemon that loses one bot's lease stops that bot alone and trades on
+        loser = survivors[0]
+        stolen = fleet.held_by(loser.holder)[0]
+        kept = [b for b in fleet.held_by(loser.holder) if b != stolen]
+        await _steal(store, stolen)
+        await until(
+            lambda: any(line.startswith(f"lost: {stolen}:") for line in loser.lines),
+            3 * TTL_S,
+            f"{loser.holder} stops {stolen}",
+        )
+        assert loser.proc.poll() is None  # the daemon goes on
+        await until(  # the thief never renews: the bot runs in the fleet again
+            lambda: all(fleet.running(b, alive) for b in BOTS), BOUND_S, "all six again", fleet
+        )
+        assert set(kept) <= set(fleet.held_by(loser.holder))
+        await asyncio.sleep(3)  # the survivors trade on
+    finally:
+        codes = [await d.stop() for d in daemons]
+    assert codes[daemons.index(victim)] == -signal.SIGKILL
+    assert [c for d, c in zip(daemons, codes, strict=True) if d is not victim] == [0, 0], [
         d.lines[-12:] for d in daemons
     ]
-    assert any(line.startswith("TraderAgent run summary") for line in second.lines)
-    assert "Stopped while standing by." in third.lines
     await _books_agree(store)
+    await _balances_exact(store)
+
+
+def _taken_over(bot: str, daemons: list[Daemon]) -> bool:
+    """A daemon of `daemons` says it took `bot` over (built, reconciled, started)."""
+    return any(line.startswith(f"took over: {bot} ") for d in daemons for line in d.lines)
+
+
+async def _steal(store: CrashStore, bot: str) -> None:
+    """Another holder takes `bot`'s row (as a daemon would once it had expired); its lease
+    runs out in a second, as if that daemon had died at once."""
+    statement = text(
+        "UPDATE fleet_leases SET holder = 'thief:1:0', generation = generation + 1, "
+        "expires_ms = CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) + 1000 "
+        "WHERE bot = :bot"
+    )
+    from crash_harness import reading
+
+    async with reading(store) as connection:
+        await connection.execute(statement, {"bot": bot})
+        await connection.commit()
 
 
 async def _fleet_api(url: str, token: dict[str, str]) -> list[dict[str, object]]:
@@ -188,7 +268,7 @@ async def _books_agree(store: CrashStore) -> None:
     )
     btc = load_payload(account[0][0]).get("BTC", {"free": "0", "locked": "0"})
     positions = Decimal(0)
-    traded = 0
+    traded = set()
     for bot in BOTS:
         journal = await read_journal(store, bot)
         venue_ids = [cid for b, cid, _ in orders if b == bot]
@@ -199,6 +279,32 @@ async def _books_agree(store: CrashStore) -> None:
         assert journal.open_ids == {cid for b, cid, st in orders if b == bot and st.is_open}
         assert journal.position == journal.fills_qty
         positions += journal.position
-        traded += len(journal.fill_ids)
+        if journal.fill_ids:
+            traded.add(bot)
     assert positions == Decimal(btc["free"]) + Decimal(btc["locked"])
-    assert traded  # the bots did trade
+    assert len(traded) >= 3, traded  # the bots did trade, in more than one daemon
+
+
+async def _balances_exact(store: CrashStore) -> None:
+    """The shared account holds the opening balance plus every fill of every daemon, exactly
+    (a fill counted twice, or a daemon's balances overwriting another's, would show)."""
+    (fills, account) = await rows(
+        store,
+        select(
+            PaperFillRow.side,
+            PaperFillRow.price,
+            PaperFillRow.qty,
+            PaperFillRow.fee,
+            PaperFillRow.fee_asset,
+        ),
+        select(PaperAccountRow.balances),
+    )
+    expected = {"USDT": OPENING_USDT, "BTC": Decimal(0)}
+    for side, price, qty, fee, fee_asset in fills:
+        sign = 1 if side is Side.BUY else -1
+        expected["BTC"] += sign * qty
+        expected["USDT"] -= sign * price * qty
+        expected[fee_asset] -= fee
+    stored = load_payload(account[0][0])
+    held = {a: Decimal(b["free"]) + Decimal(b["locked"]) for a, b in stored.items()}
+    assert held == expected

@@ -236,3 +236,43 @@ async def test_attaching_without_a_token_or_a_daemon_is_a_clear_error(
     assert (
         "error: cannot reach a TraderAgent daemon at http://127.0.0.1:9" in capsys.readouterr().err
     )
+
+
+async def test_attached_to_a_fleet_daemon_the_fleet_tab_says_where_each_bot_runs(
+    tmp_path: Path,
+) -> None:
+    from textual.widgets import TabbedContent
+
+    from traderagent.daemon import fleet_source
+    from traderagent.runtime import FleetOptions
+    from tui.widgets.fleet_table import FleetTable
+
+    fleet = FleetOptions("host-1:42:ab12", ttl_s=30)
+    built = await build_engine(parse_config(PACED, "attach.yaml", {}), tmp_path / "f.db", fleet)
+    server = ApiServer(
+        create_app(built.engine, TOKEN, fleet=fleet_source(built, fleet)), "127.0.0.1", 0
+    )
+    url = await server.start()
+    running = asyncio.create_task(built.engine.run())
+    remote = RemoteEngine(url, TOKEN)
+    await remote.connect()
+    try:
+        assert remote.in_fleet
+        app = AttachedApp(remote)
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.dashboard.query_one(TabbedContent).active = "tab-fleet"
+            table = app.dashboard.query_one(FleetTable)
+
+            def shown() -> str:
+                if table.row_count != 1:
+                    return ""
+                return " ".join(cell.plain for cell in table.get_row("grid-btc"))
+
+            await settle(pilot, lambda: "RUNNING" in shown(), timeout_s=30)
+            assert "host-1 pid 42 (this daemon)" in shown()
+    finally:
+        await remote.close()
+        await built.engine.shutdown()
+        await running
+        await server.stop()
+        await built.engine.close()

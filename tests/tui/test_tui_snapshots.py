@@ -18,6 +18,7 @@ from fake_engine import FakeEngine
 from kit.factories import SMALL_CONFIG, write_config
 from textual.pilot import Pilot
 
+from traderagent.api.fleet_view import FleetView
 from traderagent.config import load_config
 from traderagent.runtime import build_engine
 from tui.app import TraderAgentApp
@@ -275,3 +276,38 @@ def test_bot_tab_with_the_equity_chart(snap_compare: SnapCompare, size: tuple[in
         await pilot.pause()
 
     assert snap_compare(TraderAgentApp(engine), terminal_size=size, run_before=equity)
+
+
+FLEET = [
+    FleetView(
+        bot=bot,
+        holder=holder,
+        host=holder.split(":")[0],
+        pid=int(holder.split(":")[1]),
+        address=f"http://{holder.split(':')[0]}:8080",
+        generation=generation,
+        expires_in_ms=expires,
+        live=expires > 0,
+        here=holder == "traderagent-1:7:ab12",
+        state=state,
+    )
+    for bot, holder, generation, expires, state in [
+        ("dca-eth", "traderagent-1:7:ab12", 1, 8_500, "RUNNING"),
+        ("grid-btc", "traderagent-1:7:ab12", 2, 9_700, "RUNNING"),
+        ("grid-sol", "traderagent-2:7:cd34", 1, 7_200, "PAUSED"),
+        ("trend-btc", "traderagent-3:7:ef56", 3, -1_400, "RUNNING"),
+    ]
+] + [FleetView(bot="dca-sol", holder="", state="unclaimed")]
+"""Three daemons as Docker compose's replicas name them, one of them gone (its lease expired)."""
+
+
+@SIZES
+def test_fleet_tab(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Attached to a fleet daemon: every bot of the fleet, which daemon runs it (this one
+    marked), its state and what is left of its lease."""
+
+    async def fleet(pilot: Pilot[None]) -> None:
+        await _on_tab(pilot, "tab-fleet")
+
+    app = TraderAgentApp(FakeEngine(), fleet=lambda: FLEET)
+    assert snap_compare(app, terminal_size=size, run_before=fleet)

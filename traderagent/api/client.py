@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from traderagent.api.remote_feed import POLL_S, RemoteState, feed_events, fetch_snapshot, poll
+from traderagent.api.fleet_view import FleetView
+from traderagent.api.remote_feed import (
+    POLL_S,
+    RemoteState,
+    feed_events,
+    fetch_fleet,
+    fetch_snapshot,
+    poll,
+)
 from traderagent.api.wire import LEDGER
 from traderagent.bus import EventBus, EventStream
 from traderagent.domain.events import Event
@@ -85,6 +93,11 @@ class RemoteEngine:
         if health.status_code != 200:
             raise RemoteError(f"{self.url} is not a TraderAgent daemon")
         self._state = state = RemoteState(snapshot)
+        try:
+            fleet = await fetch_fleet(self._http)
+        except (httpx.HTTPError, ValueError):
+            fleet = []  # asked again with each poll only of a fleet daemon
+        state.fleet = fleet or None
         ws_url = "ws" + self.url.removeprefix("http") + "/api/v1/stream"
         self._tasks = [
             asyncio.create_task(poll(self._http, state, self._end, self._poll_s), name="poll"),
@@ -106,6 +119,15 @@ class RemoteEngine:
 
     def snapshot(self) -> EngineSnapshot:
         return self.state.snapshot
+
+    @property
+    def in_fleet(self) -> bool:
+        """The daemon is one of a fleet (`run --headless --fleet`)."""
+        return self.state.fleet is not None
+
+    def fleet(self) -> list[FleetView]:
+        """Every bot of the daemon's fleet and where it runs, as last polled (every second)."""
+        return list(self.state.fleet or [])
 
     def events(self, kinds: tuple[type[Event], ...] = (), maxsize: int = 2_000) -> EventStream:
         return self._bus.stream(kinds, maxsize)

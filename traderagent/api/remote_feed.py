@@ -15,6 +15,7 @@ import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
+from traderagent.api.fleet_view import FleetView
 from traderagent.api.wire import CHART, SNAPSHOT, WireError, decode_event
 from traderagent.bus import EventBus
 from traderagent.domain.events import LogRecord
@@ -39,6 +40,8 @@ class RemoteState:
         self.charts: dict[str, BotChart] = {}
         self.wanted: dict[str, tuple[int, float]] = {}
         """Bot -> (minutes, when last asked): charts the screen shows now."""
+        self.fleet: list[FleetView] | None = None
+        """Every bot of the daemon's fleet and where it runs (None: not a fleet daemon)."""
         self.problem = ""
         """Why the last poll failed ('' once one succeeds)."""
         self.stream_problem = ""
@@ -53,6 +56,15 @@ async def fetch_snapshot(http: httpx.AsyncClient) -> EngineSnapshot:
     if not isinstance(snapshot, EngineSnapshot):
         raise ValueError("the daemon sent no snapshot")
     return snapshot
+
+
+async def fetch_fleet(http: httpx.AsyncClient) -> list[FleetView]:
+    """`/api/v1/fleet`: empty from a daemon that is no fleet's (or too old to have one)."""
+    response = await http.get("/api/v1/fleet")
+    if response.status_code == 404:
+        return []
+    response.raise_for_status()
+    return [FleetView.model_validate(item) for item in response.json()]
 
 
 async def fetch_chart(http: httpx.AsyncClient, name: str, minutes: int) -> BotChart:
@@ -80,6 +92,8 @@ async def poll(
             if time.monotonic() >= charts_due:
                 charts_due = time.monotonic() + CHART_EVERY_S
                 await refresh_charts(http, state)
+                if state.fleet is not None:
+                    state.fleet = await fetch_fleet(http)
         except (httpx.HTTPError, ValueError) as err:
             failed += 1
             state.problem = f"daemon not answering: {type(err).__name__}: {err}"

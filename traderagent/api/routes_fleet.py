@@ -6,26 +6,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from enum import Enum
 
 from fastapi import FastAPI
-from pydantic import BaseModel
 
 from traderagent.api.context import PREFIX
+from traderagent.api.fleet_view import FleetView
 
-
-class FleetView(BaseModel):
-    """One bot of the fleet: the daemon that holds its lease, and until when."""
-
-    bot: str
-    holder: str
-    """The daemon (`host:pid:tag`)."""
-    address: str
-    """Its API URL ('' while it starts, or when it serves none)."""
-    generation: int
-    """How many daemons have run the bot (one more each takeover)."""
-    expires_in_ms: int
-    live: bool
-    """False: its daemon stopped renewing; another one takes it over."""
-    here: bool
-    """This daemon runs it."""
+__all__ = ["FleetSource", "FleetView", "add_fleet_routes"]
 
 
 FleetSource = Callable[[], Awaitable[Sequence[FleetView]]]

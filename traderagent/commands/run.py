@@ -59,17 +59,21 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     api.add_argument("--no-api", action="store_true", help="do not serve the API")
     fleet = run.add_argument_group("fleet (--headless: several daemons on one database)")
     fleet.add_argument(
+        "--fleet",
         "--standby",
+        dest="fleet",
         action="store_true",
-        help="one of several daemons with this config: run the bots when no other daemon "
-        "does, stand by (and take them over when it dies) otherwise",
+        help="one of several daemons with this config on one database: each bot runs in "
+        "exactly one of them (a lease per bot), each daemon its fair share, ceil(bots / live "
+        "daemons); the bots of a daemon that dies run in the others within --lease-ttl plus "
+        "a second",
     )
     fleet.add_argument(
         "--lease-ttl",
         type=positive_float,
         metavar="SECONDS",
-        help="--standby: a dead daemon's bots are taken over this long after its last lease "
-        "renewal, plus about a second (default 10)",
+        help="--fleet: a dead daemon's bots run in another within SECONDS after its last "
+        "lease renewal, plus a poll (1 s) and their reconcile (default 10)",
     )
     add_log_options(run)
     run.set_defaults(handler=handle)
@@ -81,11 +85,11 @@ def handle(args: argparse.Namespace) -> int:
     if args.faults is not None:
         print("error: --faults only applies with --rehearse", file=sys.stderr)
         return 2
-    if (args.standby or args.lease_ttl is not None) and not args.headless:
-        print("error: --standby and --lease-ttl apply to --headless daemons", file=sys.stderr)
+    if (args.fleet or args.lease_ttl is not None) and not args.headless:
+        print("error: --fleet and --lease-ttl apply to --headless daemons", file=sys.stderr)
         return 2
-    if args.lease_ttl is not None and not args.standby:
-        print("error: --lease-ttl applies with --standby", file=sys.stderr)
+    if args.lease_ttl is not None and not args.fleet:
+        print("error: --lease-ttl applies with --fleet", file=sys.stderr)
         return 2
     if args.lease_ttl is not None and args.lease_ttl < MIN_LEASE_TTL_S:
         print(f"error: --lease-ttl must be at least {MIN_LEASE_TTL_S:g} s", file=sys.stderr)
@@ -129,7 +133,7 @@ def _fleet_options(args: argparse.Namespace) -> FleetOptions | None:
     from storage.fleet import TTL_S, member_id
     from traderagent.runtime import FleetOptions
 
-    if not args.standby:
+    if not args.fleet:
         return None
     return FleetOptions(member_id(), args.lease_ttl or TTL_S)
 

@@ -80,7 +80,8 @@ class Execution:
 
     async def place(self, intent: PlaceOrder, mark: Decimal, now_ms: int) -> Order:
         if self.guard is not None and (lost := await self.guard.check_lease(self.bot)):
-            raise LeaseLost(lost)  # another process may run this bot: send nothing
+            # another process may run this bot: send nothing
+            raise LeaseLost(lost, self.bot if self.guard.per_bot else "")
         request = self.build(intent)
         problem = self.precheck(request, mark)
         if problem:

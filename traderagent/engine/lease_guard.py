@@ -28,9 +28,19 @@ class LeaseGuard(Protocol):
         """Ask now whether `bot`'s lease is still held: '' if so, else why not."""
         ...
 
+    @property
+    def per_bot(self) -> bool:
+        """Each bot's lease is its own (a fleet daemon): a lost one stops that bot only."""
+        ...
+
 
 class LeaseLost(Exception):
-    """A bot's lease is gone: stop trading at once. The message is the reason."""
+    """A bot's lease is gone: stop trading at once. The message is the reason; `bot` is
+    set when only that bot's lease is gone (`LeaseGuard.per_bot`)."""
+
+    def __init__(self, reason: str, bot: str = "") -> None:
+        super().__init__(reason)
+        self.bot = bot
 
 
 def check_lease(guard: LeaseGuard | None) -> None:

@@ -41,6 +41,7 @@ from traderagent.engine.allocator import BatchLocks
 from traderagent.engine.balance_sync import BalanceSync
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.checkpoints import SnapshotSchedule
+from traderagent.engine.fleet import let_go
 from traderagent.engine.funding import FundingBook
 from traderagent.engine.health import WATCH_EVERY_S, HealthMonitor, watch_data
 from traderagent.engine.journal import TradeJournal
@@ -306,7 +307,8 @@ class Engine:
                         await self._step(candle)
                     except LeaseLost as lost:
                         await self._lose_lease(lost)
-                        break
+                        if self.lease_lost:
+                            break
                     await self.checkpoint()
             if not self.finish_reason:
                 self.finish_reason = "end of replay data"
@@ -662,6 +664,9 @@ class Engine:
         self.bus.publish(LogRecord(self.clock.now_ms(), level, message))
 
     async def _lose_lease(self, lost: LeaseLost) -> None:
+        if lost.bot:  # a fleet daemon: that bot runs elsewhere now, the others trade on
+            await let_go(self, lost.bot, str(lost))
+            return
         self._stop.set()  # no further candle: another process may run these bots now
         await stop_trading(self, str(lost))
 

@@ -1,4 +1,5 @@
-"""The main screen: header, emergency banner, bots, the selected bot's tabs, risk and the log.
+"""The main screen: header, emergency banner, bots, the selected bot's tabs, risk and the log;
+attached to a fleet daemon, a Fleet tab with every bot of the fleet and where it runs.
 
 Every pane is drawn from one `EngineSnapshot`, read by a timer twelve times a second, so a
 burst of engine events costs at most twelve redraws a second however fast it arrives (the chart
@@ -8,7 +9,7 @@ columns everything stacks and risk is a tab; from 130 columns risk and the log s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from textual.app import ComposeResult
 from textual.containers import Container
@@ -16,6 +17,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
+from traderagent.api.fleet_view import FleetView
 from traderagent.bus import EventStream
 from traderagent.facade import BotSnapshot, EngineSnapshot
 from tui.equity_history import EquityHistory
@@ -27,6 +29,7 @@ from tui.widgets.emergency_banner import EmergencyBanner
 from tui.widgets.engine_header import EngineHeader
 from tui.widgets.event_log import EventLog
 from tui.widgets.finished_banner import FinishedBanner
+from tui.widgets.fleet_table import FleetTable
 from tui.widgets.orders_table import OrdersTable
 from tui.widgets.risk_pane import RiskPane
 from tui.widgets.trade_tables import LedgerSource, ProfitPane, TradesPane
@@ -54,8 +57,12 @@ class DashboardScreen(Screen[None]):
         title: str,
         chart: ChartSource,
         ledger: LedgerSource,
+        fleet: Callable[[], Sequence[FleetView]] | None = None,
     ) -> None:
         super().__init__()
+        self._fleet = fleet
+        """Every bot of the fleet and where it runs (a console attached to a fleet daemon:
+        a Fleet tab), else None."""
         self._read_snapshot = snapshot
         self._stream = stream
         self._title = title
@@ -91,6 +98,9 @@ class DashboardScreen(Screen[None]):
                         yield TradesPane(self._ledger, id="trades")
                     with TabPane("Profit", id="tab-profit"):
                         yield ProfitPane(self._ledger, id="profit")
+                    if self._fleet is not None:
+                        with TabPane("Fleet", id="tab-fleet"):
+                            yield FleetTable(id="fleet")
             with Container(id="side"):
                 yield RiskPane(id="risk-side")
                 yield EventLog(self._stream, id="log")
@@ -154,11 +164,15 @@ class DashboardScreen(Screen[None]):
             self.query_one(TradesPane).refresh_ledger(force)
         elif tab == "tab-profit":
             self.query_one(ProfitPane).refresh_ledger(force)
+        elif tab == "tab-fleet" and self._fleet is not None:
+            self.query_one(FleetTable).show(self._fleet())
         if self.wide:
             self.query_one("#risk-side", RiskPane).show(snapshot)
         breached = breached_count(snapshot.risk_limits)
         self._label_tab("tab-risk", f"Risk ⚠{breached}" if breached else "Risk")
         self._label_tab("tab-orders", f"Orders {len(snapshot.open_orders)}")
+        if self._fleet is not None:
+            self._label_tab("tab-fleet", f"Fleet {len(self._fleet())}")
 
     def _label_tab(self, tab_id: str, label: str) -> None:
         tab = self.query_one(TabbedContent).get_tab(tab_id)

@@ -12,7 +12,8 @@ import pytest
 from unit.storage.backends import Backend
 
 from storage import Database, LeaseError
-from storage.fleet import MARGIN_S, FleetMember, acquire_fleet_lease, claim, fleet
+from storage.fleet import MARGIN_S, acquire_fleet_lease, claim, fleet, members
+from storage.fleet_member import FleetMember
 
 
 @pytest.fixture
@@ -101,3 +102,35 @@ async def test_members_share_the_bots_and_each_bot_has_one_holder(database: Data
     for m in members:
         await m.close()
     assert not any(e.live for e in await fleet(database))
+
+
+async def test_members_count_each_other_take_a_fair_share_and_hand_the_surplus_back(
+    database: Database,
+) -> None:
+    bots = [f"bot-{i}" for i in range(6)]
+    first = FleetMember(database, bots, "m0", ttl_s=30, renew_s=60)
+    await first.join()
+    assert await first.share() == 6  # alone: every bot
+    taken, _ = await first.step(limit=await first.share())
+    assert taken == bots
+    others = [FleetMember(database, bots, f"m{i}", ttl_s=30, renew_s=60) for i in (1, 2)]
+    for member in others:
+        await member.join()
+    assert [await m.share() for m in (first, *others)] == [2, 2, 2]
+    assert {e.holder for e in await members(database)} == {"m0", "m1", "m2"}
+    assert [await m.step(limit=2) for m in others] == [([], [])] * 2  # never one held elsewhere
+    surplus = first.surplus(2)
+    assert surplus == bots[:1:-1]  # the last of the config's order first
+    for bot in surplus:
+        await first.hand_back(bot)
+    took = [(await m.step(limit=2))[0] for m in others]
+    assert [len(t) for t in took] == [2, 2] and sorted(took[0] + took[1]) == bots[2:]
+    holders = [e.holder for e in await fleet(database)]  # heartbeat rows are not bots
+    assert sorted(holders) == ["m0", "m0", "m1", "m1", "m2", "m2"]
+    await others[1].close()  # leaves: its heartbeat row goes, its bots' rows expire at once
+    assert await first.share() == 3
+    took, _ = await first.step(limit=3)
+    assert len(took) == 1 and len(first.leases) == 3
+    for member in (first, others[0]):
+        await member.close()
+    assert await members(database) == []

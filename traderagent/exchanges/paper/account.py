@@ -68,6 +68,18 @@ class Account:
         free[pay_asset] = free.get(pay_asset, ZERO) - pay
         free[get_asset] = free.get(get_asset, ZERO) + get
 
+    def rebase(self, sent: Mapping[str, Balance], stored: Mapping[str, Balance]) -> None:
+        """`sent` was written and the shared store holds `stored` now (other venues' moves
+        included): shift each asset by the difference, keeping what moved here meanwhile."""
+        for asset in {*sent, *stored}:
+            before, after = sent.get(asset), stored.get(asset)
+            free = (after.free if after else ZERO) - (before.free if before else ZERO)
+            locked = (after.locked if after else ZERO) - (before.locked if before else ZERO)
+            if free:
+                self._free[asset] = self.free(asset) + free
+            if locked:
+                self._locked[asset] = self.locked(asset) + locked
+
     def snapshot(self) -> dict[str, Balance]:
         """Every asset the account has held, including those now at zero."""
         free, locked = self._free, self._locked  # read after every fill: no method calls

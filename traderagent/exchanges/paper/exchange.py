@@ -91,6 +91,7 @@ class PaperExchange:
         self._fills: list[Fill] = []  # every execution, oldest first
         self._store: BookStore | None = None
         self._changes: BookChanges | None = None  # tracked only while a store is attached
+        self._id_tag = ""  # `use_id_tag`: set when several venues share one stored account
 
     # -- Exchange protocol --------------------------------------------------------------------
 
@@ -217,11 +218,39 @@ class PaperExchange:
             mark=VenueMark(cursor, prices, next_order, next_fill),
         )
         try:
-            await store.save(batch)
+            stored = await store.save(batch)
         except BaseException:
             changes.give_back(cids, fills, balances)
             raise
         changes.saved_cursor_ms = cursor
+        if stored is not None and batch.balances is not None:
+            self._account.rebase(batch.balances, stored)  # what other venues moved meanwhile
+
+    # -- one stored account, several venues (a fleet of daemons) ------------------------------
+
+    def use_id_tag(self, tag: str) -> None:
+        """Issue order and fill ids with `tag` in them: venues sharing one stored account
+        never issue the same id (a fill id is stored once)."""
+        self._id_tag = f"{tag}-"
+
+    def adopt(self, book: PaperBook) -> None:
+        """Take over a bot's stored orders and fills (another venue on the shared account
+        ran it): its resting orders match here from now on. The balances already hold their
+        locks; the next write rebases on the stored ones."""
+        self._restore(PaperBook(orders=book.orders, fills=book.fills))
+        if self._changes is not None:
+            self._changes.balances = True
+
+    def forget(self, bot: str) -> int:
+        """Stop matching `bot`'s orders here (another venue runs the bot now): they stay in
+        the stored book with their locks (`persist` first). How many were resting."""
+        resting = [r for r in self._open.values() if r.order.bot == bot]
+        for order in resting:
+            self._matcher.withdraw(order)
+            del self._open[order.order.client_order_id]
+        self._orders = {cid: o for cid, o in self._orders.items() if o.bot != bot}
+        self._fills = [f for f in self._fills if f.bot != bot]
+        return len(resting)
 
     def _stored(self, cid: str) -> StoredOrder:
         resting = self._open.get(cid)
@@ -241,7 +270,7 @@ class PaperExchange:
                 )
                 self._open[order.client_order_id] = resting
                 self._matcher.rest(resting)
-        self._fills = sorted(book.fills, key=lambda f: f.ts)
+        self._fills = sorted([*self._fills, *book.fills], key=lambda f: f.ts)
         if book.mark is not None:
             for symbol, text in book.mark.last_prices.items():
                 self._matcher.set_last_price(symbol, float(text))
@@ -278,7 +307,7 @@ class PaperExchange:
             now,
             ZERO,
             None,
-            f"paper-o-{next(self._order_ids)}",
+            f"paper-o-{self._id_tag}{next(self._order_ids)}",
             "",
             r.bot,
             r.tag,
@@ -344,7 +373,7 @@ class PaperExchange:
             short = self._stop_funds(resting, inst, price)
             if short:
                 return self._drop(resting, OrderStatus.REJECTED, ts, short)
-        execution = (price, liquidity, ts, f"paper-{next(self._fill_ids)}")
+        execution = (price, liquidity, ts, f"paper-{self._id_tag}{next(self._fill_ids)}")
         fill, filled = settle(self._account, self._fees, inst, resting, execution)
         del self._open[order.client_order_id]
         self._orders[order.client_order_id] = filled

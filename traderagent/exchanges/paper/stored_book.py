@@ -61,9 +61,11 @@ class BookStore(Protocol):
         """The stored book, None if this database has none yet."""
         ...
 
-    async def save(self, changes: PaperBook) -> None:
+    async def save(self, changes: PaperBook) -> Mapping[str, Balance] | None:
         """Upsert the orders, add the fills, replace balances and mark when given: one
-        transaction."""
+        transaction. On an account that other venues share, the balances are what moved
+        since the last save (added, not replaced) and the stored balances come back (the
+        venue rebases on them); else None."""
         ...
 
 
