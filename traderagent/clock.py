@@ -2,11 +2,11 @@
 
 Time is integer epoch milliseconds (UTC). `LiveClock` follows the wall clock; `ReplayClock`
 follows the replayed data, pacing it at `speed` x real time, or as fast as possible (speed None).
+asyncio is imported where a clock sleeps: `backtest` formats times (`format_ts`) without it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import UTC, datetime
 from typing import Protocol
@@ -27,6 +27,8 @@ class LiveClock:
     async def advance_to(self, ts_ms: int) -> None:
         delay = (ts_ms - self.now_ms()) / 1000
         if delay > 0:
+            import asyncio
+
             await asyncio.sleep(delay)
 
 
@@ -95,13 +97,19 @@ class ReplayClock:
         if self._speed is None:
             self._now = ts_ms
             if self._advances % self._yield_every == 0:
+                import asyncio
+
                 await asyncio.sleep(0)
             return
         due = self._anchor_real + (ts_ms - self._anchor_sim) / 1000 / self._speed
         delay = due - time.monotonic()
         if delay > 0:
+            import asyncio
+
             await asyncio.sleep(delay)
         elif self._advances % self._yield_every == 0:
+            import asyncio
+
             await asyncio.sleep(0)
         self._now = ts_ms
 

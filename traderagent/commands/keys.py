@@ -7,7 +7,6 @@ for (no echo) or read from stdin when it is not a terminal, unless --api-secret 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import os
 import sys
@@ -21,6 +20,7 @@ from traderagent.commands.common import (
     EXIT_USAGE,
     Subcommands,
     help_handler,
+    run_async,
 )
 from traderagent.commands.db import add_database_options, database_target
 
@@ -78,7 +78,7 @@ def _run(
     from storage import StorageError
 
     try:
-        return asyncio.run(_with_store(args, action, create_key))
+        return run_async(_with_store(args, action, create_key))
     except StorageError as err:
         print(f"error: {err}{_interrupted_rotation_hint(err)}", file=sys.stderr)
         return EXIT_ERROR
