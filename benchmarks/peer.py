@@ -1,7 +1,9 @@
 """B2 against a peer in the same run: vectorbt on the dense synthetic year (PERFORMANCE.md: a
 451-level grid over 2,600-25,100 at 200 USDT a level, ~20,800 fills), goal >= 10x faster end to
-end. vectorbt comes with the `bench` extra (`pip install -e '.[bench]'`); without it the row
-says so and counts as information.
+end. vectorbt is the `bench` extra; install it in an environment of its own and name its
+interpreter in `BENCH_VECTORBT_PYTHON` (`python3 -m venv /tmp/vbt && /tmp/vbt/bin/pip install
+vectorbt`): it brings SciPy, which numba imports whenever it is installed, slowing every first
+kernel call of the other rows. Without it the row says so and counts as information.
 
 Both run as whole commands in fresh processes, on the same CSV (synth_candles.py's format):
 - ours: `traderagent backtest --fast --data dense.csv`, printing all it prints (metrics, the
@@ -22,6 +24,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import os
 import statistics
 import subprocess
 import sys
@@ -38,16 +41,17 @@ from benchmarks.stepped import DENSE_CONFIG
 
 REPEATS = 3
 INIT_CASH = 1_000_000.0  # DENSE_CONFIG's balance
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # synth_candles.py's, and VECTORBT's below
 
 
-def write_dense_csv(path: Path) -> None:
-    """The dense year as synth_candles.py writes it (open_time, open, high, low, close, volume)."""
+def write_dense_csv(path: Path, candles: int | None = None) -> None:
+    """The dense year (its first `candles`) as synth_candles.py writes it (open_time, open,
+    high, low, close, volume)."""
     import pandas as pd
 
     from benchmarks.stepped import dense_year
 
-    year = dense_year()
+    year = dense_year() if candles is None else dense_year().head(candles)
     times = pd.to_datetime(year.ts, unit="ms", utc=True).strftime(TIME_FORMAT)
     columns = {"open_time": times, "open": year.open, "high": year.high, "low": year.low}
     columns.update({"close": year.close, "volume": year.volume})
@@ -96,42 +100,44 @@ def our_orders(config_path: Path, csv: Path) -> tuple[np.ndarray, dict[str, floa
     return orders, figures
 
 
-def vectorbt_child(csv: str, orders_path: str) -> None:
-    """The peer as a command: import, read the CSV, replay the orders, take its metrics."""
-    import pandas as pd
-    import vectorbt as vbt
-
-    frame = pd.read_csv(csv)
-    index = pd.to_datetime(frame["open_time"], format=TIME_FORMAT, utc=True)
-    close = pd.Series(frame["close"].to_numpy(), index=index)
-    size, price, fixed = np.load(orders_path)
-    portfolio = vbt.Portfolio.from_orders(
-        close,
-        size=size,
-        price=price,
-        fees=0.0,
-        fixed_fees=fixed,
-        init_cash=INIT_CASH,
-        direction="longonly",
-        freq="1min",
-    )
-    figures = {
-        "orders": float(portfolio.orders.count()),
-        "final_equity": float(portfolio.final_value()),
-        "max_drawdown_pct": -float(portfolio.max_drawdown()) * 100,
-        "total_return": float(portfolio.total_return()),
-        "sharpe": float(portfolio.sharpe_ratio()),
-    }
-    print(json.dumps(figures))
+VECTORBT = """\
+import json, sys
+import numpy as np, pandas as pd, vectorbt as vbt
+csv, orders, cash = sys.argv[1], sys.argv[2], float(sys.argv[3])
+frame = pd.read_csv(csv)
+index = pd.to_datetime(frame["open_time"], format="%Y-%m-%dT%H:%M:%SZ", utc=True)
+close = pd.Series(frame["close"].to_numpy(), index=index)
+size, price, fixed = np.load(orders)
+pf = vbt.Portfolio.from_orders(close, size=size, price=price, fees=0.0, fixed_fees=fixed,
+                               init_cash=cash, direction="longonly", freq="1min")
+print(json.dumps({"orders": float(pf.orders.count()), "final_equity": float(pf.final_value()),
+                  "max_drawdown_pct": -float(pf.max_drawdown()) * 100,
+                  "total_return": float(pf.total_return()), "sharpe": float(pf.sharpe_ratio())}))
+"""
+"""The peer as a user's script: import vectorbt, read the CSV, replay the orders, its metrics."""
+PEER_PYTHON = "BENCH_VECTORBT_PYTHON"
+"""An interpreter with vectorbt, when not this one's: numba imports SciPy whenever it is
+installed (a version check), and vectorbt brings it, which would slow every first kernel call
+and grow every kernel process by ~40 MB in the environment the other rows measure."""
 
 
-def _peer_run(csv: Path, orders: Path) -> tuple[float, dict[str, float]]:
-    code = (
-        f"from benchmarks.peer import vectorbt_child; vectorbt_child({str(csv)!r}, {str(orders)!r})"
-    )
+def peer_python() -> str | None:
+    """The interpreter to run vectorbt with: `BENCH_VECTORBT_PYTHON`, else this one if it
+    has vectorbt, else None (the row is skipped)."""
+    chosen = os.environ.get(PEER_PYTHON)
+    if chosen:
+        return chosen
+    return sys.executable if importlib.util.find_spec("vectorbt") is not None else None
+
+
+def _peer_run(python: str, csv: Path, orders: Path) -> tuple[float, dict[str, float]]:
     started = time.perf_counter()
-    out = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True, env=user_env()
+    out = subprocess.run(  # noqa: S603 - a chosen interpreter and our own script
+        [python, "-c", VECTORBT, str(csv), str(orders), str(INIT_CASH)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=user_env(),
     )
     wall = time.perf_counter() - started
     return wall, json.loads(out.stdout.strip().splitlines()[-1])
@@ -143,8 +149,9 @@ def _close(a: float, b: float, tolerance: float = 1e-9) -> bool:
 
 def results() -> list[Result]:
     name = "vs vectorbt, dense year, whole commands (vectorbt / ours)"
-    if importlib.util.find_spec("vectorbt") is None:
-        skipped = f"{name}: skipped, install the bench extra (pip install -e '.[bench]')"
+    python = peer_python()
+    if python is None:
+        skipped = f"{name}: skipped, install the bench extra (see benchmarks/peer.py)"
         return [Result("B2", skipped, math.nan, "x", None, True)]
     with tempfile.TemporaryDirectory(prefix="ta-peer-") as tmp:
         root = Path(tmp)
@@ -159,12 +166,13 @@ def results() -> list[Result]:
         printed = json.loads((root / "ours.json").read_text())
         if not _close(float(printed["final_equity"]), ours["final_equity"]):
             raise AssertionError(f"backtest --fast printed {printed['final_equity']}, not {ours}")
-        _, peer = _peer_run(csv, root / "orders.npy")  # warms vectorbt's numba cache
+        _, peer = _peer_run(python, csv, root / "orders.npy")  # warms vectorbt's numba cache
         for key, tolerance in (("orders", 0), ("final_equity", 1e-9), ("max_drawdown_pct", 1e-4)):
             if not _close(peer[key], ours[key], tolerance):
                 raise AssertionError(f"vectorbt's {key} is {peer[key]}, ours {ours[key]}")
         mine = statistics.median(timed_command(args, env)[0] for _ in range(REPEATS))
-        theirs = statistics.median(_peer_run(csv, root / "orders.npy")[0] for _ in range(REPEATS))
+        runs = [_peer_run(python, csv, root / "orders.npy")[0] for _ in range(REPEATS)]
+        theirs = statistics.median(runs)
     print(
         f"B2 peer: dense year, {ours['orders']:,.0f} candles with fills; backtest --fast "
         f"{mine:.2f} s, vectorbt {theirs:.2f} s (final equity {ours['final_equity']:,.2f} both;"
