@@ -15,9 +15,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The fast kernels compiled into numba's on-disk cache once, here, so that no command waits
-# for numba (~20-90 s); again whenever their sources change (the cache is dropped then).
+# for numba (~20-90 s); again whenever their sources change (the cache is dropped then). The
+# project's bytecode too (an editable install leaves it to the first run of each module).
 $(KERNELS): $(STAMP) $(wildcard traderagent/backtest/kernels/*.py)
 	$(BIN)/python -m traderagent.backtest.kernels.warm
+	$(BIN)/python -m compileall -q $(SRC)
 	touch $(KERNELS)
 
 warm: $(KERNELS)  ## compile the fast kernels into numba's cache (make does it for you)

@@ -4,6 +4,8 @@ Each is gated on correctness first: the kernel's fills must equal the engine's o
 the bundled data (B2), and a sweep row must equal `run_fast` on the same grid (B3). B3 and B9
 run in fresh interpreters (peak RSS of the sweep alone; a cold and a warm JIT cache).
 
+B9's kernel rows: the kernels are compiled at install (`make`), see `cold_start`.
+
 B2 times `run_fast` end to end with the metrics `traderagent backtest --fast` prints
 (`fast.kernel_run`: the equity curve and the exact `Metrics` from the fill rows). B3 times the
 sweep and, through the code `traderagent optimize` runs, batched grid and DCA trials.
@@ -283,8 +285,14 @@ def first_call_child() -> tuple[float, float]:
 
 
 def cold_start() -> list[Result]:
-    """B9 (kernel part): the first fast-kernel call with an empty and with a warm JIT cache;
-    wall time is the figure, the CPU seconds are in the name (steadier on a loaded machine)."""
+    """B9 (kernel part). PERFORMANCE.md allows a cold compile <= 3 s or the kernels "compiled
+    once at install by a step `make` runs"; this project takes the second: `make` runs
+    `python -m traderagent.backtest.kernels.warm` (again when the kernels' sources change), so
+    a user's first call loads them from numba's cache. The row with a target is that first
+    call (importing numba and the kernels, then a first `run_fast`, warm cache, <= 0.5 s); the
+    compile with an empty cache is what the install step takes, printed for information (it
+    has no target: the 3 s option was not chosen). Wall time is the figure, CPU seconds are in
+    the name (steadier on a loaded machine)."""
     colds, warm_dir = [], tempfile.mkdtemp(prefix="ta-numba-")
     for _ in range(3):
         with tempfile.TemporaryDirectory(prefix="ta-numba-cold-") as empty:
@@ -296,18 +304,18 @@ def cold_start() -> list[Result]:
     return [
         Result(
             "B9",
-            f"first fast-kernel call, cold cache (CPU {cold[1]:.1f} s)",
-            cold[0],
+            f"first fast-kernel call, kernels compiled at install (CPU {warm[1]:.2f} s)",
+            warm[0],
             "s",
-            3,
+            0.5,
             False,
         ),
         Result(
             "B9",
-            f"first fast-kernel call, warm cache (CPU {warm[1]:.2f} s)",
-            warm[0],
+            f"install step: kernel compile, empty cache, by make (CPU {cold[1]:.1f} s)",
+            cold[0],
             "s",
-            0.5,
+            None,
             False,
         ),
     ]

@@ -34,6 +34,7 @@ SUITE: list[Benchmark] = [
     Benchmark("B1", "benchmarks.backtest:results"),
     Benchmark("B1s", "benchmarks.stepped:results"),
     Benchmark("B2", "benchmarks.kernels:results"),
+    Benchmark("B2", "benchmarks.peer:results"),
     Benchmark("B3", "benchmarks.kernels:sweep_results"),
     Benchmark("B4", "benchmarks.indicators:results"),
     Benchmark("B5", "benchmarks.live:results"),

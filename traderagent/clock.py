@@ -2,12 +2,12 @@
 
 Time is integer epoch milliseconds (UTC). `VenueClock` follows a live venue's market data (the
 wall clock between candles); `ReplayClock` follows the replayed data, pacing it at `speed` x
-real time, or as fast as possible (speed None).
+real time, or as fast as possible (speed None). asyncio is imported where a clock sleeps:
+`backtest` formats times (`format_ts`) without it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import UTC, datetime
 from typing import Protocol
@@ -86,13 +86,19 @@ class ReplayClock:
         if self._speed is None:
             self._now = ts_ms
             if self._advances % self._yield_every == 0:
+                import asyncio
+
                 await asyncio.sleep(0)
             return
         due = self._anchor_real + (ts_ms - self._anchor_sim) / 1000 / self._speed
         delay = due - time.monotonic()
         if delay > 0:
+            import asyncio
+
             await asyncio.sleep(delay)
         elif self._advances % self._yield_every == 0:
+            import asyncio
+
             await asyncio.sleep(0)
         self._now = ts_ms
 

@@ -131,3 +131,13 @@ def test_an_installed_traderagent_runs_the_suite_from_any_directory(tmp_path: Pa
     )
     assert result.returncode == 2
     assert "unknown benchmark B99; known: B1" in result.stderr, result.stderr  # the suite loaded
+
+
+def test_a_figure_without_target_is_printed_for_information() -> None:
+    from benchmarks.result import Result, table
+
+    info = Result("B0", "install step", 16.9, "s", None, False)
+    assert info.passed is None and info.as_json()["pass"] is None
+    assert info.as_json()["target"] is None
+    line = table([info]).splitlines()[1]
+    assert line.split()[-4:] == ["16.9", "s", "-", "info"]

@@ -11,7 +11,7 @@ engine's Decimal fees again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, overload
@@ -100,11 +100,8 @@ def engine_fills(config: AppConfig, fast: FastResult) -> list[Fill]:
     inst, paper = fast.instrument, config.paper
     places = fee_places(inst.tick_size, inst.lot_size, paper.maker_fee, paper.taker_fee)
     base_places = fee_places(Decimal(1), inst.lot_size, paper.maker_fee, paper.taker_fee)
-    fills = [
-        replace(f, fee=f.fee.quantize(base_places if f.fee_in_base else places))
-        for f in fast.domain_fills()
-    ]
-    return [_engine_tag(f) for f in fills] if fast.kind == "grid" else fills
+    tags = _engine_tag if fast.kind == "grid" else str
+    return fast.domain_fills((base_places, places), tags)
 
 
 def kernel_run(config: AppConfig, fast: FastResult, window: CandleSeries) -> KernelRun:
@@ -231,9 +228,8 @@ def run_fast_backtest(
     )
 
 
-def _engine_tag(fill: Fill) -> Fill:
+def _engine_tag(code: int) -> str:
     """The grid kernel tags slot k's buy 2k and its sell 2k+1; the engine `b<k>` and `s<k>`."""
-    if not fill.tag.isdigit():
-        return fill  # the seed and the halt's sell have negative tags: not slot orders
-    code = int(fill.tag)
-    return replace(fill, tag=f"{'s' if code % 2 else 'b'}{code // 2}")
+    if code < 0:
+        return str(code)  # the seed and the halt's sell have negative tags: not slot orders
+    return f"{'s' if code % 2 else 'b'}{code // 2}"

@@ -276,19 +276,15 @@ def _round_trips(
 
 
 def _grid_cycles(tags: IntArray, buy: npt.NDArray[np.bool_]) -> int:
-    """`trades.grid_cycles`: slot k's buy (tag 2k) completed, then a sell of that slot."""
-    bought: set[int] = set()
-    cycles = 0
-    for tag, is_buy in zip(tags.tolist(), buy.tolist(), strict=True):
-        if tag < 0:
-            continue  # the seed and the halt's sell: not slot orders
-        slot = tag // 2
-        if is_buy:
-            bought.add(slot)
-        elif slot in bought:
-            bought.discard(slot)
-            cycles += 1
-    return cycles
+    """`trades.grid_cycles`: slot k's buy (tag 2k) completed, then a sell of that slot. Per
+    slot, in fill order, a sell completes a cycle when the slot's fill before it was a buy
+    (the set `trades.grid_cycles` keeps holds a slot from its buys to its next sell)."""
+    mine = tags >= 0  # the seed and the halt's sell: not slot orders
+    slots, bought = tags[mine] // 2, buy[mine]
+    order = np.argsort(slots, kind="stable")  # by slot, each slot's fills in fill order
+    slots, bought = slots[order], bought[order]
+    after_buy = bought[:-1] & ~bought[1:] & (slots[:-1] == slots[1:])
+    return int(after_buy.sum())
 
 
 def _ratio(mean: float, deviation: float, per_year: float, returns: int) -> float | None:

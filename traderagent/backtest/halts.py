@@ -13,18 +13,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from traderagent.backtest.equity import EquityCurve
-from traderagent.bus import EventBus
 from traderagent.clock import format_ts
 from traderagent.config.risk import RiskConfig
 from traderagent.domain import ZERO, Fill, Side
 from traderagent.domain.events import HaltTriggered
-from traderagent.engine.risk.equity_watch import DAY_MS, EquityWatch
 from traderagent.marketdata import CandleSeries
+
+if TYPE_CHECKING:  # the bus and the engine's watch (asyncio with them) only where a halt is
+    from traderagent.bus import EventBus
 
 PEAK_SLACK = 1e-9
 """Relative float error of the curve within which a candle may hold the exact peak."""
@@ -82,6 +83,8 @@ def kernel_halt(
     if i >= len(equity) or int(equity.close_ts[i]) != halt_ts:
         return Halt(halt_ts, "the account's risk limits were breached")
     exact = _ExactEquity(candles, fills, equity.fill_candles, balances, base, quote)
+    from traderagent.engine.risk.equity_watch import DAY_MS, EquityWatch
+
     watch = EquityWatch(risk, quote)
     first_of_day = int(np.searchsorted(candles.ts, candles.ts[i] // DAY_MS * DAY_MS))
     for j in sorted({*_peak_candidates(equity, exact, i), first_of_day} - {i}):

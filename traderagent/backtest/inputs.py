@@ -20,6 +20,7 @@ from traderagent.marketdata import (
     load_bundled,
     load_candles,
 )
+from traderagent.marketdata.decoded import decoded_candles
 from traderagent.marketdata.warmup import WARMUP_MS
 
 
@@ -120,7 +121,8 @@ def load_series(data: str, symbol: str) -> tuple[CandleSeries, str]:
 
 
 def _load_file(data: str, symbol: str, path: Path) -> CandleSeries:
-    """`load_candles(data)`, served from LOADED while `path` (the file read) is unchanged."""
+    """`load_candles(data)`, served from LOADED while `path` (the file read) is unchanged, and
+    from its decoded copy (`marketdata.decoded`) in a new process."""
     try:
         stat = path.stat()
     except OSError:
@@ -129,7 +131,7 @@ def _load_file(data: str, symbol: str, path: Path) -> CandleSeries:
     known = LOADED.get((str(path), symbol))
     if known is not None and known[0] == version:
         return known[1]  # CandleSeries is immutable: sharing it is safe
-    candles = load_candles(data, symbol=symbol)
+    candles = decoded_candles(path, symbol, lambda: load_candles(data, symbol=symbol))
     LOADED.clear()  # one file at a time: a search over many files keeps no old ones
     LOADED[(str(path), symbol)] = (version, candles)
     return candles

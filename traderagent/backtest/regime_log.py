@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from traderagent.bus import EventBus
 from traderagent.domain import Regime
 from traderagent.domain.events import RegimeChanged, StrategySwitched
 from traderagent.marketdata import CandleSeries
 from traderagent.regime import RegimeConfig, regime_timeline
+
+if TYPE_CHECKING:  # the bus (asyncio with it) is the engine path's, not `--fast`'s
+    from traderagent.bus import EventBus
 
 WARMING_UP = "warming up"
 """The label of the time before the classifier confirmed its first regime."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -91,3 +93,14 @@ def help_handler(parser: argparse.ArgumentParser) -> object:
         return EXIT_OK
 
     return show
+
+
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(coroutine)`, asyncio imported here: a command that needs no event loop
+    (`backtest`, `--help`) does not pay for importing it when the parser is built."""
+    import asyncio
+
+    return asyncio.run(coroutine)

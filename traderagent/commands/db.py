@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from traderagent.commands.common import (
     Subcommands,
     database_argument,
     help_handler,
+    run_async,
 )
 
 DATABASE_URL_ENV = "TRADERAGENT_DATABASE_URL"
@@ -54,10 +54,10 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
         "upgrade", help="upgrade the schema to this program's revision (backs up SQLite first)"
     )
     add_database_options(upgrade)
-    upgrade.set_defaults(handler=lambda args: asyncio.run(db_upgrade(database_target(args))))
+    upgrade.set_defaults(handler=lambda args: run_async(db_upgrade(database_target(args))))
     current = actions.add_parser("current", help="show the schema revision, changing nothing")
     add_database_options(current)
-    current.set_defaults(handler=lambda args: asyncio.run(db_current(database_target(args))))
+    current.set_defaults(handler=lambda args: run_async(db_current(database_target(args))))
 
 
 async def db_upgrade(target: str | Path) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import signal
 import sys
@@ -16,6 +15,7 @@ from traderagent.commands.common import (
     EXIT_USAGE,
     Subcommands,
     positive_float,
+    run_async,
 )
 
 DESCRIPTION = """\
@@ -98,7 +98,7 @@ def handle(args: argparse.Namespace) -> int:
     key = args.api_key or DEFAULT_API_KEY
     secret = args.api_secret or DEFAULT_API_SECRET
     try:
-        return asyncio.run(_serve(args, candles, balances, key, secret))
+        return run_async(_serve(args, candles, balances, key, secret))
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -113,6 +113,8 @@ def handle(args: argparse.Namespace) -> int:
 async def _serve(
     args: argparse.Namespace, candles: object, balances: dict[str, Decimal], key: str, secret: str
 ) -> int:
+    import asyncio
+
     from traderagent.clock import format_ts
     from traderagent.exchanges.emulator import running_emulator
     from traderagent.marketdata import CandleSeries

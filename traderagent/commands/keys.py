@@ -9,7 +9,6 @@ read from the next line of stdin; it is never an argument's value.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import os
 import sys
@@ -23,6 +22,7 @@ from traderagent.commands.common import (
     EXIT_USAGE,
     Subcommands,
     help_handler,
+    run_async,
 )
 from traderagent.commands.db import add_database_options, database_target
 
@@ -90,7 +90,7 @@ def _run(
     from storage import StorageError
 
     try:
-        return asyncio.run(_with_store(args, action, create_key))
+        return run_async(_with_store(args, action, create_key))
     except StorageError as err:
         print(f"error: {err}{_interrupted_rotation_hint(err)}", file=sys.stderr)
         return EXIT_ERROR

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from traderagent.commands.common import (
     EXIT_USAGE,
     Subcommands,
     help_handler,
+    run_async,
 )
 
 
@@ -58,7 +58,7 @@ def handle_reset(args: argparse.Namespace) -> int:
         print("Not reset.")
         return EXIT_OK if sys.stdin.isatty() else EXIT_USAGE
     try:
-        kept = asyncio.run(reset_account(target, [bot.name for bot in config.bots]))
+        kept = run_async(reset_account(target, [bot.name for bot in config.bots]))
     except ResetRefused as err:
         return _error(f"paper reset: {err}", err.exit_code)
     print(f"Paper account reset: the old one is kept as {kept}.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ from traderagent.commands.common import (
     add_engine_options,
     add_log_options,
     positive_float,
+    run_async,
 )
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def run_headless(args: argparse.Namespace) -> int:
         reload = config_loader(args.config, args.speed)
         services = daemon_services(config)
         fleet = _fleet_options(args)
-        return asyncio.run(
+        return run_async(
             serve_headless(config, db, args.duration, api, reload, services, log_file, fleet)
         )
     except LaunchError as err:
@@ -155,7 +155,7 @@ def run_rehearsal(args: argparse.Namespace) -> int:
         config = prepare(args.config)
         plan = plan_for(config, args.faults, speed, args.duration)
         start_logging(config, "rehearsal", args.log_level, args.log_format, to_stderr=True)
-        report = asyncio.run(rehearse(config, plan))
+        report = run_async(rehearse(config, plan))
     except LaunchError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code

@@ -4,13 +4,12 @@ with no daemon running (the same derivation as the daemon's `/api/v1/trades`).""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
+from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands, run_async
 from traderagent.commands.db import add_database_options, database_target
 
 if TYPE_CHECKING:
@@ -25,13 +24,13 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     )
     _common(trades)
     trades.add_argument("--limit", type=int, default=50, help="show the last N (default 50)")
-    trades.set_defaults(handler=lambda args: asyncio.run(show(args, "trades")))
+    trades.set_defaults(handler=lambda args: run_async(show(args, "trades")))
     profit = commands.add_parser(
         "profit", help="closed trades' PnL by day, week or month, read from the database"
     )
     _common(profit)
     profit.add_argument("--period", choices=PERIODS, default="day", help="(default: day)")
-    profit.set_defaults(handler=lambda args: asyncio.run(show(args, "profit")))
+    profit.set_defaults(handler=lambda args: run_async(show(args, "profit")))
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

@@ -29,7 +29,7 @@ from traderagent.marketdata import CandleSeries
 FILL_CAPACITY = 1 << 14
 FloatArray = npt.NDArray[np.float64]
 NO_BLOCKS = np.zeros((0, 4), np.float64)
-"""`grid_run` computes the candle blocks itself."""
+"""`grid_run` and `dca_run` compute the candle blocks themselves."""
 Market = tuple[npt.NDArray[np.generic], ...]
 """A series' ts, open, high, low and close columns."""
 KernelOutput = tuple[FloatArray, npt.NDArray[np.int64], FloatArray]
@@ -130,7 +130,7 @@ def _dca(venue: VenueArrays, config: DcaConfig, market: Market, curve: FloatArra
     dca = dca_arrays(config, venue.instrument)
     orders = 2 * (config.max_safety_orders + config.active_safety_orders) + 16
     head = (*market, venue.pi, venue.pf, dca.dq, dca.dp, dca.factors, orders)
-    return cast(Kernel, dca_run), lambda capacity: (*head, capacity, curve)
+    return cast(Kernel, dca_run), lambda capacity: (*head, capacity, curve, NO_BLOCKS)
 
 
 RUNNERS: dict[str, Callable[[VenueArrays, Any, Market, FloatArray], Call]] = {

@@ -167,6 +167,7 @@ def dca_batch(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, fac_at, fill_capacity, st
     `fac[fac_at[c]:fac_at[c + 1]]`. Returns (plans, X_N)."""
     runs = dq.shape[0]
     out = np.zeros((runs, X_N))
+    bk = candle_blocks(hi, lo, cl)  # shared by every run
     length = cl.shape[0] if stats else 0
     for c in prange(runs):
         q, p = dq[c].copy(), dp[c].copy()
@@ -174,7 +175,7 @@ def dca_batch(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, fac_at, fill_capacity, st
         curve = np.empty(length, np.float64)
         orders = 2 * (q[DQ_MAX_SO] + q[DQ_ACTIVE]) + 16  # as `run_fast` sizes the pool
         m, rows, fees = dca_run(
-            ts, op, hi, lo, cl, pi, pf, q, p, factors, orders, fill_capacity, curve
+            ts, op, hi, lo, cl, pi, pf, q, p, factors, orders, fill_capacity, curve, bk
         )
         _reduce(m, rows, fees, curve, pf, fill_capacity, stats, out[c])
     return out

@@ -3,6 +3,7 @@ reduced metrics, with exact Decimal views of the fills for comparison and report
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -98,27 +99,45 @@ class FastResult:
             for r, fee in zip(self.rows.tolist(), self.fees.tolist(), strict=True)
         ]
 
-    def domain_fills(self) -> list[Fill]:
+    def domain_fills(
+        self,
+        quanta: tuple[Decimal, Decimal] | None = None,
+        tag: Callable[[int], str] = str,
+    ) -> list[Fill]:
         """The fills as the engine's `Fill` values: a buy's fee exact in the base coin, a sell's
-        as an exact Decimal of its float in the quote coin."""
+        as an exact Decimal of its float in the quote coin. `quanta` (base fee's, quote fee's)
+        quantises them, `tag` writes a row's tag code: each `Fill` is made once, as asked."""
         inst = self.instrument
+        base_q, quote_q = quanta if quanta is not None else (None, None)
+        # the same prices, quantities and fees recur (a grid's levels): each Decimal made once
+        prices: dict[int, Decimal] = {}
+        quantities: dict[int, Decimal] = {}
         fills = []
         for n, (r, fee) in enumerate(zip(self.rows.tolist(), self.fees.tolist(), strict=True)):
             buy = r[F_SIDE] == 0
+            ticks, lots = r[F_TICKS], r[F_LOTS]
+            price = prices.get(ticks)
+            if price is None:
+                price = prices[ticks] = ticks * inst.tick_size
+            qty = quantities.get(lots)
+            if qty is None:
+                qty = quantities[lots] = lots * inst.lot_size
+            exact = self.base_fee(r) if buy else Decimal(repr(fee))
+            quantum = base_q if buy else quote_q
             fills.append(
                 Fill(
-                    fill_id=f"fast-{n + 1}",
-                    client_order_id=f"{self.bot}-fast-{n + 1}",
-                    symbol=inst.symbol,
-                    side=Side.BUY if buy else Side.SELL,
-                    price=r[F_TICKS] * inst.tick_size,
-                    qty=r[F_LOTS] * inst.lot_size,
-                    fee=self.base_fee(r) if buy else Decimal(repr(fee)),
-                    fee_asset=inst.base if buy else inst.quote,
-                    liquidity=Liquidity.TAKER if r[F_TAKER] else Liquidity.MAKER,
-                    ts=int(r[F_TS]),
-                    bot=self.bot,
-                    tag=str(r[F_TAG]),
+                    f"fast-{n + 1}",
+                    f"{self.bot}-fast-{n + 1}",
+                    inst.symbol,
+                    Side.BUY if buy else Side.SELL,
+                    price,
+                    qty,
+                    exact if quantum is None else exact.quantize(quantum),
+                    inst.base if buy else inst.quote,
+                    Liquidity.TAKER if r[F_TAKER] else Liquidity.MAKER,
+                    int(r[F_TS]),
+                    self.bot,
+                    tag(r[F_TAG]),
                 )
             )
         return fills

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from traderagent.backtest.kernels.blocks import B_CMAX, B_CMIN, B_HIGH, B_LOW, BLOCK, candle_blocks
 from traderagent.backtest.kernels.bot import budget_left, cancel_all, end_drain, next_fill
 from traderagent.backtest.kernels.dca import (
     CLOSING,
@@ -203,8 +204,12 @@ def drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo):  # type: ignore
 
 
 @njit(cache=True)
-def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, curve):  # type: ignore[no-untyped-def]
-    """Run DCA over the candles: (metrics, fill rows, fill fees), and `curve` as for the grid."""
+def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, curve, blocks):  # type: ignore[no-untyped-def]
+    """Run DCA over the candles: (metrics, fill rows, fill fees), and `curve` as for the grid.
+    `blocks` are the candles' `blocks.candle_blocks` (computed here when empty): a block where
+    no resting order or trigger can fill, the strategy's own stop cannot be reached and the
+    equity stays within the drawdown's and the watch's bounds is stepped over, as the grid's."""
+    bk = blocks if blocks.shape[0] > 0 else candle_blocks(hi, lo, cl)
     st = new_state(pi, pf, capacity, fill_capacity)
     s, g = st[0], st[1]
     ds = np.zeros(DS_N, np.int64)
@@ -229,7 +234,37 @@ def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, cu
     reach = STOP_REACH * pf[PF_TICK_NUM] / pf[PF_TICK_DEN]  # a raw low within it may touch ss
     active = autostart  # the strategy sees every candle unless it is in a cycle above its stop
     stop = np.inf
-    for i in range(cl.shape[0]):
+    n, i = cl.shape[0], 0
+    while i < n:
+        if i & (BLOCK - 1) == 0 and i > 0:  # a whole block where nothing can happen?
+            b = i // BLOCK
+            if (
+                bb <= bk[b, B_LOW]
+                and bs >= bk[b, B_HIGH]
+                and ss + reach < bk[b, B_LOW]
+                and (not active or stop < bk[b, B_LOW])
+            ):
+                high, low = cash + base * bk[b, B_CMAX], cash + base * bk[b, B_CMIN]
+                end = min(i + BLOCK, n)
+                if (
+                    high <= peak
+                    and low >= floor
+                    and (
+                        not watch
+                        or (
+                            ts[end - 1] < day_ends
+                            and high <= top
+                            and low >= halt_at
+                            and day0 - low <= loss
+                        )
+                    )
+                ):
+                    if record:
+                        for j in range(i, end):
+                            curve[j] = cash + base * cl[j]
+                    equity = cash + base * cl[end - 1]
+                    i = end
+                    continue
         close = cl[i]
         busy = False
         if bb > lo[i] or bs < hi[i] or ss + reach >= lo[i]:
@@ -279,5 +314,6 @@ def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, cu
             floor = equity
         if record:
             curve[i] = equity
+        i += 1
     m = summary(st, pf, equity, max_dd, ds[DS_DONE], ds[DS_STOPS])
     return m, st[6], st[7]
