@@ -124,6 +124,10 @@ class PaperLinearExchange:
     async def balances(self) -> dict[str, Balance]:
         return self._account.snapshot()
 
+    def balances_sync(self) -> dict[str, Balance]:
+        """Wallet per coin: `locked` holds the position and order margin."""
+        return self._account.snapshot()
+
     async def fills_since(self, symbol: str, since_ms: int) -> list[Fill]:
         lookup_instrument(self._instruments, symbol)
         return [f for f in self._fills if f.symbol == symbol and f.ts >= since_ms]
