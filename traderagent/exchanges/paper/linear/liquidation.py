@@ -42,6 +42,7 @@ from traderagent.exchanges.ports import ExchangeUpdate
 
 log = logging.getLogger(__name__)
 
+SHOWN = Decimal("0.00000001")  # a realised amount in the log, to 8 decimals
 LIQUIDATION_CANCEL = "liquidation: the orders of a liquidated position are cancelled"
 
 
@@ -130,7 +131,9 @@ class Liquidator:
         log.warning(
             "LIQUIDATED %s %s %s @ entry %s: liquidation price %s reached, closed at the "
             "bankruptcy price %s, realised %s %s (liquidation #%d)",
-            symbol, side.value, size, entry, liq, price, fill.exec_pnl, inst.quote, self.count,
+            symbol, side.value, size, inst.round_price(entry),
+            None if liq is None else inst.round_price(liq), price,
+            fill.exec_pnl.quantize(SHOWN), inst.quote, self.count,
         )  # fmt: skip
         filled = replace(
             order, status=OrderStatus.FILLED, filled_qty=size, avg_fill_price=price, updated_ms=ts
