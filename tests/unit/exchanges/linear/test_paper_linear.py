@@ -222,3 +222,27 @@ async def test_a_given_mark_series_prices_funding() -> None:
     await exchange.place_order(order("m-1", Side.BUY, "0.1"))
     exchange.on_candle(candle(7, 20000, 20000, 20000, 20000))
     assert [f.amount for f in funding] == [D("1.999")]
+
+
+async def test_a_position_opened_inside_a_candle_is_liquidated_on_the_rest_of_its_path() -> None:
+    """A resting 10x buy of 0.5 @ 20 000 (maker fee 0.5 x 20 000 x 0.0002 = 2) fills at the
+    open of a candle gapping down to 19 000; the pessimistic path then goes to the low 18 000,
+    below the liquidation price 18 100: liquidated there (20 minutes in) at the bankruptcy price
+    18 000, realising -1 000. Wallet 10 000 - 2 - 1 000 = 8 998."""
+    exchange, _, _, _ = venue()
+    exchange.on_candle(candle(0, 20500, 20500, 20500, 20500))
+    await exchange.place_order(order("dip-1", Side.BUY, "0.5", "20000"))
+    exchange.on_candle(candle(1, 19000, 19200, 18000, 18200))
+    assert exchange.liquidations == 1
+    (bust,) = exchange.book.liquidator.fills
+    assert (bust.price, bust.exec_pnl, bust.ts) == (D("18000"), D("-1000"), DAY0 + HOUR + HOUR // 3)
+    assert await usdt(exchange) == (D("8998"), D("0"))
+
+
+async def test_a_position_whose_path_stays_above_the_liquidation_price_is_kept() -> None:
+    exchange, _, _, _ = venue()
+    exchange.on_candle(candle(0, 20500, 20500, 20500, 20500))
+    await exchange.place_order(order("dip-1", Side.BUY, "0.5", "20000"))
+    exchange.on_candle(candle(1, 19000, 19200, 18101, 18200))  # 1 above the liquidation price
+    assert exchange.liquidations == 0
+    assert exchange.book.position("BTCUSDT").size == D("0.5")

@@ -3,8 +3,9 @@
 A position is liquidated when the market reaches its liquidation price (`LinearPosition.
 liquidation_price`: where the margin left equals the maintenance margin): a long when a candle's
 low (on the tick) is at or below it, a short when the high is at or above it. The check is made
-against the position as held at the candle's open, before the candle's orders are matched (a
-position opened inside a candle is checked from the next one). Then, as on Bybit:
+against the position as held at the candle's open, before the candle's orders are matched, and
+again after them for a position a fill changed, along the rest of the candle's path (the
+matcher's path points from the last fill on). Then, as on Bybit:
 
 1. every open order of the symbol is cancelled (its margin released), each reported cancelled
    with the reason;
@@ -20,6 +21,7 @@ position opened inside a candle is checked from the next one). Then, as on Bybit
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 from itertools import count
@@ -44,6 +46,14 @@ log = logging.getLogger(__name__)
 
 SHOWN = Decimal("0.00000001")  # a realised amount in the log, to 8 decimals
 LIQUIDATION_CANCEL = "liquidation: the orders of a liquidated position are cancelled"
+
+
+def _reached(side: Side, liq: Decimal | None, price: Decimal) -> bool:
+    """Whether the market at `price` has reached a `side` position's liquidation price (a long's
+    from above, a short's from below; a touch counts)."""
+    if liq is None:
+        return False
+    return price <= liq if side is Side.BUY else price >= liq
 
 
 class MarginBook(Protocol):
@@ -85,7 +95,8 @@ class Liquidator:
         self.owners[order.symbol] = (prefix, order.bot)
 
     def check(self, candle: Candle) -> bool:
-        """Liquidate `candle.symbol`'s position if the candle crosses its liquidation price."""
+        """Liquidate `candle.symbol`'s position (as held at the candle's open) if the candle
+        reaches its liquidation price: at the open on a gap, else at the adverse extreme."""
         book, symbol = self.book, candle.symbol
         position = book.positions[symbol]
         if position.side is None:
@@ -93,17 +104,32 @@ class Liquidator:
         inst = book.instruments[symbol]
         extra = book.extra_margin(symbol)
         liq = position.liquidation_price(extra)
-        if liq is None:
-            return False
         o = inst.market_price(candle.open)
         low, high = inst.market_price(candle.low), inst.market_price(candle.high)
         long = position.side is Side.BUY
-        if (low > liq) if long else (high < liq):
+        if not _reached(position.side, liq, low if long else high):
             return False
         nearer = (o - low <= high - o) if long else (high - o <= o - low)
-        ts = candle.ts if (o <= liq if long else o >= liq) else point_ts(candle, 1 if nearer else 2)
-        self.liquidate(symbol, extra, ts)
+        at_open = _reached(position.side, liq, o)
+        self.liquidate(symbol, extra, candle.ts if at_open else point_ts(candle, 1 + (not nearer)))
         return True
+
+    def check_rest(self, candle: Candle, path: Sequence[float], since_ms: int) -> bool:
+        """Liquidate a position a fill changed inside `candle` (its last at `since_ms`) if the
+        rest of the candle's path, from that point on, reaches its liquidation price."""
+        book, symbol = self.book, candle.symbol
+        position = book.positions[symbol]
+        if position.side is None:
+            return False
+        inst = book.instruments[symbol]
+        extra = book.extra_margin(symbol)
+        liq = position.liquidation_price(extra)
+        first = max(k for k in range(len(path)) if k == 0 or point_ts(candle, k) <= since_ms)
+        for k in range(first, len(path)):
+            if _reached(position.side, liq, inst.market_price(path[k])):
+                self.liquidate(symbol, extra, max(point_ts(candle, k), since_ms))
+                return True
+        return False
 
     def liquidate(self, symbol: str, extra: Decimal, ts: int) -> LinearFill:
         """Cancel `symbol`'s orders and close its position at the bankruptcy price."""

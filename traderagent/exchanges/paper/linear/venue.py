@@ -106,14 +106,21 @@ class LinearBook:
             pass
 
     def walk(self, candle: Candle) -> Iterator[None]:
-        """Liquidate a position the candle's extreme crosses (as held at its open), then match
-        the candle's orders, pausing after each fill (`CandleMatcher.walk`)."""
+        """Liquidate a position the candle reaches the liquidation price of (as held at its
+        open), match the candle's orders, pausing after each fill (`CandleMatcher.walk`), then
+        liquidate a position they changed if the rest of the path reaches its price."""
         if candle.symbol not in self.instruments:
             return
         self.marks.pop(candle.symbol, None)  # a given mark holds for one candle
         if self.liquidator.check(candle):
             yield
+        position = self.positions[candle.symbol]
+        seq = position.seq
         yield from self.matcher.walk(candle)
+        path = self.matcher.path  # the walk's own, as a fill happened in it
+        changed = position.seq != seq and path is not None
+        if changed and self.liquidator.check_rest(candle, path or (), position.updated_ms):
+            yield
 
     def last_price(self, symbol: str) -> float | None:
         return self.matcher.last_price(symbol)
