@@ -17,12 +17,14 @@ from traderagent.exchanges.paper.linear.position import (
 )
 from traderagent.exchanges.paper.linear.records import (
     INSUFFICIENT_AB,
+    MARGIN_MODES,
     REDUCE_ONLY,
     FundingCharge,
     LinearFill,
     LinearRefusal,
+    MarginMode,
 )
-from traderagent.exchanges.paper.linear.venue import MARGIN_MODES, LinearBook, MarginMode
+from traderagent.exchanges.paper.linear.venue import LinearBook
 
 __all__ = [
     "DEFAULT_LEVERAGE",

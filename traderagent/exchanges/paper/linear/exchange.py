@@ -36,8 +36,8 @@ from traderagent.exchanges.paper.account import Account
 from traderagent.exchanges.paper.admission import market_price
 from traderagent.exchanges.paper.instruments import lookup_instrument
 from traderagent.exchanges.paper.linear.funding import FundingRates, funding_times
-from traderagent.exchanges.paper.linear.records import FundingCharge, LinearRefusal
-from traderagent.exchanges.paper.linear.venue import LinearBook, MarginMode
+from traderagent.exchanges.paper.linear.records import FundingCharge, LinearRefusal, MarginMode
+from traderagent.exchanges.paper.linear.venue import LinearBook
 from traderagent.exchanges.paper.matching import FillModel
 from traderagent.exchanges.ports import ExchangeUpdate, FundingListener, UpdateListener
 

@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Protocol
 
 from traderagent.domain import Side
+from traderagent.exchanges.paper.account import Account
+from traderagent.exchanges.paper.linear.position import LinearPosition
+from traderagent.exchanges.paper.linear.records import FundingCharge
 
 FUNDING_INTERVAL_MS = 8 * 3_600_000
 FUNDING_STEP = Decimal("0.00000001")  # a funding fee is rounded to 8 decimals (Bybit's)
@@ -34,6 +37,21 @@ def funding_fee(side: Side, size: Decimal, mark: Decimal, rate: Decimal) -> Deci
     """What a position pays at a funding mark (negative: receives), exact to 8 decimals."""
     sign = 1 if side is Side.BUY else -1
     return (size * mark * rate * sign).quantize(FUNDING_STEP).normalize()
+
+
+def charge_funding(
+    position: LinearPosition, wallet: Account, quote: str, at: tuple[Decimal | None, Decimal, int]
+) -> FundingCharge | None:
+    """Charge (or pay) `position`'s funding at `at` = (mark, rate, ts): `funding_fee` out of
+    the wallet's free `quote`, realised on the position. None when flat or without a mark."""
+    mark, rate, ts = at
+    if position.side is None or not position.size or mark is None:
+        return None
+    fee = funding_fee(position.side, position.size, mark, rate)
+    wallet.credit(quote, -fee)
+    position.cur_realised -= fee
+    position.cum_realised -= fee
+    return FundingCharge(position.symbol, position.side, position.size, mark, rate, fee, quote, ts)
 
 
 class FundingRates(Protocol):

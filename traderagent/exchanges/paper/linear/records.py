@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from traderagent.domain import ZERO, Fill, Side
+
+MarginMode = Literal["isolated", "cross"]
+MARGIN_MODES: tuple[MarginMode, ...] = ("isolated", "cross")
 
 INSUFFICIENT_AB = 110007  # Bybit's retCode: "ab not enough for new order"
 REDUCE_ONLY = 110017  # Bybit's retCode: reduce-only rule not satisfied

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from itertools import count
-from typing import Literal
 
 from traderagent.domain import (
     ZERO,
@@ -36,7 +35,7 @@ from traderagent.exchanges.fee_rules import FeeRules
 from traderagent.exchanges.paper.account import Account
 from traderagent.exchanges.paper.admission import market_price, marketable
 from traderagent.exchanges.paper.book import RestingOrder
-from traderagent.exchanges.paper.linear.funding import funding_fee
+from traderagent.exchanges.paper.linear.funding import charge_funding
 from traderagent.exchanges.paper.linear.liquidation import Liquidator
 from traderagent.exchanges.paper.linear.position import (
     DEFAULT_LEVERAGE,
@@ -45,17 +44,16 @@ from traderagent.exchanges.paper.linear.position import (
 )
 from traderagent.exchanges.paper.linear.records import (
     INSUFFICIENT_AB,
+    MARGIN_MODES,
     REDUCE_ONLY,
     FundingCharge,
     LinearFill,
     LinearRefusal,
+    MarginMode,
 )
 from traderagent.exchanges.paper.matcher import CandleMatcher
 from traderagent.exchanges.paper.matching import FillModel
 from traderagent.exchanges.ports import ExchangeUpdate
-
-MarginMode = Literal["isolated", "cross"]
-MARGIN_MODES: tuple[MarginMode, ...] = ("isolated", "cross")
 
 Listener = Callable[[ExchangeUpdate], None]
 
@@ -145,9 +143,6 @@ class LinearBook:
         """Wallet amount locked by open linear orders."""
         return sum((r.lock for r in self.open.values()), ZERO)
 
-    def position_margin(self) -> Decimal:
-        return sum((p.margin for p in self.positions.values()), ZERO)
-
     def extra_margin(self, symbol: str) -> Decimal:
         """What a position may lose beyond its initial margin: the free settle coin in cross
         margin (each position may draw on all of it), nothing in isolated margin."""
@@ -222,18 +217,9 @@ class LinearBook:
     # -- settlement -----------------------------------------------------------------------------
 
     def settle_funding(self, symbol: str, rate: Decimal, ts: int) -> FundingCharge | None:
-        """Charge (or pay) the funding of `symbol`'s position: size x mark x rate, paid by a
-        long when the rate is positive, from the wallet's free settle coin and realised on
-        the position. None when flat or without a mark."""
-        position, mark = self.positions[symbol], self.mark(symbol)
-        if position.side is None or not position.size or mark is None:
-            return None
-        fee = funding_fee(position.side, position.size, mark, rate)
-        quote = self.instruments[symbol].quote
-        self.wallet.credit(quote, -fee)
-        position.cur_realised -= fee
-        position.cum_realised -= fee
-        return FundingCharge(symbol, position.side, position.size, mark, rate, fee, quote, ts)
+        """Charge (or pay) the funding of `symbol`'s position (`funding.charge_funding`)."""
+        quote, mark = self.instruments[symbol].quote, self.mark(symbol)
+        return charge_funding(self.positions[symbol], self.wallet, quote, (mark, rate, ts))
 
     def hold_margin(self, position: LinearPosition) -> None:
         quote = self.instruments[position.symbol].quote
