@@ -16,6 +16,7 @@ from traderagent.backtest import venue as backtest_venue
 from traderagent.backtest.result import BacktestResult
 from traderagent.config import AppConfig, load_config
 from traderagent.domain import Liquidity, Side
+from traderagent.domain.events import EquityUpdated
 from traderagent.exchanges.paper.linear.exchange import PaperLinearExchange
 from traderagent.venues import paper_exchange
 
@@ -99,3 +100,31 @@ def test_the_spot_kernels_refuse_a_linear_config() -> None:
     config = linear(load_config("configs/default.yaml"))
     with pytest.raises(BacktestError, match="linear perpetuals"):
         run_fast_backtest(config, start=START, end=END)
+
+
+def test_the_engines_equity_marks_the_perp_position_to_market(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The engine's equity (risk halts, header, summary) is the wallet plus the open position's
+    unrealised PnL: after every candle it equals the backtest's marked-to-market curve."""
+    seen: list[tuple[int, Decimal]] = []
+    assemble = runner.assemble_engine
+
+    async def spying(*args: Any, **kwargs: Any) -> Any:
+        engine = await assemble(*args, **kwargs)
+        engine.bus.subscribe(EquityUpdated, lambda e: seen.append((e.ts, e.equity)))
+        return engine
+
+    monkeypatch.setattr(runner, "assemble_engine", spying)
+    config = linear(load_config("configs/dca.yaml"), leverage=Decimal(3))
+    config = config.model_copy(update={"equity_interval_minutes": 1})
+    result = runner.run_backtest_sync(config, start=START, end=END)
+    engine = dict(seen)
+    assert result.metrics.fills >= 5
+    assert len(engine) >= len(result.equity)
+    for ts, value in zip(
+        result.equity.close_ts.tolist(), result.equity.values.tolist(), strict=True
+    ):
+        assert value == pytest.approx(float(engine[ts]), abs=1e-6)
+    # the same figure; the venue's average entry is a 28-digit quotient, the curve's is not
+    assert abs(result.equity.final - result.summary.final_equity) < Decimal("1e-12")

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from traderagent.domain import (
+    ZERO,
     Balance,
     Candle,
     Fill,
@@ -42,7 +43,12 @@ from traderagent.exchanges.paper.matching import FillModel
 from traderagent.exchanges.ports import ExchangeUpdate, FundingListener, UpdateListener
 
 if TYPE_CHECKING:
-    from traderagent.exchanges.ports import CandleMatched, Exchange, FundingSource
+    from traderagent.exchanges.ports import (
+        CandleMatched,
+        Exchange,
+        FundingSource,
+        MarginAccount,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +90,15 @@ class PaperLinearExchange:
         self._fills: list[Fill] = []
         self.funding_charges: list[FundingCharge] = []
         self.funding_skipped = 0
+
+    def unrealised_pnl(self, prices: Mapping[str, Decimal]) -> Decimal:
+        """The positions' unrealised PnL at `prices` (MarginAccount), else at their marks."""
+        total = ZERO
+        for symbol, position in self.book.positions.items():
+            if position.size:
+                mark = prices.get(symbol) or self.book.mark(symbol)
+                total += position.unrealised(mark) if mark is not None else ZERO
+        return total
 
     @property
     def liquidations(self) -> int:
@@ -248,5 +263,7 @@ __all__ = ["PaperLinearExchange"]
 
 if TYPE_CHECKING:
 
-    def _conforms(x: PaperLinearExchange) -> tuple[Exchange, CandleMatched, FundingSource]:
-        return x, x, x
+    def _conforms(
+        x: PaperLinearExchange,
+    ) -> tuple[Exchange, CandleMatched, FundingSource, MarginAccount]:
+        return x, x, x, x
