@@ -97,6 +97,7 @@ def paper_exchange(
         listed, paper.balances, paper_fees(config), paper.fill_model, now_ms=now_ms,
         leverage=linear.leverage_of(symbols), mmr=linear.mmr_of(symbols),
         margin_mode=linear.margin_mode, funding=funding_rates(config),
+        long_only=linear.long_only,
     )  # fmt: skip
 
 

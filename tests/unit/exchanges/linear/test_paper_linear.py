@@ -246,3 +246,22 @@ async def test_a_position_whose_path_stays_above_the_liquidation_price_is_kept()
     exchange.on_candle(candle(1, 19000, 19200, 18101, 18200))  # 1 above the liquidation price
     assert exchange.liquidations == 0
     assert exchange.book.position("BTCUSDT").size == D("0.5")
+
+
+async def test_a_long_only_venue_never_opens_a_short() -> None:
+    """Long-only (the bots' default on perps for now): a sell with no long is refused (110017),
+    a sell bigger than the long is cut to it, and a resting sell stop whose long is gone by the
+    time it triggers is cancelled instead of opening a short."""
+    exchange, _, updates, _ = venue(long_only=True)
+    exchange.on_candle(candle(0, 20000, 20000, 20000, 20000))
+    naked = await exchange.place_order(order("s-1", Side.SELL, "0.1"))
+    assert naked.status is OrderStatus.REJECTED and "110017" in naked.reject_reason
+    await exchange.place_order(order("s-2", Side.BUY, "0.1"))
+    stop = OrderRequest("s-3", "BTCUSDT", Side.SELL, OrderType.STOP_MARKET, D("0.1"), D("19000"))
+    assert (await exchange.place_order(stop)).status is OrderStatus.NEW
+    cut = await exchange.place_order(order("s-4", Side.SELL, "0.3"))
+    assert (cut.status, cut.qty) == (OrderStatus.FILLED, D("0.1"))
+    exchange.on_candle(candle(1, 20000, 20000, 18500, 18600))  # the stop triggers: no long
+    last = [u for u in updates if isinstance(u, Order) and u.client_order_id == "s-3"][-1]
+    assert last.status is OrderStatus.CANCELLED
+    assert exchange.book.position("BTCUSDT").side is None

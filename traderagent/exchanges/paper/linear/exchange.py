@@ -3,7 +3,8 @@
 The shared `LinearBook` does the settlement (positions, margin, liquidation); this front door
 adds what the engine needs of a strict venue: unquantised or duplicate orders and refusals
 become REJECTED orders with the reason (never an exception), the orders and fills are kept for
-queries, and funding is settled at each 8-hour mark a candle reaches (marks after the previous
+queries, a `long_only` venue (the bots' default for now) makes every sell reduce-only, and
+funding is settled at each 8-hour mark a candle reaches (marks after the previous
 candle and up to this candle's open, at the previous mark price, before its orders are matched;
 marks inside it or at its close after them, at its close or given mark) and reported to the
 engine as `FundingFee`s (`FundingSource`). A mark whose rate the data lacks is logged and
@@ -72,8 +73,10 @@ class PaperLinearExchange:
         margin_mode: MarginMode = "isolated",
         funding: FundingRates | None = None,
         marks: Mapping[str, Mapping[int, Decimal]] | None = None,
+        long_only: bool = False,
     ) -> None:
         self._instruments = dict(instruments)
+        self._long_only = long_only
         self._account = Account(balances)
         self.book = LinearBook(
             self._instruments, self._account, fees, fill_model, now_ms=now_ms,
@@ -161,8 +164,10 @@ class PaperLinearExchange:
     # -- order entry ----------------------------------------------------------------------------
 
     def place_order_sync(self, request: OrderRequest, reduce_only: bool = False) -> Order:
-        """Margin locked and the order rested or filled; a REJECTED order if refused."""
+        """Margin locked and the order rested or filled; a REJECTED order if refused. A
+        `long_only` venue makes every sell reduce-only: it never opens a short."""
         symbol, cid = request.symbol, request.client_order_id
+        reduce_only = reduce_only or (self._long_only and request.side is Side.SELL)
         inst = lookup_instrument(self._instruments, symbol)
         now = self.book.matcher.clock(symbol)
         reason = self._refusal(request, inst)
