@@ -4,14 +4,15 @@ replayed candles, or a live Bybit V5 account (demo, testnet, mainnet or the emul
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterable
+import logging
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from storage import Database, StorageError
+from storage import Database, SqlJournal, StorageError
 from traderagent.clock import Clock, ReplayClock, VenueClock
 from traderagent.config import AppConfig, ConfigError
 from traderagent.config.instruments import paper_listing
@@ -28,6 +29,8 @@ from traderagent.exchanges.fee_rules import LINEAR_FEES, SPOT_FEES
 from traderagent.exchanges.paper.exchange import PaperExchange
 from traderagent.exchanges.paper.fees import FeeSchedule
 from traderagent.exchanges.paper.instruments import paper_instrument
+from traderagent.exchanges.paper.linear import ConstantRate, FundingRates, read_funding_file
+from traderagent.exchanges.paper.linear.exchange import PaperLinearExchange
 from traderagent.exchanges.ports import Exchange, ExchangeError
 from traderagent.marketdata import (
     BUNDLED_SAMPLE,
@@ -41,6 +44,8 @@ from traderagent.paper_store import DatabaseBookStore
 
 if TYPE_CHECKING:  # its client (httpx) is imported when a Bybit venue is built
     from traderagent.exchanges.bybit import BybitExchange
+
+log = logging.getLogger(__name__)
 
 BYBIT_FEE_RESERVE = {"spot": SPOT_FEES.lock_rate, "linear": LINEAR_FEES.lock_rate}
 """Fee rate the allocator reserves in quote with a buy on Bybit, as Bybit locks it: none on
@@ -70,7 +75,46 @@ class Venue:
 
 def paper_fee_reserve(config: AppConfig) -> Decimal:
     """What the paper venue locks with a buy on top of its notional (`FeeSchedule.lock_rate`)."""
-    return FeeSchedule(config.paper.maker_fee, config.paper.taker_fee).lock_rate
+    return paper_fees(config).lock_rate
+
+
+def paper_fees(config: AppConfig) -> FeeSchedule:
+    """The paper venue's fee rules: spot's (`paper.*_fee`), or linear's (`paper.linear`)."""
+    paper = config.paper
+    if paper.category == "linear":
+        return FeeSchedule(paper.linear.maker_fee, paper.linear.taker_fee, "linear")
+    return FeeSchedule(paper.maker_fee, paper.taker_fee)
+
+
+def paper_exchange(
+    config: AppConfig, listed: dict[str, Instrument], now_ms: Callable[[], int]
+) -> PaperExchange | PaperLinearExchange:
+    """The paper venue of `config.paper.category`: spot, or linear perpetuals."""
+    paper = config.paper
+    if paper.category == "spot":
+        return PaperExchange(
+            listed, paper.balances, paper.maker_fee, paper.taker_fee, paper.fill_model,
+            now_ms=now_ms,
+        )  # fmt: skip
+    linear, symbols = paper.linear, list(listed)
+    return PaperLinearExchange(
+        listed, paper.balances, paper_fees(config), paper.fill_model, now_ms=now_ms,
+        leverage=linear.leverage_of(symbols), mmr=linear.mmr_of(symbols),
+        margin_mode=linear.margin_mode, funding=funding_rates(config),
+        long_only=linear.long_only,
+    )  # fmt: skip
+
+
+def funding_rates(config: AppConfig) -> FundingRates | None:
+    """`paper.linear.funding_file`'s rates, else the constant `funding_rate` (None: 0, no
+    funding). ConfigError naming the file if it cannot be read."""
+    linear = config.paper.linear
+    if linear.funding_file:
+        try:
+            return read_funding_file(Path(linear.funding_file).expanduser())
+        except (OSError, ValueError) as err:
+            raise ConfigError(f"paper.linear.funding_file: {err}") from None
+    return ConstantRate(linear.funding_rate) if linear.funding_rate else None
 
 
 def symbols_of(config: AppConfig) -> list[str]:
@@ -96,14 +140,7 @@ def paper_venue(config: AppConfig, resume_ms: int | None = None) -> Venue:
     listed, instruments = paper_instruments(config, first_close(traded))
     start_ms = int(series.ts[0]) if len(series) else (resume_ms or 0)
     clock = ReplayClock(start_ms=start_ms, speed=config.replay.speed_factor)
-    exchange = PaperExchange(
-        listed,
-        config.paper.balances,
-        config.paper.maker_fee,
-        config.paper.taker_fee,
-        config.paper.fill_model,
-        now_ms=clock.now_ms,
-    )
+    exchange = paper_exchange(config, listed, clock.now_ms)
     return Venue(
         exchange=exchange,
         clock=clock,
@@ -124,18 +161,31 @@ async def keep_paper_book(
     *,
     fleet_tag: str = "",
     bots: Collection[str] | None = None,
-) -> tuple[Venue, DatabaseBookStore]:
+) -> tuple[Venue, DatabaseBookStore | None]:
     """Restore the paper venue's book from the database and keep it there from now on. A
     book that got somewhere continues the replay from the candle after its last one (a new
     venue, clock and feed from there); a new database starts the replay as configured.
     `fleet_tag`: this daemon shares the account with others (ids carry the tag; the balances
-    are added to, not replaced) and restores only the orders and fills of `bots`."""
+    are added to, not replaced) and restores only the orders and fills of `bots`. The linear
+    paper venue keeps no book yet: no store then (and no fleet of linear bots)."""
     store = DatabaseBookStore(database, shared=bool(fleet_tag))
     try:
         book = await store.load(bots if fleet_tag else None)
     except StorageError as err:
         raise StartupError(f"database: cannot read the paper book: {err}") from None
     cursor = book.mark.cursor_ms if book is not None and book.mark is not None else 0
+    if not isinstance(venue.exchange, PaperExchange):  # linear perpetuals: no stored book yet
+        if fleet_tag:
+            raise StartupError(
+                "paper.category linear: fleet daemons share the paper book in the database, "
+                "and the linear paper venue does not keep one yet: run it in one daemon"
+            )
+        await _fresh_for_linear(config, database)
+        log.warning(
+            "the linear paper venue keeps no book in the database yet: this session's "
+            "positions, orders and funding start afresh and end with it"
+        )
+        return venue, None
     if cursor:
         venue = paper_venue(config, resume_ms=cursor)
     assert isinstance(venue.exchange, PaperExchange)  # noqa: S101 - built by paper_venue
@@ -145,6 +195,22 @@ async def keep_paper_book(
             store.opening(venue.exchange.balances_sync())
     venue.exchange.attach_store(store, book)
     return venue, store
+
+
+async def _fresh_for_linear(config: AppConfig, database: Database) -> None:
+    """StartupError if the bots traded in this database before: a linear paper venue starts
+    afresh, so their journalled positions would not be the venue's (fail closed)."""
+    journal = SqlJournal(database)
+    try:
+        traded = [bot.name for bot in config.bots if await journal.fills_of(bot.name)]
+    except StorageError as err:
+        raise StartupError(f"database: cannot read the bots' fills: {err}") from None
+    if traded:
+        raise StartupError(
+            f"paper.category linear: {', '.join(traded)} traded in this database before, and "
+            "the linear paper venue does not keep its book yet (its positions would not be "
+            "the bots'): reset the paper account (`traderagent paper reset`) or use a new --db"
+        )
 
 
 def paper_instruments(

@@ -22,7 +22,7 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-from traderagent.domain import ZERO, Fill, Side
+from traderagent.domain import ZERO, Fill, FundingFee, Side
 from traderagent.marketdata import CandleSeries
 
 FloatArray = npt.NDArray[np.float64]
@@ -83,11 +83,14 @@ def equity_curve(
     quote: str,
     market_orders: Mapping[str, int] | None = None,
     fill_candles: IntArray | None = None,
+    funding: Sequence[FundingFee] = (),
 ) -> EquityCurve:
     """The curve over `candles` for an account starting with `balances` that made `fills`
     (oldest first) in `base`/`quote`. Each fill's candle is `fill_candles` when the caller
     knows it (a kernel does), else found from its time, `market_orders` mapping the client
-    id of each market order to the engine time it was sent (its `created_ms`)."""
+    id of each market order to the engine time it was sent (its `created_ms`). `funding`
+    (perpetuals: each amount paid, negative when received) leaves the cash at the candle
+    closing at its settlement time."""
     cash, held = balances.get(quote, ZERO), balances.get(base, ZERO)
     closes = candles.close
     index = (
@@ -113,6 +116,13 @@ def equity_curve(
     # fills made up to and including each candle's step
     made = np.searchsorted(index, np.arange(n), side="right")
     values = cash_after[made] + held_after[made] * closes
+    if funding:
+        closing = candles.ts + candles.interval_ms
+        at = np.searchsorted(closing, [f.ts for f in funding], side="left")
+        paid_by = np.zeros(n, dtype=np.float64)
+        np.add.at(paid_by, np.clip(at, 0, max(n - 1, 0)), [float(f.amount) for f in funding])
+        values = values - np.cumsum(paid_by)
+        cash -= sum((f.amount for f in funding), ZERO)
     start_cash, start_held = balances.get(quote, ZERO), balances.get(base, ZERO)
     starting = start_cash + start_held * _price(float(closes[0])) if n else start_cash
     final = cash + held * _price(float(closes[-1])) if n else cash

@@ -4,7 +4,8 @@ Same semantics as `storage.SqlJournal` for everything the engine and recovery ca
 inserted or updated by client order id (the first sequence and creation time kept, an empty
 bot, tag or exchange order id never erasing a stored one), fills are stored once by fill id,
 positions are kept per (bot, symbol), snapshots are versioned and pruned, and the strategy
-history is appended. Nothing is written anywhere, so a backtest costs no I/O.
+history is appended; funding shares are kept once by (settlement, bot). Nothing is written
+anywhere, so a backtest costs no I/O.
 
 Snapshots are kept as given and turned into JSON-shaped data when loaded (Decimals come back
 as exact strings, enums as their values, as from the database); a payload JSON cannot hold is
@@ -21,7 +22,7 @@ from decimal import Context, Decimal
 from enum import Enum
 from typing import Any
 
-from traderagent.domain import BotState, Fill, Order, Position
+from traderagent.domain import BotState, Fill, FundingFee, Order, Position
 
 SNAPSHOTS_KEPT = 20
 """Snapshots kept per bot, as on the database journal."""
@@ -97,6 +98,8 @@ class MemoryJournal:
         self._max_seq: dict[str, int] = {}
         self._fill_ids: dict[str, set[str]] = {}
         self._all_fill_ids: set[str] = set()
+        self.funding: list[FundingFee] = []
+        """Funding shares booked to the bots (a linear paper venue's settlements)."""
 
     # -- the TradeJournal protocol ------------------------------------------------------------
 
@@ -135,6 +138,16 @@ class MemoryJournal:
             self._seq[cid] = seq
             if seq > self._max_seq.get(order.bot, 0):
                 self._max_seq[order.bot] = seq
+
+    async def record_funding(self, share: FundingFee) -> bool:
+        """Keep a bot's share of a funding settlement once; False if it was kept before."""
+        if any(f.funding_id == share.funding_id and f.bot == share.bot for f in self.funding):
+            return False
+        self.funding.append(share)
+        return True
+
+    async def funding_of(self, bot: str) -> Sequence[FundingFee]:
+        return [f for f in self.funding if f.bot == bot]
 
     async def record_fill(self, fill: Fill) -> None:
         """Insert once by fill id; a repeated fill id is ignored."""

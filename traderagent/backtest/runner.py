@@ -190,6 +190,7 @@ def _result(
         base=first.instrument.base,
         quote=first.instrument.quote,
         fill_candles=np.clip(steps, 0, max(len(replayed) - 1, 0)),
+        funding=journal.funding,
     )
     kinds = {b.kind for b in config.bots}
     sizes = {cid: order.qty for cid, order in journal.orders.items()}

@@ -1,8 +1,8 @@
 """The paper venue a backtest trades on: the given candles, a ReplayClock at full speed.
 
-The same parts as `traderagent.venues.paper_venue` (the paper exchange with the config's
-balances, fees and fill model), but fed a window of candles already in memory, so a sweep
-loads its data once for every run.
+The same parts as `traderagent.venues.paper_venue` (the paper exchange, spot or linear, with
+the config's balances, fees and fill model), but fed a window of candles already in memory, so
+a sweep loads its data once for every run.
 """
 
 from __future__ import annotations
@@ -11,8 +11,13 @@ from traderagent.backtest.inputs import BacktestError, ReplayWindow
 from traderagent.clock import ReplayClock
 from traderagent.config import AppConfig, ConfigError
 from traderagent.domain import TradingMode
-from traderagent.exchanges.paper.exchange import PaperExchange
-from traderagent.venues import Venue, first_close, paper_fee_reserve, paper_instruments
+from traderagent.venues import (
+    Venue,
+    first_close,
+    paper_exchange,
+    paper_fee_reserve,
+    paper_instruments,
+)
 
 
 def backtest_venue(config: AppConfig, window: ReplayWindow) -> Venue:
@@ -24,15 +29,10 @@ def backtest_venue(config: AppConfig, window: ReplayWindow) -> Venue:
         raise BacktestError(str(err)) from None
     candles = window.candles
     clock = ReplayClock(start_ms=candles.first_ts, speed=None)
-    paper = config.paper
-    exchange = PaperExchange(
-        listed,
-        paper.balances,
-        paper.maker_fee,
-        paper.taker_fee,
-        paper.fill_model,
-        now_ms=clock.now_ms,
-    )
+    try:
+        exchange = paper_exchange(config, listed, clock.now_ms)
+    except ConfigError as err:
+        raise BacktestError(str(err)) from None
     return Venue(
         exchange=exchange,
         clock=clock,

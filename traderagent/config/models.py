@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from strategies.smc.config import SmcConfig
 from traderagent.config.instruments import InstrumentRules, SpotSymbol
+from traderagent.config.linear import LinearConfig
 from traderagent.config.risk import PairRiskConfig, RiskConfig
 from traderagent.config.routing import RouterConfig
 from traderagent.config.service import ApiConfig, TelegramConfig
@@ -68,6 +69,11 @@ class PaperConfig(Section):
     """Trading rules by symbol (`XRPUSDT: {tick: "0.0001", lot: "0.1", min_qty: "0.1",
     min_notional: "5"}`), over the known ones (BTCUSDT, ETHUSDT) and those derived from the
     price level of the candles (tick about 1e-5 of the price, a lot worth a few cents)."""
+    category: Literal["spot", "linear"] = "spot"
+    """spot, or linear: USDT perpetuals with leverage, margin, funding and liquidation
+    (`linear`; the bots trade long-only for now)."""
+    linear: LinearConfig = Field(default_factory=LinearConfig)
+    """Leverage, margin mode, maintenance margin, fees and funding when `category: linear`."""
 
     @field_validator("balances")
     @classmethod

@@ -63,6 +63,7 @@ from traderagent.exchanges.ports import (
     Exchange,
     ExchangeUpdate,
     FundingSource,
+    MarginAccount,
     PersistedBook,
     ReportsStatus,
 )
@@ -166,6 +167,7 @@ class Engine:
         self._matcher = exchange if isinstance(exchange, CandleMatched) else None
         self._reporter = exchange if isinstance(exchange, ReportsStatus) else None
         self._book = exchange if isinstance(exchange, PersistedBook) else None
+        self._margin = exchange if isinstance(exchange, MarginAccount) else None
         self.balance_sync = BalanceSync(
             self, inline=self._matcher is not None, lease_lost=self._lose_lease
         )
@@ -213,6 +215,8 @@ class Engine:
         if cached is not None and cached[0] is balances and cached[1] == prices:
             return cached[2]
         value = valuation(balances, prices, self.quote_asset)
+        if self._margin is not None:  # perpetuals: open positions' PnL is in no balance
+            value += self._margin.unrealised_pnl(prices)
         self._equity = (balances, dict(prices), value)
         return value
 
@@ -258,7 +262,8 @@ class Engine:
 
     def value_at(self, prices: Mapping[str, Decimal]) -> Decimal:
         """The account's balances valued at `prices` (`equity` is this at the last prices)."""
-        return valuation(self.balances, prices, self.quote_asset)
+        value = valuation(self.balances, prices, self.quote_asset)
+        return value + (self._margin.unrealised_pnl(prices) if self._margin is not None else ZERO)
 
     def pass_quiet(self, span: QuietSpan) -> None:
         """A quiet span passed over (`skip`): the candle count and the symbol's last price as

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from traderagent.domain import (
@@ -93,6 +94,16 @@ class FundingSource(Protocol):
 
     def set_funding_listener(self, listener: FundingListener) -> None:
         """Call `listener` with each settlement, those heard before it was set first."""
+        ...
+
+
+@runtime_checkable
+class MarginAccount(Protocol):
+    """A venue whose positions are held on margin (perpetuals): their unrealised PnL is part
+    of the account's equity but of no balance (the wallet holds only realised money)."""
+
+    def unrealised_pnl(self, prices: Mapping[str, Decimal]) -> Decimal:
+        """The open positions' unrealised PnL at `prices` (symbol -> price), in the quote."""
         ...
 
 

@@ -8,6 +8,7 @@ import numpy as np
 from emulator_http import FixedClock, in_process
 
 from traderagent.exchanges.emulator import EmulatorCore
+from traderagent.exchanges.paper.linear import RateSeries
 from traderagent.marketdata import CandleSeries
 
 HOUR = 3_600_000
@@ -62,3 +63,19 @@ async def test_align_to_wall_puts_the_replay_now_at_the_wall_clock() -> None:
     assert len(rows) == 2 and all(int(r[0]) >= since for r in rows)
     unaligned = EmulatorCore([hourly(48)], wall_ms=wall, warmup=24)
     assert unaligned.now_ms() == MIDNIGHT + 24 * HOUR
+
+
+async def test_funding_rates_from_a_series_price_each_mark_and_a_missing_one_is_counted() -> None:
+    """Rates known from 16:00 on (0.02 %): the 08:00 mark has none (skipped, counted); at 16:00
+    the long of 0.1 @ 23 000 pays 0.1 x 23 000 x 0.0002 = 0.46."""
+    rates = RateSeries({"BTCUSDT": [(MIDNIGHT + 16 * HOUR, Decimal("0.0002"))]})
+    core = EmulatorCore([hourly(18)], wall_ms=FixedClock(), funding_rates=rates)
+    client = in_process(core)
+    body = {"category": "linear", "symbol": "BTCUSDT", "side": "Buy", "orderType": "Market"}
+    assert (await client.create(**body, qty="0.1"))["retCode"] == 0
+    core.step(16)  # to 17:00: the 08:00 and 16:00 marks
+    assert core.funding_skipped == 1
+    funding = [e for e in core.ledger.executions() if e.exec_type == "Funding"]
+    assert [(e.exec_time, e.exec_fee, e.fee_rate) for e in funding] == [
+        (MIDNIGHT + 16 * HOUR, Decimal("0.46"), Decimal("0.0002"))
+    ]

@@ -124,3 +124,30 @@ async def test_a_resting_linear_limit_fills_on_a_later_candle_and_releases_its_m
     assert core.ledger.executions()[0].is_maker is True
     assert core.ledger.linear.order_margin() == 0
     assert (await position(client))["avgPrice"] == "19950"
+
+
+async def test_liquidation_follows_the_shared_model_on_the_wire() -> None:
+    """10x long 0.5 @ 20 000 (MMR 0.5 %): liq 20 000 - (1 000 - 50) / 0.5 = 18 100, bust
+    18 000. A candle at 18 000 liquidates it: a BustTrade execution at 18 000 realising -1 000,
+    the position flat, the wallet 10 000 - 5.5 (entry fee) - 1 000 = 8 994.5."""
+    core, client = setup([20000, 20000, 18500, 18000])
+    assert (await market(client, "Buy", "0.5"))["retCode"] == 0
+    held = await position(client)
+    assert (held["liqPrice"], held["bustPrice"], held["positionMM"]) == (
+        "18100.00",
+        "18000.00",
+        "50.00000000",
+    )
+    core.step(1)
+    core.step(1)  # 18 500: above the liquidation price
+    assert (await position(client))["size"] == "0.5"
+    core.step(1)  # 18 000: liquidated
+    assert (await position(client))["size"] == "0"
+    query = {"category": "linear", "symbol": "BTCUSDT", "execType": "BustTrade"}
+    (bust,) = (await client.call("GET", "/v5/execution/list", query))["result"]["list"]
+    assert (bust["execPrice"], bust["execQty"], bust["side"]) == ("18000.00", "0.5", "Sell")
+    assert core.ledger.executions()[-1].exec_pnl == D(-1000)
+    wallet = await client.call("GET", "/v5/account/wallet-balance", {"accountType": "UNIFIED"})
+    (usdt,) = wallet["result"]["list"][0]["coin"]
+    assert D(usdt["walletBalance"]) == D("8994.5")
+    assert core.ledger.linear.liquidator.count == 1

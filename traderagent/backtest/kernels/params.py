@@ -123,6 +123,8 @@ def check_supported(config: AppConfig, bot: BotConfig) -> None:
     problem = ""
     if config.mode != "paper":
         problem = "the config trades a live venue"
+    elif config.paper.category != "spot":
+        problem = "the paper venue trades linear perpetuals (no kernel settles margin yet)"
     elif bot.strategy is None:
         problem = f"bot {bot.name} is routed by the market regime"
     elif bot.smc is not None:

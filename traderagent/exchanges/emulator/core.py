@@ -9,6 +9,7 @@ Bybit, where clients sign requests with real time: `/v5/market/time`, the REST e
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
@@ -30,7 +31,10 @@ from traderagent.exchanges.emulator.signing import Credentials
 from traderagent.exchanges.emulator.streams import PrivateFeed
 from traderagent.exchanges.fee_rules import LINEAR_FEES, SPOT_FEES, FeeRules
 from traderagent.exchanges.paper import FillModel
+from traderagent.exchanges.paper.linear import FundingRates
 from traderagent.marketdata import CandleSeries
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BALANCES = {"USDT": Decimal(10_000)}
 DEFAULT_SPREAD_BPS = 2.0
@@ -59,13 +63,19 @@ class EmulatorCore:
         wall_ms: Callable[[], int] = wall_clock_ms,
         funding_rate: Decimal = DEFAULT_FUNDING_RATE,
         align_to_wall: bool = False,
+        funding_rates: FundingRates | None = None,
     ) -> None:
+        """`funding_rates` (e.g. a funding file's, `read_funding_file`) price each 8-hour mark
+        per symbol instead of the one `funding_rate`; a mark they have no rate for is not
+        settled (logged and counted in `funding_skipped`), as on the paper venue."""
         if spread_bps < 0:
             raise ValueError(f"spread_bps must not be negative, got {spread_bps}")
         if align_to_wall:
             series = aligned_to_wall(series, warmup, wall_ms())
         self.replay = MarketReplay(series, warmup)
         self.funding_rate = funding_rate
+        self.funding_rates = funding_rates
+        self.funding_skipped = 0
         self.spread_bps = spread_bps
         self.credentials = credentials or Credentials()
         self.wall_ms = wall_ms
@@ -105,7 +115,7 @@ class EmulatorCore:
                 self.ledger.spot.on_candle(candle)
                 self.ledger.linear.on_candle(candle)
             self.market.on_step(candles)
-            if self.funding_rate:
+            if self.funding_rate or self.funding_rates is not None:
                 self._settle_funding(before, self.replay.now_ms())
             done += 1
         return done
@@ -114,4 +124,15 @@ class EmulatorCore:
         """Funding of every linear position at each 8-hour mark in (before, now]."""
         for moment in funding_times(before_ms, now_ms):
             for rules in self.ledger.rules("linear"):
-                self.ledger.settle_funding(rules.symbol, self.funding_rate, moment)
+                symbol, rate = rules.symbol, self.funding_rate
+                if self.funding_rates is not None:
+                    found = self.funding_rates.rate(symbol, moment)
+                    if found is None:
+                        if self.ledger.linear.position(symbol).size:
+                            self.funding_skipped += 1
+                            log.warning(
+                                "funding of %s at %d not settled: no rate for it", symbol, moment
+                            )
+                        continue
+                    rate = found
+                self.ledger.settle_funding(symbol, rate, moment)

@@ -2,9 +2,10 @@
 
 Funding: every 8 hours (00:00, 08:00 and 16:00 UTC, Bybit's `fundingInterval` 480) each open
 linear position pays or receives `size x mark x rate` (longs pay a positive rate), booked as an
-execution of execType `Funding`. The rate is one configurable number for every symbol, shown
-as the tickers' `fundingRate`; it is 0 (no funding) by default, so the emulator's fills stay
-those of the paper venue unless a test asks for funding.
+execution of execType `Funding`; the marks and the amount are the shared linear model's
+(`traderagent.exchanges.paper.linear.funding`). The rate is one configurable number for every
+symbol, shown as the tickers' `fundingRate`; it is 0 (no funding) by default, so the
+emulator's fills stay those of the paper venue unless a test asks for funding.
 
 Wall-clock alignment: the replayed candles are moved in time by a whole number of candle
 intervals so that the replay's "now" after the warm-up lies within one interval before the
@@ -19,16 +20,12 @@ from decimal import Decimal
 
 import numpy as np
 
+from traderagent.exchanges.paper.linear.funding import FUNDING_INTERVAL_MS, funding_times
 from traderagent.marketdata import CandleSeries
 
-FUNDING_INTERVAL_MS = 8 * 3_600_000
+__all__ = ["DEFAULT_FUNDING_RATE", "FUNDING_INTERVAL_MS", "aligned_to_wall", "funding_times"]
+
 DEFAULT_FUNDING_RATE = Decimal(0)  # off unless asked for: fills then equal the paper venue's
-
-
-def funding_times(after_ms: int, until_ms: int) -> list[int]:
-    """The funding marks t with after < t <= until."""
-    first = (after_ms // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS
-    return list(range(first, until_ms + 1, FUNDING_INTERVAL_MS))
 
 
 def aligned_to_wall(

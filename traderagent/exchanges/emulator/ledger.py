@@ -13,12 +13,11 @@ from dataclasses import replace
 from decimal import Decimal
 from itertools import count
 
-from traderagent.domain import ZERO, Fill, Instrument, Liquidity, OrderStatus, OrderType, Side
+from traderagent.domain import ZERO, Fill, Instrument, Liquidity, Order, OrderStatus, OrderType
 from traderagent.exchanges.emulator.instruments import MarketRules
 from traderagent.exchanges.emulator.linear import LinearVenue
 from traderagent.exchanges.emulator.records import ExecutionRecord, LinearFill, OrderRecord
 from traderagent.exchanges.emulator.wire import (
-    MAINTENANCE_RATE,
     CoinBalance,
     execution_json,
     order_json,
@@ -36,7 +35,6 @@ Publish = Callable[[str, str, list[dict[str, object]]], None]
 
 STABLE_COINS = ("USDT", "USDC")
 FIRST_ORDER_ID = 1_700_000_000_000_000_001
-FUNDING_STEP = Decimal("0.00000001")  # a funding fee is rounded to 8 decimals
 
 
 class Ledger:
@@ -152,7 +150,8 @@ class Ledger:
         if update.client_order_id in self._replaced:
             self._replaced.discard(update.client_order_id)
             return
-        record = self._orders[self._owners.get(update.client_order_id, update.client_order_id)]
+        order_id = self._owners.get(update.client_order_id, update.client_order_id)
+        record = self._orders.get(order_id) or self._liquidation_record(update)
         fills = [f for f in self._fills if f.client_order_id == update.client_order_id]
         self._fills = [f for f in self._fills if f.client_order_id != update.client_order_id]
         executions = [self._execution(record, f) for f in fills]
@@ -175,6 +174,30 @@ class Ledger:
         self.store(record)
         self._executions.extend(executions)
         self._push_order(record, executions)
+
+    def _liquidation_record(self, update: Order) -> OrderRecord:
+        """The order the venue itself placed to liquidate a position (its id is the venue's
+        `<owner>-liq<n>`; the order's link id is empty, as on Bybit)."""
+        symbol = update.symbol
+        record = OrderRecord(
+            order_id=update.client_order_id,
+            order_link_id="",
+            category="linear",
+            symbol=symbol,
+            side=update.side,
+            order_type=OrderType.MARKET,
+            qty=update.qty,
+            price=ZERO,
+            time_in_force="IOC",
+            status="New",
+            created_ms=update.created_ms,
+            updated_ms=update.created_ms,
+            last_price_on_created=self.mark(symbol),
+            fee_currency=self._rules[("linear", symbol)].instrument.quote,
+            reduce_only=True,
+        )
+        self.store(record)
+        return record
 
     def _execution(self, record: OrderRecord, fill: Fill) -> ExecutionRecord:
         closed, pnl = (
@@ -202,6 +225,7 @@ class Ledger:
             seq=next(self._exec_seq),
             closed_size=closed,
             exec_pnl=pnl,
+            exec_type=fill.exec_type if isinstance(fill, LinearFill) else "Trade",
         )
 
     def _push_order(self, record: OrderRecord, executions: list[ExecutionRecord]) -> None:
@@ -215,32 +239,26 @@ class Ledger:
         self._publish("wallet", "", [self.wallet_item()])
 
     def settle_funding(self, symbol: str, rate: Decimal, ts: int) -> ExecutionRecord | None:
-        """Charge (or pay) the funding of `symbol`'s position at `ts`: size x mark x rate, paid
-        by longs when the rate is positive; an execution of execType Funding, pushed with the
+        """Charge (or pay) the funding of `symbol`'s position at `ts` by the shared linear
+        model (`LinearBook.settle_funding`): an execution of execType Funding, pushed with the
         position and the wallet. None when flat."""
-        position = self.linear.position(symbol)
-        if position.side is None or not position.size:
+        charge = self.linear.settle_funding(symbol, rate, ts)
+        if charge is None:
             return None
-        mark = self.mark(symbol)
-        sign = 1 if position.side is Side.BUY else -1
-        fee = (position.size * mark * rate * sign).quantize(FUNDING_STEP).normalize()
-        quote = self._rules[("linear", symbol)].instrument.quote
-        self.wallet.credit(quote, -fee)
-        position.cur_realised -= fee
-        position.cum_realised -= fee
+        mark, fee, quote = charge.mark, charge.fee, charge.asset
         record = ExecutionRecord(
             exec_id=f"funding-{symbol}-{ts}",
             order_id="",
             order_link_id="",
             category="linear",
             symbol=symbol,
-            side=position.side,
+            side=charge.side,
             order_type=OrderType.MARKET,
             order_price=ZERO,
             order_qty=ZERO,
             leaves_qty=ZERO,
             exec_price=mark,
-            exec_qty=position.size,
+            exec_qty=charge.size,
             exec_fee=fee,
             fee_rate=rate,
             fee_currency=quote,
@@ -259,10 +277,18 @@ class Ledger:
     # -- account views ------------------------------------------------------------------------
 
     def mark(self, symbol: str) -> Decimal:
-        return self.last_price("linear", symbol) or ZERO
+        return self.linear.mark(symbol) or ZERO
 
     def position_item(self, symbol: str, *, push: bool = False) -> dict[str, object]:
-        return position_json(self.linear.position(symbol), self.mark(symbol), push=push)
+        linear, inst = self.linear, self._rules[("linear", symbol)].instrument
+        position = linear.position(symbol)
+        extra = linear.extra_margin(symbol)
+        liq, bust = position.liquidation_price(extra), position.bankruptcy_price(extra)
+        prices = (
+            None if liq is None else inst.round_price(liq),
+            None if bust is None else inst.round_price(bust),
+        )
+        return position_json(position, self.mark(symbol), prices, push=push)
 
     def wallet_item(self, coins: Iterable[str] | None = None) -> dict[str, object]:
         """The wallet (`list[0]` of wallet-balance); zero balances are left out."""
@@ -285,7 +311,7 @@ class Ledger:
                     usd_price=self._usd_price(asset),
                     order_im=order_im,
                     position_im=position_im,
-                    position_mm=sum((p.size * p.avg_price for p in own), ZERO) * MAINTENANCE_RATE,
+                    position_mm=sum((p.maintenance for p in own), ZERO),
                     unrealised=sum((p.unrealised(self.mark(p.symbol)) for p in own), ZERO),
                     cum_realised=sum((p.cum_realised for p in own), ZERO),
                 )

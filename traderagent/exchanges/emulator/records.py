@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from traderagent.domain import ZERO, Fill, OrderType, Side
+from traderagent.domain import ZERO, OrderType, Side
+from traderagent.exchanges.paper.linear import LinearFill
+
+__all__ = ["ExecutionRecord", "LinearFill", "OrderRecord"]
 
 OPEN_STATUSES = ("New", "PartiallyFilled", "Untriggered")
 
@@ -87,11 +90,3 @@ class ExecutionRecord:
     @property
     def exec_value(self) -> Decimal:
         return self.exec_price * self.exec_qty
-
-
-@dataclass(frozen=True, slots=True)
-class LinearFill(Fill):
-    """A linear fill: what it closed of the position and the PnL that realised (before fees)."""
-
-    closed_size: Decimal = ZERO
-    exec_pnl: Decimal = ZERO

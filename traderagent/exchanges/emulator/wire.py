@@ -16,7 +16,6 @@ from traderagent.exchanges.emulator.linear import LinearPosition
 from traderagent.exchanges.emulator.records import ExecutionRecord, OrderRecord
 
 MONEY = Decimal("0.00000001")
-MAINTENANCE_RATE = Decimal("0.005")
 
 
 def money(value: Decimal) -> str:
@@ -120,7 +119,15 @@ def execution_json(e: ExecutionRecord, *, push: bool = False) -> dict[str, objec
     return item
 
 
-def position_json(p: LinearPosition, mark: Decimal, *, push: bool = False) -> dict[str, object]:
+def position_json(
+    p: LinearPosition,
+    mark: Decimal,
+    prices: tuple[Decimal | None, Decimal | None] = (None, None),
+    *,
+    push: bool = False,
+) -> dict[str, object]:
+    """A position item; `prices` = (liquidation, bankruptcy) prices on the tick, if any."""
+    liq, bust = prices
     value = p.size * p.avg_price
     item: dict[str, object] = {
         "positionIdx": 0,
@@ -138,9 +145,9 @@ def position_json(p: LinearPosition, mark: Decimal, *, push: bool = False) -> di
         "leverage": num(p.leverage),
         "positionBalance": money(p.margin),
         "markPrice": num(mark),
-        "liqPrice": "",
-        "bustPrice": "",
-        "positionMM": money(value * MAINTENANCE_RATE),
+        "liqPrice": "" if liq is None else num(liq),
+        "bustPrice": "" if bust is None else num(bust),
+        "positionMM": money(p.maintenance),
         "positionIM": money(p.margin),
         "tpslMode": "Full",
         "takeProfit": "0",

@@ -25,6 +25,7 @@ from traderagent.exchanges.paper.book import RestingOrder, SymbolBook
 from traderagent.exchanges.paper.matching import (
     FILL_MODELS,
     FillModel,
+    Path,
     candle_path,
     crossings,
     point_ts,
@@ -46,6 +47,7 @@ class CandleMatcher:
         "_last",
         "_live",
         "_now_ms",
+        "path",
     )
 
     def __init__(
@@ -66,6 +68,8 @@ class CandleMatcher:
         self._last: dict[str, float] = {}
         self._live: tuple[str, float, int] | None = None  # (symbol, price, ts) while matching
         self._deferred: list[RestingOrder] = []  # placed while matching; rest after the walk
+        self.path: Path | None = None
+        """The path of the last candle whose orders were walked (what a fill saw after it)."""
 
     def on_candle(self, candle: Candle) -> None:
         """Fill the resting orders of `candle.symbol` along its path, then record its close."""
@@ -143,7 +147,7 @@ class CandleMatcher:
         symbol = candle.symbol
         inst = self._instruments[symbol]  # a book exists only for a listed symbol
         adverse = book.adverse(float(inst.market_price(candle.low)))
-        path = candle_path(candle, inst, self._fill_model, adverse)
+        path = self.path = candle_path(candle, inst, self._fill_model, adverse)
         last = self._last.get(symbol)
         previous = None if last is None else float(inst.market_price(last))
         outer = self._live  # a callback may feed another symbol's candle from inside this one

@@ -1,0 +1,89 @@
+"""`paper.category: linear`: the config, the venue it builds, and what it refuses."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from kit.factories import SMALL_CONFIG
+
+from storage import Database, SqlJournal
+from traderagent.config import ConfigError, parse_config
+from traderagent.domain import Fill, Liquidity, Side
+from traderagent.exchanges.paper.linear import ConstantRate, RateSeries
+from traderagent.exchanges.paper.linear.exchange import PaperLinearExchange
+from traderagent.venues import StartupError, funding_rates, keep_paper_book, paper_venue
+
+LINEAR = SMALL_CONFIG.replace(
+    "bots:",
+    """paper:
+  category: linear
+  linear:
+    leverage: 5
+    leverage_by_symbol: {BTCUSDT: 3}
+    margin_mode: cross
+    mmr_by_symbol: {BTCUSDT: "0.01"}
+    funding_rate: "0.0001"
+bots:""",
+)
+
+
+def test_a_linear_paper_config_builds_the_linear_venue() -> None:
+    venue = paper_venue(parse_config(LINEAR, "c.yaml", {}))
+    exchange = venue.exchange
+    assert isinstance(exchange, PaperLinearExchange)
+    position = exchange.book.position("BTCUSDT")
+    assert (position.leverage, position.mmr) == (Decimal(3), Decimal("0.01"))
+    assert exchange.book.margin_mode == "cross"
+    assert venue.fee_reserve == Decimal("0.00055")  # the linear taker rate, locked with a buy
+    spot = paper_venue(parse_config(SMALL_CONFIG, "c.yaml", {}))
+    assert not isinstance(spot.exchange, PaperLinearExchange)
+
+
+def test_bad_linear_settings_are_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="leverage"):
+        parse_config(LINEAR.replace("leverage: 5", "leverage: 0"), "c.yaml", {})
+    with pytest.raises(ConfigError, match="leverage of BTCUSDT"):
+        parse_config(LINEAR.replace("{BTCUSDT: 3}", "{BTCUSDT: 500}"), "c.yaml", {})
+    with pytest.raises(ConfigError, match="margin_mode"):
+        parse_config(LINEAR.replace("margin_mode: cross", "margin_mode: hedge"), "c.yaml", {})
+    missing = tmp_path / "none.csv"
+    config = parse_config(
+        LINEAR.replace('funding_rate: "0.0001"', f"funding_file: {missing}"), "c.yaml", {}
+    )
+    with pytest.raises(ConfigError, match=r"paper.linear.funding_file: .*none.csv"):
+        funding_rates(config)
+
+
+def test_funding_comes_from_the_file_else_the_constant(tmp_path: Path) -> None:
+    assert isinstance(funding_rates(parse_config(LINEAR, "c.yaml", {})), ConstantRate)
+    off = parse_config(LINEAR.replace('"0.0001"', '"0"'), "c.yaml", {})
+    assert funding_rates(off) is None
+    path = tmp_path / "funding.csv"
+    path.write_text("symbol,fundingRateTimestamp,fundingRate\nBTCUSDT,0,0.0003\n")
+    config = parse_config(
+        LINEAR.replace('funding_rate: "0.0001"', f"funding_file: {path}"), "c.yaml", {}
+    )
+    rates = funding_rates(config)
+    assert isinstance(rates, RateSeries) and rates.rate("BTCUSDT", 10) == Decimal("0.0003")
+
+
+async def test_a_linear_run_refuses_a_database_its_bots_traded_in(tmp_path: Path) -> None:
+    config = parse_config(LINEAR, "c.yaml", {})
+    database = await Database.open(tmp_path / "run.db")
+    try:
+        venue = await keep_paper_book(config, paper_venue(config), database)  # fresh: fine
+        assert isinstance(venue.exchange, PaperLinearExchange)
+        journal = SqlJournal(database)
+        await journal.register_bot("grid-btc", "BTCUSDT", "grid", {})
+        fill = Fill(
+            "f-1", "grid-btc-1", "BTCUSDT", Side.BUY, Decimal(20000), Decimal("0.01"),
+            Decimal("0.04"), "USDT", Liquidity.MAKER, 1, "grid-btc", "",
+        )  # fmt: skip
+        await journal.record_fill(fill)
+        await journal.settle()
+        with pytest.raises(StartupError, match="grid-btc traded in this database before"):
+            await keep_paper_book(config, paper_venue(config), database)
+    finally:
+        await database.close()
