@@ -98,6 +98,14 @@ def checked(path: Path) -> tuple[int, str]:
     return code, err.getvalue()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _imports_done(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One whole check first: the imports a first check makes (the config models, the strategy
+    registry and its plugins) are paid once per process, not per file, and are not what the
+    CPU bound below is about."""
+    assert checked(write_config(tmp_path_factory.mktemp("warm")))[0] == 0
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(content=hostile)
 def test_config_check_answers_any_file_with_0_or_2_quickly(
