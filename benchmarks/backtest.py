@@ -29,7 +29,7 @@ from traderagent.config import AppConfig, parse_config
 from traderagent.domain import OrderType
 from traderagent.marketdata import CandleSeries, load_bundled
 from traderagent.marketdata.year import year_of_candles
-from traderagent.runtime import assemble_engine
+from traderagent.wiring.runtime import assemble_engine
 
 REPEATS = 5
 TARGET = 1_000_000

@@ -11,7 +11,7 @@ from benchmarks.result import Result, median_of
 from traderagent.bus import EventBus
 from traderagent.config import parse_config
 from traderagent.domain.events import LogRecord
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 
 ENGINE_CONFIG = """\
 replay: {data: bundled, speed: max}

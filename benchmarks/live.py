@@ -39,8 +39,8 @@ from traderagent.clock import VenueClock
 from traderagent.config import AppConfig
 from traderagent.domain import Candle, TradingMode
 from traderagent.exchanges.bybit import ApiCredentials, BybitExchange
-from traderagent.runtime import LeasedJournal, assemble_engine
-from traderagent.venues import Venue
+from traderagent.wiring.runtime import LeasedJournal, assemble_engine
+from traderagent.wiring.venues import Venue
 
 RATES = (10, 100, 1_000)
 FRAMES = {10: 80, 100: 500, 1_000: 2_000}

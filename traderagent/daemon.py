@@ -9,7 +9,7 @@ rotating log file the banner names); the summary counts the refusals.
 
 With `fleet` (`run --headless --fleet`, alias `--standby`) the daemon is one of several with
 one config on one database: each bot's lease is a row that expires (`storage.fleet`), and each
-daemon runs its fair share of the bots (`traderagent.fleet_runner`), maybe none for now: its
+daemon runs its fair share of the bots (`traderagent.wiring.fleet_runner`), maybe none for now: its
 engine and API run all the same. When a daemon dies its bots run in the others within the
 lease's TTL plus a poll; a bot whose lease this daemon loses stops here alone. Its API lists
 the whole fleet (`/api/v1/fleet`).
@@ -32,11 +32,11 @@ from traderagent.config import AppConfig, load_config
 from traderagent.domain import BotState
 from traderagent.engine.orchestrator import PAPER_RESET_HINT, Engine
 from traderagent.facade import EngineAPI
-from traderagent.fleet_runner import POLL_S, FleetRunner
-from traderagent.launch import LaunchError, open_engine
 from traderagent.logs import EngineLogBridge
-from traderagent.runtime import Built, FleetOptions, database_target
 from traderagent.summary import render_summary
+from traderagent.wiring.fleet_runner import POLL_S, FleetRunner
+from traderagent.wiring.launch import LaunchError, open_engine
+from traderagent.wiring.runtime import Built, FleetOptions, database_target
 
 if TYPE_CHECKING:
     from traderagent.api.routes_fleet import FleetSource

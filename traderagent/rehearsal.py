@@ -26,7 +26,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from traderagent.config import AppConfig
-from traderagent.credentials import env_names
 from traderagent.domain import BotState, Fill, Order
 from traderagent.engine.orchestrator import Engine
 from traderagent.exchanges.bybit import BybitExchange
@@ -34,7 +33,6 @@ from traderagent.exchanges.bybit.config import BybitConfig
 from traderagent.exchanges.ccxt.config import CcxtConfig
 from traderagent.exchanges.emulator import Emulator, running_emulator
 from traderagent.exchanges.emulator.faults import FaultSpec, parse_faults
-from traderagent.launch import LaunchError, open_engine
 from traderagent.marketdata import CandleSeries, MarketDataError, load_bundled, load_candles
 from traderagent.rehearsal_report import (
     RehearsalReport,
@@ -43,6 +41,8 @@ from traderagent.rehearsal_report import (
     unbooked_kinds,
 )
 from traderagent.summary import render_summary
+from traderagent.wiring.credentials import env_names
+from traderagent.wiring.launch import LaunchError, open_engine
 
 log = logging.getLogger("traderagent.rehearsal")
 CREDENTIALS = "rehearsal"

@@ -15,10 +15,10 @@ from traderagent.api.token import TOKEN_ENV
 from traderagent.commands.common import add_engine_options, add_log_options, positive_float
 from traderagent.config import AppConfig
 from traderagent.daemon import config_loader
-from traderagent.launch import LaunchError, open_engine, prepare, start_logging
 from traderagent.logs import EngineLogBridge
 from traderagent.paper_account import ResetRefused, account_database, reset_account
-from traderagent.runtime import database_label, database_target
+from traderagent.wiring.launch import LaunchError, open_engine, prepare, start_logging
+from traderagent.wiring.runtime import database_label, database_target
 
 __all__ = ["config_loader", "main", "run_tui"]
 

@@ -19,7 +19,7 @@ from traderagent.api.server import ApiServer
 from traderagent.config import AppConfig, parse_config
 from traderagent.engine.orchestrator import Engine
 from traderagent.facade import RunSummary
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 
 TOKEN = "api-test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

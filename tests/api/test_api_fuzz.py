@@ -16,7 +16,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.python import asgi
 
 from traderagent.api.app import create_app
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 
 Message = dict[str, Any]
 TWO_HOURS = SHORT.replace("T08:00:00Z", "T02:00:00Z")

@@ -16,7 +16,7 @@ from traderagent.api.marker import (
     remove_marker,
     write_marker,
 )
-from traderagent.runtime import database_label
+from traderagent.wiring.runtime import database_label
 
 
 def test_a_sqlite_database_has_its_marker_beside_it(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from traderagent.domain import BotState
 from traderagent.exchanges.bybit import BybitExchange
 from traderagent.exchanges.emulator import running_emulator
 from traderagent.marketdata import load_bundled
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 
 FAULTS = (
     "latency=2ms,http5xx=0.03,timeout=0.02,ratelimit=0.02,ws_drop=0.01,"

@@ -22,7 +22,7 @@ from traderagent.domain.events import OrderFilled
 from traderagent.exchanges.bybit import BybitExchange
 from traderagent.exchanges.emulator import running_emulator
 from traderagent.marketdata import CandleSeries
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 
 MINUTE = 60_000
 T0 = 1_700_006_400_000

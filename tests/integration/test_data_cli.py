@@ -26,7 +26,7 @@ from traderagent.exchanges.emulator import running_emulator
 from traderagent.marketdata import CandleSeries, MarketDataError, load_bundled, load_candles
 from traderagent.marketdata.download import DownloadFailed, download
 from traderagent.marketdata.store import CandleStore, StoreKey
-from traderagent.venues import load_feed
+from traderagent.wiring.venues import load_feed
 
 MINUTE = 60_000
 T0 = 1_700_000_040_000 // MINUTE * MINUTE

@@ -148,7 +148,7 @@ def test_a_symbol_without_a_known_quote_asset_is_explained(
 def test_the_live_paper_venue_lists_the_symbol_and_keeps_its_rules_on_resume(
     tmp_path: Path,
 ) -> None:
-    from traderagent.venues import paper_venue
+    from traderagent.wiring.venues import paper_venue
 
     data = tmp_path / "DOTUSDT-1m.csv"
     candles = rescaled("DOTUSDT", days=12, divisor=22_000)  # from about 1.05 down to 0.9

@@ -9,7 +9,7 @@ from kit.factories import SMALL_CONFIG
 from traderagent.config import parse_config
 from traderagent.domain import BotState, OrderStatus
 from traderagent.domain.events import HaltTriggered, OrderFilled, OrderUpdated
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 
 
 async def test_replay_fills_land_in_sqlite(tmp_path: Path) -> None:

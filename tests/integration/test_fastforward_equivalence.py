@@ -32,7 +32,7 @@ from traderagent.domain.events import (
 )
 from traderagent.engine.orchestrator import Engine
 from traderagent.marketdata import CandleSeries, load_bundled
-from traderagent.runtime import assemble_engine
+from traderagent.wiring.runtime import assemble_engine
 
 CONFIGS = Path(__file__).parents[2] / "configs"
 DAY = 1440
@@ -229,7 +229,7 @@ async def test_a_paper_book_kept_in_sqlite_is_written_the_same_when_fast_forward
     """The stored book's cursor checkpoints (every 2 h of market time) are timers too."""
     from kit.factories import SMALL_CONFIG
 
-    from traderagent.runtime import build_engine
+    from traderagent.wiring.runtime import build_engine
 
     outcomes = []
     for fast in (False, True):

@@ -35,7 +35,7 @@ __all__ = ["postgres_url"]  # the fixture, for pytest
 
 pytestmark = pytest.mark.postgres
 TTL_S = 10.0  # renewed every 2.5 s: two suites at once on 2 cores once took a 3 s lease away
-POLL_S = 1.0  # traderagent.fleet_runner.POLL_S
+POLL_S = 1.0  # traderagent.wiring.fleet_runner.POLL_S
 BOTS = [f"grid-{i}" for i in range(6)]
 BOUND_S = TTL_S + POLL_S + 20.0  # the lease's TTL, a poll, and a generous start under load
 OPENING_USDT = Decimal(10000)  # the paper account's default opening balance

@@ -13,8 +13,8 @@ from sqlalchemy import text
 from traderagent.config import load_config
 from traderagent.daemon import fleet_source
 from traderagent.domain import BotState
-from traderagent.fleet_runner import FleetRunner
-from traderagent.runtime import Built, FleetOptions, build_engine
+from traderagent.wiring.fleet_runner import FleetRunner
+from traderagent.wiring.runtime import Built, FleetOptions, build_engine
 
 BOTS = ["grid-a", "grid-b", "grid-c", "grid-d"]
 CONFIG = "mode: paper\nreplay:\n  data: bundled\n  speed: max\nbots:\n" + "".join(

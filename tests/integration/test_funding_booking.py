@@ -20,8 +20,8 @@ from traderagent.domain import Position
 from traderagent.exchanges.bybit import BybitExchange
 from traderagent.exchanges.emulator import Emulator, running_emulator
 from traderagent.marketdata import load_bundled
-from traderagent.runtime import build_engine
 from traderagent.summary import render_summary
+from traderagent.wiring.runtime import build_engine
 
 RATE = Decimal("0.0001")
 WARMUP = 470  # 07:50 on 2023-03-01: the 08:00 mark comes 10 candles in

@@ -31,7 +31,7 @@ from traderagent.domain.events import (
 from traderagent.engine.health import HealthMonitor, opens_position
 from traderagent.engine.orchestrator import Engine
 from traderagent.marketdata import load_bundled
-from traderagent.runtime import assemble_engine
+from traderagent.wiring.runtime import assemble_engine
 
 GRID = """\
 replay: {data: bundled, speed: max}

@@ -16,8 +16,8 @@ from unit.storage.backends import postgres_execute, postgres_url, reset_postgres
 from storage import BotLease
 from traderagent.config import parse_config
 from traderagent.domain import BotState
-from traderagent.paper_store import DatabaseBookStore
-from traderagent.runtime import Built, LeasedJournal, build_engine
+from traderagent.wiring.paper_store import DatabaseBookStore
+from traderagent.wiring.runtime import Built, LeasedJournal, build_engine
 
 __all__ = ["postgres_url"]  # fixture
 

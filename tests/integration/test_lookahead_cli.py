@@ -86,7 +86,7 @@ def test_a_strategy_that_peeks_at_later_candles_is_caught(
 
     monkeypatch.setattr(lookahead_module, "backtest_venue", recording_venue)
     monkeypatch.setattr(
-        "traderagent.assembly.make_strategy",
+        "traderagent.wiring.assembly.make_strategy",
         lambda config, instrument, smc=None: Peeking(feed, instrument),
     )
     out = tmp_path / "lookahead.json"

@@ -22,7 +22,7 @@ from traderagent.config import AppConfig, parse_config
 from traderagent.exchanges.bybit import BybitExchange
 from traderagent.exchanges.emulator import running_emulator
 from traderagent.marketdata import load_bundled
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 from tui.render_bot import bot_detail
 
 BOT = "grid-emu"

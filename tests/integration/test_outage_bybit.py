@@ -21,7 +21,7 @@ from traderagent.domain import BotState
 from traderagent.exchanges.bybit import BybitExchange
 from traderagent.exchanges.emulator import running_emulator
 from traderagent.marketdata import load_bundled
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 
 BOT = "grid-emu"
 CONFIG = """\

@@ -15,7 +15,7 @@ from kit.factories import SMALL_CONFIG, write_config
 from traderagent.config import load_config
 from traderagent.domain import BotState
 from traderagent.facade import CommandError
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 
 SHORT = SMALL_CONFIG.replace('end: "2023-03-02T00:00:00Z"', 'end: "2023-03-01T06:00:00Z"')
 

@@ -15,7 +15,7 @@ import pytest
 from storage import Database
 from traderagent.domain import Balance, Candle, OrderRequest, OrderStatus, OrderType, Side
 from traderagent.exchanges.paper import DEFAULT_INSTRUMENTS, PaperExchange
-from traderagent.paper_store import DatabaseBookStore
+from traderagent.wiring.paper_store import DatabaseBookStore
 
 OPENING = {"USDT": Decimal(10_000)}
 T0 = 1_700_000_000_000

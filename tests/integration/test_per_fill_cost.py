@@ -21,7 +21,7 @@ from traderagent.config import parse_config
 from traderagent.domain import Fill, Order, OrderStatus, OrderType, Side
 from traderagent.engine.live_tags import LiveTags
 from traderagent.marketdata import load_bundled
-from traderagent.runtime import assemble_engine
+from traderagent.wiring.runtime import assemble_engine
 
 DENSE = """\
 replay: {data: bundled, speed: max}

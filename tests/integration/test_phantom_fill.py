@@ -17,7 +17,7 @@ from traderagent.engine.execution import Execution
 from traderagent.engine.recovery import reconcile
 from traderagent.exchanges.paper import DEFAULT_INSTRUMENTS, PaperExchange
 from traderagent.exchanges.paper.stored_book import PaperBook
-from traderagent.paper_store import DatabaseBookStore
+from traderagent.wiring.paper_store import DatabaseBookStore
 
 T0 = 1_700_000_000_000
 BOT = "grid-btc"

@@ -12,7 +12,7 @@ import pytest
 import traderagent.backtest.runner as runner
 from traderagent.config import parse_config
 from traderagent.plugins.custom import CUSTOM, CustomConfig
-from traderagent.runtime import assemble_engine
+from traderagent.wiring.runtime import assemble_engine
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "strategies"
 CONFIG = """\

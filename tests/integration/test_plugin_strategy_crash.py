@@ -23,7 +23,7 @@ from traderagent.domain.events import (
 from traderagent.engine.orchestrator import Engine
 from traderagent.marketdata import load_bundled
 from traderagent.plugins import load_plugin
-from traderagent.runtime import assemble_engine
+from traderagent.wiring.runtime import assemble_engine
 
 RAISING = Path(__file__).parents[1] / "unit" / "plugins" / "broken" / "raising.py"
 TWO_BOTS = """\

@@ -12,7 +12,7 @@ from crash_harness import child_env, headless
 from kit.factories import SMALL_CONFIG, write_config
 
 from traderagent.config import parse_config
-from traderagent.runtime import LeasedJournal, build_engine
+from traderagent.wiring.runtime import LeasedJournal, build_engine
 
 PACED = SMALL_CONFIG.replace("speed: max", "speed: 600")
 

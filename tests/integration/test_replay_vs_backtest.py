@@ -15,7 +15,7 @@ from traderagent.backtest.runner import run_backtest
 from traderagent.config import parse_config
 from traderagent.domain import Fill
 from traderagent.domain.events import OrderFilled
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 # four days around the 9-10 March 2023 sell-off: stops, halts and regime switches happen here

@@ -23,7 +23,7 @@ from traderagent.domain import BotState, Candle, Order, OrderStatus, OrderType, 
 from traderagent.domain.events import OrderUpdated
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.orchestrator import Engine
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 
 BOT = "bot"
 START = datetime(2023, 3, 1, tzinfo=UTC)

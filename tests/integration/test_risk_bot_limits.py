@@ -18,7 +18,7 @@ from traderagent.domain.events import (
     RiskBreached,
 )
 from traderagent.engine.bot import RISK_STOP_TAG
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 
 GRID = """\
 mode: paper

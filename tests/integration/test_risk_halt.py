@@ -21,7 +21,7 @@ from traderagent.domain.events import (
     OrderUpdated,
     RiskBreached,
 )
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 from tui.event_lines import event_line
 
 LIMIT = Decimal(150)

@@ -27,8 +27,8 @@ from traderagent.domain import BotState
 from traderagent.domain.events import OrderUpdated
 from traderagent.engine.orchestrator import Engine
 from traderagent.marketdata import load_bundled
-from traderagent.runtime import StartupError, build_engine
 from traderagent.summary import money
+from traderagent.wiring.runtime import StartupError, build_engine
 
 __all__ = ["crash_store"]  # fixture
 

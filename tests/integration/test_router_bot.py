@@ -13,7 +13,7 @@ import pytest
 from traderagent.config import parse_config
 from traderagent.domain import OrderStatus, Regime
 from traderagent.domain.events import OrderFilled, OrderUpdated, RegimeChanged, StrategySwitched
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 
 ROUTED = """\
 replay: {data: bundled, speed: max, end: "2023-03-16T00:00:00Z"}

@@ -10,7 +10,7 @@ from traderagent.cli import main
 from traderagent.config import parse_config
 from traderagent.domain import Side
 from traderagent.domain.events import OrderFilled
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 
 CONFIGS = Path(__file__).parents[2] / "configs"
 EXAMPLES = ["grid-geometric", "dca", "trend", "trend-smc"]

@@ -14,7 +14,7 @@ from traderagent.config import parse_config
 from traderagent.domain import OrderStatus
 from traderagent.domain.events import CandleClosed, EquityUpdated, Event, OrderFilled, OrderUpdated
 from traderagent.marketdata import load_bundled
-from traderagent.runtime import assemble_engine
+from traderagent.wiring.runtime import assemble_engine
 
 GRID = """\
 replay: {data: bundled, speed: max}

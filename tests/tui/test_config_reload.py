@@ -12,7 +12,7 @@ from traderagent.config import AppConfig, parse_config
 from traderagent.domain import BotState
 from traderagent.engine.orchestrator import Engine
 from traderagent.facade import CommandError
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 
 SECOND_BOT = """\
   - name: grid-two

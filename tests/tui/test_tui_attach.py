@@ -26,7 +26,7 @@ from traderagent.api.server import ApiServer
 from traderagent.config import parse_config
 from traderagent.domain import BotState
 from traderagent.engine.orchestrator import Engine
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 from tui import attached as attached_module
 from tui.attached import AttachedApp, run_attached
 from tui.main import main
@@ -244,7 +244,7 @@ async def test_attached_to_a_fleet_daemon_the_fleet_tab_says_where_each_bot_runs
     from textual.widgets import TabbedContent
 
     from traderagent.daemon import fleet_source
-    from traderagent.runtime import FleetOptions
+    from traderagent.wiring.runtime import FleetOptions
     from tui.widgets.fleet_table import FleetTable
 
     fleet = FleetOptions("host-1:42:ab12", ttl_s=30)

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from traderagent.config import parse_config
 from traderagent.domain import BotState
 from traderagent.engine.orchestrator import Engine
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 from tui.app import TraderAgentApp
 from tui.event_lines import event_line
 from tui.log_filter import LogFilter

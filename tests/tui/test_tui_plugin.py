@@ -9,7 +9,7 @@ from tui_waits import settle
 
 from traderagent.config import parse_config
 from traderagent.domain import BotState
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 from tui.app import TraderAgentApp
 from tui.widgets.bots_table import BotsTable
 

@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 
 from traderagent.api.fleet_view import FleetView
 from traderagent.config import load_config
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 from tui.app import TraderAgentApp
 from tui.screens.backtest import BacktestScreen
 

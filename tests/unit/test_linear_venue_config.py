@@ -13,7 +13,7 @@ from traderagent.config import ConfigError, parse_config
 from traderagent.domain import Fill, Liquidity, Side
 from traderagent.exchanges.paper.linear import ConstantRate, RateSeries
 from traderagent.exchanges.paper.linear.exchange import PaperLinearExchange
-from traderagent.venues import StartupError, funding_rates, keep_paper_book, paper_venue
+from traderagent.wiring.venues import StartupError, funding_rates, keep_paper_book, paper_venue
 
 LINEAR = SMALL_CONFIG.replace(
     "bots:",
@@ -73,8 +73,11 @@ async def test_a_linear_run_refuses_a_database_its_bots_traded_in(tmp_path: Path
     config = parse_config(LINEAR, "c.yaml", {})
     database = await Database.open(tmp_path / "run.db")
     try:
-        venue = await keep_paper_book(config, paper_venue(config), database)  # fresh: fine
+        venue, store = await keep_paper_book(config, paper_venue(config), database)  # fresh
         assert isinstance(venue.exchange, PaperLinearExchange)
+        assert store is None  # the linear venue keeps no book in the database yet
+        with pytest.raises(StartupError, match="fleet daemons share the paper book"):
+            await keep_paper_book(config, paper_venue(config), database, fleet_tag="d1")
         journal = SqlJournal(database)
         await journal.register_bot("grid-btc", "BTCUSDT", "grid", {})
         fill = Fill(

@@ -39,7 +39,7 @@ from traderagent.engine.orchestrator import Engine
 from traderagent.exchanges.paper.matching import FillModel
 from traderagent.facade import RunSummary
 from traderagent.marketdata import CandleSeries
-from traderagent.runtime import assemble_engine
+from traderagent.wiring.runtime import assemble_engine
 
 PROGRESS_EVERY_S = 0.1
 """How often `progress` is called and `cancelled` asked while the replay runs."""

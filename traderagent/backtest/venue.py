@@ -1,6 +1,6 @@
 """The paper venue a backtest trades on: the given candles, a ReplayClock at full speed.
 
-The same parts as `traderagent.venues.paper_venue` (the paper exchange, spot or linear, with
+The same parts as `traderagent.wiring.venues.paper_venue` (the paper exchange, spot or linear, with
 the config's balances, fees and fill model), but fed a window of candles already in memory, so
 a sweep loads its data once for every run.
 """
@@ -11,7 +11,7 @@ from traderagent.backtest.inputs import BacktestError, ReplayWindow
 from traderagent.clock import ReplayClock
 from traderagent.config import AppConfig, ConfigError
 from traderagent.domain import TradingMode
-from traderagent.venues import (
+from traderagent.wiring.venues import (
     Venue,
     first_close,
     paper_exchange,

@@ -36,8 +36,8 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
 
 
 def handle_reset(args: argparse.Namespace) -> int:
-    from traderagent.launch import LaunchError, prepare
     from traderagent.paper_account import ResetRefused, account_database, is_paper, reset_account
+    from traderagent.wiring.launch import LaunchError, prepare
 
     try:
         config = prepare(args.config)

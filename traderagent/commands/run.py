@@ -15,7 +15,7 @@ from traderagent.commands.common import (
 )
 
 if TYPE_CHECKING:
-    from traderagent.runtime import FleetOptions
+    from traderagent.wiring.runtime import FleetOptions
 
 MIN_LEASE_TTL_S = 2.0
 """A fleet lease's holder stops a second before its TTL and renews every quarter of it."""
@@ -106,8 +106,8 @@ def handle(args: argparse.Namespace) -> int:
 
 def run_headless(args: argparse.Namespace) -> int:
     from traderagent.daemon import ApiOptions, config_loader, daemon_services, serve_headless
-    from traderagent.launch import LaunchError, prepare, start_logging
     from traderagent.paper_account import account_database
+    from traderagent.wiring.launch import LaunchError, prepare, start_logging
 
     try:
         config = prepare(args.config, args.speed)
@@ -131,7 +131,7 @@ def run_headless(args: argparse.Namespace) -> int:
 
 def _fleet_options(args: argparse.Namespace) -> FleetOptions | None:
     from storage.fleet import TTL_S, member_id
-    from traderagent.runtime import FleetOptions
+    from traderagent.wiring.runtime import FleetOptions
 
     if not args.fleet:
         return None
@@ -139,9 +139,9 @@ def _fleet_options(args: argparse.Namespace) -> FleetOptions | None:
 
 
 def run_rehearsal(args: argparse.Namespace) -> int:
-    from traderagent.launch import LaunchError, prepare, start_logging
     from traderagent.rehearsal import exit_code, plan_for, rehearse
     from traderagent.rehearsal_report import render_report
+    from traderagent.wiring.launch import LaunchError, prepare, start_logging
 
     if args.db is not None:
         print("error: --rehearse runs on a throwaway database: drop --db", file=sys.stderr)

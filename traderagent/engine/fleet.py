@@ -5,7 +5,7 @@ this daemon hands it back (over its fair share). It stops here at once: it gets 
 update, sends nothing; its resting orders stay on the venue, with the funds they lock, for the
 daemon that runs the bot next (a shared paper account: the venue stores them first, then stops
 matching them here). Nothing is written for it in the journal: its state is the next holder's
-to write. Bots join the other way in `traderagent.fleet_bots`.
+to write. Bots join the other way in `traderagent.wiring.fleet_bots`.
 """
 
 from __future__ import annotations

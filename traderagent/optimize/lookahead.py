@@ -110,7 +110,7 @@ def decisions(config: AppConfig, candles: CandleSeries, label: str) -> list[Deci
 
 
 async def _decisions(config: AppConfig, candles: CandleSeries, label: str) -> list[Decision]:
-    from traderagent.runtime import assemble_engine
+    from traderagent.wiring.runtime import assemble_engine
 
     window = replay_window(config, candles, label)
     venue = backtest_venue(config, window)

@@ -18,7 +18,7 @@ from traderagent.config import AppConfig, load_config
 from traderagent.domain import Liquidity, Side
 from traderagent.domain.events import EquityUpdated
 from traderagent.exchanges.paper.linear.exchange import PaperLinearExchange
-from traderagent.venues import paper_exchange
+from traderagent.wiring.venues import paper_exchange
 
 START, END = datetime(2023, 3, 9, tzinfo=UTC), datetime(2023, 3, 11, tzinfo=UTC)
 

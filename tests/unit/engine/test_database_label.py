@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from traderagent.runtime import database_label
+from traderagent.wiring.runtime import database_label
 
 
 def test_a_url_password_is_hidden() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from traderagent.config import ConfigError, parse_config
 from traderagent.exchanges.ccxt import config as ccxt_config
-from traderagent.runtime import account_name
+from traderagent.wiring.runtime import account_name
 
 BINANCE = """\
 mode: live

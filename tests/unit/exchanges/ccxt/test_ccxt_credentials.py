@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from traderagent.config import ConfigError, parse_config
-from traderagent.credentials import passphrase_env_name, resolve_credentials
 from traderagent.exchanges.bybit import ApiCredentials
 from traderagent.exchanges.ccxt import CcxtConfig, CcxtExchange
 from traderagent.exchanges.ccxt.capabilities import capabilities_of
 from traderagent.exchanges.ccxt.client import CredentialsIncomplete
-from traderagent.venues import ccxt_venue
+from traderagent.wiring.credentials import passphrase_env_name, resolve_credentials
+from traderagent.wiring.venues import ccxt_venue
 
 ccxt = pytest.importorskip("ccxt")
 

@@ -16,15 +16,6 @@ from storage.fleet_member import FleetMember
 from storage.journal import SNAPSHOTS_KEPT, wall_clock_ms
 from storage.urls import resolve_url, shown
 from strategies.base import Strategy
-from traderagent.assembly import (
-    ConfigBots,
-    attach_risk,
-    bot_strategy,
-    capital_allocator,
-    regime_classifiers,
-    route_labels,
-    router_binding,
-)
 from traderagent.bus import EventBus
 from traderagent.config import AppConfig
 from traderagent.domain import Instrument
@@ -36,7 +27,16 @@ from traderagent.engine.risk.account_state import RiskStateError
 from traderagent.exchanges.bybit import BybitConfig
 from traderagent.exchanges.ccxt.config import CcxtConfig
 from traderagent.paths import default_database_path
-from traderagent.venues import (
+from traderagent.wiring.assembly import (
+    ConfigBots,
+    attach_risk,
+    bot_strategy,
+    capital_allocator,
+    regime_classifiers,
+    route_labels,
+    router_binding,
+)
+from traderagent.wiring.venues import (
     StartupError,
     Venue,
     bybit_venue,
@@ -47,7 +47,7 @@ from traderagent.venues import (
 )
 
 if TYPE_CHECKING:
-    from traderagent.paper_store import DatabaseBookStore
+    from traderagent.wiring.paper_store import DatabaseBookStore
 
 __all__ = [
     "Built",

@@ -26,8 +26,8 @@ from storage.fleet_member import FleetMember
 from traderagent.config import AppConfig
 from traderagent.engine.allocator import CapitalAllocator
 from traderagent.engine.fleet import let_go
-from traderagent.fleet_bots import admit_bot
-from traderagent.runtime import Built
+from traderagent.wiring.fleet_bots import admit_bot
+from traderagent.wiring.runtime import Built
 
 POLL_S = 1.0
 """How often a fleet daemon looks for bots to take (and renews its heartbeat)."""

@@ -16,11 +16,6 @@ from storage import Database, SqlJournal, StorageError
 from traderagent.clock import Clock, ReplayClock, VenueClock
 from traderagent.config import AppConfig, ConfigError
 from traderagent.config.instruments import paper_listing
-from traderagent.credentials import (
-    CredentialsNotFound,
-    passphrase_env_name,
-    resolve_credentials,
-)
 from traderagent.domain import MINUTE_MS, Candle, Instrument, TradingMode
 from traderagent.engine.outage import Outage, resilient_candles
 from traderagent.exchanges.bybit import BybitConfig
@@ -40,7 +35,12 @@ from traderagent.marketdata import (
     load_candles,
 )
 from traderagent.marketdata.warmup import WARMUP_MS
-from traderagent.paper_store import DatabaseBookStore
+from traderagent.wiring.credentials import (
+    CredentialsNotFound,
+    passphrase_env_name,
+    resolve_credentials,
+)
+from traderagent.wiring.paper_store import DatabaseBookStore
 
 if TYPE_CHECKING:  # its client (httpx) is imported when a Bybit venue is built
     from traderagent.exchanges.bybit import BybitExchange

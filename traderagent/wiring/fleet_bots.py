@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from traderagent.assembly import bot_strategy, router_binding
 from traderagent.config import AppConfig
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.risk import RiskGate
 from traderagent.exchanges.paper.exchange import PaperExchange
+from traderagent.wiring.assembly import bot_strategy, router_binding
 
 if TYPE_CHECKING:
     from traderagent.engine.allocator import CapitalAllocator
     from traderagent.engine.orchestrator import Engine
-    from traderagent.paper_store import DatabaseBookStore
+    from traderagent.wiring.paper_store import DatabaseBookStore
 
 
 async def admit_bot(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from traderagent.config import AppConfig, ConfigError, load_config
-from traderagent.runtime import (
+from traderagent.wiring.runtime import (
     Built,
     FleetOptions,
     LeaseRefused,
