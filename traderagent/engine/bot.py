@@ -211,7 +211,8 @@ class BotRuntime:
             self._log("info", f"route restored from the last snapshot: {label}")
         if reconciled.adopted or reconciled.recorded_fills or reconciled.position.qty:
             self._log("info", reconciled.summary())
-        if reconciled.venue_qty < reconciled.position.qty:
+        venue_qty, mine = reconciled.venue_qty, reconciled.position.qty
+        if abs(venue_qty) < abs(mine) if self.perpetual else venue_qty < mine:
             self._log(
                 "warning",
                 f"the exchange holds {reconciled.venue_qty} {self.symbol}, less than the bot's "

@@ -12,7 +12,7 @@ from strategies.base import StrategyContext
 from traderagent.backtest.memory_journal import MemoryJournal
 from traderagent.bus import EventBus
 from traderagent.clock import ReplayClock
-from traderagent.config.risk import PairRiskConfig
+from traderagent.config.risk import PairRiskConfig, RiskConfig
 from traderagent.domain import (
     Candle,
     Fill,
@@ -29,8 +29,9 @@ from traderagent.domain import (
 from traderagent.domain.events import LogRecord
 from traderagent.engine.allocator import CapitalAllocator
 from traderagent.engine.bot import BotRuntime
-from traderagent.engine.risk import AccountView, bot_book
+from traderagent.engine.risk import AccountView, RiskGate, bot_book
 from traderagent.engine.risk.limits import review
+from traderagent.engine.snapshots import stop_price
 from traderagent.exchanges.paper.linear.exchange import PaperLinearExchange
 from traderagent.exchanges.ports import ExchangeUpdate
 
@@ -201,3 +202,28 @@ def test_the_risk_limits_count_a_short_and_pass_its_reduce_only_buy() -> None:
     cover = PlaceOrder("stop1", Side.BUY, D("0.5"), D(21000), OrderType.STOP_MARKET,
                        Purpose.STOP, True)  # fmt: skip
     assert review(cover, book, view, BTC, pair).intent == cover
+
+
+class Account:
+    equity = D(10000)
+    gross_exposure = D(0)
+
+
+async def test_a_stop_loss_above_a_shorts_entry_buys_it_back_reduce_only() -> None:
+    """stop_loss_pct 5: a short from 20 000 breaches at a mark of 21 000 (5 % above)."""
+    rig = await started(Rig([short()]))
+    rig.bot.risk = RiskGate(BTC, PairRiskConfig(stop_loss_pct=D(5)), RiskConfig(), Account())
+    await rig.candle(20000, 20000, 20000, 20000)
+    assert stop_price(rig.bot) == D(21000)
+    await rig.candle(20000, 20990, 20000, 20990)  # 4.95 % above: no breach
+    assert rig.bot.position.qty == D("-0.5")
+    await rig.candle(20990, 21000, 20990, 21000)
+    stop = rig.sent[-1]
+    assert (stop.tag, stop.side, stop.qty, stop.reduce_only) == (
+        "risk-stop",
+        Side.BUY,
+        D("0.5"),
+        True,
+    )
+    assert rig.bot.position.qty == 0
+    assert any("5.00% above the average entry" in r.message for r in rig.logs)
