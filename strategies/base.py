@@ -94,7 +94,9 @@ def by_intent(order: PlaceOrder, price: Decimal) -> PlaceOrder:
     through = order.price > price if order.side is Side.BUY else order.price < price
     if not through:
         return order
-    return PlaceOrder(order.tag, order.side, order.qty, None, OrderType.MARKET, order.purpose)
+    return PlaceOrder(
+        order.tag, order.side, order.qty, None, OrderType.MARKET, order.purpose, order.reduce_only
+    )
 
 
 # -- quiet spans: when a strategy needs its next candle (optional) ---------------------------

@@ -11,8 +11,9 @@ from strategies.intervals import Interval
 
 
 class TrendConfig(BaseModel):
-    """A long-only trend follower: EMA trend filter, pullback and breakout entries, ATR stop,
-    ATR take profit and a trailing stop, sized from the risk to the stop."""
+    """A trend follower, long only by default: EMA trend filter, pullback and breakout
+    entries, ATR stop, ATR take profit and a trailing stop, sized from the risk to the stop.
+    `sides: short|both` also shorts a downtrend (on a linear perpetual venue only)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
@@ -21,6 +22,11 @@ class TrendConfig(BaseModel):
     interval: Interval = "15m"
     """Bar interval the signals are computed on (built from the data's candles, 1m or any interval
     that divides it, so it means the same time on 1m and 5m data)."""
+    sides: Literal["long", "short", "both"] = "long"
+    """Which trends it trades: long (an uptrend, the default), short (a downtrend: EMA fast
+    below slow, entries on a pullback up to the fast EMA or a close below the lowest low of N
+    bars, stop above, take profit below) or both. Shorts need a linear perpetual venue
+    (`paper.category: linear` with `paper.linear.long_only: false`, or Bybit's linear)."""
     fast_ema: int = Field(default=20, ge=2, le=500)
     """Fast EMA period (bars): the pullback line; uptrend when above the slow EMA."""
     slow_ema: int = Field(default=50, ge=3, le=1000)

@@ -12,7 +12,9 @@ from strategies.trend.config import TrendConfig
 from traderagent.domain import Candle
 from traderagent.indicators import Atr, CandleAggregator, Ema
 
-EntrySignal = Literal["pullback", "breakout"]
+EntrySignal = Literal["pullback", "breakout", "short pullback", "breakdown"]
+SHORT_SIGNALS = frozenset({"short pullback", "breakdown"})
+"""The signals that open a short (a downtrend's)."""
 
 
 class TrendSignals:
@@ -25,6 +27,9 @@ class TrendSignals:
         self.slow = Ema(config.slow_ema)
         self.atr = Atr(config.atr_period)
         self.highs: deque[float] = deque(maxlen=config.breakout_bars)
+        self.longs = config.sides != "short"
+        self.shorts = config.sides != "long"
+        self.lows: deque[float] = deque(maxlen=config.breakout_bars if self.shorts else 0)
         self.bars_seen = 0
         self.last_bar: Candle | None = None
 
@@ -35,6 +40,10 @@ class TrendSignals:
     @property
     def uptrend(self) -> bool:
         return self.ready and self.fast.value > self.slow.value
+
+    @property
+    def downtrend(self) -> bool:
+        return self.ready and self.fast.value < self.slow.value
 
     @property
     def atr_value(self) -> Decimal | None:
@@ -51,13 +60,23 @@ class TrendSignals:
         was_ready = self.fast.ready
         fast_before = self.fast.value  # the line the bar pulled back to
         prior_high = max(self.highs) if len(self.highs) == self.highs.maxlen else math.inf
+        shorts = self.shorts
+        prior_low = min(self.lows) if shorts and len(self.lows) == self.lows.maxlen else -math.inf
         self.fast.update(bar.close)
         self.slow.update(bar.close)
         self.atr.update(bar.high, bar.low, bar.close)
         self.highs.append(bar.high)
+        if shorts:
+            self.lows.append(bar.low)
         self.bars_seen += 1
         self.last_bar = bar
-        if not self.uptrend:
+        if shorts and self.downtrend:
+            if self.config.breakout_entries and bar.close < prior_low:
+                return "breakdown"
+            if self.config.pullback_entries and was_ready and bar.close < fast_before <= bar.high:
+                return "short pullback"
+            return None
+        if not self.longs or not self.uptrend:
             return None
         if self.config.breakout_entries and bar.close > prior_high:
             return "breakout"

@@ -1,4 +1,6 @@
-"""The trend follower: long on pullback or breakout signals in an EMA uptrend.
+"""The trend follower: long on pullback or breakout signals in an EMA uptrend (and, with
+`sides: short|both` on a perpetual venue, short on their mirror images in a downtrend: the
+stop a buy-stop above, the take profit a limit buy below, both reduce-only).
 
 Entries are market orders. Once long, the stop rests on the venue as a stop order (it fills
 where it triggers) and the take profit as a limit sell (it fills at its price); whichever fills,
@@ -21,7 +23,7 @@ from enum import StrEnum
 from strategies.base import StrategyContext, Wake, at_or_above, at_or_below, by_intent
 from strategies.trend.config import TrendConfig
 from strategies.trend.position import LongPosition, TrailingStop
-from strategies.trend.signals import EntrySignal, TrendSignals
+from strategies.trend.signals import SHORT_SIGNALS, EntrySignal, TrendSignals
 from traderagent.domain import (
     ZERO,
     CancelAll,
@@ -64,6 +66,7 @@ class TrendStrategy:
         self.tp_version = 0
         self.resting_stop: Decimal | None = None  # the level of the stop order sent last
         self.resting_tp: Decimal | None = None
+        self.short = False  # the position held or being entered is a short
         self.note = ""
 
     # -- decisions ---------------------------------------------------------------------------
@@ -77,9 +80,10 @@ class TrendStrategy:
         numbers = (m.group(1) for m in map(_TAG.match, ctx.live_tags) if m is not None)
         self.seq = max([self.seq, *(int(n) for n in numbers)])
         cancels: list[Intent] = [CancelOrder(t) for t in sorted(ctx.live_tags)]
-        held = self.instrument.floor_qty(ctx.position_qty)
+        held = self.instrument.floor_qty(abs(ctx.position_qty))
         if held > 0 and self.instrument.check_order(ctx.price, held) is None:
             self.seq += 1  # fresh tags: the cancelled orders' may still be live for a moment
+            self.short = ctx.position_qty < 0  # a perpetual's short is adopted as one
             self._open_position(ctx.position_avg_price or ctx.price)  # inherited: adopt it
             self.phase, self.note = Phase.LONG, "adopted an inherited position"
             return [*cancels, *self._protect(ctx)]
@@ -88,12 +92,12 @@ class TrendStrategy:
     def on_candle(self, candle: Candle, ctx: StrategyContext) -> list[Intent]:
         signal = self.signals.update(candle)
         if self.phase is Phase.ENTERING and self._tag("entry") not in ctx.live_tags:
-            if ctx.position_qty >= self.instrument.min_qty and self.position is not None:
+            if abs(ctx.position_qty) >= self.instrument.min_qty and self.position is not None:
                 self.phase = Phase.LONG  # part-filled, then ended: manage what we got
             else:
                 self.phase, self.position = Phase.FLAT, None  # dropped or rejected
         if self.phase is Phase.EXITING and self._tag("exit") not in ctx.live_tags:
-            if ctx.position_qty < self.instrument.min_qty:
+            if abs(ctx.position_qty) < self.instrument.min_qty:
                 self._closed()
             else:
                 return self._exit(ctx, Purpose.STOP, "exit resent")
@@ -104,7 +108,7 @@ class TrendStrategy:
         return []
 
     def on_fill(self, fill: Fill, order: Order, ctx: StrategyContext) -> list[Intent]:
-        done = order.status is OrderStatus.FILLED or ctx.position_qty < self.instrument.min_qty
+        done = order.status is OrderStatus.FILLED or abs(ctx.position_qty) < self.instrument.min_qty
         if order.tag == self._tag("entry"):
             self._open_position(order.avg_fill_price or fill.price)
             if self.phase is not Phase.WOUND_DOWN:
@@ -139,6 +143,11 @@ class TrendStrategy:
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
         if self.phase is Phase.WOUND_DOWN:
             return []
+        if self.phase is Phase.LONG and abs(ctx.position_qty) < self.instrument.min_qty:
+            # closed outside the strategy (a perpetual venue's liquidation): flat again
+            self.note = f"position closed outside the strategy at ~{ctx.price}"
+            self._closed()
+            return [CancelOrder(t) for t in sorted(ctx.live_tags)]
         ours = {self._tag("entry"), self._tag("exit"), self._stop_tag(), self._tp_tag()}
         return [CancelOrder(t) for t in sorted(ctx.live_tags - ours)]
 
@@ -164,6 +173,11 @@ class TrendStrategy:
             return None
         if self.signals.atr_value is not None and not position.atr_stop_set:
             return None  # the next candle sets the ATR stop
+        if position.short:  # the stop above; the take profit and a new low (trailing) below
+            low = -math.inf if position.take_profit is None else at_or_below(position.take_profit)
+            if self.config.trailing_atr is not None:
+                low = max(low, at_or_below(position.highest))
+            return Wake(low, at_or_above(position.stop.level), bar_ms, candles=True)
         high = math.inf if position.take_profit is None else at_or_above(position.take_profit)
         if self.config.trailing_atr is not None:
             high = min(high, at_or_above(position.highest))
@@ -178,7 +192,7 @@ class TrendStrategy:
             state = self.signals.warmup_note()
         elif self.phase in (Phase.LONG, Phase.ENTERING) and self.position is not None:
             p = self.position
-            state = f"long from {p.entry} · stop {p.stop.level}"
+            state = f"{'short' if p.short else 'long'} from {p.entry} · stop {p.stop.level}"
             state += f" · TP {p.take_profit}" if p.take_profit is not None else ""
         else:
             fast, slow = self.signals.fast.value, self.signals.slow.value
@@ -205,13 +219,15 @@ class TrendStrategy:
         """Rest the position's stop order and take-profit limit (or re-place the ones whose
         level moved). A stop at or above the price cannot rest: sell at market instead."""
         position = self.position
-        qty = self.instrument.floor_qty(ctx.position_qty)
+        qty = self.instrument.floor_qty(abs(ctx.position_qty))
         if position is None or qty < self.instrument.min_qty:
             return []
         intents: list[Intent] = []
         level = position.stop.level
-        if level >= ctx.price:
+        short = position.short
+        if level <= ctx.price if short else level >= ctx.price:
             return self._exit(ctx, Purpose.STOP, f"stopped at {ctx.price} (stop {level})")
+        side = Side.BUY if short else Side.SELL  # closes the position; reduce-only if short
         if level != self.resting_stop or self._stop_tag() not in ctx.live_tags:
             if self._stop_tag() in ctx.live_tags:
                 intents.append(CancelOrder(self._stop_tag()))
@@ -219,7 +235,7 @@ class TrendStrategy:
             self.resting_stop = level
             intents.append(
                 PlaceOrder(
-                    self._stop_tag(), Side.SELL, qty, level, OrderType.STOP_MARKET, Purpose.STOP
+                    self._stop_tag(), side, qty, level, OrderType.STOP_MARKET, Purpose.STOP, short
                 )
             )
         tp = position.take_profit
@@ -229,7 +245,7 @@ class TrendStrategy:
             self.tp_version += 1
             self.resting_tp = tp
             take_profit = PlaceOrder(
-                self._tp_tag(), Side.SELL, qty, tp, purpose=Purpose.TAKE_PROFIT
+                self._tp_tag(), side, qty, tp, purpose=Purpose.TAKE_PROFIT, reduce_only=short
             )
             intents.append(by_intent(take_profit, ctx.price))  # through the price: at market
         return intents
@@ -256,15 +272,29 @@ class TrendStrategy:
             return []
         self.seq += 1
         self.phase = Phase.ENTERING
+        self.short = signal in SHORT_SIGNALS
         self.note = f"{signal} entry {qty} @ ~{entry}"
-        return [PlaceOrder(self._tag("entry"), Side.BUY, qty, type=OrderType.MARKET)]
+        side = Side.SELL if self.short else Side.BUY
+        return [PlaceOrder(self._tag("entry"), side, qty, type=OrderType.MARKET)]
 
     def _open_position(self, entry: Decimal) -> None:
         """Stop and take profit around the (average) entry; a later partial fill redoes them."""
         atr = self.signals.atr_value
+        short = self.short
         if atr is None:  # inherited while warming up: a percentage stop until the ATR is known
-            stop = entry * (1 - self.config.warmup_stop_pct / 100)
-            self.position = LongPosition(entry, TrailingStop(self._tick(stop)), None, entry, False)
+            pct = self.config.warmup_stop_pct / 100
+            stop = self._tick(entry * (1 + pct) if short else entry * (1 - pct))
+            self.position = LongPosition(
+                entry, TrailingStop(stop, short), None, entry, False, short
+            )
+            return
+        if short:
+            stop = self._tick(entry + self.config.stop_atr * atr)
+            tp = self.config.take_profit_atr
+            take_profit = None if tp is None else self._tick(entry - tp * atr)
+            self.position = LongPosition(
+                entry, TrailingStop(stop, True), take_profit, entry, True, True
+            )
             return
         stop = self._tick(entry - self.config.stop_atr * atr)
         tp = self.config.take_profit_atr
@@ -286,16 +316,18 @@ class TrendStrategy:
             return self._exit(ctx, Purpose.TAKE_PROFIT, f"took profit at {position.take_profit}")
         atr = self.signals.atr_value
         if atr is not None and not position.atr_stop_set:  # the ATR is known now
-            position.stop.tighten(self._tick(position.entry - self.config.stop_atr * atr))
+            way = -1 if position.short else 1  # a short's stop is above, its target below
+            position.stop.tighten(self._tick(position.entry - way * self.config.stop_atr * atr))
             tp = self.config.take_profit_atr
-            position.take_profit = None if tp is None else self._tick(position.entry + tp * atr)
+            target = None if tp is None else self._tick(position.entry + way * tp * atr)
+            position.take_profit = target
             position.atr_stop_set = True
         if atr is not None and self.config.trailing_atr is not None:
-            position.trail(high, self._tick(self.config.trailing_atr * atr))
+            position.trail(high, self._tick(self.config.trailing_atr * atr), low)
         return self._protect(ctx)
 
     def _exit(self, ctx: StrategyContext, purpose: Purpose, why: str) -> list[Intent]:
-        qty = self.instrument.floor_qty(ctx.position_qty)
+        qty = self.instrument.floor_qty(abs(ctx.position_qty))
         if qty < self.instrument.min_qty:
             self._closed()
             return []
@@ -305,8 +337,10 @@ class TrendStrategy:
             if t in ctx.live_tags
         ]
         self.phase, self.note = Phase.EXITING, why
+        short = ctx.position_qty < 0
+        side = Side.BUY if short else Side.SELL
         intents.append(
-            PlaceOrder(self._tag("exit"), Side.SELL, qty, type=OrderType.MARKET, purpose=purpose)
+            PlaceOrder(self._tag("exit"), side, qty, None, OrderType.MARKET, purpose, short)
         )
         return intents
 

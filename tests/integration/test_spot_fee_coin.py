@@ -1,4 +1,4 @@
-"""Spot fees in the base coin, over whole backtests of every example config.
+"""Spot fees in the base coin, over whole backtests of every spot example config.
 
 A Bybit spot buy pays its fee in the base coin, so the account holds less than it bought. No
 strategy may then try to sell base the account does not hold: every config in `configs/` runs
@@ -20,8 +20,10 @@ from traderagent.domain import Order, OrderRequest, OrderStatus, Side
 from traderagent.exchanges.paper import PaperExchange
 
 CONFIGS = sorted(
-    p.stem for p in Path("configs").glob("*.yaml") if load_config(str(p)).mode == "paper"
-)
+    p.stem
+    for p in Path("configs").glob("*.yaml")
+    if (c := load_config(str(p))).mode == "paper" and c.paper.category == "spot"
+)  # a linear config pays its fees in USDT (tests/unit/backtest/test_linear_*.py)
 SPOT_RATE = Decimal("0.001")
 
 

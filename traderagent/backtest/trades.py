@@ -7,6 +7,10 @@ is the engine's own realised PnL for the fill (`Position.apply`: (price - averag
 less the sell fee) less the share of the buy fees paid for that quantity, so the trades' PnL
 adds up to the realised PnL of the quantity they closed, all fees included.
 
+On a perpetual venue a sell with nothing held opens (or adds to) a short at average cost, and
+a buy against it is the round trip: (average entry - price) x quantity, less its fee and the
+share of the entry fees (`Position.apply_signed`). A spot venue never sells what is not held.
+
 A grid cycle is a grid buy that filled completely followed by the complete fill of that slot's
 counter-sell (tags `b<k>` then `s<k>` of the same bot).
 """
@@ -37,7 +41,7 @@ class RoundTrip:
 class _Book:
     qty: Decimal = ZERO
     avg: Decimal = ZERO
-    buy_fees: Decimal = ZERO  # fees paid buying the quantity still held
+    buy_fees: Decimal = ZERO  # fees paid opening the quantity still held (negative: short)
 
 
 def round_trips(fills: Sequence[Fill]) -> list[RoundTrip]:
@@ -46,15 +50,30 @@ def round_trips(fills: Sequence[Fill]) -> list[RoundTrip]:
     trips: list[RoundTrip] = []
     for fill in fills:
         book = books.setdefault(fill.bot, _Book())
+        if fill.side is Side.BUY and book.qty < 0:  # closes a perpetual's short
+            held = -book.qty
+            closed = min(fill.qty, held)
+            fee_share = book.buy_fees * closed / held
+            pnl = (book.avg - fill.price) * closed - fill.fee_value - fee_share
+            trips.append(RoundTrip(fill.bot, fill.ts, closed, book.avg, fill.price, pnl))
+            book.buy_fees -= fee_share
+            book.qty += closed
+            if book.qty >= 0:
+                book.qty, book.avg, book.buy_fees = ZERO, ZERO, ZERO
+            continue
         if fill.side is Side.BUY:
             qty = book.qty + fill.base_qty
             book.avg = (book.avg * book.qty + fill.price * fill.base_qty) / qty if qty else ZERO
             book.qty = qty
             book.buy_fees += fill.fee_value
             continue
+        if book.qty <= 0:  # nothing long held: a perpetual's sell opens or adds to a short
+            held = -book.qty
+            book.avg = (book.avg * held + fill.price * fill.qty) / (held + fill.qty)
+            book.qty -= fill.qty
+            book.buy_fees += fill.fee_value
+            continue
         closed = min(fill.qty, book.qty)
-        if closed <= 0:
-            continue  # nothing held: not a round trip (a spot venue refuses such a sell)
         fee_share = book.buy_fees * closed / book.qty
         pnl = (fill.price - book.avg) * closed - fill.fee_value - fee_share
         trips.append(RoundTrip(fill.bot, fill.ts, closed, book.avg, fill.price, pnl))

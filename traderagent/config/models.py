@@ -71,7 +71,7 @@ class PaperConfig(Section):
     price level of the candles (tick about 1e-5 of the price, a lot worth a few cents)."""
     category: Literal["spot", "linear"] = "spot"
     """spot, or linear: USDT perpetuals with leverage, margin, funding and liquidation
-    (`linear`; the bots trade long-only for now)."""
+    (`linear`; a trend bot with `sides: short|both` may short there)."""
     linear: LinearConfig = Field(default_factory=LinearConfig)
     """Leverage, margin mode, maintenance margin, fees and funding when `category: linear`."""
 
@@ -197,4 +197,28 @@ class AppConfig(Section):
         shares = sum((bot.budget_pct for bot in self.bots if bot.budget_pct), Decimal(0))
         if shares > 100:
             raise ValueError(f"budget_pct of the bots adds up to {shares}%, more than 100%")
+        self._shorts_on_perpetuals()
         return self
+
+    def _shorts_on_perpetuals(self) -> None:
+        """A bot that shorts (a trend's `sides: short|both`) needs a venue where a sell may
+        open a position: the paper venue's linear perpetuals without `long_only`."""
+        shorting = [b.name for b in self.bots if getattr(b.strategy, "sides", "long") != "long"]
+        if not shorting:
+            return
+        names = ", ".join(shorting)
+        if self.exchange.venue != "paper":
+            raise ValueError(
+                f"bot {names} shorts (sides: short|both): shorts run on the paper venue's "
+                "linear perpetuals for now (paper.category: linear), not on a live exchange"
+            )
+        if self.paper.category != "linear":
+            raise ValueError(
+                f"bot {names} shorts (sides: short|both), which a spot market cannot: set "
+                "paper.category: linear (and paper.linear.long_only: false)"
+            )
+        if self.paper.linear.long_only:
+            raise ValueError(
+                f"bot {names} shorts (sides: short|both) but paper.linear.long_only is true "
+                "(every sell reduce-only): set paper.linear.long_only: false"
+            )

@@ -22,6 +22,8 @@ class PlaceOrder:
     purpose: Purpose = Purpose.ENTRY
     """Entries may be filtered (SMC) or resized (risk); exits, stops, take-profits and grid
     counter-orders always pass."""
+    reduce_only: bool = False
+    """Only reduce the position (a perpetual's close): never open the other side."""
 
 
 @quick_init

@@ -24,6 +24,8 @@ class OrderRequest:
     price: Decimal | None = None
     bot: str = ""
     tag: str = ""
+    reduce_only: bool = False
+    """Only reduce the position (a perpetual's): refused with nothing to close, cut to it."""
 
 
 @quick_init

@@ -21,12 +21,12 @@ venue that would refuse it for funds.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Protocol
 
-from traderagent.domain import Instrument, OrderType, PlaceOrder
+from traderagent.domain import Instrument, Order, OrderType, PlaceOrder, Position, Side
 from traderagent.domain.values import quick_init
 
 ZERO = Decimal(0)
@@ -117,6 +117,11 @@ class CapitalAllocator:
         """The quote capital `bot` may commit when the account is worth `equity`."""
         return equity * self.shares.get(bot, ZERO)
 
+    def cost_rate(self, leverage: Decimal | None = None) -> Decimal:
+        """What an order locks per unit of notional: all of it (spot) or its margin (1 /
+        `leverage`), and the fee reserve."""
+        return (1 if leverage is None else 1 / leverage) + self.fee_reserve
+
     def allow_buy(
         self,
         bot: str,
@@ -125,11 +130,14 @@ class CapitalAllocator:
         committed: Decimal,
         equity: Decimal,
         free_quote: Decimal,
+        leverage: Decimal | None = None,
     ) -> Allowance:
         """How much of a buy of `notional` the bot may place, given what it has committed:
-        the notional whose cost with the fee reserved fits both its budget and the free cash."""
+        the notional whose cost with the fee reserved fits both its budget and the free cash.
+        With `leverage` (a perpetual's opening order, either side) the cost is its margin,
+        `notional / leverage`, plus the fee reserved on the notional."""
         room = self.budget(bot, equity) - committed
-        factor = 1 + self.fee_reserve
+        factor = self.cost_rate(leverage)
         cost = notional * factor
         if cost <= room and cost <= free_quote:
             return Allowance(notional)
@@ -163,25 +171,45 @@ def fit_buy(
     committed: Decimal,
     instrument: Instrument,
     mark: Decimal,
+    leverage: Decimal | None = None,
+    closing: Decimal = ZERO,
 ) -> tuple[PlaceOrder | None, str]:
     """The buy as it may be placed (maybe smaller), or None; and the reason if it was cut.
     An approved buy locks its cost (notional x (1 + fee reserve)) with `funds`: the next buy
-    of the same batch sees that much less free quote."""
+    of the same batch sees that much less free quote. With `leverage` (a perpetual), the
+    order is either side: the `closing` qty of it (what reduces the position) needs no
+    capital, the rest is budgeted by its margin (`CapitalAllocator.cost_rate`)."""
     price = intent.price if intent.type is OrderType.LIMIT and intent.price else mark
     if price <= 0:
         return intent, ""
+    rate = allocator.cost_rate(leverage)
+    opening = intent.qty - closing if closing else intent.qty
     allowance = allocator.allow_buy(
         bot,
-        intent.qty * price,
+        opening * price,
         committed=committed,
         equity=funds.equity,
         free_quote=funds.free_quote,
+        leverage=leverage,
     )
     if not allowance.resized:
-        funds.lock_quote(intent.qty * price * (1 + allocator.fee_reserve))
+        funds.lock_quote(opening * price * rate)
         return intent, ""
     qty = instrument.floor_qty(allowance.notional / price)
-    if instrument.check_order(instrument.round_price(price), qty) is not None:
+    if instrument.check_order(instrument.round_price(price), closing + qty) is not None:
         return None, f"no capital left for it ({allowance.reason})"
-    funds.lock_quote(qty * price * (1 + allocator.fee_reserve))
+    funds.lock_quote(qty * price * rate)
+    qty = qty + closing if closing else qty
     return replace(intent, qty=qty), f"resized to {qty} ({allowance.reason})"
+
+
+def margin_committed(position: Position, orders: Iterable[Order], leverage: Decimal) -> Decimal:
+    """A perpetual bot's capital at risk: the initial margin of its position (`|qty| x avg /
+    leverage`) and of its resting orders that open (on the position's side, either from
+    flat), each at its price."""
+    qty = position.qty
+    notional = abs(qty) * position.avg_price
+    for order in orders:
+        if order.price is not None and (not qty or (order.side is Side.BUY) == (qty > 0)):
+            notional += (order.qty - order.filled_qty) * order.price
+    return notional / leverage

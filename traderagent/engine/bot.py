@@ -36,7 +36,7 @@ from traderagent.domain.events import (
     OrderUpdated,
     RiskBreached,
 )
-from traderagent.engine.allocator import CapitalAllocator, Funds
+from traderagent.engine.allocator import CapitalAllocator, Funds, margin_committed
 from traderagent.engine.checkpoints import restore_route
 from traderagent.engine.execution import Execution, UnsureOrder
 from traderagent.engine.funding import with_booked_funding
@@ -59,7 +59,7 @@ from traderagent.engine.refusals import fit_to_budget, report_cut, report_reject
 from traderagent.engine.risk import BotBook, Breach, RiskGate, bot_book
 from traderagent.engine.router import RouterBinding
 from traderagent.engine.unsure import UnsureOrders, settle_unsure
-from traderagent.exchanges.ports import CandleMatched, Exchange
+from traderagent.exchanges.ports import CandleMatched, Exchange, Perpetual
 from traderagent.facade import CommandError
 
 HISTORY_CANDLES = 3 * 1440
@@ -72,6 +72,8 @@ CLOSED_UNFILLED = (
 """The venue closed these without filling the rest: the bot stops tracking them (fills stay)."""
 RISK_STOP_TAG = "risk-stop"
 """Tag of the market sell a stop-loss breach places."""
+LIQUIDATION_TAG = "liquidation"
+"""Tag of a perpetual venue's liquidation fill (order `<bot>-liq<n>`): not the bot's order."""
 
 
 class BotRuntime:
@@ -98,6 +100,10 @@ class BotRuntime:
         self.instrument = instrument
         self.exchange = exchange
         self._venue_price = exchange.last_price if isinstance(exchange, CandleMatched) else None
+        self.perpetual = exchange if isinstance(exchange, Perpetual) else None
+        """The venue, when it is a one-way perpetual one: the position is signed (a short is
+        negative), closes are reduce-only and an opening order is budgeted by its margin."""
+        self.liquidations = 0  # the venue liquidated the position (logged each)
         self.journal = journal
         self.bus = bus
         self.clock = clock
@@ -205,7 +211,8 @@ class BotRuntime:
             self._log("info", f"route restored from the last snapshot: {label}")
         if reconciled.adopted or reconciled.recorded_fills or reconciled.position.qty:
             self._log("info", reconciled.summary())
-        if reconciled.venue_qty < reconciled.position.qty:
+        venue_qty, mine = reconciled.venue_qty, reconciled.position.qty
+        if abs(venue_qty) < abs(mine) if self.perpetual else venue_qty < mine:
             self._log(
                 "warning",
                 f"the exchange holds {reconciled.venue_qty} {self.symbol}, less than the bot's "
@@ -271,7 +278,7 @@ class BotRuntime:
         if self.last_price is None:
             raise CommandError(f"bot {self.name} has no price yet: nothing can be sold at market")
         await self._cancel_all()
-        held = self.instrument.floor_qty(self.position.qty)
+        held = self.instrument.floor_qty(abs(self.position.qty))
         if held > 0:
             await self._close_position()
         else:
@@ -340,7 +347,8 @@ class BotRuntime:
         if not fill.bot or not fill.tag:  # a venue that learnt of the order in another session
             known = self.orders.get(fill.client_order_id)
             fill = replace(fill, bot=self.name, tag=fill.tag or (known.tag if known else ""))
-        self.position = self.position.apply(fill)
+        position = self.position
+        self.position = position.apply_signed(fill) if self.perpetual else position.apply(fill)
         self.fills += 1
         await self.journal.record_fill(fill)
         await self.journal.record_position(self.name, self.position, fill.ts)
@@ -353,6 +361,9 @@ class BotRuntime:
             self._track(order)
         elif (late := self.closed_orders.apply(fill)) is not None:
             order, generation = late  # it crossed its cancel: still the strategy's to manage
+        elif fill.tag == LIQUIDATION_TAG:
+            await self._liquidated(fill)
+            return
         else:
             self._log("warning", f"fill {fill.fill_id} for unknown order {fill.client_order_id}")
             return
@@ -449,8 +460,13 @@ class BotRuntime:
             if verdict.intent is None:
                 return
             intent = verdict.intent
-        if self.allocator is not None and self.funds is not None and intent.side is Side.BUY:
-            fitted = fit_to_budget(self, self.allocator, self.funds, intent, mark)
+        allocator, funds = self.allocator, self.funds
+        if (
+            allocator is not None
+            and funds is not None
+            and (intent.side is Side.BUY or self.perpetual is not None)
+        ):
+            fitted = fit_to_budget(self, allocator, funds, intent, mark)
             if fitted is None:
                 return
             intent = fitted
@@ -492,18 +508,36 @@ class BotRuntime:
         return len(open_orders)
 
     async def _close_position(self) -> None:
-        qty = self.instrument.floor_qty(self.position.qty)
+        qty = self.instrument.floor_qty(abs(self.position.qty))
         if qty <= 0 or self.last_price is None:
             return
-        self._log("warning", f"closing position {qty} {self.symbol} at market")
-        await self._place(
-            PlaceOrder("close", Side.SELL, qty, type=OrderType.MARKET, purpose=Purpose.EXIT)
+        self._log("warning", f"closing position {self.position.qty} {self.symbol} at market")
+        await self._place(self._closing("close", qty, Purpose.EXIT))
+
+    def _closing(self, tag: str, qty: Decimal, purpose: Purpose) -> PlaceOrder:
+        """The market order that closes the position: a sell of a long, a buy of a short;
+        reduce-only on a perpetual venue (it never opens the other side)."""
+        side = Side.BUY if self.position.qty < 0 else Side.SELL
+        return PlaceOrder(tag, side, qty, None, OrderType.MARKET, purpose, bool(self.perpetual))
+
+    async def _liquidated(self, fill: Fill) -> None:
+        """The venue liquidated the position (`fill` of its order `<bot>-liq<n>`, applied
+        above): logged and counted, and the strategy re-syncs to what is left (`on_resume`:
+        the venue cancelled the symbol's orders)."""
+        self.liquidations += 1
+        self._log(
+            "critical",
+            f"LIQUIDATED: {fill.qty} {self.symbol} closed at {fill.price} by the venue "
+            f"({fill.client_order_id}); position now {self.position.qty} "
+            f"(liquidation #{self.liquidations})",
         )
+        if self.strategy_started and self.lifecycle.accepts_new_orders:
+            await self._apply(self.strategy.on_resume(self._context()))
 
     def risk_book(self) -> BotBook:
         """The bot's position and open orders as the risk gate sees them, at the last price."""
         mark = self.last_price if self.last_price is not None else ZERO
-        return bot_book(self.position, self.orders.values(), mark)
+        return bot_book(self.position, self.orders.values(), mark, self.perpetual is not None)
 
     async def _stop_out(self, breach: Breach) -> None:
         """A pair breach: cancel the bot's orders, sell its position at market (purpose STOP),
@@ -521,10 +555,8 @@ class BotRuntime:
         )
         self._log("critical", breach.reason)
         await self._cancel_all()
-        qty = self.instrument.floor_qty(self.position.qty)
-        await self._place(
-            PlaceOrder(RISK_STOP_TAG, Side.SELL, qty, type=OrderType.MARKET, purpose=Purpose.STOP)
-        )
+        qty = self.instrument.floor_qty(abs(self.position.qty))
+        await self._place(self._closing(RISK_STOP_TAG, qty, Purpose.STOP))
         if self.state is BotState.RUNNING:
             await self._move(BotState.PAUSED, breach.reason)
         self.state_reason = breach.reason
@@ -533,9 +565,22 @@ class BotRuntime:
         """A stop-loss sell is still open: its fill has not arrived yet."""
         return any(o.tag == RISK_STOP_TAG for o in self.orders.values())
 
+    def closing_qty(self, intent: PlaceOrder) -> Decimal:
+        """How much of `intent` reduces the (signed) position: all of a reduce-only order."""
+        held = self.position.qty
+        if intent.reduce_only:
+            return intent.qty
+        if (intent.side is Side.BUY and held < 0) or (intent.side is Side.SELL and held > 0):
+            return min(intent.qty, abs(held))
+        return ZERO
+
     def committed_capital(self) -> Decimal:
-        """Quote capital at risk: the position's cost plus resting buy orders' notional."""
+        """Quote capital at risk: the position's cost plus resting buy orders' notional (on a
+        perpetual venue: the margin of the position and of the resting orders that open)."""
         position = self.position
+        if self.perpetual is not None:
+            leverage = self.perpetual.leverage_of(self.symbol)
+            return margin_committed(position, self.orders.values(), leverage)
         held = position.qty * position.avg_price if position.qty > 0 else ZERO
         return held + self._resting_buys
 

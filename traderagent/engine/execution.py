@@ -69,6 +69,7 @@ class Execution:
             price,
             self.bot,
             intent.tag,
+            intent.reduce_only,
         )
 
     def precheck(self, request: OrderRequest, mark: Decimal) -> str | None:

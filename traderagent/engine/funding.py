@@ -1,12 +1,14 @@
 """Funding settlements booked to the bots: realised PnL, shown apart, journaled once.
 
 A venue settles funding on its net position of a symbol; the engine's bots on that symbol
-hold (long) parts of it. A settlement is split between the bots holding the symbol in
-proportion to their quantities (to 8 decimals, the last bot taking the remainder so the
+hold parts of it. A settlement is split between the bots holding the symbol on its side (long,
+or short on a perpetual venue where a bot's position is signed) in proportion to their
+quantities (to 8 decimals, the last bot taking the remainder so the
 shares add up exactly), each share realised in the bot's PnL (`Position.with_funding`) and
 journaled once per (settlement, bot): a settlement heard again (a reconnect's gap-fill, a
-restart's catch-up) books nothing. A settlement no bot holds a position for (a short, or an
-account position opened by hand) is logged as a warning and counted, never dropped silently.
+restart's catch-up) books nothing. A settlement no bot holds a position for (on the other
+side, or an account position opened by hand) is logged as a warning and counted, never
+dropped silently.
 """
 
 from __future__ import annotations
@@ -39,11 +41,13 @@ class FundingJournal(Protocol):
 
 
 def shares(fee: FundingFee, holdings: Mapping[str, Decimal]) -> list[FundingFee]:
-    """`fee` split between the bots of `holdings` (bot -> long qty held, > 0), by quantity.
-    Each share's `amount` is what that bot paid (negative: received)."""
-    held = {bot: qty for bot, qty in holdings.items() if qty > 0}
+    """`fee` split between the bots of `holdings` (bot -> signed qty held) on the fee's side
+    (a long's: qty > 0; a short's: qty < 0), by quantity. Each share's `amount` is what that
+    bot paid (negative: received); its `position_qty` the size it held."""
+    short = fee.position_side is Side.SELL
+    held = {b: -q if short else q for b, q in holdings.items() if (q < 0 if short else q > 0)}
     total = sum(held.values(), ZERO)
-    if fee.position_side is not Side.BUY or not total:
+    if not total:
         return []
     result, left = [], fee.amount
     for index, (bot, qty) in enumerate(sorted(held.items())):

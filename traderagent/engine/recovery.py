@@ -18,7 +18,7 @@ from typing import Any
 
 from traderagent.domain import ZERO, Fill, Order, OrderStatus, Position
 from traderagent.engine.journal import TradeJournal
-from traderagent.exchanges.ports import Exchange, ExchangeError
+from traderagent.exchanges.ports import Exchange, ExchangeError, Perpetual
 
 MARGIN_MS = 60_000
 """How far before the earliest order or fill that matters recovery asks for executions."""
@@ -75,11 +75,12 @@ def sequence_of(client_order_id: str) -> int:
     return int(seq) if seq.isdigit() else 0
 
 
-def replay_position(symbol: str, fills: Iterable[Fill]) -> Position:
-    """The position the fills make, applied in time order from flat."""
+def replay_position(symbol: str, fills: Iterable[Fill], signed: bool = False) -> Position:
+    """The position the fills make, applied in time order from flat (`signed`: on a one-way
+    perpetual, where a short is negative)."""
     position = Position(symbol)
     for fill in sorted(fills, key=lambda f: f.ts):
-        position = position.apply(fill)
+        position = position.apply_signed(fill) if signed else position.apply(fill)
     return position
 
 
@@ -99,7 +100,7 @@ async def reconcile(
     since = _fills_since(history, recent.values(), journal_open.values(), venue_open)
     fills = await _record_missing_fills(bot, symbol, exchange, journal, known, history, since)
     everything = [*history, *fills]
-    position = replay_position(symbol, everything)
+    position = replay_position(symbol, everything, isinstance(exchange, Perpetual))
     await journal.record_position(bot, position, now_ms)
     listed = {o.client_order_id for o in venue_open}
     unlisted = [o for cid, o in journal_open.items() if cid not in listed]

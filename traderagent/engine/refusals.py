@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from traderagent.domain import Order, PlaceOrder
+from traderagent.domain import ZERO, Order, PlaceOrder
 from traderagent.domain.events import IntentRejected, IntentResized, LogRecord
 from traderagent.engine.allocator import CapitalAllocator, Funds, fit_buy
 
@@ -22,7 +22,14 @@ def fit_to_budget(
     bot: BotRuntime, allocator: CapitalAllocator, funds: Funds, intent: PlaceOrder, mark: Decimal
 ) -> PlaceOrder | None:
     """The bot's buy cut to what the allocator allows, or None (refused, with an event). The
-    approved buy's cost is locked with `funds`: the rest of its batch sees less free quote."""
+    approved buy's cost is locked with `funds`: the rest of its batch sees less free quote.
+    On a perpetual venue, either side: what opens is budgeted by its margin."""
+    leverage, closing = None, ZERO
+    if bot.perpetual is not None:
+        closing = bot.closing_qty(intent)
+        if closing >= intent.qty:
+            return intent  # it only reduces the position: no capital
+        leverage = bot.perpetual.leverage_of(bot.symbol)
     fitted, reason = fit_buy(
         intent,
         allocator,
@@ -31,6 +38,8 @@ def fit_to_budget(
         committed=bot.committed_capital(),
         instrument=bot.instrument,
         mark=mark,
+        leverage=leverage,
+        closing=closing,
     )
     if fitted is None:
         bot.allocator_refusals += 1

@@ -75,10 +75,13 @@ def bot_parameters(config: BotConfig | None) -> tuple[tuple[str, str], ...]:
 
 
 def stop_price(bot: BotRuntime) -> Decimal | None:
-    """The price at which the bot's `stop_loss_pct` would sell its position."""
+    """The price at which the bot's `stop_loss_pct` would sell its position (buy back a
+    perpetual's short: that far above its entry)."""
     pair = bot.risk.pair if bot.risk is not None else None
-    if pair is None or pair.stop_loss_pct is None or bot.position.qty <= 0:
+    if pair is None or pair.stop_loss_pct is None or not bot.position.qty:
         return None
+    if bot.position.qty < 0:
+        return bot.position.avg_price * (HUNDRED + pair.stop_loss_pct) / HUNDRED
     return bot.position.avg_price * (HUNDRED - pair.stop_loss_pct) / HUNDRED
 
 
@@ -270,7 +273,7 @@ def bot_chart(engine: Engine, bot: BotRuntime, minutes: int) -> BotChart:
         for o in bot.orders.values()
         if o.price is not None
     ]
-    if bot.position.qty > 0:
+    if bot.position.qty:  # long, or a perpetual's short
         levels.append(ChartLevel(bot.position.avg_price, "entry"))
     stop = stop_price(bot)
     if stop is not None:

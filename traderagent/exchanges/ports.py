@@ -108,6 +108,16 @@ class MarginAccount(Protocol):
 
 
 @runtime_checkable
+class Perpetual(Protocol):
+    """A one-way perpetual venue (linear): a bot's position there is signed (a short is
+    negative), an opening order is budgeted by its margin, and a close is reduce-only."""
+
+    def leverage_of(self, symbol: str) -> Decimal:
+        """The leverage `symbol`'s position and orders are margined at."""
+        ...
+
+
+@runtime_checkable
 class CandleMatched(Protocol):
     """A simulated venue that matches resting orders against each closed candle (paper)."""
 

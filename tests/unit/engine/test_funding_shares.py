@@ -29,6 +29,18 @@ def test_a_short_or_nobody_holding_books_nothing() -> None:
                        Decimal("-0.7"), "USDT", 0)  # fmt: skip
     assert shares(short, {"grid": Decimal("0.3")}) == []
     assert shares(FEE, {}) == []
+    assert shares(FEE, {"trend": Decimal("-0.3")}) == []  # a long's funding: no short's
+
+
+def test_a_shorts_funding_goes_to_the_bots_short_by_size() -> None:
+    short = FundingFee("f-3", "BTCUSDT", Side.SELL, Decimal("0.3"), Decimal("0.0001"),
+                       Decimal("-0.7"), "USDT", 0)  # fmt: skip
+    split = shares(short, {"trend": Decimal("-0.2"), "grid": Decimal("0.5"), "x": Decimal("-0.1")})
+    assert [(s.bot, s.amount, s.position_qty) for s in split] == [
+        ("trend", Decimal("-0.46666667"), Decimal("0.2")),
+        ("x", Decimal("-0.23333333"), Decimal("0.1")),
+    ]  # sorted by name; the last takes the remainder: the shares add up to the settlement
+    assert sum(s.amount for s in split) == short.amount
 
 
 def test_funding_is_realised_and_kept_apart_through_fills() -> None:

@@ -62,21 +62,26 @@ class RiskGate:
 
     def stop_loss(self, book: BotBook) -> Breach | None:
         """The stop-loss breach when the mark is `stop_loss_pct` or more below the average
-        entry of a position big enough to sell; None otherwise."""
+        entry of a position big enough to sell (above it for a short: a signed book); None
+        otherwise."""
         pct = self.pair.stop_loss_pct if self.pair is not None else None
         if pct is None or book.avg_price <= 0 or book.mark <= 0:
             return None
-        qty = self.instrument.floor_qty(book.position_qty)
+        short = book.position_qty < 0
+        qty = self.instrument.floor_qty(-book.position_qty if short else book.position_qty)
         if qty <= 0 or self.instrument.check_order(self.instrument.round_price(book.mark), qty):
             return None
         fall = (book.avg_price - book.mark) / book.avg_price * HUNDRED
+        if short:
+            fall = -fall  # a short loses as the price rises
         if fall < pct:
             return None
+        where = "above" if short else "below"
         return Breach(
             "pair",
             "stop_loss_pct",
             fall,
             pct,
-            f"stop loss: {self.instrument.symbol} at {book.mark} is {fall.quantize(CENT)}% below"
-            f" the average entry {book.avg_price.quantize(CENT)} (stop_loss_pct {pct}%)",
+            f"stop loss: {self.instrument.symbol} at {book.mark} is {fall.quantize(CENT)}% "
+            f"{where} the average entry {book.avg_price.quantize(CENT)} (stop_loss_pct {pct}%)",
         )

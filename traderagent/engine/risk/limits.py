@@ -111,19 +111,26 @@ def _rooms(
             f"order notional {intent.qty * price:.2f} {quote} exceeds max_order_notional"
             f" {limit} {quote}",
         )
-    if intent.side is not Side.BUY:
+    if intent.side is not Side.BUY and not book.signed:
         return
-    value = max(price, book.mark)  # what the buy will be worth once it fills
+    value = max(price, book.mark)  # what the order will be worth once it fills
     added = intent.qty * value
     if pair.max_position_qty is not None:
         limit = pair.max_position_qty
-        held = book.position_qty + book.resting_buy_qty
+        if not book.signed:
+            held = book.position_qty + book.resting_buy_qty
+            what = f"position {book.position_qty} + resting buys {book.resting_buy_qty}"
+        elif intent.side is Side.BUY:
+            held = max(book.position_qty, ZERO) + book.resting_buy_qty
+            what = f"long {max(book.position_qty, ZERO)} + resting buys {book.resting_buy_qty}"
+        else:
+            held = max(-book.position_qty, ZERO) + book.resting_sell_qty
+            what = f"short {max(-book.position_qty, ZERO)} + resting sells {book.resting_sell_qty}"
         yield Room(
             "max_position_qty",
             limit - held,
             ONE,
-            f"position {book.position_qty} + resting buys {book.resting_buy_qty} + {intent.qty}"
-            f" {base} would exceed max_position_qty {limit} {base}",
+            f"{what} + {intent.qty} {base} would exceed max_position_qty {limit} {base}",
         )
     if pair.max_position_notional is not None:
         limit = pair.max_position_notional

@@ -57,6 +57,8 @@ def order_body(request: OrderRequest, category: str) -> dict[str, Any]:
         "qty": format(request.qty, "f"),
         "orderLinkId": request.client_order_id,
     }
+    if request.reduce_only and category != "spot":
+        body["reduceOnly"] = True
     if request.type is OrderType.LIMIT:
         if request.price is None:
             raise InvalidRequestError("a limit order needs a price")

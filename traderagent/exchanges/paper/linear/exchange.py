@@ -103,6 +103,10 @@ class PaperLinearExchange:
                 total += position.unrealised(mark) if mark is not None else ZERO
         return total
 
+    def leverage_of(self, symbol: str) -> Decimal:
+        """The leverage of `symbol` (`Perpetual`): its position's and orders' margin."""
+        return self.book.position(symbol).leverage
+
     @property
     def liquidations(self) -> int:
         return self.book.liquidator.count
@@ -167,7 +171,9 @@ class PaperLinearExchange:
         """Margin locked and the order rested or filled; a REJECTED order if refused. A
         `long_only` venue makes every sell reduce-only: it never opens a short."""
         symbol, cid = request.symbol, request.client_order_id
-        reduce_only = reduce_only or (self._long_only and request.side is Side.SELL)
+        reduce_only = (
+            reduce_only or request.reduce_only or (self._long_only and request.side is Side.SELL)
+        )
         inst = lookup_instrument(self._instruments, symbol)
         now = self.book.matcher.clock(symbol)
         reason = self._refusal(request, inst)
