@@ -282,8 +282,8 @@ class EngineLogBridge:
         fill = event.fill
         bot = fill.bot or fill.client_order_id.rsplit("-", 1)[0]
         message = (
-            f"fill {fill.side.value.lower()} {fill.qty} {fill.symbol} @ {fill.price} "
-            f"fee {fill.fee} {fill.fee_asset} ({fill.liquidity.value.lower()}, "
+            f"fill {fill.side.value.lower()} {fill.qty:f} {fill.symbol} @ {fill.price:f} "
+            f"fee {fill.fee:f} {fill.fee_asset} ({fill.liquidity.value.lower()}, "
             f"order {fill.client_order_id})"
         )
         self._emit(logging.INFO, message, bot, event.ts)

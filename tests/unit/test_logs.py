@@ -131,9 +131,18 @@ def test_the_engine_s_refusals_fills_and_states_become_records(captured: io.Stri
     bus = EventBus()
     stop = EngineLogBridge().attach(bus)
     fill = Fill(
-        "f1", "grid-btc-7", "BTCUSDT", Side.BUY, Decimal("23000.5"), Decimal("0.001"),
-        Decimal("0.000001"), "BTC", Liquidity.MAKER, 1_677_628_800_000, bot="grid-btc",
-    )  # fmt: skip
+        "f1",
+        "grid-btc-7",
+        "BTCUSDT",
+        Side.BUY,
+        Decimal("2.2E+4"),
+        Decimal("0.001"),
+        Decimal("1E-6"),
+        "BTC",
+        Liquidity.MAKER,
+        1_677_628_800_000,
+        bot="grid-btc",
+    )  # fmt: skip (a normalised price and fee: the line still prints plain digits)
     bus.publish(LogRecord(1_677_628_800_000, "warning", "order e1 rejected: no USDT", "grid-btc"))
     bus.publish(OrderFilled(1_677_628_800_000, fill))
     bus.publish(
@@ -145,6 +154,6 @@ def test_the_engine_s_refusals_fills_and_states_become_records(captured: io.Stri
     lines = captured.getvalue().splitlines()
     assert len(lines) == 4
     assert "WARNING  engine [grid-btc] order e1 rejected: no USDT" in lines[0]
-    assert "INFO     engine [grid-btc] fill buy 0.001 BTCUSDT @ 23000.5" in lines[1]
+    assert "INFO     engine [grid-btc] fill buy 0.001 BTCUSDT @ 22000 fee 0.000001 BTC" in lines[1]
     assert "RUNNING -> EMERGENCY: drawdown 20%" in lines[2]
     assert "CRITICAL engine [grid-btc] EMERGENCY HALT" in lines[3]

@@ -42,7 +42,7 @@ def _intents(intents: tuple[object, ...]) -> str:
 
 def _intent(intent: object) -> str:
     if isinstance(intent, PlaceOrder):
-        at = f" @ {intent.price}" if intent.price is not None else ""
+        at = f" @ {intent.price:f}" if intent.price is not None else ""
         return f"{intent.tag}: {intent.side.value.lower()} {intent.qty}{at} {intent.type.value}"
     if isinstance(intent, CancelOrder):
         return f"cancel {intent.tag}"
