@@ -17,7 +17,7 @@ import pytest
 from kit.factories import SMALL_CONFIG
 
 from traderagent.cli import main
-from traderagent.config import parse_config
+from traderagent.config import ConfigError, parse_config
 from traderagent.exchanges.bybit.errors import InvalidRequestError, NetworkError
 from traderagent.exchanges.bybit.rest import BybitRest, Reply
 from traderagent.exchanges.emulator import running_emulator
@@ -97,12 +97,13 @@ async def test_the_emulator_serves_bybits_funding_history() -> None:
             )
             stamps = [int(row["fundingRateTimestamp"]) for row in latest.result["list"]]
             assert len(stamps) == 200 and stamps[0] == T0 + DAYS * DAY  # up to "now"
-            for bad, message in [
+            refused: list[tuple[dict[str, Any], str]] = [
                 ({"category": "spot"}, "category"),
                 ({"category": "linear", "symbol": "BTCUSDT", "startTime": T0}, "endTime"),
                 ({"category": "linear", "symbol": "BTCUSDT", "limit": 201}, "limit"),
                 ({"category": "linear", "symbol": "NOPEUSDT"}, "Not supported symbols"),
-            ]:
+            ]
+            for bad, message in refused:
                 with pytest.raises(InvalidRequestError, match=message):
                     await rest.call("GET", "/v5/market/funding/history", bad)
         finally:
@@ -199,6 +200,17 @@ async def test_mark_klines_go_to_a_mark_series_the_venue_can_name(
         "c.yaml",
         {},
     )
+    missing = parse_config(
+        SMALL_CONFIG.replace(
+            "bots:",
+            "paper:\n  category: linear\n  linear:\n    mark: {BTCUSDT: store:BTCUSDT-MARK-5m}\n"
+            "bots:",
+        ),
+        "c.yaml",
+        {},
+    )
+    with pytest.raises(ConfigError, match=r"paper.linear.mark.BTCUSDT: .*has no 'BTCUSDT-MARK-5m'"):
+        mark_series(missing)
     marks = mark_series(config)["BTCUSDT"]
     assert len(marks) == 1080
     assert marks[int(SERIES.ts[7])] == Decimal(repr(float(SERIES.close[7])))

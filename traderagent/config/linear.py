@@ -49,8 +49,8 @@ class LinearConfig(BaseModel):
     (logged and counted)."""
     mark: dict[SpotSymbol, str] = Field(default_factory=dict)
     """Mark-price series per symbol (`BTCUSDT: store:BTCUSDT-MARK-1m`, from `data download
-    --kind mark`, or a candle file): a candle's close is the mark from its open time; without
-    one the mark is the last price."""
+    --kind mark`, or a candle file): a mark candle's close is the mark at the close of the
+    price candle opening with it; without one the mark is the last price."""
 
     @field_validator("leverage_by_symbol")
     @classmethod

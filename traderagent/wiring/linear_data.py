@@ -30,8 +30,9 @@ def funding_rates(config: AppConfig) -> FundingRates | None:
 
 
 def mark_series(config: AppConfig) -> dict[str, dict[int, Decimal]]:
-    """`paper.linear.mark`'s series per symbol: each candle's close is the mark from its open
-    time (the venue's `marks`). ConfigError naming the symbol if a series cannot be read."""
+    """`paper.linear.mark`'s series per symbol, by open time (the venue's `marks`): a mark
+    candle's close is the mark at the close of the price candle opening with it. ConfigError
+    naming the symbol if a series cannot be read."""
     marks: dict[str, dict[int, Decimal]] = {}
     for symbol, ref in config.paper.linear.mark.items():
         try:
