@@ -18,14 +18,18 @@ from kit.factories import SMALL_CONFIG
 
 from traderagent.cli import main
 from traderagent.config import ConfigError, parse_config
+from traderagent.config.instruments import paper_listing
+from traderagent.domain import Candle
 from traderagent.exchanges.bybit.errors import InvalidRequestError, NetworkError
 from traderagent.exchanges.bybit.rest import BybitRest, Reply
 from traderagent.exchanges.emulator import running_emulator
 from traderagent.exchanges.paper.linear import RateSeries, read_funding_file
+from traderagent.exchanges.paper.linear.exchange import PaperLinearExchange
 from traderagent.marketdata import CandleSeries
 from traderagent.marketdata.download import DownloadFailed
 from traderagent.marketdata.funding_download import download_funding
 from traderagent.wiring.linear_data import mark_series
+from traderagent.wiring.venues import paper_exchange
 
 HOUR, EIGHT_HOURS, DAY = 3_600_000, 8 * 3_600_000, 86_400_000
 T0 = int(datetime(2023, 1, 1, tzinfo=UTC).timestamp() * 1000)
@@ -48,6 +52,7 @@ def rate_of(i: int) -> Decimal:
 
 RATES = RateSeries({"BTCUSDT": [(T0 + i * EIGHT_HOURS, rate_of(i)) for i in range(MARKS)]})
 SERIES = hourly()
+LISTED = paper_listing({})
 
 
 @pytest.fixture
@@ -210,10 +215,18 @@ async def test_mark_klines_go_to_a_mark_series_the_venue_can_name(
         {},
     )
     with pytest.raises(ConfigError, match=r"paper.linear.mark.BTCUSDT: .*has no 'BTCUSDT-MARK-5m'"):
-        mark_series(missing)
-    marks = mark_series(config)["BTCUSDT"]
+        mark_series(missing, LISTED)
+    with pytest.raises(ConfigError, match="paper.linear.mark.BTCUSDT: no bot trades BTCUSDT"):
+        mark_series(config, {})
+    marks = mark_series(config, LISTED)["BTCUSDT"]
     assert len(marks) == 1080
-    assert marks[int(SERIES.ts[7])] == Decimal(repr(float(SERIES.close[7])))
+    assert marks[int(SERIES.ts[7])] == Decimal(repr(float(SERIES.close[7])))  # on the 0.1 tick
+    assert marks[int(SERIES.ts[7])].as_tuple().exponent >= -2
+    exchange = paper_exchange(config, LISTED, lambda: int(SERIES.ts[7]))
+    assert isinstance(exchange, PaperLinearExchange)
+    ts = int(SERIES.ts[7])
+    exchange.on_candle(Candle("BTCUSDT", ts, 19_000.0, 19_010.0, 18_990.0, 19_000.0, 1.0, HOUR))
+    assert exchange.book.mark("BTCUSDT") == marks[ts]  # the mark series', not the last price
 
 
 @pytest.mark.parametrize(

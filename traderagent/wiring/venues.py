@@ -101,7 +101,7 @@ def paper_exchange(
         listed, paper.balances, paper_fees(config), paper.fill_model, now_ms=now_ms,
         leverage=linear.leverage_of(symbols), mmr=linear.mmr_of(symbols),
         margin_mode=linear.margin_mode, funding=funding_rates(config),
-        marks=mark_series(config),
+        marks=mark_series(config, listed),
         long_only=linear.long_only,
     )  # fmt: skip
 
