@@ -90,6 +90,13 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     )
     download.add_argument("--category", choices=("linear", "spot"), default="linear")
     download.add_argument(
+        "--kind",
+        choices=("candles", "funding", "mark"),
+        default="candles",
+        help="candles (default); funding: Bybit's funding history into SYMBOL-funding.csv "
+        "beside the candles; mark: mark-price klines as the series SYMBOL-MARK-INTERVAL",
+    )
+    download.add_argument(
         "--env", choices=("mainnet", "testnet", "demo", "custom"), default="mainnet"
     )
     download.add_argument("--base-url", help="server URL for --env custom (e.g. the emulator)")
@@ -140,6 +147,13 @@ def handle_import(args: argparse.Namespace) -> int:
 
 
 def handle_download(args: argparse.Namespace) -> int:
+    if args.exchange is not None and args.kind != "candles":
+        print(f"error: --kind {args.kind} is Bybit's only; drop --exchange", file=sys.stderr)
+        return EXIT_USAGE
+    if args.kind == "funding":
+        from traderagent.commands.data_download_funding import run_funding_download
+
+        return run_funding_download(args)
     if args.exchange is not None:
         from traderagent.commands.data_download_ccxt import run_ccxt_download
 

@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, TextIO
 
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
+MARK_SUFFIX = "-MARK"
+"""A mark-price series is stored as SYMBOL-MARK (`store:BTCUSDT-MARK-1m`)."""
+
 if TYPE_CHECKING:
     from traderagent.marketdata.download import DownloadReport
     from traderagent.marketdata.store import CandleStore, StoreKey
@@ -27,12 +30,15 @@ class ProgressLine:
         self._shown = 0.0
 
     def __call__(self, done: int, total: int) -> None:
+        self.show(done, total, "candles")
+
+    def show(self, done: int, total: int, unit: str) -> None:
         now = time.monotonic()
         if not self.enabled or now - self._shown < 0.1:
             return
         self._shown = now
         share = f" ({done / total:.0%})" if total else ""
-        self.stream.write(f"\r{self.label}: {done:,} of at most {total:,} candles{share}  ")
+        self.stream.write(f"\r{self.label}: {done:,} of at most {total:,} {unit}{share}  ")
         self.stream.flush()
 
     def end(self) -> None:
@@ -48,10 +54,14 @@ def run_download(args: argparse.Namespace) -> int:
     from traderagent.marketdata.download import DownloadFailed
     from traderagent.marketdata.store import CandleStore, StoreKey, checked_name
 
+    mark = getattr(args, "kind", "candles") == "mark"
     end_ms = args.end if args.end is not None else int(time.time() * 1000)
     try:
         base_url = hosts_for(args.env, args.base_url).rest
-        key = StoreKey("BYBIT", checked_name(args.symbol, "symbol"), args.interval)
+        symbol = checked_name(args.symbol, "symbol")
+        key = StoreKey("BYBIT", f"{symbol}{MARK_SUFFIX}" if mark else symbol, args.interval)
+        if mark and args.category != "linear":
+            raise ValueError("--kind mark is for --category linear")
         interval_code(args.interval)  # ValueError naming the intervals Bybit has
         if end_ms < args.start:
             raise ValueError("--end is before --start")
@@ -65,7 +75,13 @@ def run_download(args: argparse.Namespace) -> int:
     try:
         report = asyncio.run(
             _download(
-                base_url, args.retries, store, key, args.start, end_ms, args.category, progress
+                base_url,
+                args.retries,
+                store,
+                (key, symbol, mark),
+                (args.start, end_ms),
+                args.category,
+                progress,
             )
         )
     except MarketDataError as err:
@@ -94,19 +110,27 @@ async def _download(
     base_url: str,
     retries: int,
     store: CandleStore,
-    key: StoreKey,
-    start_ms: int,
-    end_ms: int,
+    what: tuple[StoreKey, str, bool],
+    span: tuple[int, int],
     category: str,
     progress: ProgressLine,
 ) -> DownloadReport:
+    """`what` = (store key, the exchange's symbol, mark-price klines?), `span` = (start, end)."""
     from traderagent.exchanges.bybit.rest import BybitRest
-    from traderagent.marketdata.download import download
+    from traderagent.marketdata.download import KLINE, MARK_KLINE, download
 
+    key, symbol, mark = what
     rest = BybitRest(base_url, max_attempts=retries + 1)
     try:
         return await download(
-            rest, store, key, start_ms, end_ms, category=category, progress=progress
+            rest,
+            store,
+            key,
+            *span,
+            category=category,
+            progress=progress,
+            path=MARK_KLINE if mark else KLINE,
+            symbol=symbol,
         )
     finally:
         await rest.close()

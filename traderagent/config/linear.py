@@ -43,8 +43,14 @@ class LinearConfig(BaseModel):
     funding_rate: Decimal = Field(default=Decimal(0), gt=-1, lt=1)
     """Funding rate per 8-hour mark when no `funding_file` is given (0.0001 = 0.01 %)."""
     funding_file: str | None = None
-    """CSV of `symbol,fundingRateTimestamp,fundingRate` (Bybit's funding history fields); a
-    mark before its first rate is not settled (logged and counted)."""
+    """CSV of `symbol,fundingRateTimestamp,fundingRate` (Bybit's funding history fields, as
+    `data download --kind funding` writes it), or `bundled`: the fixed 0.01 % file shipped
+    with the bundled candles (not real data); a mark before its first rate is not settled
+    (logged and counted)."""
+    mark: dict[SpotSymbol, str] = Field(default_factory=dict)
+    """Mark-price series per symbol (`BTCUSDT: store:BTCUSDT-MARK-1m`, from `data download
+    --kind mark`, or a candle file): a mark candle's close is the mark at the close of the
+    price candle opening with it; without one the mark is the last price."""
 
     @field_validator("leverage_by_symbol")
     @classmethod

@@ -11,6 +11,8 @@ from traderagent.marketdata.series import CandleSeries
 
 BUNDLED_SAMPLE = "BTCUSDT-1m-2023-03-01_21-binanceus.csv.gz"
 BUNDLED_SYMBOL = "BTCUSDT"
+BUNDLED_FUNDING = "BTCUSDT-funding-2023-03-01_21-fixed.csv"
+"""NOT real data: 0.01 % (Bybit's base rate) at every 8-hour mark of the bundled weeks."""
 
 
 def bundled_path(name: str = BUNDLED_SAMPLE) -> Path:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 PAGE = 1000
 KLINE = "/v5/market/kline"
+MARK_KLINE = "/v5/market/mark-price-kline"  # rows without volume: stored with volume 0
 Progress = Callable[[int, int], None]
 """Called with (candles fetched so far, candles the missing spans could hold at most)."""
 
@@ -71,8 +72,11 @@ async def download(
     category: str = "linear",
     progress: Progress | None = None,
     flush_rows: int = 20_000,
+    path: str = KLINE,
+    symbol: str | None = None,
 ) -> DownloadReport:
-    """Fetch `key`'s candles opening in [start_ms, end_ms) that the store lacks."""
+    """Fetch `key`'s candles opening in [start_ms, end_ms) that the store lacks, from `path`
+    (KLINE, or MARK_KLINE for a mark series) for the exchange's `symbol` (default key's)."""
     from traderagent.exchanges.bybit.errors import BybitError, InvalidRequestError
     from traderagent.exchanges.bybit.parse import interval_code
 
@@ -98,12 +102,13 @@ async def download(
         pending.ts.clear()
         pending.values.clear()
 
-    params = {"category": category, "symbol": key.symbol, "interval": code, "limit": PAGE}
+    wanted = symbol or key.symbol
+    params = {"category": category, "symbol": wanted, "interval": code, "limit": PAGE}
     try:
         for lo, hi in report.spans:
             end = hi
             while end >= lo:
-                reply = await rest.call("GET", KLINE, {**params, "start": lo, "end": end})
+                reply = await rest.call("GET", path, {**params, "start": lo, "end": end})
                 report.requests += 1
                 rows = reply.result.get("list") or []
                 ts, values = _parse(rows)
@@ -134,12 +139,13 @@ async def download(
 
 
 def _parse(rows: list[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """Kline rows [start, open, high, low, close, volume, turnover] (strings) as arrays."""
+    """Kline rows [start, open, high, low, close, volume, turnover] (strings) as arrays; a
+    mark-price row [start, open, high, low, close] gets volume 0."""
     if not rows:
         return np.empty(0, np.int64), np.empty((0, len(FIELDS)), np.float64)
     try:
         ts = np.array([int(row[0]) for row in rows], dtype=np.int64)
-        values = np.array([row[1:6] for row in rows], dtype=np.float64)
+        values = np.array([[*row[1:6], 0][:5] for row in rows], dtype=np.float64)
     except (ValueError, TypeError, IndexError) as exc:
         raise MarketDataError(f"unreadable kline rows from the exchange: {exc}") from exc
     return ts, values.reshape(-1, len(FIELDS))

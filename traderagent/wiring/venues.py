@@ -24,7 +24,6 @@ from traderagent.exchanges.fee_rules import LINEAR_FEES, SPOT_FEES
 from traderagent.exchanges.paper.exchange import PaperExchange
 from traderagent.exchanges.paper.fees import FeeSchedule
 from traderagent.exchanges.paper.instruments import paper_instrument
-from traderagent.exchanges.paper.linear import ConstantRate, FundingRates, read_funding_file
 from traderagent.exchanges.paper.linear.exchange import PaperLinearExchange
 from traderagent.exchanges.ports import Exchange, ExchangeError
 from traderagent.marketdata import (
@@ -40,6 +39,7 @@ from traderagent.wiring.credentials import (
     passphrase_env_name,
     resolve_credentials,
 )
+from traderagent.wiring.linear_data import funding_rates, mark_series
 from traderagent.wiring.paper_store import DatabaseBookStore
 
 if TYPE_CHECKING:  # its client (httpx) is imported when a Bybit venue is built
@@ -101,20 +101,9 @@ def paper_exchange(
         listed, paper.balances, paper_fees(config), paper.fill_model, now_ms=now_ms,
         leverage=linear.leverage_of(symbols), mmr=linear.mmr_of(symbols),
         margin_mode=linear.margin_mode, funding=funding_rates(config),
+        marks=mark_series(config, listed),
         long_only=linear.long_only,
     )  # fmt: skip
-
-
-def funding_rates(config: AppConfig) -> FundingRates | None:
-    """`paper.linear.funding_file`'s rates, else the constant `funding_rate` (None: 0, no
-    funding). ConfigError naming the file if it cannot be read."""
-    linear = config.paper.linear
-    if linear.funding_file:
-        try:
-            return read_funding_file(Path(linear.funding_file).expanduser())
-        except (OSError, ValueError) as err:
-            raise ConfigError(f"paper.linear.funding_file: {err}") from None
-    return ConstantRate(linear.funding_rate) if linear.funding_rate else None
 
 
 def symbols_of(config: AppConfig) -> list[str]:

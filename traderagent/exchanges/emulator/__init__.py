@@ -2,14 +2,15 @@
 
 It speaks the Bybit V5 that TraderAgent, pybit and ccxt's bybit class use (see
 `/work/shared/docs/bybit_v5.md`, "Emulator checklist"; `tests/conformance/`): market time,
-tickers, kline (and mark-price kline), orderbook, instruments-info (inverse and option list
-nothing); order create, amend, cancel, cancel-all, the create/amend/cancel batches, realtime,
-history; execution list; wallet balance, fee rate, account info, API key info, coin info;
-position list and set-leverage; public `tickers`, `kline`, `orderbook.{1,50,200,1000}`,
-`publicTrade` streams and private `order`, `execution`, `position`, `wallet` streams, with
-Bybit's envelopes, field names, string numbers (a JSON number where Bybit wants a string is
-refused with 10001), signatures, retCodes, rate-limit headers and a page cursor on every
-non-empty page. Spot and linear (USDT perpetual, one-way mode) share one unified wallet.
+tickers, kline (and mark-price kline), funding history, orderbook, instruments-info (inverse
+and option list nothing); order create, amend, cancel, cancel-all, the create/amend/cancel
+batches, realtime, history; execution list; wallet balance, fee rate, account info, API key
+info, coin info; position list and set-leverage; public `tickers`, `kline`,
+`orderbook.{1,50,200,1000}`, `publicTrade` streams and private `order`, `execution`,
+`position`, `wallet` streams, with Bybit's envelopes, field names, string numbers (a JSON
+number where Bybit wants a string is refused with 10001), signatures, retCodes, rate-limit
+headers and a page cursor on every non-empty page. Spot and linear (USDT perpetual, one-way
+mode) share one unified wallet.
 
 Orders fill by the paper exchange's candle-path model: spot orders go to a `PaperExchange`
 itself, linear ones to a margin venue on the same `CandleMatcher`, so a strategy fills the same

@@ -19,6 +19,8 @@ from traderagent.exchanges.emulator.book import depth_book, depth_limit
 from traderagent.exchanges.emulator.core import EmulatorCore
 from traderagent.exchanges.emulator.entry import category_of, listing_category
 from traderagent.exchanges.emulator.errors import params_error
+from traderagent.exchanges.emulator.funding_history import PATH as FUNDING_HISTORY
+from traderagent.exchanges.emulator.funding_history import funding_history
 from traderagent.exchanges.emulator.gateway import Result, private_get, private_post, public_get
 from traderagent.exchanges.emulator.instruments import MarketRules, instrument_item
 from traderagent.exchanges.emulator.quotes import Bar, bars, interval_ms, ticker_item, top_of_book
@@ -205,6 +207,7 @@ def routes(core: EmulatorCore) -> list[Route]:
         "/v5/market/mark-price-kline": market.mark_price_kline,
         "/v5/market/orderbook": market.orderbook,
         "/v5/market/instruments-info": market.instruments,
+        FUNDING_HISTORY: lambda params: funding_history(core, params),
     }
     return [
         *(Route(p, public_get(core, h), methods=["GET"]) for p, h in public.items()),

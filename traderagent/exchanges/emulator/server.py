@@ -40,6 +40,7 @@ from traderagent.exchanges.fee_rules import (
     FeeRules,
 )
 from traderagent.exchanges.paper import FillModel
+from traderagent.exchanges.paper.linear import FundingRates
 from traderagent.marketdata import CandleSeries
 
 
@@ -147,14 +148,16 @@ async def running_emulator(
     wall_ms: Callable[[], int] = wall_clock_ms,
     funding_rate: Decimal | str = DEFAULT_FUNDING_RATE,
     align_to_wall: bool = False,
+    funding_rates: FundingRates | None = None,
 ) -> AsyncIterator[Emulator]:
     """Serve an emulator on `host:port` (0: a free port) for the duration of the block.
 
     `faults` is a spec string (see `faults`) or a FaultSpec; `rate_limits` overrides the
     per-endpoint budgets by path; `wall_ms` replaces the wall clock (tests). `maker_fee` and
     `taker_fee` are the spot rates (a buy pays in base), `linear_*` the perpetuals' (in USDT).
-    `funding_rate` is charged on linear positions every 8 h (0: no funding); `align_to_wall`
-    moves the replay so its "now" is the wall clock's (see `funding`).
+    `funding_rate` is charged on linear positions every 8 h (0: no funding), or the rates of
+    `funding_rates` (e.g. a funding file's) when given (also the funding history it serves);
+    `align_to_wall` moves the replay so its "now" is the wall clock's (see `funding`).
     """
     if speed is not None and speed <= 0:
         raise ValueError(f"speed must be positive (or None to step by hand), got {speed}")
@@ -173,6 +176,7 @@ async def running_emulator(
         wall_ms=wall_ms,
         funding_rate=Decimal(funding_rate),
         align_to_wall=align_to_wall,
+        funding_rates=funding_rates,
     )
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -99,19 +99,22 @@ FUNDING_COLUMNS = ("symbol", "fundingRateTimestamp", "fundingRate")
 
 def read_funding_file(path: Path) -> RateSeries:
     """A CSV funding file: columns `symbol,fundingRateTimestamp,fundingRate` (ms since the
-    epoch, the rate as a fraction: 0.0001 = 0.01 %). ValueError naming the line if bad."""
+    epoch, the rate as a fraction: 0.0001 = 0.01 %), after optional leading `#` comment
+    lines (the bundled file says what it is). ValueError naming the line if bad."""
     rates: dict[str, list[tuple[int, Decimal]]] = {}
     with path.open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in FUNDING_COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise ValueError(f"{path}: funding file lacks column(s) {', '.join(missing)}")
-        for line, row in enumerate(reader, start=2):
-            try:
-                ts, rate = int(row["fundingRateTimestamp"]), Decimal(row["fundingRate"])
-            except (ValueError, InvalidOperation):
-                raise ValueError(f"{path}:{line}: not a timestamp and a rate: {row}") from None
-            if not rate.is_finite():
-                raise ValueError(f"{path}:{line}: funding rate {rate} is not finite")
-            rates.setdefault(row["symbol"], []).append((ts, rate))
+        lines = handle.read().splitlines(keepends=True)
+    comments = next((n for n, text in enumerate(lines) if not text.startswith("#")), len(lines))
+    reader = csv.DictReader(lines[comments:])
+    missing = [c for c in FUNDING_COLUMNS if c not in (reader.fieldnames or ())]
+    if missing:
+        raise ValueError(f"{path}: funding file lacks column(s) {', '.join(missing)}")
+    for line, row in enumerate(reader, start=comments + 2):
+        try:
+            ts, rate = int(row["fundingRateTimestamp"]), Decimal(row["fundingRate"])
+        except (TypeError, ValueError, InvalidOperation):
+            raise ValueError(f"{path}:{line}: not a timestamp and a rate: {row}") from None
+        if not rate.is_finite():
+            raise ValueError(f"{path}:{line}: funding rate {rate} is not finite")
+        rates.setdefault(row["symbol"], []).append((ts, rate))
     return RateSeries(rates)
