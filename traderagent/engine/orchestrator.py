@@ -321,13 +321,16 @@ class Engine:
                     self.replay_ended = True
                     await self._finish_bots()
         finally:
-            pump.cancel()
             self.balance_sync.cancel()
-            if watchdog is not None:
-                watchdog.cancel()
-            self.running = False
-            self.finished = True
             async with self._lock:
+                # the pump and the watchdog are stopped between two of their turns, never in
+                # one: a bot placing an order on a fill the pump routed finishes it (sent and
+                # journalled), where a cancel left its journal row `New` for an order never sent
+                pump.cancel()
+                if watchdog is not None:
+                    watchdog.cancel()
+                self.running = False
+                self.finished = True
                 if self.balance_sync.pending:  # the last equity point on the venue's answer
                     self.balance_sync.cancel()
                     await refresh_balances(self)
