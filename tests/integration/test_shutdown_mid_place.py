@@ -18,7 +18,7 @@ from traderagent.config import parse_config
 from traderagent.domain import Order, OrderRequest, OrderStatus
 from traderagent.exchanges.emulator import running_emulator
 from traderagent.marketdata import load_bundled
-from traderagent.runtime import build_engine
+from traderagent.wiring.runtime import build_engine
 
 pytest.importorskip("ccxt")
 
