@@ -39,6 +39,7 @@ from traderagent.rehearsal_report import (
     WarningTally,
     reconcile,
     unbooked_kinds,
+    unknown_fate,
 )
 from traderagent.summary import render_summary
 from traderagent.wiring.credentials import env_names
@@ -161,7 +162,9 @@ async def rehearse(config: AppConfig, plan: RehearsalPlan) -> RehearsalReport:
                   f"{plan.faults.describe()}, {plan.speed:g}x for {plan.duration_s:g}s",
                   flush=True)  # fmt: skip
             with throwaway_keys(key, secret), tempfile.TemporaryDirectory() as tmp:
-                ours, fills, states = await _run(pointed_at(config, emu), emu, plan, Path(tmp))
+                ours, fills, states, unsure = await _run(
+                    pointed_at(config, emu), emu, plan, Path(tmp)
+                )
             venue_orders, executions = emu.orders(), emu.executions()
             faults = emu.core.injector.counts()
     finally:
@@ -172,12 +175,13 @@ async def rehearse(config: AppConfig, plan: RehearsalPlan) -> RehearsalReport:
         venue_orders=len(venue_orders),
         venue_trades=sum(e.exec_type == "Trade" for e in executions),
         unbooked=dict(unbooked_kinds(executions)),
-        findings=tuple(reconcile(venue_orders, executions, ours, fills, states)),
+        findings=tuple(reconcile(venue_orders, executions, ours, fills, states, unsure)),
+        unknown=unknown_fate(venue_orders, unsure),
     )
 
 
 async def _run(config: AppConfig, emu: Emulator, plan: RehearsalPlan, tmp: Path
-               ) -> tuple[list[Order], list[Fill], dict[str, BotState]]:  # fmt: skip
+               ) -> tuple[list[Order], list[Fill], dict[str, BotState], set[str]]:  # fmt: skip
     built = await open_engine(config, tmp / "rehearsal.db")
     engine = built.engine
     run = asyncio.create_task(engine.run())
@@ -207,6 +211,7 @@ async def _run(config: AppConfig, emu: Emulator, plan: RehearsalPlan, tmp: Path
             orders += await built.journal.orders_of(name)
             fills += await built.journal.fills_of(name)
         states = {name: bot.state for name, bot in engine.bots.items()}
+        unsure = {cid for bot in engine.bots.values() for cid in bot.unsure.since}
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
@@ -214,7 +219,7 @@ async def _run(config: AppConfig, emu: Emulator, plan: RehearsalPlan, tmp: Path
             run.cancel()
         await engine.close()
     print(render_summary(summary), flush=True)
-    return orders, fills, states
+    return orders, fills, states, unsure
 
 
 async def _catch_up(engine: Engine, config: AppConfig) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from traderagent.domain import BotState, Fill, Order, OrderStatus
@@ -36,6 +36,10 @@ class RehearsalReport:
     venue_trades: int
     unbooked: Mapping[str, int]  # non-trade executions on the venue (funding...), by execType
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    unknown: tuple[str, ...] = ()
+    """Orders whose create's answer was lost and that the venue does not have, still being
+    asked for when the run ended: unknown to the bots, not a disagreement (a look-up only
+    closes one as never received once the create can no longer be on its way)."""
 
     @property
     def passed(self) -> bool:
@@ -48,8 +52,10 @@ def reconcile(
     our_orders: Sequence[Order],
     our_fills: Sequence[Fill],
     bot_states: Mapping[str, BotState],
+    unsure: Collection[str] = (),
 ) -> list[Finding]:
-    """Every disagreement between the venue and the journal (empty: none)."""
+    """Every disagreement between the venue and the journal (empty: none). An order in
+    `unsure` (fate unknown to its bot) the venue does not have is none: see `unknown_fate`."""
     findings: list[Finding] = []
     links = Counter(o.order_link_id for o in venue_orders)
     _add(findings, "orders that reached the venue twice", [k for k, n in links.items() if n > 1])
@@ -64,7 +70,7 @@ def reconcile(
     unsent = [
         f"{coid}: {o.status.value}"
         for coid, o in ours.items()
-        if coid not in links and o.status is not OrderStatus.REJECTED
+        if coid not in links and o.status is not OrderStatus.REJECTED and coid not in unsure
     ]
     _add(findings, "orders the bots hold that the venue never had", unsent)
     trades = {e.exec_id for e in venue_executions if e.exec_type == "Trade"}
@@ -76,6 +82,12 @@ def reconcile(
               if state is BotState.EMERGENCY]  # fmt: skip
     _add(findings, "bots halted", halted)
     return findings
+
+
+def unknown_fate(venue_orders: Sequence[OrderRecord], unsure: Collection[str]) -> tuple[str, ...]:
+    """The orders of unknown fate the venue does not have (reported, not judged)."""
+    links = {o.order_link_id for o in venue_orders}
+    return tuple(sorted(coid for coid in unsure if coid not in links))
 
 
 def _add(findings: list[Finding], what: str, items: Sequence[str]) -> None:
@@ -93,6 +105,10 @@ def render_report(report: RehearsalReport) -> str:
         f"  warnings logged  {warned or 'none'}",
         f"  venue            {report.venue_orders} orders, {report.venue_trades} trades",
     ]
+    if report.unknown:
+        shown = ", ".join(report.unknown[:SHOWN])
+        lines.append(f"  fate unknown     {len(report.unknown)} (a create's answer lost, the "
+                     f"venue has none, still asked for at the end: {shown})")  # fmt: skip
     if report.unbooked:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(report.unbooked.items()))
         lines.append(f"  not trades       {kinds} (executions that are not a bot's trades)")

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from traderagent.domain import BotState, Fill, Liquidity, Order, OrderStatus, OrderType, Side
 from traderagent.exchanges.emulator.records import ExecutionRecord, OrderRecord
-from traderagent.rehearsal_report import RehearsalReport, reconcile, render_report
+from traderagent.rehearsal_report import RehearsalReport, reconcile, render_report, unknown_fate
 
 ONE = Decimal(1)
 
@@ -70,3 +70,21 @@ def test_every_disagreement_is_named_with_examples() -> None:
     text = render_report(report)
     assert "FAILED: what broke" in text and "venue trades not booked: 1" in text
     assert "http5xx 2" in text and "exchanges.bybit 3" in text
+
+
+def test_an_order_of_unknown_fate_the_venue_lacks_is_reported_not_judged() -> None:
+    venue = [venue_order("a"), venue_order("b", "Filled")]
+    journal = [ours("a"), ours("b"), ours("lost"), ours("ghost")]
+    states = {"grid": BotState.RUNNING}
+    findings = reconcile(venue, [], journal, [], states, unsure={"lost", "b"})
+    found = {f.what: f.examples for f in findings}
+    assert found == {  # "b" is on the venue: its state is compared as any other's
+        "orders in another state than on the venue": ("b: venue Filled, bot New",),
+        "orders the bots hold that the venue never had": ("ghost: New",),
+    }
+    unknown = unknown_fate(venue, {"lost", "b"})
+    assert unknown == ("lost",)
+    report = RehearsalReport({}, {}, 2, 0, {}, (), unknown)
+    assert report.passed
+    assert "fate unknown     1 (a create's answer lost" in render_report(report)
+    assert "lost" in render_report(report)

@@ -7,6 +7,8 @@ order that filled at once is journalled as filled only after a simulated venue s
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from decimal import Decimal
 
 from traderagent.domain import (
@@ -20,6 +22,8 @@ from traderagent.domain import (
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.lease_guard import LeaseGuard, LeaseLost
 from traderagent.exchanges.ports import Exchange, ExchangeError, OrderFateUnknown, PersistedBook
+
+log = logging.getLogger("traderagent.engine.execution")
 
 
 class UnsureOrder(Exception):
@@ -94,6 +98,15 @@ class Execution:
         )
         try:
             ack = await self.exchange.place_order(request)
+        except asyncio.CancelledError:
+            # never silent: the journal keeps the row `New`, recovery asks the exchange for it
+            log.warning(
+                "%s: the create of %s was cancelled before its answer: fate unknown until the "
+                "exchange is asked",
+                self.bot,
+                request.client_order_id,
+            )
+            raise
         except OrderFateUnknown as err:
             # the journal keeps the row `New` (written above): live or not, the exchange says
             raise UnsureOrder(Order.from_request(request, OrderStatus.NEW, now_ms), err) from err

@@ -321,18 +321,26 @@ class Engine:
                     self.replay_ended = True
                     await self._finish_bots()
         finally:
-            pump.cancel()
             self.balance_sync.cancel()
-            if watchdog is not None:
-                watchdog.cancel()
-            self.running = False
-            self.finished = True
-            async with self._lock:
+            try:
+                # the pump and the watchdog are stopped between two of their turns, never in
+                # one: a bot placing an order on a fill the pump routed finishes it (sent and
+                # journalled), where a cancel left its journal row `New` for an order never sent
+                await self._lock.acquire()
+            finally:  # (and stopped all the same if this wait is cancelled)
+                pump.cancel()
+                if watchdog is not None:
+                    watchdog.cancel()
+                self.running = False
+                self.finished = True
+            try:
                 if self.balance_sync.pending:  # the last equity point on the venue's answer
                     self.balance_sync.cancel()
                     await refresh_balances(self)
                 await self._record_equity(force=True)
                 await self.checkpoint(force=True)
+            finally:
+                self._lock.release()
         self._log("info", f"engine finished: {self.finish_reason}")
         return run_summary(self)
 

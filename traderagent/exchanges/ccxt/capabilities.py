@@ -106,6 +106,9 @@ class Capabilities:
     """The order-list methods ccxt is asked to page through (see `KnownFacts.paginated`)."""
     candle_stream: bool = False
     """ccxt.pro's `watch_ohlcv` is there: candles are streamed, else polled (`fetch_ohlcv`)."""
+    balance_stream: bool = False
+    """ccxt.pro's `watch_balance` is there: it says when to read the balances again."""
+    """ccxt.pro's `watch_ohlcv` is there: candles are streamed, else polled (`fetch_ohlcv`)."""
     passphrase: bool = False
     """The exchange's API keys come with a passphrase (ccxt's `password`; OKX's)."""
     unsupported_credentials: tuple[str, ...] = ()
@@ -124,6 +127,12 @@ class Capabilities:
         keep = re.sub(f"[^{ALNUM}]", "", client_order_id)[: max(0, self.client_id_max - 20)]
         return (keep + digest)[: self.client_id_max]
 
+    def streams_row(self) -> str:
+        """The private streams used, or how the account is read without them."""
+        used = ["watch_orders", "watch_my_trades"] if self.private_streams else []
+        used += ["watch_balance"] if self.balance_stream else []
+        return " + ".join(used) or "REST polling"
+
     def rows(self) -> list[tuple[str, str]]:
         """The table's row for people: capability, value."""
         yes = {True: "yes", False: "no"}
@@ -137,10 +146,7 @@ class Capabilities:
                 else "no (looked up before any resend)",
             ),
             ("stop orders", yes[self.stop_orders]),
-            (
-                "private streams",
-                "watch_orders + watch_my_trades" if self.private_streams else "REST polling",
-            ),
+            ("private streams", self.streams_row()),
             ("spot buy fee coin", "base (coin received)" if self.buy_fee_in_base else "quote"),
             ("candles", "watch_ohlcv" if self.candle_stream else "fetch_ohlcv polling"),
             ("passphrase", yes[self.passphrase]),
@@ -193,6 +199,7 @@ def capabilities_of(
         history=history,
         paginated=facts.paginated,
         candle_stream=bool(has.get("watchOHLCV")),
+        balance_stream=bool(has.get("watchBalance")),
         passphrase="password" in needed,
         unsupported_credentials=tuple(sorted(needed - HANDLED_CREDENTIALS)),
         create_params=facts.create_params,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from traderagent.domain import Balance, Candle, Fill, Instrument, Order, OrderRequest, Position
 from traderagent.exchanges.bybit.credentials import ApiCredentials
 from traderagent.exchanges.ccxt import account, cancels, placing
+from traderagent.exchanges.ccxt.balance_stream import BalanceWatch
 from traderagent.exchanges.ccxt.candle_stream import CandleStream
 from traderagent.exchanges.ccxt.capabilities import Capabilities
 from traderagent.exchanges.ccxt.config import CcxtConfig
@@ -63,6 +64,7 @@ class CcxtExchange:
         self.name = self.session.name
         self.tracker = OrderTracker(self.session)
         self.updates = UpdatePoller(self.session, self.tracker)
+        self.wallet = BalanceWatch(self.session, lambda: self.tracker.changes)
         self.market = CandlePoller(self.client, self.session.market_id, config.poll_interval_s)
         self.stream = CandleStream(self.client, self.market)
 
@@ -88,10 +90,12 @@ class CcxtExchange:
         await self.session.load()
         if self.session.trading:
             self.updates.start()
+            self.wallet.start()
 
     async def close(self) -> None:
         """Stop the poll and the streams, then the client."""
         await self.updates.stop()
+        await self.wallet.stop()
         await self.client.close()
 
     # -- Exchange protocol ------------------------------------------------------------------
@@ -120,7 +124,11 @@ class CcxtExchange:
         wire = self.caps.wire_id(cid)
         self.tracker.sent(wire, cid)
         self.tracker.sequencer.expect(cid, request.bot, request.tag)
-        item = await placing.create(self.session, request, wire)
+        self.wallet.changed()
+        try:
+            item = await placing.create(self.session, request, wire)
+        finally:
+            self.wallet.changed()
         if isinstance(item, str):
             return self.tracker.rejected(request, item)
         order = self.tracker.ack(request, item)
@@ -132,13 +140,21 @@ class CcxtExchange:
         """The order as the exchange has it after the cancel (also when it was already
         closed); None if the exchange never had it."""
         self.session.instrument(symbol)
-        return await cancels.cancel_one(self.session, self.tracker, symbol, client_order_id)
+        self.wallet.changed()
+        try:
+            return await cancels.cancel_one(self.session, self.tracker, symbol, client_order_id)
+        finally:
+            self.wallet.changed()
 
     @translated
     async def cancel_all(self, symbol: str) -> list[Order]:
         """Cancel every open order of `symbol`; the cancelled orders, oldest first."""
         self.session.instrument(symbol)
-        return await cancels.cancel_every(self.session, self.tracker, symbol)
+        self.wallet.changed()
+        try:
+            return await cancels.cancel_every(self.session, self.tracker, symbol)
+        finally:
+            self.wallet.changed()
 
     @translated
     async def get_order(self, symbol: str, client_order_id: str) -> Order | None:
@@ -167,7 +183,9 @@ class CcxtExchange:
 
     @translated
     async def balances(self) -> dict[str, Balance]:
-        return await account.balances(self.session)
+        """REST, or its last answer again while `watch_balance` says nothing changed
+        (`BalanceWatch`)."""
+        return await self.wallet.read()
 
     @translated
     async def fills_since(self, symbol: str, since_ms: int) -> list[Fill]:

@@ -26,6 +26,8 @@ class OrderTracker:
         """Wire id, or `id:` + the exchange's id -> our client order id."""
         self.open: dict[str, str] = {}
         """Client order id -> symbol: the open orders the poll watches."""
+        self.changes = 0
+        """Order changes and fills handed to the sequencer so far (the balances may differ)."""
 
     def sent(self, wire: str, client_order_id: str) -> None:
         self.cids[wire] = client_order_id
@@ -61,10 +63,15 @@ class OrderTracker:
         self.cids[f"id:{order.exchange_order_id}"] = order.client_order_id
 
     def deliver(self, order: Order) -> None:
+        self.changes += 1
         self.cids[f"id:{order.exchange_order_id}"] = order.client_order_id
         self.sequencer.order(order)
         if not order.is_open:
             self.open.pop(order.client_order_id, None)
+
+    def filled(self, fill: Fill) -> None:
+        self.changes += 1
+        self.sequencer.fill(fill)
 
     def placed(self, order: Order) -> None:
         """An acknowledged create: the poll watches it until it finishes."""

@@ -108,7 +108,7 @@ class UpdatePoller:
         last_fill = {f.client_order_id: i for i, f in enumerate(fills)}
         for index, fill in enumerate(fills):
             seen.add(fill.fill_id)
-            self.tracker.sequencer.fill(fill)
+            self.tracker.filled(fill)
             if last_fill[fill.client_order_id] == index and fill.client_order_id in changed:
                 self.tracker.deliver(changed.pop(fill.client_order_id))
         for order in sorted(changed.values(), key=lambda o: (o.updated_ms, o.created_ms)):
