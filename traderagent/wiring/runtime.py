@@ -36,11 +36,10 @@ from traderagent.wiring.assembly import (
     route_labels,
     router_binding,
 )
+from traderagent.wiring.live_venues import bybit_venue, ccxt_venue
 from traderagent.wiring.venues import (
     StartupError,
     Venue,
-    bybit_venue,
-    ccxt_venue,
     keep_paper_book,
     load_feed,
     paper_venue,

@@ -14,7 +14,7 @@ from traderagent.exchanges.ccxt import CcxtConfig, CcxtExchange
 from traderagent.exchanges.ccxt.capabilities import capabilities_of
 from traderagent.exchanges.ccxt.client import CredentialsIncomplete
 from traderagent.wiring.credentials import passphrase_env_name, resolve_credentials
-from traderagent.wiring.venues import ccxt_venue
+from traderagent.wiring.live_venues import ccxt_venue
 
 ccxt = pytest.importorskip("ccxt")
 
