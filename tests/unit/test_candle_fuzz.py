@@ -62,8 +62,7 @@ def test_candle_loaders_accept_sane_candles_or_say_why(
     path = tmp_path_factory.mktemp("candles") / "BTCUSDT-1m.csv"
     path.write_bytes(content)
     for load in (load_candles, read_candle_file):
-        gc.collect()
-        gc.disable()  # a full collection of the whole suite's heap is not the loader's work
+        gc.disable()  # no collection of the suite's whole heap in the timing: not the loader's work
         try:
             started = time.process_time()
             try:
