@@ -172,7 +172,19 @@ async def test_three_daemons_six_bots_spread_one_killed_its_bots_run_elsewhere_b
 
         token = _token(tmp_path)
         idle = daemons[0]
-        listed = await _fleet_api(idle.url, token)
+        # a bot is listed as its daemon journalled it: RUNNING once its first candle started it,
+        # a moment after its lease row says where it runs (wait for that, bounded: a loaded
+        # machine is slow to get there)
+        deadline = time.monotonic() + 120
+        while True:
+            listed = await _fleet_api(idle.url, token)
+            settled = [
+                v["live"] and v["holder"] in holders and v["state"] == "RUNNING" for v in listed
+            ]
+            if len(listed) == len(BOTS) and all(settled):
+                break
+            assert time.monotonic() < deadline, f"the fleet API never showed all running: {listed}"
+            await asyncio.sleep(0.5)
         assert [b["bot"] for b in listed] == BOTS  # any daemon lists every bot of the fleet
         for view in listed:
             assert view["holder"] in holders and view["live"]
