@@ -14,6 +14,7 @@ from traderagent.config import AppConfig, ConfigError
 from traderagent.domain import MINUTE_MS, Candle, Instrument, TradingMode
 from traderagent.engine.outage import Outage, resilient_candles
 from traderagent.exchanges.bybit import BybitConfig
+from traderagent.exchanges.bybit.credentials import ApiCredentials
 from traderagent.exchanges.ccxt.config import CcxtConfig
 from traderagent.exchanges.fee_rules import LINEAR_FEES, SPOT_FEES
 from traderagent.exchanges.ports import Exchange, ExchangeError
@@ -33,16 +34,22 @@ BYBIT_FEE_RESERVE = {"spot": SPOT_FEES.lock_rate, "linear": LINEAR_FEES.lock_rat
 spot (a buy's fee comes out of the base it receives), the taker rate on linear."""
 
 
+async def _named_credentials(name: str | None, database: Database) -> ApiCredentials:
+    """The key pair the venue's config names (ConfigError if it names none, StartupError if
+    neither the environment nor the key store holds it)."""
+    if name is None:
+        raise ConfigError("exchange.credentials: name the API key pair to trade with")
+    try:
+        return await resolve_credentials(name, database)
+    except CredentialsNotFound as err:
+        raise StartupError(str(err)) from None
+
+
 # -- Bybit ---------------------------------------------------------------------------------
 
 
 async def bybit_venue(config: AppConfig, settings: BybitConfig, database: Database) -> Venue:
-    if settings.credentials is None:
-        raise ConfigError("exchange.credentials: name the API key pair to trade with")
-    try:
-        credentials = await resolve_credentials(settings.credentials, database)
-    except CredentialsNotFound as err:
-        raise StartupError(str(err)) from None
+    credentials = await _named_credentials(settings.credentials, database)
     from traderagent.exchanges.bybit import BybitExchange
 
     exchange = BybitExchange(settings, credentials)
@@ -130,17 +137,13 @@ async def ccxt_venue(config: AppConfig, settings: CcxtConfig, database: Database
     from traderagent.exchanges.ccxt.client import CredentialsIncomplete  # noqa: PLC0415
     from traderagent.exchanges.ccxt.exchange import CcxtExchange  # noqa: PLC0415 - optional
 
-    if settings.credentials is None:
-        raise ConfigError("exchange.credentials: name the API key pair to trade with")
-    try:
-        credentials = await resolve_credentials(settings.credentials, database)
-    except CredentialsNotFound as err:
-        raise StartupError(str(err)) from None
+    name = settings.credentials
+    credentials = await _named_credentials(name, database)
+    assert name is not None  # noqa: S101 - _named_credentials refused a config naming none
     where = f"{settings.exchange}{' sandbox' if settings.sandbox else ''}"
     try:
         exchange = CcxtExchange(settings, credentials)
     except CredentialsIncomplete as err:
-        name = settings.credentials
         how = (
             f": store it with `traderagent keys add {name} --api-key KEY --passphrase` or "
             f"set {passphrase_env_name(name)}"
