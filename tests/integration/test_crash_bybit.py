@@ -114,8 +114,31 @@ async def caught_up(url: str, emu: Emulator) -> None:
         seen = (await bot_metrics(url)).get("traderagent_open_orders")
         if seen == venue:
             return
-        assert asyncio.get_running_loop().time() < deadline, ("open orders", seen, venue)
+        if asyncio.get_running_loop().time() >= deadline:
+            raise AssertionError(("open orders", seen, venue, await books_differ(url, emu)))
         await asyncio.sleep(0.25)
+
+
+async def books_differ(url: str, emu: Emulator) -> dict[str, object]:
+    """What the bot rests and the venue does not, and the reverse, with the venue's view of
+    each such order: the diagnosis a mismatch needs."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.get(
+            f"{url}/api/v1/orders",
+            params={"bot": BOT},
+            headers={"Authorization": f"Bearer {API_TOKEN}"},
+        )
+    answer.raise_for_status()
+    bots = {o["client_order_id"]: o["status"] for o in answer.json()}
+    venue = {o.order_link_id: o for o in emu.orders() if o.order_link_id.startswith(f"{BOT}-")}
+    resting = {link for link, o in venue.items() if o.status in RESTING}
+    return {
+        "bot only": {
+            link: (bots[link], getattr(venue.get(link), "status", "absent"))
+            for link in set(bots) - resting
+        },
+        "venue only": sorted(resting - set(bots)),
+    }
 
 
 async def final_session(

@@ -4,6 +4,7 @@ deduplication after a reconnect, closed candles exactly once, ping, refused auth
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from bybit_fakes import CREDS, FakeClock, kline_host
 from bybit_streams import StreamServer, eventually
 from bybit_venue import FakeVenue
+from websockets.asyncio.server import ServerConnection, serve
 
 from traderagent.domain import (
     Candle,
@@ -303,3 +305,137 @@ async def test_a_funding_execution_is_kept_and_handed_over_other_kinds_are_count
     assert feed.unbooked == {"AdlTrade": 1}
     assert "Funding execution f1 on BTCUSDT (qty 0.5, fee 0.0125 USDT) to book" in caplog.text
     assert "AdlTrade execution a1 on BTCUSDT" in caplog.text
+
+
+def resting(link: str) -> dict[str, Any]:
+    """An order resting from before this session (a restart adopts it)."""
+    return {
+        "orderId": "oid-1",
+        "orderLinkId": link,
+        "symbol": "BTCUSDT",
+        "side": "Buy",
+        "orderType": "Limit",
+        "qty": "0.010",
+        "price": "25000.0",
+        "orderStatus": "New",
+        "cumExecQty": "0",
+        "avgPrice": "0",
+        "rejectReason": "EC_NoError",
+        "createdTime": str(BASE),
+        "updatedTime": str(BASE),
+    }
+
+
+async def test_an_order_adopted_after_a_restart_is_caught_up_on_after_a_reconnect() -> None:
+    """An order resting from an earlier session, adopted by the open-orders read, fills while
+    the stream is down: the gap-fill delivers its fill and its final state (it once skipped
+    every order this session had not placed, and the bot rested a filled order for good)."""
+    venue, clock = FakeVenue(), FakeClock()
+    venue.orders["grid-btc-7"] = order = resting("grid-btc-7")
+    async with StreamServer() as server:
+        exchange = exchange_for(server, venue, clock)
+        updates: list[ExchangeUpdate] = []
+        exchange.set_listener(updates.append)
+        await exchange.connect()
+        assert await server.subscribed.get() == (0, ["order", "execution", "position", "wallet"])
+        adopted = await exchange.open_orders("BTCUSDT")
+        assert [o.client_order_id for o in adopted] == ["grid-btc-7"]
+
+        order.update(orderStatus="Filled", cumExecQty="0.010", updatedTime=str(BASE + 2_000))
+        fill = {**execution("e9", "0.010", BASE + 2_000), "orderLinkId": "grid-btc-7"}
+        venue.routes[("GET", "/v5/execution/list")] = lambda call: {
+            "category": "linear",
+            "list": [fill],
+            "nextPageCursor": "",
+        }
+        await server.drop(0)
+        assert (await server.subscribed.get())[0] == 1
+        await eventually(lambda: len(updates) == 2)
+        await exchange.close()
+
+    delivered = [(type(u).__name__, u.client_order_id) for u in updates]
+    assert delivered == [("Fill", "grid-btc-7"), ("Order", "grid-btc-7")]
+    last = updates[1]
+    assert isinstance(last, Order) and last.status is OrderStatus.FILLED
+
+
+async def test_a_failed_catch_up_connects_again_and_fills_the_gap_then() -> None:
+    """The gap-fill's reads fail (the venue answers 10016 to every attempt): the stream does
+    not go on with the gap open; it connects again and the next catch-up delivers the fill."""
+    venue, clock = FakeVenue(), FakeClock()
+    venue.orders["grid-btc-7"] = order = resting("grid-btc-7")
+    failing = {"left": 2}
+    fill = {**execution("e9", "0.010", BASE + 2_000), "orderLinkId": "grid-btc-7"}
+
+    def executions(call: Any) -> dict[str, Any] | tuple[int, str]:
+        if failing["left"]:
+            failing["left"] -= 1
+            return (10016, "Server error")
+        return {"category": "linear", "list": [fill], "nextPageCursor": ""}
+
+    venue.routes[("GET", "/v5/execution/list")] = executions
+    async with StreamServer() as server:
+        config = BybitConfig(
+            env="custom",
+            url=server.url,
+            credentials="t",
+            reconnect_max_delay_s=0.05,
+            max_attempts=1,
+        )
+        exchange = BybitExchange(
+            config, CREDS, transport=venue.transport(), clock=clock, sleep=asyncio.sleep
+        )
+        updates: list[ExchangeUpdate] = []
+        exchange.set_listener(updates.append)
+        await exchange.connect()
+        await server.subscribed.get()
+        await exchange.open_orders("BTCUSDT")
+        order.update(orderStatus="Filled", cumExecQty="0.010", updatedTime=str(BASE + 2_000))
+        await server.drop(0)
+        await eventually(lambda: len(updates) == 2, within_s=30)
+        connections = len(server.connections)
+        await exchange.close()
+
+    assert [type(u).__name__ for u in updates] == ["Fill", "Order"]
+    assert failing["left"] == 0
+    assert connections == 4  # the first, two whose catch-up failed, the one that filled it
+    assert exchange.account.gap_fills == 1
+
+
+async def test_the_catch_up_waits_until_the_server_confirms_the_subscription() -> None:
+    """The owner's catch-up runs only once the server has confirmed the subscription, and a
+    push that comes before the confirmation is handled first: a catch-up read before the
+    subscription took effect would miss what happens in between."""
+    confirmed = asyncio.Event()
+    seen: list[str] = []
+
+    async def handle(ws: ServerConnection) -> None:
+        async for raw in ws:
+            message = json.loads(raw)
+            if message.get("op") == "subscribe":
+                await ws.send(json.dumps({"topic": "order", "data": []}))
+                await asyncio.sleep(0.3)  # a slow server: the confirmation comes late
+                confirmed.set()
+                await ws.send(json.dumps({**message, "success": True, "ret_msg": ""}))
+
+    async def on_message(message: dict[str, Any]) -> None:
+        seen.append(f"push {message['topic']}")
+
+    async def on_connected(reconnected: bool) -> None:
+        seen.append(f"connected, confirmed={confirmed.is_set()}")
+
+    async with serve(handle, "127.0.0.1", 0) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        stream = StreamConnection(
+            f"ws://127.0.0.1:{port}/v5/public/linear",
+            "public",
+            on_message,
+            status=StatusBoard(lambda: 0),
+            now_ms=lambda: 0,
+            on_connected=on_connected,
+        )
+        stream.topics = ["order"]
+        stream.start()
+        await eventually(lambda: len(seen) == 2)
+        await stream.close()
+    assert seen == ["push order", "connected, confirmed=True"]

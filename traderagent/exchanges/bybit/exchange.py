@@ -202,13 +202,19 @@ class BybitExchange:
     async def get_order(self, symbol: str, client_order_id: str) -> Order | None:
         await self.instrument(symbol)
         item = await self.entry.find(symbol, client_order_id)
-        return self.account.order(item) if item is not None else None
+        if item is None:
+            return None
+        self.sequencer.watch(client_order_id)
+        return self.account.order(item)
 
     async def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """The resting orders; each is watched from now on (a reconnect catches up on it)."""
         if symbol is not None:
             await self.instrument(symbol)
         items = await self.endpoints.realtime_orders(symbol)
         orders = [self.account.order(item) for item in items]
+        for order in orders:
+            self.sequencer.watch(order.client_order_id)
         return sorted(orders, key=lambda o: (o.created_ms, o.exchange_order_id))
 
     async def balances(self) -> dict[str, Balance]:

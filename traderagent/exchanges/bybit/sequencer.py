@@ -50,6 +50,12 @@ class UpdateSequencer:
         self._pending.discard(order.client_order_id)
         self._remember(order, venue_time=False)
 
+    def watch(self, client_order_id: str) -> None:
+        """An order this session learnt of by a REST read (one resting from before a restart,
+        adopted; one looked up): a reconnect's gap-fill catches up on it like on the orders
+        placed in this session (it filled or was cancelled while the stream was down)."""
+        self._tags.setdefault(client_order_id, ("", ""))
+
     def known(self, client_order_id: str) -> bool:
         return client_order_id in self._tags or client_order_id in self._last
 

@@ -1,8 +1,10 @@
 """One reconnecting V5 WebSocket: auth, subscriptions, the 20 s ping, jittered backoff.
 
 After every (re)connect the stream authenticates again (a fresh `expires` and signature) on
-the private endpoint, re-sends every subscription, and then tells its owner whether this was
-a reconnect, so the owner can fill the gap over REST before newer messages are read.
+the private endpoint, re-sends every subscription and waits for the server to confirm them,
+and then tells its owner whether this was a reconnect, so the owner can fill the gap over REST
+before newer messages are read. A catch-up that fails closes the connection: the next one
+fills the gap again (never left open).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ MessageHandler = Callable[[dict[str, Any]], Awaitable[None]]
 ConnectedHandler = Callable[[bool], Awaitable[None]]
 SUBSCRIBE_BATCH = 10  # spot accepts at most 10 topics per subscribe request
 AUTH_EXPIRES_MS = 10_000  # 1 s (the docs' sample) is known to fail on slow links
+SUBSCRIBE_CONFIRM_S = 10.0  # no answer to a subscribe by then: connect again
 
 
 @dataclass(slots=True)
@@ -149,7 +152,8 @@ class StreamConnection:
         if self._credentials is not None:
             await self._authenticate(ws, self._credentials)
         if self.topics:
-            await self._subscribe(ws, list(self.topics))
+            batches = await self._subscribe(ws, list(self.topics))
+            await self._confirmed(ws, batches)
         reconnected = self.connects > 0
         self.connects += 1
         self.connected.set()
@@ -157,10 +161,34 @@ class StreamConnection:
         if self._on_connected is not None:
             try:
                 await self._on_connected(reconnected)
-            except BybitError as err:  # the stream still works; the gap is reported
+            except BybitError as err:  # the gap stays open: connect again and fill it then
                 self._status.report(
                     self.name, Health.DEGRADED, f"catching up after reconnect failed: {err}"
                 )
+                raise ConnectionError(f"catching up after reconnect failed: {err}") from err
+
+    async def _confirmed(self, ws: ClientConnection, batches: int) -> None:
+        """Wait until the server has answered each subscribe request, handling the topic
+        messages that come meanwhile: only then is a REST catch-up sure to overlap the
+        stream (a push between the catch-up's read and the subscription taking effect would
+        otherwise reach neither)."""
+        async with asyncio.timeout(SUBSCRIBE_CONFIRM_S):
+            while batches:
+                raw = await ws.recv()
+                try:
+                    message = json.loads(raw)
+                    if "topic" in message:
+                        await self._on_message(message)
+                        continue
+                except (ValueError, KeyError, TypeError, BybitError) as err:
+                    log.error("bybit %s: unreadable message %.300r: %r", self.name, raw, err)
+                    continue
+                if message.get("op") == "subscribe":
+                    batches -= 1
+                    if not message.get("success", True):
+                        self._status.report(
+                            self.name, Health.DEGRADED, f"subscription refused: {message}"
+                        )
 
     async def _authenticate(self, ws: ClientConnection, credentials: ApiCredentials) -> None:
         args = ws_auth_args(credentials, self._now_ms() + AUTH_EXPIRES_MS)
@@ -173,10 +201,13 @@ class StreamConnection:
         if not reply.get("success"):
             raise AuthError(f"stream authentication refused: {reply.get('ret_msg', '')}")
 
-    async def _subscribe(self, ws: ClientConnection, topics: list[str]) -> None:
-        for i in range(0, len(topics), SUBSCRIBE_BATCH):
+    async def _subscribe(self, ws: ClientConnection, topics: list[str]) -> int:
+        """Send the subscribe requests, `SUBSCRIBE_BATCH` topics each; how many were sent."""
+        starts = range(0, len(topics), SUBSCRIBE_BATCH)
+        for i in starts:
             batch = topics[i : i + SUBSCRIBE_BATCH]
             await self._send(ws, {"req_id": f"sub-{i}", "op": "subscribe", "args": batch})
+        return len(starts)
 
     async def _read(self, ws: ClientConnection) -> None:
         pinger = asyncio.create_task(self._ping(ws))
