@@ -112,6 +112,17 @@ class Execution:
             raise UnsureOrder(Order.from_request(request, OrderStatus.NEW, now_ms), err) from err
         except ExchangeError as err:
             ack = Order.from_request(request, OrderStatus.REJECTED, now_ms, str(err))
+        except Exception as err:  # noqa: BLE001 - a venue's bug after the request may have left
+            # not a refusal: the order may be live; it rests as unknown until the exchange is asked
+            log.exception(
+                "%s: the create of %s failed unexpectedly: fate unknown until the exchange is "
+                "asked",
+                self.bot,
+                request.client_order_id,
+            )
+            unknown = OrderFateUnknown(request.client_order_id, f"the create failed: {err!r}")
+            sent = Order.from_request(request, OrderStatus.NEW, now_ms)
+            raise UnsureOrder(sent, unknown) from err
         if self._book is not None and ack.filled_qty > 0:
             # the venue's book first: a crash before the journal's write leaves a fill that
             # recovery finds on the venue, never a journalled fill the venue does not have

@@ -94,3 +94,41 @@ async def test_an_order_of_unknown_fate_holds_its_level_until_the_exchange_answe
     rows = {o.client_order_id: o for o in await journal.orders_of(BOT, limit=100)}
     assert rows[gone].status is OrderStatus.REJECTED and rows[gone].reject_reason == NEVER_RECEIVED
     assert live in bot.orders and bot.unsure.settled == 2
+
+
+@dataclass
+class BrokenAnswerExchange(ScriptedExchange):
+    """Places the first order, then fails on its answer with an error that is not an exchange
+    error (a venue adapter's bug: a malformed reply it cannot read)."""
+
+    broke: list[str] = field(default_factory=list)
+
+    async def place_order(self, request: OrderRequest) -> Order:
+        order = await super().place_order(request)
+        if not self.broke:
+            self.broke.append(request.client_order_id)
+            raise KeyError("orderId")
+        return order
+
+
+async def test_a_create_that_fails_unexpectedly_is_unknown_not_a_crash(
+    journal: SqlJournal,
+) -> None:
+    """The request may have left: the order rests as unknown (journalled New, its level
+    taken), the bot goes on placing the others, and the exchange's answer settles it."""
+    venue = BrokenAnswerExchange()
+    config = {"lower": 20000, "upper": 24000, "levels": 5, "amount_per_level": 100}
+    strategy = GridStrategy(GridConfig.model_validate(config), BTCUSDT)
+    clock = ReplayClock(T0)
+    bot = BotRuntime(BOT, strategy, BTCUSDT, venue, journal, EventBus(), clock)
+    await bot.start()
+    await bot.on_candle(candle(0), Decimal(21500))
+    (broken,) = venue.broke
+    assert set(bot.unsure.since) == {broken} and bot.orders_rejected == 0
+    assert await status_of(journal, broken) is OrderStatus.NEW
+    assert len(venue.placed) > 1  # the other levels were placed after it
+
+    venue.known[broken] = replace(bot.orders[broken], exchange_order_id="oid-9", bot="")
+    await clock.advance_to(T0 + 5_000)
+    await bot.on_candle(candle(1), Decimal(21500))
+    assert not bot.unsure.since and bot.orders[broken].exchange_order_id == "oid-9"
