@@ -113,10 +113,10 @@ class SqlJournal:
     # -- the TradeJournal protocol ------------------------------------------------------------
 
     async def register_bot(
-        self, name: str, symbol: str, strategy: str, config: dict[str, Any]
+        self, name: str, symbol: str, strategy: str, config: dict[str, Any], *, market: str = "spot"
     ) -> None:
         await self.settle()
-        await self.bots.upsert(name, symbol, strategy, config, self._clock_ms())
+        await self.bots.upsert(name, symbol, strategy, config, self._clock_ms(), market)
 
     async def set_bot_state(self, name: str, state: BotState, now_ms: int) -> None:
         await self.settle()

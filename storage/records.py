@@ -20,6 +20,8 @@ class BotRecord:
     config: dict[str, Any]
     created_ms: int
     updated_ms: int
+    market: str = "spot"
+    """`spot`, or `linear` (a perpetual: its fills are a signed position)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,8 @@ class BotRow(Base):
     config: Mapped[str] = mapped_column(Text, default="{}")  # JSON text
     created_ms: Mapped[int] = mapped_column(BigInteger)
     updated_ms: Mapped[int] = mapped_column(BigInteger)
+    market: Mapped[str] = mapped_column(String(16), default="spot", server_default="spot")
+    """`spot`, or `linear` (a perpetual: the position is signed, a sell may open a short)."""
 
 
 class OrderRow(Base):

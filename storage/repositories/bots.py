@@ -25,6 +25,7 @@ def _to_record(row: BotRow) -> BotRecord:
         config=config if isinstance(config, dict) else {},
         created_ms=row.created_ms,
         updated_ms=row.updated_ms,
+        market=row.market,
     )
 
 
@@ -40,9 +41,16 @@ class BotRepository:
         self._db = database
 
     async def upsert(
-        self, name: str, symbol: str, strategy: str, config: dict[str, Any], now_ms: int
+        self,
+        name: str,
+        symbol: str,
+        strategy: str,
+        config: dict[str, Any],
+        now_ms: int,
+        market: str = "spot",
     ) -> None:
-        """Register a bot, or update symbol/strategy/config if it exists (state is kept)."""
+        """Register a bot, or update symbol/strategy/config/market if it exists (state is
+        kept)."""
         stmt = upsert_into(self._db.dialect_name, BotRow).values(
             name=name,
             symbol=symbol,
@@ -51,6 +59,7 @@ class BotRepository:
             config=config_json(config),
             created_ms=now_ms,
             updated_ms=now_ms,
+            market=market,
         )
         stmt = stmt.on_conflict_do_update(
             index_elements=[BotRow.name],
@@ -59,6 +68,7 @@ class BotRepository:
                 "strategy": stmt.excluded.strategy,
                 "config": stmt.excluded.config,
                 "updated_ms": stmt.excluded.updated_ms,
+                "market": stmt.excluded.market,
             },
         )
         async with self._db.session() as session:

@@ -104,7 +104,7 @@ class MemoryJournal:
     # -- the TradeJournal protocol ------------------------------------------------------------
 
     async def register_bot(
-        self, name: str, symbol: str, strategy: str, config: dict[str, Any]
+        self, name: str, symbol: str, strategy: str, config: dict[str, Any], *, market: str = "spot"
     ) -> None:
         shaped = json.loads(json.dumps(config, sort_keys=True, default=str))
         known = self.bots.get(name)

@@ -74,14 +74,15 @@ async def show(args: argparse.Namespace, what: str) -> int:
 
 async def read_ledger(target: str | Path, bot: str | None = None) -> TradeLedger:
     """Every stored fill (of `bot`, or of every bot) matched into closed trades, each bot the
-    way its registered strategy trades."""
+    way its registered strategy trades (a perpetual's as a signed position)."""
     from storage import BotRepository, Database, FillRepository
     from traderagent.ledger import closed_trades
 
     database = await Database.open(target, upgrade=False)
     try:
-        kinds = {b.name: b.strategy for b in await BotRepository(database).list()}
+        bots = await BotRepository(database).list()
         fills = await FillRepository(database).list(bot, limit=None, newest_first=False)
     finally:
         await database.close()
-    return closed_trades(fills, kinds)
+    signed = {b.name for b in bots if b.market == "linear"}
+    return closed_trades(fills, {b.name: b.strategy for b in bots}, signed)

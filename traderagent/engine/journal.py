@@ -11,8 +11,11 @@ from traderagent.domain import BotState, Fill, Order, Position
 
 class TradeJournal(Protocol):
     async def register_bot(
-        self, name: str, symbol: str, strategy: str, config: dict[str, Any]
-    ) -> None: ...
+        self, name: str, symbol: str, strategy: str, config: dict[str, Any], *, market: str = "spot"
+    ) -> None:
+        """Register (or update) a bot: what it trades on which `market` (`spot`, or `linear`
+        for a perpetual, whose fills are a signed position), with which strategy."""
+        ...
 
     async def set_bot_state(self, name: str, state: BotState, now_ms: int) -> None: ...
 

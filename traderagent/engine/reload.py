@@ -20,6 +20,7 @@ from traderagent.engine.allocator import CapitalAllocator
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.risk import EquityWatch, RiskGate
 from traderagent.engine.router import RouterBinding
+from traderagent.exchanges.ports import market_of
 from traderagent.facade import CommandError, ReloadReport
 
 if TYPE_CHECKING:
@@ -194,7 +195,11 @@ async def _add_bot(engine: Engine, config: AppConfig, index: int, factory: BotFa
     bot.funds = engine
     bot.history.extend(model.history)  # the same symbol's candles prime its strategy at start
     await engine.journal.register_bot(
-        bot.name, bot.symbol, strategy.kind, bot_config.model_dump(mode="json")
+        bot.name,
+        bot.symbol,
+        strategy.kind,
+        bot_config.model_dump(mode="json"),
+        market=market_of(engine.exchange),
     )
     engine.bots[bot.name] = bot
 
@@ -208,7 +213,11 @@ async def _rebuild_strategy(
     router = factory.router(bot_config, index, bot.instrument)
     bot.use_strategy(strategy, router)
     await engine.journal.register_bot(
-        bot.name, bot.symbol, strategy.kind, bot_config.model_dump(mode="json")
+        bot.name,
+        bot.symbol,
+        strategy.kind,
+        bot_config.model_dump(mode="json"),
+        market=market_of(engine.exchange),
     )
 
 

@@ -117,6 +117,11 @@ class Perpetual(Protocol):
         ...
 
 
+def market_of(exchange: object) -> str:
+    """The market a bot trades on `exchange`: `linear` on a perpetual venue, else `spot`."""
+    return "linear" if isinstance(exchange, Perpetual) else "spot"
+
+
 @runtime_checkable
 class CandleMatched(Protocol):
     """A simulated venue that matches resting orders against each closed candle (paper)."""

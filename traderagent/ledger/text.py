@@ -40,13 +40,13 @@ def duration(ms: int) -> str:
 def trade_lines(ledger: TradeLedger) -> list[str]:
     """A table of the trades, then the total, what is open and what no buy matched."""
     lines = [
-        f"{'closed (UTC)':<16} {'bot':<12} {'qty':>12} {'entry':>12} {'exit':>12} "
+        f"{'closed (UTC)':<16} {'bot':<12} {'side':<5} {'qty':>12} {'entry':>12} {'exit':>12} "
         f"{'fees':>9} {'PnL':>11} {'held':>7}  reason"
     ]
     lines += [
-        f"{when(t.closed_ms):<16} {t.bot[:12]:<12} {quantity(t.qty):>12} {t.entry:>12.2f} "
-        f"{t.exit:>12.2f} {t.fees:>9.2f} {money(t.pnl):>11} {duration(t.duration_ms):>7}  "
-        f"{t.reason}"
+        f"{when(t.closed_ms):<16} {t.bot[:12]:<12} {t.side:<5} {quantity(t.qty):>12} "
+        f"{t.entry:>12.2f} {t.exit:>12.2f} {t.fees:>9.2f} {money(t.pnl):>11} "
+        f"{duration(t.duration_ms):>7}  {t.reason}"
         for t in ledger.trades
     ]
     wins = sum(1 for t in ledger.trades if t.pnl > 0)
@@ -54,7 +54,12 @@ def trade_lines(ledger: TradeLedger) -> list[str]:
         f"{len(ledger.trades)} closed trades, {wins} won · PnL {money(ledger.pnl)} "
         f"· fees {ledger.fees.quantize(CENT)}"
     )
-    lines += [f"{bot}: {quantity(qty)} still held (an open trade)" for bot, qty in ledger.open_qty]
+    lines += [
+        f"{bot}: {quantity(qty)} still held (an open trade)"
+        if qty > 0
+        else f"{bot}: {quantity(-qty)} short still open (an open trade)"
+        for bot, qty in ledger.open_qty
+    ]
     lines += [
         f"{bot}: {quantity(qty)} sold with no recorded buy to match (not counted as a trade)"
         for bot, qty in ledger.unmatched_qty
@@ -101,6 +106,7 @@ def trade_json(trade: ClosedTrade) -> dict[str, Any]:
         "duration_ms": trade.duration_ms,
         "reason": trade.reason,
         "entries": trade.entries,
+        "side": trade.side,
     }
 
 

@@ -16,6 +16,7 @@ from traderagent.config import AppConfig
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.risk import RiskGate
 from traderagent.exchanges.paper.exchange import PaperExchange
+from traderagent.exchanges.ports import market_of
 from traderagent.wiring.assembly import bot_strategy, router_binding
 
 if TYPE_CHECKING:
@@ -61,7 +62,11 @@ async def admit_bot(
     if model is not None:
         bot.history.extend(model.history)  # the same symbol's candles prime its strategy
     await engine.journal.register_bot(
-        name, bot.symbol, strategy.kind, bot_config.model_dump(mode="json")
+        name,
+        bot.symbol,
+        strategy.kind,
+        bot_config.model_dump(mode="json"),
+        market=market_of(exchange),
     )
     engine.bots[name] = bot
     if bot_config.autostart:

@@ -26,6 +26,7 @@ from traderagent.engine.orchestrator import Engine
 from traderagent.engine.risk.account_state import RiskStateError
 from traderagent.exchanges.bybit import BybitConfig
 from traderagent.exchanges.ccxt.config import CcxtConfig
+from traderagent.exchanges.ports import market_of
 from traderagent.paths import default_database_path
 from traderagent.wiring.assembly import (
     ConfigBots,
@@ -285,7 +286,11 @@ async def assemble_engine(
     bots = []
     for bot_config, instrument, strategy, router in parts:
         await journal.register_bot(
-            bot_config.name, bot_config.symbol, strategy.kind, bot_config.model_dump(mode="json")
+            bot_config.name,
+            bot_config.symbol,
+            strategy.kind,
+            bot_config.model_dump(mode="json"),
+            market=market_of(venue.exchange),
         )
         bots.append(
             BotRuntime(

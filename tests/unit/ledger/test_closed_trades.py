@@ -8,6 +8,7 @@ import pytest
 
 from traderagent.domain import Fill, Liquidity, Side
 from traderagent.ledger import closed_trades, performance, profit
+from traderagent.ledger.text import trade_lines
 
 DAY = 86_400_000
 T0 = 1_709_251_200_000  # 2024-03-01 00:00 UTC, a Friday
@@ -162,11 +163,66 @@ def test_profit_by_day_week_and_month_and_per_bot() -> None:
 
 
 def test_the_trades_table_writes_a_dust_quantity_in_plain_digits() -> None:
-    from traderagent.ledger.text import trade_lines
-
     fills = [
         fill(1, B, "22300", "0.000000263", tag="b13"),
         fill(2, S, "22400", "0.000000263", tag="s13"),
     ]
     table = "\n".join(trade_lines(closed_trades(fills, {"g": "grid"})))
     assert "0.000000263" in table and "E-" not in table
+
+
+def test_a_perpetual_short_is_a_trade_sold_first_and_bought_back() -> None:
+    """Hand-checked: short 1 at 100 (fee 0.055), bought back at 90 (fee 0.0495): PnL
+    10 - 0.1045; the same fills on spot are a sell with no buy to match, then a held lot."""
+    fills = [
+        fill(1, S, "100", "1", "0.055", bot="t", tag="short-entry"),
+        fill(2, B, "90", "1", "0.0495", bot="t", tag="stop"),
+    ]
+    (trade,) = closed_trades(fills, {"t": "trend"}, signed={"t"}).trades
+    assert (trade.side, trade.entry, trade.exit, trade.qty) == ("short", D(100), D(90), D(1))
+    assert trade.fees == D("0.1045") and trade.pnl == D("9.8955")
+    assert trade.reason == "stop" and trade.duration_ms == 60_000
+    assert trade.pnl_pct == D("9.8955")
+
+    spot = closed_trades(fills, {"t": "trend"})
+    assert spot.trades == () and spot.unmatched_qty == (("t", D(1)),)
+    assert spot.open_qty == (("t", D(1)),)
+
+
+def test_a_partly_covered_short_leaves_a_negative_open_quantity() -> None:
+    fills = [
+        fill(1, S, "100", "2", "0.2", bot="t", tag="short-entry"),
+        fill(2, B, "95", "1", "0.095", bot="t", tag="take-profit"),
+    ]
+    ledger = closed_trades(fills, {"t": "trend"}, signed={"t"})
+    (trade,) = ledger.trades
+    assert trade.qty == D(1) and trade.fees == D("0.195")  # half the entry fee, all the exit's
+    assert trade.pnl == D(5) - D("0.195")
+    assert ledger.open_qty == (("t", D(-1)),)
+    assert any("1 short still open" in line for line in trade_lines(ledger))
+
+
+def test_a_short_grid_buy_closes_its_own_slots_sell_first() -> None:
+    fills = [
+        fill(1, S, "110", "1", tag="s1"),
+        fill(2, S, "120", "1", tag="s2"),
+        fill(3, B, "110", "1", tag="b2"),  # s2's buy-back, one level below it
+    ]
+    ledger = closed_trades(fills, {"g": "grid"}, signed={"g"})
+    (trade,) = ledger.trades
+    assert (trade.side, trade.entry, trade.exit, trade.pnl) == ("short", D(120), D(110), D(10))
+    assert ledger.open_qty == (("g", D(-1)),)
+
+
+def test_a_fill_through_zero_closes_the_long_and_opens_a_short_with_its_fee_split() -> None:
+    fills = [
+        fill(1, B, "100", "1", "0.1", bot="t", tag="entry"),
+        fill(2, S, "110", "3", "0.33", bot="t", tag="flip"),
+        fill(3, B, "100", "2", "0.2", bot="t", tag="cover"),
+    ]
+    long, short = closed_trades(fills, {"t": "trend"}, signed={"t"}).trades
+    assert (long.side, long.qty, long.fees, long.pnl) == ("long", D(1), D("0.21"), D("9.79"))
+    assert (short.side, short.qty, short.entry, short.exit) == ("short", D(2), D(110), D(100))
+    assert short.fees == D("0.42")  # two thirds of the flip's fee and all the cover's
+    assert long.fees + short.fees == D("0.1") + D("0.33") + D("0.2")
+    assert short.pnl == D(20) - D("0.42")

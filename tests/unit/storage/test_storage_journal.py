@@ -183,6 +183,17 @@ async def test_register_bot_upserts_and_keeps_state(journal: SqlJournal) -> None
     assert await journal.bots.get("nobody") is None
 
 
+async def test_a_bot_keeps_the_market_it_trades(journal: SqlJournal) -> None:
+    """`traderagent trades` reads it: a perpetual's fills are a signed position."""
+    await journal.register_bot("trend-perp", "BTCUSDT", "trend", {}, market="linear")
+    await journal.register_bot("grid-1", "BTCUSDT", "grid", {})
+    markets = {b.name: b.market for b in await journal.bots.list()}
+    assert markets == {"trend-perp": "linear", "grid-1": "spot"}
+    await journal.register_bot("trend-perp", "BTCUSDT", "trend", {}, market="spot")
+    moved = await journal.bots.get("trend-perp")
+    assert moved is not None and moved.market == "spot"
+
+
 async def test_set_state_of_unknown_bot_raises(journal: SqlJournal) -> None:
     with pytest.raises(StorageError, match="unknown bot 'ghost'"):
         await journal.set_bot_state("ghost", BotState.RUNNING, 1_000)
