@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 from fake_engine import FakeEngine
 from kit.factories import SMALL_CONFIG, write_config
+from rich.cells import cell_len
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from traderagent.api.fleet_view import FleetView
 from traderagent.config import load_config
@@ -194,17 +196,30 @@ async def _on_tab(pilot: Pilot[None], tab: str) -> None:
     await settled(pilot)
 
 
+def tables_sized(app: Any) -> bool:
+    """Every table on the screen has sized its columns to the rows it holds: a table does so
+    at its next idle, which a loaded machine reaches later (a picture taken before shows
+    header-wide columns: "2023-0  +0."), and a screen that did not change for a moment is no
+    proof that it has."""
+    for table in app.screen.query(DataTable):
+        for key, column in table.columns.items():
+            if not column.auto_width:
+                continue
+            widest = max((cell_len(str(cell)) for cell in table.get_column(key)), default=0)
+            if column.content_width < widest:
+                return False
+    return True
+
+
 async def settled(pilot: Pilot[None], bound_s: float = 30.0) -> None:
-    """Wait until the screen stops changing: a table sizes its columns to new rows at its next
-    idle, which a loaded machine reaches later (a picture taken before shows header-wide
-    columns: "2023-0  +0.")."""
+    """Wait (bounded) until every table has sized its columns and the screen stops changing."""
     app = pilot.app
     before, waited = app.export_screenshot(), 0.0
     while True:
         await pilot.pause(0.1)
         waited += 0.1
         now = app.export_screenshot()
-        if now == before:
+        if now == before and tables_sized(app):
             return
         assert waited < bound_s, f"the screen was still changing after {bound_s:.0f} s"
         before = now
