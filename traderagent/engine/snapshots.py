@@ -210,6 +210,15 @@ def risk_limits(engine: Engine, equity: Decimal) -> Iterator[RiskLimitView]:
                 "%",
                 gross > limits.max_gross_exposure_pct,
             )
+        if limits.max_gross_notional is not None:
+            notional, cap = engine.gross_exposure, limits.max_gross_notional
+            yield RiskLimitView(
+                "", "max_gross_notional", "gross notional", notional, cap, quote, notional > cap
+            )
+        if limits.max_margin_pct is not None:
+            margin = engine.gross_margin / equity * HUNDRED if equity > 0 else ZERO
+            cap = limits.max_margin_pct
+            yield RiskLimitView("", "max_margin_pct", "margin", margin, cap, "%", margin > cap)
     for bot in engine.bots.values():
         yield from _pair_limits(bot, quote)
 
@@ -230,6 +239,11 @@ def _pair_limits(bot: BotRuntime, quote: str) -> Iterator[RiskLimitView]:
             cap,
             quote,
             book.exposure > cap,
+        )
+    if pair.max_position_margin is not None:
+        cap = pair.max_position_margin
+        yield RiskLimitView(
+            name, "max_position_margin", "margin", book.margin, cap, quote, book.margin > cap
         )
     if pair.max_position_qty is not None:
         held = book.position_qty + book.resting_buy_qty

@@ -207,6 +207,7 @@ def test_the_risk_limits_count_a_short_and_pass_its_reduce_only_buy() -> None:
 class Account:
     equity = D(10000)
     gross_exposure = D(0)
+    gross_margin = D(0)
 
 
 async def test_a_stop_loss_above_a_shorts_entry_buys_it_back_reduce_only() -> None:
@@ -227,3 +228,21 @@ async def test_a_stop_loss_above_a_shorts_entry_buys_it_back_reduce_only() -> No
     )
     assert rig.bot.position.qty == 0
     assert any("5.00% above the average entry" in r.message for r in rig.logs)
+
+
+async def test_a_bots_margin_limit_cuts_its_short_at_the_venues_leverage() -> None:
+    """max_position_margin 600 at the venue's 10x: 6 000 notional, 0.3 BTC at 20 000; the
+    0.5 sell is cut to 0.3, logged with the figures, and the bot's margin is then 600."""
+    rig = await started(Rig([short()]))
+    pair = PairRiskConfig(max_position_margin=D(600))
+    rig.bot.risk = RiskGate(BTC, pair, RiskConfig(), Account())
+    await rig.candle(20000, 20000, 20000, 20000)
+    assert rig.sent[0].qty == D("0.3")
+    assert rig.bot.position.qty == D("-0.3")
+    book = rig.bot.risk_book()
+    assert (book.leverage, book.margin) == (D(10), D(600))
+    assert any(
+        "order entry1 resized: resized 0.5 -> 0.300" in r.message
+        and "at 10x would exceed max_position_margin 600" in r.message
+        for r in rig.logs
+    )
