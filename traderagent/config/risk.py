@@ -58,6 +58,11 @@ class RiskConfig(_Limits):
     symbol's leverage) as a percent of equity: what liquidations could take at once; an
     entry beyond it is cut or refused."""
 
+    liquidation_warning_pct: Decimal = Field(default=Decimal(5), gt=0, lt=100)
+    """A perpetual position is shown as a warning (TUI positions row, API positions view)
+    when the mark is within this many percent of its liquidation price, and as danger
+    within half of it."""
+
     @property
     def limits_entries(self) -> bool:
         """Whether an account limit acts on each entry (every bot then needs a risk gate)."""

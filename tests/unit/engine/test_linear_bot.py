@@ -31,7 +31,7 @@ from traderagent.engine.allocator import CapitalAllocator
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.risk import AccountView, RiskGate, bot_book
 from traderagent.engine.risk.limits import review
-from traderagent.engine.snapshots import stop_price
+from traderagent.engine.snapshots import bot_snapshot, stop_price
 from traderagent.exchanges.paper.linear.exchange import PaperLinearExchange
 from traderagent.exchanges.ports import ExchangeUpdate
 
@@ -246,3 +246,19 @@ async def test_a_bots_margin_limit_cuts_its_short_at_the_venues_leverage() -> No
         and "at 10x would exceed max_position_margin 600" in r.message
         for r in rig.logs
     )
+
+
+async def test_the_bots_snapshot_shows_its_liquidation_price_and_band() -> None:
+    """Short 0.5 at 20 000, 10x: liq 21 900. At 21 000 the mark is 4.29 % from it (warning
+    within 5 %), at 21 500 1.86 % (danger within 2.5 %)."""
+    rig = await started(Rig([short()]))
+    await rig.candle(20000, 20000, 20000, 20000)
+    view = bot_snapshot(rig.bot)
+    assert (view.liquidation_price, view.liquidation_level) == (D(21900), "")
+    await rig.candle(20000, 21000, 20000, 21000)
+    assert bot_snapshot(rig.bot).liquidation_level == "warning"
+    await rig.candle(21000, 21500, 21000, 21500)
+    danger = bot_snapshot(rig.bot)
+    assert danger.liquidation_level == "danger"
+    assert danger.liquidation_distance_pct == (D(21900) - D(21500)) / D(21500) * 100
+    assert bot_snapshot(rig.bot, warning_pct=D(1)).liquidation_level == ""  # configurable
