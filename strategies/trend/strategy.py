@@ -227,7 +227,10 @@ class TrendStrategy:
         short = position.short
         if level <= ctx.price if short else level >= ctx.price:
             return self._exit(ctx, Purpose.STOP, f"stopped at {ctx.price} (stop {level})")
-        side = Side.BUY if short else Side.SELL  # closes the position; reduce-only if short
+        # closes the position, reduce-only on either side: held on the exchange (a perpetual's
+        # conditional order), a stop or take profit that outlives its position (the bot down
+        # when the other filled) must never open the other side; spot venues ignore the flag
+        side = Side.BUY if short else Side.SELL
         if level != self.resting_stop or self._stop_tag() not in ctx.live_tags:
             if self._stop_tag() in ctx.live_tags:
                 intents.append(CancelOrder(self._stop_tag()))
@@ -235,7 +238,7 @@ class TrendStrategy:
             self.resting_stop = level
             intents.append(
                 PlaceOrder(
-                    self._stop_tag(), side, qty, level, OrderType.STOP_MARKET, Purpose.STOP, short
+                    self._stop_tag(), side, qty, level, OrderType.STOP_MARKET, Purpose.STOP, True
                 )
             )
         tp = position.take_profit
@@ -245,7 +248,7 @@ class TrendStrategy:
             self.tp_version += 1
             self.resting_tp = tp
             take_profit = PlaceOrder(
-                self._tp_tag(), side, qty, tp, purpose=Purpose.TAKE_PROFIT, reduce_only=short
+                self._tp_tag(), side, qty, tp, purpose=Purpose.TAKE_PROFIT, reduce_only=True
             )
             intents.append(by_intent(take_profit, ctx.price))  # through the price: at market
         return intents
