@@ -640,6 +640,7 @@ class BotRuntime:
                 else None
             ),
             fee_reserve=self.allocator.fee_reserve if self.allocator is not None else ZERO,
+            resting=self.orders.values(),
         )
 
     async def _move(self, new: BotState, reason: str) -> None:
