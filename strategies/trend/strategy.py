@@ -85,7 +85,8 @@ class TrendStrategy:
         if held > 0 and self.instrument.check_order(ctx.price, held) is None:
             self.short = ctx.position_qty < 0  # a perpetual's short is adopted as one
             entry = ctx.position_avg_price or ctx.price
-            adopted = adopt_exits(ctx.resting, held, self.short, entry)
+            mine = [o for o in ctx.resting if o.tag in ctx.live_tags]  # not an outgoing one's
+            adopted = adopt_exits(mine, held, self.short, entry)
             kept = adopted.tags if adopted is not None else frozenset()
             if adopted is not None:  # the exchange holds its stop: keep it, place none
                 self.seq, self.stop_version = adopted.seq, adopted.stop_version

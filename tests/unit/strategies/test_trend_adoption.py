@@ -76,3 +76,12 @@ def test_a_stop_for_less_than_the_position_or_none_at_all_is_not_adopted() -> No
     assert [p.tag for p in placed][:1] == ["stop4.1"]  # fresh exits under a new number
     _, fresh = restarted([])
     assert any(isinstance(i, PlaceOrder) and i.purpose is Purpose.STOP for i in fresh)
+
+
+def test_an_order_of_an_outgoing_strategy_is_not_adopted() -> None:
+    """A routed bot's resting orders of the strategy it switched from are not among its live
+    tags: the incoming trend places exits of its own."""
+    trend = TrendStrategy(CONFIG, BTCUSDT)
+    start = replace(ctx("20000", set(), position="0.1", avg="20000"), resting=[STOP])
+    placed = [i for i in trend.on_start(start) if isinstance(i, PlaceOrder)]
+    assert placed and placed[0].purpose is Purpose.STOP and placed[0].tag != "stop3.2"
