@@ -7,7 +7,7 @@ The same object runs live, on paper and in backtests.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal
@@ -45,6 +45,9 @@ class StrategyContext:
     """Fee rate a buy must leave room for within `budget`: the venue locks `notional x
     (1 + fee_reserve)` of quote with a buy, so a buy sized to the budget spends
     `budget / (1 + fee_reserve)`."""
+    resting: Collection[Order] = ()
+    """This bot's orders resting on the exchange now (a live, read-only view): at `on_start`
+    after a restart, the ones recovery adopted (a stop held on the exchange, to keep)."""
 
 
 class StrategyError(ValueError):

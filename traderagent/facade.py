@@ -70,6 +70,12 @@ class BotSnapshot:
     """Times its handling crashed since the engine started (the health monitor)."""
     data_hold: str = ""
     """Why it opens nothing now: its market data is stale ('' when it may open)."""
+    liquidation_price: Decimal | None = None
+    """Where the venue liquidates its perpetual position (None: spot, or flat)."""
+    liquidation_distance_pct: Decimal | None = None
+    """How far the mark is from it, in percent of the mark (0 when reached)."""
+    liquidation_level: str = ""
+    """'warning' within `risk.liquidation_warning_pct` of it, 'danger' within half; ''."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,8 +40,22 @@ POSITION_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("value", "Value", True),
     ("unrealised", "Unreal.", True),
     ("realised", "Realised", True),
+    ("liq", "Liq.", True),
 )
 """(column key, header, right-aligned) for the positions table."""
+
+LIQUIDATION_STYLES = {"warning": "bold yellow", "danger": "bold white on red"}
+"""A position row's style when the mark nears its liquidation price (`risk.
+liquidation_warning_pct`: warning within it, danger within half)."""
+
+
+def liquidation_text(bot: BotSnapshot) -> str:
+    """`18,100.00 (4.8%)`: the liquidation price and the mark's distance from it; `—`."""
+    if bot.liquidation_price is None:
+        return "—"
+    distance = bot.liquidation_distance_pct
+    gap = f" ({distance:.1f}%)" if distance is not None else ""
+    return f"{money(bot.liquidation_price)}{gap}"
 
 
 def _right(text: str | Text) -> Text:
@@ -76,19 +90,20 @@ def position_rows(bots: Sequence[BotSnapshot]) -> list[TableRow]:
         if not bot.position_qty and not bot.realised_pnl:
             continue
         value = bot.position_qty * bot.last_price if bot.last_price is not None else None
-        rows.append(
-            (
-                bot.name,
-                (
-                    Text(bot.name, style="bold"),
-                    Text(bot.symbol),
-                    _right(position_text(bot)),
-                    _right(money(bot.avg_price) if bot.position_qty else "—"),
-                    _right(price_text(bot.last_price) if bot.last_price is not None else "—"),
-                    _right(money(value) if value is not None else "—"),
-                    _right(signed_money(bot.unrealised_pnl)),
-                    _right(signed_money(bot.realised_pnl)),
-                ),
-            )
+        cells = (
+            Text(bot.name, style="bold"),
+            Text(bot.symbol),
+            _right(position_text(bot)),
+            _right(money(bot.avg_price) if bot.position_qty else "—"),
+            _right(price_text(bot.last_price) if bot.last_price is not None else "—"),
+            _right(money(value) if value is not None else "—"),
+            _right(signed_money(bot.unrealised_pnl)),
+            _right(signed_money(bot.realised_pnl)),
+            _right(liquidation_text(bot)),
         )
+        style = LIQUIDATION_STYLES.get(bot.liquidation_level)
+        if style is not None:  # the whole row: the operator sees it from across the room
+            for cell in cells:
+                cell.stylize(style)
+        rows.append((bot.name, cells))
     return rows

@@ -6,6 +6,7 @@ from rich.text import Text
 
 from traderagent.facade import BotSnapshot, EngineSnapshot, RegimeView
 from tui.render import money, position_text, price_text, signed_money, state_label
+from tui.render_book import LIQUIDATION_STYLES, liquidation_text
 from tui.render_chart import LEGEND
 from tui.render_regime import duration_text, regime_label
 
@@ -48,6 +49,9 @@ def bot_detail(bot: BotSnapshot, snapshot: EngineSnapshot) -> Text:
         lines.append(Text(f"  last {price_text(bot.last_price)}"))
     if bot.stop_price is not None:
         lines.append(Text(f"  stop x {money(bot.stop_price)}", style="magenta"))
+    if bot.liquidation_price is not None:
+        style = LIQUIDATION_STYLES.get(bot.liquidation_level, "")
+        lines.append(Text(f"  liquidation {liquidation_text(bot)}", style=style))
     lines.append(
         Text.assemble(
             "PnL unreal. ",

@@ -21,6 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from strategies.base import StrategyContext, Wake, at_or_above, at_or_below, by_intent
+from strategies.trend.adoption import adopt_exits
 from strategies.trend.config import TrendConfig
 from strategies.trend.position import LongPosition, TrailingStop
 from strategies.trend.signals import SHORT_SIGNALS, EntrySignal, TrendSignals
@@ -73,21 +74,33 @@ class TrendStrategy:
 
     def on_start(self, ctx: StrategyContext) -> list[Intent]:
         """An inherited position is adopted (stop and take profit set around its average, and
-        rested). Whatever still rests after a restart is cancelled, and the tag numbers
-        continue after it."""
+        rested). After a restart, the position's stop still resting on the exchange (and its
+        take profit) is kept as it is: its level becomes the stop (see `adopt_exits`).
+        Whatever else still rests is cancelled, and the tag numbers continue after it."""
         self.phase, self.position = Phase.FLAT, None
         self.resting_stop = self.resting_tp = None
         numbers = (m.group(1) for m in map(_TAG.match, ctx.live_tags) if m is not None)
         self.seq = max([self.seq, *(int(n) for n in numbers)])
-        cancels: list[Intent] = [CancelOrder(t) for t in sorted(ctx.live_tags)]
         held = self.instrument.floor_qty(abs(ctx.position_qty))
         if held > 0 and self.instrument.check_order(ctx.price, held) is None:
-            self.seq += 1  # fresh tags: the cancelled orders' may still be live for a moment
             self.short = ctx.position_qty < 0  # a perpetual's short is adopted as one
-            self._open_position(ctx.position_avg_price or ctx.price)  # inherited: adopt it
-            self.phase, self.note = Phase.LONG, "adopted an inherited position"
+            entry = ctx.position_avg_price or ctx.price
+            mine = [o for o in ctx.resting if o.tag in ctx.live_tags]  # not an outgoing one's
+            adopted = adopt_exits(mine, held, self.short, entry)
+            kept = adopted.tags if adopted is not None else frozenset()
+            if adopted is not None:  # the exchange holds its stop: keep it, place none
+                self.seq, self.stop_version = adopted.seq, adopted.stop_version
+                self.tp_version = adopted.tp_version
+                self.resting_stop, self.resting_tp = adopted.stop_level, adopted.take_profit
+                self.position, self.note = adopted.position, adopted.note
+            else:
+                self.seq += 1  # fresh tags: the cancelled orders' may still be live a moment
+                self._open_position(entry)  # inherited: adopt it
+                self.note = "adopted an inherited position"
+            self.phase = Phase.LONG
+            cancels = [CancelOrder(t) for t in sorted(ctx.live_tags) if t not in kept]
             return [*cancels, *self._protect(ctx)]
-        return cancels
+        return [CancelOrder(t) for t in sorted(ctx.live_tags)]
 
     def on_candle(self, candle: Candle, ctx: StrategyContext) -> list[Intent]:
         signal = self.signals.update(candle)
@@ -227,7 +240,10 @@ class TrendStrategy:
         short = position.short
         if level <= ctx.price if short else level >= ctx.price:
             return self._exit(ctx, Purpose.STOP, f"stopped at {ctx.price} (stop {level})")
-        side = Side.BUY if short else Side.SELL  # closes the position; reduce-only if short
+        # closes the position, reduce-only on either side: held on the exchange (a perpetual's
+        # conditional order), a stop or take profit that outlives its position (the bot down
+        # when the other filled) must never open the other side; spot venues ignore the flag
+        side = Side.BUY if short else Side.SELL
         if level != self.resting_stop or self._stop_tag() not in ctx.live_tags:
             if self._stop_tag() in ctx.live_tags:
                 intents.append(CancelOrder(self._stop_tag()))
@@ -235,7 +251,7 @@ class TrendStrategy:
             self.resting_stop = level
             intents.append(
                 PlaceOrder(
-                    self._stop_tag(), side, qty, level, OrderType.STOP_MARKET, Purpose.STOP, short
+                    self._stop_tag(), side, qty, level, OrderType.STOP_MARKET, Purpose.STOP, True
                 )
             )
         tp = position.take_profit
@@ -245,7 +261,7 @@ class TrendStrategy:
             self.tp_version += 1
             self.resting_tp = tp
             take_profit = PlaceOrder(
-                self._tp_tag(), side, qty, tp, purpose=Purpose.TAKE_PROFIT, reduce_only=short
+                self._tp_tag(), side, qty, tp, purpose=Purpose.TAKE_PROFIT, reduce_only=True
             )
             intents.append(by_intent(take_profit, ctx.price))  # through the price: at market
         return intents

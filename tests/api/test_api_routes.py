@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from api_kit import SHORT, InstantBacktests, api_client, config_of, replayed_engine
+from api_kit import SHORT, InstantBacktests, api_client, config_of, paper_engine, replayed_engine
 from kit.factories import SMALL_CONFIG
 
 from traderagent.domain import BotState
@@ -154,8 +154,6 @@ def openapi_paths_are_documented(document: dict[str, object]) -> bool:
 
 
 async def test_equity_points_arrive_from_the_bus_while_the_engine_runs(tmp_path: Path) -> None:
-    from api_kit import paper_engine
-
     engine = await paper_engine(tmp_path, SMALL_CONFIG + "equity_interval_minutes: 60\n")
     async with api_client(engine) as (_, client):
         await engine.run()
@@ -275,4 +273,27 @@ async def test_a_real_backtest_replays_its_range_apart_from_the_live_engine(tmp_
         final = Decimal(metrics["final_equity"])
         assert Decimal(metrics["net_pnl"]) == final - Decimal(result["summary"]["starting_equity"])
     assert engine.bots["grid-btc"].fills == live_fills  # the live engine was not touched
+    await engine.close()
+
+
+async def test_the_positions_view_shows_a_perpetuals_liquidation(tmp_path: Path) -> None:
+    """On linear perps at 10x the grid's long has a liquidation price below its entry, the
+    venue's own, and the band the TUI shows (a 50 % warning band: every position is in it)."""
+    linear = SHORT.replace(
+        "mode: paper\n",
+        "mode: paper\npaper: {category: linear, linear: {leverage: 10}}\n"
+        "risk: {liquidation_warning_pct: '50'}\n",
+    )
+    engine = await paper_engine(tmp_path, linear)
+    await engine.run()
+    bot = engine.bots["grid-btc"]
+    assert bot.position.qty > 0
+    async with api_client(engine) as (_, client):
+        (view,) = (await client.get("/api/v1/positions")).json()
+    liq = Decimal(view["liquidation_price"])
+    assert liq == engine.exchange.liquidation_price("BTCUSDT")  # type: ignore[attr-defined]
+    assert liq < bot.position.avg_price
+    last = Decimal(view["last_price"])
+    assert Decimal(view["liquidation_distance_pct"]) == (last - liq) / last * 100
+    assert view["liquidation_level"] in ("warning", "danger")
     await engine.close()

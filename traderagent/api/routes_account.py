@@ -64,6 +64,9 @@ def add_account_routes(app: FastAPI, ctx: ApiContext) -> None:
                 unrealised_pnl=b.unrealised_pnl,
                 realised_pnl=b.realised_pnl,
                 stop_price=b.stop_price,
+                liquidation_price=b.liquidation_price,
+                liquidation_distance_pct=b.liquidation_distance_pct,
+                liquidation_level=b.liquidation_level,
             )
             for b in engine.snapshot().bots
         ]

@@ -60,6 +60,12 @@ class PositionView(Schema):
     unrealised_pnl: Decimal
     realised_pnl: Decimal
     stop_price: Decimal | None = None
+    liquidation_price: Decimal | None = None
+    """Where the venue liquidates the position (perpetuals; None on spot or flat)."""
+    liquidation_distance_pct: Decimal | None = None
+    """How far the last price is from it, in percent."""
+    liquidation_level: str = ""
+    """`warning` within `risk.liquidation_warning_pct` of it, `danger` within half; ''."""
 
 
 class RiskView(Schema):

@@ -204,21 +204,23 @@ class AppConfig(Section):
         """A bot that shorts (a trend's `sides: short|both`) needs a venue where a sell may
         open a position: the paper venue's linear perpetuals without `long_only`."""
         shorting = [b.name for b in self.bots if getattr(b.strategy, "sides", "long") != "long"]
-        if not shorting:
+        routed = [b.name for b in self.bots if b.router is not None and b.router.shorts()]
+        if not shorting and not routed:
             return
-        names = ", ".join(shorting)
+        names = ", ".join(shorting + routed)
+        what = "sides: short|both" if shorting else "its router routes to a short trend"
         if self.exchange.venue != "paper":
             raise ValueError(
-                f"bot {names} shorts (sides: short|both): shorts run on the paper venue's "
+                f"bot {names} shorts ({what}): shorts run on the paper venue's "
                 "linear perpetuals for now (paper.category: linear), not on a live exchange"
             )
         if self.paper.category != "linear":
             raise ValueError(
-                f"bot {names} shorts (sides: short|both), which a spot market cannot: set "
+                f"bot {names} shorts ({what}), which a spot market cannot: set "
                 "paper.category: linear (and paper.linear.long_only: false)"
             )
         if self.paper.linear.long_only:
             raise ValueError(
-                f"bot {names} shorts (sides: short|both) but paper.linear.long_only is true "
+                f"bot {names} shorts ({what}) but paper.linear.long_only is true "
                 "(every sell reduce-only): set paper.linear.long_only: false"
             )

@@ -32,6 +32,10 @@ class PairRiskConfig(_Limits):
     its average entry, whatever the strategy does; the bot then pauses until resumed."""
     max_open_orders: int | None = Field(default=None, ge=1)
     """Most orders the bot may have resting; a new entry beyond it is refused."""
+    max_position_margin: Decimal | None = Field(default=None, gt=0)
+    """Largest margin, in the quote asset, the bot's position and its resting orders that
+    open may hold (position value / leverage on a linear perpetual venue; on spot the value
+    itself); an entry beyond it is cut or refused."""
 
 
 class RiskConfig(_Limits):
@@ -46,3 +50,24 @@ class RiskConfig(_Limits):
     max_gross_exposure_pct: Decimal | None = Field(default=None, gt=0)
     """Largest sum of every bot's position value (and resting buys) as a percent of equity;
     an entry beyond it is cut or refused."""
+    max_gross_notional: Decimal | None = Field(default=None, gt=0)
+    """Largest sum of every bot's position value (and resting orders that open), in the
+    quote asset; an entry beyond it is cut or refused."""
+    max_margin_pct: Decimal | None = Field(default=None, gt=0, le=100)
+    """Largest sum of every bot's margin (position value and opening orders over the
+    symbol's leverage) as a percent of equity: what liquidations could take at once; an
+    entry beyond it is cut or refused."""
+
+    liquidation_warning_pct: Decimal = Field(default=Decimal(5), gt=0, lt=100)
+    """A perpetual position is shown as a warning (TUI positions row, API positions view)
+    when the mark is within this many percent of its liquidation price, and as danger
+    within half of it."""
+
+    @property
+    def limits_entries(self) -> bool:
+        """Whether an account limit acts on each entry (every bot then needs a risk gate)."""
+        return (
+            self.max_gross_exposure_pct is not None
+            or self.max_gross_notional is not None
+            or self.max_margin_pct is not None
+        )

@@ -7,7 +7,7 @@
 | QUIET_TRANSITION | grid, cautious (range x 0.7) |
 | VOLATILE_TRANSITION | DCA, cautious |
 | BULL_TREND | trend follower, long |
-| BEAR_TREND | DCA, accumulation |
+| BEAR_TREND | DCA, accumulation (or, with `bear_trend: short_trend`, trend follower, short) |
 
 The default routes are sized from one figure, `capital`: what the bot may commit at most. Grids
 take their range from the ATR around the price when they open, so they follow the market from
@@ -49,20 +49,43 @@ class RouterConfig(BaseModel):
     handover: Literal["keep", "close"] = "keep"
     """At a switch, `keep` hands the position to the incoming strategy; `close` sells it at
     market first, so the incoming strategy starts flat."""
+    bear_trend: Literal["accumulate", "short_trend"] = "accumulate"
+    """The default BEAR_TREND route: `accumulate` (DCA accumulation, long) or `short_trend`
+    (the trend follower with `sides: short`: needs linear perpetuals, `paper.category:
+    linear` with `paper.linear.long_only: false`). A `routes: {BEAR_TREND: ...}` entry
+    overrides either."""
     routes: dict[Regime, StrategyConfig] = Field(default_factory=dict)
     """Per-regime overrides of the default table (a full strategy config each)."""
 
     def table(self) -> dict[Regime, StrategyConfig]:
         """The routing table: the defaults for `capital`, with `routes` laid over them."""
-        return {**default_routes(self.capital), **self.routes}
+        defaults = default_routes(self.capital)
+        if self.bear_trend == "short_trend":
+            defaults[Regime.BEAR_TREND] = short_trend(self.capital)
+        return {**defaults, **self.routes}
 
-    @staticmethod
-    def label(regime: Regime, config: StrategyConfig, overridden: bool) -> str:
+    def shorts(self) -> bool:
+        """Whether any route of the table may open a short (a trend with `sides` other than
+        long)."""
+        return any(getattr(c, "sides", "long") != "long" for c in self.table().values())
+
+    def label(self, regime: Regime, config: StrategyConfig, overridden: bool) -> str:
         if not overridden:
+            if regime is Regime.BEAR_TREND and self.bear_trend == "short_trend":
+                return SHORT_TREND_LABEL
             return ROUTE_LABELS[regime]
         settings = getattr(config, "settings", None)  # kind: custom names its plugin's kind
         kind = getattr(settings(), "kind", config.kind) if callable(settings) else config.kind
         return f"{kind} (custom)"
+
+
+SHORT_TREND_LABEL = "trend follower, short"
+
+
+def short_trend(capital: Decimal) -> TrendConfig:
+    """The BEAR_TREND route of `bear_trend: short_trend`: the BULL_TREND route's trend
+    follower, short side only."""
+    return TrendConfig(sides="short", risk_per_trade=Decimal("0.01"), max_notional=capital)
 
 
 def default_routes(capital: Decimal) -> dict[Regime, StrategyConfig]:

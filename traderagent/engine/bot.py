@@ -537,7 +537,8 @@ class BotRuntime:
     def risk_book(self) -> BotBook:
         """The bot's position and open orders as the risk gate sees them, at the last price."""
         mark = self.last_price if self.last_price is not None else ZERO
-        return bot_book(self.position, self.orders.values(), mark, self.perpetual is not None)
+        leverage = self.perpetual.leverage_of(self.symbol) if self.perpetual else None
+        return bot_book(self.position, self.orders.values(), mark, leverage is not None, leverage)
 
     async def _stop_out(self, breach: Breach) -> None:
         """A pair breach: cancel the bot's orders, sell its position at market (purpose STOP),
@@ -639,6 +640,7 @@ class BotRuntime:
                 else None
             ),
             fee_reserve=self.allocator.fee_reserve if self.allocator is not None else ZERO,
+            resting=self.orders.values(),
         )
 
     async def _move(self, new: BotState, reason: str) -> None:

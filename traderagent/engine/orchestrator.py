@@ -226,6 +226,11 @@ class Engine:
         return sum((bot.risk_book().exposure for bot in self.bots.values()), ZERO)
 
     @property
+    def gross_margin(self) -> Decimal:
+        """Every bot's margin: its exposure over its symbol's leverage (risk's measure)."""
+        return sum((bot.risk_book().margin for bot in self.bots.values()), ZERO)
+
+    @property
     def free_quote(self) -> Decimal:
         balance, locked = self.balances.get(self.quote_asset), self.batch.locked(self.balances)
         return (balance.free if balance is not None else ZERO) - locked

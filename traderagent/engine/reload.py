@@ -229,14 +229,14 @@ def _refresh_limits(engine: Engine, config: AppConfig, factory: BotFactory) -> N
         engine.equity_watch = EquityWatch(config.risk, engine.quote_asset)
     else:
         engine.equity_watch.config = config.risk
-    gross = config.risk.max_gross_exposure_pct
+    gross = config.risk.limits_entries
     for bot_config in config.bots:
         bot = engine.bots.get(bot_config.name)
         if bot is None:
             continue
         bot.allocator = allocator
         bot.close_positions_on_halt = config.halt.close_positions
-        if bot_config.risk is None and gross is None:
+        if bot_config.risk is None and not gross:
             bot.risk = None
         else:
             bot.risk = RiskGate(bot.instrument, bot_config.risk, config.risk, engine)

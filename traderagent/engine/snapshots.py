@@ -8,6 +8,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from traderagent.domain import ZERO, Balance, Side
+from traderagent.engine.liquidation_band import DEFAULT_WARNING_PCT, position_band
 from traderagent.facade import (
     BotChart,
     BotSnapshot,
@@ -85,9 +86,15 @@ def stop_price(bot: BotRuntime) -> Decimal | None:
     return bot.position.avg_price * (HUNDRED - pair.stop_loss_pct) / HUNDRED
 
 
-def bot_snapshot(bot: BotRuntime, config: BotConfig | None = None, crashes: int = 0) -> BotSnapshot:
+def bot_snapshot(
+    bot: BotRuntime,
+    config: BotConfig | None = None,
+    crashes: int = 0,
+    warning_pct: Decimal = DEFAULT_WARNING_PCT,
+) -> BotSnapshot:
     position = bot.position
     mark = bot.last_price
+    liq = position_band(bot.perpetual, bot.symbol, position.qty, mark, warning_pct)
     return BotSnapshot(
         name=bot.name,
         symbol=bot.symbol,
@@ -119,6 +126,9 @@ def bot_snapshot(bot: BotRuntime, config: BotConfig | None = None, crashes: int 
         committed=bot.committed_capital(),
         crashes=crashes,
         data_hold=bot.data_hold,
+        liquidation_price=liq.price,
+        liquidation_distance_pct=liq.distance_pct,
+        liquidation_level=liq.level,
     )
 
 
@@ -130,6 +140,7 @@ def engine_snapshot(engine: Engine) -> EngineSnapshot:
         engine.balances, engine.prices, engine.quote_asset
     )
     observed = watch is not None and watch.day is not None and valued
+    warn = watch.config.liquidation_warning_pct if watch is not None else DEFAULT_WARNING_PCT
     orders = tuple(
         sorted(
             (o for bot in engine.bots.values() for o in bot.orders.values()),
@@ -145,7 +156,7 @@ def engine_snapshot(engine: Engine) -> EngineSnapshot:
         starting_equity=engine.starting_equity if engine.starting_equity is not None else equity,
         equity_valued=valued,
         bots=tuple(
-            bot_snapshot(bot, configs.get(bot.name), engine.health.crashes.get(bot.name, 0))
+            bot_snapshot(bot, configs.get(bot.name), engine.health.crashes.get(bot.name, 0), warn)
             for bot in engine.bots.values()
         ),
         open_orders=orders,
@@ -210,6 +221,15 @@ def risk_limits(engine: Engine, equity: Decimal) -> Iterator[RiskLimitView]:
                 "%",
                 gross > limits.max_gross_exposure_pct,
             )
+        if limits.max_gross_notional is not None:
+            notional, cap = engine.gross_exposure, limits.max_gross_notional
+            yield RiskLimitView(
+                "", "max_gross_notional", "gross notional", notional, cap, quote, notional > cap
+            )
+        if limits.max_margin_pct is not None:
+            margin = engine.gross_margin / equity * HUNDRED if equity > 0 else ZERO
+            cap = limits.max_margin_pct
+            yield RiskLimitView("", "max_margin_pct", "margin", margin, cap, "%", margin > cap)
     for bot in engine.bots.values():
         yield from _pair_limits(bot, quote)
 
@@ -230,6 +250,11 @@ def _pair_limits(bot: BotRuntime, quote: str) -> Iterator[RiskLimitView]:
             cap,
             quote,
             book.exposure > cap,
+        )
+    if pair.max_position_margin is not None:
+        cap = pair.max_position_margin
+        yield RiskLimitView(
+            name, "max_position_margin", "margin", book.margin, cap, quote, book.margin > cap
         )
     if pair.max_position_qty is not None:
         held = book.position_qty + book.resting_buy_qty

@@ -123,6 +123,15 @@ def market_of(exchange: object) -> str:
 
 
 @runtime_checkable
+class LiquidationQuote(Protocol):
+    """A margin venue that tells where an open position would be liquidated."""
+
+    def liquidation_price(self, symbol: str) -> Decimal | None:
+        """The mark at which `symbol`'s position is liquidated; None when flat."""
+        ...
+
+
+@runtime_checkable
 class CandleMatched(Protocol):
     """A simulated venue that matches resting orders against each closed candle (paper)."""
 

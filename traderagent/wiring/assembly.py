@@ -97,7 +97,7 @@ def attach_risk(engine: Engine, config: AppConfig) -> None:
     each bot with limits a gate (its trade and pair limits, the account's gross exposure)."""
     engine.equity_watch = EquityWatch(config.risk, engine.quote_asset)
     for bot_config in config.bots:
-        if bot_config.risk is None and config.risk.max_gross_exposure_pct is None:
+        if bot_config.risk is None and not config.risk.limits_entries:
             continue  # nothing to check per intent: no gate, no cost per order
         bot = engine.bots.get(bot_config.name)
         if bot is None:

@@ -56,7 +56,7 @@ async def admit_bot(
     )
     bot.funds = engine
     bot.execution.guard = engine.guard
-    if bot_config.risk is not None or config.risk.max_gross_exposure_pct is not None:
+    if bot_config.risk is not None or config.risk.limits_entries:
         bot.risk = RiskGate(instrument, bot_config.risk, config.risk, engine)
     model = next((b for b in engine.bots.values() if b.symbol == bot.symbol), None)
     if model is not None:

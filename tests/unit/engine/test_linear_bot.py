@@ -31,7 +31,7 @@ from traderagent.engine.allocator import CapitalAllocator
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.risk import AccountView, RiskGate, bot_book
 from traderagent.engine.risk.limits import review
-from traderagent.engine.snapshots import stop_price
+from traderagent.engine.snapshots import bot_snapshot, stop_price
 from traderagent.exchanges.paper.linear.exchange import PaperLinearExchange
 from traderagent.exchanges.ports import ExchangeUpdate
 
@@ -207,6 +207,7 @@ def test_the_risk_limits_count_a_short_and_pass_its_reduce_only_buy() -> None:
 class Account:
     equity = D(10000)
     gross_exposure = D(0)
+    gross_margin = D(0)
 
 
 async def test_a_stop_loss_above_a_shorts_entry_buys_it_back_reduce_only() -> None:
@@ -227,3 +228,37 @@ async def test_a_stop_loss_above_a_shorts_entry_buys_it_back_reduce_only() -> No
     )
     assert rig.bot.position.qty == 0
     assert any("5.00% above the average entry" in r.message for r in rig.logs)
+
+
+async def test_a_bots_margin_limit_cuts_its_short_at_the_venues_leverage() -> None:
+    """max_position_margin 600 at the venue's 10x: 6 000 notional, 0.3 BTC at 20 000; the
+    0.5 sell is cut to 0.3, logged with the figures, and the bot's margin is then 600."""
+    rig = await started(Rig([short()]))
+    pair = PairRiskConfig(max_position_margin=D(600))
+    rig.bot.risk = RiskGate(BTC, pair, RiskConfig(), Account())
+    await rig.candle(20000, 20000, 20000, 20000)
+    assert rig.sent[0].qty == D("0.3")
+    assert rig.bot.position.qty == D("-0.3")
+    book = rig.bot.risk_book()
+    assert (book.leverage, book.margin) == (D(10), D(600))
+    assert any(
+        "order entry1 resized: resized 0.5 -> 0.300" in r.message
+        and "at 10x would exceed max_position_margin 600" in r.message
+        for r in rig.logs
+    )
+
+
+async def test_the_bots_snapshot_shows_its_liquidation_price_and_band() -> None:
+    """Short 0.5 at 20 000, 10x: liq 21 900. At 21 000 the mark is 4.29 % from it (warning
+    within 5 %), at 21 500 1.86 % (danger within 2.5 %)."""
+    rig = await started(Rig([short()]))
+    await rig.candle(20000, 20000, 20000, 20000)
+    view = bot_snapshot(rig.bot)
+    assert (view.liquidation_price, view.liquidation_level) == (D(21900), "")
+    await rig.candle(20000, 21000, 20000, 21000)
+    assert bot_snapshot(rig.bot).liquidation_level == "warning"
+    await rig.candle(21000, 21500, 21000, 21500)
+    danger = bot_snapshot(rig.bot)
+    assert danger.liquidation_level == "danger"
+    assert danger.liquidation_distance_pct == (D(21900) - D(21500)) / D(21500) * 100
+    assert bot_snapshot(rig.bot, warning_pct=D(1)).liquidation_level == ""  # configurable

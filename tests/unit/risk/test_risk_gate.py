@@ -26,6 +26,10 @@ class Account:
         self.reads += 1
         return self.gross
 
+    @property
+    def gross_margin(self) -> Decimal:
+        return self.gross
+
 
 def gate(pair: PairRiskConfig | None, portfolio: RiskConfig, account: Account) -> RiskGate:
     return RiskGate(BTCUSDT, pair, portfolio, account)

@@ -89,8 +89,16 @@ def test_a_filled_entry_rests_a_stop_order_and_a_take_profit_limit() -> None:
     (entry,) = rising(trend)
     intents = trend.on_fill(*fill(entry, price=D(20030)), ctx("20030", position=entry.qty))
     assert intents == [
-        PlaceOrder("stop1.1", Side.SELL, entry.qty, D("20008.00"), STOP, Purpose.STOP),
-        PlaceOrder("tp1.1", Side.SELL, entry.qty, D("20074.00"), purpose=Purpose.TAKE_PROFIT),
+        # reduce-only: held on the exchange, an exit that outlives the position opens nothing
+        PlaceOrder("stop1.1", Side.SELL, entry.qty, D("20008.00"), STOP, Purpose.STOP, True),
+        PlaceOrder(
+            "tp1.1",
+            Side.SELL,
+            entry.qty,
+            D("20074.00"),
+            purpose=Purpose.TAKE_PROFIT,
+            reduce_only=True,
+        ),  # fmt: skip
     ]
 
 
@@ -122,7 +130,7 @@ def test_a_rising_trailing_stop_replaces_the_stop_order() -> None:
     intents = trend.on_candle(bar, ctx("20045", {"stop1.1"}, position=entry.qty))
     assert intents == [
         CancelOrder("stop1.1"),
-        PlaceOrder("stop1.2", Side.SELL, entry.qty, D("20032.00"), STOP, Purpose.STOP),
+        PlaceOrder("stop1.2", Side.SELL, entry.qty, D("20032.00"), STOP, Purpose.STOP, True),
     ]
 
 
@@ -168,7 +176,7 @@ def test_the_trailing_stop_follows_the_high_and_never_loosens() -> None:
 def test_an_inherited_position_gets_a_stop_then_a_fresh_atr_stop() -> None:
     trend = TrendStrategy(config(trailing_atr=None), BTCUSDT)
     assert trend.on_start(ctx("20000", position="0.1", avg="20000")) == [
-        PlaceOrder("stop1.1", Side.SELL, D("0.1"), D("19400.00"), STOP, Purpose.STOP)
+        PlaceOrder("stop1.1", Side.SELL, D("0.1"), D("19400.00"), STOP, Purpose.STOP, True)
     ]
     assert trend.position is not None
     assert trend.position.stop.level == D("19400.00")  # warm-up stop: 3 % below

@@ -131,8 +131,8 @@ def check_supported(config: AppConfig, bot: BotConfig) -> None:
         problem = f"bot {bot.name} filters its entries with SMC"
     elif bot.risk is not None:
         problem = f"bot {bot.name} has its own risk limits"
-    elif config.risk.max_gross_exposure_pct is not None:
-        problem = "the account limits its gross exposure"
+    elif config.risk.limits_entries:
+        problem = "the account limits its gross exposure, notional or margin"
     elif kernel_of(bot.strategy.kind) is None:
         problem = f"bot {bot.name} runs a {bot.strategy.kind} strategy"
     elif bot.strategy.kind == "grid" and getattr(bot.strategy, "bounds", None) is not None:

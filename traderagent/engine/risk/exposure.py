@@ -39,6 +39,13 @@ class BotBook:
     """Base still to be sold by resting sells (counted on a signed book only)."""
     resting_sell_value: Decimal = ZERO
     """Those sells in quote, each at the higher of its price and the mark."""
+    leverage: Decimal = Decimal(1)
+    """The symbol's leverage on a perpetual venue (1 on spot): margin is exposure / leverage."""
+
+    @property
+    def margin(self) -> Decimal:
+        """Margin the position and its opening orders hold: `exposure / leverage`."""
+        return self.exposure / self.leverage
 
     @property
     def position_value(self) -> Decimal:
@@ -70,13 +77,19 @@ class AccountView:
     equity: Decimal
     gross_exposure: Decimal
     """Sum of every bot's exposure (`BotBook.exposure`) on the account."""
+    gross_margin: Decimal = ZERO
+    """Sum of every bot's margin (`BotBook.margin`): read only when `max_margin_pct` is set."""
 
 
 def bot_book(
-    position: Position, orders: Iterable[Order], mark: Decimal, signed: bool = False
+    position: Position,
+    orders: Iterable[Order],
+    mark: Decimal,
+    signed: bool = False,
+    leverage: Decimal | None = None,
 ) -> BotBook:
     """The book of a bot holding `position` with `orders` open, valued at `mark` (`signed`:
-    on a perpetual venue, where its resting sells are counted too)."""
+    on a perpetual venue, where its resting sells are counted too, margined at `leverage`)."""
     count = 0
     buy_qty = buy_value = sell_qty = sell_value = ZERO
     for order in orders:
@@ -94,7 +107,7 @@ def bot_book(
     if signed:
         return BotBook(
             mark, position.qty, position.avg_price, count, buy_qty, buy_value, True, sell_qty,
-            sell_value,
+            sell_value, leverage if leverage is not None else Decimal(1),
         )  # fmt: skip
     return BotBook(
         mark=mark,

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from traderagent.config.risk import PairRiskConfig, RiskConfig
-from traderagent.domain import Instrument, PlaceOrder
+from traderagent.domain import ZERO, Instrument, PlaceOrder
 from traderagent.engine.risk.breach import Breach
 from traderagent.engine.risk.exposure import AccountView, BotBook
 from traderagent.engine.risk.limits import Verdict, review
@@ -30,6 +30,11 @@ class RiskAccount(Protocol):
         """Sum of every bot's exposure: positions at the mark plus resting buys."""
         ...
 
+    @property
+    def gross_margin(self) -> Decimal:
+        """Sum of every bot's margin: its exposure over its symbol's leverage."""
+        ...
+
 
 class RiskGate:
     def __init__(
@@ -46,10 +51,15 @@ class RiskGate:
 
     def review(self, intent: PlaceOrder, book: BotBook) -> Verdict:
         """Pass, cut or refuse an intent of the bot whose book is `book`."""
-        if self.portfolio.max_gross_exposure_pct is None:
-            view = AccountView(self.account.equity, book.exposure)  # gross unused: not summed
-        else:
-            view = AccountView(self.account.equity, self.account.gross_exposure)
+        portfolio = self.portfolio
+        gross = (
+            self.account.gross_exposure
+            if portfolio.max_gross_exposure_pct is not None
+            or portfolio.max_gross_notional is not None
+            else book.exposure  # unused: not summed
+        )
+        margin = self.account.gross_margin if portfolio.max_margin_pct is not None else ZERO
+        view = AccountView(self.account.equity, gross, margin)
         return review(intent, book, view, self.instrument, self.pair, self.portfolio)
 
     def stop_level(self, position_qty: Decimal, avg_price: Decimal) -> Decimal | None:

@@ -141,7 +141,47 @@ def _rooms(
             f"position value {book.exposure:.2f} + {added:.2f} {quote} would exceed"
             f" max_position_notional {limit} {quote}",
         )
-    pct = portfolio.max_gross_exposure_pct if portfolio is not None else None
+    if pair.max_position_margin is not None:
+        limit = pair.max_position_margin
+        yield Room(
+            "max_position_margin",
+            limit - book.margin,
+            value / book.leverage,
+            f"margin {book.margin:.2f} + {added / book.leverage:.2f} {quote} at"
+            f" {book.leverage}x would exceed max_position_margin {limit} {quote}",
+        )
+    if portfolio is None:
+        return
+    yield from _account_rooms(value, added, book, account, quote, portfolio)
+
+
+def _account_rooms(
+    value: Decimal,
+    added: Decimal,
+    book: BotBook,
+    account: AccountView,
+    quote: str,
+    portfolio: RiskConfig,
+) -> Iterator[Room]:
+    if portfolio.max_gross_notional is not None:
+        limit = portfolio.max_gross_notional
+        yield Room(
+            "max_gross_notional",
+            limit - account.gross_exposure,
+            value,
+            f"gross notional {account.gross_exposure:.2f} + {added:.2f} {quote} would exceed"
+            f" max_gross_notional {limit} {quote}",
+        )
+    if portfolio.max_margin_pct is not None:
+        share = portfolio.max_margin_pct
+        yield Room(
+            "max_margin_pct",
+            account.equity * share / HUNDRED - account.gross_margin,
+            value / book.leverage,
+            f"account margin {account.gross_margin:.2f} + {added / book.leverage:.2f} {quote}"
+            f" would exceed max_margin_pct {share}% of equity {account.equity:.2f} {quote}",
+        )
+    pct = portfolio.max_gross_exposure_pct
     if pct is not None:
         ceiling = account.equity * pct / HUNDRED
         yield Room(

@@ -107,6 +107,12 @@ class PaperLinearExchange:
         """The leverage of `symbol` (`Perpetual`): its position's and orders' margin."""
         return self.book.position(symbol).leverage
 
+    def liquidation_price(self, symbol: str) -> Decimal | None:
+        """Where `symbol`'s position is liquidated (LiquidationQuote); None when flat."""
+        if symbol not in self.book.positions or not self.book.positions[symbol].size:
+            return None
+        return self.book.liquidation_price(symbol)
+
     @property
     def liquidations(self) -> int:
         return self.book.liquidator.count
