@@ -71,7 +71,8 @@ class PaperConfig(Section):
     price level of the candles (tick about 1e-5 of the price, a lot worth a few cents)."""
     category: Literal["spot", "linear"] = "spot"
     """spot, or linear: USDT perpetuals with leverage, margin, funding and liquidation
-    (`linear`; a trend bot with `sides: short|both` may short there)."""
+    (`linear`; a trend bot with `sides: short|both`, a short or neutral grid and a short DCA
+    may short there)."""
     linear: LinearConfig = Field(default_factory=LinearConfig)
     """Leverage, margin mode, maintenance margin, fees and funding when `category: linear`."""
 
