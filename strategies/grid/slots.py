@@ -186,15 +186,17 @@ class SlotBook:
         return self._order(slot, Side.SELL, price, opens=self.short[slot])
 
     def _order(self, slot: int, side: Side, price: Decimal, opens: bool) -> PlaceOrder | None:
-        """An open takes what the slot lacks (ENTRY, or COUNTER after a cycle); a close
-        what it holds (COUNTER, reduce-only on a grid that may short)."""
+        """An open takes what the slot lacks (ENTRY, or a long's COUNTER after a cycle); a
+        close what it holds (COUNTER, reduce-only on a grid that may short)."""
         left = self.quantities[slot] - self.held[slot] if opens else self.held[slot]
         qty = self.instrument.floor_qty(left)
         if self.instrument.check_order(price, qty):
             return None
         tag = f"b{slot}" if side is Side.BUY else f"s{slot}"
-        if opens:
-            purpose = Purpose.COUNTER if self.countered[slot] else Purpose.ENTRY
+        if opens:  # a short's opening sell stays an ENTRY: the risk limits see only buys
+            # and entries as adding exposure (a long slot's counter-buy is limited as a buy)
+            counter = self.countered[slot] and not self.short[slot]
+            purpose = Purpose.COUNTER if counter else Purpose.ENTRY
             return PlaceOrder(tag, side, qty, price, purpose=purpose)
         return PlaceOrder(
             tag, side, qty, price, purpose=Purpose.COUNTER, reduce_only=self.reduce_only

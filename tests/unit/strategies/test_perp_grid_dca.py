@@ -58,8 +58,8 @@ def test_a_short_grid_buys_back_one_level_lower_and_sells_again() -> None:
     assert isinstance(back, PlaceOrder)
     (again,) = g.on_fill(*fill(back), ctx("22000", position="-0.009761"))
     assert again == PlaceOrder(
-        "s2", SELL, D("0.004545"), D("23000.00"), purpose=Purpose.COUNTER
-    )  # an opening again: never reduce-only
+        "s2", SELL, D("0.004545"), D("23000.00"), purpose=Purpose.ENTRY
+    )  # an opening again: never reduce-only, an entry the risk limits count
     assert g.cycles == 1 and "short" in g.describe()
 
 
