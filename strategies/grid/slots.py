@@ -38,16 +38,21 @@ class SlotBook:
         self.cycles = 0
         self.short = [False] * len(quantities)  # short slots: sell at k+1 opens, buy at k closes
         self.reduce_only = False  # closes go reduce-only (a grid that may short, on perps)
+        self.oriented = False  # a neutral grid's sides are set once, where it first opened
 
     def open_at(
         self, price: Decimal, keep_countered: bool = False, direction: str = "long"
     ) -> None:
         """Long: slots at or above the price hold base (to sell above); the others want to buy.
         Short: slots at or below the price hold a short (to buy back below); the others want
-        to sell. Neutral: slots below the price are long, the others short, none holding.
-        `keep_countered`: a restart of this grid, whose slots have cycled already."""
+        to sell. Neutral: slots below the price are long, the others short, none holding (a
+        resumed neutral grid keeps the sides it opened with: its long slots' sells and short
+        slots' buy-backs still rest). `keep_countered`: a restart of this grid, whose slots
+        have cycled already."""
         tops = self.levels[1:]
-        if direction == "short":
+        if direction == "neutral" and keep_countered and self.oriented:
+            self.holding = [False] * len(self.quantities)  # the sides stay as they opened
+        elif direction == "short":
             self.short = [True] * len(self.quantities)
             self.holding = [top <= price for top in tops]
         elif direction == "neutral":
@@ -57,6 +62,7 @@ class SlotBook:
             self.short = [False] * len(self.quantities)
             self.holding = [level >= price for level in self.levels[:-1]]
         self.held = [ZERO] * len(self.quantities)
+        self.oriented = True
         if not keep_countered:
             self.countered = [False] * len(self.quantities)
 

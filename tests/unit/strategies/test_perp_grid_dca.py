@@ -198,3 +198,16 @@ def test_shorting_grids_and_dca_are_refused_on_spot_in_one_line(
     assert AppConfig.model_validate(linear).bots[0].strategy is not None
     long = {**strategy, "direction": "long"}
     assert AppConfig.model_validate(bot_config(long)).paper.category == "spot"
+
+
+def test_a_resumed_neutral_grid_keeps_the_sides_it_opened_with() -> None:
+    """Paused after a long slot bought at 21 000 and the price fell to 20 900: on resume the
+    slot still holds its long and sells it at 22 000 (not a short slot's opening sell)."""
+    g = grid("neutral")
+    g.on_start(ctx("22500"))
+    buy = PlaceOrder("b1", BUY, D("0.004761"), D("21000.00"))
+    g.on_fill(*fill(buy), ctx("21000", position="0.004761"))
+    live = {"b0", "s1", "b2", "s3"}
+    assert g.on_resume(ctx("20900", live, position="0.004761")) == []
+    assert g.book is not None and g.book.short == [False, False, False, True]
+    assert g.book.holding[1] and g.book.held[1] == D("0.004761")
