@@ -160,10 +160,13 @@ class SlotBook:
 
     def order_for(self, slot: int) -> PlaceOrder | None:
         """The order slot wants resting, or None when it can place nothing valid."""
-        opening, closing = (self._sell, self._buy) if self.short[slot] else (self._buy, self._sell)
+        if self.short[slot]:  # a short slot opens with its sell and closes with its buy
+            if self.holding[slot]:
+                return self._buy(slot) or self._sell(slot)
+            return self._sell(slot) or self._buy(slot)
         if self.holding[slot]:
-            return closing(slot) or opening(slot)  # dust left by a partial close: top up
-        return opening(slot) or closing(slot)  # remainder too small to open: close it
+            return self._sell(slot) or self._buy(slot)  # dust left by a partial sell: top up
+        return self._buy(slot) or self._sell(slot)  # remainder too small to buy: sell it
 
     def lacking(self) -> frozenset[int]:
         """Holding slots that lack part of their base or short (the seed order opens it)."""
@@ -184,29 +187,38 @@ class SlotBook:
         return wanted
 
     def _buy(self, slot: int) -> PlaceOrder | None:
+        """A long slot's buy takes what it lacks (ENTRY, COUNTER after a cycle); a short
+        slot's buy-back what it holds (reduce-only on a grid that may short)."""
         price = self.levels[slot]
-        return self._order(slot, Side.BUY, price, opens=not self.short[slot])
-
-    def _sell(self, slot: int) -> PlaceOrder | None:
-        price = self.levels[slot + 1]
-        return self._order(slot, Side.SELL, price, opens=self.short[slot])
-
-    def _order(self, slot: int, side: Side, price: Decimal, opens: bool) -> PlaceOrder | None:
-        """An open takes what the slot lacks (ENTRY, or a long's COUNTER after a cycle); a
-        close what it holds (COUNTER, reduce-only on a grid that may short)."""
-        left = self.quantities[slot] - self.held[slot] if opens else self.held[slot]
+        short = self.short[slot]
+        left = self.held[slot] if short else self.quantities[slot] - self.held[slot]
         qty = self.instrument.floor_qty(left)
         if self.instrument.check_order(price, qty):
             return None
-        tag = f"b{slot}" if side is Side.BUY else f"s{slot}"
-        if opens:  # a short's opening sell stays an ENTRY: the risk limits see only buys
-            # and entries as adding exposure (a long slot's counter-buy is limited as a buy)
-            counter = self.countered[slot] and not self.short[slot]
-            purpose = Purpose.COUNTER if counter else Purpose.ENTRY
-            return PlaceOrder(tag, side, qty, price, purpose=purpose)
+        if short:
+            return PlaceOrder(
+                f"b{slot}", Side.BUY, qty, price, purpose=Purpose.COUNTER,
+                reduce_only=self.reduce_only,
+            )  # fmt: skip
+        purpose = Purpose.COUNTER if self.countered[slot] else Purpose.ENTRY
+        return PlaceOrder(f"b{slot}", Side.BUY, qty, price, purpose=purpose)
+
+    def _sell(self, slot: int) -> PlaceOrder | None:
+        """A long slot's sell sells what it holds (reduce-only on a grid that may short); a
+        short slot's sell opens what it lacks, an ENTRY every time: the risk limits see only
+        buys and entries as adding exposure (a long slot's counter-buy is limited as a buy)."""
+        price = self.levels[slot + 1]
+        short = self.short[slot]
+        left = self.quantities[slot] - self.held[slot] if short else self.held[slot]
+        qty = self.instrument.floor_qty(left)
+        if self.instrument.check_order(price, qty):
+            return None
+        if short:
+            return PlaceOrder(f"s{slot}", Side.SELL, qty, price)
         return PlaceOrder(
-            tag, side, qty, price, purpose=Purpose.COUNTER, reduce_only=self.reduce_only
-        )
+            f"s{slot}", Side.SELL, qty, price, purpose=Purpose.COUNTER,
+            reduce_only=self.reduce_only,
+        )  # fmt: skip
 
 
 def slot_of(tag: str) -> int | None:
