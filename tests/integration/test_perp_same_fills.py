@@ -1,10 +1,11 @@
-"""One linear grid, one short trend and one short DCA, three ways, the same fills (price, qty,
-side, fee): (a) `traderagent backtest`, (b) the paper venue as `traderagent run --headless`
-drives it (every candle stepped, SQLite journal) and (c) the emulator through the real Bybit
-client. The backtest's venue calls (each order as the engine sent it, reduce-only flag
-included, and each cancel) are taped between its candles and sent, candle for candle, to the
-emulator's linear category over the wire; what the emulator fills must be what the paper venue
-filled. (The engine itself cannot trade shorts on a live venue yet: README "Not yet".)"""
+"""A neutral and a short grid, a short trend and a short DCA on perps, three ways, the same
+fills (time, order, side, price, qty, fee) and funding: (a) `traderagent backtest`, (b) the
+paper venue as `traderagent run --headless` drives it (every candle stepped, SQLite journal)
+and (c) the emulator through the real Bybit client. The backtest's venue calls (each order as
+the engine sent it, reduce-only flag included, and each cancel) are taped between its candles
+and sent, candle for candle, to the emulator's linear category over the wire; what the
+emulator fills must be what the paper venue filled. (The engine itself cannot trade shorts on
+a live venue yet: README "Not yet".)"""
 
 from __future__ import annotations
 
@@ -55,6 +56,9 @@ def example(name: str, **strategy: object) -> AppConfig:
 
 CASES = {
     "grid-perp": lambda: example("grid-perp", lower="19500", upper="21500", levels=21),
+    "grid-perp-short": lambda: example(
+        "grid-perp", direction="short", lower="19500", upper="21500", levels=21
+    ),
     "trend-perp-short": lambda: example("trend-perp", sides="short"),
     "dca-perp": lambda: example("dca-perp"),
 }
