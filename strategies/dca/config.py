@@ -34,6 +34,11 @@ class DcaConfig(BaseModel):
 
     kind: Literal["dca"] = "dca"
     """Strategy kind."""
+    direction: Literal["long", "short"] = "long"
+    """long (the default): buys, safety orders below, take profit above the average. short
+    (linear perpetuals only, `paper.linear.long_only: false`): the base order sells, safety
+    orders sell into rises above it, the take profit and the stop buy back reduce-only, below
+    and above the average."""
     mode: Literal["normal", "accumulate"] = "normal"
     """`accumulate` (for bear markets) defaults to wider steps and a smaller take profit."""
     base_order: Decimal = Field(gt=0)

@@ -1,4 +1,7 @@
-"""One DCA cycle's position: what it bought, at what average, and where it takes profit."""
+"""One DCA cycle's position: what it bought, at what average, and where it takes profit.
+
+For a short DCA (`direction: short`) `bought` is what the cycle's sells opened and `sold` what
+its buys closed: the quantities are the short's size, positive."""
 
 from __future__ import annotations
 
@@ -38,16 +41,17 @@ class DcaCycle:
     def average_entry(self) -> Decimal | None:
         return self.cost / self.qty if self.qty > 0 else None
 
-    def take_profit_price(self, pct: Decimal) -> Decimal | None:
-        """Average entry plus `pct` percent, unrounded (the caller puts it on the tick).
+    def take_profit_price(self, pct: Decimal, short: bool = False) -> Decimal | None:
+        """Average entry plus `pct` percent (minus, for a short), unrounded (the caller puts
+        it on the tick).
 
         One division of exact totals, so the result is the true value correctly rounded to the
         context precision, and a tick boundary is never crossed by an intermediate rounding."""
-        return self._scaled(100 + pct)
+        return self._scaled(100 - pct if short else 100 + pct)
 
-    def stop_price(self, pct: Decimal) -> Decimal | None:
-        """Average entry minus `pct` percent, unrounded."""
-        return self._scaled(100 - pct)
+    def stop_price(self, pct: Decimal, short: bool = False) -> Decimal | None:
+        """Average entry minus `pct` percent (plus, for a short), unrounded."""
+        return self._scaled(100 + pct if short else 100 - pct)
 
     def _scaled(self, percent: Decimal) -> Decimal | None:
         return self.cost * percent / (self.qty * 100) if self.qty > 0 else None

@@ -1,7 +1,8 @@
 """Safety orders in the 3Commas convention, and where and how large each one is.
 
 With first deviation d (percent), step scale s and volume scale vs, safety order n sits
-d * (1 + s + ... + s^(n-1)) percent below the base price and spends v0 * vs^(n-1) quote.
+d * (1 + s + ... + s^(n-1)) percent below the base price (above it, for a short DCA) and
+spends v0 * vs^(n-1) quote.
 """
 
 from __future__ import annotations
@@ -47,13 +48,17 @@ class SafetyOrderPlan:
         volume_scale: Decimal,
         count: int,
         instrument: Instrument,
+        short: bool = False,
     ) -> None:
         self.base_price = base_price
         orders = []
         for n in range(1, count + 1):
             deviation = deviation_pct(first_deviation, step_scale, n)
             amount = volume(first_amount, volume_scale, n)
-            price = instrument.round_price(base_price * (1 - deviation / 100), Side.BUY)
+            if short:  # a sell above: on the tick upwards, never selling for less than planned
+                price = instrument.round_price(base_price * (1 + deviation / 100), Side.SELL)
+            else:
+                price = instrument.round_price(base_price * (1 - deviation / 100), Side.BUY)
             qty = instrument.floor_qty(amount / price) if price > 0 else Decimal(0)
             orders.append(SafetyOrder(n, deviation, amount, price, qty))
         self.orders = tuple(orders)

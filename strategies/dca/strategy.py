@@ -9,6 +9,10 @@ stop resting (refused: the price was already through it). A filled take profit (
 loss) ends the cycle; the next one opens `cooldown_candles` minutes later (a duration in engine
 time, the same on 1m and 5m data).
 An inherited position at start is adopted as the cycle's filled base order.
+
+`direction: short` (linear perpetuals) mirrors every price and side: the base order sells at
+market, safety orders sell above it, the take profit buys back below the average and the stop
+above it, both reduce-only.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from strategies.base import QUIET, StrategyContext, Wake, at_or_below, by_intent
+from strategies.base import QUIET, StrategyContext, Wake, at_or_above, at_or_below, by_intent
 from strategies.dca.config import DcaConfig
 from strategies.dca.cycle import DcaCycle
 from strategies.dca.plan import SafetyOrderPlan
@@ -58,6 +62,8 @@ class DcaStrategy:
     def __init__(self, config: DcaConfig, instrument: Instrument) -> None:
         self.config = config
         self.instrument = instrument
+        self.short = config.direction == "short"
+        self.open_side = Side.SELL if self.short else Side.BUY
         self.phase = Phase.WAITING
         self.cycle = DcaCycle(0)
         self.plan: SafetyOrderPlan | None = None
@@ -83,7 +89,7 @@ class DcaStrategy:
         live = _live_tags(ctx.live_tags)
         number = max((n for _, n, _ in live), default=0)
         self.cycle = DcaCycle(max(self.cycle.number + 1, number))
-        held = self.instrument.floor_qty(ctx.position_qty)
+        held = self.instrument.floor_qty(self._held(ctx))
         if held > 0 and self.instrument.check_order(ctx.price, held) is None:
             base_price = ctx.position_avg_price or ctx.price
             self.cycle.bought(held, base_price)  # the inherited position is the base order
@@ -111,8 +117,8 @@ class DcaStrategy:
             return self._open(ctx)  # dropped (entry filter) or rejected: try again
         resting_stop = self.sl_tag is not None and self.sl_tag in ctx.live_tags
         if self.phase is Phase.IN_CYCLE and self.config.stop_loss is not None and not resting_stop:
-            stop = self.cycle.stop_price(self.config.stop_loss)
-            if stop is not None and self.instrument.market_price(candle.low) <= stop:
+            stop = self.cycle.stop_price(self.config.stop_loss, self.short)
+            if stop is not None and self._reaches(candle, stop):
                 self.stops += 1
                 self.wanted.clear()
                 return [CancelAll("dca stop loss"), *self._sell_all(ctx)]
@@ -171,7 +177,7 @@ class DcaStrategy:
         """A fill of an earlier cycle's order, whose cancel lost the race with it: the current
         cycle takes it over. A buy extends the cycle in progress (its exits follow the new
         average) or opens one with it as the filled base order; a sell shrinks the cycle."""
-        if order.side is Side.BUY:
+        if order.side is self.open_side:
             self.cycle.bought(fill.base_qty, fill.price)
         else:
             self.cycle.sold(fill.base_qty)
@@ -189,7 +195,7 @@ class DcaStrategy:
         if self.phase is Phase.WOUND_DOWN:
             return []
         if self.phase is Phase.IN_CYCLE:
-            held = self.instrument.floor_qty(max(ctx.position_qty, ZERO))
+            held = self.instrument.floor_qty(max(self._held(ctx), ZERO))
             if self.instrument.check_order(self.instrument.round_price(ctx.price), held):
                 self.wanted.clear()  # nothing left to manage: the cycle is over
                 live = [CancelOrder(t) for t in sorted(ctx.live_tags)]
@@ -220,15 +226,21 @@ class DcaStrategy:
         if self.phase is Phase.IN_CYCLE:
             stop = None
             if self.config.stop_loss is not None:
-                stop = self.cycle.stop_price(self.config.stop_loss)
-            return QUIET if stop is None else Wake(low_below=at_or_below(stop))
+                stop = self.cycle.stop_price(self.config.stop_loss, self.short)
+            if stop is None:
+                return QUIET
+            return (
+                Wake(high_above=at_or_above(stop))
+                if self.short
+                else Wake(low_below=at_or_below(stop))
+            )
         return QUIET if self.phase is Phase.WOUND_DOWN else None
 
     def absorb(self, candle: Candle) -> None:
         return  # DCA reads no indicators: a candle that decides nothing changes nothing
 
     def describe(self) -> str:
-        head = f"dca {self.config.mode}"
+        head = f"dca {self.config.mode}" + (" short" if self.short else "")
         if self.phase is Phase.IN_CYCLE:
             avg = self.cycle.average_entry
             text = (
@@ -239,7 +251,7 @@ class DcaStrategy:
             tp = self.wanted.get(self.tp_tag or "")
             text += f" · TP {tp.price}" if tp is not None else " · no TP"
             if self.config.stop_loss is not None and avg is not None:
-                stop = self.cycle.stop_price(self.config.stop_loss)
+                stop = self.cycle.stop_price(self.config.stop_loss, self.short)
                 text += f" · SL {self.instrument.round_price(stop or ZERO)}"
         elif self.phase is Phase.COOLDOWN:
             text = f"{head}: next cycle at {_utc(self.cooldown_until_ms)}"
@@ -263,7 +275,7 @@ class DcaStrategy:
             self.phase, self.note = Phase.WAITING, problem
             return []
         self.phase, self.note = Phase.OPENING, ""
-        return [PlaceOrder(self._tag("base"), Side.BUY, qty, type=OrderType.MARKET)]
+        return [PlaceOrder(self._tag("base"), self.open_side, qty, type=OrderType.MARKET)]
 
     def _arm(
         self,
@@ -285,6 +297,7 @@ class DcaStrategy:
             c.volume_scale,
             c.max_safety_orders,
             self.instrument,
+            self.short,
         )
         self.next_safety = resting[0] if resting else 1
         return [
@@ -308,7 +321,7 @@ class DcaStrategy:
             self.next_safety += 1
             if self.instrument.check_order(so.price, so.qty):
                 continue  # too small on this venue: skip it rather than be rejected
-            order = PlaceOrder(self._tag("so", so.number), Side.BUY, so.qty, so.price)
+            order = PlaceOrder(self._tag("so", so.number), self.open_side, so.qty, so.price)
             self.wanted[order.tag] = order
             if so.number not in resting_now:
                 intents.append(order if market is None else by_intent(order, market))
@@ -322,15 +335,18 @@ class DcaStrategy:
             intents.append(CancelOrder(self.tp_tag))
         if self.config.take_profit is None:
             return intents
-        target = self.cycle.take_profit_price(self.config.take_profit)
-        qty = self.instrument.floor_qty(min(self.cycle.qty, ctx.position_qty))
+        target = self.cycle.take_profit_price(self.config.take_profit, self.short)
+        qty = self.instrument.floor_qty(min(self.cycle.qty, self._held(ctx)))
         if target is None:
             return intents
-        price = self.instrument.round_price(target, Side.SELL)
+        close = self.open_side.opposite
+        price = self.instrument.round_price(target, close)  # never closing at a worse price
         if self.instrument.check_order(price, qty) is None:
             self.tp_version += 1
             self.tp_tag = self._tag("tp", self.tp_version)
-            order = PlaceOrder(self.tp_tag, Side.SELL, qty, price, purpose=Purpose.TAKE_PROFIT)
+            order = PlaceOrder(
+                self.tp_tag, close, qty, price, purpose=Purpose.TAKE_PROFIT, reduce_only=self.short
+            )
             self.wanted[self.tp_tag] = order
             intents.append(order)
         return intents
@@ -342,29 +358,56 @@ class DcaStrategy:
             intents.append(CancelOrder(self.sl_tag))
         if self.config.stop_loss is None:
             return intents
-        stop = self.cycle.stop_price(self.config.stop_loss)
-        qty = self.instrument.floor_qty(min(self.cycle.qty, ctx.position_qty))
+        stop = self.cycle.stop_price(self.config.stop_loss, self.short)
+        qty = self.instrument.floor_qty(min(self.cycle.qty, self._held(ctx)))
         if stop is None:
             return intents
-        trigger = self.instrument.round_price(stop, Side.BUY)  # down: as `low <= stop`
+        # down for a long (as `low <= stop`), up for a short (as `high >= stop`)
+        trigger = self.instrument.round_price(stop, self.open_side)
         if self.instrument.check_order(trigger, qty) is None:
             self.sl_version += 1
             self.sl_tag = self._tag("sl", self.sl_version)
             order = PlaceOrder(
-                self.sl_tag, Side.SELL, qty, trigger, OrderType.STOP_MARKET, Purpose.STOP
+                self.sl_tag,
+                self.open_side.opposite,
+                qty,
+                trigger,
+                OrderType.STOP_MARKET,
+                Purpose.STOP,
+                self.short,
             )
             self.wanted[self.sl_tag] = order
             intents.append(order)
         return intents
 
     def _sell_all(self, ctx: StrategyContext) -> list[Intent]:
-        qty = self.instrument.floor_qty(min(self.cycle.qty, ctx.position_qty))
+        """Close the cycle's position at market (a short: bought back, reduce-only)."""
+        qty = self.instrument.floor_qty(min(self.cycle.qty, self._held(ctx)))
         if qty <= 0 or self.instrument.check_order(self.instrument.round_price(ctx.price), qty):
             return self._end_cycle(ctx)  # nothing sellable left: the cycle is over
         self.phase = Phase.CLOSING
+        close = self.open_side.opposite
         return [
-            PlaceOrder(self._tag("sl"), Side.SELL, qty, type=OrderType.MARKET, purpose=Purpose.STOP)
+            PlaceOrder(
+                self._tag("sl"),
+                close,
+                qty,
+                type=OrderType.MARKET,
+                purpose=Purpose.STOP,
+                reduce_only=self.short,
+            )
         ]
+
+    def _held(self, ctx: StrategyContext) -> Decimal:
+        """The bot's position on this DCA's side (a short's size, positive)."""
+        return -ctx.position_qty if self.short else ctx.position_qty
+
+    def _reaches(self, candle: Candle, stop: Decimal) -> bool:
+        """The candle trades through the stop: a long's low at or below it, a short's high
+        at or above it."""
+        if self.short:
+            return self.instrument.market_price(candle.high) >= stop
+        return self.instrument.market_price(candle.low) <= stop
 
     def _end_cycle(self, ctx: StrategyContext) -> list[Intent]:
         intents: list[Intent] = [CancelOrder(tag) for tag in sorted(self.wanted)]

@@ -25,13 +25,21 @@ class AtrBounds(BaseModel):
 
 
 class GridConfig(BaseModel):
-    """A spot grid: buy orders on the levels below the price, sells above, and a counter-order
-    at the neighbouring level on every fill. The base for the sell levels is bought at start."""
+    """A grid: buy orders on the levels below the price, sells above, and a counter-order
+    at the neighbouring level on every fill. The base for the sell levels is bought at start
+    (`direction: long`); short and neutral grids trade linear perpetuals."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     kind: Literal["grid"] = "grid"
     """Strategy kind."""
+    direction: Literal["long", "short", "neutral"] = "long"
+    """long (the default, a spot grid: buys below the price, the base for the sells above
+    bought at start); short (sell-first: sells above the price open shorts, each bought back
+    reduce-only one level lower; the short of the levels below the price is sold at market at
+    start); neutral (nothing opened at start: buys below the price open longs, sells above it
+    open shorts). Short and neutral need a linear perpetual venue (`paper.category: linear`
+    with `paper.linear.long_only: false`)."""
     lower: Decimal | None = Field(default=None, gt=0)
     """Lowest grid level (quote currency); give `lower` and `upper`, or `bounds`."""
     upper: Decimal | None = Field(default=None, gt=0)

@@ -4,6 +4,11 @@ At start, slots at or above the price hold base: an inherited position counts to
 one market order (the seed) buys the rest before their sells are placed; the level nearest the
 price stays free. A filled buy gets a counter-sell one level up, a filled sell a counter-buy one
 level down (one grid cycle). With ATR bounds the grid waits for the ATR to warm up first.
+
+On linear perpetuals `direction: short` mirrors it (slots at or below the price hold a short,
+opened by a market sell; sells rest above, each filled sell is bought back one level lower,
+reduce-only) and `direction: neutral` opens nothing at start: buys below the price open longs
+(sold one level up), sells above it open shorts (bought back one level down).
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ class GridStrategy:
         self.book: SlotBook | None = None
         if self.atr_range is None:  # fixed bounds: a bad grid is a config error, found now
             self.book = self._book(grid_levels(config, instrument))
+        self.direction = config.direction
         self.phase = Phase.IDLE
         self.seeded = False
         self.seed_slots: frozenset[int] = frozenset()  # their sells wait for the seed's fill
@@ -129,18 +135,32 @@ class GridStrategy:
         else:
             counter = self.book.sold(slot, fill.base_qty, complete)
         # the book follows every fill; only a running grid places the counter-order
-        if self.phase is Phase.STOPPED and order.side is Side.BUY:
-            return self._sell_stopped(fill, ctx)
+        opened = (order.side is Side.SELL) == self.book.short[slot]
+        if self.phase is Phase.STOPPED and opened:
+            return self._close_stopped(fill, order.side, ctx)
         return [counter] if counter is not None and self.phase is Phase.RUNNING else []
 
-    def _sell_stopped(self, fill: Fill, ctx: StrategyContext) -> list[Intent]:
-        """A buy that filled while the grid stopped (it crossed the cancel): sold at market,
-        since a stopped grid holds no position of its own."""
-        qty = self.instrument.floor_qty(min(fill.base_qty, ctx.position_qty))
+    def _close_stopped(self, fill: Fill, side: Side, ctx: StrategyContext) -> list[Intent]:
+        """An open (a buy, a short's sell) that filled while the grid stopped (it crossed the
+        cancel): closed at market, since a stopped grid holds no position of its own."""
+        held = ctx.position_qty if side is Side.BUY else -ctx.position_qty
+        qty = self.instrument.floor_qty(min(fill.base_qty, held))
         if qty <= 0 or self.instrument.check_order(ctx.price, qty):
-            self.note += f"; {fill.base_qty} bought after the stop is below the minimum order"
+            done = "bought" if side is Side.BUY else "sold"
+            self.note += f"; {fill.base_qty} {done} after the stop is below the minimum order"
             return []
-        return [PlaceOrder(STOP_TAG, Side.SELL, qty, type=OrderType.MARKET, purpose=Purpose.STOP)]
+        return [self._market_close(side.opposite, qty)]
+
+    def _market_close(self, side: Side, qty: Decimal) -> PlaceOrder:
+        reduce_only = self.direction != "long"
+        return PlaceOrder(
+            STOP_TAG,
+            side,
+            qty,
+            type=OrderType.MARKET,
+            purpose=Purpose.STOP,
+            reduce_only=reduce_only,
+        )
 
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
         """After a pause, a stop or an acknowledged halt: the slots are worked out again from
@@ -188,6 +208,8 @@ class GridStrategy:
             return f"grid {self.config.spacing}: {self.note or self.phase.value}"
         holding = self.book.holding
         text = f"{self._head(self.levels)} · holding {sum(holding)}/{len(holding)}"
+        if self.direction != "long":
+            text += f" · {self.direction}"
         text += f" · cycles {self.cycles}"
         if self.unmanaged > 0:
             text += f" · unmanaged {self.unmanaged}"
@@ -217,7 +239,9 @@ class GridStrategy:
 
     def _book(self, levels: tuple[Decimal, ...]) -> SlotBook:
         quantities = slot_quantities(levels, self.config.amount_per_level, self.instrument)
-        return SlotBook(levels, quantities, self.instrument)
+        book = SlotBook(levels, quantities, self.instrument)
+        book.reduce_only = self.config.direction != "long"
+        return book
 
     def _open(self, ctx: StrategyContext) -> list[Intent]:
         book = self.book
@@ -243,26 +267,38 @@ class GridStrategy:
         in for the buys nearest below it; one market order (the seed) buys only what the
         slots at or above the price still lack. Nothing held is bought again, and an order
         already through the market goes as a market order, by intent (`by_intent`)."""
-        book.open_at(ctx.price, keep_countered=restart)
-        selling = book.adopt_live(ctx.live_tags)  # a restart: resting orders stay as they are
-        left = book.allocate(max(ctx.position_qty, ZERO), selling)  # their base is on the venue
-        left = book.allocate(left, book.short_slots())
-        short = book.short_slots()
-        self.unmanaged = book.cover(left)
-        intents: list[Intent] = self._seed(book, ctx.price, short)
+        book.open_at(ctx.price, keep_countered=restart, direction=self.direction)
+        closing = book.adopt_live(ctx.live_tags)  # a restart: resting orders stay as they are
+        self.unmanaged, lacking = ZERO, frozenset[int]()
+        for short in (False, True):  # a long fills the long slots, a short the short ones
+            held = max(-ctx.position_qty if short else ctx.position_qty, ZERO)
+            left = book.allocate(held, book.sided(closing, short))  # on the venue already
+            left = book.allocate(left, book.sided(book.lacking(), short))
+            lacking |= book.sided(book.lacking(), short)  # what the seed opens, not the cover
+            self.unmanaged += book.cover(left, short)
+        intents: list[Intent] = self._seed(book, ctx.price, lacking)
         unwanted = ctx.live_tags - book.desired().keys() - {SEED_TAG}
         intents[:0] = [CancelOrder(t) for t in sorted(unwanted)]
         intents.extend(by_intent(o, ctx.price) for o in self._missing(ctx.live_tags))
         return intents
 
     def _seed(self, book: SlotBook, price: Decimal, slots: frozenset[int]) -> list[Intent]:
-        """A market buy of the base `slots` lack, unless that is nothing (or only dust)."""
+        """A market buy of the base `slots` lack (a market sell of the short they lack),
+        unless that is nothing (or only dust). A neutral grid restarted holding one side
+        reopens the other side's lacking slots with limits instead (one position per symbol)."""
+        short = book.sided(slots, True)
+        if short and len(short) < len(slots):
+            for slot in short:
+                book.holding[slot] = False
+            slots = slots - short
+            short = frozenset()
         qty = self.instrument.floor_qty(book.deficit(slots))
         self.seeded = qty == 0 or self.instrument.check_order(price, qty) is not None
         self.seed_slots = frozenset() if self.seeded else slots
         if self.seeded:
-            return []  # the slots sell what they hold
-        return [PlaceOrder(SEED_TAG, Side.BUY, qty, type=OrderType.MARKET)]
+            return []  # the slots close what they hold
+        side = Side.SELL if short else Side.BUY
+        return [PlaceOrder(SEED_TAG, side, qty, type=OrderType.MARKET)]
 
     def _missing(self, live_tags: AbstractSet[str]) -> list[PlaceOrder]:
         return [o for tag, o in self.desired().items() if tag not in live_tags]
@@ -272,16 +308,17 @@ class GridStrategy:
         if below <= ctx.price <= above:
             return []
         self.phase = Phase.STOPPED
+        # below the range a long is closed (sold), above it a short (bought back)
         if ctx.price > above:
             self.note = f"stopped: price {ctx.price} above {self.instrument.round_price(above)}"
-            return [CancelAll(self.note)]
-        self.note = f"stopped: price {ctx.price} below {self.instrument.round_price(below)}"
+            side, held = Side.BUY, -ctx.position_qty
+        else:
+            self.note = f"stopped: price {ctx.price} below {self.instrument.round_price(below)}"
+            side, held = Side.SELL, ctx.position_qty
         intents: list[Intent] = [CancelAll(self.note)]
-        qty = self.instrument.floor_qty(ctx.position_qty)
+        qty = self.instrument.floor_qty(held)
         if qty > 0 and self.instrument.check_order(ctx.price, qty) is None:
-            intents.append(
-                PlaceOrder(STOP_TAG, Side.SELL, qty, type=OrderType.MARKET, purpose=Purpose.STOP)
-            )
+            intents.append(self._market_close(side, qty))
         return intents
 
 

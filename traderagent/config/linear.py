@@ -38,8 +38,8 @@ class LinearConfig(BaseModel):
     """Taker fee rate, charged in USDT (Bybit linear base tier: 0.055 %)."""
     long_only: bool = True
     """Every sell only reduces a long (Bybit's reduce-only rule: refused when there is no long,
-    cut to it): grid and DCA trade long only; false lets a trend bot (`sides: short|both`)
-    open shorts."""
+    cut to it); false lets a trend bot (`sides: short|both`), a grid (`direction:
+    short|neutral`) or a DCA (`direction: short`) open shorts."""
     funding_rate: Decimal = Field(default=Decimal(0), gt=-1, lt=1)
     """Funding rate per 8-hour mark when no `funding_file` is given (0.0001 = 0.01 %)."""
     funding_file: str | None = None

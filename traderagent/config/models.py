@@ -71,7 +71,8 @@ class PaperConfig(Section):
     price level of the candles (tick about 1e-5 of the price, a lot worth a few cents)."""
     category: Literal["spot", "linear"] = "spot"
     """spot, or linear: USDT perpetuals with leverage, margin, funding and liquidation
-    (`linear`; a trend bot with `sides: short|both` may short there)."""
+    (`linear`; a trend bot with `sides: short|both`, a short or neutral grid and a short DCA
+    may short there)."""
     linear: LinearConfig = Field(default_factory=LinearConfig)
     """Leverage, margin mode, maintenance margin, fees and funding when `category: linear`."""
 
@@ -201,26 +202,40 @@ class AppConfig(Section):
         return self
 
     def _shorts_on_perpetuals(self) -> None:
-        """A bot that shorts (a trend's `sides: short|both`) needs a venue where a sell may
-        open a position: the paper venue's linear perpetuals without `long_only`."""
-        shorting = [b.name for b in self.bots if getattr(b.strategy, "sides", "long") != "long"]
-        routed = [b.name for b in self.bots if b.router is not None and b.router.shorts()]
-        if not shorting and not routed:
+        """A bot that shorts (a trend's `sides: short|both`, a grid's `direction: short|neutral`,
+        a DCA's `direction: short`, a router routing to a short trend) needs a venue where a
+        sell may open a position: the paper venue's linear perpetuals without `long_only`."""
+        shorting = [(b.name, why) for b in self.bots if (why := _shorts(b.strategy))]
+        shorting += [
+            (b.name, "its router routes to a short trend")
+            for b in self.bots
+            if b.router is not None and b.router.shorts() and not _shorts(b.strategy)
+        ]
+        if not shorting:
             return
-        names = ", ".join(shorting + routed)
-        what = "sides: short|both" if shorting else "its router routes to a short trend"
+        names = ", ".join(name for name, _ in shorting)
+        why = shorting[0][1]
         if self.exchange.venue != "paper":
             raise ValueError(
-                f"bot {names} shorts ({what}): shorts run on the paper venue's "
+                f"bot {names} shorts ({why}): shorts run on the paper venue's "
                 "linear perpetuals for now (paper.category: linear), not on a live exchange"
             )
         if self.paper.category != "linear":
             raise ValueError(
-                f"bot {names} shorts ({what}), which a spot market cannot: set "
+                f"bot {names} shorts ({why}), which a spot market cannot: set "
                 "paper.category: linear (and paper.linear.long_only: false)"
             )
         if self.paper.linear.long_only:
             raise ValueError(
-                f"bot {names} shorts ({what}) but paper.linear.long_only is true "
+                f"bot {names} shorts ({why}) but paper.linear.long_only is true "
                 "(every sell reduce-only): set paper.linear.long_only: false"
             )
+
+
+def _shorts(strategy: object) -> str:
+    """Why a strategy config opens shorts ('sides: both', 'direction: neutral'), or ''."""
+    sides = getattr(strategy, "sides", "long")
+    if sides != "long":
+        return f"sides: {sides}"
+    direction = getattr(strategy, "direction", "long")
+    return f"direction: {direction}" if direction != "long" else ""

@@ -31,6 +31,7 @@ from traderagent.domain import Side
 from traderagent.marketdata import CandleSeries, load_bundled
 
 GRID = {"kind": "grid", "lower": "21000", "upper": "25000", "levels": 41, "amount_per_level": "200"}
+PERP = {"category": "linear", "linear": {"long_only": False}}
 
 
 def config(bot: dict[str, object], **top: object) -> str:
@@ -63,6 +64,16 @@ def two_days() -> CandleSeries:
         (config({"strategy": GRID, "smc": {}}), "filters its entries"),
         (config({"router": {}}), "routed by the market regime"),
         (config({"strategy": GRID}, risk={"max_gross_exposure_pct": "100"}), "gross exposure"),
+        *(
+            (config({"strategy": strategy}, paper=PERP), "linear perpetuals")
+            for strategy in (
+                GRID,
+                {**GRID, "direction": "neutral"},
+                {**GRID, "direction": "short"},
+                {"kind": "dca", "base_order": "200", "safety_order": "200"},
+                {"kind": "dca", "direction": "short", "base_order": "200", "safety_order": "200"},
+            )
+        ),
     ],
 )
 def test_unsupported_configs_say_why_and_what_is_supported(text: str, why: str) -> None:
@@ -194,3 +205,22 @@ def test_the_cache_is_dropped_when_the_sources_change(
     cache.check_cache()
     assert fresh.exists()
     assert kernels.run_fast is run_fast
+
+
+def test_a_kernel_never_runs_a_short_or_neutral_strategy_as_a_long_one() -> None:
+    """An optimiser's space may set `direction` on a spot base config: the kernels' constants
+    refuse it rather than trade it long."""
+    from kit.factories import BTCUSDT
+
+    from strategies.dca import DcaConfig
+    from strategies.grid import GridConfig
+    from traderagent.backtest.kernels.prepare import dca_arrays, grid_arrays
+
+    for direction in ("short", "neutral"):
+        grid = GridConfig.model_validate({**GRID, "direction": direction})
+        with pytest.raises(UnsupportedFast, match=f"direction: {direction} trades linear"):
+            grid_arrays(grid, BTCUSDT)
+    dca = DcaConfig.model_validate({"direction": "short", "base_order": 1, "safety_order": 1})
+    with pytest.raises(UnsupportedFast, match="direction: short trades linear"):
+        dca_arrays(dca, BTCUSDT)
+    assert grid_arrays(GridConfig.model_validate(GRID), BTCUSDT).levels.size == 41

@@ -40,7 +40,7 @@ from traderagent.backtest.kernels.grid import (
     GP_N,
     GP_STOP,
 )
-from traderagent.backtest.kernels.params import dd
+from traderagent.backtest.kernels.params import UnsupportedFast, dd
 from traderagent.domain import Instrument
 
 
@@ -58,6 +58,7 @@ class GridArrays:
 
 def grid_arrays(config: GridConfig, inst: Instrument) -> GridArrays:
     """Levels and slots as `GridStrategy` builds them (a bad grid raises its StrategyError)."""
+    _long_only(config.direction)
     book = GridStrategy(config, inst).book
     assert book is not None  # noqa: S101 - fixed bounds: built in the constructor
     tick, lot = inst.tick_size, inst.lot_size
@@ -90,6 +91,7 @@ class DcaArrays:
 
 def dca_arrays(config: DcaConfig, inst: Instrument) -> DcaArrays:
     """The plan's factors per safety order, as `SafetyOrderPlan` computes them."""
+    _long_only(config.direction)
     unit = inst.tick_size * inst.lot_size
     count = config.max_safety_orders
     factors = np.zeros((count + 1, 4), np.float64)
@@ -110,3 +112,13 @@ def dca_arrays(config: DcaConfig, inst: Instrument) -> DcaArrays:
         dq[DQ_HAS_SL] = 1
         dp[DP_SL_HI], dp[DP_SL_LO] = dd(100 - config.stop_loss)
     return DcaArrays(dq, dp, factors)
+
+
+def _long_only(direction: str) -> None:
+    """The kernels trade long on spot: a short or neutral strategy (an optimiser's space may
+    set its direction) is refused, never run as a long one."""
+    if direction != "long":
+        raise UnsupportedFast(
+            f"direction: {direction} trades linear perpetuals, which no kernel settles yet; "
+            "run without --fast (the engine runs it)"
+        )
