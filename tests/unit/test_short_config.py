@@ -32,3 +32,17 @@ def test_shorts_on_linear_without_long_only_and_longs_anywhere_pass() -> None:
     linear = config("short", category="linear", linear={"long_only": False})
     assert AppConfig.model_validate(linear).bots[0].strategy.sides == "short"  # type: ignore[union-attr]
     assert AppConfig.model_validate(config("long")).paper.category == "spot"
+
+
+def on_bybit(category: str) -> dict[str, Any]:
+    return {
+        "mode": "live",
+        "exchange": {"venue": "bybit", "env": "demo", "category": category, "credentials": "k"},
+        "bots": [{"name": "t", "symbol": "BTCUSDT", "strategy": {"kind": "trend", "sides": "both"}}],
+    }
+
+
+def test_shorts_on_bybit_linear_pass_and_on_bybit_spot_are_refused() -> None:
+    assert AppConfig.model_validate(on_bybit("linear")).exchange.venue == "bybit"
+    with pytest.raises(ValidationError, match="which Bybit spot cannot: set exchange.category"):
+        AppConfig.model_validate(on_bybit("spot"))

@@ -204,7 +204,8 @@ class AppConfig(Section):
     def _shorts_on_perpetuals(self) -> None:
         """A bot that shorts (a trend's `sides: short|both`, a grid's `direction: short|neutral`,
         a DCA's `direction: short`, a router routing to a short trend) needs a venue where a
-        sell may open a position: the paper venue's linear perpetuals without `long_only`."""
+        sell may open a position: the paper venue's linear perpetuals without `long_only`, or
+        Bybit's (`exchange.category: linear`)."""
         shorting = [(b.name, why) for b in self.bots if (why := _shorts(b.strategy))]
         shorting += [
             (b.name, "its router routes to a short trend")
@@ -215,10 +216,18 @@ class AppConfig(Section):
             return
         names = ", ".join(name for name, _ in shorting)
         why = shorting[0][1]
+        if self.exchange.venue == "bybit":
+            if self.exchange.category != "linear":
+                raise ValueError(
+                    f"bot {names} shorts ({why}), which Bybit spot cannot: set "
+                    "exchange.category: linear"
+                )
+            return
         if self.exchange.venue != "paper":
             raise ValueError(
-                f"bot {names} shorts ({why}): shorts run on the paper venue's "
-                "linear perpetuals for now (paper.category: linear), not on a live exchange"
+                f"bot {names} shorts ({why}): shorts run on linear perpetuals, the paper "
+                "venue's (paper.category: linear) or Bybit's (exchange.category: linear), not "
+                f"on {self.exchange.venue}"
             )
         if self.paper.category != "linear":
             raise ValueError(

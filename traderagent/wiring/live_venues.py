@@ -50,13 +50,16 @@ async def _named_credentials(name: str | None, database: Database) -> ApiCredent
 
 async def bybit_venue(config: AppConfig, settings: BybitConfig, database: Database) -> Venue:
     credentials = await _named_credentials(settings.credentials, database)
-    from traderagent.exchanges.bybit import BybitExchange
+    from traderagent.exchanges.bybit import BybitExchange, BybitLinearExchange
 
-    exchange = BybitExchange(settings, credentials)
+    linear = settings.category == "linear"
+    exchange = (BybitLinearExchange if linear else BybitExchange)(settings, credentials)
     where = settings.hosts.rest
     try:
         await exchange.connect()
         instruments = await _listed(exchange, config)
+        if isinstance(exchange, BybitLinearExchange):
+            await exchange.use_leverage(list(instruments), settings.leverage)
         warmup = await _recent_history(exchange, list(instruments))
     except ExchangeError as err:
         await exchange.close()

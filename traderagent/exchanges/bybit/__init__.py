@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from traderagent.exchanges.bybit.credentials import ApiCredentials
     from traderagent.exchanges.bybit.errors import BybitError
     from traderagent.exchanges.bybit.exchange import BybitExchange
+    from traderagent.exchanges.bybit.linear import BybitLinearExchange
     from traderagent.exchanges.bybit.status import ClientStatus, Health
 
 _HOMES = {
@@ -27,6 +28,7 @@ _HOMES = {
     "BybitConfig": "config",
     "BybitError": "errors",
     "BybitExchange": "exchange",
+    "BybitLinearExchange": "linear",
     "ClientStatus": "status",
     "Health": "status",
 }
@@ -46,6 +48,7 @@ __all__ = [
     "BybitConfig",
     "BybitError",
     "BybitExchange",
+    "BybitLinearExchange",
     "ClientStatus",
     "Health",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
@@ -34,6 +35,9 @@ class BybitConfig(BaseModel):
     """Product line traded: `linear` (USDT perpetuals) or `spot`."""
     credentials: str | None = None
     """Name of the stored API key pair to trade with; none for market data only."""
+    leverage: Decimal | None = Field(default=None, ge=1, le=100)
+    """`category: linear`: the leverage set on each traded symbol at start (none: keep the
+    account's, read from its position list). Orders are budgeted by margin at it."""
     recv_window_ms: int = Field(default=5_000, ge=1_000, le=60_000)
     """How long (ms) a signed request stays valid after its timestamp."""
     timeout_s: float = Field(default=10.0, gt=0, le=120)

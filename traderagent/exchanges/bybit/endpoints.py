@@ -188,6 +188,15 @@ class BybitEndpoints:
         items = await self._paged("/v5/position/list", params, by("symbol", "positionIdx"))
         return [parse_position(item) for item in items]
 
+    async def position_leverage(self, symbol: str) -> Decimal | None:
+        """The leverage of `symbol`'s position (listed even when flat); None if not listed."""
+        params = {"category": self.category, "symbol": symbol, "limit": 200}
+        items = await self._paged("/v5/position/list", params, by("symbol", "positionIdx"))
+        for item in items:
+            if item.get("symbol") == symbol and item.get("leverage"):
+                return Decimal(str(item["leverage"]))
+        return None
+
     async def set_leverage(self, symbol: str, leverage: Decimal) -> None:
         """Set both sides' leverage; "not modified" (110043) counts as success."""
         value = format(leverage, "f")
