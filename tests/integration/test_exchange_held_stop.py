@@ -48,11 +48,14 @@ WITHIN_S = 180.0
 """Bound for each wait: a loaded machine is slow to start a child."""
 
 
-def market() -> CandleSeries:
+def market(
+    start: float = 20000.0, step: float = 10.0, then: float = 19000.0, hold: int = HOLD
+) -> CandleSeries:
     """A rise (the warm-up, then a breakout the trend buys), a flat stretch (the long is held)
-    and a fall to 19 000 (through any stop the long can have)."""
-    closes = [20000.0 + 10 * i for i in range(WARM + 2)]
-    closes += [closes[-1]] * HOLD + [19000.0] * 10
+    and a fall to 19 000 (through any stop the long can have); with a negative `step` and a
+    `then` above, the mirror a short trades."""
+    closes = [start + step * i for i in range(WARM + 2)]
+    closes += [closes[-1]] * hold + [then] * 10
     c = np.array(closes)
     o = np.concatenate([[c[0]], c[:-1]])
     ts = np.arange(len(c), dtype=np.int64) * 60_000 + 1_677_628_800_000

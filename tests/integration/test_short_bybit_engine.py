@@ -12,46 +12,27 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
-import numpy as np
 from crash_harness import CrashStore, child_env, headless, read_journal
 from kit.factories import write_config
-from test_exchange_held_stop import BOT, TOKEN, Session, position_size, resting, stops, until
+from test_exchange_held_stop import (
+    BOT,
+    TOKEN,
+    WARM,
+    Session,
+    market,
+    position_size,
+    resting,
+    stops,
+    until,
+)
+from test_exchange_held_stop import CONFIG as HELD_CONFIG
 
 from traderagent.commands.trades import read_ledger
 from traderagent.exchanges.emulator import Emulator, running_emulator
-from traderagent.marketdata import CandleSeries
 
-WARM = 40
-HOLD = 20
-CONFIG = """\
-mode: live
-exchange:
-  venue: bybit
-  env: custom
-  url: ${TRADERAGENT_EMULATOR_URL}
-  category: linear
-  credentials: emulator
-  timeout_s: 5
-  leverage: 3
-bots:
-  - name: trend-emu
-    symbol: BTCUSDT
-    strategy: {kind: trend, sides: short, interval: 1m, fast_ema: 3, slow_ema: 6,
-               breakout_bars: 3, atr_period: 3, trailing_atr: null, max_notional: "2000"}
-"""
-
-
-def market() -> CandleSeries:
-    """A fall (the warm-up, then a breakdown the trend sells), a flat stretch (the short is
-    held) and a rally to 23 000 (through any stop the short can have)."""
-    closes = [22000.0 - 10 * i for i in range(WARM + 2)]
-    closes += [closes[-1]] * HOLD + [23000.0] * 10
-    c = np.array(closes)
-    o = np.concatenate([[c[0]], c[:-1]])
-    ts = np.arange(len(c), dtype=np.int64) * 60_000 + 1_677_628_800_000
-    return CandleSeries(
-        "BTCUSDT", 60_000, ts, o, np.maximum(o, c) + 5, np.minimum(o, c) - 5, c, np.ones(len(c))
-    )
+CONFIG = HELD_CONFIG.replace("timeout_s: 5\n", "timeout_s: 5\n  leverage: 3\n").replace(
+    "{kind: trend,", "{kind: trend, sides: short,"
+)
 
 
 async def bot_holds(session: Session, qty: Decimal) -> None:
@@ -81,7 +62,10 @@ async def test_the_engine_holds_a_short_on_bybit_linear_and_the_exchange_stops_i
 ) -> None:
     config = write_config(tmp_path, CONFIG)
     store = CrashStore("sqlite", str(tmp_path / "short.db"))
-    async with running_emulator(market(), warmup=WARM) as emu:
+    # a fall (the warm-up, then a breakdown the trend sells), a flat stretch (the short is
+    # held) and a rally to 23 000 (through any stop the short can have)
+    series = market(start=22000.0, step=-10.0, then=23000.0, hold=20)
+    async with running_emulator(series, warmup=WARM) as emu:
         env = child_env(
             tmp_path,
             TRADERAGENT_EMULATOR_URL=emu.rest_url,
