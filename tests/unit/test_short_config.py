@@ -38,7 +38,9 @@ def on_bybit(category: str) -> dict[str, Any]:
     return {
         "mode": "live",
         "exchange": {"venue": "bybit", "env": "demo", "category": category, "credentials": "k"},
-        "bots": [{"name": "t", "symbol": "BTCUSDT", "strategy": {"kind": "trend", "sides": "both"}}],
+        "bots": [
+            {"name": "t", "symbol": "BTCUSDT", "strategy": {"kind": "trend", "sides": "both"}}
+        ],
     }
 
 
