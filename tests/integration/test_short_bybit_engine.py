@@ -1,7 +1,8 @@
 """The engine shorts on Bybit's linear perpetuals (the emulator, through the real Bybit client
 in a `run --headless` child): the trend follower with `sides: short` sells the breakdown
 (an opening sell, not reduce-only), the venue holds a short at the configured leverage, the
-bot's own position is the venue's to the last digit and signed, its stop rests above as a
+bot's own position is the venue's to the last digit and signed (its liquidation price the
+venue's), its stop rests above as a
 reduce-only buy stop held on the exchange, and when the market rallies through it the
 exchange buys the short back: the bot is flat and the closed trade is a short."""
 
@@ -30,13 +31,15 @@ from test_exchange_held_stop import CONFIG as HELD_CONFIG
 from traderagent.commands.trades import read_ledger
 from traderagent.exchanges.emulator import Emulator, running_emulator
 
+TICK = Decimal("0.1")  # BTCUSDT linear tick: Bybit quotes liqPrice on it
 CONFIG = HELD_CONFIG.replace("timeout_s: 5\n", "timeout_s: 5\n  leverage: 3\n").replace(
     "{kind: trend,", "{kind: trend, sides: short,"
 )
 
 
-async def bot_holds(session: Session, qty: Decimal) -> None:
-    """Wait (bounded) until the bot's position, as its API shows it, is `qty`."""
+async def bot_holds(session: Session, qty: Decimal) -> Decimal | None:
+    """Wait (bounded) until the bot's position, as its API shows it, is `qty` (and, when not
+    flat, has a liquidation price): that liquidation price."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 120
     async with httpx.AsyncClient(timeout=10) as client:
@@ -45,9 +48,12 @@ async def bot_holds(session: Session, qty: Decimal) -> None:
                 f"{session.url}/api/v1/positions", headers={"Authorization": f"Bearer {TOKEN}"}
             )
             answer.raise_for_status()
-            seen = [Decimal(str(p["qty"])) for p in answer.json() if p["bot"] == BOT]
-            if seen == [qty]:
-                return
+            seen = [p for p in answer.json() if p["bot"] == BOT]
+            if [Decimal(str(p["qty"])) for p in seen] == [qty] and (
+                not qty or seen[0]["liquidation_price"] is not None
+            ):
+                liquidation = seen[0]["liquidation_price"]
+                return None if liquidation is None else Decimal(str(liquidation))
             assert loop.time() < deadline, (seen, qty)
             await asyncio.sleep(0.2)
 
@@ -84,13 +90,17 @@ async def test_the_engine_holds_a_short_on_bybit_linear_and_the_exchange_stops_i
         entry = next(o for o in emu.orders() if o.order_link_id.startswith(BOT))
         assert entry.side.value == "Sell" and not entry.reduce_only  # it opened the short
         held = position_size(emu)
-        await bot_holds(session, -held)  # signed, to the last digit
+        venue_liq = emu.core.ledger.linear.liquidation_price("BTCUSDT")
+        shown = await bot_holds(session, -held)  # signed, to the last digit
+        # the liquidation price is the venue's (`liqPrice`, on the tick), above the stop
+        assert venue_liq is not None and shown is not None and abs(shown - venue_liq) < TICK
+        assert shown > stop.trigger_price
         # the rally: the exchange buys the short back at the stop
         while position_size(emu):
             assert await emu.step(1), "the market ended with the short still open"
             await asyncio.sleep(0.2)
         await until(lambda: not resting(emu), "the leftover take profit cancelled")
-        await bot_holds(session, Decimal(0))
+        assert await bot_holds(session, Decimal(0)) is None
         await session.stop()
     journal = await read_journal(store, BOT)
     assert journal.position == 0

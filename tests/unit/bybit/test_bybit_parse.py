@@ -14,6 +14,7 @@ from traderagent.exchanges.bybit.hosts import DEMO, MAINNET, TESTNET
 from traderagent.exchanges.bybit.parse import (
     default_fee_asset,
     parse_fill,
+    parse_liquidation,
     parse_order,
     parse_position,
     parse_wallet,
@@ -234,3 +235,10 @@ def test_credentials_never_show_the_secret() -> None:
     assert "CF…HM" in repr(creds)
     with pytest.raises(ValueError, match="both"):
         ApiCredentials("key", "")
+
+
+def test_a_positions_liquidation_price_is_bybits_liqprice_none_when_flat() -> None:
+    assert parse_liquidation({"liqPrice": "28678.7"}) == Decimal("28678.7")
+    assert parse_liquidation({"liqPrice": ""}) is None  # flat: Bybit sends ''
+    assert parse_liquidation({"liqPrice": "0"}) is None
+    assert parse_liquidation({}) is None

@@ -184,18 +184,12 @@ class BybitEndpoints:
 
     async def positions(self, symbol: str | None = None) -> list[Position]:
         """Linear positions (a symbol's even when flat; without one, the non-zero ones)."""
-        params = {"category": self.category, **self._scope(symbol), "limit": 200}
-        items = await self._paged("/v5/position/list", params, by("symbol", "positionIdx"))
-        return [parse_position(item) for item in items]
+        return [parse_position(item) for item in await self.position_items(symbol)]
 
-    async def position_leverage(self, symbol: str) -> Decimal | None:
-        """The leverage of `symbol`'s position (listed even when flat); None if not listed."""
-        params = {"category": self.category, "symbol": symbol, "limit": 200}
-        items = await self._paged("/v5/position/list", params, by("symbol", "positionIdx"))
-        for item in items:
-            if item.get("symbol") == symbol and item.get("leverage"):
-                return Decimal(str(item["leverage"]))
-        return None
+    async def position_items(self, symbol: str | None = None) -> list[Item]:
+        """The position list as Bybit answers it (leverage, liqPrice... beside the size)."""
+        params = {"category": self.category, **self._scope(symbol), "limit": 200}
+        return await self._paged("/v5/position/list", params, by("symbol", "positionIdx"))
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> None:
         """Set both sides' leverage; "not modified" (110043) counts as success."""

@@ -3,6 +3,9 @@ signed (a short is negative), an opening order is budgeted by its margin at the 
 leverage, and the open positions' unrealised PnL is part of the account's equity (Bybit's
 wallet balance holds only realised money).
 
+Each position's liquidation price is Bybit's own (`liqPrice`, read at start, then as the
+private stream pushes it): the TUI's liquidation band shows it as it does the paper venue's.
+
 The leverage is the account's for each traded symbol: set at start when the config gives one
 (`exchange.leverage`), else read from the position list (Bybit lists a symbol's position,
 with its leverage, even when flat). A symbol whose leverage is unknown counts at 1x: an order
@@ -20,6 +23,7 @@ from traderagent.domain import ZERO, Position
 from traderagent.exchanges.bybit.config import BybitConfig
 from traderagent.exchanges.bybit.credentials import ApiCredentials
 from traderagent.exchanges.bybit.exchange import BybitExchange
+from traderagent.exchanges.bybit.parse import parse_liquidation, parse_position
 
 log = logging.getLogger("traderagent.exchanges.bybit")
 
@@ -39,6 +43,7 @@ class BybitLinearExchange(BybitExchange):
         super().__init__(config, credentials, **options)
         self._leverage: dict[str, Decimal] = {}
         self._positions: dict[str, Position] = {}  # read at start; the stream's win after
+        self._liquidation: dict[str, Decimal | None] = {}
 
     async def use_leverage(self, symbols: Iterable[str], leverage: Decimal | None) -> None:
         """Set `leverage` on each symbol (None: keep the account's), then learn each one's
@@ -46,11 +51,13 @@ class BybitLinearExchange(BybitExchange):
         for symbol in symbols:
             if leverage is not None:
                 await self.set_leverage(symbol, leverage)
-            found = await self.endpoints.position_leverage(symbol)
-            if found is not None:
-                self._leverage[symbol] = found
-            for position in await self.endpoints.positions(symbol):
-                self._positions[position.symbol] = position
+            for item in await self.endpoints.position_items(symbol):
+                if item.get("symbol") != symbol:
+                    continue
+                if item.get("leverage"):
+                    self._leverage[symbol] = Decimal(str(item["leverage"]))
+                self._positions[symbol] = parse_position(item)
+                self._liquidation[symbol] = parse_liquidation(item)
             log.info("bybit linear %s: leverage %sx", symbol, self.leverage_of(symbol))
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> None:
@@ -59,6 +66,12 @@ class BybitLinearExchange(BybitExchange):
 
     def leverage_of(self, symbol: str) -> Decimal:
         return self._leverage.get(symbol, UNKNOWN_LEVERAGE)
+
+    def liquidation_price(self, symbol: str) -> Decimal | None:
+        """Where Bybit liquidates `symbol`'s position (its `liqPrice`, as last pushed or
+        read); None when flat or not given."""
+        pushed = self.account.liquidation
+        return pushed[symbol] if symbol in pushed else self._liquidation.get(symbol)
 
     def unrealised_pnl(self, prices: Mapping[str, Decimal]) -> Decimal:
         """The open positions' PnL at `prices`: signed quantity x (price - entry)."""

@@ -207,6 +207,13 @@ def parse_wallet(result: Item) -> dict[str, Balance]:
     return balances
 
 
+def parse_liquidation(item: Item) -> Decimal | None:
+    """A position's liquidation price (`liqPrice`); None when flat or not given ('' or 0)."""
+    text = item.get("liqPrice")
+    price = dec(text) if text not in (None, "") else ZERO
+    return price if price > 0 else None
+
+
 def parse_position(item: Item) -> Position:
     """A derivatives position: `qty` is signed (negative when short). REST calls the entry
     price `avgPrice`, the WS topic `entryPrice`."""

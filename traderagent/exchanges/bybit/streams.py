@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from traderagent.domain import Balance, Fill, FundingFee, Order, Position, Side
@@ -13,6 +14,7 @@ from traderagent.exchanges.bybit.endpoints import BybitEndpoints
 from traderagent.exchanges.bybit.parse import (
     parse_fill,
     parse_funding,
+    parse_liquidation,
     parse_order,
     parse_position,
     parse_wallet,
@@ -38,6 +40,7 @@ class PrivateFeed:
         self.sequencer = sequencer
         self.fee_asset = fee_asset
         self.positions: dict[str, Position] = {}
+        self.liquidation: dict[str, Decimal | None] = {}  # liqPrice of each position pushed
         self.wallet: dict[str, Balance] = {}
         self.gap_fills = 0
         self.unbooked: Counter[str] = Counter()  # executions that are not trades, by execType
@@ -60,6 +63,7 @@ class PrivateFeed:
         elif topic == "position":
             for item in data:
                 self.positions[str(item["symbol"])] = parse_position(item)
+                self.liquidation[str(item["symbol"])] = parse_liquidation(item)
         elif topic == "wallet":
             self.wallet.update(parse_wallet({"list": data}))
 
