@@ -48,3 +48,14 @@ def test_shorts_on_bybit_linear_pass_and_on_bybit_spot_are_refused() -> None:
     assert AppConfig.model_validate(on_bybit("linear")).exchange.venue == "bybit"
     with pytest.raises(ValidationError, match="which Bybit spot cannot: set exchange.category"):
         AppConfig.model_validate(on_bybit("spot"))
+
+
+def test_a_leverage_on_bybit_spot_is_refused() -> None:
+    spot = on_bybit("spot")
+    spot["exchange"]["leverage"] = 3
+    spot["bots"][0]["strategy"]["sides"] = "long"
+    with pytest.raises(ValidationError, match="exchange.leverage is for category: linear"):
+        AppConfig.model_validate(spot)
+    linear = on_bybit("linear")
+    linear["exchange"]["leverage"] = 3
+    assert AppConfig.model_validate(linear).exchange.leverage == 3  # type: ignore[union-attr]

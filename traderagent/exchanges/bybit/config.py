@@ -54,6 +54,8 @@ class BybitConfig(BaseModel):
     @model_validator(mode="after")
     def _url_matches_env(self) -> BybitConfig:
         self.hosts  # noqa: B018 - raises a ValueError that names the problem
+        if self.leverage is not None and self.category != "linear":
+            raise ValueError("exchange.leverage is for category: linear (spot has no leverage)")
         return self
 
     @property
