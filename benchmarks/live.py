@@ -4,7 +4,7 @@ A grid bot runs in the real engine (`runtime.assemble_engine`) on the real Bybit
 the live journal (`LeasedJournal`: write-ahead rows on their own SQLite connection, the rest
 queued behind) on a database file. Only the socket is stubbed: the REST host is an
 `httpx.MockTransport` that stamps the moment a signed `/v5/order/create` request reaches it,
-and the private stream's frames are handed, as the WebSocket reader does it, to `json.loads`
+and the private stream's frames are handed, as the WebSocket reader does it, to its `decode`
 and the client's private-feed handler. Each frame is an execution that fills one of the grid's
 resting orders (plus the order report that follows it); the measured time is from the frame
 to the counter-order's request, through parse -> sequencer -> engine pump -> bot -> strategy
@@ -39,6 +39,7 @@ from traderagent.clock import VenueClock
 from traderagent.config import AppConfig
 from traderagent.domain import Candle, TradingMode
 from traderagent.exchanges.bybit import ApiCredentials, BybitExchange
+from traderagent.exchanges.bybit.ws import decode
 from traderagent.wiring.runtime import LeasedJournal, assemble_engine
 from traderagent.wiring.venues import Venue
 
@@ -294,8 +295,8 @@ class Bench:
                 order_frame(order, now_ms),
             )
             sent_at.append(time.perf_counter_ns())
-            await self.exchange.account.on_message(json.loads(execution))  # the reader's work
-            await self.exchange.account.on_message(json.loads(report))
+            await self.exchange.account.on_message(decode(execution))  # the reader's work
+            await self.exchange.account.on_message(decode(report))
             fills.append(order)
             await asyncio.sleep(0)  # the reader goes back to its socket
         await self._until(lambda: len(self.host.created) >= base + count, "the last counters")
