@@ -36,7 +36,7 @@ from traderagent.exchanges.bybit.errors import (
     error_for,
 )
 from traderagent.exchanges.bybit.ratelimit import BAN_MS, RateBudgets, header_int
-from traderagent.exchanges.bybit.signing import rest_headers
+from traderagent.exchanges.bybit.signing import rest_head, rest_headers
 from traderagent.exchanges.bybit.status import StatusBoard
 
 log = logging.getLogger("traderagent.exchanges.bybit")
@@ -215,9 +215,7 @@ class BybitRest:
         if auth:
             if self.credentials is None:
                 raise AuthError(f"{path} needs an API key pair, and none is configured")
-            payload = body.decode()  # signed as sent: the body's exact text
-            signed = rest_headers(self.credentials, self.now_ms(), self.recv_window_ms, payload)
-            raw += [(k.encode(), v.encode()) for k, v in signed.items()]
+            raw += rest_head(self.credentials, self.now_ms(), self.recv_window_ms, body)
         request = httpx.Request(
             method,
             url,
