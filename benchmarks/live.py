@@ -1,7 +1,7 @@
 """B5: the live hot path, from a private-stream frame to the next signed order request.
 
 A grid bot runs in the real engine (`runtime.assemble_engine`) on the real Bybit client, with
-the live journal (`LeasedJournal`: write-ahead rows on their own SQLite connection, the rest
+the live journal (`LeasedJournal`: write-ahead rows appended to its intent log, the rest
 queued behind) on a database file. Only the socket is stubbed: the REST host is an
 `httpx.MockTransport` that stamps the moment a signed `/v5/order/create` request reaches it,
 and the private stream's frames are handed, as the WebSocket reader does it, to its `decode`
@@ -319,6 +319,11 @@ class Bench:
         journalled = {o.client_order_id for o in await self.journal.orders_of(BOT)}
         if not links <= journalled:
             raise AssertionError(f"B5: {len(links - journalled)} requests without a journal row")
+        logged = self.journal.intent_log.appended if self.journal.intent_log is not None else 0
+        if logged != len(self.host.created):  # the path measured is the intent log's
+            raise AssertionError(
+                f"B5: {logged} write-ahead rows logged for {len(self.host.created)} requests"
+            )
         fills = await self.journal.fill_ids(BOT)
         if len(fills) != self.frames:
             raise AssertionError(f"B5: {len(fills)} fills journalled for {self.frames} frames")
