@@ -52,7 +52,7 @@ from storage.repositories import (
     StrategyRepository,
 )
 from storage.write_ahead import SqliteWriteAhead
-from storage.write_ahead_log import IntentLog, orphans, replay_orphans
+from storage.write_ahead_log import IntentLog, replay_orphans, unlocked
 from storage.write_ahead_postgres import PostgresWriteAhead
 from storage.write_behind import WriteBehind
 from traderagent.domain import BotState, Fill, FundingFee, Order, Position
@@ -113,7 +113,7 @@ class SqlJournal:
         """Wait until every queued write is in the database (StorageError if one cannot be),
         after writing in the rows of any intent log a process that died left behind."""
         log = self.intent_log
-        if log is not None and orphans(log.database, log.path):
+        if log is not None and unlocked(log.database, log.path):  # a thread only if one is
             try:
                 rows, _ = await asyncio.to_thread(replay_orphans, log.database, log.path)
             except (OSError, sqlite3.Error) as err:  # fail closed: nothing is read without them

@@ -159,6 +159,25 @@ def orphans(database: Path, own: Path | None = None) -> list[Path]:
     return sorted(p for p in found if p != own)
 
 
+def unlocked(database: Path, own: Path | None = None) -> list[Path]:
+    """The intent logs beside `database` that no living process holds (to replay): one
+    non-blocking lock attempt each, so a journal can ask before every read."""
+    found = []
+    for path in orphans(database, own):
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # its process lives
+        finally:
+            os.close(fd)  # (and with it the lock this took)
+        found.append(path)
+    return found
+
+
 def replay_orphans(database: Path, own: Path | None = None) -> tuple[int, int]:
     """Write the rows of every intent log no living process holds into `database`, then
     delete the log: (rows written, lines that could not be read). Blocking: run it in a
@@ -184,6 +203,8 @@ def replay_orphans(database: Path, own: Path | None = None) -> tuple[int, int]:
                 path.unlink()
             rows += len(values)
             unreadable += bad
+            if not values and not bad:
+                continue  # emptied by a journal that replayed it first
             log.warning(
                 "journal: replayed %d write-ahead row(s) of a process that stopped (%s)%s",
                 len(values),

@@ -12,7 +12,7 @@ from storage_samples import make_order
 
 from storage import Database, SqlJournal, write_ahead_log
 from storage.hot_rows import ORDER, SQLITE, order_values, stored
-from storage.write_ahead_log import IntentLog, orphans, replay_orphans
+from storage.write_ahead_log import IntentLog, orphans, replay_orphans, unlocked
 from traderagent.domain import OrderStatus
 from traderagent.paper_account import move_aside
 
@@ -137,3 +137,15 @@ def test_a_paper_reset_takes_a_killed_run_s_log_along(db: Path) -> None:
     assert orphans(db) == [] and len(orphans(kept)) == 1
     assert replay_orphans(kept) == (1, 0)
     assert [r[0] for r in rows(kept)] == ["grid-1-1"]
+
+
+def test_only_a_stopped_process_log_counts_as_one_to_replay(db: Path) -> None:
+    live = IntentLog(db)
+    assert live.append(order_values(make_order(), 1))
+    stopped = stopped_log(db, 2)
+    assert sorted(orphans(db)) == sorted([live.path, stopped])
+    assert unlocked(db) == [stopped]
+    assert unlocked(db) == [stopped]  # asking took no lock for good
+    assert live.append(order_values(make_order("grid-1-3"), 3))
+    assert replay_orphans(db) == (1, 0)
+    live.close(written=True)
