@@ -1,10 +1,10 @@
 """B5: the live hot path, from a private-stream frame to the next signed order request.
 
 A grid bot runs in the real engine (`runtime.assemble_engine`) on the real Bybit client, with
-the live journal (`LeasedJournal`: write-ahead rows on their own SQLite connection, the rest
+the live journal (`LeasedJournal`: write-ahead rows appended to its intent log, the rest
 queued behind) on a database file. Only the socket is stubbed: the REST host is an
 `httpx.MockTransport` that stamps the moment a signed `/v5/order/create` request reaches it,
-and the private stream's frames are handed, as the WebSocket reader does it, to `json.loads`
+and the private stream's frames are handed, as the WebSocket reader does it, to its `decode`
 and the client's private-feed handler. Each frame is an execution that fills one of the grid's
 resting orders (plus the order report that follows it); the measured time is from the frame
 to the counter-order's request, through parse -> sequencer -> engine pump -> bot -> strategy
@@ -39,6 +39,7 @@ from traderagent.clock import VenueClock
 from traderagent.config import AppConfig
 from traderagent.domain import Candle, TradingMode
 from traderagent.exchanges.bybit import ApiCredentials, BybitExchange
+from traderagent.exchanges.bybit.ws import decode
 from traderagent.wiring.runtime import LeasedJournal, assemble_engine
 from traderagent.wiring.venues import Venue
 
@@ -294,8 +295,8 @@ class Bench:
                 order_frame(order, now_ms),
             )
             sent_at.append(time.perf_counter_ns())
-            await self.exchange.account.on_message(json.loads(execution))  # the reader's work
-            await self.exchange.account.on_message(json.loads(report))
+            await self.exchange.account.on_message(decode(execution))  # the reader's work
+            await self.exchange.account.on_message(decode(report))
             fills.append(order)
             await asyncio.sleep(0)  # the reader goes back to its socket
         await self._until(lambda: len(self.host.created) >= base + count, "the last counters")
@@ -318,6 +319,11 @@ class Bench:
         journalled = {o.client_order_id for o in await self.journal.orders_of(BOT)}
         if not links <= journalled:
             raise AssertionError(f"B5: {len(links - journalled)} requests without a journal row")
+        logged = self.journal.intent_log.appended if self.journal.intent_log is not None else 0
+        if logged != len(self.host.created):  # the path measured is the intent log's
+            raise AssertionError(
+                f"B5: {logged} write-ahead rows logged for {len(self.host.created)} requests"
+            )
         fills = await self.journal.fill_ids(BOT)
         if len(fills) != self.frames:
             raise AssertionError(f"B5: {len(fills)} fills journalled for {self.frames} frames")

@@ -2,11 +2,13 @@
 
 Every method is one short transaction, except with `fast_path` (the live engine's journal):
 then an order's write-ahead record (`record_order` with its sequence) goes through
-`write_ahead` (a synchronous SQLite connection of its own; on PostgreSQL
+`intent_log` (a line appended to a file of this process's own, the row queued behind; if the
+log cannot take it, `write_ahead`, a synchronous SQLite connection of its own; on PostgreSQL
 `postgres_write_ahead`, a prepared insert on an asyncpg connection of its own), and the writes
 recovery can rebuild from the exchange (fills, positions, order updates, equity points) through
 `write_behind` (a bounded queue written in batches); every other method first waits for that
-queue to be written, so reads and snapshots are never behind it. Read queries go through the
+queue to be written (and replays the intent logs of processes that died, `write_ahead_log`),
+so reads and snapshots are never behind it. Read queries go through the
 exposed repositories, e.g. `await journal.fills.list(bot="grid-1", limit=50)` (with
 `fast_path`, call `settle()` first to see every queued write); the methods below the protocol
 ones are what recovery and the regime router need (snapshots, strategies, audit,
@@ -15,6 +17,8 @@ leases).
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -48,6 +52,7 @@ from storage.repositories import (
     StrategyRepository,
 )
 from storage.write_ahead import SqliteWriteAhead
+from storage.write_ahead_log import IntentLog, replay_orphans, unlocked
 from storage.write_ahead_postgres import PostgresWriteAhead
 from storage.write_behind import WriteBehind
 from traderagent.domain import BotState, Fill, FundingFee, Order, Position
@@ -97,9 +102,23 @@ class SqlJournal:
         """Write-ahead order rows as a prepared insert on a connection of their own (PG)."""
         self.write_behind = WriteBehind(database, direct=self.write_ahead) if fast_path else None
         """Writes recovery can rebuild, queued and written in batches (`fast_path`)."""
+        self.intent_log = IntentLog(path) if path is not None else None
+        """Write-ahead order rows appended to this process's log, then queued (SQLite files)."""
+        if self.intent_log is not None and self.write_behind is not None:
+            self.write_behind.on_written = self.intent_log.written_behind
+        self.replayed = 0
+        """Write-ahead rows replayed from the intent logs of processes that stopped."""
 
     async def settle(self) -> None:
-        """Wait until every queued write is in the database (StorageError if one cannot be)."""
+        """Wait until every queued write is in the database (StorageError if one cannot be),
+        after writing in the rows of any intent log a process that died left behind."""
+        log = self.intent_log
+        if log is not None and unlocked(log.database, log.path):  # a thread only if one is
+            try:
+                rows, _ = await asyncio.to_thread(replay_orphans, log.database, log.path)
+            except (OSError, sqlite3.Error) as err:  # fail closed: nothing is read without them
+                raise StorageError(f"cannot replay a stopped process's intent log: {err}") from err
+            self.replayed += rows
         if self.write_behind is not None:
             await self.write_behind.flush()
 
@@ -138,6 +157,11 @@ class SqlJournal:
         if seq is not None and self.write_ahead is not None:
             if self.write_behind is not None and self.write_behind.failure:
                 await self.settle()  # the journal stopped writing: nothing more is sent
+            if self.intent_log is not None and self.write_behind is not None:
+                values = order_values(order, seq)
+                if self.intent_log.append(values):  # durable; the table gets it behind
+                    await self.write_behind.put(ORDER, values)
+                    return
             if self.write_ahead.record(order, seq):
                 return
         if seq is not None and self.postgres_write_ahead is not None:
@@ -172,10 +196,14 @@ class SqlJournal:
         return await self.orders.cancel_open(bot, reason, now_ms)
 
     async def close(self) -> None:
+        written = False
         try:
             if self.write_behind is not None:
                 await self.write_behind.close()
+                written = not self.write_behind.failure
         finally:
+            if self.intent_log is not None:  # kept for a replay unless every row is written
+                self.intent_log.close(written)
             if self.write_ahead is not None:
                 self.write_ahead.close()
             if self.postgres_write_ahead is not None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from storage.database import Database
 from storage.errors import StorageError
@@ -61,6 +62,10 @@ class WriteBehind:
         """Why the writer stopped ('' while it runs): every later call raises it."""
         self._queue: asyncio.Queue[Row] = asyncio.Queue(max_pending)
         self._task: asyncio.Task[None] | None = None
+        self._waiting = 0  # puts waiting for room: their rows are in no batch yet
+        self.on_written: Callable[[], None] | None = None
+        """Called after a commit that left nothing queued or waiting: every row put so far
+        is in the database (the intent log may then start again empty)."""
 
     @property
     def pending(self) -> int:
@@ -80,7 +85,11 @@ class WriteBehind:
                 "journal: %d writes waiting for the database; trading waits for room",
                 self._queue.qsize(),
             )
-        await self._queue.put((kind, values))
+        self._waiting += 1
+        try:
+            await self._queue.put((kind, values))
+        finally:
+            self._waiting -= 1
         if self.failure:  # it stopped while this waited for room: nobody will write it
             self._fail_rest()
             self._check()
@@ -130,6 +139,8 @@ class WriteBehind:
             if self.failure:
                 self._fail_rest()
                 return
+            if self.on_written is not None and queue.empty() and not self._waiting:
+                self.on_written()
             if self.direct is not None and self.batches % CHECKPOINT_EVERY == 0:
                 # the direct connection never checkpoints (see write_ahead): done here, on a
                 # connection of a thread's own, so the WAL does not grow while only it writes

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from storage import Database, LeaseError, StorageError, acquire_lease
+from storage.write_ahead_log import orphans
 from traderagent.config import AppConfig
 from traderagent.paths import data_dir
 
@@ -87,6 +88,8 @@ def move_aside(target: Path, now: datetime | None = None) -> Path:
         side = target.with_name(target.name + suffix)
         if side.exists():
             side.rename(kept.with_name(kept.name + suffix))
+    for log in orphans(target):  # a killed run's intent log goes with its rows' database
+        log.rename(kept.with_name(kept.name + log.name[len(target.name) :]))
     return kept
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from bybit_fakes import CREDS, KEY, SECRET, FakeBybit, make_rest
 
-from traderagent.exchanges.bybit.signing import hmac_hex, rest_headers, rest_signature, ws_auth_args
+from traderagent.exchanges.bybit.signing import (
+    hmac_hex,
+    rest_head,
+    rest_headers,
+    rest_signature,
+    ws_auth_args,
+)
 
 VECTORS = [
     (
@@ -70,6 +76,18 @@ def test_headers_carry_key_timestamp_window_and_signature() -> None:
     assert headers["X-BAPI-TIMESTAMP"] == "1672125440406"
     assert headers["X-BAPI-RECV-WINDOW"] == "5000"
     assert headers["X-BAPI-SIGN"] == VECTORS[2][2]
+
+
+@pytest.mark.parametrize(("timestamp", "payload", "expected"), VECTORS)
+def test_a_post_s_byte_headers_sign_its_body_as_the_vectors(
+    timestamp: int, payload: str, expected: str
+) -> None:
+    head = dict(rest_head(CREDS, timestamp, 5000, payload.encode()))
+    assert head[b"X-BAPI-SIGN"] == expected.encode()
+    texts = {
+        k.encode(): v.encode() for k, v in rest_headers(CREDS, timestamp, 5000, payload).items()
+    }
+    assert head == texts  # the same five headers as the GET path's
 
 
 async def test_get_signs_the_query_exactly_as_sent() -> None:

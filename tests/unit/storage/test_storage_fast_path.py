@@ -19,7 +19,7 @@ import pytest
 from storage_samples import make_fill, make_order
 from unit.storage.backends import Backend
 
-from storage import Database, SqlJournal, StorageError
+from storage import Database, SqlJournal, StorageError, write_ahead_log
 from storage.hot_rows import FILL, fill_values
 from storage.write_behind import WriteBehind
 from traderagent.domain import OrderStatus, Position
@@ -51,16 +51,21 @@ def raw_order(db_path: Path, cid: str) -> tuple[object, ...] | None:
     return row
 
 
-async def test_the_write_ahead_row_is_committed_when_record_order_returns(
+async def test_the_write_ahead_row_is_durable_when_record_order_returns(
     fast: SqlJournal, fast_db: Path
 ) -> None:
+    """In this process's intent log when the call returns (the table gets it behind), and
+    read back from the log, by another process, the same as from the table."""
     await fast.record_order(make_order(qty="0.000001", price="23456.780"), seq=7)
+    assert fast.intent_log is not None and fast.intent_log.appended == 1
+    line = fast.intent_log.path.read_bytes()
+    assert line.count(b"\n") == 1 and b'"grid-1-000001"' in line and b'"23456.78"' in line
+    assert await fast.last_sequence("grid-1") == 7  # waits for the write-behind
     assert raw_order(fast_db, "grid-1-000001") == (
         7, "New", "0.000001", "23456.78", "grid-1", "L1", ""
     )  # fmt: skip
     assert fast.write_ahead is not None
-    assert (fast.write_ahead.written, fast.write_ahead.fallbacks) == (1, 0)
-    assert await fast.last_sequence("grid-1") == 7
+    assert (fast.write_ahead.written, fast.write_ahead.fallbacks) == (1, 0)  # behind, batched
 
 
 async def test_fast_and_awaited_paths_store_the_same_order(
@@ -87,19 +92,40 @@ async def test_fast_and_awaited_paths_store_the_same_order(
     assert await fast.orders.sequence_of("grid-1-000001") == 3
 
 
-async def test_a_busy_database_writes_the_row_the_awaited_way(
+async def test_a_busy_database_holds_up_no_order_and_loses_no_row(
     fast: SqlJournal, fast_db: Path
 ) -> None:
     blocker = sqlite3.connect(fast_db, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock
-    writing = asyncio.create_task(fast.record_order(make_order(), seq=1))
+    await asyncio.wait_for(fast.record_order(make_order(), seq=1), 5)  # the log: at once
+    settling = asyncio.create_task(fast.settle())
     await asyncio.sleep(0.2)
-    assert not writing.done()  # waits (awaited, the loop runs) instead of failing or skipping
+    assert not settling.done()  # the row waits for the lock (awaited, the loop runs)
     blocker.execute("COMMIT")
     blocker.close()
-    await asyncio.wait_for(writing, 10)
+    await asyncio.wait_for(settling, 10)
     assert fast.write_ahead is not None and fast.write_ahead.fallbacks == 1
     assert raw_order(fast_db, "grid-1-000001") is not None
+
+
+async def test_when_the_log_cannot_write_the_row_goes_to_sqlite_at_once(
+    fast: SqlJournal,
+    fast_db: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def refuse(fd: int, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("storage.write_ahead_log.os.write", refuse)
+    await fast.record_order(make_order(), seq=1)
+    assert raw_order(fast_db, "grid-1-000001") is not None  # committed when the call returned
+    assert fast.intent_log is not None and "No space left" in fast.intent_log.failed
+    assert "intent log stopped" in caplog.text
+    monkeypatch.undo()
+    await fast.record_order(make_order("grid-1-000002"), seq=2)  # stays on SQLite
+    assert raw_order(fast_db, "grid-1-000002") is not None
+    assert fast.intent_log.appended == 0
 
 
 async def test_fills_positions_and_updates_are_queued_and_read_back(
@@ -178,10 +204,13 @@ def test_the_write_ahead_row_survives_sigkill_right_after_it(db_path: Path) -> N
         [sys.executable, "-c", child], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == -signal.SIGKILL, done.stderr
+    logs = write_ahead_log.orphans(db_path)
+    assert len(logs) == 1  # left behind by the killed process, unlocked
+    assert write_ahead_log.replay_orphans(db_path) == (50, 0)  # what the next journal does
     with sqlite3.connect(db_path) as raw:
         seqs = [r[0] for r in raw.execute("SELECT seq FROM orders ORDER BY seq")]
     assert seqs == list(range(1, 51))
-    assert os.path.exists(db_path)
+    assert os.path.exists(db_path) and not logs[0].exists()
 
 
 async def test_without_fast_path_nothing_is_queued(backend: Backend) -> None:

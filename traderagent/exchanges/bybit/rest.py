@@ -9,7 +9,6 @@ typed error. `call` retries what is safe to retry; `policy` narrows that per cal
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
@@ -19,6 +18,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
+import orjson
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from traderagent.exchanges.bybit.credentials import ApiCredentials
@@ -36,7 +36,7 @@ from traderagent.exchanges.bybit.errors import (
     error_for,
 )
 from traderagent.exchanges.bybit.ratelimit import BAN_MS, RateBudgets, header_int
-from traderagent.exchanges.bybit.signing import rest_headers
+from traderagent.exchanges.bybit.signing import rest_head, rest_headers
 from traderagent.exchanges.bybit.status import StatusBoard
 
 log = logging.getLogger("traderagent.exchanges.bybit")
@@ -189,8 +189,9 @@ class BybitRest:
             request = self._http.build_request("GET", f"{path}?{query}" if query else path)
             payload = request.url.query.decode()  # exactly what goes on the wire
         else:
-            payload = json.dumps(present, separators=(",", ":"))
-            return self._post(method, path, payload, auth)
+            # orjson: compact like `json.dumps(separators=(",", ":"))`, a twentieth of the time
+            body = orjson.dumps(present)
+            return self._post(method, path, body, auth)
         if auth:
             if self.credentials is None:
                 raise AuthError(f"{path} needs an API key pair, and none is configured")
@@ -199,12 +200,11 @@ class BybitRest:
             )
         return request
 
-    def _post(self, method: str, path: str, payload: str, auth: bool) -> httpx.Request:
+    def _post(self, method: str, path: str, body: bytes, auth: bool) -> httpx.Request:
         """The request `build_request` makes of a JSON body (the client's headers, cookies and
         timeout; Host and Content-Length as httpx adds them), its headers made in one go as
         byte pairs: on the hot path, header by header through `Headers` cost more than the
         signature."""
-        body = payload.encode()
         known = self._post_heads.get(path)
         if known is None:
             url = self._http.build_request(method, path).url  # merged and parsed once per path
@@ -215,8 +215,7 @@ class BybitRest:
         if auth:
             if self.credentials is None:
                 raise AuthError(f"{path} needs an API key pair, and none is configured")
-            signed = rest_headers(self.credentials, self.now_ms(), self.recv_window_ms, payload)
-            raw += [(k.encode(), v.encode()) for k, v in signed.items()]
+            raw += rest_head(self.credentials, self.now_ms(), self.recv_window_ms, body)
         request = httpx.Request(
             method,
             url,
@@ -251,7 +250,7 @@ class BybitRest:
         if status != 200:
             raise InvalidRequestError(f"HTTP {status}: {response.text[:200]}", endpoint=path)
         try:
-            envelope = response.json()
+            envelope = orjson.loads(response.content)
             code = int(envelope["retCode"])
         except (ValueError, KeyError, TypeError) as exc:
             raise ProtocolError(
