@@ -184,7 +184,7 @@ class StreamConnection:
             while batches:
                 raw = await ws.recv()
                 try:
-                    message = json.loads(raw)
+                    message = decode(raw)
                     if "topic" in message:
                         await self._on_message(message)
                         continue
