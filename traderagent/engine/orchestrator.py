@@ -666,6 +666,10 @@ class Engine:
                 raise CommandError(str(lost)) from None
             await self.checkpoint()
 
+    def remove_bot(self, name: str) -> bool:
+        """Take bot `name` out of this engine (a fleet daemon lets it go); whether it was in."""
+        return self.bots.pop(name, None) is not None
+
     def _bot(self, name: str) -> BotRuntime:
         try:
             return self.bots[name]
