@@ -14,7 +14,7 @@ from typing import Protocol
 
 from traderagent.bus import EventBus
 from traderagent.clock import Clock
-from traderagent.domain import BotState, Instrument, Position
+from traderagent.domain import BotState, Candle, Instrument, Position, RegimeReading
 
 
 class BotCore(Protocol):
@@ -61,3 +61,9 @@ class EngineCore(Protocol):
 
     @property
     def bots(self) -> Mapping[str, HaltableBot]: ...
+
+
+class RegimeSource(Protocol):
+    """A per-symbol market regime classifier fed closed 1m candles."""
+
+    def update(self, candle: Candle) -> RegimeReading | None: ...

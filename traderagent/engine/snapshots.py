@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from traderagent.domain import ZERO, Balance, Side
+from traderagent.clock import Clock
+from traderagent.domain import ZERO, Balance, Fill, Instrument, RegimeReading, Side, TradingMode
+from traderagent.engine.account_risk import AccountRisk
+from traderagent.engine.allocator import CapitalAllocator, Funds
+from traderagent.engine.checkpoints import CheckpointedBot
+from traderagent.engine.health import HealthMonitor
+from traderagent.engine.history import CandleHistory
+from traderagent.engine.risk import BotBook, EquityWatch, RiskGate
+from traderagent.engine.unsure import UnsureOrders
+from traderagent.exchanges.ports import Exchange
 from traderagent.facade import (
     BotChart,
     BotSnapshot,
@@ -20,27 +29,139 @@ from traderagent.facade import (
 )
 
 if TYPE_CHECKING:
+    from traderagent.config import AppConfig
     from traderagent.config.models import BotConfig
-    from traderagent.engine.bot import BotRuntime
-    from traderagent.engine.orchestrator import Engine
 
 HUNDRED = Decimal(100)
 
 
-def valuation(
-    balances: Mapping[str, Balance], prices: Mapping[str, Decimal], quote: str
-) -> Decimal:
-    """Account value in the quote asset: other assets at their last `ASSETQUOTE` price."""
-    total = ZERO
-    for asset, balance in balances.items():
-        held = balance.total
-        if asset == quote:
-            total += held
-        elif held:
-            price = prices.get(f"{asset}{quote}")
-            if price is not None:
-                total += held * price
-    return total
+class ViewedBot(CheckpointedBot, Protocol):
+    """What the views read of a bot (`ViewedBot` is one)."""
+
+    @property
+    def symbol(self) -> str: ...
+
+    @property
+    def instrument(self) -> Instrument: ...
+
+    @property
+    def risk(self) -> RiskGate | None: ...
+
+    @property
+    def last_price(self) -> Decimal | None: ...
+
+    @property
+    def orders_placed(self) -> int: ...
+
+    @property
+    def fills(self) -> int: ...
+
+    @property
+    def orders_rejected(self) -> int: ...
+
+    @property
+    def allocator_refusals(self) -> int: ...
+
+    @property
+    def unsure(self) -> UnsureOrders: ...
+
+    @property
+    def allocator(self) -> CapitalAllocator | None: ...
+
+    @property
+    def funds(self) -> Funds | None: ...
+
+    @property
+    def data_hold(self) -> str: ...
+
+    @property
+    def history(self) -> CandleHistory: ...
+
+    def committed_capital(self) -> Decimal: ...
+
+    def risk_book(self) -> BotBook: ...
+
+
+class EngineView(Protocol):
+    """The engine's state as the views read it (`Engine` is one): read-only."""
+
+    @property
+    def mode(self) -> TradingMode: ...
+
+    @property
+    def exchange(self) -> Exchange: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def config(self) -> AppConfig | None: ...
+
+    @property
+    def bots(self) -> Mapping[str, ViewedBot]: ...
+
+    @property
+    def equity(self) -> Decimal: ...
+
+    @property
+    def gross_exposure(self) -> Decimal: ...
+
+    @property
+    def starting_equity(self) -> Decimal | None: ...
+
+    @property
+    def equity_watch(self) -> EquityWatch | None: ...
+
+    @property
+    def balances(self) -> Mapping[str, Balance]: ...
+
+    @property
+    def prices(self) -> Mapping[str, Decimal]: ...
+
+    @property
+    def quote_asset(self) -> str: ...
+
+    @property
+    def health(self) -> HealthMonitor: ...
+
+    @property
+    def account_risk(self) -> AccountRisk: ...
+
+    @property
+    def recent_fills(self) -> Iterable[Fill]: ...
+
+    @property
+    def regimes(self) -> Mapping[str, RegimeReading]: ...
+
+    @property
+    def route_labels(self) -> Mapping[str, str]: ...
+
+    @property
+    def running(self) -> bool: ...
+
+    @property
+    def finished(self) -> bool: ...
+
+    @property
+    def finish_reason(self) -> str: ...
+
+    @property
+    def candles(self) -> int: ...
+
+    @property
+    def started_ms(self) -> int: ...
+
+    @property
+    def progress(self) -> float | None: ...
+
+    @property
+    def venue_status(self) -> str: ...
+
+    @property
+    def data_label(self) -> str: ...
+
+    @property
+    def database_label(self) -> str: ...
 
 
 def unpriced(
@@ -74,7 +195,7 @@ def bot_parameters(config: BotConfig | None) -> tuple[tuple[str, str], ...]:
     return tuple(_flatten(dumped))
 
 
-def stop_price(bot: BotRuntime) -> Decimal | None:
+def stop_price(bot: ViewedBot) -> Decimal | None:
     """The price at which the bot's `stop_loss_pct` would sell its position (buy back a
     perpetual's short: that far above its entry)."""
     pair = bot.risk.pair if bot.risk is not None else None
@@ -85,7 +206,7 @@ def stop_price(bot: BotRuntime) -> Decimal | None:
     return bot.position.avg_price * (HUNDRED - pair.stop_loss_pct) / HUNDRED
 
 
-def bot_snapshot(bot: BotRuntime, config: BotConfig | None = None, crashes: int = 0) -> BotSnapshot:
+def bot_snapshot(bot: ViewedBot, config: BotConfig | None = None, crashes: int = 0) -> BotSnapshot:
     position = bot.position
     mark = bot.last_price
     return BotSnapshot(
@@ -122,7 +243,7 @@ def bot_snapshot(bot: BotRuntime, config: BotConfig | None = None, crashes: int 
     )
 
 
-def engine_snapshot(engine: Engine) -> EngineSnapshot:
+def engine_snapshot(engine: EngineView) -> EngineSnapshot:
     equity = engine.equity
     configs = {b.name: b for b in engine.config.bots} if engine.config is not None else {}
     watch = engine.equity_watch
@@ -171,7 +292,7 @@ def engine_snapshot(engine: Engine) -> EngineSnapshot:
     )
 
 
-def risk_limits(engine: Engine, equity: Decimal) -> Iterator[RiskLimitView]:
+def risk_limits(engine: EngineView, equity: Decimal) -> Iterator[RiskLimitView]:
     """Every configured limit with its use now: the account's, then each bot's."""
     quote = engine.quote_asset
     watch = engine.equity_watch
@@ -214,7 +335,7 @@ def risk_limits(engine: Engine, equity: Decimal) -> Iterator[RiskLimitView]:
         yield from _pair_limits(bot, quote)
 
 
-def _pair_limits(bot: BotRuntime, quote: str) -> Iterator[RiskLimitView]:
+def _pair_limits(bot: ViewedBot, quote: str) -> Iterator[RiskLimitView]:
     pair = bot.risk.pair if bot.risk is not None else None
     if pair is None:
         return
@@ -263,7 +384,7 @@ def _pair_limits(bot: BotRuntime, quote: str) -> Iterator[RiskLimitView]:
         )
 
 
-def bot_chart(engine: Engine, bot: BotRuntime, minutes: int) -> BotChart:
+def bot_chart(engine: EngineView, bot: ViewedBot, minutes: int) -> BotChart:
     """The bot's last `minutes` closes, its resting orders, entry, stop and recent fills."""
     skip = max(len(bot.history) - minutes, 0)
     candles = list(islice(bot.history, skip, None))
@@ -288,7 +409,7 @@ def bot_chart(engine: Engine, bot: BotRuntime, minutes: int) -> BotChart:
     )
 
 
-def run_summary(engine: Engine) -> RunSummary:
+def run_summary(engine: EngineView) -> RunSummary:
     bots = tuple(bot_snapshot(bot) for bot in engine.bots.values())
     equity = engine.equity
     watch = engine.equity_watch
