@@ -10,27 +10,27 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 from traderagent.bus import EventBus, EventStream
 from traderagent.clock import Clock
-from traderagent.domain import ZERO, Balance, BotState, Candle, Fill, RegimeReading, TradingMode
-from traderagent.domain.events import Event, LogRecord
+from traderagent.domain import ZERO, Balance, Candle, Fill, RegimeReading, TradingMode
+from traderagent.domain.events import Event
 from traderagent.engine.account import Account
-from traderagent.engine.account_risk import HALTABLE, AccountRisk
+from traderagent.engine.account_risk import AccountRisk
 from traderagent.engine.allocator import BatchLocks
 from traderagent.engine.balance_sync import BalanceSync
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.checkpoints import SnapshotSchedule
-from traderagent.engine.fleet import let_go
+from traderagent.engine.commands import PAPER_RESET_HINT as PAPER_RESET_HINT  # re-exported
+from traderagent.engine.commands import EngineCommands
 from traderagent.engine.funding import FundingBook
 from traderagent.engine.health import WATCH_EVERY_S, HealthMonitor
 from traderagent.engine.journal import TradeJournal
-from traderagent.engine.lease_guard import LeaseGuard, LeaseLost, check_lease, stop_trading
-from traderagent.engine.lifecycle import IllegalTransition
+from traderagent.engine.lease_guard import LeaseGuard, LeaseLost
 from traderagent.engine.loop import EngineLoop
 from traderagent.engine.outage import Outage
 from traderagent.engine.protocols import RegimeSource
@@ -38,11 +38,10 @@ from traderagent.engine.quiet_span import QuietSpan
 from traderagent.engine.risk import EquityWatch
 from traderagent.engine.snapshots import engine_snapshot, run_summary
 from traderagent.exchanges.ports import CandleMatched, Exchange, MarginAccount
-from traderagent.facade import CommandError, EngineSnapshot, RunSummary
+from traderagent.facade import EngineSnapshot, RunSummary
 from traderagent.marketdata.intake import CandleIntake
 
 MINUTE_MS = 60_000
-PAPER_RESET_HINT = "to start again, reset the paper account (`traderagent paper reset`)"
 
 if TYPE_CHECKING:
     from traderagent.config import AppConfig
@@ -101,8 +100,9 @@ class Engine:
         self.database_label = database_label
         self.autostart = tuple(autostart)
         """Bots started when the run begins."""
-        self._lock = asyncio.Lock()
         self._stop = asyncio.Event()
+        self.commands = EngineCommands(self)
+        """The operator's commands, halts, shutdown and reloads, under the engine's lock."""
         margin = exchange if isinstance(exchange, MarginAccount) else None
         self.account = Account(quote_asset, margin)
         """Balances, prices, equity."""
@@ -217,7 +217,7 @@ class Engine:
     @property
     def lock(self) -> asyncio.Lock:
         """Held while the engine's state changes (a candle step, a command)."""
-        return self._lock
+        return self.commands.lock
 
     @property
     def stop_signal(self) -> asyncio.Event:
@@ -287,101 +287,45 @@ class Engine:
     async def record_equity_at(self, now: int, equity: Decimal) -> None:
         await self.loop.record_equity_at(now, equity)
 
-    # -- EngineAPI: commands -----------------------------------------------------------------
+    # -- EngineAPI: commands (`EngineCommands`) ----------------------------------------------
 
     async def start_bot(self, name: str) -> None:
-        if self.replay_ended:
-            raise CommandError(f"the replay has ended: {PAPER_RESET_HINT}")
-        self.health.forget(name)
-        await self._command(name, BotRuntime.start)
+        await self.commands.start_bot(name)
 
     async def pause_bot(self, name: str) -> None:
-        await self._command(name, BotRuntime.pause)
+        await self.commands.command(name, BotRuntime.pause)
 
     async def resume_bot(self, name: str) -> None:
-        await self._command(name, BotRuntime.resume)
+        await self.commands.command(name, BotRuntime.resume)
 
     async def stop_bot(self, name: str) -> None:
-        self.health.forget(name)
-        await self._command(name, BotRuntime.stop)
+        await self.commands.stop_bot(name)
 
     async def acknowledge(self, name: str) -> None:
-        await self._command(name, BotRuntime.acknowledge)
+        await self.commands.command(name, BotRuntime.acknowledge)
 
     async def close_position(self, name: str, stop: bool = False) -> None:
-        await self._command(name, lambda bot: bot.close_out(stop))
+        await self.commands.command(name, lambda bot: bot.close_out(stop))
 
     async def closed_trades(self, bot: str | None = None) -> TradeLedger:
-        from traderagent.engine.trade_history import ledger_of
-
-        return await ledger_of(self.journal, [self._bot(bot)] if bot else self.bots.values())
+        return await self.commands.closed_trades(bot)
 
     async def halt(self, name: str | None = None, reason: str = "operator") -> None:
-        targets = [self._bot(name)] if name is not None else list(self.bots.values())
-        async with self._lock:
-            try:
-                for bot in targets:
-                    if bot.state in HALTABLE:
-                        await bot.halt(reason)
-                await self.loop.drain()
-            except LeaseLost as lost:
-                await self.lose_lease(lost)
-            await self.checkpoint()
+        await self.commands.halt(name, reason)
 
     async def shutdown(self, cancel_orders: bool = False) -> None:
-        if not self.finish_reason:
-            self.finish_reason = "shutdown requested"
-        self._stop.set()
-        async with self._lock:
-            try:  # a lease the keep-alive saw lost: cancel nothing another process may own
-                check_lease(self.guard)
-            except LeaseLost as lost:
-                await self.lose_lease(lost)
-            # the state as it stands goes to disk first: a shutdown cut short loses nothing
-            await self.checkpoint(force=True)
-            for bot in self.bots.values():
-                if cancel_orders and bot.state in (BotState.RUNNING, BotState.PAUSED):
-                    await bot.stop(cancel_orders=True)
-            await self.loop.drain()
+        await self.commands.shutdown(cancel_orders)
 
     async def close(self) -> None:
-        await self.exchange.close()
-        await self.journal.close()
+        await self.commands.close()
 
-    async def _command(self, name: str, action: Callable[[BotRuntime], Awaitable[None]]) -> None:
-        bot = self._bot(name)
-        async with self._lock:
-            try:
-                await action(bot)
-                await self.loop.drain()
-            except IllegalTransition as err:
-                raise CommandError(str(err)) from None
-            except LeaseLost as lost:
-                await self.lose_lease(lost)
-                raise CommandError(str(lost)) from None
-            await self.checkpoint()
+    async def lose_lease(self, lost: LeaseLost) -> None:
+        """A lease is lost: a fleet daemon lets that bot go, any other engine stops trading."""
+        await self.commands.lose_lease(lost)
 
     def remove_bot(self, name: str) -> bool:
         """Take bot `name` out of this engine (a fleet daemon lets it go); whether it was in."""
         return self.bots.pop(name, None) is not None
-
-    def _bot(self, name: str) -> BotRuntime:
-        try:
-            return self.bots[name]
-        except KeyError:
-            known = ", ".join(self.bots) or "none"
-            raise CommandError(f"no bot named {name!r} (bots: {known})") from None
-
-    def _log(self, level: str, message: str) -> None:
-        self.bus.publish(LogRecord(self.clock.now_ms(), level, message))
-
-    async def lose_lease(self, lost: LeaseLost) -> None:
-        """A lease is lost: a fleet daemon lets that bot go, any other engine stops trading."""
-        if lost.bot:  # a fleet daemon: that bot runs elsewhere now, the others trade on
-            await let_go(self, lost.bot, str(lost))
-            return
-        self._stop.set()  # no further candle: another process may run these bots now
-        await stop_trading(self, str(lost))
 
     # -- EngineAPI: the console's queries and config reload ----------------------------------
 
@@ -390,28 +334,7 @@ class Engine:
         self.config = config
 
     def bot_chart(self, name: str, minutes: int = 240) -> BotChart:
-        from traderagent.engine.snapshots import bot_chart
-
-        return bot_chart(self, self._bot(name), minutes)
+        return self.commands.bot_chart(name, minutes)
 
     async def reload_config(self, config: AppConfig) -> ReloadReport:
-        from traderagent.engine.reload import apply_reload
-
-        async with self._lock:
-            report = await apply_reload(self, config, self.bot_factory)
-        for line in report.applied:
-            self._log("info", f"config reload: {line}")
-        for line in report.refused:
-            self._log("warning", f"config reload refused: {line}")
-        audit = getattr(self.journal, "record_audit", None)
-        if audit is not None:
-            outcome = "; ".join([*report.applied, *(f"refused: {r}" for r in report.refused)])
-            await audit(
-                ts=self.clock.now_ms(),
-                actor="operator",
-                source="console",
-                command="reload_config",
-                target="config",
-                outcome=outcome or "no change",
-            )
-        return report
+        return await self.commands.reload_config(config)

@@ -384,7 +384,7 @@ def _pair_limits(bot: ViewedBot, quote: str) -> Iterator[RiskLimitView]:
         )
 
 
-def bot_chart(engine: EngineView, bot: ViewedBot, minutes: int) -> BotChart:
+def bot_chart(recent_fills: Iterable[Fill], bot: ViewedBot, minutes: int) -> BotChart:
     """The bot's last `minutes` closes, its resting orders, entry, stop and recent fills."""
     skip = max(len(bot.history) - minutes, 0)
     candles = list(islice(bot.history, skip, None))
@@ -401,7 +401,7 @@ def bot_chart(engine: EngineView, bot: ViewedBot, minutes: int) -> BotChart:
         levels.append(ChartLevel(stop, "stop"))
     fills = tuple(
         ChartFill(f.ts, f.price, f.side)
-        for f in engine.recent_fills
+        for f in recent_fills
         if f.bot == bot.name and f.ts >= first_ts
     )
     return BotChart(
