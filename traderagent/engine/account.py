@@ -48,7 +48,9 @@ class Account:
         # read several times a step: valued again only when balances or prices changed
         if cached is not None and cached[0] is balances and cached[1] == prices:
             return cached[2]
-        value = self.value_at(prices)
+        value = valuation(balances, prices, self.quote_asset)
+        if self.margin is not None:  # perpetuals: open positions' PnL is in no balance
+            value += self.margin.unrealised_pnl(prices)
         self._equity = (balances, dict(prices), value)
         return value
 

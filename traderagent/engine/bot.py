@@ -174,7 +174,7 @@ class BotRuntime:
 
     @generation.setter
     def generation(self, value: int) -> None:
-        self.book.generation = value
+        self.book.begin_generation(value)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -355,7 +355,7 @@ class BotRuntime:
         if fill.fill_id in self.recovered_fills:
             return  # recovery journalled and applied it already
         if not fill.bot or not fill.tag:  # a venue that learnt of the order in another session
-            known = self.orders.get(fill.client_order_id)
+            known = self.book.orders.get(fill.client_order_id)
             fill = replace(fill, bot=self.name, tag=fill.tag or (known.tag if known else ""))
         position = self.position
         self.position = position.apply_signed(fill) if self.perpetual else position.apply(fill)
@@ -364,7 +364,7 @@ class BotRuntime:
         await self.journal.record_position(self.name, self.position, fill.ts)
         if self.bus.wants(OrderFilled):
             self.bus.publish(OrderFilled(fill.ts, fill))
-        order = self.orders.get(fill.client_order_id)
+        order = self.book.orders.get(fill.client_order_id)
         if order is not None:
             order = with_fill(order, fill)
             generation = self.book.generation_for(order.client_order_id)
@@ -419,7 +419,7 @@ class BotRuntime:
             await self._apply(new.on_start(ctx))
 
     async def on_order(self, update: Order) -> None:
-        known = self.orders.get(update.client_order_id)
+        known = self.book.orders.get(update.client_order_id)
         if known is not None and update.status in CLOSED_UNFILLED:
             self.book.close(known, update)
         if known is None or update.status is not OrderStatus.FILLED:
@@ -487,7 +487,7 @@ class BotRuntime:
     def risk_book(self) -> BotBook:
         """The bot's position and open orders as the risk gate sees them, at the last price."""
         mark = self.last_price if self.last_price is not None else ZERO
-        return bot_book(self.position, self.orders.values(), mark, self.perpetual is not None)
+        return bot_book(self.position, self.book.orders.values(), mark, self.perpetual is not None)
 
     async def _stop_out(self, breach: Breach) -> None:
         """A pair breach: cancel the bot's orders, sell its position at market (purpose STOP),
@@ -513,7 +513,7 @@ class BotRuntime:
 
     def stopping_out(self) -> bool:
         """A stop-loss sell is still open: its fill has not arrived yet."""
-        return any(o.tag == RISK_STOP_TAG for o in self.orders.values())
+        return any(o.tag == RISK_STOP_TAG for o in self.book.orders.values())
 
     def closing_qty(self, intent: PlaceOrder) -> Decimal:
         """How much of `intent` reduces the (signed) position: all of a reduce-only order."""
@@ -530,14 +530,14 @@ class BotRuntime:
         position = self.position
         if self.perpetual is not None:
             leverage = self.perpetual.leverage_of(self.symbol)
-            return margin_committed(position, self.orders.values(), leverage)
+            return margin_committed(position, self.book.orders.values(), leverage)
         held = position.qty * position.avg_price if position.qty > 0 else ZERO
         return held + self.book.resting_buys
 
     def live_tags(self) -> AbstractSet[str]:
         """Tags of the current strategy's orders resting now (a live view: it changes as the
         orders do; `frozenset(...)` of it for a copy)."""
-        return self.book.live_tags()
+        return self.book.tags
 
     def _context(self, price: Decimal | None = None) -> StrategyContext:
         position, funds = self.position, self.funds
@@ -546,7 +546,7 @@ class BotRuntime:
             instrument=self.instrument,
             price=price if price is not None else (self.last_price or ZERO),
             ts=self.clock.now_ms(),
-            live_tags=self.live_tags(),
+            live_tags=self.book.tags,
             position_qty=position.qty,
             position_avg_price=position.avg_price if position.qty else None,
             equity=equity,

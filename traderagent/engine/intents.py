@@ -151,14 +151,6 @@ class IntentPipeline:
             if fitted is not intent:
                 reason = reason or "cut by the allocator"
             intent = fitted
-        order = await self._execute(intent, mark)
-        if order.status is OrderStatus.REJECTED:
-            return Decision(Outcome.REFUSED, intent, order.reject_reason, order)
-        cut = intent.qty != asked.qty
-        return Decision(Outcome.CUT if cut else Outcome.PLACED, intent, reason, order)
-
-    async def _execute(self, intent: PlaceOrder, mark: Decimal) -> Order:
-        bot = self._bot
         try:
             order = await bot.execution.place(intent, mark, bot.clock.now_ms())
         except UnsureOrder as unsure:  # resting until the exchange answers for its id
@@ -174,7 +166,10 @@ class IntentPipeline:
             bot.book.add(unfilled(order))
         if bot.bus.wants(OrderUpdated):
             bot.bus.publish(OrderUpdated(order.updated_ms, order))
-        return order
+        if order.status is OrderStatus.REJECTED:
+            return Decision(Outcome.REFUSED, intent, order.reject_reason, order)
+        cut = intent.qty != asked.qty
+        return Decision(Outcome.CUT if cut else Outcome.PLACED, intent, reason, order)
 
     async def cancel(self, order: Order) -> None:
         # the venue reports the cancel through its listener too: on_order journals and publishes

@@ -106,6 +106,10 @@ class Engine:
         margin = exchange if isinstance(exchange, MarginAccount) else None
         self.account = Account(quote_asset, margin)
         """Balances, prices, equity."""
+        # the account's own objects (never replaced), read at every candle: no property
+        self.prices: dict[str, Decimal] = self.account.prices
+        self.batch: BatchLocks = self.account.batch
+        self.quote_asset: str = quote_asset
         self.recent_fills: deque[Fill] = deque(maxlen=50)
         self.classifiers: dict[str, RegimeSource] = dict(classifiers or {})
         self.regimes: dict[str, RegimeReading] = {}
@@ -161,18 +165,6 @@ class Engine:
     @balances.setter
     def balances(self, balances: dict[str, Balance]) -> None:
         self.account.balances = balances
-
-    @property
-    def prices(self) -> dict[str, Decimal]:
-        return self.account.prices
-
-    @property
-    def batch(self) -> BatchLocks:
-        return self.account.batch
-
-    @property
-    def quote_asset(self) -> str:
-        return self.account.quote_asset
 
     @property
     def equity(self) -> Decimal:

@@ -8,7 +8,6 @@ fill changes one or two of them.
 
 from __future__ import annotations
 
-from collections.abc import Set as AbstractSet
 from decimal import Decimal
 
 from traderagent.domain import ZERO, Order, Side
@@ -21,14 +20,14 @@ class OrderBook:
     """Open orders by client order id (in the order placed), and their generations."""
 
     __slots__ = (
-        "_generation",
         "_live",
-        "_live_tags",
         "changes",
         "closed",
+        "generation",
         "generation_of",
         "orders",
         "resting_buys",
+        "tags",
     )
 
     def __init__(self) -> None:
@@ -37,39 +36,34 @@ class OrderBook:
         # which strategy placed each open order: a fill of an order from an outgoing strategy
         # moves the position but is not news to the strategy that took over
         self.generation_of: dict[str, int] = {}
-        self._generation = 0
+        self.generation = 0
+        """Which strategy is current (`begin_generation` moves it on)."""
         self._live: dict[str, str] = {}  # client id -> tag of the current strategy's orders
-        self._live_tags = LiveTags()
+        self.tags = LiveTags()
+        """Tags of the current strategy's orders resting now: a live, read-only view (only the
+        book changes it), kept as orders open and close (never rebuilt per fill)."""
         self.resting_buys = ZERO
         """What the resting buys commit (remaining quantity at price), kept as they change."""
         self.changes = 0
         """Counts every order that joins or leaves `orders` (a snapshot is due on a change)."""
 
-    @property
-    def generation(self) -> int:
-        """Which strategy is current: it goes up by one at every hand-over."""
-        return self._generation
-
-    @generation.setter
-    def generation(self, value: int) -> None:
-        self._generation = value
+    def begin_generation(self, value: int) -> None:
+        """Strategy generation `value` is current now (a hand-over): its live tags are those
+        of the open orders it placed."""
+        self.generation = value
         of = self.generation_of.get
         self._live = {c: o.tag for c, o in self.orders.items() if of(c) == value}
-        self._live_tags.clear()
+        self.tags.clear()
         for tag in self._live.values():
-            self._live_tags.add(tag)
+            self.tags.add(tag)
 
     def generation_for(self, client_order_id: str) -> int:
         """The generation that placed an open order (the current one if it is not known)."""
-        return self.generation_of.get(client_order_id, self._generation)
-
-    def live_tags(self) -> AbstractSet[str]:
-        """Tags of the current strategy's orders resting now (a live view)."""
-        return self._live_tags
+        return self.generation_of.get(client_order_id, self.generation)
 
     def add(self, order: Order) -> None:
         """A new order of the current strategy, tracked as open."""
-        self.generation_of[order.client_order_id] = self._generation
+        self.generation_of[order.client_order_id] = self.generation
         self.keep(order)
 
     def keep(self, order: Order) -> None:
@@ -81,11 +75,11 @@ class OrderBook:
             self.changes += 1
         self.resting_buys += resting_buy(order) - resting_buy(before)
         self.orders[cid] = order
-        live, tags = self._live, self._live_tags
+        live, tags = self._live, self.tags
         was = live.pop(cid, None)
         if was is not None:
             tags.remove(was)
-        if self.generation_of.get(cid) == self._generation:
+        if self.generation_of.get(cid) == self.generation:
             live[cid] = order.tag
             tags.add(order.tag)
 
@@ -104,7 +98,7 @@ class OrderBook:
         self.resting_buys -= resting_buy(gone)
         was = self._live.pop(cid, None)
         if was is not None:
-            self._live_tags.remove(was)
+            self.tags.remove(was)
 
     def close(self, known: Order, update: Order) -> None:
         """The venue closed `known` (a cancel, a reject, or filled ahead of the fills that
