@@ -8,95 +8,25 @@ in flight; after it, the updates it caused are routed and a checkpoint is writte
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from traderagent.bus import EventBus
-from traderagent.clock import Clock
-from traderagent.domain import BotState, Fill
+from traderagent.domain import BotState
 from traderagent.domain.events import LogRecord
 from traderagent.engine.account_risk import HALTABLE
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.fleet import let_go
-from traderagent.engine.health import HealthMonitor
-from traderagent.engine.journal import TradeJournal
-from traderagent.engine.lease_guard import LeaseGuard, LeaseLost, check_lease, stop_trading
+from traderagent.engine.lease_guard import LeaseLost, check_lease, stop_trading
 from traderagent.engine.lifecycle import IllegalTransition
-from traderagent.engine.loop import EngineLoop
-from traderagent.engine.risk import EquityWatch
-from traderagent.exchanges.ports import Exchange
+from traderagent.engine.state import CommandHost
 from traderagent.facade import CommandError
 
 if TYPE_CHECKING:
     from traderagent.config import AppConfig
-    from traderagent.engine.reload import BotFactory
     from traderagent.facade import BotChart, ReloadReport
     from traderagent.ledger import TradeLedger
 
 PAPER_RESET_HINT = "to start again, reset the paper account (`traderagent paper reset`)"
-
-
-class CommandHost(Protocol):
-    """The engine state commands act on (`Engine` is one)."""
-
-    finish_reason: str
-    lease_lost: str
-    config: AppConfig | None
-    equity_watch: EquityWatch | None
-
-    @property
-    def bots(self) -> dict[str, BotRuntime]: ...
-
-    @property
-    def replay_ended(self) -> bool: ...
-
-    @property
-    def health(self) -> HealthMonitor: ...
-
-    @property
-    def journal(self) -> TradeJournal: ...
-
-    @property
-    def exchange(self) -> Exchange: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def bus(self) -> EventBus: ...
-
-    @property
-    def loop(self) -> EngineLoop: ...
-
-    @property
-    def guard(self) -> LeaseGuard | None: ...
-
-    @property
-    def stop_signal(self) -> asyncio.Event: ...
-
-    @property
-    def bot_factory(self) -> BotFactory | None: ...
-
-    @property
-    def recent_fills(self) -> deque[Fill]: ...
-
-    @property
-    def quote_asset(self) -> str: ...
-
-    @property
-    def equity(self) -> Decimal: ...
-
-    @property
-    def free_quote(self) -> Decimal: ...
-
-    @property
-    def gross_exposure(self) -> Decimal: ...
-
-    def lock_quote(self, amount: Decimal) -> None: ...
-
-    def remove_bot(self, name: str) -> bool: ...
 
 
 class EngineCommands:

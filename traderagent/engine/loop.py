@@ -14,11 +14,8 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from decimal import Decimal
-from typing import Protocol
 
-from traderagent.bus import EventBus
-from traderagent.clock import Clock
-from traderagent.domain import Balance, Candle, Fill, FundingFee, Order, RegimeReading
+from traderagent.domain import Candle, FundingFee, Order, RegimeReading
 from traderagent.domain.events import (
     CandleClosed,
     EquityUpdated,
@@ -26,25 +23,18 @@ from traderagent.domain.events import (
     RegimeChanged,
     RegimeUpdated,
 )
-from traderagent.engine.account_risk import AccountRisk
-from traderagent.engine.balance_sync import BalanceSync
-from traderagent.engine.bot import BotRuntime
-from traderagent.engine.checkpoints import SnapshotSchedule
-from traderagent.engine.funding import FundingBook
-from traderagent.engine.health import HealthMonitor, watch_data
-from traderagent.engine.journal import TradeJournal
-from traderagent.engine.lease_guard import LeaseGuard, LeaseLost, check_lease
+from traderagent.engine import candle_feed
+from traderagent.engine.health import watch_data
+from traderagent.engine.lease_guard import LeaseLost, check_lease
 from traderagent.engine.lifecycle import FINISHABLE
 from traderagent.engine.outage import (
     FAILURES,
-    Outage,
     guarded,
     note_failure,
     refresh_balances,
     settle_all,
 )
-from traderagent.engine.protocols import RegimeSource
-from traderagent.engine.risk import EquityWatch
+from traderagent.engine.state import EngineState
 from traderagent.exchanges.ports import (
     CandleMatched,
     Exchange,
@@ -53,114 +43,15 @@ from traderagent.exchanges.ports import (
     PersistedBook,
     ReportsStatus,
 )
-from traderagent.marketdata.intake import CandleIntake
 
 STATUS_EVERY_S = 1.0
 """How often the venue's status line is looked at between candles."""
 
 
-class LoopHost(Protocol):
-    """The engine state the loop runs on (`Engine` is one)."""
-
-    balances: dict[str, Balance]
-    candles: int
-    started_ms: int
-    starting_equity: Decimal | None
-    running: bool
-    finished: bool
-    finish_reason: str
-    replay_ended: bool
-    next_equity_ms: int
-    venue_status: str
-
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def exchange(self) -> Exchange: ...
-
-    @property
-    def journal(self) -> TradeJournal: ...
-
-    @property
-    def bus(self) -> EventBus: ...
-
-    @property
-    def bots(self) -> dict[str, BotRuntime]: ...
-
-    @property
-    def lock(self) -> asyncio.Lock: ...
-
-    @property
-    def stop_signal(self) -> asyncio.Event: ...
-
-    @property
-    def feed(self) -> Iterable[Candle] | AsyncIterable[Candle]: ...
-
-    @property
-    def replay(self) -> bool: ...
-
-    @property
-    def autostart(self) -> tuple[str, ...]: ...
-
-    @property
-    def intake(self) -> CandleIntake: ...
-
-    @property
-    def prices(self) -> dict[str, Decimal]: ...
-
-    @property
-    def equity(self) -> Decimal: ...
-
-    @property
-    def equity_interval_ms(self) -> int: ...
-
-    @property
-    def equity_watch(self) -> EquityWatch | None: ...
-
-    @property
-    def recent_fills(self) -> deque[Fill]: ...
-
-    @property
-    def classifiers(self) -> dict[str, RegimeSource]: ...
-
-    @property
-    def regimes(self) -> dict[str, RegimeReading]: ...
-
-    @property
-    def balance_sync(self) -> BalanceSync: ...
-
-    @property
-    def snapshots(self) -> SnapshotSchedule: ...
-
-    @property
-    def account_risk(self) -> AccountRisk: ...
-
-    @property
-    def outage(self) -> Outage: ...
-
-    @property
-    def health(self) -> HealthMonitor: ...
-
-    @property
-    def data_watch_s(self) -> float: ...
-
-    @property
-    def guard(self) -> LeaseGuard | None: ...
-
-    @property
-    def lease_lost(self) -> str: ...
-
-    @property
-    def funding(self) -> FundingBook: ...
-
-    async def lose_lease(self, lost: LeaseLost) -> None: ...
-
-
 class EngineLoop:
     """Steps candles and routes exchange updates for one engine (`host`)."""
 
-    def __init__(self, host: LoopHost, exchange: Exchange) -> None:
+    def __init__(self, host: EngineState, exchange: Exchange) -> None:
         self.host = host
         self.updates: deque[ExchangeUpdate] = deque()
         self.funding_fees: deque[FundingFee] = deque()
@@ -256,42 +147,9 @@ class EngineLoop:
                 if bot.state in FINISHABLE:
                     await bot.finish()
 
-    async def candles(self) -> AsyncIterator[Candle]:
-        e = self.host
-        feed, stop = e.feed, e.stop_signal
-        if not isinstance(feed, AsyncIterable):
-            for candle in feed:
-                if stop.is_set():
-                    return
-                yield candle
-            return
-        # a live feed may wait minutes for its next candle: a shutdown must not wait with it
-        candles = aiter(feed)
-        stopping = asyncio.ensure_future(stop.wait())
-        try:
-            while not stop.is_set():
-                arriving = asyncio.ensure_future(anext(candles))
-                await asyncio.wait({arriving, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                if not arriving.done():
-                    arriving.cancel()
-                    return
-                try:
-                    candle = arriving.result()
-                except StopAsyncIteration:
-                    return
-                if e.intake.offer(candle) is None:  # counted in intake.counts
-                    self._log(
-                        "warning",
-                        f"dropped a {candle.symbol} candle at {candle.ts} ms: "
-                        "not after the last one the engine took",
-                    )
-                    continue
-                e.health.saw_candle(
-                    candle.symbol, candle.close_time, candle.interval_ms, e.bots.values()
-                )
-                yield candle
-        finally:
-            stopping.cancel()
+    def candles(self) -> AsyncIterator[Candle]:
+        """The engine's own feed, until it ends or a shutdown is asked for (`candle_feed`)."""
+        return candle_feed.feed_candles(self.host, self._log)
 
     def refresh_venue_status(self) -> None:
         """Tell the operator, once per change, what the venue connection is going through
@@ -379,25 +237,8 @@ class EngineLoop:
             await self.drain()  # a breach halts every bot that trades: route the cancels
 
     def warm_up(self, candles: Iterable[Candle]) -> int:
-        """Feed history to the regime classifiers and the bots' candle memory (no trading),
-        so indicators need not warm up on live candles; its last close is each symbol's last
-        known price until a candle comes (a restart values the account at once, and a replay
-        that had already ended is valued where it ended). Returns the candles used."""
-        e = self.host
-        used = 0
-        for candle in candles:
-            used += 1
-            e.intake.seed(candle)  # the live feed goes on after these
-            e.prices[candle.symbol] = Decimal(repr(candle.close))
-            for bot in e.bots.values():
-                if bot.symbol == candle.symbol:
-                    bot.history.append(candle)
-            classifier = e.classifiers.get(candle.symbol)
-            if classifier is not None:
-                reading = classifier.update(candle)
-                if reading is not None:
-                    e.regimes[candle.symbol] = reading
-        return used
+        """History for the classifiers and the bots' candle memory, no trading (`candle_feed`)."""
+        return candle_feed.warm_up(self.host, candles)
 
     def classify(self, candle: Candle) -> RegimeReading | None:
         e = self.host

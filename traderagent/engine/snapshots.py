@@ -5,18 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from traderagent.clock import Clock
-from traderagent.domain import ZERO, Balance, Fill, Instrument, RegimeReading, Side, TradingMode
-from traderagent.engine.account_risk import AccountRisk
-from traderagent.engine.allocator import CapitalAllocator, Funds
-from traderagent.engine.checkpoints import CheckpointedBot
-from traderagent.engine.health import HealthMonitor
-from traderagent.engine.history import CandleHistory
-from traderagent.engine.risk import BotBook, EquityWatch, RiskGate
-from traderagent.engine.unsure import UnsureOrders
-from traderagent.exchanges.ports import Exchange
+from traderagent.domain import ZERO, Balance, Fill, Side
+from traderagent.engine.state import EngineView, ViewedBot
 from traderagent.facade import (
     BotChart,
     BotSnapshot,
@@ -29,139 +21,9 @@ from traderagent.facade import (
 )
 
 if TYPE_CHECKING:
-    from traderagent.config import AppConfig
     from traderagent.config.models import BotConfig
 
 HUNDRED = Decimal(100)
-
-
-class ViewedBot(CheckpointedBot, Protocol):
-    """What the views read of a bot (`ViewedBot` is one)."""
-
-    @property
-    def symbol(self) -> str: ...
-
-    @property
-    def instrument(self) -> Instrument: ...
-
-    @property
-    def risk(self) -> RiskGate | None: ...
-
-    @property
-    def last_price(self) -> Decimal | None: ...
-
-    @property
-    def orders_placed(self) -> int: ...
-
-    @property
-    def fills(self) -> int: ...
-
-    @property
-    def orders_rejected(self) -> int: ...
-
-    @property
-    def allocator_refusals(self) -> int: ...
-
-    @property
-    def unsure(self) -> UnsureOrders: ...
-
-    @property
-    def allocator(self) -> CapitalAllocator | None: ...
-
-    @property
-    def funds(self) -> Funds | None: ...
-
-    @property
-    def data_hold(self) -> str: ...
-
-    @property
-    def history(self) -> CandleHistory: ...
-
-    def committed_capital(self) -> Decimal: ...
-
-    def risk_book(self) -> BotBook: ...
-
-
-class EngineView(Protocol):
-    """The engine's state as the views read it (`Engine` is one): read-only."""
-
-    @property
-    def mode(self) -> TradingMode: ...
-
-    @property
-    def exchange(self) -> Exchange: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def config(self) -> AppConfig | None: ...
-
-    @property
-    def bots(self) -> Mapping[str, ViewedBot]: ...
-
-    @property
-    def equity(self) -> Decimal: ...
-
-    @property
-    def gross_exposure(self) -> Decimal: ...
-
-    @property
-    def starting_equity(self) -> Decimal | None: ...
-
-    @property
-    def equity_watch(self) -> EquityWatch | None: ...
-
-    @property
-    def balances(self) -> Mapping[str, Balance]: ...
-
-    @property
-    def prices(self) -> Mapping[str, Decimal]: ...
-
-    @property
-    def quote_asset(self) -> str: ...
-
-    @property
-    def health(self) -> HealthMonitor: ...
-
-    @property
-    def account_risk(self) -> AccountRisk: ...
-
-    @property
-    def recent_fills(self) -> Iterable[Fill]: ...
-
-    @property
-    def regimes(self) -> Mapping[str, RegimeReading]: ...
-
-    @property
-    def route_labels(self) -> Mapping[str, str]: ...
-
-    @property
-    def running(self) -> bool: ...
-
-    @property
-    def finished(self) -> bool: ...
-
-    @property
-    def finish_reason(self) -> str: ...
-
-    @property
-    def candles(self) -> int: ...
-
-    @property
-    def started_ms(self) -> int: ...
-
-    @property
-    def progress(self) -> float | None: ...
-
-    @property
-    def venue_status(self) -> str: ...
-
-    @property
-    def data_label(self) -> str: ...
-
-    @property
-    def database_label(self) -> str: ...
 
 
 def unpriced(
