@@ -88,13 +88,13 @@ async def run(text: str, candles: CandleSeries, fast: bool) -> Run:
         result.driver = enable_fast_forward(engine)
         assert result.driver is not None
     else:
-        step = engine._step
+        step = engine.loop.step  # the loop steps each candle (`Engine._step` is its delegate)
 
         async def stepped(candle: Any) -> None:
             await step(candle)
             result.equity.append(engine.equity)
 
-        engine._step = stepped  # type: ignore[method-assign]
+        engine.loop.step = stepped  # type: ignore[method-assign]
     await engine.run()
     return result
 

@@ -9,23 +9,64 @@ backtest's memory journal keeps nothing, so a backtest pays nothing for it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from traderagent.bus import EventBus
+from traderagent.clock import Clock
 from traderagent.domain import BotState, Candle
 from traderagent.domain.events import BotStateChanged, LogRecord, RiskBreached
 from traderagent.engine.checkpoints import SNAPSHOT_INTERVAL_MS
 from traderagent.engine.journal import RiskStateStore, TradeJournal
-from traderagent.engine.risk import Breach
+from traderagent.engine.protocols import HaltableBot
+from traderagent.engine.risk import Breach, EquityWatch
 from traderagent.engine.risk.account_state import AccountRiskState, HaltRecord, RiskStateError
-
-if TYPE_CHECKING:
-    from traderagent.engine.orchestrator import Engine
 
 HALTABLE = frozenset({BotState.STARTING, BotState.RUNNING, BotState.PAUSED})
 """States an emergency halt applies to."""
+
+
+class StartableBot(HaltableBot, Protocol):
+    async def start(self) -> None: ...
+
+
+class MeasuredEngine(Protocol):
+    """What capturing the account's risk state reads of the engine."""
+
+    @property
+    def starting_equity(self) -> Decimal | None: ...
+
+    @property
+    def equity_watch(self) -> EquityWatch | None: ...
+
+    @property
+    def started_ms(self) -> int: ...
+
+
+class RiskedEngine(Protocol):
+    """What the account's limits need of the engine (`Engine` is one)."""
+
+    starting_equity: Decimal | None
+
+    @property
+    def equity_watch(self) -> EquityWatch | None: ...
+
+    @property
+    def equity(self) -> Decimal: ...
+
+    @property
+    def started_ms(self) -> int: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    @property
+    def bots(self) -> Mapping[str, StartableBot]: ...
 
 
 class AccountRisk:
@@ -62,14 +103,14 @@ class AccountRisk:
             self.halts[event.bot] = replace(known, acknowledged_ms=event.ts)
             self._urgent = True
 
-    def breach(self, engine: Engine, candle: Candle) -> Breach | None:
+    def breach(self, engine: RiskedEngine, candle: Candle) -> Breach | None:
         """Feed the equity after `candle` to the account's limits: the breach, if any."""
         watch = engine.equity_watch
         if watch is None or engine.starting_equity is None:
             return None
         return watch.observe(candle.ts, engine.equity)
 
-    async def halt_every_bot(self, engine: Engine, breach: Breach) -> bool:
+    async def halt_every_bot(self, engine: RiskedEngine, breach: Breach) -> bool:
         """Halt every bot that trades for `breach`; whether any was (the engine then routes
         the cancels)."""
         active = [b for b in engine.bots.values() if b.state in HALTABLE]
@@ -92,7 +133,7 @@ class AccountRisk:
         """Bots halted and never acknowledged, with the halt's reason."""
         return {bot: h.reason for bot, h in self.halts.items() if h.active}
 
-    def capture(self, engine: Engine) -> AccountRiskState:
+    def capture(self, engine: MeasuredEngine) -> AccountRiskState:
         watch = engine.equity_watch
         since = self.since_ms if self.since_ms is not None else engine.started_ms
         return AccountRiskState(
@@ -104,7 +145,7 @@ class AccountRisk:
             halts=tuple(self.halts[bot] for bot in sorted(self.halts)),
         )
 
-    async def save_due(self, engine: Engine, now_ms: int, force: bool = False) -> bool:
+    async def save_due(self, engine: RiskedEngine, now_ms: int, force: bool = False) -> bool:
         """Write the state if it changed and is due; whether it was written."""
         if self.store is None:
             return False
@@ -124,7 +165,7 @@ class AccountRisk:
         self.written += 1
         return True
 
-    async def restore(self, engine: Engine) -> AccountRiskState | None:
+    async def restore(self, engine: RiskedEngine) -> AccountRiskState | None:
         """Put the stored state back into `engine` (before it runs); None if none was stored.
         RiskStateError if it cannot be read: starting afresh would lift the limits."""
         if self.store is None:
@@ -151,7 +192,7 @@ class AccountRisk:
         self._saved = (engine.starting_equity, state.peak, state.day, False)
         return state
 
-    async def hold_halts(self, engine: Engine) -> None:
+    async def hold_halts(self, engine: RiskedEngine) -> None:
         """Every bot halted before the restart and never acknowledged is halted again, with
         the same reason (started first, so the exchange is reconciled and its orders go)."""
         for name, reason in self.held().items():

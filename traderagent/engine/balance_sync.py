@@ -22,13 +22,28 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from traderagent.engine.allocator import BatchLocks
 from traderagent.engine.lease_guard import LeaseLost
-from traderagent.engine.outage import FAILURES, answered, note_failure, refresh_balances
+from traderagent.engine.outage import (
+    FAILURES,
+    OutageEngine,
+    answered,
+    note_failure,
+    refresh_balances,
+)
 
-if TYPE_CHECKING:
-    from traderagent.engine.orchestrator import Engine
+
+class SyncedEngine(OutageEngine, Protocol):
+    """What reading the balances behind the updates needs of the engine (`Engine` is one)."""
+
+    @property
+    def batch(self) -> BatchLocks: ...
+
+    @property
+    def lock(self) -> asyncio.Lock: ...
+
 
 MIN_GAP_S = 0.25
 """Least wall time between two background reads of a remote venue's balances."""
@@ -39,7 +54,7 @@ class BalanceSync:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: SyncedEngine,
         inline: bool,
         min_gap_s: float = MIN_GAP_S,
         lease_lost: Callable[[LeaseLost], Awaitable[None]] | None = None,

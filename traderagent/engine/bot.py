@@ -13,8 +13,6 @@ from traderagent.clock import Clock
 from traderagent.domain import (
     ZERO,
     BotState,
-    CancelAll,
-    CancelOrder,
     Candle,
     Fill,
     Instrument,
@@ -38,16 +36,16 @@ from traderagent.domain.events import (
 )
 from traderagent.engine.allocator import CapitalAllocator, Funds, margin_committed
 from traderagent.engine.checkpoints import restore_route
-from traderagent.engine.execution import Execution, UnsureOrder
+from traderagent.engine.execution import Execution
 from traderagent.engine.funding import with_booked_funding
 from traderagent.engine.handover import follow_regime
-from traderagent.engine.health import hold_opening
 from traderagent.engine.history import CandleHistory
+from traderagent.engine.intents import Decision, IntentPipeline
 from traderagent.engine.journal import TradeJournal
 from traderagent.engine.late_fills import ClosedOrders
 from traderagent.engine.lifecycle import REPLAY_FINISHED, Lifecycle
-from traderagent.engine.live_tags import LiveTags
-from traderagent.engine.order_state import closed_by, unfilled, with_fill
+from traderagent.engine.order_book import OrderBook
+from traderagent.engine.order_state import with_fill
 from traderagent.engine.quiet_span import QuietSpan
 from traderagent.engine.recovery import (
     RETRY_DELAYS_S,
@@ -55,7 +53,7 @@ from traderagent.engine.recovery import (
     Reconciled,
     reconcile_with_retry,
 )
-from traderagent.engine.refusals import fit_to_budget, report_cut, report_rejected
+from traderagent.engine.refusals import report_rejected
 from traderagent.engine.risk import BotBook, Breach, RiskGate, bot_book
 from traderagent.engine.router import RouterBinding
 from traderagent.engine.unsure import UnsureOrders, settle_unsure
@@ -117,8 +115,8 @@ class BotRuntime:
         self.lifecycle = Lifecycle(name)
         self.execution = Execution(name, instrument, exchange, journal)
         self.position = Position(instrument.symbol)
-        self.orders: dict[str, Order] = {}  # open orders by client order id
-        self.closed_orders = ClosedOrders()  # closed by the venue: its fills may still come
+        self.book = OrderBook()
+        """Its open orders, the closed ones whose fills may still come, their generations."""
         self.unsure = UnsureOrders()  # sent, answer lost: resting until the exchange says
         self.allocator = allocator
         self.router = router
@@ -126,17 +124,8 @@ class BotRuntime:
         self.risk = risk
         self.state_reason = ""
         """Why the bot is in its current state (a halt's or a stop loss's reason)."""
-        # which strategy placed each open order: a fill of an order from an outgoing strategy
-        # moves the position but is not news to the strategy that took over
-        self._generation = 0
-        self.order_generation: dict[str, int] = {}
-        # kept as the orders change, not summed at every decision: resting buys' notional,
-        # and the current strategy's live tags (None: to be worked out again)
-        self._resting_buys = ZERO
-        self._live: dict[str, str] = {}  # client id -> tag of the current strategy's orders
-        self._live_tags = LiveTags()  # their tags, kept as they change (never rebuilt per fill)
-        self.order_set_changes = 0
-        """Counts every order that joins or leaves `orders` (a snapshot is due on a change)."""
+        self.pipeline = IntentPipeline(self)
+        """Risk -> allocator -> execution for what the strategy asks."""
         self.last_price: Decimal | None = None
         self.history = CandleHistory(HISTORY_CANDLES)
         self.orders_placed = 0
@@ -153,19 +142,39 @@ class BotRuntime:
     def state(self) -> BotState:
         return self.lifecycle.state
 
+    # -- the order book (`OrderBook`), as the rest of the engine reads it --------------------
+
+    @property
+    def orders(self) -> dict[str, Order]:
+        """Open orders by client order id, in the order placed."""
+        return self.book.orders
+
+    @orders.setter
+    def orders(self, orders: dict[str, Order]) -> None:
+        self.book.orders = orders
+
+    @property
+    def closed_orders(self) -> ClosedOrders:
+        return self.book.closed
+
+    @property
+    def order_generation(self) -> dict[str, int]:
+        """Which strategy generation placed each open order."""
+        return self.book.generation_of
+
+    @property
+    def order_set_changes(self) -> int:
+        """Counts every order that joins or leaves `orders` (a snapshot is due on a change)."""
+        return self.book.changes
+
     @property
     def generation(self) -> int:
         """Which strategy is current: it goes up by one at every hand-over."""
-        return self._generation
+        return self.book.generation
 
     @generation.setter
     def generation(self, value: int) -> None:
-        self._generation = value
-        of = self.order_generation.get
-        self._live = {c: o.tag for c, o in self.orders.items() if of(c) == value}
-        self._live_tags.clear()
-        for tag in self._live.values():
-            self._live_tags.add(tag)
+        self.book.begin_generation(value)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -198,16 +207,17 @@ class BotRuntime:
         # the fills rebuild the position; the funding it was booked comes from the journal
         self.position = await with_booked_funding(self.name, reconciled.position, self.journal)
         for order in reconciled.adopted:
-            self.order_generation[order.client_order_id] = self.generation
-            self._keep(order)
+            self.book.add(order)
         for fill in reconciled.recorded_fills:
             self.recovered_fills.add(fill.fill_id)
             self.fills += 1
             self.bus.publish(OrderFilled(fill.ts, fill))
         self.recovered = True
-        snapshot = reconciled.snapshot or {}
-        label = None if self.strategy_started else restore_route(self, snapshot.get("router"))
-        if label is not None:
+        snapshot = reconciled.snapshot
+        route = snapshot.route if snapshot is not None else None
+        restored = None if self.strategy_started else restore_route(self.router, route)
+        if restored is not None:
+            self.strategy, label = restored
             self._log("info", f"route restored from the last snapshot: {label}")
         if reconciled.adopted or reconciled.recorded_fills or reconciled.position.qty:
             self._log("info", reconciled.summary())
@@ -218,8 +228,8 @@ class BotRuntime:
                 f"the exchange holds {reconciled.venue_qty} {self.symbol}, less than the bot's "
                 f"position {reconciled.position.qty}: check the account",
             )
-        before = str(snapshot.get("state", ""))
-        reason = str(snapshot.get("state_reason", ""))
+        before = snapshot.state if snapshot is not None else ""
+        reason = snapshot.state_reason if snapshot is not None else ""
         if before == BotState.EMERGENCY.value:  # the same reason: the same halt goes on
             await self._move(BotState.EMERGENCY, reason or "halted before the restart")
             self._log("warning", f"still halted from before the restart: {reason}")
@@ -345,7 +355,7 @@ class BotRuntime:
         if fill.fill_id in self.recovered_fills:
             return  # recovery journalled and applied it already
         if not fill.bot or not fill.tag:  # a venue that learnt of the order in another session
-            known = self.orders.get(fill.client_order_id)
+            known = self.book.orders.get(fill.client_order_id)
             fill = replace(fill, bot=self.name, tag=fill.tag or (known.tag if known else ""))
         position = self.position
         self.position = position.apply_signed(fill) if self.perpetual else position.apply(fill)
@@ -354,11 +364,11 @@ class BotRuntime:
         await self.journal.record_position(self.name, self.position, fill.ts)
         if self.bus.wants(OrderFilled):
             self.bus.publish(OrderFilled(fill.ts, fill))
-        order = self.orders.get(fill.client_order_id)
+        order = self.book.orders.get(fill.client_order_id)
         if order is not None:
             order = with_fill(order, fill)
-            generation = self.order_generation.get(order.client_order_id, self._generation)
-            self._track(order)
+            generation = self.book.generation_for(order.client_order_id)
+            self.book.track(order)
         elif (late := self.closed_orders.apply(fill)) is not None:
             order, generation = late  # it crossed its cancel: still the strategy's to manage
         elif fill.tag == LIQUIDATION_TAG:
@@ -368,7 +378,7 @@ class BotRuntime:
             self._log("warning", f"fill {fill.fill_id} for unknown order {fill.client_order_id}")
             return
         await self.journal.record_order(order)
-        if generation != self._generation:
+        if generation != self.book.generation:
             self._log(
                 "info", f"fill of {order.tag} from the outgoing strategy: position handed over"
             )
@@ -409,9 +419,9 @@ class BotRuntime:
             await self._apply(new.on_start(ctx))
 
     async def on_order(self, update: Order) -> None:
-        known = self.orders.get(update.client_order_id)
+        known = self.book.orders.get(update.client_order_id)
         if known is not None and update.status in CLOSED_UNFILLED:
-            self._close(known, update)
+            self.book.close(known, update)
         if known is None or update.status is not OrderStatus.FILLED:
             await self.journal.record_order(update)
         if self.bus.wants(OrderUpdated):
@@ -425,8 +435,8 @@ class BotRuntime:
         """The venue refused an order it had accepted (a triggered stop it cannot cover): it
         is counted and logged, and the strategy reacts now, at this point of the path."""
         report_rejected(self, order.tag, order)
-        generation = self.order_generation.get(order.client_order_id, self._generation)
-        if generation == self._generation and self.strategy_started:
+        generation = self.book.generation_for(order.client_order_id)
+        if generation == self.book.generation and self.strategy_started:
             ctx = self._context(self._now_price(None))
             await self._apply(on_refused(self.strategy, order, ctx))
 
@@ -437,82 +447,22 @@ class BotRuntime:
         return self.instrument.market_price(last) if last is not None else fallback
 
     async def _apply(self, intents: list[Intent]) -> None:
-        for intent in intents:
-            if not self.lifecycle.accepts_new_orders and isinstance(intent, PlaceOrder):
-                continue  # paused or halted: nothing new leaves; on_resume re-syncs
-            if isinstance(intent, PlaceOrder):
-                if self.data_hold and hold_opening(self, intent):
-                    continue  # stale market data: logged and counted (`health`)
-                await self._place(intent)
-            elif isinstance(intent, CancelOrder):
-                for order in list(self.orders.values()):
-                    if order.tag == intent.tag:
-                        await self._cancel(order)
-            elif isinstance(intent, CancelAll):
-                await self._cancel_all()
+        await self.pipeline.apply(intents)
 
-    async def _place(self, intent: PlaceOrder) -> None:
-        mark = self.last_price if self.last_price is not None else ZERO
-        if self.risk is not None:  # risk first: the allocator then sizes what risk allows
-            verdict = self.risk.review(intent, self.risk_book())
-            if verdict.reason:
-                report_cut(self, intent, verdict.intent, verdict.reason, verdict.limit)
-            if verdict.intent is None:
-                return
-            intent = verdict.intent
-        allocator, funds = self.allocator, self.funds
-        if (
-            allocator is not None
-            and funds is not None
-            and (intent.side is Side.BUY or self.perpetual is not None)
-        ):
-            fitted = fit_to_budget(self, allocator, funds, intent, mark)
-            if fitted is None:
-                return
-            intent = fitted
-        try:
-            order = await self.execution.place(intent, mark, self.clock.now_ms())
-        except UnsureOrder as unsure:  # resting until the exchange answers for its id
-            order = unsure.order
-            self.unsure.add(order.client_order_id, order.created_ms)
-            self._log("warning", f"{unsure}: its level waits until the exchange answers for it")
-        self.orders_placed += 1
-        if order.status is OrderStatus.REJECTED:
-            report_rejected(self, intent.tag, order)
-        elif order.status is not OrderStatus.CANCELLED:  # (partially filled cancels keep fills)
-            # tracked as unfilled: its fills arrive as Fill updates, even when already done
-            self.order_generation[order.client_order_id] = self.generation
-            self._keep(unfilled(order))
-        if self.bus.wants(OrderUpdated):
-            self.bus.publish(OrderUpdated(order.updated_ms, order))
-
-    async def _cancel(self, order: Order) -> None:
-        # the venue reports the cancel through its listener too: on_order journals and publishes
-        cancelled = await self.execution.cancel(order)
-        if cancelled is not None:
-            self._close(order, cancelled)
-
-    def _close(self, known: Order, update: Order) -> None:
-        """The venue closed `known` (a cancel, a reject, or filled ahead of the fills that
-        report it): it is kept for the fills that may still arrive (see `ClosedOrders`)."""
-        closed = closed_by(known, update)
-        generation = self.order_generation.get(known.client_order_id, self._generation)
-        self._track(closed)
-        if not closed.is_open:
-            self.closed_orders.remember(closed, generation)
+    async def place(self, intent: PlaceOrder) -> Decision:
+        """An order outside the strategy's decisions (a close, a stop-out): risk, the
+        allocator and execution, whatever the bot's state; what became of it."""
+        return await self.pipeline.send(intent)
 
     async def _cancel_all(self) -> int:
-        open_orders = list(self.orders.values())
-        for order in open_orders:
-            await self._cancel(order)
-        return len(open_orders)
+        return await self.pipeline.cancel_all()
 
     async def _close_position(self) -> None:
         qty = self.instrument.floor_qty(abs(self.position.qty))
         if qty <= 0 or self.last_price is None:
             return
         self._log("warning", f"closing position {self.position.qty} {self.symbol} at market")
-        await self._place(self._closing("close", qty, Purpose.EXIT))
+        await self.place(self._closing("close", qty, Purpose.EXIT))
 
     def _closing(self, tag: str, qty: Decimal, purpose: Purpose) -> PlaceOrder:
         """The market order that closes the position: a sell of a long, a buy of a short;
@@ -538,7 +488,9 @@ class BotRuntime:
         """The bot's position and open orders as the risk gate sees them, at the last price."""
         mark = self.last_price if self.last_price is not None else ZERO
         leverage = self.perpetual.leverage_of(self.symbol) if self.perpetual else None
-        return bot_book(self.position, self.orders.values(), mark, leverage is not None, leverage)
+        return bot_book(
+            self.position, self.book.orders.values(), mark, leverage is not None, leverage
+        )
 
     async def _stop_out(self, breach: Breach) -> None:
         """A pair breach: cancel the bot's orders, sell its position at market (purpose STOP),
@@ -557,14 +509,14 @@ class BotRuntime:
         self._log("critical", breach.reason)
         await self._cancel_all()
         qty = self.instrument.floor_qty(abs(self.position.qty))
-        await self._place(self._closing(RISK_STOP_TAG, qty, Purpose.STOP))
+        await self.place(self._closing(RISK_STOP_TAG, qty, Purpose.STOP))
         if self.state is BotState.RUNNING:
             await self._move(BotState.PAUSED, breach.reason)
         self.state_reason = breach.reason
 
     def stopping_out(self) -> bool:
         """A stop-loss sell is still open: its fill has not arrived yet."""
-        return any(o.tag == RISK_STOP_TAG for o in self.orders.values())
+        return any(o.tag == RISK_STOP_TAG for o in self.book.orders.values())
 
     def closing_qty(self, intent: PlaceOrder) -> Decimal:
         """How much of `intent` reduces the (signed) position: all of a reduce-only order."""
@@ -581,47 +533,14 @@ class BotRuntime:
         position = self.position
         if self.perpetual is not None:
             leverage = self.perpetual.leverage_of(self.symbol)
-            return margin_committed(position, self.orders.values(), leverage)
+            return margin_committed(position, self.book.orders.values(), leverage)
         held = position.qty * position.avg_price if position.qty > 0 else ZERO
-        return held + self._resting_buys
+        return held + self.book.resting_buys
 
     def live_tags(self) -> AbstractSet[str]:
         """Tags of the current strategy's orders resting now (a live view: it changes as the
         orders do; `frozenset(...)` of it for a copy)."""
-        return self._live_tags
-
-    def _track(self, order: Order) -> None:
-        if order.is_open:
-            self._keep(order)
-        else:
-            self._drop(order.client_order_id)
-            self.order_generation.pop(order.client_order_id, None)
-
-    def _keep(self, order: Order) -> None:
-        """Track `order` as open (new, or the newer state of one tracked already, which keeps
-        its place among the orders)."""
-        cid = order.client_order_id
-        before = self.orders.get(cid)
-        if before is None:
-            self.order_set_changes += 1
-        self._resting_buys += _resting_buy(order) - _resting_buy(before)
-        self.orders[cid] = order
-        live, tags = self._live, self._live_tags
-        was = live.pop(cid, None)
-        if was is not None:
-            tags.remove(was)
-        if self.order_generation.get(cid) == self._generation:
-            live[cid] = order.tag
-            tags.add(order.tag)
-
-    def _drop(self, cid: str) -> None:
-        gone = self.orders.pop(cid, None)
-        if gone is not None:
-            self.order_set_changes += 1
-        self._resting_buys -= _resting_buy(gone)
-        was = self._live.pop(cid, None)
-        if was is not None:
-            self._live_tags.remove(was)
+        return self.book.tags
 
     def _context(self, price: Decimal | None = None) -> StrategyContext:
         position, funds = self.position, self.funds
@@ -630,7 +549,7 @@ class BotRuntime:
             instrument=self.instrument,
             price=price if price is not None else (self.last_price or ZERO),
             ts=self.clock.now_ms(),
-            live_tags=self.live_tags(),
+            live_tags=self.book.tags,
             position_qty=position.qty,
             position_avg_price=position.avg_price if position.qty else None,
             equity=equity,
@@ -652,10 +571,3 @@ class BotRuntime:
 
     def _log(self, level: str, message: str) -> None:
         self.bus.publish(LogRecord(self.clock.now_ms(), level, message, self.name))
-
-
-def _resting_buy(order: Order | None) -> Decimal:
-    """What a resting buy still commits (its remaining quantity at its price), else zero."""
-    if order is None or order.side is not Side.BUY or order.price is None:
-        return ZERO
-    return (order.qty - order.filled_qty) * order.price

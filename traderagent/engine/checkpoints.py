@@ -8,80 +8,228 @@ writes nothing, so a quiet replay costs no database work.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from traderagent.domain import BotState, Regime
-
-if TYPE_CHECKING:
-    from traderagent.engine.bot import BotRuntime
-    from traderagent.engine.journal import TradeJournal
+from strategies.base import Strategy
+from traderagent.domain import BotState, Order, Position, Regime
+from traderagent.engine.journal import TradeJournal
+from traderagent.engine.router import RouterBinding
 
 SNAPSHOT_INTERVAL_MS = 30_000
 """Engine time between two snapshots of a bot whose state changed."""
+CHECKPOINT_VERSION = 2
+"""The layout `BotCheckpoint.payload` writes. Version 1 (no `version` key) was the same
+layout as a plain dict; it is still read."""
 
 
-def bot_payload(bot: BotRuntime) -> dict[str, Any]:
-    """The bot's state as JSON-able data (Decimals are stored as exact strings)."""
-    position = bot.position
-    return {
-        "state": bot.state.value,
-        "state_reason": bot.state_reason,
-        "seq": bot.execution.seq,
-        "position": {
-            "symbol": position.symbol,
-            "qty": position.qty,
-            "avg_price": position.avg_price,
-            "realised_pnl": position.realised_pnl,
-            "fees": position.fees,
-            "funding": position.funding,
-        },
-        "strategy": {
-            "kind": bot.strategy.kind,
-            "description": bot.strategy.describe() if bot.strategy_started else "",
-        },
-        "router": router_payload(bot),
-        "open_orders": list(bot.orders),  # in the order placed (sorting 450 ids per write cost)
-    }
+class Sequenced(Protocol):
+    @property
+    def seq(self) -> int:
+        """The bot's last intent sequence (its orders' client ids count up from it)."""
+        ...
 
 
-def router_payload(bot: BotRuntime) -> dict[str, Any] | None:
-    """A routed bot's current route and lock, None for a bot without a router or route."""
-    if bot.router is None or bot.router.policy.current is None:
+class CheckpointedBot(Protocol):
+    """What a snapshot reads of a bot (`BotRuntime` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def state(self) -> BotState: ...
+
+    @property
+    def state_reason(self) -> str: ...
+
+    @property
+    def execution(self) -> Sequenced: ...
+
+    @property
+    def position(self) -> Position: ...
+
+    @property
+    def strategy(self) -> Strategy: ...
+
+    @property
+    def strategy_started(self) -> bool: ...
+
+    @property
+    def router(self) -> RouterBinding | None: ...
+
+    @property
+    def orders(self) -> Mapping[str, Order]: ...
+
+    @property
+    def order_set_changes(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RouteCheckpoint:
+    """A routed bot's route and its lock."""
+
+    regime: str
+    label: str
+    locked_until: int = 0
+    switches: int = 0
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "regime": self.regime,
+            "label": self.label,
+            "locked_until": self.locked_until,
+            "switches": self.switches,
+        }
+
+    @classmethod
+    def read(cls, saved: object) -> RouteCheckpoint | None:
+        """The route a payload names, None for none (or one not understood)."""
+        if not isinstance(saved, Mapping) or "regime" not in saved:
+            return None
+        return cls(
+            regime=str(saved["regime"]),
+            label=str(saved.get("label", "")),
+            locked_until=int(saved.get("locked_until", 0)),
+            switches=int(saved.get("switches", 0)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BotCheckpoint:
+    """A bot's state for crash recovery: what its last snapshot says."""
+
+    state: str = ""
+    """The lifecycle state's value ('' when a payload had none)."""
+    state_reason: str = ""
+    seq: int = 0
+    position: Position | None = None
+    strategy_kind: str = ""
+    strategy_description: str = ""
+    route: RouteCheckpoint | None = None
+    open_orders: tuple[str, ...] = ()
+    version: int = CHECKPOINT_VERSION
+
+    def payload(self) -> dict[str, Any]:
+        """As JSON-able data for the journal (Decimals are stored as exact strings)."""
+        position = self.position
+        return {
+            "version": self.version,
+            "state": self.state,
+            "state_reason": self.state_reason,
+            "seq": self.seq,
+            "position": None
+            if position is None
+            else {
+                "symbol": position.symbol,
+                "qty": position.qty,
+                "avg_price": position.avg_price,
+                "realised_pnl": position.realised_pnl,
+                "fees": position.fees,
+                "funding": position.funding,
+            },
+            "strategy": {"kind": self.strategy_kind, "description": self.strategy_description},
+            "router": self.route.payload() if self.route is not None else None,
+            "open_orders": list(self.open_orders),
+        }
+
+    @classmethod
+    def read(cls, data: Mapping[str, Any]) -> BotCheckpoint:
+        """A checkpoint from a stored payload: this version's, or version 1's plain dict (the
+        same keys, no `version`). Missing keys take their defaults; a newer version than this
+        code knows is refused (ValueError), not half read."""
+        version = int(data.get("version", 1))
+        if version > CHECKPOINT_VERSION:
+            raise ValueError(f"checkpoint version {version} is newer than this program's")
+        strategy = data.get("strategy")
+        strategy = strategy if isinstance(strategy, Mapping) else {}
+        orders = data.get("open_orders")
+        return cls(
+            state=str(data.get("state", "")),
+            state_reason=str(data.get("state_reason", "")),
+            seq=int(data.get("seq", 0)),
+            position=_position(data.get("position")),
+            strategy_kind=str(strategy.get("kind", "")),
+            strategy_description=str(strategy.get("description", "")),
+            route=RouteCheckpoint.read(data.get("router")),
+            open_orders=tuple(str(o) for o in orders) if isinstance(orders, list) else (),
+            version=version,
+        )
+
+
+def _position(saved: object) -> Position | None:
+    if not isinstance(saved, Mapping) or "symbol" not in saved:
         return None
-    policy = bot.router.policy
-    assert policy.current is not None  # noqa: S101 - narrowed above
-    return {
-        "regime": policy.current.regime.value,
-        "label": policy.current.label,
-        "locked_until": policy.locked_until,
-        "switches": policy.switches,
-    }
+
+    def number(key: str) -> Decimal:
+        value = saved.get(key)
+        return Decimal(str(value)) if value is not None else Decimal(0)
+
+    avg = saved.get("avg_price")
+    return Position(
+        str(saved["symbol"]),
+        qty=number("qty"),
+        avg_price=Decimal(str(avg)) if avg is not None else Decimal(0),
+        realised_pnl=number("realised_pnl"),
+        fees=number("fees"),
+        funding=number("funding"),
+    )
 
 
-def restore_route(bot: BotRuntime, saved: Any) -> str | None:
-    """Put a routed bot back on the route its snapshot names (its strategy rebuilt, the lock
-    as it was); the route's label, or None if there was nothing to restore."""
-    if bot.router is None or not isinstance(saved, dict) or "regime" not in saved:
+def checkpoint_of(bot: CheckpointedBot) -> BotCheckpoint:
+    """The bot's state now, as a checkpoint."""
+    return BotCheckpoint(
+        state=bot.state.value,
+        state_reason=bot.state_reason,
+        seq=bot.execution.seq,
+        position=bot.position,
+        strategy_kind=bot.strategy.kind,
+        strategy_description=bot.strategy.describe() if bot.strategy_started else "",
+        route=route_checkpoint(bot.router),
+        open_orders=tuple(bot.orders),  # in the order placed (sorting 450 ids per write cost)
+    )
+
+
+def bot_payload(bot: CheckpointedBot) -> dict[str, Any]:
+    """The bot's state as JSON-able data (`checkpoint_of(bot).payload()`)."""
+    return checkpoint_of(bot).payload()
+
+
+def route_checkpoint(router: RouterBinding | None) -> RouteCheckpoint | None:
+    """A routed bot's current route and lock, None for a bot without a router or route."""
+    if router is None or (current := router.policy.current) is None:
+        return None
+    policy = router.policy
+    return RouteCheckpoint(
+        current.regime.value, current.label, policy.locked_until, policy.switches
+    )
+
+
+def restore_route(
+    router: RouterBinding | None, saved: RouteCheckpoint | None
+) -> tuple[Strategy, str] | None:
+    """Put a routed bot's router back on the route its checkpoint names (the lock as it
+    was); the route's strategy (rebuilt) and label, or None if there was nothing to restore."""
+    if router is None or saved is None:
         return None
     try:
-        regime = Regime(saved["regime"])
+        regime = Regime(saved.regime)
     except ValueError:
         return None
-    policy = bot.router.policy
+    policy = router.policy
     route = policy.route_for(regime)
     policy.current = route
-    policy.locked_until = int(saved.get("locked_until", 0))
-    policy.switches = int(saved.get("switches", 0))
-    bot.strategy = bot.router.build(route)
-    return route.label
+    policy.locked_until = saved.locked_until
+    policy.switches = saved.switches
+    return router.build(route), route.label
 
 
-def _what_matters_now(bot: BotRuntime) -> tuple[object, ...]:
-    """The parts of `bot_payload` whose change is worth a snapshot (a description alone
+def _what_matters_now(bot: CheckpointedBot) -> tuple[object, ...]:
+    """The parts of a checkpoint whose change is worth a snapshot (a description alone
     changes too often), read without building the payload, in constant time: the set of
     open orders by the bot's count of its changes, not by a set of hundreds of ids."""
     return (
@@ -89,16 +237,16 @@ def _what_matters_now(bot: BotRuntime) -> tuple[object, ...]:
         bot.execution.seq,
         bot.position,  # immutable, equal by its fields: the same object compares at once
         bot.strategy.kind,
-        _route_key(bot),
+        _route_key(bot.router),
         bot.order_set_changes,
     )
 
 
-def _route_key(bot: BotRuntime) -> tuple[object, ...] | None:
-    """What `router_payload` holds, as a tuple (no dict, no repr)."""
-    if bot.router is None or (current := bot.router.policy.current) is None:
+def _route_key(router: RouterBinding | None) -> tuple[object, ...] | None:
+    """What `route_checkpoint` holds, as a tuple (no dataclass, no repr)."""
+    if router is None or (current := router.policy.current) is None:
         return None
-    policy = bot.router.policy
+    policy = router.policy
     return (current.regime, current.label, policy.locked_until, policy.switches)
 
 
@@ -114,7 +262,9 @@ class SnapshotSchedule:
         self._checked_ms: dict[str, int] = {}  # when each bot's state was last compared
         self.written = 0
 
-    async def save_due(self, bots: Iterable[BotRuntime], now_ms: int, force: bool = False) -> int:
+    async def save_due(
+        self, bots: Iterable[CheckpointedBot], now_ms: int, force: bool = False
+    ) -> int:
         """Write the snapshots that are due now; how many were written."""
         written = 0
         for bot in bots:
@@ -139,7 +289,7 @@ class SnapshotSchedule:
 
     # -- quiet spans of a replay --------------------------------------------------------------
 
-    def quiet_until(self, bots: Iterable[BotRuntime], now_ms: int) -> int | None:
+    def quiet_until(self, bots: Iterable[CheckpointedBot], now_ms: int) -> int | None:
         """Engine time from which a snapshot may be due although nothing changes: a bot whose
         state was not compared at `now_ms` (its interval had not passed) may hold a change
         still unwritten. None: every bot's state is written, so quiet candles write nothing."""
@@ -156,7 +306,7 @@ class SnapshotSchedule:
 
     def pass_quietly(
         self,
-        bots: Iterable[BotRuntime],
+        bots: Iterable[CheckpointedBot],
         opens: npt.NDArray[np.int64],
         candle_ms: int,
         spacing_ms: int,

@@ -10,13 +10,12 @@ to write. Bots join the other way in `traderagent.wiring.fleet_bots`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
+from traderagent.bus import EventBus
+from traderagent.clock import Clock
 from traderagent.domain.events import LogRecord
-from traderagent.exchanges.ports import PersistedBook
-
-if TYPE_CHECKING:
-    from traderagent.engine.orchestrator import Engine
+from traderagent.exchanges.ports import Exchange, PersistedBook
 
 
 @runtime_checkable
@@ -29,7 +28,24 @@ class SharedAccount(Protocol):
         ...
 
 
-async def let_go(engine: Engine, name: str, reason: str, *, handed_back: bool = False) -> None:
+class FleetEngine(Protocol):
+    """What letting a bot go needs of the engine (`Engine` is one)."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    @property
+    def exchange(self) -> Exchange: ...
+
+    def remove_bot(self, name: str) -> bool:
+        """Take bot `name` out of the engine; whether it was in."""
+        ...
+
+
+async def let_go(engine: FleetEngine, name: str, reason: str, *, handed_back: bool = False) -> None:
     """Bot `name` leaves `engine` (see the module doc); `reason` is logged with it. Also when
     the bot had not joined the engine yet: the venue may have adopted its orders already."""
     exchange = engine.exchange
@@ -39,7 +55,7 @@ async def let_go(engine: Engine, name: str, reason: str, *, handed_back: bool = 
             # what the venue did for it is on record first (a failure changes nothing here)
             await exchange.persist(force=True)
         resting = exchange.forget(name)
-    if engine.bots.pop(name, None) is None and not resting:
+    if not engine.remove_bot(name) and not resting:
         return
     level = "info" if handed_back else "critical"
     where = "handed back" if handed_back else "stopped here"

@@ -18,14 +18,29 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from traderagent.domain import ZERO, FundingFee, Position, Side
-
-if TYPE_CHECKING:
-    from traderagent.engine.bot import BotRuntime
+from traderagent.engine.journal import TradeJournal
 
 log = logging.getLogger("traderagent.engine")
+
+
+class FundedBot(Protocol):
+    """What booking funding needs of a bot (`BotRuntime` is one)."""
+
+    position: Position
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def symbol(self) -> str: ...
+
+    @property
+    def journal(self) -> TradeJournal: ...
+
+
 SHARE_STEP = Decimal("0.00000001")
 
 
@@ -65,7 +80,7 @@ class FundingBook:
         self._journal = journal if isinstance(journal, FundingJournal) else None
         self.unbooked: Counter[str] = Counter()  # settlements no bot held, by symbol
 
-    async def book(self, fee: FundingFee, bots: Sequence[BotRuntime]) -> list[FundingFee]:
+    async def book(self, fee: FundingFee, bots: Sequence[FundedBot]) -> list[FundingFee]:
         """Book `fee` to the bots on its symbol; the shares booked now (none if heard before)."""
         holders = {b.name: b.position.qty for b in bots if b.symbol == fee.symbol}
         split = shares(fee, holders)

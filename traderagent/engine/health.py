@@ -22,16 +22,38 @@ import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from traderagent.bus import EventBus
 from traderagent.clock import Clock
 from traderagent.domain import BotState, PlaceOrder, Purpose, Side
 from traderagent.domain.events import BotTaskCrashed, HealthCritical, LogRecord, MarketDataStale
 from traderagent.engine.lease_guard import LeaseLost
+from traderagent.engine.lifecycle import Lifecycle
+from traderagent.engine.protocols import BotCore, HaltableBot
 
-if TYPE_CHECKING:
-    from traderagent.engine.bot import BotRuntime
+
+class HeldBot(BotCore, Protocol):
+    """What holding a bot's opening orders on stale data needs of it."""
+
+    data_hold: str
+    """Why the bot opens nothing now ('' when it may)."""
+    orders_held: int
+    resync_due: bool
+
+
+class WatchedBot(HeldBot, HaltableBot, Protocol):
+    """What the monitor needs of a bot (`WatchedBot` is one): set aside, start again, halt."""
+
+    pause_after_start: str
+
+    @property
+    def lifecycle(self) -> Lifecycle: ...
+
+    async def start(self) -> None: ...
+
+    async def set_aside(self, reason: str) -> None: ...
+
 
 CRASH_LIMIT = 3
 """Crashes within `CRASH_WINDOW_MS` that halt a bot in EMERGENCY (HEALTH_CRITICAL)."""
@@ -88,7 +110,7 @@ class HealthMonitor:
     def restarts_pending(self) -> bool:
         return bool(self._restart_at)
 
-    async def crashed(self, bot: BotRuntime, error: BaseException) -> None:
+    async def crashed(self, bot: WatchedBot, error: BaseException) -> None:
         """`bot`'s handling raised `error`: report it, then set it aside to start again after
         its backoff, or halt it in EMERGENCY once it crashed `limit` times in the window."""
         now = self.clock.now_ms()
@@ -132,7 +154,7 @@ class HealthMonitor:
         if bot.state is BotState.STOPPED:
             self._restart_at[name] = now + delay
 
-    async def restart_due(self, bots: Mapping[str, BotRuntime]) -> None:
+    async def restart_due(self, bots: Mapping[str, WatchedBot]) -> None:
         """Start again every bot set aside whose backoff has passed (engine time)."""
         now = self.clock.now_ms()
         for name, at in list(self._restart_at.items()):
@@ -161,7 +183,7 @@ class HealthMonitor:
     # -- market data -------------------------------------------------------------------------
 
     def saw_candle(
-        self, symbol: str, close_ms: int, interval_ms: int, bots: Iterable[BotRuntime]
+        self, symbol: str, close_ms: int, interval_ms: int, bots: Iterable[WatchedBot]
     ) -> None:
         """A live candle arrived: the symbol is fresh (its bots open again if it was stale)."""
         data = self.data
@@ -176,7 +198,7 @@ class HealthMonitor:
                 if bot.symbol == symbol:
                     bot.data_hold = ""
 
-    def check_data(self, bots: Iterable[BotRuntime]) -> list[str]:
+    def check_data(self, bots: Iterable[WatchedBot]) -> list[str]:
         """Mark stale every symbol whose last candle is `stale_intervals` intervals old; the
         symbols that went stale now."""
         now = self.clock.now_ms()
@@ -214,7 +236,7 @@ def opens_position(intent: PlaceOrder) -> bool:
     )
 
 
-def hold_opening(bot: BotRuntime, intent: PlaceOrder) -> bool:
+def hold_opening(bot: HeldBot, intent: PlaceOrder) -> bool:
     """`bot`'s market data is stale (`bot.data_hold`): an opening order is held (logged,
     counted, and the strategy re-syncs once data is back); True if `intent` was held."""
     if not opens_position(intent):
@@ -236,7 +258,7 @@ def describe(error: BaseException) -> str:
 
 async def watch_data(
     monitor: HealthMonitor,
-    bots: Mapping[str, BotRuntime],
+    bots: Mapping[str, WatchedBot],
     lock: asyncio.Lock,
     every_s: float = WATCH_EVERY_S,
 ) -> None:

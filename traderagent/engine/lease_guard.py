@@ -9,12 +9,10 @@ process's now), and the engine stops.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from traderagent.engine.account_risk import HALTABLE
-
-if TYPE_CHECKING:
-    from traderagent.engine.orchestrator import Engine
+from traderagent.engine.protocols import EngineCore
 
 
 @runtime_checkable
@@ -49,7 +47,14 @@ def check_lease(guard: LeaseGuard | None) -> None:
         raise LeaseLost(lost)
 
 
-async def stop_trading(engine: Engine, reason: str) -> None:
+class StoppableEngine(EngineCore, Protocol):
+    """What stopping on a lost lease needs of the engine (`Engine` is one)."""
+
+    lease_lost: str
+    finish_reason: str
+
+
+async def stop_trading(engine: StoppableEngine, reason: str) -> None:
     """The lease is lost: every bot that trades goes to EMERGENCY with `reason`, its orders
     left as they are, and the engine records nothing more (`Engine.lease_lost`)."""
     if engine.lease_lost:

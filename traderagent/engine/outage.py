@@ -10,16 +10,15 @@ again ends it; the engine then has every running bot re-sync with what the excha
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Protocol
 
-from traderagent.domain import BotState, Candle
+from traderagent.bus import EventBus
+from traderagent.clock import Clock
+from traderagent.domain import Balance, BotState, Candle
 from traderagent.domain.events import LogRecord
-from traderagent.engine.unsure import settle_unsure
-from traderagent.exchanges.ports import ExchangeError
-
-if TYPE_CHECKING:
-    from traderagent.engine.orchestrator import Engine
+from traderagent.engine.unsure import UnsureBot, settle_unsure
+from traderagent.exchanges.ports import Exchange, ExchangeError
 
 RETRY_DELAYS_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 """Pauses before opening a failed candle feed again (the last one repeats)."""
@@ -71,7 +70,37 @@ class Outage:
         return f"degraded, waiting for the exchange ({self.reason}); retrying"
 
 
-async def refresh_balances(engine: Engine) -> None:
+class ResyncingBot(UnsureBot, Protocol):
+    """What the end of an outage needs of a bot (`BotRuntime` is one)."""
+
+    @property
+    def strategy_started(self) -> bool: ...
+
+    async def resync(self) -> None: ...
+
+
+class OutageEngine(Protocol):
+    """What waiting out an outage needs of the engine (`Engine` is one)."""
+
+    balances: dict[str, Balance]
+
+    @property
+    def outage(self) -> Outage: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    @property
+    def exchange(self) -> Exchange: ...
+
+    @property
+    def bots(self) -> Mapping[str, ResyncingBot]: ...
+
+
+async def refresh_balances(engine: OutageEngine) -> None:
     """The account's balances again; on failure the last known ones stay (and it is noted)."""
     try:
         balances = await engine.exchange.balances()
@@ -82,7 +111,7 @@ async def refresh_balances(engine: Engine) -> None:
     await answered(engine)
 
 
-async def guarded(engine: Engine, call: Awaitable[object], what: str) -> bool:
+async def guarded(engine: OutageEngine, call: Awaitable[object], what: str) -> bool:
     """Await a step that talks to the venue; False (noted, not raised) if the venue failed."""
     try:
         await call
@@ -92,11 +121,11 @@ async def guarded(engine: Engine, call: Awaitable[object], what: str) -> bool:
     return True
 
 
-def note_failure(engine: Engine, what: str, err: BaseException) -> None:
+def note_failure(engine: OutageEngine, what: str, err: BaseException) -> None:
     engine.outage.failed(what, err, engine.clock.now_ms())
 
 
-async def answered(engine: Engine) -> None:
+async def answered(engine: OutageEngine) -> None:
     """A venue call worked: if that ends an outage, every running bot re-syncs."""
     if not engine.outage.answered():
         return
@@ -139,7 +168,7 @@ async def resilient_candles(
             failures += 1
 
 
-async def settle_all(engine: Engine) -> None:
+async def settle_all(engine: OutageEngine) -> None:
     """Ask the exchange for every bot's orders of unknown fate (between candles)."""
     for bot in engine.bots.values():
         if bot.unsure.since:

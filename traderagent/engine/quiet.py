@@ -13,19 +13,21 @@ a spurious wake costs one stepped candle, a missed one would change the result.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 from strategies.base import Wake, at_or_below, wake_of
-from traderagent.domain import BotState, Candle
+from traderagent.clock import Clock
+from traderagent.domain import Balance, BotState, Candle, Instrument
 from traderagent.engine.account_risk import HALTABLE
+from traderagent.engine.checkpoints import CheckpointedBot, SnapshotSchedule
+from traderagent.engine.protocols import RegimeSource
+from traderagent.engine.risk import EquityWatch, RiskGate
 
 if TYPE_CHECKING:
     from traderagent.config.risk import RiskConfig
-    from traderagent.engine.bot import BotRuntime
-    from traderagent.engine.orchestrator import Engine
 
 NEVER_MS = 2**62
 """`until_ms` when no timer wakes the engine."""
@@ -41,6 +43,55 @@ class QuietVenue(Protocol):
     def quiet_until_ms(self) -> int | None: ...
 
     def skip_quiet(self, symbol: str, close: float, close_time: int) -> None: ...
+
+
+class QuietBot(CheckpointedBot, Protocol):
+    """What a quiet span's scan reads of a bot (`QuietBot` is one)."""
+
+    @property
+    def symbol(self) -> str: ...
+
+    @property
+    def instrument(self) -> Instrument: ...
+
+    @property
+    def risk(self) -> RiskGate | None: ...
+
+    def stopping_out(self) -> bool: ...
+
+
+class QuietEngine(Protocol):
+    """What a quiet span's scan reads of the engine (`Engine` is one)."""
+
+    @property
+    def starting_equity(self) -> Decimal | None: ...
+
+    @property
+    def has_pending_updates(self) -> bool: ...
+
+    @property
+    def bots(self) -> Mapping[str, QuietBot]: ...
+
+    @property
+    def classifiers(self) -> Mapping[str, RegimeSource]: ...
+
+    @property
+    def snapshots(self) -> SnapshotSchedule: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def equity_watch(self) -> EquityWatch | None: ...
+
+    @property
+    def balances(self) -> Mapping[str, Balance]: ...
+
+    @property
+    def prices(self) -> Mapping[str, Decimal]: ...
+
+    @property
+    def equity(self) -> Decimal: ...
 
 
 @dataclass(slots=True)
@@ -88,7 +139,7 @@ class QuietSpec:
             self.until_ms = min(self.until_ms, ms)
 
 
-def quiet_spec(engine: Engine, symbol: str, venue: QuietVenue) -> QuietSpec:
+def quiet_spec(engine: QuietEngine, symbol: str, venue: QuietVenue) -> QuietSpec:
     """The union of every party's wake condition after the last stepped candle."""
     spec = QuietSpec()
     if engine.starting_equity is None or engine.has_pending_updates:
@@ -116,7 +167,7 @@ def quiet_spec(engine: Engine, symbol: str, venue: QuietVenue) -> QuietSpec:
     return spec
 
 
-def _bot_wake(spec: QuietSpec, bot: BotRuntime) -> None:
+def _bot_wake(spec: QuietSpec, bot: QuietBot) -> None:
     state = bot.state
     if state is BotState.STARTING:
         spec.every = True  # it starts (or retries its reconcile) on the next candle
@@ -143,7 +194,7 @@ def within_a_tick(wake: Wake, tick: float) -> Wake:
     return replace(wake, low_below=wake.low_below + tick, high_above=wake.high_above - tick)
 
 
-def _equity_limits(engine: Engine, symbol: str, bots: list[BotRuntime]) -> EquityLimits | None:
+def _equity_limits(engine: QuietEngine, symbol: str, bots: list[QuietBot]) -> EquityLimits | None:
     watch = engine.equity_watch
     if watch is None or not bots:
         return None

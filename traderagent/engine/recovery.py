@@ -14,9 +14,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
 
 from traderagent.domain import ZERO, Fill, Order, OrderStatus, Position
+from traderagent.engine.checkpoints import BotCheckpoint
 from traderagent.engine.journal import TradeJournal
 from traderagent.exchanges.ports import Exchange, ExchangeError, Perpetual
 
@@ -53,7 +53,8 @@ class Reconciled:
     """The highest intent sequence used anywhere: the next order takes seq + 1."""
     venue_qty: Decimal
     """What the exchange holds of the symbol (spot: the whole account's base coin)."""
-    snapshot: Mapping[str, Any] | None = None
+    snapshot: BotCheckpoint | None = None
+    """What the bot's last snapshot says (read from any checkpoint version)."""
     snapshot_ts: int | None = None
 
     def summary(self) -> str:
@@ -91,7 +92,8 @@ async def reconcile(
 
     Raises ExchangeError (or OSError/TimeoutError) when the exchange does not answer.
     """
-    snapshot = await journal.load_snapshot(bot)
+    saved = await journal.load_snapshot(bot)
+    snapshot = BotCheckpoint.read(saved[0]) if saved else None
     journal_open = {o.client_order_id: o for o in await journal.open_orders(bot)}
     recent = {o.client_order_id: o for o in await journal.orders_of(bot, limit=RECENT_ORDERS)}
     known = {**recent, **journal_open}
@@ -111,7 +113,7 @@ async def reconcile(
     seq = max(
         [await journal.last_sequence(bot)]
         + [sequence_of(o.client_order_id) for o in venue_open]
-        + [int((snapshot[0] if snapshot else {}).get("seq", 0))]
+        + [snapshot.seq if snapshot is not None else 0]
     )
     return Reconciled(
         position=position,
@@ -121,8 +123,8 @@ async def reconcile(
         lost=tuple(lost),
         seq=seq,
         venue_qty=held,
-        snapshot=snapshot[0] if snapshot else None,
-        snapshot_ts=snapshot[1] if snapshot else None,
+        snapshot=snapshot,
+        snapshot_ts=saved[1] if saved else None,
     )
 
 

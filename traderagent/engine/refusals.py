@@ -8,18 +8,31 @@ warning in the log, with the reason. A buy the allocator refuses is counted on t
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from traderagent.domain import ZERO, Order, PlaceOrder
 from traderagent.domain.events import IntentRejected, IntentResized, LogRecord
 from traderagent.engine.allocator import CapitalAllocator, Funds, fit_buy
+from traderagent.engine.protocols import BotCore
+from traderagent.exchanges.ports import Perpetual
 
-if TYPE_CHECKING:
-    from traderagent.engine.bot import BotRuntime
+
+class RefusingBot(BotCore, Protocol):
+    """What reporting a refusal (and fitting a buy to the budget) needs of a bot."""
+
+    orders_rejected: int
+    allocator_refusals: int
+
+    @property
+    def perpetual(self) -> Perpetual | None: ...
+
+    def committed_capital(self) -> Decimal: ...
+
+    def closing_qty(self, intent: PlaceOrder) -> Decimal: ...
 
 
 def fit_to_budget(
-    bot: BotRuntime, allocator: CapitalAllocator, funds: Funds, intent: PlaceOrder, mark: Decimal
+    bot: RefusingBot, allocator: CapitalAllocator, funds: Funds, intent: PlaceOrder, mark: Decimal
 ) -> PlaceOrder | None:
     """The bot's buy cut to what the allocator allows, or None (refused, with an event). The
     approved buy's cost is locked with `funds`: the rest of its batch sees less free quote.
@@ -49,7 +62,7 @@ def fit_to_budget(
 
 
 def report_cut(
-    bot: BotRuntime, intent: PlaceOrder, placed: PlaceOrder | None, reason: str, limit: str
+    bot: RefusingBot, intent: PlaceOrder, placed: PlaceOrder | None, reason: str, limit: str
 ) -> None:
     """`limit` (a risk limit, or the allocator) refused `intent` (`placed` None) or cut it."""
     now = bot.clock.now_ms()
@@ -63,7 +76,7 @@ def report_cut(
     bot.bus.publish(LogRecord(now, "warning", f"order {intent.tag} {verb}: {reason}", bot.name))
 
 
-def report_rejected(bot: BotRuntime, tag: str, order: Order) -> None:
+def report_rejected(bot: RefusingBot, tag: str, order: Order) -> None:
     """The venue (or the pre-check) refused the order sent under `tag`: on arrival, or later
     (a triggered stop the free balance could not cover)."""
     bot.orders_rejected += 1

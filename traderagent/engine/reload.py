@@ -11,20 +11,46 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from strategies.base import Strategy
+from traderagent.bus import EventBus
+from traderagent.clock import Clock
 from traderagent.config import AppConfig, BotConfig, ConfigError
 from traderagent.domain import BotState, Instrument
-from traderagent.engine.allocator import CapitalAllocator
+from traderagent.engine.allocator import CapitalAllocator, Funds
 from traderagent.engine.bot import BotRuntime
+from traderagent.engine.journal import TradeJournal
 from traderagent.engine.risk import EquityWatch, RiskGate
+from traderagent.engine.risk.gate import RiskAccount
 from traderagent.engine.router import RouterBinding
-from traderagent.exchanges.ports import market_of
+from traderagent.exchanges.ports import Exchange, market_of
 from traderagent.facade import CommandError, ReloadReport
 
-if TYPE_CHECKING:
-    from traderagent.engine.orchestrator import Engine
+
+class ReloadedEngine(Funds, RiskAccount, Protocol):
+    """What a reload changes in the engine (`Engine` is one): its bots, limits and config."""
+
+    config: AppConfig | None
+    equity_watch: EquityWatch | None
+
+    @property
+    def bots(self) -> dict[str, BotRuntime]: ...
+
+    @property
+    def exchange(self) -> Exchange: ...
+
+    @property
+    def journal(self) -> TradeJournal: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def quote_asset(self) -> str: ...
 
 
 class BotFactory(Protocol):
@@ -141,7 +167,9 @@ def running_config(current: AppConfig, new: AppConfig, plan: ReloadPlan) -> AppC
     return new.model_copy(update={**sections, "bots": bots})
 
 
-async def apply_reload(engine: Engine, new: AppConfig, factory: BotFactory | None) -> ReloadReport:
+async def apply_reload(
+    engine: ReloadedEngine, new: AppConfig, factory: BotFactory | None
+) -> ReloadReport:
     """Apply `new` to `engine`, building bots' parts with `factory` (the caller holds the
     engine's lock)."""
     current = engine.config
@@ -176,7 +204,9 @@ async def apply_reload(engine: Engine, new: AppConfig, factory: BotFactory | Non
     return ReloadReport(tuple(applied), tuple(refused))
 
 
-async def _add_bot(engine: Engine, config: AppConfig, index: int, factory: BotFactory) -> None:
+async def _add_bot(
+    engine: ReloadedEngine, config: AppConfig, index: int, factory: BotFactory
+) -> None:
     bot_config = config.bots[index]
     model = next(b for b in engine.bots.values() if b.symbol == bot_config.symbol)
     strategy = factory.strategy(bot_config, index, model.instrument)
@@ -205,7 +235,7 @@ async def _add_bot(engine: Engine, config: AppConfig, index: int, factory: BotFa
 
 
 async def _rebuild_strategy(
-    engine: Engine, config: AppConfig, index: int, factory: BotFactory
+    engine: ReloadedEngine, config: AppConfig, index: int, factory: BotFactory
 ) -> None:
     bot_config = config.bots[index]
     bot = engine.bots[bot_config.name]
@@ -221,7 +251,7 @@ async def _rebuild_strategy(
     )
 
 
-def _refresh_limits(engine: Engine, config: AppConfig, factory: BotFactory) -> None:
+def _refresh_limits(engine: ReloadedEngine, config: AppConfig, factory: BotFactory) -> None:
     """Risk gates, budgets and the halt setting of every bot from `config`; the account's
     limits keep the day's start and the peak they measure from."""
     allocator = factory.allocator(config.bots)

@@ -12,28 +12,75 @@ published for a skipped candle.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from traderagent.clock import Clock
+from traderagent.domain import Balance
+from traderagent.engine.checkpoints import CheckpointedBot, SnapshotSchedule
 from traderagent.engine.history import span_candles
 from traderagent.engine.quiet import QuietSpec, QuietVenue
 from traderagent.engine.quiet_span import QuietPart, QuietSpan
+from traderagent.engine.risk import EquityWatch
 from traderagent.engine.risk.equity_watch import DAY_MS
 from traderagent.marketdata.series import CandleSeries
 
-if TYPE_CHECKING:
-    from traderagent.engine.orchestrator import Engine
+
+class SkippedBot(CheckpointedBot, QuietPart, Protocol):
+    """A bot a quiet span is passed over (`BotRuntime` is one)."""
+
+    @property
+    def symbol(self) -> str: ...
+
+
+class SkippingEngine(QuietPart, Protocol):
+    """What passing over a quiet span needs of the engine (`Engine` is one)."""
+
+    @property
+    def lock(self) -> asyncio.Lock: ...
+
+    @property
+    def starting_equity(self) -> Decimal | None: ...
+
+    @property
+    def next_equity_ms(self) -> int: ...
+
+    @property
+    def bots(self) -> Mapping[str, SkippedBot]: ...
+
+    @property
+    def snapshots(self) -> SnapshotSchedule: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def equity_watch(self) -> EquityWatch | None: ...
+
+    @property
+    def balances(self) -> Mapping[str, Balance]: ...
+
+    @property
+    def prices(self) -> Mapping[str, Decimal]: ...
+
+    async def record_equity_at(self, now: int, equity: Decimal) -> None: ...
+
+    def base_asset(self, symbol: str) -> str | None: ...
+
+    def value_at(self, prices: Mapping[str, Decimal]) -> Decimal: ...
+
 
 _Value = Callable[[int], Decimal]
 """The account's equity at the close of candle i of the span's series."""
 
 
 async def skip_quiet(  # noqa: PLR0913
-    engine: Engine,
+    engine: SkippingEngine,
     venue: QuietVenue,
     series: CandleSeries,
     lo: int,
@@ -72,7 +119,7 @@ async def skip_quiet(  # noqa: PLR0913
 
 
 async def _equity_points(
-    engine: Engine, opens: npt.NDArray[np.int64], candle_ms: int, value: _Value
+    engine: SkippingEngine, opens: npt.NDArray[np.int64], candle_ms: int, value: _Value
 ) -> None:
     """The equity points `Engine._record_equity` would have written on these candles."""
     find, n = opens.searchsorted, len(opens)
@@ -83,7 +130,7 @@ async def _equity_points(
 
 
 def _watch_equity(
-    engine: Engine,
+    engine: SkippingEngine,
     opens: npt.NDArray[np.int64],
     closes: npt.NDArray[np.float64],
     value: _Value,
@@ -103,7 +150,9 @@ def _watch_equity(
     )
 
 
-def _valuer(engine: Engine, symbol: str, closes: npt.NDArray[np.float64]) -> tuple[_Value, int]:
+def _valuer(
+    engine: SkippingEngine, symbol: str, closes: npt.NDArray[np.float64]
+) -> tuple[_Value, int]:
     """Equity at the close of candle i of the span, as `Engine.equity` values it (balances are
     constant over a quiet span, so only the traded base's term moves with the price), and the
     sign of that base holding."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from traderagent.domain import ZERO, Balance, Side
+from traderagent.domain import ZERO, Balance, Fill, Side
 from traderagent.engine.liquidation_band import DEFAULT_WARNING_PCT, position_band
+from traderagent.engine.state import EngineView, ViewedBot
 from traderagent.facade import (
     BotChart,
     BotSnapshot,
@@ -22,26 +23,8 @@ from traderagent.facade import (
 
 if TYPE_CHECKING:
     from traderagent.config.models import BotConfig
-    from traderagent.engine.bot import BotRuntime
-    from traderagent.engine.orchestrator import Engine
 
 HUNDRED = Decimal(100)
-
-
-def valuation(
-    balances: Mapping[str, Balance], prices: Mapping[str, Decimal], quote: str
-) -> Decimal:
-    """Account value in the quote asset: other assets at their last `ASSETQUOTE` price."""
-    total = ZERO
-    for asset, balance in balances.items():
-        held = balance.total
-        if asset == quote:
-            total += held
-        elif held:
-            price = prices.get(f"{asset}{quote}")
-            if price is not None:
-                total += held * price
-    return total
 
 
 def unpriced(
@@ -75,7 +58,7 @@ def bot_parameters(config: BotConfig | None) -> tuple[tuple[str, str], ...]:
     return tuple(_flatten(dumped))
 
 
-def stop_price(bot: BotRuntime) -> Decimal | None:
+def stop_price(bot: ViewedBot) -> Decimal | None:
     """The price at which the bot's `stop_loss_pct` would sell its position (buy back a
     perpetual's short: that far above its entry)."""
     pair = bot.risk.pair if bot.risk is not None else None
@@ -87,7 +70,7 @@ def stop_price(bot: BotRuntime) -> Decimal | None:
 
 
 def bot_snapshot(
-    bot: BotRuntime,
+    bot: ViewedBot,
     config: BotConfig | None = None,
     crashes: int = 0,
     warning_pct: Decimal = DEFAULT_WARNING_PCT,
@@ -132,7 +115,7 @@ def bot_snapshot(
     )
 
 
-def engine_snapshot(engine: Engine) -> EngineSnapshot:
+def engine_snapshot(engine: EngineView) -> EngineSnapshot:
     equity = engine.equity
     configs = {b.name: b for b in engine.config.bots} if engine.config is not None else {}
     watch = engine.equity_watch
@@ -182,7 +165,7 @@ def engine_snapshot(engine: Engine) -> EngineSnapshot:
     )
 
 
-def risk_limits(engine: Engine, equity: Decimal) -> Iterator[RiskLimitView]:
+def risk_limits(engine: EngineView, equity: Decimal) -> Iterator[RiskLimitView]:
     """Every configured limit with its use now: the account's, then each bot's."""
     quote = engine.quote_asset
     watch = engine.equity_watch
@@ -234,7 +217,7 @@ def risk_limits(engine: Engine, equity: Decimal) -> Iterator[RiskLimitView]:
         yield from _pair_limits(bot, quote)
 
 
-def _pair_limits(bot: BotRuntime, quote: str) -> Iterator[RiskLimitView]:
+def _pair_limits(bot: ViewedBot, quote: str) -> Iterator[RiskLimitView]:
     pair = bot.risk.pair if bot.risk is not None else None
     if pair is None:
         return
@@ -288,7 +271,7 @@ def _pair_limits(bot: BotRuntime, quote: str) -> Iterator[RiskLimitView]:
         )
 
 
-def bot_chart(engine: Engine, bot: BotRuntime, minutes: int) -> BotChart:
+def bot_chart(recent_fills: Iterable[Fill], bot: ViewedBot, minutes: int) -> BotChart:
     """The bot's last `minutes` closes, its resting orders, entry, stop and recent fills."""
     skip = max(len(bot.history) - minutes, 0)
     candles = list(islice(bot.history, skip, None))
@@ -305,7 +288,7 @@ def bot_chart(engine: Engine, bot: BotRuntime, minutes: int) -> BotChart:
         levels.append(ChartLevel(stop, "stop"))
     fills = tuple(
         ChartFill(f.ts, f.price, f.side)
-        for f in engine.recent_fills
+        for f in recent_fills
         if f.bot == bot.name and f.ts >= first_ts
     )
     return BotChart(
@@ -313,7 +296,7 @@ def bot_chart(engine: Engine, bot: BotRuntime, minutes: int) -> BotChart:
     )
 
 
-def run_summary(engine: Engine) -> RunSummary:
+def run_summary(engine: EngineView) -> RunSummary:
     bots = tuple(bot_snapshot(bot) for bot in engine.bots.values())
     equity = engine.equity
     watch = engine.equity_watch

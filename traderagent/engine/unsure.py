@@ -14,14 +14,12 @@ A restart settles it the same way (recovery asks for every order the journal has
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from traderagent.domain import Order, OrderStatus
 from traderagent.domain.events import LogRecord
-from traderagent.exchanges.ports import ExchangeError
-
-if TYPE_CHECKING:
-    from traderagent.engine.bot import BotRuntime
+from traderagent.engine.protocols import BotCore
+from traderagent.exchanges.ports import Exchange, ExchangeError
 
 NEVER_RECEIVED = "the exchange has no such order: the create whose answer was lost never placed it"
 NOT_THERE_AFTER_MS = 15_000
@@ -49,7 +47,22 @@ class UnsureOrders:
         return client_order_id in self.since
 
 
-async def settle_unsure(bot: BotRuntime) -> int:
+class UnsureBot(BotCore, Protocol):
+    """What settling unsure orders needs of a bot (`BotRuntime` is one)."""
+
+    @property
+    def unsure(self) -> UnsureOrders: ...
+
+    @property
+    def orders(self) -> dict[str, Order]: ...
+
+    @property
+    def exchange(self) -> Exchange: ...
+
+    async def on_order(self, update: Order) -> None: ...
+
+
+async def settle_unsure(bot: UnsureBot) -> int:
     """Ask the exchange for each of the bot's unsure orders and apply what it answers;
     the number settled. A failed look-up leaves the order unsure (logged, counted)."""
     unsure = bot.unsure
@@ -93,5 +106,5 @@ def _resting(known: Order, answer: Order) -> Order:
     return replace(known, exchange_order_id=answer.exchange_order_id, updated_ms=answer.updated_ms)
 
 
-def _log(bot: BotRuntime, level: str, message: str) -> None:
+def _log(bot: UnsureBot, level: str, message: str) -> None:
     bot.bus.publish(LogRecord(bot.clock.now_ms(), level, message, bot.name))
