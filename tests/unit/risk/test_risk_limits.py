@@ -166,3 +166,17 @@ def test_exits_pass_even_when_every_limit_is_exhausted(purpose: Purpose) -> None
     portfolio = RiskConfig(max_gross_exposure_pct=D(1))
     verdict = review(intent, book, broke, BTCUSDT, pair, portfolio)
     assert verdict.intent is intent and verdict.reason == ""
+
+
+def test_max_order_notional_is_checked_at_the_price_the_order_is_placed_at() -> None:
+    """A sell's limit price rounds up to the tick when it is placed: the limit is checked at
+    that price (hypothesis found 0.115489 x 25309.765 passing 2923, placed at 25309.77 for
+    2923.00034)."""
+    pair = PairRiskConfig(max_order_notional=D(2923))
+    entry = PlaceOrder("s", Side.SELL, D("0.115489"), D("25309.765"), purpose=Purpose.ENTRY)
+    verdict = review(entry, BotBook(MARK, position_qty=D(1)), RICH, BTCUSDT, pair)
+    assert verdict.intent is not None and verdict.resized
+    placed_price = BTCUSDT.round_price(D("25309.765"), Side.SELL)
+    assert placed_price == D("25309.77")
+    assert verdict.intent.qty * placed_price <= D(2923)
+    assert verdict.intent.qty == D("0.115488")

@@ -73,7 +73,11 @@ def review(
         return Verdict(
             None, f"{book.open_orders} open orders reach max_open_orders {cap}", "max_open_orders"
         )
-    price = intent.price if intent.type is OrderType.LIMIT and intent.price else book.mark
+    # a limit order at the price it is placed at (a buy's rounds down to the tick, a sell's
+    # up): a limit checked at the unrounded price could be crossed by the rounding
+    price = book.mark
+    if intent.type is OrderType.LIMIT and intent.price:
+        price = instrument.round_price(intent.price, intent.side)
     if price <= 0:
         return Verdict(None, "no market price yet to check the risk limits against", "price")
     rooms = list(_rooms(intent, price, book, account, instrument, pair, portfolio))
