@@ -35,4 +35,5 @@ def test_a_router_route_to_a_user_strategy_is_labelled_by_its_kind() -> None:
     from traderagent.domain import Regime
 
     config = CustomConfig.model_validate({"path": f"{RSI}:RsiReversion"})
-    assert RouterConfig.label(Regime.BULL_TREND, config, True) == "rsi_reversion (custom)"
+    router = RouterConfig()
+    assert router.label(Regime.BULL_TREND, config, True) == "rsi_reversion (custom)"
