@@ -350,7 +350,11 @@ LEVELS = "levels: {int: [11, 21], step: 10}\n"
 @pytest.mark.parametrize(
     ("space_text", "args", "message"),
     [
-        ("levls: {int: [2, 9]}\n", [], "levls: unknown parameter; a grid strategy has: direction, lower"),
+        (
+            "levls: {int: [2, 9]}\n",
+            [],
+            "levls: unknown parameter; a grid strategy has: direction, lower",
+        ),
         ("levels: {int: [1, 9]}\n", [], "1 is not allowed: Input should be greater than or equal"),
         ("lower: {float: [26000, 27000]}\n", [], "is not a valid bot config"),
         (None, [], "cannot read the space file"),

@@ -68,7 +68,10 @@ def test_a_nested_field_is_named_with_a_dot() -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"levls": {"int": [10, 20]}}, "levls: unknown parameter; a grid strategy has: direction, lower"),
+        (
+            {"levls": {"int": [10, 20]}},
+            "levls: unknown parameter; a grid strategy has: direction, lower",
+        ),
         ({"kind": {"choice": ["dca"]}}, "unknown parameter"),
         ({"levels": {"int": [20, 10]}}, "low (20) is above high (10)"),
         (
