@@ -60,20 +60,12 @@ class QuietBot(CheckpointedBot, Protocol):
     def stopping_out(self) -> bool: ...
 
 
-class QuietEngine(Protocol):
-    """What a quiet span's scan reads of the engine (`Engine` is one)."""
+class QuietAccount(Protocol):
+    """The engine's account and schedule as a quiet span sees them, whether it scans the
+    span (`QuietEngine`) or passes over it (`skip.SkippingEngine`)."""
 
     @property
     def starting_equity(self) -> Decimal | None: ...
-
-    @property
-    def has_pending_updates(self) -> bool: ...
-
-    @property
-    def bots(self) -> Mapping[str, QuietBot]: ...
-
-    @property
-    def classifiers(self) -> Mapping[str, RegimeSource]: ...
 
     @property
     def snapshots(self) -> SnapshotSchedule: ...
@@ -89,6 +81,19 @@ class QuietEngine(Protocol):
 
     @property
     def prices(self) -> Mapping[str, Decimal]: ...
+
+
+class QuietEngine(QuietAccount, Protocol):
+    """What a quiet span's scan reads of the engine (`Engine` is one)."""
+
+    @property
+    def has_pending_updates(self) -> bool: ...
+
+    @property
+    def bots(self) -> Mapping[str, QuietBot]: ...
+
+    @property
+    def classifiers(self) -> Mapping[str, RegimeSource]: ...
 
     @property
     def equity(self) -> Decimal: ...

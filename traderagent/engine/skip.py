@@ -20,13 +20,10 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from traderagent.clock import Clock
-from traderagent.domain import Balance
-from traderagent.engine.checkpoints import CheckpointedBot, SnapshotSchedule
+from traderagent.engine.checkpoints import CheckpointedBot
 from traderagent.engine.history import span_candles
-from traderagent.engine.quiet import QuietSpec, QuietVenue
+from traderagent.engine.quiet import QuietAccount, QuietSpec, QuietVenue
 from traderagent.engine.quiet_span import QuietPart, QuietSpan
-from traderagent.engine.risk import EquityWatch
 from traderagent.engine.risk.equity_watch import DAY_MS
 from traderagent.marketdata.series import CandleSeries
 
@@ -38,35 +35,17 @@ class SkippedBot(CheckpointedBot, QuietPart, Protocol):
     def symbol(self) -> str: ...
 
 
-class SkippingEngine(QuietPart, Protocol):
+class SkippingEngine(QuietPart, QuietAccount, Protocol):
     """What passing over a quiet span needs of the engine (`Engine` is one)."""
 
     @property
     def lock(self) -> asyncio.Lock: ...
 
     @property
-    def starting_equity(self) -> Decimal | None: ...
-
-    @property
     def next_equity_ms(self) -> int: ...
 
     @property
     def bots(self) -> Mapping[str, SkippedBot]: ...
-
-    @property
-    def snapshots(self) -> SnapshotSchedule: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def equity_watch(self) -> EquityWatch | None: ...
-
-    @property
-    def balances(self) -> Mapping[str, Balance]: ...
-
-    @property
-    def prices(self) -> Mapping[str, Decimal]: ...
 
     async def record_equity_at(self, now: int, equity: Decimal) -> None: ...
 
