@@ -17,7 +17,7 @@ from traderagent.domain.events import (
     OrderUpdated,
     RiskBreached,
 )
-from traderagent.engine.bot import RISK_STOP_TAG
+from traderagent.engine.stop_out import RISK_STOP_TAG
 from traderagent.wiring.runtime import build_engine
 
 GRID = """\

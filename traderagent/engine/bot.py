@@ -19,7 +19,6 @@ from traderagent.domain import (
     Intent,
     Order,
     OrderStatus,
-    OrderType,
     PlaceOrder,
     Position,
     Purpose,
@@ -32,12 +31,10 @@ from traderagent.domain.events import (
     LogRecord,
     OrderFilled,
     OrderUpdated,
-    RiskBreached,
 )
+from traderagent.engine.adoption import recover
 from traderagent.engine.allocator import CapitalAllocator, Funds, margin_committed
-from traderagent.engine.checkpoints import restore_route
 from traderagent.engine.execution import Execution
-from traderagent.engine.funding import with_booked_funding
 from traderagent.engine.handover import follow_regime
 from traderagent.engine.history import CandleHistory
 from traderagent.engine.intents import Decision, IntentPipeline
@@ -47,15 +44,17 @@ from traderagent.engine.lifecycle import REPLAY_FINISHED, Lifecycle
 from traderagent.engine.order_book import OrderBook
 from traderagent.engine.order_state import with_fill
 from traderagent.engine.quiet_span import QuietSpan
-from traderagent.engine.recovery import (
-    RETRY_DELAYS_S,
-    ExchangeUnavailable,
-    Reconciled,
-    reconcile_with_retry,
-)
+from traderagent.engine.recovery import RETRY_DELAYS_S
 from traderagent.engine.refusals import report_rejected
-from traderagent.engine.risk import BotBook, Breach, RiskGate, bot_book
+from traderagent.engine.risk import BotBook, RiskGate, bot_book
 from traderagent.engine.router import RouterBinding
+from traderagent.engine.stop_out import (
+    LIQUIDATION_TAG,
+    RISK_STOP_TAG,
+    closing_order,
+    liquidated,
+    stop_out,
+)
 from traderagent.engine.unsure import UnsureOrders, settle_unsure
 from traderagent.exchanges.ports import CandleMatched, Exchange, Perpetual
 from traderagent.facade import CommandError
@@ -68,10 +67,6 @@ CLOSED_UNFILLED = (
     OrderStatus.REJECTED,
 )
 """The venue closed these without filling the rest: the bot stops tracking them (fills stay)."""
-RISK_STOP_TAG = "risk-stop"
-"""Tag of the market sell a stop-loss breach places."""
-LIQUIDATION_TAG = "liquidation"
-"""Tag of a perpetual venue's liquidation fill (order `<bot>-liq<n>`): not the bot's order."""
 
 
 class BotRuntime:
@@ -181,68 +176,18 @@ class BotRuntime:
     async def start(self) -> None:
         """STARTING, then reconcile with the exchange (retrying with backoff); the strategy
         starts on the first candle after a reconcile succeeded."""
-        await self._move(BotState.STARTING, "start requested")
+        await self.move(BotState.STARTING, "start requested")
         self.execution.seq = max(self.execution.seq, await self.journal.last_sequence(self.name))
         self.recovered = False
-        await self._recover(self.recovery_delays)
-
-    async def _recover(self, delays: Sequence[float]) -> bool:
-        try:
-            reconciled = await reconcile_with_retry(
-                self.name, self.symbol, self.exchange, self.journal, self.clock.now_ms, delays
-            )
-        except ExchangeUnavailable as err:
-            self.state_reason = f"not trading until the exchange answers: {err}"
-            self._log("warning", f"{self.state_reason} (trying again on the next candle)")
-            return False
-        await self.adopt(reconciled)
-        return True
-
-    async def adopt(self, reconciled: Reconciled) -> None:
-        """Take over what recovery found: the position, the exchange's open orders (they count
-        as the current strategy's), the intent sequence, and the route and state of the bot's
-        last snapshot. Fills recorded by recovery are not applied again when the venue
-        reports them."""
-        self.execution.seq = max(self.execution.seq, reconciled.seq)
-        # the fills rebuild the position; the funding it was booked comes from the journal
-        self.position = await with_booked_funding(self.name, reconciled.position, self.journal)
-        for order in reconciled.adopted:
-            self.book.add(order)
-        for fill in reconciled.recorded_fills:
-            self.recovered_fills.add(fill.fill_id)
-            self.fills += 1
-            self.bus.publish(OrderFilled(fill.ts, fill))
-        self.recovered = True
-        snapshot = reconciled.snapshot
-        route = snapshot.route if snapshot is not None else None
-        restored = None if self.strategy_started else restore_route(self.router, route)
-        if restored is not None:
-            self.strategy, label = restored
-            self._log("info", f"route restored from the last snapshot: {label}")
-        if reconciled.adopted or reconciled.recorded_fills or reconciled.position.qty:
-            self._log("info", reconciled.summary())
-        venue_qty, mine = reconciled.venue_qty, reconciled.position.qty
-        if abs(venue_qty) < abs(mine) if self.perpetual else venue_qty < mine:
-            self._log(
-                "warning",
-                f"the exchange holds {reconciled.venue_qty} {self.symbol}, less than the bot's "
-                f"position {reconciled.position.qty}: check the account",
-            )
-        before = snapshot.state if snapshot is not None else ""
-        reason = snapshot.state_reason if snapshot is not None else ""
-        if before == BotState.EMERGENCY.value:  # the same reason: the same halt goes on
-            await self._move(BotState.EMERGENCY, reason or "halted before the restart")
-            self._log("warning", f"still halted from before the restart: {reason}")
-        elif before == BotState.PAUSED.value:
-            self.pause_after_start = f"paused before the restart: {reason}"
+        await recover(self, self.recovery_delays)
 
     async def pause(self) -> None:
-        await self._move(BotState.PAUSED, "paused by operator")
+        await self.move(BotState.PAUSED, "paused by operator")
 
     async def resume(self) -> None:
-        await self._move(BotState.RUNNING, "resumed by operator")
+        await self.move(BotState.RUNNING, "resumed by operator")
         if self.last_price is not None:
-            await self._apply(self.strategy.on_resume(self._context()))
+            await self.apply(self.strategy.on_resume(self.context()))
 
     async def resync(self) -> None:
         """After an exchange outage: settle the orders of unknown fate, then let the strategy
@@ -250,33 +195,33 @@ class BotRuntime:
         brought the fills and order changes it missed)."""
         await settle_unsure(self)
         if self.last_price is not None and self.lifecycle.accepts_new_orders:
-            await self._apply(self.strategy.on_resume(self._context()))
+            await self.apply(self.strategy.on_resume(self.context()))
 
     async def stop(self, cancel_orders: bool = True) -> None:
-        await self._move(BotState.STOPPING, "stop requested")
+        await self.move(BotState.STOPPING, "stop requested")
         if cancel_orders:
-            await self._cancel_all()
-        await self._move(BotState.STOPPED, "stopped")
+            await self.cancel_all()
+        await self.move(BotState.STOPPED, "stopped")
 
     async def halt(self, reason: str, *, keep_orders: bool = False) -> None:
         """Emergency halt: (1) freeze, (2) cancel and optionally close (not with
         `keep_orders`: a lost lease leaves them to whoever runs the bot now), (3) notify."""
-        await self._move(BotState.EMERGENCY, reason)
-        cancelled = 0 if keep_orders else await self._cancel_all()
+        await self.move(BotState.EMERGENCY, reason)
+        cancelled = 0 if keep_orders else await self.cancel_all()
         if self.close_positions_on_halt and not keep_orders:
             await self._close_position()
         self.bus.publish(HaltTriggered(self.clock.now_ms(), self.name, reason, cancelled))
-        self._log("critical", f"EMERGENCY HALT: {reason}; {cancelled} orders cancelled")
+        self.log("critical", f"EMERGENCY HALT: {reason}; {cancelled} orders cancelled")
 
     async def set_aside(self, reason: str) -> None:
         """Its handling crashed: STOPPED with `reason`, its orders left resting (the health
         monitor starts it again, and the start reconciles them)."""
-        await self._move(BotState.STOPPING, reason)
-        await self._move(BotState.STOPPED, reason)
+        await self.move(BotState.STOPPING, reason)
+        await self.move(BotState.STOPPED, reason)
 
     async def finish(self) -> None:
         """The replay has ended: FINISHED (its resting orders stay in the book as they are)."""
-        await self._move(BotState.FINISHED, REPLAY_FINISHED)
+        await self.move(BotState.FINISHED, REPLAY_FINISHED)
 
     async def close_out(self, stop: bool = False) -> None:
         """Operator: cancel the orders, sell the position at market (tag `close`), then pause
@@ -287,21 +232,21 @@ class BotRuntime:
             )
         if self.last_price is None:
             raise CommandError(f"bot {self.name} has no price yet: nothing can be sold at market")
-        await self._cancel_all()
+        await self.cancel_all()
         held = self.instrument.floor_qty(abs(self.position.qty))
         if held > 0:
             await self._close_position()
         else:
-            self._log("info", f"close requested: no position to sell ({self.position.qty})")
+            self.log("info", f"close requested: no position to sell ({self.position.qty})")
         if stop and self.state in (BotState.RUNNING, BotState.PAUSED, BotState.EMERGENCY):
-            await self._move(BotState.STOPPING, "stop requested, position closed at market")
-            await self._move(BotState.STOPPED, "stopped")
+            await self.move(BotState.STOPPING, "stop requested, position closed at market")
+            await self.move(BotState.STOPPED, "stopped")
         elif self.state is BotState.RUNNING:
-            await self._move(BotState.PAUSED, "position closed at market by operator")
+            await self.move(BotState.PAUSED, "position closed at market by operator")
 
     async def acknowledge(self) -> None:
-        await self._move(BotState.STOPPING, "emergency acknowledged by operator")
-        await self._move(BotState.STOPPED, "stopped after emergency")
+        await self.move(BotState.STOPPING, "emergency acknowledged by operator")
+        await self.move(BotState.STOPPED, "stopped after emergency")
 
     # -- market and exchange events ----------------------------------------------------------
 
@@ -314,29 +259,29 @@ class BotRuntime:
         if self.risk is not None and self.state in (BotState.RUNNING, BotState.PAUSED):
             breach = None if self.stopping_out() else self.risk.stop_loss(self.risk_book())
             if breach is not None:
-                await self._stop_out(breach)
+                await stop_out(self, breach)
                 return
         if self.state is BotState.STARTING:
-            if not self.recovered and not await self._recover(()):
+            if not self.recovered and not await recover(self, ()):
                 return  # the exchange has not answered: trade nothing on a guess
-            await self._move(BotState.RUNNING, "first price received")
+            await self.move(BotState.RUNNING, "first price received")
             first = not self.strategy_started
             self.strategy_started = True
             if first:
                 self.strategy.prime(self.history)
-                await self._apply(self.strategy.on_start(self._context()))
+                await self.apply(self.strategy.on_start(self.context()))
             else:
-                await self._apply(self.strategy.on_resume(self._context()))
+                await self.apply(self.strategy.on_resume(self.context()))
             if self.pause_after_start and self.lifecycle.accepts_new_orders:
-                await self._move(BotState.PAUSED, self.pause_after_start)
+                await self.move(BotState.PAUSED, self.pause_after_start)
             self.pause_after_start = ""
         elif self.state is BotState.RUNNING:
             if self.resync_due and not self.data_hold:  # held orders while data was stale
                 self.resync_due = False
-                await self._apply(self.strategy.on_resume(self._context()))
-            intents = self.strategy.on_candle(candle, self._context())
+                await self.apply(self.strategy.on_resume(self.context()))
+            intents = self.strategy.on_candle(candle, self.context())
             if intents:  # most candles decide nothing
-                await self._apply(intents)
+                await self.apply(intents)
 
     def see_price(self, close: Decimal) -> None:
         """The last price the bot (its strategy, risk and sizing) decides on: the close on the
@@ -372,21 +317,21 @@ class BotRuntime:
         elif (late := self.closed_orders.apply(fill)) is not None:
             order, generation = late  # it crossed its cancel: still the strategy's to manage
         elif fill.tag == LIQUIDATION_TAG:
-            await self._liquidated(fill)
+            await liquidated(self, fill)
             return
         else:
-            self._log("warning", f"fill {fill.fill_id} for unknown order {fill.client_order_id}")
+            self.log("warning", f"fill {fill.fill_id} for unknown order {fill.client_order_id}")
             return
         await self.journal.record_order(order)
         if generation != self.book.generation:
-            self._log(
+            self.log(
                 "info", f"fill of {order.tag} from the outgoing strategy: position handed over"
             )
             return
         if not self.strategy_started:
             return  # an adopted order filled before the first candle: on_start sees the result
-        await self._apply(
-            self.strategy.on_fill(fill, order, self._context(self._now_price(fill.price)))
+        await self.apply(
+            self.strategy.on_fill(fill, order, self.context(self._now_price(fill.price)))
         )
 
     async def on_regime(self, reading: RegimeReading) -> None:
@@ -403,20 +348,20 @@ class BotRuntime:
         """Hand the bot over to `new`: the outgoing strategy winds down (stops opening), every
         order it left is cancelled, the position is kept (or sold at market when `close`), and
         `new`, primed on recent candles, starts if the bot runs."""
-        await self._apply(self.strategy.wind_down(self._context()))
-        await self._cancel_all()
+        await self.apply(self.strategy.wind_down(self.context()))
+        await self.cancel_all()
         if close:
             await self._close_position()  # the outgoing strategy's order: its fill is not news
         self.generation += 1
         self.strategy = new
         self.strategy_started = self.state is BotState.RUNNING
-        self._log("info", f"strategy switched to {new.kind}: {reason}")
+        self.log("info", f"strategy switched to {new.kind}: {reason}")
         if self.strategy_started:
             new.prime(self.history)
-            ctx = self._context()
+            ctx = self.context()
             if close:
                 ctx = replace(ctx, position_qty=ZERO, position_avg_price=None)
-            await self._apply(new.on_start(ctx))
+            await self.apply(new.on_start(ctx))
 
     async def on_order(self, update: Order) -> None:
         known = self.book.orders.get(update.client_order_id)
@@ -437,8 +382,8 @@ class BotRuntime:
         report_rejected(self, order.tag, order)
         generation = self.book.generation_for(order.client_order_id)
         if generation == self.book.generation and self.strategy_started:
-            ctx = self._context(self._now_price(None))
-            await self._apply(on_refused(self.strategy, order, ctx))
+            ctx = self.context(self._now_price(None))
+            await self.apply(on_refused(self.strategy, order, ctx))
 
     def _now_price(self, fallback: Decimal | None) -> Decimal | None:
         """The venue's price at this moment (inside a candle's walk, the path point), on the
@@ -446,7 +391,7 @@ class BotRuntime:
         last = self._venue_price(self.symbol) if self._venue_price is not None else None
         return self.instrument.market_price(last) if last is not None else fallback
 
-    async def _apply(self, intents: list[Intent]) -> None:
+    async def apply(self, intents: list[Intent]) -> None:
         await self.pipeline.apply(intents)
 
     async def place(self, intent: PlaceOrder) -> Decision:
@@ -454,35 +399,17 @@ class BotRuntime:
         allocator and execution, whatever the bot's state; what became of it."""
         return await self.pipeline.send(intent)
 
-    async def _cancel_all(self) -> int:
+    async def cancel_all(self) -> int:
         return await self.pipeline.cancel_all()
 
     async def _close_position(self) -> None:
         qty = self.instrument.floor_qty(abs(self.position.qty))
         if qty <= 0 or self.last_price is None:
             return
-        self._log("warning", f"closing position {self.position.qty} {self.symbol} at market")
-        await self.place(self._closing("close", qty, Purpose.EXIT))
-
-    def _closing(self, tag: str, qty: Decimal, purpose: Purpose) -> PlaceOrder:
-        """The market order that closes the position: a sell of a long, a buy of a short;
-        reduce-only on a perpetual venue (it never opens the other side)."""
-        side = Side.BUY if self.position.qty < 0 else Side.SELL
-        return PlaceOrder(tag, side, qty, None, OrderType.MARKET, purpose, bool(self.perpetual))
-
-    async def _liquidated(self, fill: Fill) -> None:
-        """The venue liquidated the position (`fill` of its order `<bot>-liq<n>`, applied
-        above): logged and counted, and the strategy re-syncs to what is left (`on_resume`:
-        the venue cancelled the symbol's orders)."""
-        self.liquidations += 1
-        self._log(
-            "critical",
-            f"LIQUIDATED: {fill.qty} {self.symbol} closed at {fill.price} by the venue "
-            f"({fill.client_order_id}); position now {self.position.qty} "
-            f"(liquidation #{self.liquidations})",
+        self.log("warning", f"closing position {self.position.qty} {self.symbol} at market")
+        await self.place(
+            closing_order(self.position.qty, "close", qty, Purpose.EXIT, bool(self.perpetual))
         )
-        if self.strategy_started and self.lifecycle.accepts_new_orders:
-            await self._apply(self.strategy.on_resume(self._context()))
 
     def risk_book(self) -> BotBook:
         """The bot's position and open orders as the risk gate sees them, at the last price."""
@@ -491,28 +418,6 @@ class BotRuntime:
         return bot_book(
             self.position, self.book.orders.values(), mark, leverage is not None, leverage
         )
-
-    async def _stop_out(self, breach: Breach) -> None:
-        """A pair breach: cancel the bot's orders, sell its position at market (purpose STOP),
-        and pause it so the strategy cannot buy straight back in."""
-        self.bus.publish(
-            RiskBreached(
-                self.clock.now_ms(),
-                breach.scope,
-                breach.limit,
-                breach.value,
-                breach.threshold,
-                self.name,
-                breach.reason,
-            )
-        )
-        self._log("critical", breach.reason)
-        await self._cancel_all()
-        qty = self.instrument.floor_qty(abs(self.position.qty))
-        await self.place(self._closing(RISK_STOP_TAG, qty, Purpose.STOP))
-        if self.state is BotState.RUNNING:
-            await self._move(BotState.PAUSED, breach.reason)
-        self.state_reason = breach.reason
 
     def stopping_out(self) -> bool:
         """A stop-loss sell is still open: its fill has not arrived yet."""
@@ -542,7 +447,7 @@ class BotRuntime:
         orders do; `frozenset(...)` of it for a copy)."""
         return self.book.tags
 
-    def _context(self, price: Decimal | None = None) -> StrategyContext:
+    def context(self, price: Decimal | None = None) -> StrategyContext:
         position, funds = self.position, self.funds
         equity = funds.equity if funds is not None else ZERO
         return StrategyContext(
@@ -562,12 +467,12 @@ class BotRuntime:
             resting=self.orders.values(),
         )
 
-    async def _move(self, new: BotState, reason: str) -> None:
+    async def move(self, new: BotState, reason: str) -> None:
         old = self.lifecycle.move(new)
         self.state_reason = reason
         now = self.clock.now_ms()
         await self.journal.set_bot_state(self.name, new, now)
         self.bus.publish(BotStateChanged(now, self.name, old, new, reason))
 
-    def _log(self, level: str, message: str) -> None:
+    def log(self, level: str, message: str) -> None:
         self.bus.publish(LogRecord(self.clock.now_ms(), level, message, self.name))

@@ -38,7 +38,39 @@ if TYPE_CHECKING:
     from traderagent.engine.reload import BotFactory
 
 
-class EngineState(Protocol):
+class EngineParts(Protocol):
+    """What every part reads of the engine: its clock, venue, bus, health and equity."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def exchange(self) -> Exchange: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    @property
+    def health(self) -> HealthMonitor: ...
+
+    @property
+    def equity(self) -> Decimal: ...
+
+
+class AccountFigures(EngineParts, Protocol):
+    """The account's figures the commands and the views read besides its equity."""
+
+    @property
+    def quote_asset(self) -> str: ...
+
+    @property
+    def gross_exposure(self) -> Decimal: ...
+
+    @property
+    def gross_margin(self) -> Decimal: ...
+
+
+class EngineState(EngineParts, Protocol):
     """The engine state the loop runs on (`Engine` is one)."""
 
     balances: dict[str, Balance]
@@ -53,16 +85,7 @@ class EngineState(Protocol):
     venue_status: str
 
     @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def exchange(self) -> Exchange: ...
-
-    @property
     def journal(self) -> TradeJournal: ...
-
-    @property
-    def bus(self) -> EventBus: ...
 
     @property
     def bots(self) -> dict[str, BotRuntime]: ...
@@ -87,9 +110,6 @@ class EngineState(Protocol):
 
     @property
     def prices(self) -> dict[str, Decimal]: ...
-
-    @property
-    def equity(self) -> Decimal: ...
 
     @property
     def equity_interval_ms(self) -> int: ...
@@ -119,9 +139,6 @@ class EngineState(Protocol):
     def outage(self) -> Outage: ...
 
     @property
-    def health(self) -> HealthMonitor: ...
-
-    @property
     def data_watch_s(self) -> float: ...
 
     @property
@@ -144,7 +161,7 @@ class Routing(Protocol):
     async def checkpoint(self, force: bool = False) -> None: ...
 
 
-class CommandHost(Protocol):
+class CommandHost(AccountFigures, Protocol):
     """The engine state commands act on (`Engine` is one)."""
 
     finish_reason: str
@@ -159,19 +176,7 @@ class CommandHost(Protocol):
     def replay_ended(self) -> bool: ...
 
     @property
-    def health(self) -> HealthMonitor: ...
-
-    @property
     def journal(self) -> TradeJournal: ...
-
-    @property
-    def exchange(self) -> Exchange: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def bus(self) -> EventBus: ...
 
     @property
     def loop(self) -> Routing: ...
@@ -189,19 +194,7 @@ class CommandHost(Protocol):
     def recent_fills(self) -> deque[Fill]: ...
 
     @property
-    def quote_asset(self) -> str: ...
-
-    @property
-    def equity(self) -> Decimal: ...
-
-    @property
     def free_quote(self) -> Decimal: ...
-
-    @property
-    def gross_exposure(self) -> Decimal: ...
-
-    @property
-    def gross_margin(self) -> Decimal: ...
 
     def lock_quote(self, amount: Decimal) -> None: ...
 
@@ -258,32 +251,17 @@ class ViewedBot(CheckpointedBot, Protocol):
     def risk_book(self) -> BotBook: ...
 
 
-class EngineView(Protocol):
+class EngineView(AccountFigures, Protocol):
     """The engine's state as the views read it (`Engine` is one): read-only."""
 
     @property
     def mode(self) -> TradingMode: ...
 
     @property
-    def exchange(self) -> Exchange: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
     def config(self) -> AppConfig | None: ...
 
     @property
     def bots(self) -> Mapping[str, ViewedBot]: ...
-
-    @property
-    def equity(self) -> Decimal: ...
-
-    @property
-    def gross_exposure(self) -> Decimal: ...
-
-    @property
-    def gross_margin(self) -> Decimal: ...
 
     @property
     def starting_equity(self) -> Decimal | None: ...
@@ -296,12 +274,6 @@ class EngineView(Protocol):
 
     @property
     def prices(self) -> Mapping[str, Decimal]: ...
-
-    @property
-    def quote_asset(self) -> str: ...
-
-    @property
-    def health(self) -> HealthMonitor: ...
 
     @property
     def account_risk(self) -> AccountRisk: ...
