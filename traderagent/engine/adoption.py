@@ -2,7 +2,11 @@
 the funding the journal booked), the exchange's open orders (the current strategy's from now
 on), the intent sequence, and the route and state of its last snapshot: a bot halted before
 a restart is halted again for the same reason, a paused one pauses again once it has started.
-Fills recovery recorded are not applied again when the venue reports them."""
+Fills recovery recorded are not applied again when the venue reports them.
+
+A bot the operator stopped stays stopped: a restart (or another daemon of a fleet taking it
+over) does not start it on its own, though its config says `autostart` (`operator_stop`). A
+bot stopped by a shutdown, or set aside after a crash, starts again as before."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import Protocol
 from strategies.base import Strategy
 from traderagent.domain import BotState, Position
 from traderagent.domain.events import OrderFilled
-from traderagent.engine.checkpoints import restore_route
+from traderagent.engine.checkpoints import BotCheckpoint, restore_route
 from traderagent.engine.execution import Execution
 from traderagent.engine.funding import with_booked_funding
 from traderagent.engine.journal import TradeJournal
@@ -21,6 +25,22 @@ from traderagent.engine.protocols import BotCore
 from traderagent.engine.recovery import ExchangeUnavailable, Reconciled, reconcile_with_retry
 from traderagent.engine.router import RouterBinding
 from traderagent.exchanges.ports import Exchange, Perpetual
+
+OPERATOR_STOP = "stopped by the operator"
+OPERATOR_ACKNOWLEDGED = "stopped by the operator after the emergency"
+"""The reasons of the operator's own stops (a stop, a close and stop, an acknowledged halt)."""
+SHUTDOWN_STOP = "stopped at shutdown"
+"""A bot stopped because its engine shut down: a restart starts it again."""
+
+
+async def operator_stop(journal: TradeJournal, bot: str) -> str:
+    """The reason, if the bot's last snapshot says the operator stopped it; else ''."""
+    saved = await journal.load_snapshot(bot)
+    snapshot = BotCheckpoint.read(saved[0]) if saved else None
+    if snapshot is None or snapshot.state != BotState.STOPPED.value:
+        return ""
+    reason = snapshot.state_reason
+    return reason if reason in (OPERATOR_STOP, OPERATOR_ACKNOWLEDGED) else ""
 
 
 class AdoptingBot(BotCore, Protocol):
@@ -97,3 +117,23 @@ async def adopt(bot: AdoptingBot, reconciled: Reconciled) -> None:
         bot.log("warning", f"still halted from before the restart: {reason}")
     elif before == BotState.PAUSED.value:
         bot.pause_after_start = f"paused before the restart: {reason}"
+
+
+class StartingBot(AdoptingBot, Protocol):
+    async def start(self) -> None: ...
+
+
+async def autostart(bot: StartingBot) -> bool:
+    """Start a bot its config autostarts, unless the operator stopped it before the restart
+    (then it stays STOPPED, said in the log and its state's reason): False if not started."""
+    held = await operator_stop(bot.journal, bot.name)
+    if held:
+        bot.state_reason = f"{held} before the restart"
+        bot.log(
+            "warning",
+            f"not started: {held} before the restart, and a restart does not override that "
+            "(start it from the TUI, s, or the API)",
+        )
+        return False
+    await bot.start()
+    return True

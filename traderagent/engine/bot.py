@@ -32,7 +32,7 @@ from traderagent.domain.events import (
     OrderFilled,
     OrderUpdated,
 )
-from traderagent.engine.adoption import recover
+from traderagent.engine.adoption import OPERATOR_ACKNOWLEDGED, OPERATOR_STOP, recover
 from traderagent.engine.allocator import CapitalAllocator, Funds, margin_committed
 from traderagent.engine.execution import Execution
 from traderagent.engine.handover import follow_regime
@@ -197,11 +197,13 @@ class BotRuntime:
         if self.last_price is not None and self.lifecycle.accepts_new_orders:
             await self.apply(self.strategy.on_resume(self.context()))
 
-    async def stop(self, cancel_orders: bool = True) -> None:
+    async def stop(self, cancel_orders: bool = True, reason: str = OPERATOR_STOP) -> None:
+        """STOPPING, its orders cancelled (`cancel_orders`), STOPPED for `reason`: the
+        operator's by default, which a restart keeps (`operator_stop`)."""
         await self.move(BotState.STOPPING, "stop requested")
         if cancel_orders:
             await self.cancel_all()
-        await self.move(BotState.STOPPED, "stopped")
+        await self.move(BotState.STOPPED, reason)
 
     async def halt(self, reason: str, *, keep_orders: bool = False) -> None:
         """Emergency halt: (1) freeze, (2) cancel and optionally close (not with
@@ -240,13 +242,13 @@ class BotRuntime:
             self.log("info", f"close requested: no position to sell ({self.position.qty})")
         if stop and self.state in (BotState.RUNNING, BotState.PAUSED, BotState.EMERGENCY):
             await self.move(BotState.STOPPING, "stop requested, position closed at market")
-            await self.move(BotState.STOPPED, "stopped")
+            await self.move(BotState.STOPPED, OPERATOR_STOP)
         elif self.state is BotState.RUNNING:
             await self.move(BotState.PAUSED, "position closed at market by operator")
 
     async def acknowledge(self) -> None:
         await self.move(BotState.STOPPING, "emergency acknowledged by operator")
-        await self.move(BotState.STOPPED, "stopped after emergency")
+        await self.move(BotState.STOPPED, OPERATOR_ACKNOWLEDGED)
 
     # -- market and exchange events ----------------------------------------------------------
 

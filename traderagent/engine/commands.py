@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from traderagent.domain import BotState
 from traderagent.domain.events import LogRecord
 from traderagent.engine.account_risk import HALTABLE
+from traderagent.engine.adoption import SHUTDOWN_STOP
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.fleet import let_go
 from traderagent.engine.lease_guard import LeaseLost, check_lease, stop_trading
@@ -80,7 +81,7 @@ class EngineCommands:
             await host.loop.checkpoint(force=True)
             for bot in host.bots.values():
                 if cancel_orders and bot.state in (BotState.RUNNING, BotState.PAUSED):
-                    await bot.stop(cancel_orders=True)
+                    await bot.stop(cancel_orders=True, reason=SHUTDOWN_STOP)
             await host.loop.drain()
 
     async def close(self) -> None:

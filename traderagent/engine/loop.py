@@ -24,6 +24,7 @@ from traderagent.domain.events import (
     RegimeUpdated,
 )
 from traderagent.engine import candle_feed
+from traderagent.engine.adoption import autostart
 from traderagent.engine.health import watch_data
 from traderagent.engine.lease_guard import LeaseLost, check_lease
 from traderagent.engine.lifecycle import FINISHABLE
@@ -95,8 +96,8 @@ class EngineLoop:
         lock = e.lock
         try:
             async with lock:
-                for name in e.autostart:
-                    await e.bots[name].start()
+                for name in e.autostart:  # not a bot the operator stopped before
+                    await autostart(e.bots[name])
                 await e.account_risk.hold_halts(e)  # unacknowledged halts outlive restarts
             # a driver's own stream directly: one async generator per candle, not two
             candles = feed if feed is not None else self.candles()

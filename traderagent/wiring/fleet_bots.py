@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from traderagent.config import AppConfig
+from traderagent.engine.adoption import autostart
 from traderagent.engine.bot import BotRuntime
 from traderagent.engine.risk import RiskGate
 from traderagent.exchanges.paper.exchange import PaperExchange
@@ -69,6 +70,6 @@ async def admit_bot(
         market=market_of(exchange),
     )
     engine.bots[name] = bot
-    if bot_config.autostart:
-        await bot.start()
+    if bot_config.autostart:  # not if the operator stopped it (in whichever daemon)
+        await autostart(bot)
     return bot
