@@ -69,14 +69,16 @@ def test_funding_comes_from_the_file_else_the_constant(tmp_path: Path) -> None:
     assert isinstance(rates, RateSeries) and rates.rate("BTCUSDT", 10) == Decimal("0.0003")
 
 
-async def test_a_linear_run_refuses_a_database_its_bots_traded_in(tmp_path: Path) -> None:
+async def test_a_linear_run_refuses_a_database_its_bots_traded_in_without_a_book(
+    tmp_path: Path,
+) -> None:
     config = parse_config(LINEAR, "c.yaml", {})
     database = await Database.open(tmp_path / "run.db")
     try:
         venue, store = await keep_paper_book(config, paper_venue(config), database)  # fresh
         assert isinstance(venue.exchange, PaperLinearExchange)
-        assert store is None  # the linear venue keeps no book in the database yet
-        with pytest.raises(StartupError, match="fleet daemons share the paper book"):
+        assert store is not None  # the linear venue keeps its book in the database
+        with pytest.raises(StartupError, match="fleet daemons share one paper account"):
             await keep_paper_book(config, paper_venue(config), database, fleet_tag="d1")
         journal = SqlJournal(database)
         await journal.register_bot("grid-btc", "BTCUSDT", "grid", {})
@@ -86,7 +88,9 @@ async def test_a_linear_run_refuses_a_database_its_bots_traded_in(tmp_path: Path
         )  # fmt: skip
         await journal.record_fill(fill)
         await journal.settle()
-        with pytest.raises(StartupError, match="grid-btc traded in this database before"):
+        with pytest.raises(
+            StartupError, match="grid-btc traded in this database, which keeps no paper book"
+        ):
             await keep_paper_book(config, paper_venue(config), database)
     finally:
         await database.close()
