@@ -13,6 +13,7 @@ from traderagent.config import ConfigError, parse_config
 from traderagent.domain import Fill, Liquidity, OrderRequest, OrderStatus, OrderType, Side
 from traderagent.exchanges.paper.linear import ConstantRate, RateSeries
 from traderagent.exchanges.paper.linear.exchange import PaperLinearExchange
+from traderagent.marketdata import CandleSeries
 from traderagent.wiring.venues import StartupError, funding_rates, keep_paper_book, paper_venue
 
 LINEAR = SMALL_CONFIG.replace(
@@ -103,6 +104,7 @@ async def test_a_linear_run_resumes_the_stored_book_and_refuses_it_as_spot(tmp_p
         venue, _ = await keep_paper_book(config, paper_venue(config), database)
         exchange = venue.exchange
         assert isinstance(exchange, PaperLinearExchange)
+        assert isinstance(venue.feed, CandleSeries)
         first = next(iter(venue.feed))
         exchange.on_candle(first)
         request = OrderRequest("grid-btc-1", "BTCUSDT", Side.BUY, OrderType.MARKET, Decimal("0.01"))
@@ -112,6 +114,7 @@ async def test_a_linear_run_resumes_the_stored_book_and_refuses_it_as_spot(tmp_p
         resumed, store = await keep_paper_book(config, paper_venue(config), database)
         again = resumed.exchange
         assert isinstance(again, PaperLinearExchange) and store is not None
+        assert isinstance(resumed.feed, CandleSeries)
         assert next(iter(resumed.feed)).ts == first.close_time  # the replay goes on from there
         assert await again.positions() == await exchange.positions()
         assert again.balances_sync() == exchange.balances_sync()
