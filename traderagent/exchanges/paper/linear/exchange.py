@@ -271,9 +271,8 @@ class PaperLinearExchange:
             if charge is None:
                 continue
             self.funding_charges.append(charge)
+            # stored with the next write, which the engine forces before it books the fee
             self.funding_paid[symbol] = self.funding_paid.get(symbol, ZERO) + charge.fee
-            if self._changes is not None:  # the engine persists before it books the fee
-                self._changes.balances = True
             fee = FundingFee(
                 f"paper-funding-{symbol}-{mark_ms}", symbol, charge.side, charge.size,
                 charge.rate, charge.fee, charge.asset, mark_ms,
