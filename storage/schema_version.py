@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-HEAD_REVISION = "0008"  # a test checks it against the migration scripts
+HEAD_REVISION = "0009"  # a test checks it against the migration scripts
 BASELINE_REVISION = "0001"
 VERSION_TABLE = "alembic_version"
 LEGACY_TABLES = frozenset({"bots", "orders", "fills", "positions", "equity_points"})

@@ -84,6 +84,25 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return canonical_decimal(Decimal(value))
 
 
+class DecimalText(TypeDecorator[Decimal]):
+    """A Decimal column exact at any scale on both backends: canonical TEXT everywhere. For
+    figures that are quotients (a position's average entry price, a margin over leverage),
+    which may carry more decimals than NUMERIC(38, 18) keeps."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return decimal_text(_as_decimal(value))
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return canonical_decimal(Decimal(value))
+
+
 class StrEnumText(TypeDecorator[E], Generic[E]):
     """A StrEnum column stored as its string value (e.g. Side.BUY -> 'Buy')."""
 

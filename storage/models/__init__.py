@@ -5,7 +5,7 @@ from storage.models.decisions import RiskStateRow, SnapshotRow, StrategyRow
 from storage.models.fleet import FleetLeaseRow
 from storage.models.funding import FundingRow
 from storage.models.operations import AuditRow, CredentialRow
-from storage.models.paper import PaperAccountRow, PaperFillRow, PaperOrderRow
+from storage.models.paper import PaperAccountRow, PaperFillRow, PaperOrderRow, PaperPositionRow
 from storage.models.trading import BotRow, EquityPointRow, FillRow, OrderRow, PositionRow
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "PaperAccountRow",
     "PaperFillRow",
     "PaperOrderRow",
+    "PaperPositionRow",
     "PositionRow",
     "RiskStateRow",
     "SnapshotRow",

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, Index, String, Text
+from sqlalchemy import BigInteger, Boolean, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from storage.models.base import ID, NAME, SYMBOL, Base, RowId
-from storage.types import ExactDecimal, StrEnumText
+from storage.types import DecimalText, ExactDecimal, StrEnumText
 from traderagent.domain import Liquidity, OrderStatus, OrderType, Side
 
 
@@ -41,9 +42,12 @@ class PaperOrderRow(Base):
     updated_ms: Mapped[int] = mapped_column(BigInteger)
     lock_asset: Mapped[str] = mapped_column(String(SYMBOL))
     """Asset a resting order has locked ('' once it is closed)."""
-    lock: Mapped[Decimal] = mapped_column(ExactDecimal())
+    lock: Mapped[Decimal] = mapped_column(DecimalText())
+    """Exact at any scale: a linear order's margin is a quotient of its leverage."""
     taker: Mapped[bool] = mapped_column(Boolean)
     """Marketable on arrival: its fill pays the taker fee."""
+    reduce_only: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """A linear order that may only reduce the position."""
 
 
 class PaperFillRow(Base):
@@ -65,6 +69,11 @@ class PaperFillRow(Base):
     fee_asset: Mapped[str] = mapped_column(String(SYMBOL))
     liquidity: Mapped[Liquidity] = mapped_column(StrEnumText(Liquidity))
     ts: Mapped[int] = mapped_column(BigInteger)
+    closed_size: Mapped[Decimal | None] = mapped_column(ExactDecimal(), nullable=True)
+    """A linear fill: what it closed of the position (None: a spot fill)."""
+    exec_pnl: Mapped[Decimal | None] = mapped_column(DecimalText(), nullable=True)
+    """What it realised before fees: exact at any scale (the entry price is an average)."""
+    exec_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class PaperAccountRow(Base):
@@ -78,3 +87,34 @@ class PaperAccountRow(Base):
     mark: Mapped[str] = mapped_column(Text)
     """Replay cursor, last prices and id counters."""
     updated_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class PaperPositionRow(Base):
+    """A linear paper position per symbol (a row stays when flat: it keeps the realised PnL,
+    the funding and when funding was last settled)."""
+
+    __tablename__ = "paper_positions"
+    __table_args__ = (UniqueConstraint("venue", "symbol", name="uq_paper_positions_venue_symbol"),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    venue: Mapped[str] = mapped_column(String(NAME))
+    symbol: Mapped[str] = mapped_column(String(SYMBOL))
+    side: Mapped[Side | None] = mapped_column(StrEnumText(Side), nullable=True)
+    size: Mapped[Decimal] = mapped_column(DecimalText())
+    avg_price: Mapped[Decimal] = mapped_column(DecimalText())
+    """Exact: a weighted average of entry prices, at any scale."""
+    leverage: Mapped[Decimal] = mapped_column(DecimalText())
+    mmr: Mapped[Decimal] = mapped_column(DecimalText())
+    margin: Mapped[Decimal] = mapped_column(DecimalText())
+    cur_realised: Mapped[Decimal] = mapped_column(DecimalText())
+    cum_realised: Mapped[Decimal] = mapped_column(DecimalText())
+    funding: Mapped[Decimal] = mapped_column(DecimalText())
+    """Funding paid in total (negative: received)."""
+    created_ms: Mapped[int] = mapped_column(BigInteger)
+    updated_ms: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    funded_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """Funding is settled for marks up to this (None: no candle of the symbol seen yet)."""
+    owner: Mapped[str] = mapped_column(String(NAME))
+    """Client-id prefix of the last order that traded it (a liquidation is its)."""
+    owner_bot: Mapped[str] = mapped_column(String(NAME))

@@ -3,7 +3,8 @@ account row (balances and market mark) replaced; each save is one transaction.
 
 Several daemons of a fleet share one paper account: each loads only its own bots' orders and
 fills, and adds what its balances moved since it last knew them to the stored balances under a
-row lock (`save_shared`), so every daemon's fills count exactly once."""
+row lock (`save_shared`), so every daemon's fills count exactly once. The linear paper venue
+keeps its positions beside them (`paper_positions`) and what each fill closed and realised."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ from storage.database import Database
 from storage.errors import StorageError
 from storage.jsontext import dump_payload, load_payload
 from storage.models import PaperAccountRow, PaperFillRow, PaperOrderRow
+from storage.repositories.paper_positions import (
+    PaperPositionRecord,
+    load_positions,
+    save_positions,
+)
 from traderagent.domain import ZERO, Balance, Fill, Order
 
 VENUE = "paper"
@@ -32,6 +38,17 @@ class PaperOrderRecord:
     lock_asset: str = ""
     lock: Decimal = ZERO
     taker: bool = False
+    reduce_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LinearExecution:
+    """What a linear fill closed of its position and realised (before fees), and Bybit's
+    execType ("Trade", or "BustTrade" for a liquidation)."""
+
+    closed_size: Decimal
+    exec_pnl: Decimal
+    exec_type: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +60,10 @@ class PaperBookRecord:
     balances: Mapping[str, Balance] | None = None
     mark: Mapping[str, Any] | None = None
     """The venue's JSON-able market state (cursor, last prices, counters)."""
+    positions: Sequence[PaperPositionRecord] = ()
+    """A linear venue's positions (upserted by symbol)."""
+    executions: Mapping[str, LinearExecution] | None = None
+    """The linear figures of fills, by fill id."""
 
 
 def _order_values(record: PaperOrderRecord) -> dict[str, Any]:
@@ -66,11 +87,15 @@ def _order_values(record: PaperOrderRecord) -> dict[str, Any]:
         "lock_asset": record.lock_asset,
         "lock": record.lock,
         "taker": record.taker,
+        "reduce_only": record.reduce_only,
     }
 
 
-def _fill_values(fill: Fill) -> dict[str, Any]:
+def _fill_values(fill: Fill, linear: LinearExecution | None) -> dict[str, Any]:
     return {
+        "closed_size": linear.closed_size if linear is not None else None,
+        "exec_pnl": linear.exec_pnl if linear is not None else None,
+        "exec_type": linear.exec_type if linear is not None else None,
         "fill_id": fill.fill_id,
         "client_order_id": fill.client_order_id,
         "bot": fill.bot,
@@ -104,7 +129,7 @@ def _to_record(row: PaperOrderRow) -> PaperOrderRecord:
         bot=row.bot,
         tag=row.tag,
     )
-    return PaperOrderRecord(order, row.lock_asset, row.lock, row.taker)
+    return PaperOrderRecord(order, row.lock_asset, row.lock, row.taker, row.reduce_only)
 
 
 def _to_fill(row: PaperFillRow) -> Fill:
@@ -122,6 +147,14 @@ def _to_fill(row: PaperFillRow) -> Fill:
         bot=row.bot,
         tag=row.tag,
     )
+
+
+def _executions_of(rows: Sequence[PaperFillRow]) -> dict[str, LinearExecution]:
+    return {
+        row.fill_id: LinearExecution(row.closed_size or ZERO, row.exec_pnl or ZERO, row.exec_type)
+        for row in rows
+        if row.exec_type is not None
+    }
 
 
 def _balances_payload(balances: Mapping[str, Balance]) -> dict[str, Any]:
@@ -188,11 +221,14 @@ class PaperBookRepository:
                 fill_query = fill_query.where(PaperFillRow.bot.in_(list(bots)))
             orders = (await session.scalars(order_query)).all()
             fills = (await session.scalars(fill_query)).all()
+            positions = await load_positions(session, self._venue)
         return PaperBookRecord(
             orders=[_to_record(row) for row in orders],
             fills=[_to_fill(row) for row in fills],
             balances=_balances_of(load_payload(account.balances)),
             mark=load_payload(account.mark),
+            positions=positions,
+            executions=_executions_of(fills),
         )
 
     async def save(self, changes: PaperBookRecord, now_ms: int) -> None:
@@ -203,7 +239,9 @@ class PaperBookRepository:
                 rows = [_order_values(r) for r in changes.orders]
                 await session.execute(self._order_upsert(), rows)
             if changes.fills:
-                await session.execute(self._fill_insert(), [_fill_values(f) for f in changes.fills])
+                await session.execute(self._fill_insert(), self._fill_rows(changes))
+            dialect = self._db.dialect_name
+            await save_positions(session, dialect, self._venue, changes.positions)
             if changes.balances is not None or changes.mark is not None:
                 await session.execute(self._account_upsert(changes), {"updated_ms": now_ms})
 
@@ -218,7 +256,7 @@ class PaperBookRepository:
                 rows = [_order_values(r) for r in changes.orders]
                 await session.execute(self._order_upsert(), rows)
             if changes.fills:
-                await session.execute(self._fill_insert(), [_fill_values(f) for f in changes.fills])
+                await session.execute(self._fill_insert(), self._fill_rows(changes))
             opening = dump_payload(_balances_payload(base), "the paper account's balances")
             new = _insert(self._db.dialect_name, ACCOUNT).values(
                 venue=self._venue, balances=opening, mark="{}", updated_ms=now_ms
@@ -246,6 +284,10 @@ class PaperBookRepository:
         kept = ("id", "client_order_id", "created_ms")
         updated = {c.name: stmt.excluded[c.name] for c in ORDERS.columns if c.name not in kept}
         return stmt.on_conflict_do_update(index_elements=["client_order_id"], set_=updated)
+
+    def _fill_rows(self, changes: PaperBookRecord) -> list[dict[str, Any]]:
+        linear = changes.executions or {}
+        return [_fill_values(f, linear.get(f.fill_id)) for f in changes.fills]
 
     def _fill_insert(self) -> Any:
         stmt = _insert(self._db.dialect_name, FILLS)

@@ -10,9 +10,10 @@ from kit.factories import SMALL_CONFIG
 
 from storage import Database, SqlJournal
 from traderagent.config import ConfigError, parse_config
-from traderagent.domain import Fill, Liquidity, Side
+from traderagent.domain import Fill, Liquidity, OrderRequest, OrderStatus, OrderType, Side
 from traderagent.exchanges.paper.linear import ConstantRate, RateSeries
 from traderagent.exchanges.paper.linear.exchange import PaperLinearExchange
+from traderagent.marketdata import CandleSeries
 from traderagent.wiring.venues import StartupError, funding_rates, keep_paper_book, paper_venue
 
 LINEAR = SMALL_CONFIG.replace(
@@ -69,14 +70,16 @@ def test_funding_comes_from_the_file_else_the_constant(tmp_path: Path) -> None:
     assert isinstance(rates, RateSeries) and rates.rate("BTCUSDT", 10) == Decimal("0.0003")
 
 
-async def test_a_linear_run_refuses_a_database_its_bots_traded_in(tmp_path: Path) -> None:
+async def test_a_linear_run_refuses_a_database_its_bots_traded_in_without_a_book(
+    tmp_path: Path,
+) -> None:
     config = parse_config(LINEAR, "c.yaml", {})
     database = await Database.open(tmp_path / "run.db")
     try:
         venue, store = await keep_paper_book(config, paper_venue(config), database)  # fresh
         assert isinstance(venue.exchange, PaperLinearExchange)
-        assert store is None  # the linear venue keeps no book in the database yet
-        with pytest.raises(StartupError, match="fleet daemons share the paper book"):
+        assert store is not None  # the linear venue keeps its book in the database
+        with pytest.raises(StartupError, match="fleet daemons share one paper account"):
             await keep_paper_book(config, paper_venue(config), database, fleet_tag="d1")
         journal = SqlJournal(database)
         await journal.register_bot("grid-btc", "BTCUSDT", "grid", {})
@@ -86,7 +89,39 @@ async def test_a_linear_run_refuses_a_database_its_bots_traded_in(tmp_path: Path
         )  # fmt: skip
         await journal.record_fill(fill)
         await journal.settle()
-        with pytest.raises(StartupError, match="grid-btc traded in this database before"):
+        with pytest.raises(
+            StartupError, match="grid-btc traded in this database, which keeps no paper book"
+        ):
             await keep_paper_book(config, paper_venue(config), database)
+    finally:
+        await database.close()
+
+
+async def test_a_linear_run_resumes_the_stored_book_and_refuses_it_as_spot(tmp_path: Path) -> None:
+    config = parse_config(LINEAR, "c.yaml", {})
+    database = await Database.open(tmp_path / "run.db")
+    try:
+        venue, _ = await keep_paper_book(config, paper_venue(config), database)
+        exchange = venue.exchange
+        assert isinstance(exchange, PaperLinearExchange)
+        assert isinstance(venue.feed, CandleSeries)
+        first = next(iter(venue.feed))
+        exchange.on_candle(first)
+        request = OrderRequest("grid-btc-1", "BTCUSDT", Side.BUY, OrderType.MARKET, Decimal("0.01"))
+        assert exchange.place_order_sync(request).status is OrderStatus.FILLED  # a long
+        await exchange.persist(force=True)
+
+        resumed, store = await keep_paper_book(config, paper_venue(config), database)
+        again = resumed.exchange
+        assert isinstance(again, PaperLinearExchange) and store is not None
+        assert isinstance(resumed.feed, CandleSeries)
+        assert next(iter(resumed.feed)).ts == first.close_time  # the replay goes on from there
+        assert await again.positions() == await exchange.positions()
+        assert again.balances_sync() == exchange.balances_sync()
+        assert again.liquidation_price("BTCUSDT") == exchange.liquidation_price("BTCUSDT")
+
+        spot = parse_config(SMALL_CONFIG, "c.yaml", {})
+        with pytest.raises(StartupError, match="keeps a linear paper account"):
+            await keep_paper_book(spot, paper_venue(spot), database)
     finally:
         await database.close()

@@ -286,6 +286,8 @@ class EngineLoop:
                     note_failure(e, f"{bot.name}'s exchange update", err)
                 except Exception as crash:  # reported, restarted with backoff (`health`)
                     await e.health.crashed(bot, crash)
+        if self.funding_fees and book is not None:
+            await book.persist(force=True)  # its settlement first: never behind the journal
         while self.funding_fees:
             touched = True
             fee = self.funding_fees.popleft()

@@ -21,6 +21,7 @@ from traderagent.exchanges.paper.exchange import PaperExchange
 from traderagent.exchanges.paper.fees import FeeSchedule
 from traderagent.exchanges.paper.instruments import paper_instrument
 from traderagent.exchanges.paper.linear.exchange import PaperLinearExchange
+from traderagent.exchanges.paper.linear.stored import book_category
 from traderagent.exchanges.ports import Exchange, ExchangeError
 from traderagent.marketdata import (
     BUNDLED_SAMPLE,
@@ -143,39 +144,49 @@ async def keep_paper_book(
     venue, clock and feed from there); a new database starts the replay as configured.
     `fleet_tag`: this daemon shares the account with others (ids carry the tag; the balances
     are added to, not replaced) and restores only the orders and fills of `bots`. The linear
-    paper venue keeps no book yet: no store then (and no fleet of linear bots)."""
+    paper venue keeps its positions too; it does not share an account (no fleet of its bots)."""
+    linear = isinstance(venue.exchange, PaperLinearExchange)
+    if linear and fleet_tag:
+        raise StartupError(
+            "paper.category linear: fleet daemons share one paper account, which the linear "
+            "paper venue's positions cannot be split across: run its bots in one daemon"
+        )
     store = DatabaseBookStore(database, shared=bool(fleet_tag))
     try:
         book = await store.load(bots if fleet_tag else None)
     except StorageError as err:
         raise StartupError(f"database: cannot read the paper book: {err}") from None
-    cursor = book.mark.cursor_ms if book is not None and book.mark is not None else 0
-    if not isinstance(venue.exchange, PaperExchange):  # linear perpetuals: no stored book yet
-        if fleet_tag:
-            raise StartupError(
-                "paper.category linear: fleet daemons share the paper book in the database, "
-                "and the linear paper venue does not keep one yet: run it in one daemon"
-            )
-        await _fresh_for_linear(config, database)
-        log.warning(
-            "the linear paper venue keeps no book in the database yet: this session's "
-            "positions, orders and funding start afresh and end with it"
+    kept, category = book_category(book), config.paper.category
+    if kept and kept != category:
+        raise StartupError(
+            f"paper.category {category}: this database keeps a {kept} paper account: reset "
+            "the paper account (`traderagent paper reset`) or use a new --db"
         )
-        return venue, None
+    if linear and book is None:
+        await _fresh_for_linear(config, database)
+    cursor = book.mark.cursor_ms if book is not None and book.mark is not None else 0
     if cursor:
         venue = paper_venue(config, resume_ms=cursor)
-    assert isinstance(venue.exchange, PaperExchange)  # noqa: S101 - built by paper_venue
+    exchange = venue.exchange
+    if isinstance(exchange, PaperLinearExchange):
+        try:
+            exchange.attach_store(store, book)
+        except ValueError as err:
+            raise StartupError(f"paper.linear: {err}") from None
+        return venue, store
+    assert isinstance(exchange, PaperExchange)  # noqa: S101 - built by paper_venue
     if fleet_tag:
-        venue.exchange.use_id_tag(fleet_tag)
+        exchange.use_id_tag(fleet_tag)
         if book is None:
-            store.opening(venue.exchange.balances_sync())
-    venue.exchange.attach_store(store, book)
+            store.opening(exchange.balances_sync())
+    exchange.attach_store(store, book)
     return venue, store
 
 
 async def _fresh_for_linear(config: AppConfig, database: Database) -> None:
-    """StartupError if the bots traded in this database before: a linear paper venue starts
-    afresh, so their journalled positions would not be the venue's (fail closed)."""
+    """StartupError if the bots traded in this database but it keeps no paper book (written
+    before the linear venue kept one): the venue would start afresh, so their journalled
+    positions would not be the venue's (fail closed)."""
     journal = SqlJournal(database)
     try:
         traded = [bot.name for bot in config.bots if await journal.fills_of(bot.name)]
@@ -183,9 +194,9 @@ async def _fresh_for_linear(config: AppConfig, database: Database) -> None:
         raise StartupError(f"database: cannot read the bots' fills: {err}") from None
     if traded:
         raise StartupError(
-            f"paper.category linear: {', '.join(traded)} traded in this database before, and "
-            "the linear paper venue does not keep its book yet (its positions would not be "
-            "the bots'): reset the paper account (`traderagent paper reset`) or use a new --db"
+            f"paper.category linear: {', '.join(traded)} traded in this database, which keeps "
+            "no paper book of theirs (its positions would not be the bots'): reset the paper "
+            "account (`traderagent paper reset`) or use a new --db"
         )
 
 

@@ -33,6 +33,7 @@ TABLES = {
     "paper_orders",
     "paper_fills",
     "paper_account",
+    "paper_positions",
     "alembic_version",
 }
 

@@ -55,6 +55,7 @@ def test_head_constant_is_the_single_head_of_the_scripts() -> None:
     scripts = ScriptDirectory.from_config(alembic_config())
     assert scripts.get_heads() == [HEAD_REVISION]
     assert [s.revision for s in scripts.walk_revisions()] == [
+        "0009",
         "0008",
         "0007",
         "0006",

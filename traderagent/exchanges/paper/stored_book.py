@@ -5,7 +5,9 @@ each resting one locked), balances and executions are written to the database, a
 session restores them. Writes carry only what changed since the last one and are batched:
 the engine calls `persist` once before it journals anything the venue did, so the stored
 book is never behind the journal. A candle that changed nothing writes nothing, except a
-checkpoint of the replay cursor every `CURSOR_CHECKPOINT_MS` of market time.
+checkpoint of the replay cursor every `CURSOR_CHECKPOINT_MS` of market time. The linear
+venue keeps its positions with them (`StoredPosition`), written whole with every write, and
+its other state (margin mode, counters, given marks) in `VenueMark.details`.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
-from traderagent.domain import ZERO, Balance, Fill, Order
+from traderagent.domain import ZERO, Balance, Fill, Order, Side
 
 CURSOR_CHECKPOINT_MS = 2 * 60 * 60_000
 """A quiet replay still records how far it got this often (market time), so a restart
@@ -30,6 +32,33 @@ class StoredOrder:
     lock_asset: str = ""
     lock: Decimal = ZERO
     taker: bool = False
+    reduce_only: bool = False
+    """A linear order that may only reduce the position."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPosition:
+    """A linear position as the venue keeps it (flat ones too: their realised PnL, funding and
+    funding time), with who traded it last (a liquidation is theirs)."""
+
+    symbol: str
+    side: Side | None
+    size: Decimal
+    avg_price: Decimal
+    leverage: Decimal
+    mmr: Decimal
+    margin: Decimal = ZERO
+    cur_realised: Decimal = ZERO
+    cum_realised: Decimal = ZERO
+    funding: Decimal = ZERO
+    """Funding paid in total (negative: received)."""
+    created_ms: int = 0
+    updated_ms: int = 0
+    seq: int = 0
+    funded_ms: int | None = None
+    """Funding is settled for marks up to this (None: no candle of the symbol yet)."""
+    owner: str = ""
+    owner_bot: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +71,9 @@ class VenueMark:
     """Last price per symbol as the exact text of the float the matcher compares with."""
     next_order_id: int = 1
     next_fill_id: int = 1
+    details: Mapping[str, Any] = field(default_factory=dict)
+    """What else a venue needs to resume, JSON-able (the linear one: its category, margin
+    mode, liquidation counters, given mark prices as text)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +84,7 @@ class PaperBook:
     fills: Sequence[Fill] = ()
     balances: Mapping[str, Balance] | None = None
     mark: VenueMark | None = None
+    positions: Sequence[StoredPosition] = ()
 
 
 class BookStore(Protocol):

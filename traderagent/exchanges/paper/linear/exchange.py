@@ -9,7 +9,8 @@ candle and up to this candle's open, at the previous mark price, before its orde
 marks inside it or at its close after them, at its close or given mark) and reported to the
 engine as `FundingFee`s (`FundingSource`). A mark whose rate the data lacks is logged and
 counted in `funding_skipped`, never guessed. It has no quiet-span skipping (a backtest steps
-every candle: funding and liquidation are checked at each) and no stored book yet.
+every candle: funding and liquidation are checked at each). Like the spot venue it keeps its
+book in storage when one is attached (`attach_store`, `persist`; what is kept: `stored`).
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ from traderagent.exchanges.fee_rules import LINEAR_FEES, FeeRules
 from traderagent.exchanges.paper.account import Account
 from traderagent.exchanges.paper.admission import market_price
 from traderagent.exchanges.paper.instruments import lookup_instrument
+from traderagent.exchanges.paper.linear import stored
 from traderagent.exchanges.paper.linear.funding import FundingRates, funding_times
 from traderagent.exchanges.paper.linear.records import FundingCharge, LinearRefusal, MarginMode
 from traderagent.exchanges.paper.linear.venue import LinearBook
 from traderagent.exchanges.paper.matching import FillModel
+from traderagent.exchanges.paper.stored_book import BookChanges, BookStore, PaperBook, VenueMark
 from traderagent.exchanges.ports import ExchangeUpdate, FundingListener, UpdateListener
 
 if TYPE_CHECKING:
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
         Exchange,
         FundingSource,
         MarginAccount,
+        PersistedBook,
     )
 
 log = logging.getLogger(__name__)
@@ -92,7 +96,10 @@ class PaperLinearExchange:
         self._orders: dict[str, Order] = {}
         self._fills: list[Fill] = []
         self.funding_charges: list[FundingCharge] = []
+        self.funding_paid: dict[str, Decimal] = {}  # per symbol, in total (negative: received)
         self.funding_skipped = 0
+        self._store: BookStore | None = None
+        self._changes: BookChanges | None = None  # tracked only while a store is attached
 
     def unrealised_pnl(self, prices: Mapping[str, Decimal]) -> Decimal:
         """The positions' unrealised PnL at `prices` (MarginAccount), else at their marks."""
@@ -190,9 +197,12 @@ class PaperLinearExchange:
                 reason = f"{refusal.message} ({refusal.code})"
             else:
                 self._orders.setdefault(cid, order)
+                self._changed(cid)
                 return self._orders[cid]
         rejected = Order.from_request(request, OrderStatus.REJECTED, now, reason)
-        self._orders.setdefault(cid, rejected)
+        if cid not in self._orders:  # a duplicate's id keeps the order it names
+            self._orders[cid] = rejected
+            self._changed(cid)
         return rejected
 
     def _refusal(self, request: OrderRequest, inst: Instrument) -> str:
@@ -234,6 +244,8 @@ class PaperLinearExchange:
         if mark is not None:
             self.book.set_mark(symbol, mark)
         self._settle_funding(symbol, candle.close_time)
+        if self._changes is not None:
+            self._changes.cursor_ms = max(self._changes.cursor_ms, candle.close_time)
 
     def last_price(self, symbol: str) -> float | None:
         return self.book.last_price(symbol)
@@ -259,6 +271,8 @@ class PaperLinearExchange:
             if charge is None:
                 continue
             self.funding_charges.append(charge)
+            # stored with the next write, which the engine forces before it books the fee
+            self.funding_paid[symbol] = self.funding_paid.get(symbol, ZERO) + charge.fee
             fee = FundingFee(
                 f"paper-funding-{symbol}-{mark_ms}", symbol, charge.side, charge.size,
                 charge.rate, charge.fee, charge.asset, mark_ms,
@@ -267,11 +281,78 @@ class PaperLinearExchange:
             if self._funding_listener is not None:
                 self._funding_listener(fee)
 
+    # -- the stored book (PersistedBook protocol) -----------------------------------------------
+
+    def attach_store(self, store: BookStore, book: PaperBook | None) -> None:
+        """Keep the book in `store` from now on, after restoring `book` (what it last held);
+        ValueError if this venue's configuration cannot hold `book` (`stored.restore`)."""
+        if book is not None:
+            self._restore(book)
+        self._store = store
+        self._changes = BookChanges()
+        self._changes.balances = True
+        if book is not None and book.mark is not None:
+            self._changes.cursor_ms = self._changes.saved_cursor_ms = book.mark.cursor_ms
+
+    @property
+    def cursor_ms(self) -> int:
+        """Close time of the last candle matched (0 before the first, or without a store)."""
+        return self._changes.cursor_ms if self._changes is not None else 0
+
+    def unsaved(self, update: ExchangeUpdate) -> bool:
+        """Whether `update` is a fill the stored book does not have yet."""
+        changes = self._changes
+        return (
+            changes is not None and isinstance(update, Fill) and update.fill_id in changes.fill_ids
+        )
+
+    async def persist(self, force: bool = False) -> None:
+        """Write what changed since the last write, with the whole account (balances and every
+        position) as it is now: one transaction, so the stored book is one moment's."""
+        changes, store, book = self._changes, self._store, self.book
+        if changes is None or store is None or not changes.due(force):
+            return
+        cursor = changes.cursor_ms
+        cids, fills, balances = changes.take()
+        prices = {symbol: repr(p) for symbol, p in book.matcher.last_prices().items()}
+        details = stored.details_of(book, self.funding_skipped)
+        batch = PaperBook(
+            orders=[stored.stored_order(book, self._orders[cid]) for cid in cids],
+            fills=fills,
+            balances=self._account.snapshot(),
+            mark=VenueMark(cursor, prices, 1, book.peek_fill_id(), details),
+            positions=stored.positions_of(book, self._funded, self.funding_paid),
+        )
+        try:
+            await store.save(batch)
+        except BaseException:
+            changes.give_back(cids, fills, balances)
+            raise
+        changes.saved_cursor_ms = cursor
+
+    def _restore(self, book: PaperBook) -> None:
+        if book.balances is not None:
+            self._account = Account.restored(book.balances)
+            self.book.wallet = self._account
+        self._funded, self.funding_paid = stored.restore(self.book, book)
+        for order in book.orders:
+            self._orders[order.order.client_order_id] = order.order
+        self._fills = sorted([*self._fills, *book.fills], key=lambda f: f.ts)
+        if book.mark is not None:
+            self.funding_skipped = int(book.mark.details.get("funding_skipped", 0))
+
+    def _changed(self, client_order_id: str) -> None:
+        if self._changes is not None:
+            self._changes.order(client_order_id)
+
     def _on_update(self, update: ExchangeUpdate) -> None:
         if isinstance(update, Fill):
             self._fills.append(update)
+            if self._changes is not None:
+                self._changes.fill(update)
         else:
             self._orders[update.client_order_id] = update
+            self._changed(update.client_order_id)
         if self._listener is not None:
             self._listener(update)
 
@@ -282,5 +363,5 @@ if TYPE_CHECKING:
 
     def _conforms(
         x: PaperLinearExchange,
-    ) -> tuple[Exchange, CandleMatched, FundingSource, MarginAccount]:
-        return x, x, x, x
+    ) -> tuple[Exchange, CandleMatched, FundingSource, MarginAccount, PersistedBook]:
+        return x, x, x, x, x

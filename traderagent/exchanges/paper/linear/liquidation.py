@@ -89,6 +89,17 @@ class Liquidator:
         self.owners: dict[str, tuple[str, str]] = {}  # symbol -> (client id prefix, bot)
         self._ids = count(1)
 
+    def peek_id(self) -> int:
+        """The number the next liquidation's client id will carry."""
+        n = next(self._ids)
+        self._ids = count(n)
+        return n
+
+    def resume(self, liquidations: int, next_id: int) -> None:
+        """Continue a stored book's count and ids (a liquidation's client id is never reused)."""
+        self.count = liquidations
+        self._ids = count(next_id)
+
     def note_owner(self, order: Order) -> None:
         """Remember who traded `order.symbol` last (a liquidation is theirs)."""
         prefix = order.client_order_id.rsplit("-", 1)[0] if "-" in order.client_order_id else ""

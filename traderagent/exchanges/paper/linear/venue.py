@@ -254,6 +254,22 @@ class LinearBook:
             closed, pnl, exec_type,
         )  # fmt: skip
 
+    # -- a stored book ------------------------------------------------------------------------
+
+    def peek_fill_id(self) -> int:
+        """The number the next fill id will carry (stored, so a restart never reuses one)."""
+        n = next(self._fill_ids)
+        self._fill_ids = count(n)
+        return n
+
+    def resume(self, next_fill_id: int, resting: list[tuple[RestingOrder, bool]]) -> None:
+        """Continue a stored book: fill ids from `next_fill_id`, and its resting orders (with
+        whether each is reduce-only) back on the matcher; their margin is in the restored
+        wallet already."""
+        self._fill_ids = count(next_fill_id)
+        for order, reduce_only in resting:
+            self._rest(order, reduce_only)
+
     def emit(self, update: ExchangeUpdate) -> None:
         if self._listener is not None:
             self._listener(update)
