@@ -42,7 +42,7 @@ from traderagent.engine.journal import TradeJournal
 from traderagent.engine.late_fills import ClosedOrders
 from traderagent.engine.lifecycle import REPLAY_FINISHED, Lifecycle
 from traderagent.engine.order_book import OrderBook
-from traderagent.engine.order_state import with_fill
+from traderagent.engine.order_state import cut_to, with_fill
 from traderagent.engine.quiet_span import QuietSpan
 from traderagent.engine.recovery import RETRY_DELAYS_S
 from traderagent.engine.refusals import report_rejected
@@ -367,6 +367,19 @@ class BotRuntime:
 
     async def on_order(self, update: Order) -> None:
         known = self.book.orders.get(update.client_order_id)
+        if (
+            known is not None
+            and update.qty < known.qty
+            and self.perpetual is not None
+            and update.status is not OrderStatus.REJECTED
+        ):
+            # the venue cut it (a reduce-only order to the position): its fills end it there
+            known = cut_to(known, update.qty)
+            self.book.track(known)
+            await self.journal.record_order(known)
+            self.log(
+                "info", f"{known.client_order_id} ({known.tag}) cut by the venue to {known.qty}"
+            )
         if known is not None and update.status in CLOSED_UNFILLED:
             self.book.close(known, update)
         if known is None or update.status is not OrderStatus.FILLED:

@@ -4,6 +4,8 @@ a replay derives a few of these per fill."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from traderagent.domain import ZERO, Fill, Order, OrderStatus
 
 
@@ -74,6 +76,30 @@ def with_fill(order: Order, fill: Fill) -> Order:
         fill.ts,
         filled,
         avg,
+        o.exchange_order_id,
+        o.reject_reason,
+        o.bot,
+        o.tag,
+    )
+
+
+def cut_to(order: Order, qty: Decimal) -> Order:
+    """`order` cut by the venue to `qty` (a reduce-only order is at most the position: Bybit
+    amends it as the position shrinks): FILLED if its fills reach that already."""
+    o = order
+    status = OrderStatus.FILLED if o.filled_qty >= qty else o.status
+    return Order(
+        o.client_order_id,
+        o.symbol,
+        o.side,
+        o.type,
+        qty,
+        o.price,
+        status,
+        o.created_ms,
+        o.updated_ms,
+        o.filled_qty,
+        o.avg_fill_price,
         o.exchange_order_id,
         o.reject_reason,
         o.bot,

@@ -20,6 +20,7 @@ from traderagent.domain import (
     Intent,
     Order,
     OrderRequest,
+    OrderStatus,
     OrderType,
     PlaceOrder,
     Position,
@@ -49,6 +50,7 @@ class Scripted:
     def __init__(self, start: list[Intent]) -> None:
         self.start = start
         self.fills: list[Fill] = []
+        self.completed: list[str] = []  # tags of the orders a fill completed
         self.resumed: list[Decimal] = []  # the position each on_resume saw
 
     def on_start(self, ctx: StrategyContext) -> list[Intent]:
@@ -59,6 +61,8 @@ class Scripted:
 
     def on_fill(self, fill: Fill, order: Order, ctx: StrategyContext) -> list[Intent]:
         self.fills.append(fill)
+        if order.status is OrderStatus.FILLED:
+            self.completed.append(order.tag)
         return []
 
     def on_resume(self, ctx: StrategyContext) -> list[Intent]:
@@ -262,3 +266,22 @@ async def test_the_bots_snapshot_shows_its_liquidation_price_and_band() -> None:
     assert danger.liquidation_level == "danger"
     assert danger.liquidation_distance_pct == (D(21900) - D(21500)) / D(21500) * 100
     assert bot_snapshot(rig.bot, warning_pct=D(1)).liquidation_level == ""  # configurable
+
+
+async def test_a_reduce_only_order_cut_to_the_position_is_filled_not_left_open() -> None:
+    """Short 0.5; two reduce-only buys of 0.4 rest below. A low of 19 300 fills the first
+    (short 0.1 left), so the venue cuts the second to 0.1 and says so before its fill: the
+    bot's order is complete, its strategy told so, and nothing stays open."""
+    closes = [
+        PlaceOrder(t, Side.BUY, D("0.4"), D(p), reduce_only=True)
+        for t, p in (("tp1", "19500"), ("tp2", "19400"))
+    ]
+    rig = await started(Rig([short(), *closes]))
+    await rig.candle(20000, 20000, 20000, 20000)
+    assert sorted(o.tag for o in rig.bot.orders.values()) == ["tp1", "tp2"]
+    await rig.candle(20000, 20000, 19300, 19300)
+    assert rig.bot.position.qty == 0
+    assert rig.bot.orders == {}
+    assert rig.strategy.completed == ["entry1", "tp1", "tp2"]
+    tp2 = next(o for o in await rig.journal.orders_of("t") if o.tag == "tp2")
+    assert (tp2.status, tp2.qty, tp2.filled_qty) == (OrderStatus.FILLED, D("0.1"), D("0.1"))

@@ -302,7 +302,10 @@ class LinearBook:
             closable = position.closable_by(order.side)
             if not closable:
                 return self._close(resting, ts, "reduce-only order: the position is gone")
-            order = replace(order, qty=min(order.qty, closable))
+            if closable < order.qty:
+                # cut to the position, and said before its fill, as Bybit amends such an order
+                order = replace(order, qty=closable, updated_ms=ts)
+                self.emit(order)
         fee = self.fees.fee(order.side, order.qty, price, liquidity)
         self.wallet.unlock(resting.lock_asset, resting.lock)
         self.reduce_only.discard(order.client_order_id)
