@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
@@ -89,6 +89,19 @@ class Emulator:
         done = self.core.step(n)
         await asyncio.sleep(0)  # let the connections' senders run
         return done
+
+    async def walk_step(self, paused: Callable[[], Awaitable[None]]) -> bool:
+        """Close the next candle as `step(1)` does, but awaiting `paused()` after each linear
+        fill (`EmulatorCore.walk_step`): a lockstep driver waits there until its client has
+        reacted, so the client's cancels apply from that point of the candle's path. False
+        at the end of the replay."""
+        if self.core.replay.finished:
+            return False
+        for _ in self.core.walk_step():
+            await asyncio.sleep(0)  # let the connections' senders run
+            await paused()
+        await asyncio.sleep(0)
+        return True
 
     def now_ms(self) -> int:
         """Market time: the close of the last replayed candle."""
