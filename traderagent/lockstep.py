@@ -108,6 +108,9 @@ class Lockstep:
     def __init__(
         self, emu: Emulator, exchange: BybitLinearExchange, candles: CandleSeries, bound_s: float
     ) -> None:
+        self.mid_candle = True
+        """Wait for the engine after each fill (False: only between candles, as a live venue
+        gives no pause: the whole candle fills before the engine hears of it)."""
         self.emu = emu
         self.exchange = exchange
         self.candles = candles
@@ -126,7 +129,8 @@ class Lockstep:
             if index:  # the first is the emulator's warm-up step, closed already
                 await engine.clock.advance_to(candle.close_time)
                 await self.settle()
-                if not await self.emu.walk_step(self.settle):
+                paused = self.settle if self.mid_candle else _no_pause
+                if not await self.emu.walk_step(paused):
                     raise LockstepError(f"the emulator's replay ended before {candle.ts}")
             if self.emu.now_ms() != candle.close_time:
                 raise LockstepError(
@@ -156,16 +160,23 @@ class Lockstep:
                         break
                 if loop.time() > deadline:
                     raise LockstepStalled(f"updates still unrouted after {self.bound_s} s")
-                await asyncio.sleep(0.001)  # the pump's turn (it wakes on the update)
+                await asyncio.sleep(0)  # the pump's turn: it wakes on the update, then waits for the lock
             if feed.published == heard:
                 return
             if loop.time() > deadline:
                 raise LockstepStalled(f"the venue still pushing after {self.bound_s} s")
 
 
-async def run_in_lockstep(config: AppConfig, *, bound_s: float = BOUND_S) -> LockstepResult:
+async def _no_pause() -> None:
+    return None
+
+
+async def run_in_lockstep(
+    config: AppConfig, *, bound_s: float = BOUND_S, mid_candle: bool = True
+) -> LockstepResult:
     """Run `config`'s bots (a paper config, as `traderagent backtest` takes it) with the real
-    engine on the emulator over the wire, in lockstep (see the module)."""
+    engine on the emulator over the wire, in lockstep (see the module); `mid_candle=False`
+    waits for the engine only between candles (what a live venue's timing gives)."""
     mirrorable(config)
     run_config = backtest_config(config)
     series, label = load_series(run_config.replay.data, run_config.replay.symbol)
@@ -191,7 +202,7 @@ async def run_in_lockstep(config: AppConfig, *, bound_s: float = BOUND_S) -> Loc
         await exchange.connect()
         try:
             venue, stepper = await _venue(run_config, emu, exchange, window.history, candles)
-            stepper.bound_s = bound_s
+            stepper.bound_s, stepper.mid_candle = bound_s, mid_candle
             journal = MemoryJournal(clock_ms=venue.clock.now_ms)
             engine = await assemble_engine(run_config, venue, journal, "memory")
             engine.use_config(run_config)
