@@ -160,7 +160,9 @@ class Lockstep:
                         break
                 if loop.time() > deadline:
                     raise LockstepStalled(f"updates still unrouted after {self.bound_s} s")
-                await asyncio.sleep(0)  # the pump's turn: it wakes on the update, then waits for the lock
+                await asyncio.sleep(
+                    0
+                )  # the pump's turn: it wakes on the update, then waits for the lock
             if feed.published == heard:
                 return
             if loop.time() > deadline:
