@@ -118,6 +118,8 @@ class Lockstep:
         self.engine: Engine | None = None
         self.settles = 0
         """Quiescence waits done (one per candle at least, one more per fill)."""
+        self.heard = -1
+        """The emulator's push count when the client last caught up with it."""
 
     async def feed(self) -> AsyncIterator[Candle]:
         """The window's candles, each closed at the emulator (fills reacted to) first."""
@@ -142,31 +144,33 @@ class Lockstep:
         await self.settle()
 
     async def settle(self) -> None:
-        """Return once the engine has heard every push and acted on it (see the module)."""
+        """Return once the engine has heard every push and acted on it (see the module);
+        LockstepStalled if that takes longer than `bound_s`."""
         engine = self.engine
         assert engine is not None  # noqa: S101 - `feed` checked it
-        feed = self.emu.core.feed
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.bound_s
         self.settles += 1
-        heard = -1
+        try:
+            async with asyncio.timeout(self.bound_s):
+                await self._quiesce(engine)
+        except TimeoutError:
+            raise LockstepStalled(
+                f"the engine was not quiescent after {self.bound_s} s (market time "
+                f"{self.emu.now_ms()})"
+            ) from None
+
+    async def _quiesce(self, engine: Engine) -> None:
+        feed = self.emu.core.feed
         while True:
-            if feed.published != heard:
-                heard = feed.published
+            if feed.published != self.heard:  # else nothing can be on its way to the client
+                self.heard = feed.published
                 await self.exchange.catch_up(self.bound_s)
             while True:  # the pump routes what was heard; a bot acts under the lock
                 async with engine.lock:
                     if not engine.has_pending_updates:
                         break
-                if loop.time() > deadline:
-                    raise LockstepStalled(f"updates still unrouted after {self.bound_s} s")
-                await asyncio.sleep(
-                    0
-                )  # the pump's turn: it wakes on the update, then waits for the lock
-            if feed.published == heard:
+                await asyncio.sleep(0)  # the pump's turn: it wakes, then waits for the lock
+            if feed.published == self.heard:  # the reactions pushed nothing more
                 return
-            if loop.time() > deadline:
-                raise LockstepStalled(f"the venue still pushing after {self.bound_s} s")
 
 
 async def _no_pause() -> None:
