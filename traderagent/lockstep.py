@@ -31,6 +31,13 @@ backtest walks it with an empty book too. The engine reads balances inline after
 updates (as on a simulated venue), so each decision sees the balances a backtest's would. Every
 wait is bounded (`bound_s`, generous: the machine may be busy); a stall raises LockstepStalled.
 
+Reduce-only orders go over the wire with `reduceOnly`, and both venues apply the shared linear
+book's rule to them: capped at the position on entry, cancelled when they would no longer
+reduce at their fill (Bybit cancels them as the position closes: no fill differs). Without the
+pauses (`mid_candle=False`, a live venue's timing) that rule is what keeps a trend's take
+profit from opening a position once its stop closed the short within one candle; a safety
+order a DCA cancels at its take profit is not reduce-only, and fills (the lockstep test).
+
 What the emulator cannot mirror fails closed (LockstepError): instruments whose tick or lot
 differ from the backtest's, cross margin, another maintenance margin rate, mark price files,
 a long-only venue. The venue's spread is zero, as on the paper venue.
@@ -51,7 +58,7 @@ from traderagent.domain import Candle, Fill, FundingFee, TradingMode
 from traderagent.engine.orchestrator import Engine
 from traderagent.exchanges.bybit import ApiCredentials, BybitConfig, BybitLinearExchange
 from traderagent.exchanges.emulator import Emulator, running_emulator
-from traderagent.exchanges.emulator.records import ExecutionRecord
+from traderagent.exchanges.emulator.records import ExecutionRecord, OrderRecord
 from traderagent.exchanges.paper.linear import DEFAULT_MMR
 from traderagent.facade import RunSummary
 from traderagent.marketdata import CandleSeries
@@ -80,6 +87,8 @@ class LockstepResult:
     """The funding shares the engine booked to its bots."""
     executions: list[ExecutionRecord]
     """The emulator's own executions (trades and funding), oldest first."""
+    orders: list[OrderRecord]
+    """Every order the emulator accepted, in its final state."""
 
 
 def mirrorable(config: AppConfig) -> None:
@@ -217,7 +226,9 @@ async def run_in_lockstep(
             summary = await engine.run()
         finally:
             await exchange.close()
-        return LockstepResult(summary, list(journal.fills), list(journal.funding), emu.executions())
+        return LockstepResult(
+            summary, list(journal.fills), list(journal.funding), emu.executions(), emu.orders()
+        )
 
 
 async def _venue(
