@@ -4,8 +4,8 @@ paper venue as `traderagent run --headless` drives it (every candle stepped, SQL
 and (c) the emulator through the real Bybit client. The backtest's venue calls (each order as
 the engine sent it, reduce-only flag included, and each cancel) are taped between its candles
 and sent, candle for candle, to the emulator's linear category over the wire; what the
-emulator fills must be what the paper venue filled. (The engine itself cannot trade shorts on
-a live venue yet: README "Not yet".)"""
+emulator fills must be what the paper venue filled. (The engine itself on the emulator, in
+lockstep with its replay, is `test_perp_lockstep`; this replay checks the venue's rule alone.)"""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 
 from traderagent.exchanges.emulator.desk import OrderDesk
@@ -109,16 +109,27 @@ class EmulatorCore:
         """Close the next `n` replay steps now: match, push; returns how many were closed."""
         done = 0
         while done < n and not self.replay.finished:
-            before = self.replay.now_ms()
-            candles = self.replay.advance()
-            for candle in candles:
-                self.ledger.spot.on_candle(candle)
-                self.ledger.linear.on_candle(candle)
-            self.market.on_step(candles)
-            if self.funding_rate or self.funding_rates is not None:
-                self._settle_funding(before, self.replay.now_ms())
+            for _ in self.walk_step():
+                pass
             done += 1
         return done
+
+    def walk_step(self) -> Iterator[None]:
+        """Close the next replay step, pausing after each linear fill: the paper venue's walk
+        (`LinearBook.walk`, the candle's path point by point), so a client that reacts while
+        the step is paused (a cancel over REST) changes the rest of the candle, as a bot on
+        the paper venue does. An order placed during a pause rests only after the candle.
+        Then the market pushes and the funding due by the step's close, as `step`."""
+        if self.replay.finished:
+            return
+        before = self.replay.now_ms()
+        candles = self.replay.advance()
+        for candle in candles:
+            self.ledger.spot.on_candle(candle)
+            yield from self.ledger.linear.walk(candle)
+        self.market.on_step(candles)
+        if self.funding_rate or self.funding_rates is not None:
+            self._settle_funding(before, self.replay.now_ms())
 
     def _settle_funding(self, before_ms: int, now_ms: int) -> None:
         """Funding of every linear position at each 8-hour mark in (before, now]."""

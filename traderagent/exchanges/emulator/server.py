@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
@@ -89,6 +89,19 @@ class Emulator:
         done = self.core.step(n)
         await asyncio.sleep(0)  # let the connections' senders run
         return done
+
+    async def walk_step(self, paused: Callable[[], Awaitable[None]]) -> bool:
+        """Close the next candle as `step(1)` does, but awaiting `paused()` after each linear
+        fill (`EmulatorCore.walk_step`): a lockstep driver waits there until its client has
+        reacted, so the client's cancels apply from that point of the candle's path. False
+        at the end of the replay."""
+        if self.core.replay.finished:
+            return False
+        for _ in self.core.walk_step():
+            await asyncio.sleep(0)  # let the connections' senders run
+            await paused()
+        await asyncio.sleep(0)
+        return True
 
     def now_ms(self) -> int:
         """Market time: the close of the last replayed candle."""
@@ -178,7 +191,10 @@ async def running_emulator(
         align_to_wall=align_to_wall,
         funding_rates=funding_rates,
     )
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on sockets that say so, and without
+    # it each answer (headers, then body) waits ~40 ms on Nagle and the client's delayed ACK
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

@@ -89,10 +89,14 @@ class PrivateFeed:
         self.connections: set[Connection] = set()
         self._held = 0
         self._pending: list[tuple[str, str, list[dict[str, object]], int]] = []
+        self.published = 0
+        """Pushes the account has made so far: a driver that sees it unchanged across a
+        client's ping round trip knows the client has heard everything (lockstep)."""
 
     def publish(self, topic: str, category: str, items: list[dict[str, object]]) -> None:
         """Push `items` on `topic` (and on `topic.category`) to the subscribed connections."""
         self._pending.append((topic, category, items, self._now_ms()))
+        self.published += 1
         if not self._held:
             self._flush()
 
