@@ -12,7 +12,16 @@ import numpy.typing as npt
 from strategies.dca import DcaConfig
 from strategies.grid import GridConfig
 from strategies.registry import kernel_of
-from traderagent.backtest.kernels.layout import BUY, F_BFEE, F_SIDE, M_FILLS, M_VALID, PF_BSCALE
+from traderagent.backtest.kernels.api_linear import grid_linear, refuse_diverged
+from traderagent.backtest.kernels.layout import (
+    BUY,
+    F_BFEE,
+    F_SIDE,
+    M_FILLS,
+    M_VALID,
+    PF_BSCALE,
+    PF_LIN,
+)
 from traderagent.backtest.kernels.params import (
     SUPPORTED,
     UnsupportedFast,
@@ -79,17 +88,23 @@ def run_fast(
     runner = RUNNERS.get(kernel_of(strategy.kind) or "") if strategy is not None else None
     if runner is None:
         raise UnsupportedFast(f"bot {bot} has no fast kernel; the fast kernels support {SUPPORTED}")
-    kernel, arguments = runner(venue, strategy, market, curve)
+    linear = venue.pf[PF_LIN] == 1.0
+    if linear:
+        assert isinstance(strategy, GridConfig)  # noqa: S101 - `check_supported` saw to it
+        kernel, arguments = grid_linear(config, venue, strategy, market, curve)
+    else:
+        kernel, arguments = runner(venue, strategy, market, curve)
     capacity = FILL_CAPACITY
     ready = warm_up(kernel, arguments(capacity), on_compile)
     started = time.perf_counter()
     while True:
-        m, rows, fees = kernel(*arguments(capacity))
+        m, rows, fees, *extra = kernel(*arguments(capacity))
         if m[M_FILLS] <= capacity:
             break
         capacity = int(m[M_FILLS]) + 1  # more fills than the record holds: run again with room
     if m[M_VALID] != 1:
         raise RuntimeError(f"the fast kernel ran out of order slots for bot {bot}")
+    funding = refuse_diverged(bot, extra[0]) if linear else (0.0, 0)
     count = int(m[M_FILLS])
     return FastResult(
         bot=bot,
@@ -97,13 +112,16 @@ def run_fast(
         instrument=venue.instrument,
         metrics=metrics_dict(m),
         rows=rows[:count].copy(),
-        fees=fees_in_their_coins(rows[:count], fees[:count], venue),
+        fees=fees[:count].copy() if linear else fees_in_their_coins(rows[:count], fees[:count], venue),
         equity=curve,
         candles=n,
         elapsed_s=time.perf_counter() - started,
         compile_s=ready.seconds,
         compiled=ready.compiled,
         base_scale=int(venue.pf[PF_BSCALE]),
+        linear=linear,
+        funding=funding[0],
+        funding_charges=funding[1],
     )
 
 

@@ -32,7 +32,8 @@ LC_TAKER_HI = 7
 LC_TAKER_LO = 8
 LC_CROSS = 9  # 1: cross margin (a position may lose the free balance too), 0: isolated
 LC_LOCK = 10  # the fee rate an order reserves on its notional (the worst of maker and taker)
-LC_N = 11
+LC_LONG_ONLY = 11  # 1: every sell is reduce-only (`paper.linear.long_only`)
+LC_N = 12
 
 # -- lp: the position and the wallet ------------------------------------------------------------
 LP_SIZE = 0  # signed lots: > 0 long, < 0 short

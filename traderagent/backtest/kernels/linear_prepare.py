@@ -14,11 +14,13 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
+from traderagent.backtest.kernels.exact import dd
 from traderagent.backtest.kernels.linear import (
     LC_CROSS,
     LC_ILEV_HI,
     LC_ILEV_LO,
     LC_LOCK,
+    LC_LONG_ONLY,
     LC_MAKER_HI,
     LC_MAKER_LO,
     LC_MMR,
@@ -28,7 +30,6 @@ from traderagent.backtest.kernels.linear import (
     LC_UNIT_HI,
     LC_UNIT_LO,
 )
-from traderagent.backtest.kernels.params import dd
 from traderagent.config.linear import LinearConfig
 from traderagent.domain import Instrument
 from traderagent.exchanges.fee_rules import FeeRules
@@ -50,6 +51,7 @@ def linear_constants(linear: LinearConfig, inst: Instrument) -> npt.NDArray[np.f
     lc[LC_TAKER_HI], lc[LC_TAKER_LO] = dd(unit * fees.taker)
     lc[LC_CROSS] = 1.0 if linear.margin_mode == "cross" else 0.0
     lc[LC_LOCK] = float(fees.lock_rate)
+    lc[LC_LONG_ONLY] = 1.0 if linear.long_only else 0.0
     return lc
 
 

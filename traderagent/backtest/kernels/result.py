@@ -49,6 +49,12 @@ class FastResult:
     """Whether `compile_s` was a compile (True) or a cache load."""
     base_scale: int = field(default=1)
     """Base units per lot (`F_BFEE` counts a buy's fee in them)."""
+    linear: bool = field(default=False)
+    """A run on linear perpetuals: every fee is in the quote coin, a buy's too."""
+    funding: float = field(default=0.0)
+    """Linear: the funding the position paid over the run (negative: received), quote."""
+    funding_charges: int = field(default=0)
+    """Linear: the funding settlements made."""
 
     @property
     def halt_ts(self) -> int | None:
@@ -122,8 +128,9 @@ class FastResult:
             qty = quantities.get(lots)
             if qty is None:
                 qty = quantities[lots] = lots * inst.lot_size
-            exact = self.base_fee(r) if buy else Decimal(repr(fee))
-            quantum = base_q if buy else quote_q
+            in_base = buy and not self.linear  # a spot buy's fee is in the base coin
+            exact = self.base_fee(r) if in_base else Decimal(repr(fee))
+            quantum = base_q if in_base else quote_q
             fills.append(
                 Fill(
                     f"fast-{n + 1}",
@@ -133,7 +140,7 @@ class FastResult:
                     price,
                     qty,
                     exact if quantum is None else exact.quantize(quantum),
-                    inst.base if buy else inst.quote,
+                    inst.base if in_base else inst.quote,
                     Liquidity.TAKER if r[F_TAKER] else Liquidity.MAKER,
                     int(r[F_TS]),
                     self.bot,

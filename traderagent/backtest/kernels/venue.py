@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from traderagent.backtest.kernels import linear_venue as lin
 from traderagent.backtest.kernels.exact import price_of, ticks_of, two_sum
 from traderagent.backtest.kernels.layout import (
     BUY,
@@ -36,6 +37,7 @@ from traderagent.backtest.kernels.layout import (
     G_FEES,
     G_FEES_C,
     G_FEEV,
+    G_L0,
     G_N,
     G_QTOT,
     G_SNAP_FREE,
@@ -59,6 +61,7 @@ from traderagent.backtest.kernels.layout import (
     PF_BFEE_TAKER,
     PF_BSCALE,
     PF_BUNIT,
+    PF_LIN,
     PF_LOCK,
     PF_MAKER,
     PF_TAKER,
@@ -81,6 +84,7 @@ from traderagent.backtest.kernels.layout import (
     S_FILLS,
     S_HWM,
     S_I,
+    S_LIN,
     S_N,
     S_NBUY,
     S_NDEFER,
@@ -102,6 +106,7 @@ from traderagent.backtest.kernels.layout import (
     S_WALK,
     SELL,
 )
+from traderagent.backtest.kernels.linear import LP_WALLET_HI
 
 STOP_REACH = 0.5000001  # `paper.book.STOP_REACH`: ticks beyond a trigger a raw low may touch it
 STOP_ROW = 2  # `book_add`/`book_remove` side of the sell stops (a row of their own)
@@ -129,6 +134,10 @@ def new_state(pi, pf, capacity, fill_capacity):  # type: ignore[no-untyped-def]
     g[G_BB] = -np.inf
     g[G_BS] = np.inf
     g[G_SS] = -np.inf
+    if pf[PF_LIN] == 1.0:  # the wallet holds the opening quote; S_BFREE the position
+        s[S_LIN] = 1
+        g[G_L0 + LP_WALLET_HI] = pi[PI_Q0] * pf[PF_UNIT]
+        lin.sync(s, g, pf)
     snapshot(s, g, pf)
     return s, g, o, ok, free, q, fo, ff
 
@@ -141,13 +150,15 @@ def check_order(pi, ticks, lots):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, inline="always")
 def free_quote(s, g, pf):  # type: ignore[no-untyped-def]
+    if pf[PF_LIN] == 1.0:
+        return lin.free(s, g, pf)
     return g[G_QTOT] - s[S_QLOCK] * (pf[PF_UNIT] + pf[PF_LOCK])
 
 
 @njit(cache=True, inline="always")
 def snapshot(s, g, pf):  # type: ignore[no-untyped-def]
     """The engine refreshes its copy of the balances after a drain that saw an update."""
-    g[G_SNAP_Q] = g[G_QTOT]
+    g[G_SNAP_Q] = lin.wallet(g) if pf[PF_LIN] == 1.0 else g[G_QTOT]
     g[G_SNAP_FREE] = free_quote(s, g, pf)
     s[S_SNAP_B] = s[S_BFREE] + s[S_BLOCK]
 
@@ -243,7 +254,9 @@ def admit(s, g, pf, side, ticks, lots):  # type: ignore[no-untyped-def]
 def unlock(s, o, i):  # type: ignore[no-untyped-def]
     if o[i, O_STOP] == 1:
         return  # an untriggered stop locks nothing
-    if o[i, O_SIDE] == BUY:
+    if s[S_LIN] == 1:
+        lin.unlock(s, o, i)
+    elif o[i, O_SIDE] == BUY:
         s[S_QLOCK] -= o[i, O_TICKS] * o[i, O_LOTS]
     else:
         s[S_BLOCK] -= o[i, O_UNITS]
@@ -256,7 +269,10 @@ def execute_typed(s, g, o, q, fo, ff, pf, i, ticks, taker, ts):  # type: ignore[
     unlock(s, o, i)
     lots = o[i, O_LOTS]
     notional = ticks * lots
-    if o[i, O_SIDE] == BUY:  # the fee in base: the account receives the lots less it
+    base_fee = 0
+    if pf[PF_LIN] == 1.0:  # linear: the fee in quote whatever the side, the position moves
+        fee = lin.settle(s, g, o, pf, i, ticks, taker)
+    elif o[i, O_SIDE] == BUY:  # the fee in base: the account receives the lots less it
         fee = 0.0
         base_fee = lots * np.int64(pf[PF_BFEE_TAKER] if taker else pf[PF_BFEE_MAKER])
         s[S_Q] -= notional
@@ -270,7 +286,8 @@ def execute_typed(s, g, o, q, fo, ff, pf, i, ticks, taker, ts):  # type: ignore[
         s[S_BFREE] -= o[i, O_UNITS]
     total, err = two_sum(g[G_FEES], fee)
     g[G_FEES], g[G_FEES_C] = total, g[G_FEES_C] + err
-    g[G_QTOT] = s[S_Q] * pf[PF_UNIT] - (g[G_FEES] + g[G_FEES_C])
+    if pf[PF_LIN] != 1.0:
+        g[G_QTOT] = s[S_Q] * pf[PF_UNIT] - (g[G_FEES] + g[G_FEES_C])
     o[i, O_VENUE] = 0
     n = s[S_FILLS]
     if n < fo.shape[0]:
