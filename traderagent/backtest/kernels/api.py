@@ -12,7 +12,7 @@ import numpy.typing as npt
 from strategies.dca import DcaConfig
 from strategies.grid import GridConfig
 from strategies.registry import kernel_of
-from traderagent.backtest.kernels.api_linear import grid_linear, refuse_diverged
+from traderagent.backtest.kernels.api_linear import grid_linear, linear_outcome
 from traderagent.backtest.kernels.layout import (
     BUY,
     F_BFEE,
@@ -39,6 +39,7 @@ FILL_CAPACITY = 1 << 14
 FloatArray = npt.NDArray[np.float64]
 NO_BLOCKS = np.zeros((0, 4), np.float64)
 """`grid_run` and `dca_run` compute the candle blocks themselves."""
+NO_FUNDING = np.zeros((0, 2), np.float64)
 Market = tuple[npt.NDArray[np.generic], ...]
 """A series' ts, open, high, low and close columns."""
 KernelOutput = tuple[FloatArray, npt.NDArray[np.int64], FloatArray]
@@ -91,9 +92,10 @@ def run_fast(
     linear = venue.pf[PF_LIN] == 1.0
     if linear:
         assert isinstance(strategy, GridConfig)  # noqa: S101 - `check_supported` saw to it
-        kernel, arguments = grid_linear(config, venue, strategy, market, curve)
+        kernel, arguments, marks = grid_linear(config, venue, strategy, market, curve)
     else:
         kernel, arguments = runner(venue, strategy, market, curve)
+        marks = np.zeros(0, np.int64)
     capacity = FILL_CAPACITY
     ready = warm_up(kernel, arguments(capacity), on_compile)
     started = time.perf_counter()
@@ -104,7 +106,7 @@ def run_fast(
         capacity = int(m[M_FILLS]) + 1  # more fills than the record holds: run again with room
     if m[M_VALID] != 1:
         raise RuntimeError(f"the fast kernel ran out of order slots for bot {bot}")
-    funding = refuse_diverged(bot, extra[0]) if linear else (0.0, 0)
+    funding = linear_outcome(bot, extra, marks) if linear else (0.0, 0, NO_FUNDING)
     count = int(m[M_FILLS])
     return FastResult(
         bot=bot,
@@ -112,7 +114,9 @@ def run_fast(
         instrument=venue.instrument,
         metrics=metrics_dict(m),
         rows=rows[:count].copy(),
-        fees=fees[:count].copy() if linear else fees_in_their_coins(rows[:count], fees[:count], venue),
+        fees=fees[:count].copy()
+        if linear
+        else fees_in_their_coins(rows[:count], fees[:count], venue),
         equity=curve,
         candles=n,
         elapsed_s=time.perf_counter() - started,
@@ -122,6 +126,7 @@ def run_fast(
         linear=linear,
         funding=funding[0],
         funding_charges=funding[1],
+        funding_rows=funding[2],
     )
 
 

@@ -27,8 +27,9 @@ def grid_linear(
     strategy: GridConfig,
     market: tuple[npt.NDArray[np.generic], ...],
     curve: npt.NDArray[np.float64],
-) -> tuple[Any, Callable[[int], tuple[object, ...]]]:
-    """`grid_linear_run` and its arguments for a fill record of a given capacity."""
+) -> tuple[Any, Callable[[int], tuple[object, ...]], npt.NDArray[np.int64]]:
+    """`grid_linear_run`, its arguments for a fill record of a given capacity, and the run's
+    funding marks."""
     from traderagent.backtest.kernels.run_grid_linear import grid_linear_run
 
     grid = grid_arrays(strategy, venue.instrument, linear=True)
@@ -42,17 +43,28 @@ def grid_linear(
         fts, ffac = funding_schedule(None, venue.instrument, 0, 0)
     orders = 4 * grid.quantities.shape[0] + 16
     head = (*market, venue.pi, venue.pf, grid.levels, grid.quantities, grid.gp, fts, ffac)
-    return grid_linear_run, lambda capacity: (*head, orders, capacity, curve)
+
+    def arguments(capacity: int) -> tuple[object, ...]:
+        paid = np.full(fts.shape[0], np.nan)  # each run its own record of the charges
+        return (*head, paid, orders, capacity, curve)
+
+    return grid_linear_run, arguments, fts
 
 
-def refuse_diverged(bot: str, extra: npt.NDArray[np.float64]) -> tuple[float, int]:
-    """(funding paid, funding charges) of a linear run, or UnsupportedFast when the kernel
-    stopped it where it would no longer be the engine's (`linear_venue.FAIL_REASONS`)."""
-    fail = int(extra[2])
+def linear_outcome(
+    bot: str, extra: list[npt.NDArray[np.float64]], marks: npt.NDArray[np.int64]
+) -> tuple[float, int, npt.NDArray[np.float64]]:
+    """(funding paid, funding charges, rows of (mark time, fee) charged) of a linear run, or
+    UnsupportedFast when the kernel stopped it where it would no longer be the engine's
+    (`linear_venue.FAIL_REASONS`)."""
+    figures, paid = extra
+    fail = int(figures[2])
     if fail:
         reason = FAIL_REASONS.get(fail, f"reason {fail}")
         raise UnsupportedFast(
             f"bot {bot} on linear perpetuals: {reason}, which the fast kernel does not "
             f"model; {RUN_WITHOUT_FAST}"
         )
-    return float(extra[0]), int(extra[1])
+    charged = ~np.isnan(paid)
+    rows = np.column_stack((marks[charged].astype(np.float64), paid[charged]))
+    return float(figures[0]), int(figures[1]), rows

@@ -45,6 +45,7 @@ from traderagent.backtest.kernels.linear import (
     LC_UNIT_LO,
     LP_AVG_HI,
     LP_AVG_LO,
+    LP_CHARGES,
     LP_N,
     LP_SIZE,
     LP_WALLET_HI,
@@ -152,12 +153,16 @@ def settle(s, g, o, pf, i, ticks, taker):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def fund(s, g, pf, fts, ffac, k, until, mark_ticks):  # type: ignore[no-untyped-def]
+def fund(s, g, pf, fts, ffac, paid, k, until, mark_ticks):  # type: ignore[no-untyped-def]
     """Settle the funding marks from the k-th up to `until` (ms) at the mark `mark_ticks`, as
-    `PaperLinearExchange._settle_funding`; the index of the next mark."""
+    `PaperLinearExchange._settle_funding`, each charge's fee written to `paid` (left NaN for a
+    mark nothing was charged at); the index of the next mark."""
     lp = position(g)
     while k < fts.shape[0] and fts[k] <= until:
-        settle_funding(lp, mark_ticks, ffac[k, 0], ffac[k, 1])
+        charges = lp[LP_CHARGES]
+        fee = settle_funding(lp, mark_ticks, ffac[k, 0], ffac[k, 1])
+        if lp[LP_CHARGES] > charges:
+            paid[k] = fee
         k += 1
     sync(s, g, pf)
     return k

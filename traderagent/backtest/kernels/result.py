@@ -21,7 +21,7 @@ from traderagent.backtest.kernels.layout import (
     F_TS,
     METRIC_NAMES,
 )
-from traderagent.domain import Fill, Instrument, Liquidity, Side
+from traderagent.domain import Fill, FundingFee, Instrument, Liquidity, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,27 @@ class FastResult:
     """Linear: the funding the position paid over the run (negative: received), quote."""
     funding_charges: int = field(default=0)
     """Linear: the funding settlements made."""
+    funding_rows: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 2)))
+    """Linear: each settlement charged, as (its time in ms, the fee paid: negative received)."""
+
+    def funding_fees(self) -> list[FundingFee]:
+        """The funding settlements as the engine's `FundingFee` values (the fee exact to its
+        8 decimals: the float of an 8-decimal amount writes it back)."""
+        inst = self.instrument
+        return [
+            FundingFee(
+                f"fast-funding-{int(ts)}",
+                inst.symbol,
+                Side.BUY,
+                Decimal(0),
+                Decimal(0),
+                Decimal(repr(float(fee))),
+                inst.quote,
+                int(ts),
+                self.bot,
+            )  # fmt: skip
+            for ts, fee in self.funding_rows.tolist()
+        ]
 
     @property
     def halt_ts(self) -> int | None:

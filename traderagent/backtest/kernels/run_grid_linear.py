@@ -64,26 +64,27 @@ from traderagent.backtest.kernels.venue import new_state, snapshot
 
 
 @njit(cache=True)
-def funded(st, pf, fts, ffac, k, until, mark):  # type: ignore[no-untyped-def]
+def funded(st, pf, fts, ffac, paid, k, until, mark):  # type: ignore[no-untyped-def]
     """Settle the funding marks due up to `until` at `mark` (ticks); a charge is an update
     the engine drains, refreshing its balances, and a realised cost of the bot."""
     s, g = st[0], st[1]
     lp = g[G_L0:]
-    before, paid = lp[LP_CHARGES], lp[LP_FUNDING] + lp[LP_FUNDING_C]
-    k = lin.fund(s, g, pf, fts, ffac, k, until, mark)
+    before, total = lp[LP_CHARGES], lp[LP_FUNDING] + lp[LP_FUNDING_C]
+    k = lin.fund(s, g, pf, fts, ffac, paid, k, until, mark)
     if lp[LP_CHARGES] > before:
-        g[G_REAL] -= lp[LP_FUNDING] + lp[LP_FUNDING_C] - paid
+        g[G_REAL] -= lp[LP_FUNDING] + lp[LP_FUNDING_C] - total
         s[S_PENDING] += 1
     return k
 
 
 @njit(cache=True)
 def grid_linear_run(
-    ts, op, hi, lo, cl, pi, pf, lv, qt, gp, fts, ffac, capacity, fill_capacity, curve
-):  # type: ignore[no-untyped-def]
+    ts, op, hi, lo, cl, pi, pf, lv, qt, gp, fts, ffac, paid, capacity, fill_capacity, curve
+):  # type: ignore[no-untyped-def]  # noqa: PLR0913
     """Run the grid over the candles on a linear venue; `fts`/`ffac` are the funding marks
-    and their factors (`linear_prepare.funding_schedule`). Returns (metrics, fill rows, fill
-    fees, (funding paid, funding charges, S_LFAIL)); `curve`, when it has one slot per
+    and their factors (`linear_prepare.funding_schedule`); `paid` (one slot per mark, NaN)
+    receives the fee charged at each. Returns (metrics, fill rows, fill fees, (funding paid,
+    funding charges, S_LFAIL, average entry), `paid`); `curve`, when it has one slot per
     candle, receives the account's equity after each candle."""
     st = new_state(pi, pf, capacity, fill_capacity)
     s, g = st[0], st[1]
@@ -103,7 +104,7 @@ def grid_linear_run(
     for i in range(n):
         close = cl[i]
         if i > 0:
-            k = funded(st, pf, fts, ffac, k, ts[i], ticks_of(cl[i - 1], num, den))
+            k = funded(st, pf, fts, ffac, paid, k, ts[i], ticks_of(cl[i - 1], num, den))
         low, high = ticks_of(lo[i], num, den), ticks_of(hi[i], num, den)
         if lin.liquidating(s, g, pf, low, high):
             break
@@ -119,7 +120,7 @@ def grid_linear_run(
         if g[G_L0 + LP_SIZE] != size and lin.liquidating(s, g, pf, low, high):
             break  # a hair strict: the whole candle, not only the path after the fill
         g[G_VENUE] = close
-        k = funded(st, pf, fts, ffac, k, ts[i] + pi[PI_INTERVAL], ticks_of(close, num, den))
+        k = funded(st, pf, fts, ffac, paid, k, ts[i] + pi[PI_INTERVAL], ticks_of(close, num, den))
         if s[S_PENDING] > 0:
             snapshot(s, g, pf)
             s[S_PENDING] = 0
@@ -149,4 +150,4 @@ def grid_linear_run(
     m = summary(st, pf, equity, max_dd, gr[GS, GS_CYCLES], stops)
     lp = g[G_L0:]
     extra = np.array([lp[LP_FUNDING] + lp[LP_FUNDING_C], lp[LP_CHARGES], s[S_LFAIL], g[G_AVG]])
-    return m, st[6], st[7], extra
+    return m, st[6], st[7], extra, paid
