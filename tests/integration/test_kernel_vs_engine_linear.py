@@ -219,3 +219,21 @@ def test_backtest_fast_runs_the_example_perpetual_grid_as_the_engine(
     assert by_kernel["fills"] == by_engine["fills"] > 0
     for key in ("final_equity", "net_pnl", "fees"):  # the same amounts, however written
         assert Decimal(by_kernel[key]) == Decimal(by_engine[key]), key
+
+
+def test_optimize_runs_a_linear_grid_space_on_the_kernel(tmp_path: Path) -> None:
+    space = tmp_path / "space.yaml"
+    space.write_text(
+        "levels: {int: [21, 41], step: 20}\ndirection: {choice: [long, short]}\n", encoding="utf-8"
+    )
+    out = tmp_path / "out.json"
+    args = ["optimize", "--config", "configs/grid-perp.yaml", "--data", "bundled"]
+    window = ["--start", "2023-03-06", "--end", "2023-03-07", "--space", str(space)]
+    code = main([*args, *window, "--method", "grid", "--trials", "4", "--no-export",
+                 "--json", str(out)])  # fmt: skip
+    assert code == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert set(result["evaluators"]) == {"kernel"}  # each point on the linear kernel
+    assert result["evaluators"]["kernel"] >= 2
+    directions = {t["params"]["direction"] for t in result["trials"] if t["metrics"]}
+    assert directions == {"long", "short"}
