@@ -2,8 +2,9 @@
 model: the same fills (time, side, price, quantity, fee), the same equity after every candle,
 final equity and funding, for long, short and neutral grids on the bundled candles, with a
 constant funding rate and the bundled funding file; a funding charge checked by hand; a run the
-venue liquidates refused by the kernel (never run on silently); `backtest --fast` on the
-example perpetual grid giving the engine's fills; and what the kernels still refuse on linear.
+venue liquidates refused by the kernel (never run on silently); a long DCA with its take
+profits, sell stops and funding; `backtest --fast` on the example perpetual grid giving the
+engine's fills; the optimiser on a linear space; and what the kernels still refuse on linear.
 """
 
 from __future__ import annotations
@@ -29,6 +30,18 @@ from traderagent.wiring.venues import paper_exchange
 
 DAY_MS = 86_400_000
 GRID = {"kind": "grid", "lower": "21000", "upper": "25000", "levels": 41, "amount_per_level": "200"}
+DCA = {
+    "kind": "dca",
+    "base_order": "200",
+    "safety_order": "200",
+    "max_safety_orders": 5,
+    "active_safety_orders": 2,
+    "price_deviation": "1",
+    "step_scale": "1.3",
+    "volume_scale": "1.5",
+    "take_profit": "1.2",
+    "stop_loss": "5",
+}
 # (name, first day, days, strategy, paper.linear, metrics the case must reach)
 CASES = [
     ("long", 0, 2, GRID, {"leverage": "3"}, {"cycles": 3}),
@@ -63,6 +76,15 @@ CASES = [
         {**GRID, "direction": "neutral"},
         {"leverage": "3", "long_only": False, "funding_file": "bundled"},
         {"cycles": 3},
+    ),
+    ("dca-long-funded", 0, 3, DCA, {"leverage": "3", "funding_rate": "0.0001"}, {"cycles": 2}),
+    (  # the stop loss rests on the venue as a sell stop: it fills where it triggers
+        "dca-long-stops",
+        6,
+        4,
+        {**DCA, "stop_loss": "1.5", "cooldown_candles": 0},
+        {"leverage": "5", "funding_file": "bundled", "margin_mode": "cross"},
+        {"cycles": 3, "stops": 5},
     ),
 ]
 
@@ -182,7 +204,7 @@ async def test_a_run_the_venue_liquidates_is_refused_not_run_on(
 @pytest.mark.parametrize(
     ("strategy", "why"),
     [
-        ({"kind": "dca", "base_order": "200", "safety_order": "200"}, "only a grid"),
+        ({**DCA, "direction": "short"}, "short DCA on linear perpetuals"),
         ({**GRID, "direction": "short", "stop_outside_pct": "2"}, "stops outside its range"),
     ],
     ids=["dca", "grid-stop-outside"],

@@ -67,7 +67,6 @@ def two_days() -> CandleSeries:
         *(
             (config({"strategy": strategy}, paper=PERP), "linear perpetuals")
             for strategy in (
-                {"kind": "dca", "base_order": "200", "safety_order": "200"},
                 {"kind": "dca", "direction": "short", "base_order": "200", "safety_order": "200"},
                 {**GRID, "direction": "short", "stop_outside_pct": "2"},
             )

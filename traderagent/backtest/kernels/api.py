@@ -12,7 +12,7 @@ import numpy.typing as npt
 from strategies.dca import DcaConfig
 from strategies.grid import GridConfig
 from strategies.registry import kernel_of
-from traderagent.backtest.kernels.api_linear import grid_linear, linear_outcome
+from traderagent.backtest.kernels.api_linear import linear_call, linear_outcome
 from traderagent.backtest.kernels.layout import (
     BUY,
     F_BFEE,
@@ -91,8 +91,8 @@ def run_fast(
         raise UnsupportedFast(f"bot {bot} has no fast kernel; the fast kernels support {SUPPORTED}")
     linear = venue.pf[PF_LIN] == 1.0
     if linear:
-        assert isinstance(strategy, GridConfig)  # noqa: S101 - `check_supported` saw to it
-        kernel, arguments, marks = grid_linear(config, venue, strategy, market, curve)
+        assert isinstance(strategy, GridConfig | DcaConfig)  # noqa: S101 - checked
+        kernel, arguments, marks = linear_call(config, venue, strategy, market, curve)
     else:
         kernel, arguments = runner(venue, strategy, market, curve)
         marks = np.zeros(0, np.int64)

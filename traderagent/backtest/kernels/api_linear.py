@@ -9,30 +9,31 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from strategies.dca import DcaConfig
 from strategies.grid import GridConfig
 from traderagent.backtest.kernels.layout import PI_INTERVAL
 from traderagent.backtest.kernels.linear_prepare import funding_schedule
 from traderagent.backtest.kernels.linear_venue import FAIL_REASONS
 from traderagent.backtest.kernels.params import UnsupportedFast, VenueArrays
-from traderagent.backtest.kernels.prepare import grid_arrays
+from traderagent.backtest.kernels.prepare import dca_arrays, grid_arrays
 from traderagent.config import AppConfig
 from traderagent.wiring.linear_data import funding_rates
 
 RUN_WITHOUT_FAST = "run without --fast (the engine backtest models it)"
 
 
-def grid_linear(
+def linear_call(
     config: AppConfig,
     venue: VenueArrays,
-    strategy: GridConfig,
+    strategy: GridConfig | DcaConfig,
     market: tuple[npt.NDArray[np.generic], ...],
     curve: npt.NDArray[np.float64],
 ) -> tuple[Any, Callable[[int], tuple[object, ...]], npt.NDArray[np.int64]]:
-    """`grid_linear_run`, its arguments for a fill record of a given capacity, and the run's
-    funding marks."""
+    """The linear kernel of the strategy (`grid_linear_run` or `dca_linear_run`), its
+    arguments for a fill record of a given capacity, and the run's funding marks."""
+    from traderagent.backtest.kernels.run_dca_linear import dca_linear_run
     from traderagent.backtest.kernels.run_grid_linear import grid_linear_run
 
-    grid = grid_arrays(strategy, venue.instrument, linear=True)
     ts = market[0]
     if len(ts):
         last_close = int(ts[-1]) + int(venue.pi[PI_INTERVAL])
@@ -41,14 +42,22 @@ def grid_linear(
         )
     else:
         fts, ffac = funding_schedule(None, venue.instrument, 0, 0)
-    orders = 4 * grid.quantities.shape[0] + 16
-    head = (*market, venue.pi, venue.pf, grid.levels, grid.quantities, grid.gp, fts, ffac)
+    kernel: Any
+    if isinstance(strategy, DcaConfig):
+        dca = dca_arrays(strategy, venue.instrument)
+        orders = 2 * (strategy.max_safety_orders + strategy.active_safety_orders) + 16
+        kernel, plan = dca_linear_run, (dca.dq, dca.dp, dca.factors)
+    else:
+        grid = grid_arrays(strategy, venue.instrument, linear=True)
+        orders = 4 * grid.quantities.shape[0] + 16
+        kernel, plan = grid_linear_run, (grid.levels, grid.quantities, grid.gp)
+    head = (*market, venue.pi, venue.pf, *plan, fts, ffac)
 
     def arguments(capacity: int) -> tuple[object, ...]:
         paid = np.full(fts.shape[0], np.nan)  # each run its own record of the charges
         return (*head, paid, orders, capacity, curve)
 
-    return grid_linear_run, arguments, fts
+    return kernel, arguments, fts
 
 
 def linear_outcome(

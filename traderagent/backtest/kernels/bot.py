@@ -111,6 +111,8 @@ def committed(s, g, pf):  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def budget_left(s, g, pf):  # type: ignore[no-untyped-def]
     """The strategy context's `budget`: the allocator's budget less what is committed."""
+    if pf[PF_LIN] == 1.0:
+        return linear_bot.budget(s, g, pf)
     equity = g[G_SNAP_Q] + s[S_SNAP_B] * pf[PF_BUNIT] * g[G_CLOSE]
     return equity * pf[PF_SHARE] - committed(s, g, pf)
 

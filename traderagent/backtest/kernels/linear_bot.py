@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from traderagent.backtest.kernels.exact import price_of, ticks_of
+from traderagent.backtest.kernels.exact import price_of
 from traderagent.backtest.kernels.layout import (
     BUY,
     G_AVG,
@@ -33,7 +33,15 @@ from traderagent.backtest.kernels.layout import (
     S_LFAIL,
     S_POS,
 )
-from traderagent.backtest.kernels.linear import LC_ILEV_HI, fill_fee, unrealised
+from traderagent.backtest.kernels.linear import (
+    LC_ILEV_HI,
+    LC_UNIT_HI,
+    LC_UNIT_LO,
+    LP_AVG_HI,
+    LP_AVG_LO,
+    LP_SIZE,
+    fill_fee,
+)
 from traderagent.backtest.kernels.linear_venue import (
     FAIL_MARGIN,
     TIGHT,
@@ -56,6 +64,23 @@ def committed(s, g, pf):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def equity(g, pf):  # type: ignore[no-untyped-def]
+    """The engine's equity: the balances it last refreshed plus the unrealised PnL at the
+    close (the engine's price: the close as it is, not on the tick)."""
+    lp, lc = position(g), constants(pf)
+    ticks = g[G_CLOSE] * pf[PF_TICK_DEN] / pf[PF_TICK_NUM]
+    dh = ticks - (lp[LP_AVG_HI] + lp[LP_AVG_LO])
+    return g[G_SNAP_Q] + dh * lp[LP_SIZE] * (lc[LC_UNIT_HI] + lc[LC_UNIT_LO])
+
+
+@njit(cache=True)
+def budget(s, g, pf):  # type: ignore[no-untyped-def]
+    """The strategy context's `budget` on a perpetual venue: the allocator's budget less the
+    margin committed."""
+    return equity(g, pf) * pf[PF_SHARE] - committed(s, g, pf)
+
+
+@njit(cache=True)
 def fit(s, g, pf, side, market, ticks, lots, reduce_only):  # type: ignore[no-untyped-def]
     """`fit_to_budget` on a perpetual venue: the order's lots when what it opens fits the
     budget and the free quote with room to spare (its cost then comes off the free quote the
@@ -75,10 +100,7 @@ def fit(s, g, pf, side, market, ticks, lots, reduce_only):  # type: ignore[no-un
         return lots
     rate = constants(pf)[LC_ILEV_HI] + pf[PF_RESERVE]
     cost = (lots - closing) * pf[PF_LOT] * price * rate
-    # the engine's equity: the balances it last refreshed plus the positions' unrealised PnL
-    mark = ticks_of(g[G_CLOSE], pf[PF_TICK_NUM], pf[PF_TICK_DEN])
-    equity = g[G_SNAP_Q] + unrealised(position(g), constants(pf), mark)
-    room = equity * pf[PF_SHARE] - committed(s, g, pf)
+    room = budget(s, g, pf)
     free = g[G_SNAP_FREE]
     if cost <= room * (1.0 - TIGHT) and cost <= free * (1.0 - TIGHT):
         g[G_SNAP_FREE] = free - cost

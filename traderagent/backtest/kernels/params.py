@@ -58,9 +58,10 @@ SUPPORTED = (
     "one bot with a `grid` strategy with fixed `lower`/`upper` bounds or a `dca` strategy, on "
     "the paper venue, without `router`, `smc` or per-bot `risk` limits and without "
     "`risk.max_gross_exposure_pct` (the account's drawdown and daily-loss halts are supported "
-    "on spot); on linear perpetuals a grid (long, short or neutral) without `stop_outside_pct`, "
-    "funding from a rate or a funding file, the mark at the close (a run that would be "
-    "liquidated, halted, or cut or refused for want of margin is refused as it happens)"
+    "on spot); on linear perpetuals a grid (long, short or neutral) without `stop_outside_pct` "
+    "or a long DCA, funding from a rate or a funding file, the mark at the close (a run that "
+    "would be liquidated, halted, or cut or refused for want of margin is refused as it "
+    "happens)"
 )
 FILL_MODELS = {"pessimistic": 0, "ohlc": 1, "olhc": 2}
 
@@ -147,8 +148,13 @@ def check_supported(config: AppConfig, bot: BotConfig) -> None:
 def _linear_problem(config: AppConfig, bot: BotConfig) -> str:
     """Why the linear kernels cannot run `bot` of `config`, or ''."""
     strategy = bot.strategy
-    if strategy is None or strategy.kind != "grid":
-        return "on linear perpetuals only a grid has a fast kernel yet"
+    if strategy is None or strategy.kind not in ("grid", "dca"):
+        return "on linear perpetuals only a grid or a long DCA has a fast kernel yet"
+    if strategy.kind == "dca" and getattr(strategy, "direction", "long") != "long":
+        return (
+            f"bot {bot.name} is a short DCA on linear perpetuals (its stop loss is a buy stop, "
+            "which the kernels do not rest yet)"
+        )
     if getattr(strategy, "stop_outside_pct", None) is not None:
         return f"bot {bot.name}'s grid stops outside its range on linear perpetuals"
     if config.paper.linear.mark:

@@ -47,6 +47,7 @@ from traderagent.backtest.kernels.layout import (
     O_BOT,
     O_LOTS,
     O_N,
+    O_RONLY,
     O_SEQ,
     O_SIDE,
     O_STOP,
@@ -61,6 +62,7 @@ from traderagent.backtest.kernels.layout import (
     PF_BFEE_TAKER,
     PF_BSCALE,
     PF_BUNIT,
+    PF_L0,
     PF_LIN,
     PF_LOCK,
     PF_MAKER,
@@ -106,7 +108,7 @@ from traderagent.backtest.kernels.layout import (
     S_WALK,
     SELL,
 )
-from traderagent.backtest.kernels.linear import LP_WALLET_HI
+from traderagent.backtest.kernels.linear import LC_LONG_ONLY, LP_WALLET_HI
 
 STOP_REACH = 0.5000001  # `paper.book.STOP_REACH`: ticks beyond a trigger a raw low may touch it
 STOP_ROW = 2  # `book_add`/`book_remove` side of the sell stops (a row of their own)
@@ -336,6 +338,11 @@ def trigger(s, g, o, ok, free, q, fo, ff, pf, i, ticks, ts):  # type: ignore[no-
     covers it, else refused (counted, and its tags left in S_RTAG* for the bot to react)."""
     units = o[i, O_UNITS]  # base units, as the balances count them
     o[i, O_STOP], o[i, O_VENUE] = 0, 1
+    if s[S_LIN] == 1:  # linear: it locked nothing and needs no margin to close (`lin.settle`)
+        s[S_QLOCK] += ticks * o[i, O_LOTS]  # what its execution's unlock releases
+        o[i, O_TICKS], o[i, O_RONLY] = ticks, 1 if pf[PF_L0 + LC_LONG_ONLY] == 1.0 else 0
+        execute(s, g, o, q, fo, ff, pf, i, ticks, 1, ts)
+        return
     if s[S_BFREE] < units:
         s[S_REJ_TRIG] += 1
         s[S_RTAG], s[S_RTAG2], s[S_RTAG3] = o[i, O_TAG], o[i, O_TAG2], o[i, O_TAG3]
