@@ -43,6 +43,7 @@ def linear_call(
     else:
         fts, ffac = funding_schedule(None, venue.instrument, 0, 0)
     kernel: Any
+    plan: tuple[Any, ...]
     if isinstance(strategy, DcaConfig):
         dca = dca_arrays(strategy, venue.instrument)
         orders = 2 * (strategy.max_safety_orders + strategy.active_safety_orders) + 16

@@ -58,9 +58,9 @@ from traderagent.backtest.kernels.venue import new_state, snapshot
 
 
 @njit(cache=True)
-def dca_linear_run(
+def dca_linear_run(  # type: ignore[no-untyped-def]  # noqa: PLR0913
     ts, op, hi, lo, cl, pi, pf, dq, dp, fac, fts, ffac, paid, capacity, fill_capacity, curve
-):  # noqa: PLR0913
+):
     """Run a long DCA over the candles on a linear venue; arguments and results as
     `grid_linear_run`'s, the plan's as `dca_run`'s."""
     st = new_state(pi, pf, capacity, fill_capacity)

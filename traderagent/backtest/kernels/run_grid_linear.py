@@ -78,9 +78,9 @@ def funded(st, pf, fts, ffac, paid, k, until, mark):  # type: ignore[no-untyped-
 
 
 @njit(cache=True)
-def grid_linear_run(
+def grid_linear_run(  # type: ignore[no-untyped-def]  # noqa: PLR0913
     ts, op, hi, lo, cl, pi, pf, lv, qt, gp, fts, ffac, paid, capacity, fill_capacity, curve
-):  # type: ignore[no-untyped-def]  # noqa: PLR0913
+):
     """Run the grid over the candles on a linear venue; `fts`/`ffac` are the funding marks
     and their factors (`linear_prepare.funding_schedule`); `paid` (one slot per mark, NaN)
     receives the fee charged at each. Returns (metrics, fill rows, fill fees, (funding paid,
