@@ -26,6 +26,7 @@ from traderagent.cli import main
 from traderagent.config import AppConfig, parse_config
 from traderagent.exchanges.paper.linear.exchange import PaperLinearExchange
 from traderagent.marketdata import CandleSeries, load_bundled
+from traderagent.marketdata.resample import resample
 from traderagent.wiring.venues import paper_exchange
 
 DAY_MS = 86_400_000
@@ -259,3 +260,23 @@ def test_optimize_runs_a_linear_grid_space_on_the_kernel(tmp_path: Path) -> None
     assert result["evaluators"]["kernel"] >= 2
     directions = {t["params"]["direction"] for t in result["trials"] if t["metrics"]}
     assert directions == {"long", "short"}
+
+
+async def test_the_linear_kernel_matches_the_engine_on_5m_candles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """5m candles (the bundled 1m resampled): the funding marks fall at 5m closes, the market
+    price at a fill is the 5m close, in both."""
+    candles = resample(days(9, 5), 5 * 60_000)
+    strategy = {**GRID, "direction": "neutral", "lower": "19500", "upper": "22500"}
+    linear = {"leverage": "4", "long_only": False, "funding_rate": "0.0001"}
+    config = parse_config(config_text(strategy, linear), "case.yaml", {})
+    engine, venue = await engine_run(config, candles, monkeypatch)
+    fast = run_fast(config, "bot", candles)
+    assert [row[:4] for row in fast.fill_tuples()] == [
+        (f.ts, f.side, f.price, f.qty) for f in engine.fills
+    ]
+    assert [f.fee for f in fast.domain_fills()] == [f.fee for f in engine.fills]
+    np.testing.assert_allclose(fast.equity, engine.equity.values, rtol=0, atol=1e-8)
+    assert fast.funding_charges == len(venue.funding_charges) > 5
+    assert fast.metrics["cycles"] >= 5
