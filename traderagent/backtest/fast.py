@@ -98,8 +98,11 @@ class KernelRun:
 def engine_fills(config: AppConfig, fast: FastResult) -> list[Fill]:
     """`fast`'s fills as the engine's: exact fees, the engine's grid tags."""
     inst, paper = fast.instrument, config.paper
-    places = fee_places(inst.tick_size, inst.lot_size, paper.maker_fee, paper.taker_fee)
-    base_places = fee_places(Decimal(1), inst.lot_size, paper.maker_fee, paper.taker_fee)
+    maker, taker = paper.maker_fee, paper.taker_fee
+    if fast.linear:  # the venue charges linear perpetuals' own fees
+        maker, taker = paper.linear.maker_fee, paper.linear.taker_fee
+    places = fee_places(inst.tick_size, inst.lot_size, maker, taker)
+    base_places = fee_places(Decimal(1), inst.lot_size, maker, taker)
     tags = _engine_tag if fast.kind == "grid" else str
     return fast.domain_fills((base_places, places), tags)
 
@@ -128,6 +131,7 @@ def full_kernel_run(config: AppConfig, fast: FastResult, window: CandleSeries) -
         base=inst.base,
         quote=inst.quote,
         fill_candles=fast.candle_index,
+        funding=fast.funding_fees(),
     )
     halt_ts = fast.halt_ts
     halted = None

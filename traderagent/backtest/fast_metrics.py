@@ -94,8 +94,8 @@ def quick_run(
         F_TICKS,
     )
 
-    if fast.halt_ts is not None or len(window) == 0:
-        return None
+    if fast.halt_ts is not None or len(window) == 0 or fast.linear:
+        return None  # a linear run's fees are all in quote, and it pays funding
     inst, paper = fast.instrument, config.paper
     tick, lot, scale = inst.tick_size, inst.lot_size, fast.base_scale
     maker, taker = paper.maker_fee * scale, paper.taker_fee * scale

@@ -114,9 +114,13 @@ class KernelBatches:
         """The batch kernel over the strategies it can build; which ones it ran."""
         from strategies.base import StrategyError
         from traderagent.backtest.kernels.batch import dca_batch, grid_batch
+        from traderagent.backtest.kernels.layout import PF_LIN
+        from traderagent.backtest.kernels.params import UnsupportedFast
         from traderagent.backtest.kernels.prepare import dca_arrays, grid_arrays
 
         inst, pi, pf = self.venue.instrument, self.venue.pi, self.venue.pf
+        if pf[PF_LIN] == 1.0:  # the batch kernels trade spot: each point runs on its own
+            raise UnsupportedFast("linear perpetuals: no batch kernel")
         stats = np.int64(1 if self.stats else 0)
         capacity = np.int64(FILL_RECORD)
         ran: list[bool] = []

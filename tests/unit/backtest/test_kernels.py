@@ -67,11 +67,8 @@ def two_days() -> CandleSeries:
         *(
             (config({"strategy": strategy}, paper=PERP), "linear perpetuals")
             for strategy in (
-                GRID,
-                {**GRID, "direction": "neutral"},
-                {**GRID, "direction": "short"},
-                {"kind": "dca", "base_order": "200", "safety_order": "200"},
                 {"kind": "dca", "direction": "short", "base_order": "200", "safety_order": "200"},
+                {**GRID, "direction": "short", "stop_outside_pct": "2"},
             )
         ),
     ],

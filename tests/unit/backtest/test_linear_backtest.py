@@ -93,12 +93,14 @@ def test_funding_is_paid_out_of_the_equity(monkeypatch: pytest.MonkeyPatch) -> N
     assert venue.funding_skipped == 0 and venue.liquidations == 0
 
 
-def test_the_spot_kernels_refuse_a_linear_config() -> None:
+def test_the_fast_kernels_refuse_what_they_do_not_model_on_linear() -> None:
+    """A linear grid or long DCA runs on the kernels (`test_kernel_vs_engine_linear`); the
+    short DCA of the example (its stop loss a buy stop) is refused, saying why."""
     from traderagent.backtest.fast import run_fast_backtest
     from traderagent.backtest.inputs import BacktestError
 
-    config = linear(load_config("configs/default.yaml"))
-    with pytest.raises(BacktestError, match="linear perpetuals"):
+    config = load_config("configs/dca-perp.yaml")
+    with pytest.raises(BacktestError, match="short DCA on linear perpetuals"):
         run_fast_backtest(config, start=START, end=END)
 
 

@@ -12,7 +12,16 @@ import numpy.typing as npt
 from strategies.dca import DcaConfig
 from strategies.grid import GridConfig
 from strategies.registry import kernel_of
-from traderagent.backtest.kernels.layout import BUY, F_BFEE, F_SIDE, M_FILLS, M_VALID, PF_BSCALE
+from traderagent.backtest.kernels.api_linear import linear_call, linear_outcome
+from traderagent.backtest.kernels.layout import (
+    BUY,
+    F_BFEE,
+    F_SIDE,
+    M_FILLS,
+    M_VALID,
+    PF_BSCALE,
+    PF_LIN,
+)
 from traderagent.backtest.kernels.params import (
     SUPPORTED,
     UnsupportedFast,
@@ -30,6 +39,7 @@ FILL_CAPACITY = 1 << 14
 FloatArray = npt.NDArray[np.float64]
 NO_BLOCKS = np.zeros((0, 4), np.float64)
 """`grid_run` and `dca_run` compute the candle blocks themselves."""
+NO_FUNDING = np.zeros((0, 2), np.float64)
 Market = tuple[npt.NDArray[np.generic], ...]
 """A series' ts, open, high, low and close columns."""
 KernelOutput = tuple[FloatArray, npt.NDArray[np.int64], FloatArray]
@@ -79,17 +89,24 @@ def run_fast(
     runner = RUNNERS.get(kernel_of(strategy.kind) or "") if strategy is not None else None
     if runner is None:
         raise UnsupportedFast(f"bot {bot} has no fast kernel; the fast kernels support {SUPPORTED}")
-    kernel, arguments = runner(venue, strategy, market, curve)
+    linear = venue.pf[PF_LIN] == 1.0
+    if linear:
+        assert isinstance(strategy, GridConfig | DcaConfig)  # noqa: S101 - checked
+        kernel, arguments, marks = linear_call(config, venue, strategy, market, curve)
+    else:
+        kernel, arguments = runner(venue, strategy, market, curve)
+        marks = np.zeros(0, np.int64)
     capacity = FILL_CAPACITY
     ready = warm_up(kernel, arguments(capacity), on_compile)
     started = time.perf_counter()
     while True:
-        m, rows, fees = kernel(*arguments(capacity))
+        m, rows, fees, *extra = kernel(*arguments(capacity))
         if m[M_FILLS] <= capacity:
             break
         capacity = int(m[M_FILLS]) + 1  # more fills than the record holds: run again with room
     if m[M_VALID] != 1:
         raise RuntimeError(f"the fast kernel ran out of order slots for bot {bot}")
+    funding = linear_outcome(bot, extra, marks) if linear else (0.0, 0, NO_FUNDING)
     count = int(m[M_FILLS])
     return FastResult(
         bot=bot,
@@ -97,13 +114,19 @@ def run_fast(
         instrument=venue.instrument,
         metrics=metrics_dict(m),
         rows=rows[:count].copy(),
-        fees=fees_in_their_coins(rows[:count], fees[:count], venue),
+        fees=fees[:count].copy()
+        if linear
+        else fees_in_their_coins(rows[:count], fees[:count], venue),
         equity=curve,
         candles=n,
         elapsed_s=time.perf_counter() - started,
         compile_s=ready.seconds,
         compiled=ready.compiled,
         base_scale=int(venue.pf[PF_BSCALE]),
+        linear=linear,
+        funding=funding[0],
+        funding_charges=funding[1],
+        funding_rows=funding[2],
     )
 
 

@@ -15,6 +15,7 @@ import math
 import numpy as np
 from numba import njit
 
+from traderagent.backtest.kernels import linear_bot, linear_venue
 from traderagent.backtest.kernels.exact import price_of, ticks_of
 from traderagent.backtest.kernels.layout import (
     BUY,
@@ -28,6 +29,8 @@ from traderagent.backtest.kernels.layout import (
     O_BOT,
     O_LOTS,
     O_MARKET,
+    O_OPEN,
+    O_RONLY,
     O_SIDE,
     O_STOP,
     O_TAG2,
@@ -39,6 +42,8 @@ from traderagent.backtest.kernels.layout import (
     PF_BFEE_TAKER,
     PF_BSCALE,
     PF_BUNIT,
+    PF_L0,
+    PF_LIN,
     PF_LOT,
     PF_MAKER,
     PF_RESERVE,
@@ -50,6 +55,7 @@ from traderagent.backtest.kernels.layout import (
     Q_ID,
     Q_TAKER,
     S_COMMIT,
+    S_COMMITS,
     S_HALTED,
     S_HWM,
     S_PENDING,
@@ -61,12 +67,14 @@ from traderagent.backtest.kernels.layout import (
     S_REJ_FUNDS,
     S_REJ_MIN,
     S_REJ_STOP,
+    S_RONLY,
     S_RTAG,
     S_SNAP_B,
     S_VNOW,
     SELL,
     TAG_CLOSE,
 )
+from traderagent.backtest.kernels.linear import LC_LONG_ONLY
 from traderagent.backtest.kernels.venue import (
     admit,
     cancel,
@@ -103,6 +111,8 @@ def committed(s, g, pf):  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def budget_left(s, g, pf):  # type: ignore[no-untyped-def]
     """The strategy context's `budget`: the allocator's budget less what is committed."""
+    if pf[PF_LIN] == 1.0:
+        return linear_bot.budget(s, g, pf)
     equity = g[G_SNAP_Q] + s[S_SNAP_B] * pf[PF_BUNIT] * g[G_CLOSE]
     return equity * pf[PF_SHARE] - committed(s, g, pf)
 
@@ -135,9 +145,17 @@ def place_typed(st, pi, pf, side, market, ticks, lots, tag, tag2, tag3, force): 
 
     A halted bot places nothing (`force`: the halt's own closing sell)."""
     s, g, o, ok, free, q, fo, ff = st
+    linear = pf[PF_LIN] == 1.0
+    # linear: reduce-only if the bot asked (S_RONLY), or a sell on a long-only venue
+    reduce_only = linear and (s[S_RONLY] == 1 or (side != BUY and pf[PF_L0 + LC_LONG_ONLY] == 1))
+    s[S_RONLY] = 0
     if s[S_HALTED] == 1 and not force:
         return -1
-    if side == BUY:
+    if linear:
+        lots = linear_bot.fit(s, g, pf, side, market, ticks, lots, reduce_only)
+        if lots < 0:
+            return -1  # the run stops (S_LFAIL)
+    elif side == BUY:
         lots = fit_buy(s, g, pi, pf, market, ticks, lots)
         if lots < 0:
             s[S_REJ_ALLOC] += 1  # the allocator's refusal: never sent
@@ -151,13 +169,19 @@ def place_typed(st, pi, pf, side, market, ticks, lots, tag, tag2, tag3, force): 
     if not check_order(pi, ticks, lots):
         s[S_REJ_MIN] += 1
         return -1
-    if not admit(s, g, pf, side, ticks, lots):
+    opening = 0
+    if linear:
+        opening = linear_venue.admit(s, g, pf, side, ticks, lots, reduce_only)
+        if opening < 0:
+            return -1  # the run stops (S_LFAIL)
+    elif not admit(s, g, pf, side, ticks, lots):
         s[S_REJ_FUNDS] += 1
         return -1
     i = new_order(s, o, ok, free, pf, side, ticks, lots, tag)
-    o[i, O_TAG2], o[i, O_TAG3] = tag2, tag3
     if i < 0:
         return -1
+    o[i, O_TAG2], o[i, O_TAG3] = tag2, tag3
+    o[i, O_OPEN], o[i, O_RONLY] = opening, 1 if reduce_only else 0
     if market:
         o[i, O_MARKET] = 1
         execute(s, g, o, q, fo, ff, pf, i, ticks, 1, s[S_VNOW])
@@ -167,6 +191,7 @@ def place_typed(st, pi, pf, side, market, ticks, lots, tag, tag2, tag3, force): 
         s[S_COMMIT] += ticks * lots
         marketable = ticks > last
     else:
+        s[S_COMMITS] += ticks * lots  # read on linear only
         marketable = ticks < last
     rest(s, g, o, ok, free, i, 1 if marketable else 0)
     return i
@@ -210,6 +235,8 @@ def bot_cancel(st, i):  # type: ignore[no-untyped-def]
         return
     if o[i, O_SIDE] == BUY and o[i, O_MARKET] == 0:
         s[S_COMMIT] -= o[i, O_TICKS] * o[i, O_LOTS]
+    elif o[i, O_MARKET] == 0 and o[i, O_STOP] == 0:
+        s[S_COMMITS] -= o[i, O_TICKS] * o[i, O_LOTS]  # linear only: spot keeps it 0
     cancel(s, g, o, ok, free, i)
 
 
@@ -236,7 +263,9 @@ def next_fill(st, pf):  # type: ignore[no-untyped-def]
     price = price_of(ticks, pf[PF_TICK_NUM], pf[PF_TICK_DEN])
     taker = q[head, Q_TAKER]
     held = s[S_POS]
-    if side == BUY:
+    if pf[PF_LIN] == 1.0:
+        linear_bot.bot_fill(s, g, pf, side, ticks, lots, taker, o[i, O_MARKET] == 1)
+    elif side == BUY:
         units -= lots * np.int64(pf[PF_BFEE_TAKER] if taker else pf[PF_BFEE_MAKER])
         s[S_POS] = held + units
         if held + units > 0:

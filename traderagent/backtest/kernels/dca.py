@@ -35,14 +35,17 @@ from traderagent.backtest.kernels.layout import (
     O_TAG2,
     O_TAG3,
     PF_BSCALE,
+    PF_LIN,
     PF_TICK_DEN,
     PF_TICK_NUM,
     PF_UNIT,
     S_HWM,
+    S_LFAIL,
     S_NOW,
     S_POS,
     SELL,
 )
+from traderagent.backtest.kernels.linear_venue import FAIL_MARGIN
 from traderagent.backtest.kernels.venue import check_order
 
 K_BASE, K_SO, K_TP, K_SL = 0, 1, 2, 3
@@ -225,7 +228,10 @@ def open_cycle(st, pi, pf, dp, ds, budget):  # type: ignore[no-untyped-def]
     venue's price on the tick (where it fills), so it spends at most the base amount."""
     ticks = close_ticks(st[1], pf)
     lots = floor_dd(*dd_div(dp[DP_BASE_HI], dp[DP_BASE_LO], ticks * 1.0)) if ticks > 0 else 0
-    if not check_order(pi, ticks, lots) or budget < dp[DP_BASE_HI] * pf[PF_UNIT]:
+    base = dp[DP_BASE_HI] * pf[PF_UNIT]
+    if pf[PF_LIN] == 1.0 and abs(budget - base) <= 1e-6 * base:
+        st[0][S_LFAIL] = FAIL_MARGIN  # linear: too near the budget to tell as the engine does
+    if not check_order(pi, ticks, lots) or budget < base:
         ds[DS_PHASE] = WAITING
         return
     ds[DS_PHASE] = OPENING

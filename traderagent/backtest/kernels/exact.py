@@ -9,6 +9,7 @@ what the engine's 28-digit Decimals can tell apart, so both land on the same tic
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import numpy as np
 from numba import njit
@@ -16,6 +17,12 @@ from numba import njit
 SPLIT = 134217729.0  # 2**27 + 1: Dekker's split of a double into two 26-bit halves
 NEAR = 1e-29
 """Relative tolerance under which a double-double counts as the integer next to it."""
+
+
+def dd(value: Decimal) -> tuple[float, float]:
+    """A Decimal as a double-double (hi + lo)."""
+    hi = float(value)
+    return hi, float(value - Decimal(hi))
 
 
 @njit(cache=True, inline="always")

@@ -20,6 +20,7 @@ from traderagent.backtest.kernels.layout import (
     PF_BSCALE,
     S_HWM,
     S_POS,
+    S_RONLY,
     SELL,
 )
 from traderagent.backtest.kernels.venue import check_order
@@ -33,12 +34,17 @@ HOLD = 2  # 1 while slot k holds base (wants its sell)
 HELD = 3  # base slot k holds, base units
 SEED = 4  # 1 for the slots whose base the seed order buys
 GS = 5  # scalars: the GS_* columns
-GR_N = 6
+SHORT = 6  # 1 for a short slot (linear): its sell at k+1 opens, its buy at k closes
+GR_N = 7
 GS_PHASE = 0  # 0 not started, 1 running, 2 stopped
 GS_SEEDED = 1
 GS_CYCLES = 2
 GS_SLOTS = 3
-GS_N = 4
+GS_DIR = 4  # DIR_LONG, DIR_SHORT or DIR_NEUTRAL
+GS_N = 5
+DIR_LONG = 0
+DIR_SHORT = 1
+DIR_NEUTRAL = 2
 GP_STOP = 0  # 1 when stop_outside_pct is set
 GP_BELOW_HI = 1  # the stop's lower bound in ticks (double-double)
 GP_BELOW_LO = 2
@@ -46,7 +52,8 @@ GP_ABOVE_HI = 3
 GP_ABOVE_LO = 4
 GP_BELOW = 5  # the same bounds as prices, for the quick test
 GP_ABOVE = 6
-GP_N = 7
+GP_DIR = 7  # the grid's direction (DIR_*): short and neutral trade linear perpetuals
+GP_N = 8
 RUNNING = 1
 STOPPED = 2
 
@@ -58,9 +65,22 @@ def order_for(pi, pf, gr, k):  # type: ignore[no-untyped-def]
     scale = np.int64(pf[PF_BSCALE])
     sell_lots = gr[HELD, k] // scale
     buy_lots = (gr[QT, k] - gr[HELD, k]) // scale
+    if gr[SHORT, k] == 1:  # a short slot sells what it lacks and buys back what it holds
+        sell_lots, buy_lots = buy_lots, sell_lots
     sell_ok = check_order(pi, gr[LV, k + 1], sell_lots)
     buy_ok = check_order(pi, gr[LV, k], buy_lots)
-    if gr[HOLD, k] == 1:
+    if gr[SHORT, k] == 1:
+        if gr[HOLD, k] == 1:
+            if buy_ok:
+                return BUY, gr[LV, k], buy_lots
+            if sell_ok:
+                return SELL, gr[LV, k + 1], sell_lots
+        else:
+            if sell_ok:
+                return SELL, gr[LV, k + 1], sell_lots
+            if buy_ok:
+                return BUY, gr[LV, k], buy_lots
+    elif gr[HOLD, k] == 1:
         if sell_ok:
             return SELL, gr[LV, k + 1], sell_lots
         if buy_ok:
@@ -77,7 +97,17 @@ def order_for(pi, pf, gr, k):  # type: ignore[no-untyped-def]
 def place_slot(st, pi, pf, gr, k):  # type: ignore[no-untyped-def]
     side, ticks, lots = order_for(pi, pf, gr, k)
     if side >= 0:
-        place(st, pi, pf, side, False, ticks, lots, 2 * k + side, 0, 0, False)
+        place_for(st, pi, pf, gr, k, side, ticks, lots)
+
+
+@njit(cache=True, inline="always")
+def place_for(st, pi, pf, gr, k, side, ticks, lots):  # type: ignore[no-untyped-def]
+    """Place slot k's order; a close (a long slot's sell, a short slot's buy) goes
+    reduce-only on a grid that may short (`SlotBook.reduce_only`)."""
+    closing = (side == BUY) == (gr[SHORT, k] == 1)
+    if closing and gr[GS, GS_DIR] != DIR_LONG:
+        st[0][S_RONLY] = 1
+    place(st, pi, pf, side, False, ticks, lots, 2 * k + side, 0, 0, False)
 
 
 @njit(cache=True, inline="always")
@@ -93,8 +123,14 @@ def open_grid(st, pi, pf, gr):  # type: ignore[no-untyped-def]
     s, g = st[0], st[1]
     gr[GS, GS_PHASE] = RUNNING
     deficit = 0
+    direction = gr[GS, GS_DIR]
     for k in range(gr[GS, GS_SLOTS]):
-        gr[HOLD, k] = 1 if at_or_above(s, g, pf, gr, k) else 0
+        if direction == DIR_SHORT:  # slots at or below the price hold a short
+            gr[SHORT, k], gr[HOLD, k] = 1, 1 if gr[LV, k + 1] <= mark_ticks(g, pf) else 0
+        elif direction == DIR_NEUTRAL:  # long below the price, short above, none holding
+            gr[SHORT, k], gr[HOLD, k] = 1 if at_or_above(s, g, pf, gr, k) else 0, 0
+        else:
+            gr[SHORT, k], gr[HOLD, k] = 0, 1 if at_or_above(s, g, pf, gr, k) else 0
         gr[HELD, k] = 0
         if gr[HOLD, k] == 1:
             deficit += gr[QT, k]
@@ -104,7 +140,8 @@ def open_grid(st, pi, pf, gr):  # type: ignore[no-untyped-def]
     for k in range(gr[GS, GS_SLOTS]):
         gr[SEED, k] = 0 if seeded else gr[HOLD, k]
     if not seeded:
-        place(st, pi, pf, BUY, True, 0, lots, TAG_SEED, 0, 0, False)
+        side = SELL if direction == DIR_SHORT else BUY  # the seed opens the short slots' short
+        place(st, pi, pf, side, True, 0, lots, TAG_SEED, 0, 0, False)
     for k in range(gr[GS, GS_SLOTS]):
         if gr[SEED, k] == 0:
             place_slot(st, pi, pf, gr, k)
@@ -131,12 +168,12 @@ def grid_fill(st, pi, pf, gr, side, units, tag):  # type: ignore[no-untyped-def]
         for k in range(gr[GS, GS_SLOTS]):
             want, ticks, amount = order_for(pi, pf, gr, k)
             if want >= 0 and live[2 * k + want] == 0:
-                place(st, pi, pf, want, False, ticks, amount, 2 * k + want, 0, 0, False)
+                place_for(st, pi, pf, gr, k, want, ticks, amount)
         return
     if tag < 0 or tag // 2 >= gr[GS, GS_SLOTS]:
         return
     k = tag // 2
-    if side == BUY:
+    if (side == BUY) == (gr[SHORT, k] == 0):  # a long slot's buy, a short slot's sell: opens
         gr[HELD, k] += units
         gr[HOLD, k] = 1
     else:

@@ -7,6 +7,8 @@ A run's constants are two arrays, `pi` (int64) and `pf` (float64); its mutable s
 
 from __future__ import annotations
 
+from traderagent.backtest.kernels.linear import LC_N, LP_N
+
 # -- pi: int64 constants of a run ---------------------------------------------------------------
 PI_MIN_LOTS = 0  # smallest quantity, in lots (ceiling)
 PI_MIN_UNITS = 1  # smallest notional, in units of tick x lot (ceiling)
@@ -34,7 +36,9 @@ PF_BFEE_MAKER = 11  # a maker buy's fee per lot, base units (an integer: lot x r
 PF_BFEE_TAKER = 12  # a taker buy's fee per lot, base units
 PF_BUNIT = 13  # float(lot / PF_BSCALE): base per base unit
 PF_RESERVE = 14  # the venue's lock rate: the fee the allocator reserves with a buy (a fraction)
-PF_N = 15
+PF_LIN = 15  # 1.0: the venue trades linear perpetuals (`linear.py`), 0.0: spot
+PF_L0 = 16  # where the linear constants (`linear.LC_*`) start
+PF_N = PF_L0 + LC_N
 
 # -- s: int64 state -----------------------------------------------------------------------------
 S_Q = 0  # quote balance before fees, units (free + locked)
@@ -72,7 +76,12 @@ S_RTAG = 31  # a triggered stop the venue just refused, for its bot: its tag (-1
 S_RTAG2 = 32  # and its second and third tag fields
 S_RTAG3 = 33
 S_REJ_TRIG = 34  # triggered stops the venue refused: the free balance could not cover them
-S_N = 35
+S_QOPEN = 35  # linear: notional of what the resting orders open (their margin), units
+S_COMMITS = 36  # linear: notional of the bot's open limit sells, units
+S_RONLY = 37  # linear: 1 makes the next order placed reduce-only (`place` resets it)
+S_LFAIL = 38  # linear: why the run cannot go on exactly (`linear_venue.FAIL_*`), 0 while it can
+S_LIN = 39  # 1: the venue trades linear perpetuals (PF_LIN)
+S_N = 40
 
 # -- g: float64 state ---------------------------------------------------------------------------
 G_FEES = 0  # fees paid in quote (compensated sum)
@@ -92,7 +101,8 @@ G_START = 12  # equity at the first close, before any trade
 G_SS = 14  # best resting sell stop trigger (-inf: none)
 G_FEEV = 15  # fees paid in base, valued at their fills' prices (quote)
 G_VENUE = 16  # the venue's last price: the path point being walked, else G_CLOSE
-G_N = 17
+G_L0 = 17  # linear: where the position and wallet (`linear.LP_*`) start
+G_N = G_L0 + LP_N
 
 # -- o: one row per order -----------------------------------------------------------------------
 O_SIDE = 0  # 0 buy, 1 sell
@@ -108,7 +118,9 @@ O_TAKER = 9  # 1: marketable on arrival, fills as taker
 O_MARKET = 10  # 1: a market order (no price: not part of the bot's committed capital)
 O_STOP = 11  # 1: a sell stop (its ticks are the trigger until it fills; it locks nothing)
 O_UNITS = 12  # its quantity in base units (what a sell locks)
-O_N = 13
+O_OPEN = 13  # linear: the lots it opens beyond closing the position (what it locks margin for)
+O_RONLY = 14  # linear: 1 for a reduce-only order
+O_N = 15
 
 # -- q: fills waiting for the bot ---------------------------------------------------------------
 Q_ID = 0

@@ -19,6 +19,8 @@ from traderagent.backtest.kernels.layout import (
     PF_BFEE_TAKER,
     PF_BSCALE,
     PF_BUNIT,
+    PF_L0,
+    PF_LIN,
     PF_LOCK,
     PF_LOT,
     PF_MAKER,
@@ -41,6 +43,8 @@ from traderagent.backtest.kernels.layout import (
     PI_N,
     PI_Q0,
 )
+from traderagent.backtest.kernels.linear import LC_N
+from traderagent.backtest.kernels.linear_prepare import linear_constants
 from traderagent.config import AppConfig
 from traderagent.config.instruments import paper_listing
 from traderagent.config.models import BotConfig
@@ -53,7 +57,11 @@ from traderagent.exchanges.spot_rules import QUOTES, split_symbol
 SUPPORTED = (
     "one bot with a `grid` strategy with fixed `lower`/`upper` bounds or a `dca` strategy, on "
     "the paper venue, without `router`, `smc` or per-bot `risk` limits and without "
-    "`risk.max_gross_exposure_pct` (the account's drawdown and daily-loss halts are supported)"
+    "`risk.max_gross_exposure_pct` (the account's drawdown and daily-loss halts are supported "
+    "on spot); on linear perpetuals a grid (long, short or neutral) without `stop_outside_pct` "
+    "or a long DCA, funding from a rate or a funding file, the mark at the close (a run that "
+    "would be liquidated, halted, or cut or refused for want of margin is refused as it "
+    "happens)"
 )
 FILL_MODELS = {"pessimistic": 0, "ohlc": 1, "olhc": 2}
 
@@ -105,12 +113,6 @@ def _exponent(value: Decimal) -> int:
     return exponent if isinstance(exponent, int) else 0
 
 
-def dd(value: Decimal) -> tuple[float, float]:
-    """A Decimal as a double-double (hi + lo)."""
-    hi = float(value)
-    return hi, float(value - Decimal(hi))
-
-
 def bot_config(config: AppConfig, bot: str) -> BotConfig:
     for candidate in config.bots:
         if candidate.name == bot:
@@ -123,8 +125,8 @@ def check_supported(config: AppConfig, bot: BotConfig) -> None:
     problem = ""
     if config.mode != "paper":
         problem = "the config trades a live venue"
-    elif config.paper.category != "spot":
-        problem = "the paper venue trades linear perpetuals (no kernel settles margin yet)"
+    elif config.paper.category != "spot" and (problem := _linear_problem(config, bot)):
+        pass
     elif bot.strategy is None:
         problem = f"bot {bot.name} is routed by the market regime"
     elif bot.smc is not None:
@@ -141,6 +143,23 @@ def check_supported(config: AppConfig, bot: BotConfig) -> None:
         problem = f"the paper venue trades no {bot.symbol} (quote assets: {', '.join(QUOTES)})"
     if problem:
         raise UnsupportedFast(f"{problem}; the fast kernels support {SUPPORTED}")
+
+
+def _linear_problem(config: AppConfig, bot: BotConfig) -> str:
+    """Why the linear kernels cannot run `bot` of `config`, or ''."""
+    strategy = bot.strategy
+    if strategy is None or strategy.kind not in ("grid", "dca"):
+        return "on linear perpetuals only a grid or a long DCA has a fast kernel yet"
+    if strategy.kind == "dca" and getattr(strategy, "direction", "long") != "long":
+        return (
+            f"bot {bot.name} is a short DCA on linear perpetuals (its stop loss is a buy stop, "
+            "which the kernels do not rest yet)"
+        )
+    if getattr(strategy, "stop_outside_pct", None) is not None:
+        return f"bot {bot.name}'s grid stops outside its range on linear perpetuals"
+    if config.paper.linear.mark:
+        return "the linear venue is given a mark-price series (the kernels mark at the close)"
+    return ""
 
 
 def _quoted(symbol: str) -> bool:
@@ -165,8 +184,13 @@ def venue_arrays(
     paper = config.paper
     tick_num, tick_den = step_fraction(inst.tick_size)
     unit = inst.tick_size * inst.lot_size
-    fees = FeeRules(paper.maker_fee, paper.taker_fee, "spot")  # the paper venue's rules
-    scale, (maker_units, taker_units) = base_units(fees.maker, fees.taker)
+    linear = paper.category == "linear"
+    if linear:  # fees in quote whatever the side: no base units below the lot
+        fees = FeeRules(paper.linear.maker_fee, paper.linear.taker_fee, "linear")
+        scale, maker_units, taker_units = 1, 0, 0
+    else:
+        fees = FeeRules(paper.maker_fee, paper.taker_fee, "spot")  # the paper venue's rules
+        scale, (maker_units, taker_units) = base_units(fees.maker, fees.taker)
     pi = np.zeros(PI_N, np.int64)
     pi[PI_MIN_LOTS] = int(
         (inst.min_qty / inst.lot_size).to_integral_value(rounding="ROUND_CEILING")
@@ -182,7 +206,7 @@ def venue_arrays(
     pf = np.zeros(PF_N, np.float64)
     pf[PF_TICK_NUM], pf[PF_TICK_DEN] = tick_num, tick_den
     pf[PF_LOT], pf[PF_UNIT] = float(inst.lot_size), float(unit)
-    pf[PF_MAKER], pf[PF_TAKER] = float(unit * paper.maker_fee), float(unit * paper.taker_fee)
+    pf[PF_MAKER], pf[PF_TAKER] = float(unit * fees.maker), float(unit * fees.taker)
     pf[PF_LOCK] = float(unit * fees.lock_rate)
     pf[PF_BSCALE], pf[PF_BFEE_MAKER], pf[PF_BFEE_TAKER] = scale, maker_units, taker_units
     pf[PF_BUNIT] = float(inst.lot_size / scale)
@@ -191,4 +215,9 @@ def venue_arrays(
     risk = config.risk
     pf[PF_MAX_DD] = np.nan if risk.max_drawdown_pct is None else float(risk.max_drawdown_pct)
     pf[PF_MAX_LOSS] = np.nan if risk.max_daily_loss is None else float(risk.max_daily_loss)
+    if linear:
+        if base0:
+            raise UnsupportedFast(f"a linear account holds no {inst.base}: drop its balance")
+        pf[PF_LIN] = 1.0
+        pf[PF_L0 : PF_L0 + LC_N] = linear_constants(paper.linear, inst)
     return VenueArrays(pi, pf, inst)

@@ -30,18 +30,25 @@ from traderagent.backtest.kernels.dca import (
     DQ_MAX_SO,
     DQ_N,
 )
+from traderagent.backtest.kernels.exact import dd
 from traderagent.backtest.kernels.grid import (
+    DIR_LONG,
+    DIR_NEUTRAL,
+    DIR_SHORT,
     GP_ABOVE,
     GP_ABOVE_HI,
     GP_ABOVE_LO,
     GP_BELOW,
     GP_BELOW_HI,
     GP_BELOW_LO,
+    GP_DIR,
     GP_N,
     GP_STOP,
 )
-from traderagent.backtest.kernels.params import UnsupportedFast, dd
+from traderagent.backtest.kernels.params import UnsupportedFast
 from traderagent.domain import Instrument
+
+DIRECTIONS = {"long": DIR_LONG, "short": DIR_SHORT, "neutral": DIR_NEUTRAL}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +63,18 @@ class GridArrays:
     """The stop outside the range (see `grid.GP_*`)."""
 
 
-def grid_arrays(config: GridConfig, inst: Instrument) -> GridArrays:
-    """Levels and slots as `GridStrategy` builds them (a bad grid raises its StrategyError)."""
-    _long_only(config.direction)
+def grid_arrays(config: GridConfig, inst: Instrument, linear: bool = False) -> GridArrays:
+    """Levels and slots as `GridStrategy` builds them (a bad grid raises its StrategyError).
+    A short or neutral grid trades `linear` perpetuals only."""
+    if not linear:
+        _long_only(config.direction)
     book = GridStrategy(config, inst).book
     assert book is not None  # noqa: S101 - fixed bounds: built in the constructor
     tick, lot = inst.tick_size, inst.lot_size
     levels = np.array([int(p / tick) for p in book.levels], np.int64)
     quantities = np.array([int(q / lot) for q in book.quantities], np.int64)
     gp = np.zeros(GP_N, np.float64)
+    gp[GP_DIR] = DIRECTIONS[config.direction]
     margin = config.stop_outside_pct
     if margin is None:
         gp[GP_BELOW], gp[GP_ABOVE] = -np.inf, np.inf

@@ -21,7 +21,7 @@ from traderagent.backtest.kernels.layout import (
     F_TS,
     METRIC_NAMES,
 )
-from traderagent.domain import Fill, Instrument, Liquidity, Side
+from traderagent.domain import Fill, FundingFee, Instrument, Liquidity, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,33 @@ class FastResult:
     """Whether `compile_s` was a compile (True) or a cache load."""
     base_scale: int = field(default=1)
     """Base units per lot (`F_BFEE` counts a buy's fee in them)."""
+    linear: bool = field(default=False)
+    """A run on linear perpetuals: every fee is in the quote coin, a buy's too."""
+    funding: float = field(default=0.0)
+    """Linear: the funding the position paid over the run (negative: received), quote."""
+    funding_charges: int = field(default=0)
+    """Linear: the funding settlements made."""
+    funding_rows: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 2)))
+    """Linear: each settlement charged, as (its time in ms, the fee paid: negative received)."""
+
+    def funding_fees(self) -> list[FundingFee]:
+        """The funding settlements as the engine's `FundingFee` values (the fee exact to its
+        8 decimals: the float of an 8-decimal amount writes it back)."""
+        inst = self.instrument
+        return [
+            FundingFee(
+                f"fast-funding-{int(ts)}",
+                inst.symbol,
+                Side.BUY,
+                Decimal(0),
+                Decimal(0),
+                Decimal(repr(float(fee))),
+                inst.quote,
+                int(ts),
+                self.bot,
+            )  # fmt: skip
+            for ts, fee in self.funding_rows.tolist()
+        ]
 
     @property
     def halt_ts(self) -> int | None:
@@ -122,8 +149,9 @@ class FastResult:
             qty = quantities.get(lots)
             if qty is None:
                 qty = quantities[lots] = lots * inst.lot_size
-            exact = self.base_fee(r) if buy else Decimal(repr(fee))
-            quantum = base_q if buy else quote_q
+            in_base = buy and not self.linear  # a spot buy's fee is in the base coin
+            exact = self.base_fee(r) if in_base else Decimal(repr(fee))
+            quantum = base_q if in_base else quote_q
             fills.append(
                 Fill(
                     f"fast-{n + 1}",
@@ -133,7 +161,7 @@ class FastResult:
                     price,
                     qty,
                     exact if quantum is None else exact.quantize(quantum),
-                    inst.base if buy else inst.quote,
+                    inst.base if in_base else inst.quote,
                     Liquidity.TAKER if r[F_TAKER] else Liquidity.MAKER,
                     int(r[F_TS]),
                     self.bot,

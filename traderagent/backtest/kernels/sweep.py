@@ -37,12 +37,18 @@ from traderagent.backtest.kernels.grid import (
 from traderagent.backtest.kernels.layout import (
     M_N,
     M_VALID,
+    PF_LIN,
     PF_TICK_DEN,
     PF_TICK_NUM,
     PF_UNIT,
     PI_INTERVAL,
 )
-from traderagent.backtest.kernels.params import VenueArrays, bot_config, venue_arrays
+from traderagent.backtest.kernels.params import (
+    UnsupportedFast,
+    VenueArrays,
+    bot_config,
+    venue_arrays,
+)
 from traderagent.backtest.kernels.run_grid import grid_run
 from traderagent.backtest.kernels.venue import check_order
 from traderagent.config import AppConfig
@@ -135,8 +141,13 @@ def sweep_venue(
 ) -> VenueArrays:
     """The venue, account and risk settings a sweep runs on: those of `bot` in `config` (its
     own strategy settings are replaced by each row of the sweep). `price_level`, the first
-    close of the candles swept, derives the rules of a symbol without known ones."""
-    return venue_arrays(config, bot_config(config, bot), interval_ms, price_level)
+    close of the candles swept, derives the rules of a symbol without known ones. Linear
+    perpetuals are refused: the sweep runs the spot grid (no funding, no liquidation watch);
+    `run_fast` runs a linear grid."""
+    venue = venue_arrays(config, bot_config(config, bot), interval_ms, price_level)
+    if venue.pf[PF_LIN] == 1.0:
+        raise UnsupportedFast("the grid sweep trades spot only: run linear grids with run_fast")
+    return venue
 
 
 def sweep_grid(

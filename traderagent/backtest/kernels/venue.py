@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from traderagent.backtest.kernels import linear_venue as lin
 from traderagent.backtest.kernels.exact import price_of, ticks_of, two_sum
 from traderagent.backtest.kernels.layout import (
     BUY,
@@ -36,6 +37,7 @@ from traderagent.backtest.kernels.layout import (
     G_FEES,
     G_FEES_C,
     G_FEEV,
+    G_L0,
     G_N,
     G_QTOT,
     G_SNAP_FREE,
@@ -45,6 +47,7 @@ from traderagent.backtest.kernels.layout import (
     O_BOT,
     O_LOTS,
     O_N,
+    O_RONLY,
     O_SEQ,
     O_SIDE,
     O_STOP,
@@ -59,6 +62,8 @@ from traderagent.backtest.kernels.layout import (
     PF_BFEE_TAKER,
     PF_BSCALE,
     PF_BUNIT,
+    PF_L0,
+    PF_LIN,
     PF_LOCK,
     PF_MAKER,
     PF_TAKER,
@@ -81,6 +86,7 @@ from traderagent.backtest.kernels.layout import (
     S_FILLS,
     S_HWM,
     S_I,
+    S_LIN,
     S_N,
     S_NBUY,
     S_NDEFER,
@@ -102,6 +108,7 @@ from traderagent.backtest.kernels.layout import (
     S_WALK,
     SELL,
 )
+from traderagent.backtest.kernels.linear import LC_LONG_ONLY, LP_WALLET_HI
 
 STOP_REACH = 0.5000001  # `paper.book.STOP_REACH`: ticks beyond a trigger a raw low may touch it
 STOP_ROW = 2  # `book_add`/`book_remove` side of the sell stops (a row of their own)
@@ -129,6 +136,10 @@ def new_state(pi, pf, capacity, fill_capacity):  # type: ignore[no-untyped-def]
     g[G_BB] = -np.inf
     g[G_BS] = np.inf
     g[G_SS] = -np.inf
+    if pf[PF_LIN] == 1.0:  # the wallet holds the opening quote; S_BFREE the position
+        s[S_LIN] = 1
+        g[G_L0 + LP_WALLET_HI] = pi[PI_Q0] * pf[PF_UNIT]
+        lin.sync(s, g, pf)
     snapshot(s, g, pf)
     return s, g, o, ok, free, q, fo, ff
 
@@ -141,13 +152,15 @@ def check_order(pi, ticks, lots):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, inline="always")
 def free_quote(s, g, pf):  # type: ignore[no-untyped-def]
+    if pf[PF_LIN] == 1.0:
+        return lin.free(s, g, pf)
     return g[G_QTOT] - s[S_QLOCK] * (pf[PF_UNIT] + pf[PF_LOCK])
 
 
 @njit(cache=True, inline="always")
 def snapshot(s, g, pf):  # type: ignore[no-untyped-def]
     """The engine refreshes its copy of the balances after a drain that saw an update."""
-    g[G_SNAP_Q] = g[G_QTOT]
+    g[G_SNAP_Q] = lin.wallet(g) if pf[PF_LIN] == 1.0 else g[G_QTOT]
     g[G_SNAP_FREE] = free_quote(s, g, pf)
     s[S_SNAP_B] = s[S_BFREE] + s[S_BLOCK]
 
@@ -243,7 +256,9 @@ def admit(s, g, pf, side, ticks, lots):  # type: ignore[no-untyped-def]
 def unlock(s, o, i):  # type: ignore[no-untyped-def]
     if o[i, O_STOP] == 1:
         return  # an untriggered stop locks nothing
-    if o[i, O_SIDE] == BUY:
+    if s[S_LIN] == 1:
+        lin.unlock(s, o, i)
+    elif o[i, O_SIDE] == BUY:
         s[S_QLOCK] -= o[i, O_TICKS] * o[i, O_LOTS]
     else:
         s[S_BLOCK] -= o[i, O_UNITS]
@@ -256,7 +271,10 @@ def execute_typed(s, g, o, q, fo, ff, pf, i, ticks, taker, ts):  # type: ignore[
     unlock(s, o, i)
     lots = o[i, O_LOTS]
     notional = ticks * lots
-    if o[i, O_SIDE] == BUY:  # the fee in base: the account receives the lots less it
+    base_fee = 0
+    if pf[PF_LIN] == 1.0:  # linear: the fee in quote whatever the side, the position moves
+        fee = lin.settle(s, g, o, pf, i, ticks, taker)
+    elif o[i, O_SIDE] == BUY:  # the fee in base: the account receives the lots less it
         fee = 0.0
         base_fee = lots * np.int64(pf[PF_BFEE_TAKER] if taker else pf[PF_BFEE_MAKER])
         s[S_Q] -= notional
@@ -270,7 +288,8 @@ def execute_typed(s, g, o, q, fo, ff, pf, i, ticks, taker, ts):  # type: ignore[
         s[S_BFREE] -= o[i, O_UNITS]
     total, err = two_sum(g[G_FEES], fee)
     g[G_FEES], g[G_FEES_C] = total, g[G_FEES_C] + err
-    g[G_QTOT] = s[S_Q] * pf[PF_UNIT] - (g[G_FEES] + g[G_FEES_C])
+    if pf[PF_LIN] != 1.0:
+        g[G_QTOT] = s[S_Q] * pf[PF_UNIT] - (g[G_FEES] + g[G_FEES_C])
     o[i, O_VENUE] = 0
     n = s[S_FILLS]
     if n < fo.shape[0]:
@@ -319,6 +338,11 @@ def trigger(s, g, o, ok, free, q, fo, ff, pf, i, ticks, ts):  # type: ignore[no-
     covers it, else refused (counted, and its tags left in S_RTAG* for the bot to react)."""
     units = o[i, O_UNITS]  # base units, as the balances count them
     o[i, O_STOP], o[i, O_VENUE] = 0, 1
+    if s[S_LIN] == 1:  # linear: it locked nothing and needs no margin to close (`lin.settle`)
+        s[S_QLOCK] += ticks * o[i, O_LOTS]  # what its execution's unlock releases
+        o[i, O_TICKS], o[i, O_RONLY] = ticks, 1 if pf[PF_L0 + LC_LONG_ONLY] == 1.0 else 0
+        execute(s, g, o, q, fo, ff, pf, i, ticks, 1, ts)
+        return
     if s[S_BFREE] < units:
         s[S_REJ_TRIG] += 1
         s[S_RTAG], s[S_RTAG2], s[S_RTAG3] = o[i, O_TAG], o[i, O_TAG2], o[i, O_TAG3]

@@ -31,6 +31,20 @@ bots:
                active_safety_orders: 2, price_deviation: "1", step_scale: "1.2",
                volume_scale: "1.5", take_profit: "1", stop_loss: "10"}
 """
+PERP_PAPER = """\
+paper: {balances: {USDT: "10000"}, category: linear, linear: {leverage: 3, long_only: false,
+        funding_rate: "0.0001"}}
+"""
+GRID_PERP = (
+    PERP_PAPER
+    + """\
+bots:
+  - name: grid
+    symbol: BTCUSDT
+    strategy: {kind: grid, lower: "21000", upper: "25000", levels: 21, amount_per_level: "200",
+               direction: neutral}
+"""
+)
 
 
 def warm() -> list[tuple[str, float]]:
@@ -54,6 +68,10 @@ def warm() -> list[tuple[str, float]]:
 
     timed("grid kernel", lambda: run_fast(grid, "grid", day))
     timed("dca kernel", lambda: run_fast(dca, "dca", day))
+    perp = parse_config(GRID_PERP, "warm-up", {})
+    timed("linear grid kernel", lambda: run_fast(perp, "grid", day))
+    perp_dca = parse_config(DCA.replace("bots:", PERP_PAPER + "bots:"), "warm-up", {})
+    timed("linear dca kernel", lambda: run_fast(perp_dca, "dca", day))
     rows = np.array([[21000.0, 25000.0, 21, 0, 200.0, np.nan]])
     timed("grid sweep", lambda: sweep_grid(day, rows, sweep_venue(grid, "grid")))
     market = market_arrays(day)
