@@ -266,26 +266,45 @@ class SnapshotSchedule:
         self, bots: Iterable[CheckpointedBot], now_ms: int, force: bool = False
     ) -> int:
         """Write the snapshots that are due now; how many were written."""
-        written = 0
+        due = self.due(bots, now_ms, force)
+        if due:
+            await self.write(due, now_ms)
+        return len(due)
+
+    def due(
+        self, bots: Iterable[CheckpointedBot], now_ms: int, force: bool = False
+    ) -> list[tuple[CheckpointedBot, tuple[object, ...]]]:
+        """The bots whose snapshot is to be written now, each with what it holds (`write`
+        them); the others' next comparison moves on. Without a coroutine: the engine asks at
+        every candle, and most candles write nothing."""
+        due: list[tuple[CheckpointedBot, tuple[object, ...]]] = []
+        states, next_ms, interval = self._states, self._next_ms, self.interval_ms
         for bot in bots:
             state, name = bot.state, bot.name
             if state is BotState.STARTING:
                 continue  # not reconciled yet: its last snapshot still says what it was
-            state_changed = self._states.get(name) != state
-            if not (force or state_changed or now_ms >= self._next_ms.get(name, 0)):
+            state_changed = states.get(name) != state
+            if not (force or state_changed or now_ms >= next_ms.get(name, 0)):
                 continue
             self._checked_ms[name] = now_ms
             key = _what_matters_now(bot)
             if key == self._saved.get(name) and not state_changed:
-                self._next_ms[name] = now_ms + self.interval_ms
+                next_ms[name] = now_ms + interval
                 continue
+            due.append((bot, key))
+        return due
+
+    async def write(
+        self, due: list[tuple[CheckpointedBot, tuple[object, ...]]], now_ms: int
+    ) -> None:
+        """Write the snapshots `due` found (writing changes no bot's state)."""
+        for bot, key in due:
+            name = bot.name
             await self.journal.save_snapshot(name, bot_payload(bot), now_ms)
             self._saved[name] = key
             self._states[name] = bot.state
             self._next_ms[name] = now_ms + self.interval_ms
-            written += 1
-        self.written += written
-        return written
+        self.written += len(due)
 
     # -- quiet spans of a replay --------------------------------------------------------------
 
