@@ -254,16 +254,17 @@ class BotRuntime:
 
     async def on_candle(self, candle: Candle, price: Decimal) -> None:
         """A closed candle; `price` is its close as an exact Decimal (parsed once, upstream)."""
-        self.see_price(price)
+        self.last_price = self.instrument.round_price(price)  # `see_price`, inlined
         self.history.append(candle)
         if self.unsure.since:
             await settle_unsure(self)
-        if self.risk is not None and self.state in (BotState.RUNNING, BotState.PAUSED):
+        state = self.lifecycle.state  # read once: nothing above moves it
+        if self.risk is not None and (state is BotState.RUNNING or state is BotState.PAUSED):
             breach = None if self.stopping_out() else self.risk.stop_loss(self.risk_book())
             if breach is not None:
                 await stop_out(self, breach)
                 return
-        if self.state is BotState.STARTING:
+        if state is BotState.STARTING:
             if not self.recovered and not await recover(self, ()):
                 return  # the exchange has not answered: trade nothing on a guess
             await self.move(BotState.RUNNING, "first price received")
@@ -277,7 +278,7 @@ class BotRuntime:
             if self.pause_after_start and self.lifecycle.accepts_new_orders:
                 await self.move(BotState.PAUSED, self.pause_after_start)
             self.pause_after_start = ""
-        elif self.state is BotState.RUNNING:
+        elif state is BotState.RUNNING:
             if self.resync_due and not self.data_hold:  # held orders while data was stale
                 self.resync_due = False
                 await self.apply(self.strategy.on_resume(self.context()))
@@ -463,23 +464,25 @@ class BotRuntime:
         return self.book.tags
 
     def context(self, price: Decimal | None = None) -> StrategyContext:
-        position, funds = self.position, self.funds
+        # built at every stepped candle and every fill: each attribute read once, positionally
+        position, funds, allocator, book = self.position, self.funds, self.allocator, self.book
         equity = funds.equity if funds is not None else ZERO
+        qty = position.qty
         return StrategyContext(
-            instrument=self.instrument,
-            price=price if price is not None else (self.last_price or ZERO),
-            ts=self.clock.now_ms(),
-            live_tags=self.book.tags,
-            position_qty=position.qty,
-            position_avg_price=position.avg_price if position.qty else None,
-            equity=equity,
-            budget=(
-                self.allocator.budget(self.name, equity) - self.committed_capital()
-                if self.allocator is not None and funds is not None
+            self.instrument,
+            price if price is not None else (self.last_price or ZERO),
+            self.clock.now_ms(),
+            book.tags,
+            qty,
+            position.avg_price if qty else None,
+            equity,
+            (
+                allocator.budget(self.name, equity) - self.committed_capital()
+                if allocator is not None and funds is not None
                 else None
             ),
-            fee_reserve=self.allocator.fee_reserve if self.allocator is not None else ZERO,
-            resting=self.orders.values(),
+            allocator.fee_reserve if allocator is not None else ZERO,
+            book.orders.values(),
         )
 
     async def move(self, new: BotState, reason: str) -> None:

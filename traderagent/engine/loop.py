@@ -210,7 +210,8 @@ class EngineLoop:
         bus = e.bus
         if bus.wants(CandleClosed):
             bus.publish(CandleClosed(candle.close_time, candle))
-        self.refresh_venue_status()
+        if self.reporter is not None or e.venue_status or e.outage.reason:
+            self.refresh_venue_status()  # (its own first test, inlined: a simulated venue's)
         reading = self.classify(candle)
         health = e.health
         if health.restarts_pending:
@@ -309,7 +310,10 @@ class EngineLoop:
         if e.lease_lost:
             return  # another process may own the database's state now
         now = e.clock.now_ms()
-        await e.snapshots.save_due(e.bots.values(), now, force)
+        snapshots = e.snapshots
+        due = snapshots.due(e.bots.values(), now, force)
+        if due:  # most candles write none: no coroutine for them
+            await snapshots.write(due, now)
         if e.account_risk.store is not None:  # a backtest keeps none: no await per candle
             await e.account_risk.save_due(e, now, force)
         if self.book is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
@@ -137,7 +137,7 @@ class CandleMatched(Protocol):
 
     def on_candle(self, candle: Candle) -> None: ...
 
-    def walk(self, candle: Candle) -> Iterator[None]:
+    def walk(self, candle: Candle) -> Iterable[None]:
         """`on_candle`, pausing after each fill: the updates it sent are routed and acted on
         (cancels included) at that point of the candle's path before the walk goes on."""
         ...

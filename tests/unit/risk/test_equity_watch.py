@@ -74,3 +74,25 @@ def test_no_limits_no_breach() -> None:
     watch.observe(0, D(10000))
     assert watch.observe(60_000, D(1)) is None
     assert watch.drawdown_pct(D(1)) > 99
+
+
+def test_the_drawdown_pre_check_agrees_with_the_exact_percent_around_the_limit() -> None:
+    """`observe` skips the division where the fall is surely within the limit: at, a hair
+    inside and a hair beyond the limit, and on odd peaks, it decides as the percent does."""
+    for peak in (D(10000), D("10910.40491231520"), D("0.000123"), D("987654321.123456789")):
+        for limit in (D(15), D("0.5"), D("33.333")):
+            bound = peak - peak * limit / 100
+            for equity in (
+                bound,
+                bound + D("1e-20"),
+                bound - D("1e-20"),
+                bound * D("1.000000000000001"),
+                bound * D("0.999999999999999"),
+                peak,
+                peak / 2,
+            ):
+                watch = EquityWatch(RiskConfig(max_drawdown_pct=limit), "USDT")
+                watch.observe(0, peak)
+                expected = watch.drawdown_pct(equity) > limit
+                breach = watch.observe(60_000, equity)
+                assert (breach is not None) == expected, (peak, limit, equity)

@@ -18,6 +18,10 @@ from traderagent.engine.risk.breach import Breach
 DAY_MS = 86_400_000
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+INFINITY = Decimal("Infinity")
+SAFE_SHARE = 1 - Decimal("1e-15")
+"""How much of the allowed fall the per-candle pre-check lets through without the exact
+division: far more than the division's rounding (28 digits) could ever make up."""
 
 
 class EquityWatch:
@@ -29,6 +33,8 @@ class EquityWatch:
         self.day_start = Decimal(0)
         """Equity at the day's first candle."""
         self.peak = Decimal(0)
+        self._floor: tuple[Decimal, Decimal, Decimal] | None = None
+        """(peak, limit, equity above which the drawdown is surely within the limit)."""
 
     def observe(self, ts_ms: int, equity: Decimal) -> Breach | None:
         """Take the equity after the candle that opened at `ts_ms`; the breach, if any (the
@@ -36,7 +42,8 @@ class EquityWatch:
         day = ts_ms // DAY_MS
         if day != self.day:
             self.day, self.day_start = day, equity
-        self.peak = max(self.peak, equity)
+        if equity > self.peak:  # `max`, without the call: once per stepped candle
+            self.peak = equity
         return self._daily_loss(ts_ms, equity) or self._drawdown(equity)
 
     def restore(self, peak: Decimal, day: int | None, day_start: Decimal) -> None:
@@ -82,6 +89,8 @@ class EquityWatch:
         limit = self.config.max_drawdown_pct
         if limit is None:
             return None
+        if equity >= self._safe_floor(limit):  # most candles: no division to tell
+            return None
         drawdown = self.drawdown_pct(equity)
         if drawdown <= limit:
             return None
@@ -93,3 +102,14 @@ class EquityWatch:
             f"drawdown {drawdown.quantize(CENT)}% from the peak {self.peak.quantize(CENT)}"
             f" {self.quote} exceeds the limit {limit}% (max_drawdown_pct)",
         )
+
+    def _safe_floor(self, limit: Decimal) -> Decimal:
+        """An equity at or above which the fall from the peak is surely within `limit`
+        (a hair inside the exact bound, so the rounded percent agrees); valued again only when
+        the peak or the limit changed."""
+        peak, floor = self.peak, self._floor
+        if floor is None or floor[0] is not peak or floor[1] is not limit:
+            # a peak not above 0: no floor, `drawdown_pct` decides (0) on the exact path
+            value = INFINITY if peak <= 0 else peak - peak * limit / HUNDRED * SAFE_SHARE
+            floor = self._floor = (peak, limit, value)
+        return floor[2]

@@ -12,7 +12,7 @@ backtest may call directly (also from inside the listener while a candle is bein
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from itertools import count
@@ -144,10 +144,20 @@ class PaperExchange:
         if self._changes is not None:
             self._changes.cursor_ms = max(self._changes.cursor_ms, candle.close_time)
 
-    def walk(self, candle: Candle) -> Iterator[None]:
+    def walk(self, candle: Candle) -> Iterable[None]:
         """`on_candle`, pausing after each fill so the engine reacts at that point of the path
-        (see `CandleMatcher.walk`)."""
-        yield from self._matcher.walk(candle)
+        (see `CandleMatcher.walk`); a candle that crosses nothing is done at once."""
+        steps = self._matcher.walk(candle)
+        if steps == ():  # nothing to walk: no generator per quiet candle
+            self._moved_to(candle)
+            return steps
+        return self._walk(steps, candle)
+
+    def _walk(self, steps: Iterable[None], candle: Candle) -> Iterator[None]:
+        yield from steps
+        self._moved_to(candle)
+
+    def _moved_to(self, candle: Candle) -> None:
         if self._changes is not None:
             self._changes.cursor_ms = max(self._changes.cursor_ms, candle.close_time)
 

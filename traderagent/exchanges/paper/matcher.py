@@ -17,7 +17,7 @@ open of a gap): a market order sent in reaction fills there.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 
 from traderagent.domain import Candle, Instrument, Liquidity
@@ -26,8 +26,9 @@ from traderagent.exchanges.paper.matching import (
     FILL_MODELS,
     FillModel,
     Path,
-    candle_path,
     crossings,
+    ordered_path,
+    path_points,
     point_ts,
 )
 
@@ -40,6 +41,7 @@ class CandleMatcher:
 
     __slots__ = (
         "_books",
+        "_closes",
         "_deferred",
         "_execute",
         "_fill_model",
@@ -66,6 +68,10 @@ class CandleMatcher:
         self._execute = execute
         self._books: dict[str, SymbolBook] = {}
         self._last: dict[str, float] = {}
+        self._closes: dict[str, tuple[float, float, Instrument]] = {}
+        """Per symbol, the close of the last candle matched, its path point and the instrument
+        whose tick that point is on: the next candle's walk starts there, converting nothing
+        again."""
         self._live: tuple[str, float, int] | None = None  # (symbol, price, ts) while matching
         self._deferred: list[RestingOrder] = []  # placed while matching; rest after the walk
         self.path: Path | None = None
@@ -76,13 +82,19 @@ class CandleMatcher:
         for _ in self.walk(candle):
             pass
 
-    def walk(self, candle: Candle) -> Iterator[None]:
+    def walk(self, candle: Candle) -> Iterable[None]:
         """`on_candle`, pausing after each order it fills: the caller routes that fill and acts
         on it (a cancel, a new order) at that point of the path, before the walk goes on. Run
-        it to its end."""
+        it to its end. A candle that crosses nothing (most) is done at once: an empty walk,
+        no generator built for it."""
         book = self._books.get(candle.symbol)
         if book is not None and book.may_cross(candle.low, candle.high):
-            yield from self._match(book, candle)
+            return self._walk(book, candle)
+        self._last[candle.symbol] = candle.close
+        return ()
+
+    def _walk(self, book: SymbolBook, candle: Candle) -> Iterator[None]:
+        yield from self._match(book, candle)
         self._last[candle.symbol] = candle.close
 
     def band(self, symbol: str) -> tuple[float, float]:
@@ -146,10 +158,18 @@ class CandleMatcher:
     def _match(self, book: SymbolBook, candle: Candle) -> Iterator[None]:
         symbol = candle.symbol
         inst = self._instruments[symbol]  # a book exists only for a listed symbol
-        adverse = book.adverse(float(inst.market_price(candle.low)))
-        path = self.path = candle_path(candle, inst, self._fill_model, adverse)
+        o, h, lo, c = path_points(candle, inst)  # each point converted once
+        adverse = book.adverse(float(lo))
+        path = self.path = ordered_path(o, h, lo, c, self._fill_model, adverse)
         last = self._last.get(symbol)
-        previous = None if last is None else float(inst.market_price(last))
+        closed = self._closes.get(symbol)  # the last matched candle's close, on the tick
+        if last is None:
+            previous = None
+        elif closed is not None and closed[0] == last and closed[2] is inst:
+            previous = closed[1]
+        else:
+            previous = float(inst.market_price(last))
+        self._closes[symbol] = (candle.close, path[3], inst)
         outer = self._live  # a callback may feed another symbol's candle from inside this one
         try:
             for resting, k, price in crossings(book, path, previous):

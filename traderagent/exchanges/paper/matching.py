@@ -19,6 +19,7 @@ path's order.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Literal, get_args
 
 from traderagent.domain import Candle, Instrument
@@ -36,8 +37,25 @@ def candle_path(
     """The four path points on the tick: open, one extreme, the other extreme, close (the
     nearer extreme decided exactly, in Decimal). `adverse`: the low fills a resting buy or
     triggers a sell stop (a pessimistic path then goes low first)."""
+    return ordered_path(*path_points(candle, inst), model, adverse)
+
+
+def path_points(candle: Candle, inst: Instrument) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """The candle's open, high, low and close on the tick (`Instrument.market_price`)."""
     price = inst.market_price
-    o, h, lo, c = price(candle.open), price(candle.high), price(candle.low), price(candle.close)
+    return price(candle.open), price(candle.high), price(candle.low), price(candle.close)
+
+
+def ordered_path(
+    o: Decimal,
+    h: Decimal,
+    lo: Decimal,
+    c: Decimal,
+    model: FillModel = "pessimistic",
+    adverse: bool = False,
+) -> Path:
+    """`candle_path` from the points on the tick (`path_points`): a matcher that read the
+    low already (is it adverse?) converts no point twice."""
     if model == "ohlc" or (model == "pessimistic" and h - o <= o - lo and not adverse):
         return (float(o), float(h), float(lo), float(c))
     return (float(o), float(lo), float(h), float(c))
