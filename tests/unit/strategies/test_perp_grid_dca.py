@@ -267,3 +267,16 @@ def test_a_restarted_neutral_grid_never_buys_back_above_the_price_nor_beyond_its
     resting = sum((g.book.held[k] for k in range(4) if g.book.short[k] and g.book.holding[k]), D(0))
     assert resting + g.unmanaged == -held
     assert closing <= -held
+
+
+def test_a_restarted_neutral_grid_keeps_its_long_above_the_price() -> None:
+    """The mirror: started at 22 500, b2 and b1 filled at 22 000 and 21 000, their sells rest
+    at 23 000 and 22 000, and a new process starts at 21 500: the held long is the slots'
+    whose sells rest above the price (slot 2 stays long, not a short slot wanting to sell
+    again), nothing is sold at market and nothing placed or cancelled."""
+    g = grid("neutral")
+    intents = g.on_start(ctx("21500", {"b0", "s1", "s2", "s3"}, position="0.009306"))
+    assert intents == []
+    assert g.book is not None and g.book.short == [False, False, False, True]
+    assert g.book.holding == [False, True, True, False]
+    assert g.unmanaged == 0
