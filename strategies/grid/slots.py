@@ -85,6 +85,34 @@ class SlotBook:
                 self.holding[slot] = False
         return frozenset(closing)
 
+    def orient_held(
+        self, price: Decimal, live_tags: AbstractSet[str], qty: Decimal, short: bool
+    ) -> None:
+        """A neutral grid started by a new process while it holds a position (a crash, a
+        restart) does not know the price it first opened at, only the price now, so its
+        sides by the price alone would take slots that closed the short and hold it as
+        longs wanting to buy (and the reverse). The position says: a short `qty` was sold
+        higher and is bought back below the price, so the slots nearest below the price
+        whose buy-back rests (or whose order was lost) are short and hold it, as many as it
+        fills; a long is held by the slots nearest above it whose sell rests. A slot whose
+        opening order rests (a long's buy below the price) keeps its side."""
+        left = qty
+        n = len(self.quantities)
+        order = (
+            [k for k in reversed(range(n)) if self.levels[k] <= price]
+            if short
+            else [k for k in range(n) if self.levels[k + 1] >= price]
+        )
+        opening = "s" if short else "b"  # the other side's close: that slot is not ours
+        for slot in order:
+            if left <= 0:
+                break
+            if f"{opening}{slot}" in live_tags:
+                continue
+            self.short[slot] = short
+            self.holding[slot] = True
+            left -= self.quantities[slot]
+
     def sided(self, slots: AbstractSet[int], short: bool) -> frozenset[int]:
         """Those of `slots` on one side (short or long)."""
         return frozenset(k for k in slots if self.short[k] == short)
@@ -104,12 +132,14 @@ class SlotBook:
             left -= take
         return left
 
-    def cover(self, qty: Decimal, short: bool = False) -> Decimal:
+    def cover(self, qty: Decimal, short: bool = False, price: Decimal | None = None) -> Decimal:
         """Base beyond what the holding slots take (held from before a restart, bought higher
         up) stands in for the buys of the empty slots, nearest the price first: they hold it
         and sell it one level up instead of buying it again. Returns what no slot can take.
         `short`: a short position beyond the short slots' stands in for their sells (the
-        lowest first, nearest the price)."""
+        lowest first, nearest the price), only where the buy-back is not above `price`: a
+        short slot above the price would buy its short back at market, closing what the
+        grid holds merely because it restarted (what no slot takes stays unmanaged)."""
         left = qty
         order = range(len(self.holding)) if short else reversed(range(len(self.holding)))
         for slot in order:
@@ -117,6 +147,8 @@ class SlotBook:
                 break
             if self.holding[slot] or self.short[slot] != short:
                 continue
+            if short and price is not None and self.levels[slot] > price:
+                break  # the slots are in price order: every later one is above it too
             take = min(left, self.quantities[slot] - self.held[slot])
             if take > 0:
                 self.held[slot] += take

@@ -268,6 +268,10 @@ class GridStrategy:
         slots at or above the price still lack. Nothing held is bought again, and an order
         already through the market goes as a market order, by intent (`by_intent`)."""
         book.open_at(ctx.price, keep_countered=restart, direction=self.direction)
+        if self.direction == "neutral" and not restart and ctx.position_qty != 0:
+            # a new process: its sides by the price now, corrected by the position it holds
+            short = ctx.position_qty < 0
+            book.orient_held(ctx.price, ctx.live_tags, abs(ctx.position_qty), short)
         closing = book.adopt_live(ctx.live_tags)  # a restart: resting orders stay as they are
         self.unmanaged, lacking = ZERO, frozenset[int]()
         for short in (False, True):  # a long fills the long slots, a short the short ones
@@ -275,7 +279,7 @@ class GridStrategy:
             left = book.allocate(held, book.sided(closing, short))  # on the venue already
             left = book.allocate(left, book.sided(book.lacking(), short))
             lacking |= book.sided(book.lacking(), short)  # what the seed opens, not the cover
-            self.unmanaged += book.cover(left, short)
+            self.unmanaged += book.cover(left, short, ctx.price)
         intents: list[Intent] = self._seed(book, ctx.price, lacking)
         unwanted = ctx.live_tags - book.desired().keys() - {SEED_TAG}
         intents[:0] = [CancelOrder(t) for t in sorted(unwanted)]

@@ -31,12 +31,13 @@ from sqlalchemy import select
 from storage.jsontext import load_payload
 from storage.models import (
     FundingRow,
+    OrderRow,
     PaperAccountRow,
     PaperFillRow,
     PaperOrderRow,
     PaperPositionRow,
 )
-from traderagent.domain import OrderStatus, Side
+from traderagent.domain import OrderStatus, OrderType, Side
 
 __all__ = ["crash_store"]  # fixtures
 
@@ -190,11 +191,23 @@ async def test_a_linear_paper_bot_survives_random_sigkills(
     started = time.monotonic()
     # a short grid: short from its start, so funding is settled (received) across the kills
     run = await kill_and_restart(headless(config, crash_store), env, kills=4, seed=7)
-    final = await run_to_end(headless(config, crash_store, "--duration", "3"), env)
+    # the last session replays at full speed to the end of 1 March, whatever the kills left
+    # of it (on a loaded machine they may not reach a settlement): the short held across the
+    # 08:00 and 16:00 settlements for sure, not for as long as a timed session happens to run
+    last = write_config(
+        tmp_path,
+        crash_store.config(CONFIG.format(speed="max", end="2023-03-02", direction="short")),
+        name="last.yaml",
+    )
+    final = await run_to_end(headless(last, crash_store), env)
     venue = await check_consistent(crash_store)
     assert run.kills >= 1  # at least one session really died mid-run
     assert venue.fill_ids  # the bot traded
     assert venue.funding < 0  # and its short received funding
+    assert venue.position < 0  # a short grid in its range holds its short through restarts
+    (orders,) = await rows(crash_store, select(OrderRow.tag, OrderRow.type))
+    bought_back = [tag for tag, kind in orders if tag.startswith("b") and kind is OrderType.MARKET]
+    assert bought_back == []  # no restart bought the short back at market (by intent)
     print(
         f"{crash_store.backend}: {run.kills} kills, {len(venue.fill_ids)} fills, position "
         f"{venue.position} BTC, funding {venue.funding} in {time.monotonic() - started:.0f}s "

@@ -211,3 +211,72 @@ def test_a_resumed_neutral_grid_keeps_the_sides_it_opened_with() -> None:
     assert g.on_resume(ctx("20900", live, position="0.004761")) == []
     assert g.book is not None and g.book.short == [False, False, False, True]
     assert g.book.holding[1] and g.book.held[1] == D("0.004761")
+
+
+def test_a_restarted_short_grid_buys_nothing_back_above_the_price() -> None:
+    """Started at 22 500 (slots 0, 1 short), s2 and s3 filled at 23 000 and 24 000 while the
+    bot was down, and the price came back to 22 600: a new process holding that short rests
+    the buy-backs below the price (b0, b1, and b2 at 22 000 for a slot it stands in for) and
+    buys nothing back at market; the short no buy-back below the price can take is
+    unmanaged, not closed because of the restart (its slot is empty and sells as at start)."""
+    g = grid("short")
+    held = D("-0.018653")  # slots 0 to 3: 0.005000 + 0.004761 + 0.004545 + 0.004347
+    intents = g.on_start(ctx("22600", {"b0", "b1"}, position=held))
+    assert not any(isinstance(i, CancelOrder) for i in intents)
+    placed = places(intents)
+    assert all(o.type is OrderType.LIMIT for o in placed)  # nothing at market
+    assert placed == [
+        close("b2", BUY, "0.004545", "22000.00"),
+        PlaceOrder("s3", SELL, D("0.004347"), D("24000.00")),  # slot 3 opens as at start
+    ]
+    assert g.unmanaged == D("0.004347")  # slot 3's buy-back (23 000) is above the price
+    assert g.book is not None and g.book.held[:3] == [D("0.005"), D("0.004761"), D("0.004545")]
+    assert "unmanaged 0.004347" in g.describe()
+
+
+def test_a_restarted_neutral_grid_keeps_its_short_below_the_price() -> None:
+    """Started at 20 500 (slot 0 long, slots 1-3 short), s1 and s2 filled at 22 000 and
+    23 000, their buy-backs rest at 21 000 and 22 000, and the price is 22 500 when a new
+    process starts: the held short is the slots' whose buy-backs rest below the price, not a
+    short slot above it closed at market; nothing is placed or cancelled."""
+    g = grid("neutral")
+    live = {"b0", "b1", "b2", "s3"}
+    held = D("-0.009306")  # slots 1, 2: 0.004761 + 0.004545
+    intents = g.on_start(ctx("22500", live, position=held))
+    assert intents == []
+    assert g.book is not None and g.book.short == [False, True, True, True]
+    assert g.book.holding == [False, True, True, False]
+    assert g.book.held == [D(0), D("0.004761"), D("0.004545"), D(0)]
+    assert g.unmanaged == 0
+    assert g.desired()["b1"] == close("b1", BUY, "0.004761", "21000.00")  # reduce-only
+    assert g.desired()["b2"] == close("b2", BUY, "0.004545", "22000.00")
+
+
+def test_a_restarted_neutral_grid_never_buys_back_above_the_price_nor_beyond_its_short() -> None:
+    """The same neutral grid after a kill that lost the buy-back b2 (its sell filled, the
+    counter-order never placed): the slot at 22 000 still takes its part of the short, and
+    no reduce-only buy adds up to more than the position; nothing goes at market."""
+    g = grid("neutral")
+    held = D("-0.009306")
+    intents = g.on_start(ctx("22500", {"b0", "b1", "s3"}, position=held))
+    placed = places(intents)
+    assert all(o.type is OrderType.LIMIT and o.price is not None for o in placed)
+    assert all(o.price <= D(22500) for o in placed if o.side is BUY)  # type: ignore[operator]
+    closing = sum((o.qty for o in placed if o.reduce_only), D(0))
+    assert g.book is not None
+    resting = sum((g.book.held[k] for k in range(4) if g.book.short[k] and g.book.holding[k]), D(0))
+    assert resting + g.unmanaged == -held
+    assert closing <= -held
+
+
+def test_a_restarted_neutral_grid_keeps_its_long_above_the_price() -> None:
+    """The mirror: started at 22 500, b2 and b1 filled at 22 000 and 21 000, their sells rest
+    at 23 000 and 22 000, and a new process starts at 21 500: the held long is the slots'
+    whose sells rest above the price (slot 2 stays long, not a short slot wanting to sell
+    again), nothing is sold at market and nothing placed or cancelled."""
+    g = grid("neutral")
+    intents = g.on_start(ctx("21500", {"b0", "s1", "s2", "s3"}, position="0.009306"))
+    assert intents == []
+    assert g.book is not None and g.book.short == [False, False, False, True]
+    assert g.book.holding == [False, True, True, False]
+    assert g.unmanaged == 0
