@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from traderagent.backtest import venue as backtest_venue
+from traderagent.backtest.fast import engine_fills
 from traderagent.backtest.kernels import UnsupportedFast, run_fast
 from traderagent.backtest.runner import run_backtest
 from traderagent.cli import main
@@ -139,6 +140,17 @@ async def test_the_linear_grid_kernel_is_the_engine_fill_for_fill(
     fast = run_fast(config, "bot", candles)
 
     assert venue.liquidations == 0
+    assert_same(engine, venue, fast, linear, reached)
+
+
+def assert_same(
+    engine: Any,
+    venue: PaperLinearExchange,
+    fast: Any,
+    linear: dict[str, Any],
+    reached: dict[str, float],
+) -> None:
+    """The kernel's run is the engine's: fills, fees, equity, funding, position, orders."""
     wanted = [(f.ts, f.side, f.price, f.qty) for f in engine.fills]
     assert [row[:4] for row in fast.fill_tuples()] == wanted
     fees = [f.fee for f in engine.fills]
@@ -189,17 +201,23 @@ async def test_a_funding_charge_checks_by_hand(monkeypatch: pytest.MonkeyPatch) 
     assert venue.funding_charges[0].fee == by_hand
 
 
-async def test_a_run_the_venue_liquidates_is_refused_not_run_on(
+async def test_a_run_the_venue_liquidates_is_the_engine_fill_for_fill(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """At leverage 50 a long grid through the fall of 2023-03-09/10 is liquidated by the
-    venue; the kernel does not model a liquidation, so it refuses the run with a reason."""
+    venue nine times: each at the bankruptcy price without a fee, the grid's orders cancelled
+    and the grid opened again (`on_resume`, a new seed) at the bot's last price; the kernel
+    models each, fill for fill with the engine."""
     candles = days(7, 3)
     config = parse_config(config_text(GRID, {"leverage": "50"}), "case.yaml", {})
-    _, venue = await engine_run(config, candles, monkeypatch)
-    assert venue.liquidations > 0
-    with pytest.raises(UnsupportedFast, match="liquidation price.*run without --fast"):
-        run_fast(config, "bot", candles)
+    engine, venue = await engine_run(config, candles, monkeypatch)
+    fast = run_fast(config, "bot", candles)
+    assert venue.liquidations == 9
+    liquidations = [f for f in engine_fills(config, fast) if f.tag == "liquidation"]
+    assert len(liquidations) == 9
+    assert {f.fee for f in liquidations} == {Decimal(0)}
+    assert [f.tag for f in engine.fills if f.tag == "liquidation"] == ["liquidation"] * 9
+    assert_same(engine, venue, fast, {"leverage": "50"}, {})
 
 
 @pytest.mark.parametrize(
