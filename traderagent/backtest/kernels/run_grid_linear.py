@@ -3,8 +3,10 @@
 Every candle is stepped as `PaperLinearExchange.walk` and the engine step it (no quiet blocks
 skipped: funding and liquidation are looked at on each): the funding marks up to the candle's
 open are settled at the last price, the position as held at the open is checked against the
-liquidation price, the book is matched along the path (each fill drained to the bot where it
-happens), the position a fill changed is checked again, the marks up to the close are settled
+liquidation price (`linear_liquidation`: a liquidation is drained to the bot at once and the
+grid resumes), the book is matched along the path (each fill drained to the bot where it
+happens), the position a fill changed is checked again along the rest of the path from its last
+fill's point, the marks up to the close are settled
 at the close (a charge refreshes the engine's balances, as its drain does), then the strategy
 decides on the close. A run the kernels cannot reproduce stops (S_LFAIL, see `linear_venue`).
 """
