@@ -1,10 +1,11 @@
 """The fast grid kernel on linear perpetuals against the engine on the paper venue's linear
 model: the same fills (time, side, price, quantity, fee), the same equity after every candle,
 final equity and funding, for long, short and neutral grids on the bundled candles, with a
-constant funding rate and the bundled funding file; a funding charge checked by hand; a run the
-venue liquidates refused by the kernel (never run on silently); a long DCA with its take
-profits, sell stops and funding; `backtest --fast` on the example perpetual grid giving the
-engine's fills; the optimiser on a linear space; and what the kernels still refuse on linear.
+constant funding rate and the bundled funding file; a funding charge checked by hand; runs the
+venue liquidates (a long and a short grid) modelled by the kernel fill for fill; a long DCA
+with its take profits, sell stops and funding; `backtest --fast` on the example perpetual grid
+giving the engine's fills; the optimiser on a linear space; and what the kernels still refuse
+on linear.
 """
 
 from __future__ import annotations
@@ -201,23 +202,43 @@ async def test_a_funding_charge_checks_by_hand(monkeypatch: pytest.MonkeyPatch) 
     assert venue.funding_charges[0].fee == by_hand
 
 
+@pytest.mark.parametrize(
+    ("first", "strategy", "linear", "liquidations"),
+    [
+        (7, GRID, {"leverage": "50"}, 9),
+        (  # the drawdown halt off: a halt is not modelled, the liquidations go on
+            11,
+            {**GRID, "direction": "short", "levels": 21, "amount_per_level": "300"},
+            {"leverage": "100", "long_only": False},
+            57,
+        ),
+    ],
+    ids=["long-fall", "short-rally"],
+)
 async def test_a_run_the_venue_liquidates_is_the_engine_fill_for_fill(
+    first: int,
+    strategy: dict[str, Any],
+    linear: dict[str, Any],
+    liquidations: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """At leverage 50 a long grid through the fall of 2023-03-09/10 is liquidated by the
-    venue nine times: each at the bankruptcy price without a fee, the grid's orders cancelled
-    and the grid opened again (`on_resume`, a new seed) at the bot's last price; the kernel
-    models each, fill for fill with the engine."""
-    candles = days(7, 3)
-    config = parse_config(config_text(GRID, {"leverage": "50"}), "case.yaml", {})
+    venue nine times, a short grid at 100 through the rally of 2023-03-13 57 times: each at
+    the bankruptcy price without a fee, the grid's orders cancelled and the grid opened again
+    (`on_resume`, a new seed) at the bot's last price; the kernel models each, fill for fill
+    with the engine (a short's bankruptcy price on a whole tick, decided exactly, too)."""
+    candles = days(first, 3)
+    raw = yaml.safe_load(config_text(strategy, linear))
+    raw["risk"] = {"max_drawdown_pct": None}
+    config = parse_config(yaml.safe_dump(raw), "case.yaml", {})
     engine, venue = await engine_run(config, candles, monkeypatch)
     fast = run_fast(config, "bot", candles)
-    assert venue.liquidations == 9
-    liquidations = [f for f in engine_fills(config, fast) if f.tag == "liquidation"]
-    assert len(liquidations) == 9
-    assert {f.fee for f in liquidations} == {Decimal(0)}
-    assert [f.tag for f in engine.fills if f.tag == "liquidation"] == ["liquidation"] * 9
-    assert_same(engine, venue, fast, {"leverage": "50"}, {})
+    assert venue.liquidations == liquidations
+    closes = [f for f in engine_fills(config, fast) if f.tag == "liquidation"]
+    assert len(closes) == liquidations
+    assert {f.fee for f in closes} == {Decimal(0)}
+    assert [f.tag for f in engine.fills if f.tag == "liquidation"] == ["liquidation"] * len(closes)
+    assert_same(engine, venue, fast, linear, {})
 
 
 @pytest.mark.parametrize(

@@ -49,11 +49,16 @@ from traderagent.backtest.kernels.layout import (
     TAG_LIQ,
 )
 from traderagent.backtest.kernels.linear import (
+    EXACT,
     LC_CROSS,
+    LC_LEV_DEN,
+    LC_LEV_NUM,
+    LC_MMR,
     LC_UNIT_HI,
     LC_UNIT_LO,
     LP_AVG_HI,
     LP_AVG_LO,
+    LP_EXACT,
     LP_SIZE,
     liquidation_ticks,
     position_margin,
@@ -70,10 +75,10 @@ from traderagent.backtest.kernels.venue import new_order
 
 BUST = 2
 """Q_TAKER of a liquidation's fill: taker liquidity, no fee (a BustTrade)."""
-SLACK = 1e-9
-"""Relative distance from the liquidation price within which a touch is not decided."""
-TICK_SLACK = 1e-5
-"""Ticks from a whole tick within which a bankruptcy price's rounding is not decided."""
+ROUNDING = 1e-10
+"""A bound on the relative error of the float margins a liquidation or bankruptcy price is
+made of (a double's 1e-16, compounded over a run's fills, with room to spare): within it a
+touch, or a bankruptcy price's tick, is not decided."""
 
 
 @njit(cache=True)
@@ -83,13 +88,22 @@ def extra_margin(s, g, pf):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def reach(lp, liq, ticks):  # type: ignore[no-untyped-def]
+def doubt(lp, lc, extra):  # type: ignore[no-untyped-def]
+    """How many ticks the position's liquidation (or bankruptcy) price may be off the venue's:
+    the float error of its margins spread over the size, and of its average entry."""
+    unit = lc[LC_UNIT_HI] + lc[LC_UNIT_LO]
+    margins = position_margin(lp, lc) * (1.0 + lc[LC_MMR]) + abs(extra) + 1e-6
+    return ROUNDING * (margins / (abs(lp[LP_SIZE]) * unit) + lp[LP_AVG_HI])
+
+
+@njit(cache=True)
+def reach(lp, liq, ticks, slack):  # type: ignore[no-untyped-def]
     """1 if a market at `ticks` reaches the liquidation price `liq` (a touch counts: a long's
-    from above, a short's from below), 0 if not, -1 if too near to tell."""
+    from above, a short's from below), 0 if not, -1 if within `slack` ticks: not decided."""
     if liq != liq:
         return 0
     gap = liq - ticks if lp[LP_SIZE] > 0 else ticks - liq
-    if abs(gap) <= SLACK * max(liq, 1.0):
+    if abs(gap) <= slack:
         return -1
     return 1 if gap > 0 else 0
 
@@ -102,12 +116,13 @@ def at_open(st, pf, op_ticks, low_ticks, high_ticks, ts0, step):  # type: ignore
     lp = position(g)
     if lp[LP_SIZE] == 0:
         return -1
-    liq = liquidation_ticks(lp, constants(pf), extra_margin(s, g, pf))
+    lc, extra = constants(pf), extra_margin(s, g, pf)
+    liq, slack = liquidation_ticks(lp, lc, extra), doubt(lp, lc, extra)
     long = lp[LP_SIZE] > 0
-    hit = reach(lp, liq, float(low_ticks if long else high_ticks))
+    hit = reach(lp, liq, float(low_ticks if long else high_ticks), slack)
     if hit == 0:
         return -1
-    gap = reach(lp, liq, float(op_ticks))
+    gap = reach(lp, liq, float(op_ticks), slack)
     if hit < 0 or gap < 0:
         s[S_LFAIL] = FAIL_LIQUIDATION
         return -2
@@ -128,9 +143,10 @@ def on_rest(st, pf, path, k0, ts0, step):  # type: ignore[no-untyped-def]
     lp = position(g)
     if lp[LP_SIZE] == 0:
         return -1
-    liq = liquidation_ticks(lp, constants(pf), extra_margin(s, g, pf))
+    lc, extra = constants(pf), extra_margin(s, g, pf)
+    liq, slack = liquidation_ticks(lp, lc, extra), doubt(lp, lc, extra)
     for k in range(k0, 4):
-        hit = reach(lp, liq, float(path[k]))
+        hit = reach(lp, liq, float(path[k]), slack)
         if hit < 0:
             s[S_LFAIL] = FAIL_LIQUIDATION
             return -2
@@ -150,6 +166,21 @@ def bust_ticks(lp, lc, extra):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def exact_bust(lp, lc, extra):  # type: ignore[no-untyped-def]
+    """The bankruptcy price in whole ticks when it is one exactly, decided in integers: an
+    isolated position (nothing extra) on a whole-tick average `a` at leverage n/d goes
+    bankrupt at a x (n -+ d) / n (its margin is size x a x d / n), which the venue's Decimals
+    then hold exactly. -1 when that cannot be decided here (the run stops)."""
+    num, den = lc[LC_LEV_NUM], lc[LC_LEV_DEN]
+    if lc[LC_CROSS] == 1.0 or extra != 0.0 or lp[LP_EXACT] != 1.0 or num <= 0:
+        return -1.0
+    top = lp[LP_AVG_HI] * (num - den if lp[LP_SIZE] > 0 else num + den)
+    if abs(top) >= EXACT or top % num != 0:
+        return -1.0
+    return top // num
+
+
+@njit(cache=True)
 def liquidate(st, pf, ts):  # type: ignore[no-untyped-def]
     """`Liquidator.liquidate` at `ts`: cancel the bot's orders, close the whole position at
     the bankruptcy price (no fee) and queue the fill for the bot. False (S_LFAIL set) when
@@ -160,9 +191,11 @@ def liquidate(st, pf, ts):  # type: ignore[no-untyped-def]
     bust = bust_ticks(lp, lc, extra)
     long = lp[LP_SIZE] > 0
     whole = math.ceil(bust) if long else math.floor(bust)  # a sell rounds up, a buy down
-    if abs(bust - round(bust)) <= TICK_SLACK:
-        s[S_LFAIL] = FAIL_LIQUIDATION
-        return False
+    if abs(bust - round(bust)) <= doubt(lp, lc, extra):
+        whole = exact_bust(lp, lc, extra)
+        if whole < 0:
+            s[S_LFAIL] = FAIL_LIQUIDATION
+            return False
     ticks = np.int64(max(whole, 1.0))  # a long bankrupt at zero closes at the lowest tick
     for i in range(s[S_HWM]):
         if o[i, O_BOT] == 1 and o[i, O_VENUE] != 0:

@@ -11,8 +11,8 @@ close` is the wallet plus the unrealised PnL at the close, and every spot figure
 What the kernels do not reproduce fails closed: the run stops with a reason in S_LFAIL, and
 `run_fast` refuses it with `UnsupportedFast` (the engine backtest runs it): an order the
 allocator or the venue would cut or refuse for want of margin (or so near that the engine's
-Decimals might), a reduce-only order the venue would refuse or cut, a DCA's liquidation (the grid kernel
-liquidates as the venue does: `linear_liquidation`).
+Decimals might), a reduce-only order the venue would refuse or cut, a DCA's liquidation (the
+grid kernel liquidates as the venue does: `linear_liquidation`).
 """
 
 from __future__ import annotations
