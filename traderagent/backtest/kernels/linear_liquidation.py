@@ -7,11 +7,13 @@ position a fill changed is checked again along the rest of the walk's path, from
 its last fill. Then every order of the bot is cancelled, and the whole position is closed at
 its bankruptcy price, on the tick in the trader's favour, without a fee: a fill of a market
 order tagged `TAG_LIQ` (the engine's `<bot>-liq<n>`, tag "liquidation"), queued for the bot
-like any fill (its queue entry says `BUST`: taker, no fee) and counted.
+like any fill (its queue entry says `BUST`: taker, no fee) and counted among the orders, as
+the engine's journal counts the venue's order.
 
 Where float arithmetic cannot tell what the venue's Decimals decide (a price a hair from the
-liquidation price, a bankruptcy price a hair from a tick) the run stops with FAIL_LIQUIDATION
-and the fast backtest refuses it: never a guess.
+liquidation price, a bankruptcy price a hair from a tick and not decided exactly by
+`exact_bust`) the run stops with FAIL_LIQUIDATION and the fast backtest refuses it: never a
+guess.
 """
 
 from __future__ import annotations
