@@ -1,10 +1,11 @@
 """The fast grid kernel on linear perpetuals against the engine on the paper venue's linear
 model: the same fills (time, side, price, quantity, fee), the same equity after every candle,
 final equity and funding, for long, short and neutral grids on the bundled candles, with a
-constant funding rate and the bundled funding file; a funding charge checked by hand; a run the
-venue liquidates refused by the kernel (never run on silently); a long DCA with its take
-profits, sell stops and funding; `backtest --fast` on the example perpetual grid giving the
-engine's fills; the optimiser on a linear space; and what the kernels still refuse on linear.
+constant funding rate and the bundled funding file; a funding charge checked by hand; runs the
+venue liquidates (a long and a short grid) modelled by the kernel fill for fill; a long DCA
+with its take profits, sell stops and funding; `backtest --fast` on the example perpetual grid
+giving the engine's fills; the optimiser on a linear space; and what the kernels still refuse
+on linear.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 import yaml
 
 from traderagent.backtest import venue as backtest_venue
+from traderagent.backtest.fast import engine_fills
 from traderagent.backtest.kernels import UnsupportedFast, run_fast
 from traderagent.backtest.runner import run_backtest
 from traderagent.cli import main
@@ -139,6 +141,17 @@ async def test_the_linear_grid_kernel_is_the_engine_fill_for_fill(
     fast = run_fast(config, "bot", candles)
 
     assert venue.liquidations == 0
+    assert_same(engine, venue, fast, linear, reached)
+
+
+def assert_same(
+    engine: Any,
+    venue: PaperLinearExchange,
+    fast: Any,
+    linear: dict[str, Any],
+    reached: dict[str, float],
+) -> None:
+    """The kernel's run is the engine's: fills, fees, equity, funding, position, orders."""
     wanted = [(f.ts, f.side, f.price, f.qty) for f in engine.fills]
     assert [row[:4] for row in fast.fill_tuples()] == wanted
     fees = [f.fee for f in engine.fills]
@@ -189,17 +202,43 @@ async def test_a_funding_charge_checks_by_hand(monkeypatch: pytest.MonkeyPatch) 
     assert venue.funding_charges[0].fee == by_hand
 
 
-async def test_a_run_the_venue_liquidates_is_refused_not_run_on(
+@pytest.mark.parametrize(
+    ("first", "strategy", "linear", "liquidations"),
+    [
+        (7, GRID, {"leverage": "50"}, 9),
+        (  # the drawdown halt off: a halt is not modelled, the liquidations go on
+            11,
+            {**GRID, "direction": "short", "levels": 21, "amount_per_level": "300"},
+            {"leverage": "100", "long_only": False},
+            57,
+        ),
+    ],
+    ids=["long-fall", "short-rally"],
+)
+async def test_a_run_the_venue_liquidates_is_the_engine_fill_for_fill(
+    first: int,
+    strategy: dict[str, Any],
+    linear: dict[str, Any],
+    liquidations: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """At leverage 50 a long grid through the fall of 2023-03-09/10 is liquidated by the
-    venue; the kernel does not model a liquidation, so it refuses the run with a reason."""
-    candles = days(7, 3)
-    config = parse_config(config_text(GRID, {"leverage": "50"}), "case.yaml", {})
-    _, venue = await engine_run(config, candles, monkeypatch)
-    assert venue.liquidations > 0
-    with pytest.raises(UnsupportedFast, match="liquidation price.*run without --fast"):
-        run_fast(config, "bot", candles)
+    venue nine times, a short grid at 100 through the rally of 2023-03-13 57 times: each at
+    the bankruptcy price without a fee, the grid's orders cancelled and the grid opened again
+    (`on_resume`, a new seed) at the bot's last price; the kernel models each, fill for fill
+    with the engine (a short's bankruptcy price on a whole tick, decided exactly, too)."""
+    candles = days(first, 3)
+    raw = yaml.safe_load(config_text(strategy, linear))
+    raw["risk"] = {"max_drawdown_pct": None}
+    config = parse_config(yaml.safe_dump(raw), "case.yaml", {})
+    engine, venue = await engine_run(config, candles, monkeypatch)
+    fast = run_fast(config, "bot", candles)
+    assert venue.liquidations == liquidations
+    closes = [f for f in engine_fills(config, fast) if f.tag == "liquidation"]
+    assert len(closes) == liquidations
+    assert {f.fee for f in closes} == {Decimal(0)}
+    assert [f.tag for f in engine.fills if f.tag == "liquidation"] == ["liquidation"] * len(closes)
+    assert_same(engine, venue, fast, linear, {})
 
 
 @pytest.mark.parametrize(

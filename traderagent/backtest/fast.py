@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 
 HALT_TAGS = frozenset({"-3"})
 """The tag of the halt's own market sell (`kernels.layout.TAG_CLOSE`)."""
+LIQUIDATION_CODE = -4
+"""The kernels' tag of a liquidation's fill (`kernels.layout.TAG_LIQ`)."""
 
 
 class KernelFills(Sequence[Fill]):
@@ -234,6 +236,8 @@ def run_fast_backtest(
 
 def _engine_tag(code: int) -> str:
     """The grid kernel tags slot k's buy 2k and its sell 2k+1; the engine `b<k>` and `s<k>`."""
+    if code == LIQUIDATION_CODE:
+        return "liquidation"  # the venue's close of a liquidated position (`stop_out`'s tag)
     if code < 0:
         return str(code)  # the seed and the halt's sell have negative tags: not slot orders
     return f"{'s' if code % 2 else 'b'}{code // 2}"

@@ -1,7 +1,8 @@
 """The kernels' linear position (`kernels.linear`) against the venue's own settlement model: a
 random run of fills through `LinearPosition` and `LinearBook.book_fill`'s wallet arithmetic,
-funding fees through `funding_fee`, liquidation prices through `liquidation_price`, and the
-funding schedule through `funding_times` and a `RateSeries`."""
+funding fees through `funding_fee`, liquidation and bankruptcy prices through
+`liquidation_price` and `bankruptcy_price`, and the funding schedule through `funding_times`
+and a `RateSeries`."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from traderagent.backtest.kernels.linear import (
     trade,
     unrealised,
 )
+from traderagent.backtest.kernels.linear_liquidation import bust_ticks
 from traderagent.backtest.kernels.linear_prepare import funding_schedule, linear_constants
 from traderagent.config.linear import LinearConfig
 from traderagent.domain import Side
@@ -82,6 +84,9 @@ def test_a_random_run_of_fills_settles_as_the_venue_does(leverage: Decimal) -> N
                 liq = position.liquidation_price(extra)
                 assert liq is not None
                 assert abs(D(liquidation_ticks(lp, lc, float(extra))) * tick - liq) < D("1e-6")
+                bust = position.bankruptcy_price(extra)
+                assert bust is not None
+                assert abs(D(bust_ticks(lp, lc, float(extra))) * tick - bust) < D("1e-6")
     assert abs(D(lp[LP_FEES]) + D(lp[LP_FEES_C]) - fees) < D("1e-9")
     assert money != D(10000)
 

@@ -22,6 +22,7 @@ from traderagent.backtest.kernels.layout import (
     S_POS,
     S_RONLY,
     SELL,
+    TAG_LIQ,
 )
 from traderagent.backtest.kernels.venue import check_order
 
@@ -120,12 +121,30 @@ def at_or_above(s, g, pf, gr, k):  # type: ignore[no-untyped-def]
 def open_grid(st, pi, pf, gr):  # type: ignore[no-untyped-def]
     """`GridStrategy._open` at the first price: slots at or above it hold base (bought by one
     market seed order), the others rest buys; the seed slots' sells wait for the seed's fill."""
-    s, g = st[0], st[1]
     gr[GS, GS_PHASE] = RUNNING
+    adopt(st, pi, pf, gr, False)
+
+
+@njit(cache=True)
+def resume_grid(st, pi, pf, gr):  # type: ignore[no-untyped-def]
+    """`GridStrategy.on_resume` after a liquidation (no order left, nothing held): the slots
+    opened again at the bot's last price (`_adopt`, a restart: a neutral grid keeps the sides
+    it opened with), as at the start."""
+    if gr[GS, GS_PHASE] == RUNNING:
+        adopt(st, pi, pf, gr, True)
+
+
+@njit(cache=True)
+def adopt(st, pi, pf, gr, restart):  # type: ignore[no-untyped-def]
+    """`GridStrategy._adopt` holding nothing, with no order resting: the seed and the slots'
+    orders."""
+    s, g = st[0], st[1]
     deficit = 0
     direction = gr[GS, GS_DIR]
     for k in range(gr[GS, GS_SLOTS]):
-        if direction == DIR_SHORT:  # slots at or below the price hold a short
+        if direction == DIR_NEUTRAL and restart:  # `SlotBook.open_at`: the sides stay
+            gr[HOLD, k] = 0
+        elif direction == DIR_SHORT:  # slots at or below the price hold a short
             gr[SHORT, k], gr[HOLD, k] = 1, 1 if gr[LV, k + 1] <= mark_ticks(g, pf) else 0
         elif direction == DIR_NEUTRAL:  # long below the price, short above, none holding
             gr[SHORT, k], gr[HOLD, k] = 1 if at_or_above(s, g, pf, gr, k) else 0, 0
@@ -151,6 +170,9 @@ def open_grid(st, pi, pf, gr):  # type: ignore[no-untyped-def]
 def grid_fill(st, pi, pf, gr, side, units, tag):  # type: ignore[no-untyped-def]
     """`GridStrategy.on_fill` of a whole order that moved `units` of base."""
     o = st[2]
+    if tag == TAG_LIQ:  # the venue liquidated the position and cancelled every order
+        resume_grid(st, pi, pf, gr)
+        return
     if tag == TAG_SEED:
         left = units
         for k in range(gr[GS, GS_SLOTS]):

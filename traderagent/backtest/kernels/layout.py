@@ -141,6 +141,7 @@ F_N = 8
 
 # order tags shared by the kernels
 TAG_CLOSE = -3  # the halt's market sell
+TAG_LIQ = -4  # a linear venue's liquidation of the position (the engine's tag "liquidation")
 BUY = 0
 SELL = 1
 

@@ -33,7 +33,9 @@ LC_TAKER_LO = 8
 LC_CROSS = 9  # 1: cross margin (a position may lose the free balance too), 0: isolated
 LC_LOCK = 10  # the fee rate an order reserves on its notional (the worst of maker and taker)
 LC_LONG_ONLY = 11  # 1: every sell is reduce-only (`paper.linear.long_only`)
-LC_N = 12
+LC_LEV_NUM = 12  # the leverage as a fraction of integers (a bankruptcy price decided exactly)
+LC_LEV_DEN = 13
+LC_N = 14
 
 # -- lp: the position and the wallet ------------------------------------------------------------
 LP_SIZE = 0  # signed lots: > 0 long, < 0 short
@@ -47,7 +49,9 @@ LP_FUNDING = 7  # funding paid (negative: received), quote (compensated sum)
 LP_FUNDING_C = 8
 LP_CHARGES = 9  # funding settlements made
 LP_SKIPPED = 10  # funding marks without a rate: not settled (the venue logs and counts them)
-LP_N = 11
+LP_EXACT = 11  # 1 while the average entry is a whole tick exactly (the venue's Decimal too)
+LP_N = 12
+EXACT = 2.0**53  # integers below it are exact in a float
 
 FUNDING_STEPS = 1e8  # a funding fee is rounded to 8 decimals: whole 1e-8 of quote
 
@@ -94,12 +98,19 @@ def trade(lp, lc, buy, lots, ticks, fee_hi, fee_lo):  # type: ignore[no-untyped-
     opened = lots - closed
     if opened > 0:
         held = abs(size)
+        # a whole-tick average stays one when the new cost divides by the new size exactly
+        cost = lp[LP_AVG_HI] * held + float(ticks) * opened
+        whole = (held == 0 or lp[LP_EXACT] == 1.0) and cost < EXACT
+        whole = whole and cost % (held + opened) == 0
         ch, cl = dd_mul(lp[LP_AVG_HI], lp[LP_AVG_LO], held)
         ch, cl = dd_add(ch, cl, float(ticks) * opened, 0.0)
         lp[LP_AVG_HI], lp[LP_AVG_LO] = dd_div(ch, cl, held + opened)
+        if whole:
+            lp[LP_AVG_HI], lp[LP_AVG_LO] = cost // (held + opened), 0.0
+        lp[LP_EXACT] = 1.0 if whole else 0.0
         size += opened if buy else -opened
     if size == 0:
-        lp[LP_AVG_HI], lp[LP_AVG_LO] = 0.0, 0.0
+        lp[LP_AVG_HI], lp[LP_AVG_LO], lp[LP_EXACT] = 0.0, 0.0, 0.0
     lp[LP_SIZE] = size
     credit(lp, -fee_hi, -fee_lo)
     total, err = two_sum(lp[LP_FEES], fee_hi + fee_lo)

@@ -113,9 +113,9 @@ def fit(s, g, pf, side, market, ticks, lots, reduce_only):  # type: ignore[no-un
 def bot_fill(s, g, pf, side, ticks, lots, taker, market):  # type: ignore[no-untyped-def]
     """`BotRuntime.on_fill` on a perpetual venue: the signed position and its average entry
     move (`Position.apply_signed`), the PnL closed less the fee is realised, the order no
-    longer counts as committed."""
+    longer counts as committed. `taker` 2: a liquidation's close (a BustTrade), without a fee."""
     price = price_of(ticks, pf[PF_TICK_NUM], pf[PF_TICK_DEN])
-    fh, fl = fill_fee(constants(pf), ticks, lots, taker)
+    fh, fl = fill_fee(constants(pf), ticks, lots, taker) if taker != 2 else (0.0, 0.0)
     held = s[S_POS]
     moved = lots if side == BUY else -lots
     qty = held + moved

@@ -19,6 +19,8 @@ from traderagent.backtest.kernels.linear import (
     LC_CROSS,
     LC_ILEV_HI,
     LC_ILEV_LO,
+    LC_LEV_DEN,
+    LC_LEV_NUM,
     LC_LOCK,
     LC_LONG_ONLY,
     LC_MAKER_HI,
@@ -52,6 +54,8 @@ def linear_constants(linear: LinearConfig, inst: Instrument) -> npt.NDArray[np.f
     lc[LC_CROSS] = 1.0 if linear.margin_mode == "cross" else 0.0
     lc[LC_LOCK] = float(fees.lock_rate)
     lc[LC_LONG_ONLY] = 1.0 if linear.long_only else 0.0
+    num, den = Decimal(leverage).as_integer_ratio()
+    lc[LC_LEV_NUM], lc[LC_LEV_DEN] = float(num), float(den)
     return lc
 
 

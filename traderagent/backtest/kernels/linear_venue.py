@@ -11,7 +11,8 @@ close` is the wallet plus the unrealised PnL at the close, and every spot figure
 What the kernels do not reproduce fails closed: the run stops with a reason in S_LFAIL, and
 `run_fast` refuses it with `UnsupportedFast` (the engine backtest runs it): an order the
 allocator or the venue would cut or refuse for want of margin (or so near that the engine's
-Decimals might), a reduce-only order the venue would refuse or cut, a liquidation.
+Decimals might), a reduce-only order the venue would refuse or cut, a DCA's liquidation (the
+grid kernel liquidates as the venue does: `linear_liquidation`).
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def fund(s, g, pf, fts, ffac, paid, k, until, mark_ticks):  # type: ignore[no-un
 @njit(cache=True)
 def liquidating(s, g, pf, low_ticks, high_ticks):  # type: ignore[no-untyped-def]
     """Whether a candle of these extremes (on the tick) reaches the position's liquidation
-    price (`Liquidator.check`); sets S_LFAIL if so (the kernels do not liquidate)."""
+    price (`Liquidator.check`); sets S_LFAIL if so (the DCA kernel does not liquidate)."""
     lp, lc = position(g), constants(pf)
     if lp[LP_SIZE] == 0:
         return False

@@ -3,8 +3,10 @@
 Every candle is stepped as `PaperLinearExchange.walk` and the engine step it (no quiet blocks
 skipped: funding and liquidation are looked at on each): the funding marks up to the candle's
 open are settled at the last price, the position as held at the open is checked against the
-liquidation price, the book is matched along the path (each fill drained to the bot where it
-happens), the position a fill changed is checked again, the marks up to the close are settled
+liquidation price (`linear_liquidation`: a liquidation is drained to the bot at once and the
+grid resumes), the book is matched along the path (each fill drained to the bot where it
+happens), the position a fill changed is checked again along the rest of the path from its last
+fill's point, the marks up to the close are settled
 at the close (a charge refreshes the engine's balances, as its drain does), then the strategy
 decides on the close. A run the kernels cannot reproduce stops (S_LFAIL, see `linear_venue`).
 """
@@ -14,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from traderagent.backtest.kernels import linear_liquidation as liq
 from traderagent.backtest.kernels import linear_venue as lin
-from traderagent.backtest.kernels.exact import ticks_of
+from traderagent.backtest.kernels.exact import on_tick, ticks_of
 from traderagent.backtest.kernels.grid import (
     GP_DIR,
     GR_N,
@@ -33,6 +36,7 @@ from traderagent.backtest.kernels.grid import (
 from traderagent.backtest.kernels.layout import (
     G_AVG,
     G_L0,
+    G_MARK,
     G_QTOT,
     G_REAL,
     G_START,
@@ -45,10 +49,11 @@ from traderagent.backtest.kernels.layout import (
     PI_INTERVAL,
     S_BFREE,
     S_BLOCK,
+    S_FILLS,
     S_LFAIL,
     S_PENDING,
 )
-from traderagent.backtest.kernels.linear import LP_CHARGES, LP_FUNDING, LP_FUNDING_C, LP_SIZE
+from traderagent.backtest.kernels.linear import LP_CHARGES, LP_FUNDING, LP_FUNDING_C
 from traderagent.backtest.kernels.run_grid import drain
 from traderagent.backtest.kernels.steps import (
     breached,
@@ -78,6 +83,14 @@ def funded(st, pf, fts, ffac, paid, k, until, mark):  # type: ignore[no-untyped-
 
 
 @njit(cache=True)
+def liquidated(st, pi, pf, gr, when):  # type: ignore[no-untyped-def]
+    """The venue liquidates the position at `when` (ms); the engine drains the cancels and
+    the fill, and the grid resumes (`GridStrategy.on_resume`)."""
+    if liq.liquidate(st, pf, when):
+        drain(st, pi, pf, gr)
+
+
+@njit(cache=True)
 def grid_linear_run(  # type: ignore[no-untyped-def]  # noqa: PLR0913
     ts, op, hi, lo, cl, pi, pf, lv, qt, gp, fts, ffac, paid, capacity, fill_capacity, curve
 ):
@@ -100,25 +113,37 @@ def grid_linear_run(  # type: ignore[no-untyped-def]  # noqa: PLR0913
     peak, max_dd, equity = -np.inf, 0.0, 0.0
     n, k = cl.shape[0], 0
     watch = watching(pi, pf)
+    step = pi[PI_INTERVAL]
     day_ends, day0, top = -1, 0.0, -np.inf
     for i in range(n):
         close = cl[i]
         if i > 0:
             k = funded(st, pf, fts, ffac, paid, k, ts[i], ticks_of(cl[i - 1], num, den))
         low, high = ticks_of(lo[i], num, den), ticks_of(hi[i], num, den)
-        if lin.liquidating(s, g, pf, low, high):
+        when = liq.at_open(st, pf, ticks_of(op[i], num, den), low, high, ts[i], step)
+        if when >= 0:  # before the walk: the venue at the last close, the engine at this one
+            enter(st, pi, pf, ts, cl, i)
+            g[G_VENUE] = cl[i - 1]
+            g[G_MARK] = on_tick(cl[i - 1], num, den)
+            liquidated(st, pi, pf, gr, when)
+        if s[S_LFAIL] != 0:
             break
-        size = g[G_L0 + LP_SIZE]
         path, previous = match(st, pi, pf, ts, op, hi, lo, cl, i)
-        j = 0
+        j, last = 0, -1
         while j < 4:
+            fills = s[S_FILLS]
             j, previous = walk_on(st, pi, pf, ts, i, path, j, previous)
             if j < 4:
+                last = j if s[S_FILLS] > fills else last
                 drain(st, pi, pf, gr)
         match_end(st, cl, i)
         drain(st, pi, pf, gr)
-        if g[G_L0 + LP_SIZE] != size and lin.liquidating(s, g, pf, low, high):
-            break  # a hair strict: the whole candle, not only the path after the fill
+        if last >= 0:  # a fill changed the position: the rest of the path from its point
+            when = liq.on_rest(st, pf, path, last, ts[i], step)
+            if when >= 0:
+                liquidated(st, pi, pf, gr, when)
+        if s[S_LFAIL] != 0:
+            break
         g[G_VENUE] = close
         k = funded(st, pf, fts, ffac, paid, k, ts[i] + pi[PI_INTERVAL], ticks_of(close, num, den))
         if s[S_PENDING] > 0:
