@@ -200,3 +200,27 @@ def test_corrupt_gzip_is_a_market_data_error(tmp_path: Path) -> None:
     (tmp_path / "broken.csv.gz").write_bytes(b"not gzip at all")
     with pytest.raises(MarketDataError, match="broken.csv.gz: cannot read the file"):
         load_candles(tmp_path / "broken.csv.gz")
+
+
+@pytest.mark.parametrize("name", ["wide.csv", "wide.csv.gz"])
+def test_a_row_wider_than_the_header_is_refused_not_cut(tmp_path: Path, name: str) -> None:
+    """pandas refuses a later wide row itself, but keeps the first data row's first fields with
+    only a warning; that file is refused too, naming the row."""
+    import gzip
+
+    text = "open_time,open,high,low,close,volume\n"
+    text += f"{MARCH_1_MS},100,110,90,105,1,99\n{MARCH_1_MS + MIN},105,111,95,100,2\n"
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(text.encode()) if name.endswith(".gz") else text.encode())
+    message = "line 2 has 7 fields but the header has 6; the extra fields would be lost"
+    with pytest.raises(MarketDataError, match=message):
+        load_candles(path)
+
+
+def test_a_row_wider_than_the_header_is_refused_by_the_importer(tmp_path: Path) -> None:
+    from traderagent.marketdata.importers import read_candle_file
+
+    path = tmp_path / "wide.csv"
+    path.write_text(f"open_time,open,high,low,close\n{MARCH_1_MS},1,2,0.5,1.5,7\n")
+    with pytest.raises(MarketDataError, match="line 2 has 6 fields but the header has 5"):
+        read_candle_file(path, symbol="BTCUSDT")

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from traderagent.marketdata.columns import TIME_COLUMNS, epoch_ms, find_column, float_values
+from traderagent.marketdata.csv_text import read_csv
 from traderagent.marketdata.errors import MarketDataError
 from traderagent.marketdata.merge import FIELDS, dedupe
 from traderagent.marketdata.resample import parse_interval
@@ -103,7 +104,7 @@ def _frame(path: Path, kind: str) -> pd.DataFrame:
             return pd.read_parquet(path)
         if kind == "feather":
             return pd.read_feather(path)
-        return pd.read_csv(path, index_col=False)
+        return read_csv(path)
     except (ValueError, OSError, EOFError, ImportError) as exc:
         raise MarketDataError(f"cannot read the file as {kind}: {exc}", path) from exc
 

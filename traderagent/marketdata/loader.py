@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from traderagent.marketdata.columns import TIME_COLUMNS, epoch_ms, find_column, float_values
+from traderagent.marketdata.csv_text import read_csv
 from traderagent.marketdata.errors import MarketDataError
 from traderagent.marketdata.series import CandleSeries, check_tradeable
 
@@ -68,7 +69,7 @@ def _read_frame(path: Path) -> pd.DataFrame:
     try:
         if name.endswith(".parquet"):
             return pd.read_parquet(path)
-        return pd.read_csv(path, index_col=False)  # never turn a column into the index
+        return read_csv(path)
     except (ValueError, OSError, EOFError) as exc:
         raise MarketDataError(f"cannot read the file: {exc}", path) from exc
 
