@@ -6,13 +6,13 @@ then an order's write-ahead record (`record_order` with its sequence) goes throu
 log cannot take it, `write_ahead`, a synchronous SQLite connection of its own; on PostgreSQL
 `postgres_write_ahead`, a prepared insert on an asyncpg connection of its own), and the writes
 recovery can rebuild from the exchange (fills, positions, order updates, equity points) through
-`write_behind` (a bounded queue written in batches); every other method first waits for that
-queue to be written (and replays the intent logs of processes that died, `write_ahead_log`),
-so reads and snapshots are never behind it. Read queries go through the
-exposed repositories, e.g. `await journal.fills.list(bot="grid-1", limit=50)` (with
-`fast_path`, call `settle()` first to see every queued write); the methods below the protocol
-ones are what recovery and the regime router need (snapshots, strategies, audit,
-leases).
+`write_behind` (a bounded queue written in batches, on SQLite by a writer thread of its own);
+every other method first waits for that queue to be written (and replays the intent logs of
+processes that died, `write_ahead_log`), so reads and snapshots are never behind it. Read
+queries go through the exposed repositories, e.g. `await journal.fills.list(bot="grid-1",
+limit=50)` (with `fast_path`, call `settle()` first to see every queued write); the methods
+below the protocol ones are what recovery and the regime router need (snapshots, strategies,
+audit, leases).
 """
 
 from __future__ import annotations
@@ -100,8 +100,10 @@ class SqlJournal:
         postgres = fast_path and database.dialect_name == "postgresql"
         self.postgres_write_ahead = PostgresWriteAhead(database.engine.url) if postgres else None
         """Write-ahead order rows as a prepared insert on a connection of their own (PG)."""
-        self.write_behind = WriteBehind(database, direct=self.write_ahead) if fast_path else None
-        """Writes recovery can rebuild, queued and written in batches (`fast_path`)."""
+        behind = SqliteWriteAhead(path) if path is not None else None  # its thread's own
+        self.write_behind = WriteBehind(database, direct=behind) if fast_path else None
+        """Writes recovery can rebuild, queued and written in batches (`fast_path`; on a
+        SQLite file by a writer thread on a connection of its own)."""
         self.intent_log = IntentLog(path) if path is not None else None
         """Write-ahead order rows appended to this process's log, then queued (SQLite files)."""
         if self.intent_log is not None and self.write_behind is not None:

@@ -5,9 +5,13 @@ orders) or the fills (positions) can give again: a crash that loses the last of 
 repaired by recovery, which reconciles the journal with the exchange before a bot trades. They
 are queued here as rows (`hot_rows`: a kind and its values) and written in small batches, one
 transaction per batch (group commit), by a single task, in the order they were queued. On a
-SQLite file the batches go through the write-ahead connection (synchronous, a slice of at most
-`SLICE` rows between two turns of the event loop, so a frame waits at most one slice), and
-through SQLAlchemy when that connection is busy; on PostgreSQL through SQLAlchemy, one
+SQLite file the batches are committed by a writer thread of the write-behind's own, on a
+synchronous `sqlite3` connection confined to that thread (`direct`, a `SqliteWriteAhead` no
+other code uses; at most `THREAD_SLICE` rows a transaction), so the event loop only hands a
+batch over and is woken when it is committed: a frame never waits behind a commit (B5). When
+that connection finds the database busy, the batch goes through SQLAlchemy on the loop (the
+awaited way). On PostgreSQL the batches go through SQLAlchemy on the loop (its asyncpg
+connections belong to the loop: not threaded), a slice of at most `SLICE` rows, one
 executemany per run of rows of one kind.
 
 Never dropped: the queue is bounded (`MAX_PENDING`); when it is full, whoever queues waits
@@ -25,6 +29,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from storage.database import Database
 from storage.errors import StorageError
@@ -36,11 +41,13 @@ log = logging.getLogger("traderagent.storage")
 MAX_PENDING = 20_000
 """Statements queued at most before whoever queues waits for the writer."""
 SLICE = 32
-"""Rows written in one transaction at most (on the event loop's thread for SQLite)."""
+"""Rows written in one transaction at most through SQLAlchemy (on the event loop)."""
+THREAD_SLICE = 512
+"""Rows written in one transaction at most by the writer thread (SQLite files)."""
 CHECKPOINT_EVERY = 2_000
 """Batches between two WAL checkpoints (SQLite, rows written on the direct connection)."""
 YIELD_TURNS = 2
-"""Turns of the event loop the writer gives way before each commit."""
+"""Turns of the event loop the writer gives way before each batch."""
 Row = tuple[str, Values]
 
 
@@ -53,7 +60,8 @@ class WriteBehind:
     ) -> None:
         self.database = database
         self.direct = direct
-        """The synchronous SQLite connection the rows go through first (None: SQLAlchemy)."""
+        """The synchronous SQLite connection the rows go through first (None: SQLAlchemy),
+        used only on the writer thread (nobody else may use it: it is closed there)."""
         self.written = 0
         self.batches = 0
         self.stalls = 0
@@ -62,6 +70,7 @@ class WriteBehind:
         """Why the writer stopped ('' while it runs): every later call raises it."""
         self._queue: asyncio.Queue[Row] = asyncio.Queue(max_pending)
         self._task: asyncio.Task[None] | None = None
+        self._thread: ThreadPoolExecutor | None = None  # the writer thread (with `direct`)
         self._waiting = 0  # puts waiting for room: their rows are in no batch yet
         self.on_written: Callable[[], None] | None = None
         """Called after a commit that left nothing queued or waiting: every row put so far
@@ -75,6 +84,8 @@ class WriteBehind:
         """Queue a row (waiting for room when the queue is full)."""
         self._check()
         if self._task is None:
+            if self.direct is not None:
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="journal-writer")
             self._task = asyncio.create_task(self._write(), name="journal-write-behind")
         if not self._queue.full():  # the usual case: no coroutine, no turn of the loop
             self._queue.put_nowait((kind, values))
@@ -102,7 +113,7 @@ class WriteBehind:
         self._check()
 
     async def close(self) -> None:
-        """Write what is queued, then stop the writer."""
+        """Write what is queued, then stop the writer (and its thread and connection)."""
         try:
             if not self.failure:
                 await self.flush()
@@ -112,6 +123,12 @@ class WriteBehind:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            thread, self._thread = self._thread, None
+            if thread is not None and self.direct is not None:
+                # after any batch still in the thread (one worker: in order), on its thread
+                closed = asyncio.wrap_future(thread.submit(self.direct.close))
+                thread.shutdown(wait=False)
+                await closed
 
     def _check(self) -> None:
         if self.failure:
@@ -122,11 +139,12 @@ class WriteBehind:
         while True:
             batch = [await queue.get()]
             # two turns of the loop first: a task made ready meanwhile (the stream's reader
-            # with a frame, then the engine's pump it wakes) goes before the commit, so the
+            # with a frame, then the engine's pump it wakes) goes before the batch, so the
             # next order does not wait behind the history of the fill before it (B5)
             for _ in range(YIELD_TURNS):
                 await asyncio.sleep(0)
-            while len(batch) < SLICE and not queue.empty():
+            limit = SLICE if self._thread is None else THREAD_SLICE
+            while len(batch) < limit and not queue.empty():
                 batch.append(queue.get_nowait())
             try:
                 await self._commit(batch)
@@ -141,14 +159,26 @@ class WriteBehind:
                 return
             if self.on_written is not None and queue.empty() and not self._waiting:
                 self.on_written()
-            if self.direct is not None and self.batches % CHECKPOINT_EVERY == 0:
-                # the direct connection never checkpoints (see write_ahead): done here, on a
-                # connection of a thread's own, so the WAL does not grow while only it writes
-                await asyncio.to_thread(self.direct.checkpoint)
             await asyncio.sleep(0)  # a frame that came meanwhile goes first
 
+    def _write_direct(self, batch: list[Row]) -> bool:
+        """On the writer thread: the batch in one transaction on `direct` (False: busy or
+        refused, nothing written), and now and then a WAL checkpoint: `direct` never
+        checkpoints itself (see write_ahead), so the WAL does not grow while only it writes."""
+        assert self.direct is not None  # noqa: S101 - only submitted with one
+        if not self.direct.write_many(batch):
+            return False
+        if (self.batches + 1) % CHECKPOINT_EVERY == 0:
+            self.direct.checkpoint()
+        return True
+
     async def _commit(self, batch: list[Row]) -> None:
-        if self.direct is None or not self.direct.write_many(batch):
+        thread = self._thread
+        written = False
+        if thread is not None:
+            loop = asyncio.get_running_loop()
+            written = await loop.run_in_executor(thread, self._write_direct, batch)
+        if not written:
             try:
                 await self._execute(batch)
             except Exception:  # noqa: BLE001 - one at a time: only a bad row fails

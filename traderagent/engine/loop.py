@@ -38,6 +38,7 @@ from traderagent.engine.outage import (
 from traderagent.engine.state import EngineState
 from traderagent.exchanges.ports import (
     CandleMatched,
+    DeliversInline,
     Exchange,
     ExchangeUpdate,
     FundingSource,
@@ -62,6 +63,8 @@ class EngineLoop:
         self.reporter = exchange if isinstance(exchange, ReportsStatus) else None
         self.book = exchange if isinstance(exchange, PersistedBook) else None
         exchange.set_listener(self.on_update)
+        if isinstance(exchange, DeliversInline):
+            exchange.set_deliverer(self.deliver)
         if isinstance(exchange, FundingSource):
             exchange.set_funding_listener(self.on_funding)
 
@@ -188,6 +191,17 @@ class EngineLoop:
                     except LeaseLost as lost:
                         await e.lose_lease(lost)
             self.refresh_venue_status()
+
+    async def deliver(self) -> None:
+        """A stream frame's updates were queued (the pump woken): if the engine is idle
+        (running, nobody holding its lock), give the loop one turn so the pump routes them
+        before the reader decodes its next frame (B5: a fill's counter-order does not wait
+        behind the order report that follows it). The routing stays the pump's: it is never
+        cut short by what may cancel a stream's reader (a subscription's timeout, a close),
+        and a stop waits for it under the lock."""
+        e = self.host
+        if self.updates and e.running and not e.lock.locked():
+            await asyncio.sleep(0)
 
     async def step(self, candle: Candle) -> None:
         e = self.host

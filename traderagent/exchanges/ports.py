@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
@@ -86,6 +86,16 @@ class ReportsStatus(Protocol):
 
 
 FundingListener = Callable[[FundingFee], None]
+Deliverer = Callable[[], Awaitable[None]]
+
+
+@runtime_checkable
+class DeliversInline(Protocol):
+    """A venue whose stream reader, having handed a frame's updates to the listener, awaits
+    `deliverer` before it reads on: an idle engine routes them then, before the next frame
+    (Bybit's private stream)."""
+
+    def set_deliverer(self, deliverer: Deliverer) -> None: ...
 
 
 @runtime_checkable

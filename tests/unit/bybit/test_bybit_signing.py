@@ -6,6 +6,7 @@ import pytest
 from bybit_fakes import CREDS, KEY, SECRET, FakeBybit, make_rest
 
 from traderagent.exchanges.bybit.signing import (
+    PostSigner,
     hmac_hex,
     rest_head,
     rest_headers,
@@ -88,6 +89,21 @@ def test_a_post_s_byte_headers_sign_its_body_as_the_vectors(
         k.encode(): v.encode() for k, v in rest_headers(CREDS, timestamp, 5000, payload).items()
     }
     assert head == texts  # the same five headers as the GET path's
+
+
+@pytest.mark.parametrize(("timestamp", "payload", "expected"), VECTORS)
+def test_the_post_signer_makes_the_same_bytes_as_rest_head(
+    timestamp: int, payload: str, expected: str
+) -> None:
+    """One signer for many requests (its HMAC copied per request): every request's headers
+    the vectors' own, in the same order, whatever was signed before or with another window."""
+    signer = PostSigner(CREDS)
+    for window in (5000, 7500, 5000):
+        signer.head(timestamp - 1, window, b'{"other":"body"}')
+        head = signer.head(timestamp, window, payload.encode())
+        assert head == rest_head(CREDS, timestamp, window, payload.encode())
+        if window == 5000:
+            assert dict(head)[b"X-BAPI-SIGN"] == expected.encode()
 
 
 async def test_get_signs_the_query_exactly_as_sent() -> None:

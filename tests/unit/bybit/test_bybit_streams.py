@@ -307,6 +307,31 @@ async def test_a_funding_execution_is_kept_and_handed_over_other_kinds_are_count
     assert "AdlTrade execution a1 on BTCUSDT" in caplog.text
 
 
+async def test_the_deliverer_is_awaited_after_a_frame_that_brought_news_only() -> None:
+    """The reader hands a frame's fills to the listener, then awaits the engine's deliverer
+    once (an idle engine routes them in that turn); a repeated fill brings nothing."""
+    sequencer = UpdateSequencer()
+    delivered: list[ExchangeUpdate] = []
+    sequencer.set_listener(delivered.append)
+    feed = PrivateFeed(None, sequencer, lambda symbol, side: "USDT")  # type: ignore[arg-type]
+    calls: list[int] = []
+
+    async def deliver() -> None:
+        calls.append(len(delivered))
+
+    feed.deliver = deliver
+    frame = {
+        "topic": "execution",
+        "data": [execution("e1", "0.5", BASE), execution("e2", "0.5", BASE)],
+    }
+    await feed.on_message(frame)
+    assert calls == [2]  # once, after both fills reached the listener
+    await feed.on_message(frame)  # the same executions again
+    assert calls == [2]
+    await feed.on_message({"topic": "wallet", "data": []})
+    assert calls == [2]
+
+
 def resting(link: str) -> dict[str, Any]:
     """An order resting from before this session (a restart adopts it)."""
     return {

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from decimal import Decimal
@@ -64,8 +65,10 @@ async def test_the_write_ahead_row_is_durable_when_record_order_returns(
     assert raw_order(fast_db, "grid-1-000001") == (
         7, "New", "0.000001", "23456.78", "grid-1", "L1", ""
     )  # fmt: skip
-    assert fast.write_ahead is not None
-    assert (fast.write_ahead.written, fast.write_ahead.fallbacks) == (1, 0)  # behind, batched
+    assert fast.write_behind is not None and fast.write_behind.direct is not None
+    behind = fast.write_behind.direct  # the writer thread's connection
+    assert (behind.written, behind.fallbacks) == (1, 0)  # behind, batched
+    assert fast.write_ahead is not None and fast.write_ahead.written == 0  # not the fallback
 
 
 async def test_fast_and_awaited_paths_store_the_same_order(
@@ -104,7 +107,8 @@ async def test_a_busy_database_holds_up_no_order_and_loses_no_row(
     blocker.execute("COMMIT")
     blocker.close()
     await asyncio.wait_for(settling, 10)
-    assert fast.write_ahead is not None and fast.write_ahead.fallbacks == 1
+    assert fast.write_behind is not None and fast.write_behind.direct is not None
+    assert fast.write_behind.direct.fallbacks == 1  # busy on the thread: the awaited way
     assert raw_order(fast_db, "grid-1-000001") is not None
 
 
@@ -153,6 +157,29 @@ async def test_fills_positions_and_updates_are_queued_and_read_back(
     assert [o.status for o in await fast.orders_of("grid-1")] == [OrderStatus.FILLED]
     assert [p.equity for p in await fast.equity.list()] == [Decimal("1000.5")]
     assert fast.write_behind is not None and fast.write_behind.pending == 0
+
+
+async def test_on_a_sqlite_file_the_rows_are_committed_off_the_event_loop(
+    fast: SqlJournal, fast_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write-behind's commits run on its writer thread, every one on the same thread
+    (its connection is confined there), never on the loop's."""
+    assert fast.write_behind is not None and fast.write_behind.direct is not None
+    direct = fast.write_behind.direct
+    threads: list[int] = []
+    write_many = direct.write_many
+
+    def spy(rows: list[tuple[str, dict[str, object]]]) -> bool:
+        threads.append(threading.get_ident())
+        return write_many(rows)
+
+    monkeypatch.setattr(direct, "write_many", spy)
+    for n in range(3):
+        await fast.record_fill(make_fill(f"f-{n}"))
+        await fast.settle()
+    assert len(threads) == 3 and len(set(threads)) == 1
+    assert threads[0] != threading.get_ident()
+    assert len(await fast.fills.ids("grid-1")) == 3
 
 
 async def test_a_full_queue_makes_the_writer_wait_and_drops_nothing(database: Database) -> None:

@@ -43,10 +43,10 @@ from traderagent.exchanges.bybit.sequencer import UpdateSequencer
 from traderagent.exchanges.bybit.status import ClientStatus
 from traderagent.exchanges.bybit.streams import PRIVATE_TOPICS, PrivateFeed, TopicRouter
 from traderagent.exchanges.bybit.ws import Backoff, StreamConnection
-from traderagent.exchanges.ports import ExchangeError, FundingListener, UpdateListener
+from traderagent.exchanges.ports import Deliverer, ExchangeError, FundingListener, UpdateListener
 
 if TYPE_CHECKING:
-    from traderagent.exchanges.ports import Exchange
+    from traderagent.exchanges.ports import DeliversInline, Exchange
 
 WEEK_MS = 7 * 86_400_000
 """The widest time window `/v5/execution/list` answers for at once."""
@@ -135,6 +135,11 @@ class BybitExchange:
 
     def set_listener(self, listener: UpdateListener) -> None:
         self.sequencer.set_listener(listener)
+
+    def set_deliverer(self, deliverer: Deliverer) -> None:
+        """The private stream's reader awaits `deliverer` after each frame's orders and fills
+        reach the listener (DeliversInline: an idle engine routes them before the next)."""
+        self.account.deliver = deliverer
 
     async def instrument(self, symbol: str) -> Instrument:
         if symbol not in self._instruments:
@@ -322,4 +327,7 @@ class BybitExchange:
 if TYPE_CHECKING:
 
     def _conforms(x: BybitExchange) -> Exchange:
+        return x
+
+    def _delivers(x: BybitExchange) -> DeliversInline:
         return x

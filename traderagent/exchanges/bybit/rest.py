@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
+from urllib.request import getproxies
 
 import httpx
 import orjson
@@ -36,10 +37,14 @@ from traderagent.exchanges.bybit.errors import (
     error_for,
 )
 from traderagent.exchanges.bybit.ratelimit import BAN_MS, RateBudgets, header_int
-from traderagent.exchanges.bybit.signing import rest_head, rest_headers
+from traderagent.exchanges.bybit.signing import PostSigner, rest_headers
 from traderagent.exchanges.bybit.status import StatusBoard
 
 log = logging.getLogger("traderagent.exchanges.bybit")
+httpx_log = logging.getLogger("httpx")
+"""Where the client logs each request (kept for the requests sent past it)."""
+PROXY_KEYS = frozenset({"http", "https", "all"})
+"""Proxy settings (`getproxies`) for which the client mounts transports of its own."""
 
 Params = Mapping[str, Any]
 RetryPolicy = Callable[[BaseException], bool]
@@ -99,15 +104,22 @@ class BybitRest:
         self._sleep = sleep
         self.status = status or StatusBoard(self.now_ms)
         self.budgets = RateBudgets(self.now_ms, sleep, self.status, ban_ms)
+        proxied = bool(PROXY_KEYS & getproxies().keys())  # the client mounts them: keep it
+        if transport is None and not proxied:
+            transport = httpx.AsyncHTTPTransport()  # the client's own default, held here too
         self._http = httpx.AsyncClient(
             base_url=base_url,
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
             transport=transport,
             headers={"User-Agent": "traderagent"},
         )
+        self._transport = None if proxied else transport
+        """Where a POST goes straight (`_post_direct`); None: through the client."""
         self._post_heads: dict[str, tuple[httpx.URL, list[tuple[bytes, bytes]]]] = {}
         """A POST's URL and its fixed headers, by path (they never change: made once)."""
         self._timeout = self._http.timeout.as_dict()
+        self._signer: tuple[ApiCredentials, PostSigner] | None = None
+        """`credentials`' POST signer (made again if they are replaced)."""
 
     def now_ms(self) -> int:
         """Epoch ms on the server's clock (local clock plus the last measured offset)."""
@@ -175,7 +187,10 @@ class BybitRest:
         await self.budgets.acquire(path)
         request = self._build(method, path, params, auth)
         try:
-            response = await self._http.send(request)
+            if self._transport is not None and method == "POST":
+                response = await self._send_direct(self._transport, request)
+            else:
+                response = await self._http.send(request)
         except httpx.TimeoutException as exc:
             raise RequestTimeoutError(f"no answer in time ({exc!r})", endpoint=path) from exc
         except httpx.TransportError as exc:
@@ -213,9 +228,13 @@ class BybitRest:
         raw = [*head, (b"Content-Type", b"application/json")]
         raw.append((b"Content-Length", str(len(body)).encode()))
         if auth:
-            if self.credentials is None:
-                raise AuthError(f"{path} needs an API key pair, and none is configured")
-            raw += rest_head(self.credentials, self.now_ms(), self.recv_window_ms, body)
+            credentials, signer = self._signer or (None, None)
+            if credentials is not self.credentials or signer is None:
+                if self.credentials is None:
+                    raise AuthError(f"{path} needs an API key pair, and none is configured")
+                signer = PostSigner(self.credentials)
+                self._signer = (self.credentials, signer)
+            raw += signer.head(self.now_ms(), self.recv_window_ms, body)
         request = httpx.Request(
             method,
             url,
@@ -227,6 +246,36 @@ class BybitRest:
         if self._http.cookies:  # as the client's own requests carry them
             self._http.cookies.set_cookie_header(request)
         return request
+
+    async def _send_direct(
+        self, transport: httpx.AsyncBaseTransport, request: httpx.Request
+    ) -> httpx.Response:
+        """`request` (made whole by `_post`) handed to the transport, as the client's `send`
+        does for it (no auth, no redirect followed, the body read) without the client's
+        per-request work: its cookie jar is fed only when the answer sets a cookie (the
+        jar's parsing cost more than the rest of the request), and the client's log line is
+        written only when the `httpx` logger would show it."""
+        if self._http.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        response = await transport.handle_async_request(request)
+        try:
+            response.request = request
+            await response.aread()
+        except BaseException:
+            await response.aclose()
+            raise
+        if "set-cookie" in response.headers:
+            self._http.cookies.extract_cookies(response)
+        if httpx_log.isEnabledFor(logging.INFO):
+            httpx_log.info(
+                'HTTP Request: %s %s "%s %d %s"',
+                request.method,
+                request.url,
+                response.http_version,
+                response.status_code,
+                response.reason_phrase,
+            )
+        return response
 
     def _unwrap(self, path: str, response: httpx.Response) -> Reply:
         headers = response.headers

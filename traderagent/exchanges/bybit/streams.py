@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -47,19 +47,28 @@ class PrivateFeed:
         self.funding: list[FundingFee] = []  # funding settlements heard of, each once
         self._others: set[str] = set()  # execIds of the non-trade executions heard of
         self.on_funding: Callable[[FundingFee], None] | None = None
+        self.deliver: Callable[[], Awaitable[None]] | None = None
+        """Awaited once a frame's orders and fills are handed to the sequencer's listener:
+        an idle engine routes them before the next frame is read (`ports.DeliversInline`)."""
 
     async def on_message(self, message: Mapping[str, Any]) -> None:
         topic = str(message["topic"]).split(".")[0]
         data = message.get("data") or []
         if topic == "order":
+            delivered = False
             for item in data:
-                self.sequencer.order(self.order(item))
+                delivered |= self.sequencer.order(self.order(item))
+            if delivered and self.deliver is not None:
+                await self.deliver()
         elif topic == "execution":
+            delivered = False
             for item in data:
                 if item.get("execType", "Trade") == "Trade":
-                    self.sequencer.fill(self.fill(item))
+                    delivered |= self.sequencer.fill(self.fill(item))
                 else:
                     self.other_execution(item)
+            if delivered and self.deliver is not None:
+                await self.deliver()
         elif topic == "position":
             for item in data:
                 self.positions[str(item["symbol"])] = parse_position(item)
