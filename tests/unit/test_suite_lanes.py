@@ -12,21 +12,43 @@ TARGET = "tests/reference/test_reference_vs_engine.py"
 SLOW = "test_engine_matches_the_reference_on_all_the_bundled_data"
 
 
-def collected(*args: str) -> list[str]:
-    result = subprocess.run(  # noqa: S603 - our own interpreter
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return [line for line in result.stdout.splitlines() if "::" in line]
+def collected(*runs: tuple[str, ...]) -> list[list[str]]:
+    """The test ids `pytest --collect-only` lists for each run's arguments; the runs are
+    started together (each is mostly pytest's own start-up, and the machine has cores)."""
+    procs = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "--collect-only",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                *args,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for args in runs
+    ]
+    listed = []
+    try:
+        for proc in procs:
+            out, err = proc.communicate(timeout=300)
+            assert proc.returncode == 0, out + err
+            listed.append([line for line in out.splitlines() if "::" in line])
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return listed
 
 
 def test_slow_tests_are_left_out_by_default_and_selected_with_m_slow() -> None:
-    default = collected(TARGET)
+    default, slow = collected((TARGET,), ("-m", "slow", TARGET))
     assert default and not [t for t in default if SLOW in t]
-    slow = collected("-m", "slow", TARGET)
     assert len(slow) == 3 and all(SLOW in t for t in slow)
