@@ -252,53 +252,25 @@ def _round_trips(
     round trip's `TripRow`), the same Decimal operations in the same order; None for a sell
     of base the bot had not bought (base held from the start), which `round_trips` books as
     a short's opening: the full path then."""
-    from traderagent.backtest.kernels.layout import F_BFEE, F_LOTS, F_TICKS, F_TS
+    from traderagent.backtest.kernels.layout import F_TS
 
-    inst = fast.instrument
-    tick, lot, unit = inst.tick_size, inst.lot_size, inst.tick_size * inst.lot_size
-    shift = -(len(str(fast.base_scale)) - 1)
+    columns = _trip_columns(rows, buy, sell_fee, fast, places, base_places)
     qty = avg = buy_fees = gross_win = gross_loss = ZERO
     trips = wins = 0
     closed_trips: list[TripRow] = []
-    columns = (
-        rows[:, F_TS].tolist(),
-        buy.tolist(),
-        rows[:, F_TICKS].tolist(),
-        rows[:, F_LOTS].tolist(),
-        rows[:, F_BFEE].tolist(),
-        sell_fee.tolist(),
-    )
-    # a grid repeats its prices, quantities and fees: each exact Decimal is made once (the
-    # values, exponents included, are those the expressions give; only the work is saved)
-    prices: dict[int, Decimal] = {}
-    quantities: dict[int, Decimal] = {}
-    base_fees: dict[int, Decimal] = {}
-    quote_fees: dict[int, Decimal] = {}
-    for ts, bought, ticks, lots, base_fee, quote_fee in zip(*columns, strict=True):
-        price = prices.get(ticks)
-        if price is None:
-            price = prices[ticks] = ticks * tick
-        filled = quantities.get(lots)
-        if filled is None:
-            filled = quantities[lots] = lots * lot
-        if bought:
-            fee = base_fees.get(base_fee)
-            if fee is None:
-                fee = base_fees[base_fee] = (base_fee * lot).scaleb(shift).quantize(base_places)
-            credited = filled - fee
+    for ts, price, filled, fee, bought in zip(rows[:, F_TS].tolist(), *columns, strict=True):
+        if bought is not None:
+            credited, cost, fee_value = bought
             held = qty + credited
-            avg = (avg * qty + price * credited) / held if held else ZERO
+            avg = (avg * qty + cost) / held if held else ZERO
             qty = held
-            buy_fees += fee * price
+            buy_fees += fee_value
             continue
-        closed = min(filled, qty)
+        closed = qty if qty < filled else filled  # min(filled, qty): filled when equal
         if closed <= 0:  # `round_trips` books a sell of nothing held as a short: its path
             return None
-        fee_value = quote_fees.get(quote_fee)
-        if fee_value is None:
-            fee_value = quote_fees[quote_fee] = (quote_fee * unit).scaleb(shift).quantize(places)
         share = buy_fees * closed / qty
-        pnl = (price - avg) * closed - fee_value - share
+        pnl = (price - avg) * closed - fee - share
         closed_trips.append((ts, closed, avg, price, pnl))
         trips += 1
         if pnl > 0:
@@ -311,6 +283,58 @@ def _round_trips(
         if qty <= 0:
             qty, avg, buy_fees = ZERO, ZERO, ZERO
     return trips, wins, gross_win, gross_loss, closed_trips
+
+
+BuyTerms = tuple[Decimal, Decimal, Decimal]
+"""A buy's exact terms in `round_trips`: (base credited, price x credited, fee x price)."""
+
+
+def _trip_columns(
+    rows: IntArray,
+    buy: npt.NDArray[np.bool_],
+    sell_fee: IntArray,
+    fast: FastResult,
+    places: Decimal,
+    base_places: Decimal,
+) -> tuple[list[Decimal], list[Decimal], list[Decimal], list[BuyTerms | None]]:
+    """Each fill's exact price, quantity and fee (a sell's in quote, a buy's in base) and a
+    buy's `BuyTerms` (None for a sell). A grid repeats its prices, quantities and fees, so
+    each Decimal is made once per value (the values, exponents included, are those of the
+    expressions `round_trips` evaluates, which are exact: no rounding is saved, only work)."""
+    from traderagent.backtest.kernels.layout import F_BFEE, F_LOTS, F_TICKS
+
+    inst = fast.instrument
+    tick, lot, unit = inst.tick_size, inst.lot_size, inst.tick_size * inst.lot_size
+    shift = -(len(str(fast.base_scale)) - 1)
+    ticks, lots, base_fees = (
+        rows[:, F_TICKS].tolist(),
+        rows[:, F_LOTS].tolist(),
+        rows[:, F_BFEE].tolist(),
+    )
+    price_of = {t: t * tick for t in set(ticks)}
+    qty_of = {n: n * lot for n in set(lots)}
+    base_fee_of = {f: (f * lot).scaleb(shift).quantize(base_places) for f in set(base_fees)}
+    quote_fee_of = {f: (f * unit).scaleb(shift).quantize(places) for f in set(sell_fee.tolist())}
+    prices = [price_of[t] for t in ticks]
+    quantities = [qty_of[n] for n in lots]
+    fees = [
+        base_fee_of[f] if bought else quote_fee_of[q]
+        for bought, f, q in zip(buy.tolist(), base_fees, sell_fee.tolist(), strict=True)
+    ]
+    terms_of: dict[tuple[int, int, int], BuyTerms] = {}
+    terms: list[BuyTerms | None] = []
+    for bought, t, n, f, price, filled, fee in zip(
+        buy.tolist(), ticks, lots, base_fees, prices, quantities, fees, strict=True
+    ):
+        if not bought:
+            terms.append(None)
+            continue
+        found = terms_of.get((t, n, f))
+        if found is None:
+            credited = filled - fee
+            found = terms_of[(t, n, f)] = (credited, price * credited, fee * price)
+        terms.append(found)
+    return prices, quantities, fees, terms
 
 
 def _grid_cycles(tags: IntArray, buy: npt.NDArray[np.bool_]) -> int:
