@@ -311,20 +311,21 @@ def _trip_columns(
         rows[:, F_LOTS].tolist(),
         rows[:, F_BFEE].tolist(),
     )
+    buys, quote_fees = buy.tolist(), sell_fee.tolist()
     price_of = {t: t * tick for t in set(ticks)}
     qty_of = {n: n * lot for n in set(lots)}
     base_fee_of = {f: (f * lot).scaleb(shift).quantize(base_places) for f in set(base_fees)}
-    quote_fee_of = {f: (f * unit).scaleb(shift).quantize(places) for f in set(sell_fee.tolist())}
+    quote_fee_of = {f: (f * unit).scaleb(shift).quantize(places) for f in set(quote_fees)}
     prices = [price_of[t] for t in ticks]
     quantities = [qty_of[n] for n in lots]
     fees = [
         base_fee_of[f] if bought else quote_fee_of[q]
-        for bought, f, q in zip(buy.tolist(), base_fees, sell_fee.tolist(), strict=True)
+        for bought, f, q in zip(buys, base_fees, quote_fees, strict=True)
     ]
     terms_of: dict[tuple[int, int, int], BuyTerms] = {}
     terms: list[BuyTerms | None] = []
     for bought, t, n, f, price, filled, fee in zip(
-        buy.tolist(), ticks, lots, base_fees, prices, quantities, fees, strict=True
+        buys, ticks, lots, base_fees, prices, quantities, fees, strict=True
     ):
         if not bought:
             terms.append(None)
