@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, overload
 
 from strategies.registry import kernel_kinds, kernel_of
 from traderagent.backtest.equity import EquityCurve, equity_curve
-from traderagent.backtest.fast_metrics import fee_places, quick_run
+from traderagent.backtest.fast_metrics import TripRow, fee_places, quick_net_pnl, quick_run
 from traderagent.backtest.halts import kernel_halt
 from traderagent.backtest.inputs import (
     BacktestError,
+    ReplayWindow,
     backtest_config,
     load_series,
     replay_window,
@@ -36,8 +37,8 @@ from traderagent.backtest.rejections import (
     counted_rejections,
 )
 from traderagent.backtest.result import BacktestResult
-from traderagent.backtest.trades import grid_cycles
-from traderagent.config import AppConfig
+from traderagent.backtest.trades import RoundTrip, grid_cycles
+from traderagent.config import AppConfig, BotConfig
 from traderagent.domain import Fill
 from traderagent.exchanges.paper.matching import FillModel
 from traderagent.marketdata import CandleSeries
@@ -55,9 +56,20 @@ class KernelFills(Sequence[Fill]):
     """A kernel run's fills as the engine's `Fill` values, built on first use: a backtest
     that only prints its metrics never pays for thousands of them."""
 
-    def __init__(self, config: AppConfig, fast: FastResult) -> None:
+    def __init__(
+        self, config: AppConfig, fast: FastResult, trips: list[TripRow] | None = None
+    ) -> None:
         self._config, self._fast = config, fast
         self._fills: list[Fill] | None = None
+        self._trips = trips
+
+    def known_round_trips(self) -> list[RoundTrip] | None:
+        """`trades.round_trips` of these fills, computed from the fill rows with the metrics
+        (the same values, the same Decimal operations), or None when they were not."""
+        if self._trips is None:
+            return None
+        bot = self._fast.bot
+        return [RoundTrip(bot, *trip) for trip in self._trips]
 
     def _all(self) -> list[Fill]:
         if self._fills is None:
@@ -117,8 +129,8 @@ def kernel_run(config: AppConfig, fast: FastResult, window: CandleSeries) -> Ker
     quick = quick_run(config, fast, window)
     if quick is None:
         return full_kernel_run(config, fast, window)
-    equity, metrics = quick
-    return KernelRun(KernelFills(config, fast), equity, metrics)
+    equity, metrics, trips = quick
+    return KernelRun(KernelFills(config, fast, trips), equity, metrics)
 
 
 def full_kernel_run(config: AppConfig, fast: FastResult, window: CandleSeries) -> KernelRun:
@@ -170,20 +182,25 @@ def full_kernel_run(config: AppConfig, fast: FastResult, window: CandleSeries) -
     return KernelRun(fills, equity, metrics)
 
 
-def run_fast_backtest(
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A fast backtest's inputs and its kernel's run."""
+
+    config: AppConfig
+    bot: BotConfig
+    label: str
+    replayed: ReplayWindow
+    fast: FastResult
+
+
+def _prepared(
     config: AppConfig,
-    *,
-    bot: str | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    fill_model: FillModel | None = None,
-    on_compile: Callable[[], None] | None = None,
-    regimes: bool = True,
-) -> BacktestResult:
-    """Backtest one bot of `config` on its fast kernel over the config's data and range.
-    `on_compile` is called before numba compiles the kernel (not when it loads from its cache);
-    the compile is timed apart (`BacktestResult.compile_s`), not in the metrics' `elapsed_s`.
-    `regimes=False` leaves the regime log empty (a rerun that only wants the metrics)."""
+    bot: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    fill_model: FillModel | None,
+    on_compile: Callable[[], None] | None,
+) -> _Prepared:
     run_config = backtest_config(config, bot=bot, start=start, end=end, fill_model=fill_model)
     if len(run_config.bots) != 1:
         names = ", ".join(b.name for b in run_config.bots)
@@ -203,11 +220,33 @@ def run_fast_backtest(
         ) from None
     candles, label = load_series(run_config.replay.data, run_config.replay.symbol)
     replayed = replay_window(run_config, candles, label)
-    window = replayed.candles
     try:
-        fast = run_fast(run_config, chosen.name, window, on_compile=on_compile)
+        # the curve is rebuilt from the fill rows with the metrics (`kernel_run`)
+        fast = run_fast(
+            run_config, chosen.name, replayed.candles, equity_curve=False, on_compile=on_compile
+        )
     except UnsupportedFast as err:
         raise BacktestError(f"{err}; run without --fast") from None
+    return _Prepared(run_config, chosen, label, replayed, fast)
+
+
+def run_fast_backtest(
+    config: AppConfig,
+    *,
+    bot: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    fill_model: FillModel | None = None,
+    on_compile: Callable[[], None] | None = None,
+    regimes: bool = True,
+) -> BacktestResult:
+    """Backtest one bot of `config` on its fast kernel over the config's data and range.
+    `on_compile` is called before numba compiles the kernel (not when it loads from its cache);
+    the compile is timed apart (`BacktestResult.compile_s`), not in the metrics' `elapsed_s`.
+    `regimes=False` leaves the regime log empty (a rerun that only wants the metrics)."""
+    ready = _prepared(config, bot, start, end, fill_model, on_compile)
+    run_config, chosen, fast = ready.config, ready.bot, ready.fast
+    window, replayed, label = ready.replayed.candles, ready.replayed, ready.label
     run = kernel_run(run_config, fast, window)
     levels = {}
     if chosen.kind == "grid" and chosen.strategy is not None:
@@ -232,6 +271,24 @@ def run_fast_backtest(
             regime_changes(window, run_config.regime, replayed.history) if regimes else [],
         ),
     )
+
+
+def fast_net_pnl(
+    config: AppConfig,
+    *,
+    bot: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    fill_model: FillModel | None = None,
+) -> Decimal:
+    """`run_fast_backtest(...).metrics.net_pnl`, the same Decimal, without the figures it
+    does not need (a fill-model rerun of `backtest --fast` wants this one)."""
+    ready = _prepared(config, bot, start, end, fill_model, None)
+    window = ready.replayed.candles
+    net = quick_net_pnl(ready.config, ready.fast, window)
+    if net is None:
+        return kernel_run(ready.config, ready.fast, window).metrics.net_pnl
+    return net
 
 
 def _engine_tag(code: int) -> str:

@@ -16,6 +16,7 @@ A halted run (its halt is worded from the fills) or balances too large for int64
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,9 @@ IntArray = npt.NDArray[np.int64]
 EXACT_FLOAT = 2**53
 """Integers below this are exact float64s: their division is then correctly rounded."""
 INT64_ROOM = 2**62
+TripRow = tuple[int, Decimal, Decimal, Decimal, Decimal]
+"""A round trip of the run's bot: (ts, qty, entry, exit, pnl), `trades.RoundTrip`'s fields
+after its bot (a plain tuple: the metrics do not pay for objects only a report reads)."""
 
 
 def fee_places(*steps: Decimal) -> Decimal:
@@ -79,20 +83,24 @@ def _decimal(whole: int, step: Decimal, scale: int, exp: int) -> Decimal:
     return exact.quantize(Decimal(1).scaleb(exp))
 
 
-def quick_run(
-    config: AppConfig, fast: FastResult, window: CandleSeries
-) -> tuple[EquityCurve, Metrics] | None:
-    """The curve and metrics `kernel_run` gives for `fast` (None: use `kernel_run`)."""
-    from traderagent.backtest.kernels.figures import curve_figures, equity_values
-    from traderagent.backtest.kernels.layout import (
-        F_BFEE,
-        F_CANDLE,
-        F_LOTS,
-        F_SIDE,
-        F_TAG,
-        F_TAKER,
-        F_TICKS,
-    )
+@dataclass(frozen=True, slots=True)
+class Books:
+    """A run's cash and base after each fill, as integers of (tick x lot) / scale and lot /
+    scale, with the exact starting and final equity (what the curve and metrics start from)."""
+
+    cash: IntArray
+    held: IntArray
+    buy: npt.NDArray[np.bool_]
+    sell_fee: IntArray
+    starting: Decimal
+    final: Decimal
+    places: Decimal
+    base_places: Decimal
+
+
+def books(config: AppConfig, fast: FastResult, window: CandleSeries) -> Books | None:
+    """`fast`'s balances fill by fill and its exact ends (None: use `kernel_run`)."""
+    from traderagent.backtest.kernels.layout import F_BFEE, F_LOTS, F_SIDE, F_TAKER, F_TICKS
 
     if fast.halt_ts is not None or len(window) == 0 or fast.linear:
         return None  # a linear run's fees are all in quote, and it pays funding
@@ -118,13 +126,6 @@ def quick_run(
     held_units = int(held0 / lot) * scale
     cash = np.concatenate(([cash_units], cash_units + np.cumsum(cash_moves)))
     held = np.concatenate(([held_units], held_units + np.cumsum(base_moves)))
-    unit_num, unit_den = unit.as_integer_ratio()
-    lot_num, lot_den = lot.as_integer_ratio()
-    cash_after = _floats(cash, unit_num, unit_den * scale)
-    held_after = _floats(held, lot_num, lot_den * scale)
-    closes = window.close
-    fill_candles = np.ascontiguousarray(rows[:, F_CANDLE])
-    values = equity_values(cash_after, held_after, fill_candles, closes)
     # the exact ends, written as the fill-by-fill Decimal sums write them
     places = fee_places(tick, lot, paper.maker_fee, paper.taker_fee)
     base_places = fee_places(Decimal(1), lot, paper.maker_fee, paper.taker_fee)
@@ -143,16 +144,48 @@ def quick_run(
     )
     final_cash = _decimal(int(cash[-1]), unit, scale, cash_exp)
     final_held = _decimal(int(held[-1]), lot, scale, held_exp)
+    closes = window.close
     first, last = Decimal(repr(float(closes[0]))), Decimal(repr(float(closes[-1])))
     starting = cash0 + held0 * first
     final = final_cash + final_held * last
+    return Books(cash, held, buy, sell_fee, starting, final, places, base_places)
+
+
+def quick_net_pnl(config: AppConfig, fast: FastResult, window: CandleSeries) -> Decimal | None:
+    """`quick_run`'s `net_pnl` alone (a fill-model rerun's one figure), None where it is None."""
+    ends = books(config, fast, window)
+    return None if ends is None else ends.final - ends.starting
+
+
+def quick_run(
+    config: AppConfig, fast: FastResult, window: CandleSeries
+) -> tuple[EquityCurve, Metrics, list[TripRow]] | None:
+    """The curve, metrics and round trips (`TripRow`s) `kernel_run` gives for `fast` (None:
+    use `kernel_run`)."""
+    from traderagent.backtest.kernels.figures import curve_figures, equity_values
+    from traderagent.backtest.kernels.layout import F_CANDLE, F_TAG
+
+    ends = books(config, fast, window)
+    if ends is None:
+        return None
+    inst, rows, scale = fast.instrument, fast.rows, fast.base_scale
+    buy, sell_fee, places, base_places = ends.buy, ends.sell_fee, ends.places, ends.base_places
+    unit_num, unit_den = (inst.tick_size * inst.lot_size).as_integer_ratio()
+    lot_num, lot_den = inst.lot_size.as_integer_ratio()
+    cash_after = _floats(ends.cash, unit_num, unit_den * scale)
+    held_after = _floats(ends.held, lot_num, lot_den * scale)
+    closes = window.close
+    fill_candles = np.ascontiguousarray(rows[:, F_CANDLE])
+    values = equity_values(cash_after, held_after, fill_candles, closes)
+    starting, final, count = ends.starting, ends.final, len(rows)
     fees = _fees(rows, buy, sell_fee, fast, places, base_places)
     equity = EquityCurve(window.ts + window.interval_ms, values, starting, final, fill_candles)
     drawdown, mean, deviation, downside, returns = curve_figures(float(starting), values)
     per_year = math.sqrt(YEAR_MS / window.interval_ms)
-    trips, wins, gross_win, gross_loss = _round_trips(
-        rows, buy, sell_fee, fast, places, base_places
-    )
+    reckoned = _round_trips(rows, buy, sell_fee, fast, places, base_places)
+    if reckoned is None:
+        return None
+    trips, wins, gross_win, gross_loss, closed = reckoned
     net = final - starting
     tags = rows[:, F_TAG]
     m = fast.metrics
@@ -183,7 +216,7 @@ def quick_run(
         ),
         allocator_refused=int(m["allocator_refused"]),
     )
-    return equity, metrics
+    return equity, metrics, closed
 
 
 def _fees(
@@ -214,54 +247,31 @@ def _round_trips(
     fast: FastResult,
     places: Decimal,
     base_places: Decimal,
-) -> tuple[int, int, Decimal, Decimal]:
-    """`trades.round_trips` of one bot's fills: (trips, wins, gross win, gross loss), the same
-    Decimal operations in the same order."""
-    from traderagent.backtest.kernels.layout import F_BFEE, F_LOTS, F_TICKS
+) -> tuple[int, int, Decimal, Decimal, list[TripRow]] | None:
+    """`trades.round_trips` of one bot's fills: (trips, wins, gross win, gross loss, each
+    round trip's `TripRow`), the same Decimal operations in the same order; None for a sell
+    of base the bot had not bought (base held from the start), which `round_trips` books as
+    a short's opening: the full path then."""
+    from traderagent.backtest.kernels.layout import F_TS
 
-    inst = fast.instrument
-    tick, lot, unit = inst.tick_size, inst.lot_size, inst.tick_size * inst.lot_size
-    shift = -(len(str(fast.base_scale)) - 1)
+    columns = _trip_columns(rows, buy, sell_fee, fast, places, base_places)
     qty = avg = buy_fees = gross_win = gross_loss = ZERO
     trips = wins = 0
-    columns = (
-        buy.tolist(),
-        rows[:, F_TICKS].tolist(),
-        rows[:, F_LOTS].tolist(),
-        rows[:, F_BFEE].tolist(),
-        sell_fee.tolist(),
-    )
-    # a grid repeats its prices, quantities and fees: each exact Decimal is made once (the
-    # values, exponents included, are those the expressions give; only the work is saved)
-    prices: dict[int, Decimal] = {}
-    quantities: dict[int, Decimal] = {}
-    base_fees: dict[int, Decimal] = {}
-    quote_fees: dict[int, Decimal] = {}
-    for bought, ticks, lots, base_fee, quote_fee in zip(*columns, strict=True):
-        price = prices.get(ticks)
-        if price is None:
-            price = prices[ticks] = ticks * tick
-        filled = quantities.get(lots)
-        if filled is None:
-            filled = quantities[lots] = lots * lot
-        if bought:
-            fee = base_fees.get(base_fee)
-            if fee is None:
-                fee = base_fees[base_fee] = (base_fee * lot).scaleb(shift).quantize(base_places)
-            credited = filled - fee
+    closed_trips: list[TripRow] = []
+    for ts, price, filled, fee, bought in zip(rows[:, F_TS].tolist(), *columns, strict=True):
+        if bought is not None:
+            credited, cost, fee_value = bought
             held = qty + credited
-            avg = (avg * qty + price * credited) / held if held else ZERO
+            avg = (avg * qty + cost) / held if held else ZERO
             qty = held
-            buy_fees += fee * price
+            buy_fees += fee_value
             continue
-        closed = min(filled, qty)
-        if closed <= 0:
-            continue
-        fee_value = quote_fees.get(quote_fee)
-        if fee_value is None:
-            fee_value = quote_fees[quote_fee] = (quote_fee * unit).scaleb(shift).quantize(places)
+        closed = qty if qty < filled else filled  # min(filled, qty): filled when equal
+        if closed <= 0:  # `round_trips` books a sell of nothing held as a short: its path
+            return None
         share = buy_fees * closed / qty
-        pnl = (price - avg) * closed - fee_value - share
+        pnl = (price - avg) * closed - fee - share
+        closed_trips.append((ts, closed, avg, price, pnl))
         trips += 1
         if pnl > 0:
             wins += 1
@@ -272,7 +282,60 @@ def _round_trips(
         qty -= closed
         if qty <= 0:
             qty, avg, buy_fees = ZERO, ZERO, ZERO
-    return trips, wins, gross_win, gross_loss
+    return trips, wins, gross_win, gross_loss, closed_trips
+
+
+BuyTerms = tuple[Decimal, Decimal, Decimal]
+"""A buy's exact terms in `round_trips`: (base credited, price x credited, fee x price)."""
+
+
+def _trip_columns(
+    rows: IntArray,
+    buy: npt.NDArray[np.bool_],
+    sell_fee: IntArray,
+    fast: FastResult,
+    places: Decimal,
+    base_places: Decimal,
+) -> tuple[list[Decimal], list[Decimal], list[Decimal], list[BuyTerms | None]]:
+    """Each fill's exact price, quantity and fee (a sell's in quote, a buy's in base) and a
+    buy's `BuyTerms` (None for a sell). A grid repeats its prices, quantities and fees, so
+    each Decimal is made once per value (the values, exponents included, are those of the
+    expressions `round_trips` evaluates, which are exact: no rounding is saved, only work)."""
+    from traderagent.backtest.kernels.layout import F_BFEE, F_LOTS, F_TICKS
+
+    inst = fast.instrument
+    tick, lot, unit = inst.tick_size, inst.lot_size, inst.tick_size * inst.lot_size
+    shift = -(len(str(fast.base_scale)) - 1)
+    ticks, lots, base_fees = (
+        rows[:, F_TICKS].tolist(),
+        rows[:, F_LOTS].tolist(),
+        rows[:, F_BFEE].tolist(),
+    )
+    buys, quote_fees = buy.tolist(), sell_fee.tolist()
+    price_of = {t: t * tick for t in set(ticks)}
+    qty_of = {n: n * lot for n in set(lots)}
+    base_fee_of = {f: (f * lot).scaleb(shift).quantize(base_places) for f in set(base_fees)}
+    quote_fee_of = {f: (f * unit).scaleb(shift).quantize(places) for f in set(quote_fees)}
+    prices = [price_of[t] for t in ticks]
+    quantities = [qty_of[n] for n in lots]
+    fees = [
+        base_fee_of[f] if bought else quote_fee_of[q]
+        for bought, f, q in zip(buys, base_fees, quote_fees, strict=True)
+    ]
+    terms_of: dict[tuple[int, int, int], BuyTerms] = {}
+    terms: list[BuyTerms | None] = []
+    for bought, t, n, f, price, filled, fee in zip(
+        buys, ticks, lots, base_fees, prices, quantities, fees, strict=True
+    ):
+        if not bought:
+            terms.append(None)
+            continue
+        found = terms_of.get((t, n, f))
+        if found is None:
+            credited = filled - fee
+            found = terms_of[(t, n, f)] = (credited, price * credited, fee * price)
+        terms.append(found)
+    return prices, quantities, fees, terms
 
 
 def _grid_cycles(tags: IntArray, buy: npt.NDArray[np.bool_]) -> int:

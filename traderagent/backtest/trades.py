@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol, runtime_checkable
 
 from strategies.grid.slots import slot_of
 from traderagent.domain import ZERO, Fill, Side
@@ -44,8 +45,19 @@ class _Book:
     buy_fees: Decimal = ZERO  # fees paid opening the quantity still held (negative: short)
 
 
+@runtime_checkable
+class KnownRoundTrips(Protocol):
+    """Fills that may know their round trips already (a fast kernel's, from its fill rows)."""
+
+    def known_round_trips(self) -> list[RoundTrip] | None: ...
+
+
 def round_trips(fills: Sequence[Fill]) -> list[RoundTrip]:
     """The round trips in `fills` (oldest first), per bot, at average cost."""
+    if isinstance(fills, KnownRoundTrips):
+        known = fills.known_round_trips()
+        if known is not None:
+            return known
     books: dict[str, _Book] = {}
     trips: list[RoundTrip] = []
     for fill in fills:

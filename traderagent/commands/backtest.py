@@ -21,7 +21,7 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from traderagent.commands.backtest_report import add_report_options, analysis_of
 from traderagent.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from traderagent.backtest.runner import BacktestResult
     from traderagent.backtest.sensitivity import FillModelSensitivity
+    from traderagent.config import AppConfig
     from traderagent.exchanges.paper import FillModel
 
 FILL_MODELS = ("pessimistic", "ohlc", "olhc")  # traderagent.exchanges.paper.matching, lazily
@@ -173,17 +174,22 @@ def _sensitivity(args: argparse.Namespace, result: BacktestResult) -> FillModelS
     from traderagent.backtest.sensitivity import measure
 
     def rerun(model: FillModel) -> Decimal:
+        if args.fast:  # the net PnL alone, from the kernel's fill rows
+            from traderagent.backtest.fast import fast_net_pnl
+
+            config, options = _inputs(args, model, quiet=True)
+            return fast_net_pnl(config, **options)
         return _run(args, model, quiet=True).metrics.net_pnl
 
     return measure(result.config.paper.fill_model, result.metrics.net_pnl, rerun)
 
 
-def _run(
-    args: argparse.Namespace, fill_model: FillModel | None = None, quiet: bool = False
-) -> BacktestResult:
+def _inputs(
+    args: argparse.Namespace, fill_model: FillModel | None, quiet: bool
+) -> tuple[AppConfig, dict[str, Any]]:
+    """The config to run (with --data) and the options of the run."""
     from traderagent.backtest.data_checks import symbol_warning
     from traderagent.backtest.inputs import parse_moment
-    from traderagent.backtest.progress import ProgressBar
     from traderagent.config import load_config
 
     config = load_config(args.config)
@@ -201,6 +207,15 @@ def _run(
         "end": parse_moment(args.end or "", "--end"),
         "fill_model": fill_model or args.fill_model,
     }
+    return config, options
+
+
+def _run(
+    args: argparse.Namespace, fill_model: FillModel | None = None, quiet: bool = False
+) -> BacktestResult:
+    from traderagent.backtest.progress import ProgressBar
+
+    config, options = _inputs(args, fill_model, quiet)
     if args.fast:
         from traderagent.backtest.fast import run_fast_backtest
 

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 from traderagent.backtest.fast import KernelFills, full_kernel_run, kernel_run
-from traderagent.backtest.fast_metrics import quick_run
+from traderagent.backtest.fast_metrics import quick_net_pnl, quick_run
 from traderagent.backtest.inputs import backtest_config
 from traderagent.backtest.kernels import run_fast
 from traderagent.backtest.kernels.figures import curve_figures, numpy_sum
 from traderagent.backtest.metrics import max_drawdown_pct
+from traderagent.backtest.trades import round_trips
 from traderagent.config import parse_config
 from traderagent.marketdata import load_bundled
 
@@ -43,7 +44,7 @@ def test_the_quick_metrics_are_those_of_the_built_fills(text: str) -> None:
     reference = full_kernel_run(config, fast, candles)
     quick = quick_run(config, fast, candles)
     assert quick is not None and fast.fill_count > 20
-    equity, metrics = quick
+    equity, metrics, trips = quick
     assert np.array_equal(equity.values, reference.equity.values)  # bit for bit
     assert np.array_equal(equity.fill_candles, reference.equity.fill_candles)
     assert (equity.starting, equity.final) == (reference.equity.starting, reference.equity.final)
@@ -52,6 +53,16 @@ def test_the_quick_metrics_are_those_of_the_built_fills(text: str) -> None:
     run = kernel_run(config, fast, candles)
     assert isinstance(run.fills, KernelFills) and len(run.fills) == fast.fill_count
     assert list(run.fills) == reference.fills and run.fills[-1] == reference.fills[-1]
+    # the round trips computed with the metrics are those of the built fills, Decimals alike
+    built = round_trips(reference.fills)
+    assert len(built) == metrics.trades > 10
+    assert (
+        round_trips(run.fills) == built
+        and [(t.ts, t.qty, t.entry, t.exit, t.pnl) for t in built] == trips
+    )
+    assert [str(t.pnl) for t in round_trips(run.fills)] == [str(t.pnl) for t in built]
+    assert quick_net_pnl(config, fast, candles) == metrics.net_pnl
+    assert str(quick_net_pnl(config, fast, candles)) == str(metrics.net_pnl)
 
 
 def test_a_halted_run_takes_the_full_path() -> None:
@@ -59,6 +70,7 @@ def test_a_halted_run_takes_the_full_path() -> None:
     candles = load_bundled()
     fast = run_fast(config, "g", candles)
     assert fast.halt_ts is not None and quick_run(config, fast, candles) is None
+    assert quick_net_pnl(config, fast, candles) is None
     run = kernel_run(config, fast, candles)
     assert run.metrics.halted is not None
     assert replace(run.metrics, elapsed_s=0) == replace(

@@ -5,9 +5,10 @@
 over one candle series and returns their reduced metrics. Importing this package loads numba.
 """
 
-from traderagent.backtest.kernels.cache import check_cache
+from traderagent.backtest.kernels.cache import check_cache, load_without_registries
 
 check_cache()  # before any kernel loads from the cache
+load_without_registries()
 
 from traderagent.backtest.kernels.api import run_fast  # noqa: E402
 from traderagent.backtest.kernels.layout import METRIC_NAMES  # noqa: E402

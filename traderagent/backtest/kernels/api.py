@@ -35,7 +35,10 @@ from traderagent.backtest.kernels.warmup import warm_up
 from traderagent.config import AppConfig
 from traderagent.marketdata import CandleSeries
 
-FILL_CAPACITY = 1 << 14
+FILL_CAPACITY = 1 << 16
+"""Fill rows a run records before it must run again with more room. Generous: the record is
+zeroed lazily (pages untouched stay unmapped), and a rerun costs a whole kernel run (the dense
+year's ~20,800 fills ran twice with 16,384)."""
 FloatArray = npt.NDArray[np.float64]
 NO_BLOCKS = np.zeros((0, 4), np.float64)
 """`grid_run` and `dca_run` compute the candle blocks themselves."""

@@ -52,3 +52,38 @@ def check_cache() -> None:
         stamp.write_text(digest, encoding="ascii")
     except OSError:
         return  # a read-only cache directory: numba will not cache there either
+
+
+def load_without_registries() -> None:
+    """Let numba load a cached function without first loading its compiler's registries.
+
+    Numba refreshes its target context before every cache load: it imports and installs the
+    lowering of the whole library (arrays, linear algebra, random, typed containers...), a
+    fifth of a second that a loaded machine code never uses. Only the runtime (`rtsys`) must
+    be ready: compiled code allocates through it. A real compile still refreshes (numba's
+    compiler does so itself, and so does a context asked for a lowering it lacks), so nothing
+    is skipped that a compile needs. Installed once per process, on numba's `Cache` class
+    (every cached function: the kernels and the indicators the regime timeline runs); left
+    as numba has it when this numba lacks the internals it relies on.
+    """
+    from numba.core import caching
+    from numba.core.runtime import nrt
+
+    cache = caching.Cache
+    if getattr(cache.load_overload, "without_registries", False):
+        return
+    if not all(hasattr(cache, name) for name in NUMBA_CACHE_INTERNALS):
+        return
+
+    def load_overload(self: caching.Cache, sig: object, target_context: object) -> object:
+        nrt.rtsys.initialize(target_context)
+        loaded = None  # stays None if the guard swallows a spurious I/O error: compile then
+        with self._guard_against_spurious_io_errors():
+            loaded = self._load_overload(sig, target_context)  # type: ignore[no-untyped-call]
+        return loaded
+
+    load_overload.without_registries = True  # type: ignore[attr-defined]
+    cache.load_overload = load_overload  # type: ignore[method-assign]
+
+
+NUMBA_CACHE_INTERNALS = ("load_overload", "_load_overload", "_guard_against_spurious_io_errors")
