@@ -60,12 +60,16 @@ class Run:
     stepped: int
 
 
-async def backtest(config: AppConfig, candles: CandleSeries, fast: bool = True) -> Run:
-    """The engine over `candles`, fast-forwarded or stepping every candle, then its metrics."""
+async def backtest(
+    config: AppConfig, candles: CandleSeries, fast: bool = True, reference: bool = False
+) -> Run:
+    """The engine over `candles`, fast-forwarded or stepping every candle (the quiet ones in
+    synchronous spans; `reference`: each through `EngineLoop.step`), then its metrics."""
     started, cpu = time.perf_counter(), time.process_time()
     venue = backtest_venue(config, replay_window(config, candles, "benchmark"))
     journal = MemoryJournal(clock_ms=venue.clock.now_ms)
     engine = await assemble_engine(config, venue, journal, "memory")
+    engine.quiet_steps = not reference
     driver: FastForward | None = enable_fast_forward(engine) if fast else None
     await engine.run()
     replayed = time.perf_counter()
@@ -108,16 +112,18 @@ def year_config() -> AppConfig:
 
 
 def gate(config: AppConfig) -> None:
-    """Fast-forward must change nothing: the bundled sample, stepped and fast-forwarded."""
+    """Fast-forward and quiet steps must change nothing: the bundled sample, each candle
+    through the engine's step (the reference), stepped with quiet spans, fast-forwarded."""
     sample = load_bundled()
-    stepped = asyncio.run(backtest(config, sample, fast=False))
-    fast = asyncio.run(backtest(config, sample, fast=True))
+    stepped = asyncio.run(backtest(config, sample, fast=False, reference=True))
     if not stepped.fills:
         raise AssertionError("B1 gate: the grid made no fill on the bundled sample")
-    if (fast.fills, fast.orders) != (stepped.fills, stepped.orders):
-        raise AssertionError("B1 gate: fast-forward fills or orders differ from stepped ones")
-    if fast.metrics.final_equity != stepped.metrics.final_equity:
-        raise AssertionError("B1 gate: fast-forward final equity differs from the stepped one")
+    for how, fast in (("quiet steps", False), ("fast-forward", True)):
+        run = asyncio.run(backtest(config, sample, fast=fast))
+        if (run.fills, run.orders) != (stepped.fills, stepped.orders):
+            raise AssertionError(f"B1 gate: {how} fills or orders differ from stepped ones")
+        if run.metrics.final_equity != stepped.metrics.final_equity:
+            raise AssertionError(f"B1 gate: {how} final equity differs from the stepped one")
 
 
 def measure(repeats: int = REPEATS) -> tuple[float, Run]:

@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 
-from benchmarks.backtest import Run, backtest, year_config
+from benchmarks.backtest import Run, backtest, gate, year_config
 from benchmarks.result import Result
 from traderagent.backtest.inputs import backtest_config
 from traderagent.config import AppConfig, parse_config
@@ -65,8 +65,10 @@ def dense_config() -> AppConfig:
 
 
 def stepped_year(repeats: int = REPEATS) -> Run:
-    """The median (by wall time) of `repeats` runs stepping every candle of the year."""
+    """The median (by wall time) of `repeats` runs stepping every candle of the year (gated:
+    the quiet steps make the reference's fills, orders and equity on the bundled sample)."""
     config, year = year_config(), year_of_candles()
+    gate(config)
     asyncio.run(backtest(config, year.head(20_000), fast=False))  # warm-up
     runs = sorted(
         (asyncio.run(backtest(config, year, fast=False)) for _ in range(repeats)),

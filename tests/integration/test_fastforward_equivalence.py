@@ -1,6 +1,11 @@
 """Fast-forward changes nothing: the engine stepping every candle and the engine skipping
 quiet spans make the same fills, the same orders, the same halts and switches, and the same
-equity after every candle, for every strategy kind and with risk limits that trigger."""
+equity after every candle, for every strategy kind and with risk limits that trigger.
+
+The engine's own stepped replay (`traderagent.engine.quiet_steps`: quiet candles stepped
+synchronously in spans) is held to more: besides all that, the same regime readings, changes,
+equity points and log lines, in the same order, and the same classifier and account-limit state,
+as the reference stepping each candle through `EngineLoop.step` (`Engine.quiet_steps = False`)."""
 
 from __future__ import annotations
 
@@ -21,12 +26,16 @@ from traderagent.backtest.venue import backtest_venue
 from traderagent.config import parse_config
 from traderagent.domain import OrderType
 from traderagent.domain.events import (
+    EquityUpdated,
     Event,
     HaltTriggered,
     IntentRejected,
     IntentResized,
+    LogRecord,
     OrderFilled,
     OrderUpdated,
+    RegimeChanged,
+    RegimeUpdated,
     RiskBreached,
     StrategySwitched,
 )
@@ -45,6 +54,14 @@ WATCHED: tuple[type[Event], ...] = (
     IntentRejected,
     IntentResized,
 )
+STEPPED: tuple[type[Event], ...] = (
+    *WATCHED,
+    RegimeUpdated,
+    RegimeChanged,
+    EquityUpdated,
+    LogRecord,
+)
+"""What a stepped replay publishes (a fast-forward feeds no classifier no routed bot uses)."""
 
 
 @dataclass
@@ -54,6 +71,7 @@ class Run:
     events: list[Event]
     equity: list[Decimal] = field(default_factory=list)  # after each step (stepped runs)
     driver: FastForward | None = None
+    steps: int = 0  # candles through `EngineLoop.step`
 
 
 def example(name: str, **changes: Any) -> str:
@@ -74,25 +92,30 @@ def config_text(bots: list[dict[str, Any]], **top: Any) -> str:
     return yaml.safe_dump(raw)
 
 
-async def run(text: str, candles: CandleSeries, fast: bool) -> Run:
+async def run(text: str, candles: CandleSeries, fast: bool, quiet: bool = False) -> Run:
+    """The reference (each candle through `EngineLoop.step`), the fast-forward (`fast`), or
+    the engine's own stepped replay with its quiet steps (`quiet`)."""
     config = backtest_config(parse_config(text, "t.yaml", {}), bot=None, start=None, end=None)
     venue = backtest_venue(config, replay_window(config, candles, "test"))
     journal = MemoryJournal(clock_ms=venue.clock.now_ms)
     engine = await assemble_engine(config, venue, journal, "memory")
     engine.use_config(config)
     events: list[Event] = []
-    for kind in WATCHED:
+    for kind in WATCHED if fast else STEPPED:
         engine.bus.subscribe(kind, events.append)
     result = Run(engine, journal, events)
     if fast:
         result.driver = enable_fast_forward(engine)
         assert result.driver is not None
     else:
+        engine.quiet_steps = quiet  # False: the reference, every candle through the loop's step
         step = engine.loop.step  # the loop steps each candle (`Engine._step` is its delegate)
 
         async def stepped(candle: Any) -> None:
             await step(candle)
-            result.equity.append(engine.equity)
+            result.steps += 1
+            if not quiet:
+                result.equity.append(engine.equity)
 
         engine.loop.step = stepped  # type: ignore[method-assign]
     await engine.run()
@@ -113,11 +136,13 @@ def order_rows(r: Run) -> list[tuple[object, ...]]:
     ]
 
 
-def event_rows(r: Run) -> list[tuple[object, ...]]:
-    return [(type(e).__name__, *_event_fields(e)) for e in r.events]
+def event_rows(r: Run, kinds: tuple[type[Event], ...] = WATCHED) -> list[tuple[object, ...]]:
+    return [(type(e).__name__, *_event_fields(e)) for e in r.events if isinstance(e, kinds)]
 
 
 def _event_fields(e: Event) -> tuple[object, ...]:
+    if isinstance(e, (RegimeUpdated, RegimeChanged, EquityUpdated, LogRecord)):
+        return (repr(e),)  # every field (a warming reading holds NaN: compared as text)
     if isinstance(e, OrderUpdated):
         return (e.ts, e.order.client_order_id, e.order.status)
     if isinstance(e, OrderFilled):
@@ -125,8 +150,36 @@ def _event_fields(e: Event) -> tuple[object, ...]:
     return (e.ts, *(getattr(e, name) for name in ("bot", "reason") if hasattr(e, name)))
 
 
+def assert_quiet_steps_equivalent(stepped: Run, quiet: Run) -> None:
+    """The engine's own stepped replay against the reference, on everything it shows."""
+    assert fill_rows(quiet) == fill_rows(stepped)
+    assert order_rows(quiet) == order_rows(stepped)
+    assert event_rows(quiet, STEPPED) == event_rows(stepped, STEPPED)
+    assert quiet.journal.equity == stepped.journal.equity
+    assert quiet.engine.equity == stepped.engine.equity
+    assert quiet.engine.candles == stepped.engine.candles
+    assert quiet.engine.prices == stepped.engine.prices
+    assert repr(quiet.engine.regimes) == repr(stepped.engine.regimes)  # NaN while warming
+    for symbol, classifier in stepped.engine.classifiers.items():
+        fed = quiet.engine.classifiers[symbol]
+        assert repr(getattr(fed, "reading", None)) == repr(getattr(classifier, "reading", None))
+    for a, b in ((quiet.engine.equity_watch, stepped.engine.equity_watch),):
+        assert (a is None) == (b is None)
+        if a is not None and b is not None:
+            assert (a.peak, a.day, a.day_start) == (b.peak, b.day, b.day_start)
+    for name, bot in stepped.engine.bots.items():
+        other = quiet.engine.bots[name]
+        assert (other.state, other.position, other.fills) == (bot.state, bot.position, bot.fills)
+        assert other.last_price == bot.last_price
+        assert other.strategy.describe() == bot.strategy.describe()
+        assert list(other.history) == list(bot.history)
+
+
 async def assert_equivalent(text: str, candles: CandleSeries) -> tuple[Run, Run]:
     stepped = await run(text, candles, fast=False)
+    quiet = await run(text, candles, fast=False, quiet=True)
+    assert_quiet_steps_equivalent(stepped, quiet)
+    assert stepped.steps == len(candles) > quiet.steps  # quiet candles went in spans
     fast = await run(text, candles, fast=True)
     assert fill_rows(fast) == fill_rows(stepped)
     assert order_rows(fast) == order_rows(stepped)

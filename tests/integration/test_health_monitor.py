@@ -68,6 +68,8 @@ def _crash_on_candles(engine: Engine, at: set[int]) -> list[int]:
         return original(candle, ctx)
 
     bot.strategy.on_candle = on_candle  # type: ignore[method-assign]
+    # it may act on any candle now: it says so (a replay's quiet candles step it too)
+    bot.strategy.wake = lambda: None  # type: ignore[attr-defined]
     return raised
 
 

@@ -35,6 +35,7 @@ from traderagent.engine.loop import EngineLoop
 from traderagent.engine.outage import Outage
 from traderagent.engine.protocols import RegimeSource
 from traderagent.engine.quiet_span import QuietSpan
+from traderagent.engine.quiet_steps import quiet_steps
 from traderagent.engine.risk import EquityWatch
 from traderagent.engine.snapshots import engine_snapshot, run_summary
 from traderagent.exchanges.ports import CandleMatched, Exchange, MarginAccount
@@ -141,6 +142,9 @@ class Engine:
         self.data_watch_s = WATCH_EVERY_S
         """Bot crashes (restarted with backoff, EMERGENCY after three) and stale live data."""
         self.driver: CandleDriver | None = None
+        self.quiet_steps = True
+        """A replay's quiet candles are stepped synchronously in spans (`quiet_steps`); False:
+        each through `EngineLoop.step` (the reference a test compares with)."""
         """Set (before `run`) to step a replay through a driver instead of candle by candle."""
         self.guard = journal if isinstance(journal, LeaseGuard) else None
         """The bots' leases: asked before every order, read every candle (`lease_guard`)."""
@@ -253,6 +257,9 @@ class Engine:
     async def run(self) -> RunSummary:
         # a driver's own stream directly: one async generator per candle, not two
         feed = self.driver.candles(self) if self.driver is not None else None
+        if feed is None and self.quiet_steps and self.loop.reporter is None:
+            steps = quiet_steps(self, self.exchange, self.loop.classify)
+            feed = steps.candles() if steps is not None else None
         await self.loop.run(feed)
         return run_summary(self)
 

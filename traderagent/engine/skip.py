@@ -54,8 +54,26 @@ class SkippingEngine(QuietPart, QuietAccount, Protocol):
     def value_at(self, prices: Mapping[str, Decimal]) -> Decimal: ...
 
 
+class SpanRegime(Protocol):
+    """A regime classifier shown every candle of a quiet span, as stepping them would show it
+    (the engine's own stepped replay, `quiet_steps`; a fast-forward leaves the classifier of a
+    symbol no routed bot trades unfed). Indices are the series'."""
+
+    def next_event(self, k: int) -> int:
+        """The first candle at or after `k` that may finish a classifier bar."""
+        ...
+
+    def absorb(self, lo: int, hi: int) -> None:
+        """Candles [lo, hi), none of which finishes a bar."""
+        ...
+
+    def classify(self, k: int) -> None:
+        """Candle `k`, which may finish a bar, classified as the engine's step does it."""
+        ...
+
+
 _Value = Callable[[int], Decimal]
-"""The account's equity at the close of candle i of the span's series."""
+"""The account's equity at the close of candle i of the span."""
 
 
 async def skip_quiet(  # noqa: PLR0913
@@ -66,9 +84,11 @@ async def skip_quiet(  # noqa: PLR0913
     hi: int,
     spec: QuietSpec,
     spacing_ms: int,
+    regime: SpanRegime | None = None,
 ) -> None:
     """Bring `engine` past candles [lo, hi) of `series`, none of which can change anything;
-    `spacing_ms` is the least time between two of the series' candles."""
+    `spacing_ms` is the least time between two of the series' candles. `regime`: a classifier
+    fed each candle, its readings and the equity points published in the candles' order."""
     if hi <= lo:
         return
     symbol, candle_ms = series.symbol, series.interval_ms
@@ -82,10 +102,14 @@ async def skip_quiet(  # noqa: PLR0913
     last_open = int(opens[-1])
     last_close_time = last_open + candle_ms
     async with engine.lock:
-        if engine.starting_equity is not None:
-            value, rising = _valuer(engine, symbol, closes)
-            if engine.next_equity_ms <= last_close_time:
-                await _equity_points(engine, opens, candle_ms, value)
+        value, rising = (
+            _valuer(engine, symbol, closes) if engine.starting_equity is not None else (None, 0)
+        )
+        if regime is not None:
+            await _span_events(engine, series, lo, hi, value, regime)
+        elif value is not None and engine.next_equity_ms <= last_close_time:
+            await _equity_points(engine, opens, candle_ms, value)
+        if value is not None:
             _watch_equity(engine, opens, closes, value, rising, last_open)
         span = QuietSpan(series, lo, hi, Decimal(repr(last_close)))
         parts: list[QuietPart] = [engine]
@@ -106,6 +130,37 @@ async def _equity_points(
     while k < n:
         await engine.record_equity_at(int(opens[k]) + candle_ms, value(k))
         k = int(find(engine.next_equity_ms - candle_ms))
+
+
+async def _span_events(  # noqa: PLR0913
+    engine: SkippingEngine,
+    series: CandleSeries,
+    lo: int,
+    hi: int,
+    value: _Value | None,
+    regime: SpanRegime,
+) -> None:
+    """The classifier fed candles [lo, hi) and the equity points due on them, candle by candle
+    in the order `EngineLoop.step` makes them: a reading (at its candle's close) before that
+    candle's equity point."""
+    opens, candle_ms = series.ts[lo:hi], series.interval_ms
+    find = opens.searchsorted
+    due = lo + int(find(engine.next_equity_ms - candle_ms)) if value is not None else hi
+    k = lo
+    while k < hi:
+        bar = regime.next_event(k)
+        m = min(bar, due, hi)
+        regime.absorb(k, m)
+        if m >= hi:
+            return
+        close_time = int(opens[m - lo]) + candle_ms
+        if m == bar:
+            await engine.clock.advance_to(close_time)  # a regime change is logged at it
+            regime.classify(m)
+        if m == due and value is not None:  # `record_equity`, after the candle's reading
+            await engine.record_equity_at(close_time, value(m - lo))
+            due = lo + int(find(engine.next_equity_ms - candle_ms))
+        k = m + 1
 
 
 def _watch_equity(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import reduce
+from operator import add
+
 from traderagent.domain import Candle
 from traderagent.indicators.params import check_period
 
@@ -48,6 +52,46 @@ class CandleAggregator:
         if candle.ts + candle.interval_ms >= start + self.interval_ms:
             finished.append(self._emit())
         return finished
+
+    def absorb(  # noqa: PLR0913 - a run of candles as its columns
+        self,
+        symbol: str,
+        first: tuple[int, float],
+        last_ts: int,
+        interval_ms: int,
+        highs: Sequence[float],
+        lows: Sequence[float],
+        last_close: float,
+        volumes: Sequence[float],
+    ) -> None:
+        """Candles of `symbol` (`interval_ms` long, oldest first: the first opening at
+        `first[0]` at price `first[1]`, the last at `last_ts`) that finish no bar: they go on
+        with the forming bar, or start one, in one bucket. The state `update_all` would leave
+        taking them one by one (the same high, low, close, and the volume summed in the same
+        order). ValueError, before anything changes, when one would finish a bar."""
+        if not volumes:
+            return
+        first_ts, first_open = first
+        start = first_ts - first_ts % self.interval_ms
+        bar = self._bar
+        if bar and (start != self._start or symbol != self._symbol):
+            raise ValueError("absorbed candles must go on with the forming bar's bucket")
+        if self._last_ts is not None and first_ts <= self._last_ts:
+            raise ValueError(f"candle at {first_ts} ms is not after the previous one")
+        if self.interval_ms % interval_ms or last_ts + interval_ms >= start + self.interval_ms:
+            raise ValueError("an absorbed candle would finish the bar")
+        if bar:
+            high, low, volume, rest = bar[1], bar[2], bar[4], 0
+        else:
+            high, low, volume, rest = highs[0], lows[0], volumes[0], 1
+            self._symbol, self._start = symbol, start
+            bar = self._bar = [first_open, high, low, last_close, volume]
+        if len(highs) > rest:  # `max` and `min` pick what the one-by-one comparisons pick
+            high = max(high, max(highs[rest:]))
+            low = min(low, min(lows[rest:]))
+            volume = reduce(add, volumes[rest:], volume)  # one by one: the same rounding
+        bar[1], bar[2], bar[3], bar[4] = high, low, last_close, volume
+        self._last_ts = last_ts
 
     @property
     def forming(self) -> Candle | None:

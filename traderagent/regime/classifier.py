@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from traderagent.domain import Candle, Regime, RegimeReading
 from traderagent.indicators import Adx, Atr, CandleAggregator, Ema
 from traderagent.regime.config import RegimeConfig
@@ -55,6 +57,27 @@ class RegimeClassifier:
         for bar in self._bars.update_all(candle_1m):
             reading = self._evaluate(bar)
         return reading
+
+    def absorb(  # noqa: PLR0913 - a run of candles as its columns
+        self,
+        first: tuple[int, float],
+        last_ts: int,
+        interval_ms: int,
+        highs: Sequence[float],
+        lows: Sequence[float],
+        last_close: float,
+        volumes: Sequence[float],
+    ) -> None:
+        """Feed finished candles of which none finishes a classifier bar, as columns (a
+        replay's quiet candles; see `CandleAggregator.absorb`): the state `update` would
+        leave, no reading."""
+        if not volumes:
+            return
+        self._bars.absorb(
+            self.symbol, first, last_ts, interval_ms, highs, lows, last_close, volumes
+        )
+        if self._first_ms is None:
+            self._first_ms = first[0]
 
     def _evaluate(self, bar: Candle) -> RegimeReading:
         inputs = RegimeInputs(
