@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -199,12 +200,14 @@ def _packed(parts: list[npt.NDArray[Any]]) -> tuple[npt.NDArray[Any], npt.NDArra
     return np.ascontiguousarray(np.concatenate(parts)), at
 
 
+@cache  # read a few dozen times per trial: the lookup once
 def _m(name: str) -> int:
     from traderagent.backtest.kernels.layout import METRIC_NAMES
 
     return METRIC_NAMES.index(name)
 
 
+@cache
 def _x(name: str) -> int:
     from traderagent.backtest.kernels.batch import BATCH_EXTRA
     from traderagent.backtest.kernels.layout import M_N

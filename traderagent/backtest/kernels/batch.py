@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from traderagent.backtest.kernels.blocks import candle_blocks
+from traderagent.backtest.kernels.blocks import candle_blocks, timed_blocks
 from traderagent.backtest.kernels.dca import DQ_ACTIVE, DQ_MAX_SO
 from traderagent.backtest.kernels.layout import (
     BUY,
@@ -167,7 +167,7 @@ def dca_batch(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, fac_at, fill_capacity, st
     `fac[fac_at[c]:fac_at[c + 1]]`. Returns (plans, X_N)."""
     runs = dq.shape[0]
     out = np.zeros((runs, X_N))
-    bk = candle_blocks(hi, lo, cl)  # shared by every run
+    bk = timed_blocks(ts, hi, lo, cl)  # shared by every run
     length = cl.shape[0] if stats else 0
     for c in prange(runs):
         q, p = dq[c].copy(), dp[c].copy()

@@ -19,6 +19,8 @@ B_HIGH = 1
 B_CMIN = 2
 B_CMAX = 3
 B_N = 4
+B_END = 4  # `timed_blocks` only: the open time of the block's last candle, ms (exact in float64)
+B_TIMED = 5
 
 
 @njit(cache=True)
@@ -36,3 +38,24 @@ def candle_blocks(hi, lo, cl):  # type: ignore[no-untyped-def]
             cmax = max(cmax, cl[i])
         bk[b, B_LOW], bk[b, B_HIGH], bk[b, B_CMIN], bk[b, B_CMAX] = low, high, cmin, cmax
     return bk
+
+
+@njit(cache=True)
+def with_ends(bk, ts):  # type: ignore[no-untyped-def]
+    """`candle_blocks`' rows with the time of each block's last candle (B_END) added, or `bk`
+    itself when it has it: a kernel testing whether a block ends before a day's end reads it
+    next to the extremes, not from `ts` (a cache miss per block)."""
+    if bk.shape[1] > B_END:
+        return bk
+    n = ts.shape[0]
+    timed = np.empty((bk.shape[0], B_TIMED), np.float64)
+    for b in range(bk.shape[0]):
+        timed[b, :B_N] = bk[b, :B_N]
+        timed[b, B_END] = ts[min((b + 1) * BLOCK, n) - 1]
+    return timed
+
+
+@njit(cache=True)
+def timed_blocks(ts, hi, lo, cl):  # type: ignore[no-untyped-def]
+    """`candle_blocks` with each block's end time (`with_ends`)."""
+    return with_ends(candle_blocks(hi, lo, cl), ts)

@@ -8,6 +8,9 @@ re-placed with the take profit; when the venue has none resting, a candle reachi
 sells at market on the close. A take profit or a stop ends the cycle. Order tags are the kind
 (0 base, 1 safety, 2 take profit, 3 stop), the cycle and the safety number, take-profit or
 stop version (0: the market sell), as the strategy's `base3`, `so3.2`, `tp3.4`, `sl3.1`, `sl3`.
+
+The functions here neither allocate nor return arrays: they are compiled without numba's
+reference counting (`steps.UNCOUNTED`).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from traderagent.backtest.kernels.layout import (
     SELL,
 )
 from traderagent.backtest.kernels.linear_venue import FAIL_MARGIN
+from traderagent.backtest.kernels.steps import UNCOUNTED
 from traderagent.backtest.kernels.venue import check_order
 
 K_BASE, K_SO, K_TP, K_SL = 0, 1, 2, 3
@@ -86,7 +90,7 @@ DF_STOP = 2  # price under which the stop loss may trigger (quick test; -inf: no
 DF_N = 3
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)
 def live(st, kind, cycle, n):  # type: ignore[no-untyped-def]
     """An open order of the bot with that tag (n < 0: any number), or -1."""
     o = st[2]
@@ -97,7 +101,7 @@ def live(st, kind, cycle, n):  # type: ignore[no-untyped-def]
     return -1
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)
 def cancel_tag(st, kind, cycle, n):  # type: ignore[no-untyped-def]
     """`CancelOrder(tag)`: every open order of the bot with that tag."""
     o = st[2]
@@ -106,7 +110,7 @@ def cancel_tag(st, kind, cycle, n):  # type: ignore[no-untyped-def]
             bot_cancel(st, i)
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)
 def set_stop(pf, dq, dp, ds, df):  # type: ignore[no-untyped-def]
     if dq[DQ_HAS_SL] == 0 or ds[DS_QTY] <= 0:
         df[DF_STOP] = -math.inf
@@ -115,14 +119,14 @@ def set_stop(pf, dq, dp, ds, df):  # type: ignore[no-untyped-def]
     df[DF_STOP] = (hi + 1.0) * pf[PF_TICK_NUM] / pf[PF_TICK_DEN]
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)
 def stop_ticks(dp, ds, df):  # type: ignore[no-untyped-def]
     """`DcaCycle.stop_price` in ticks: cost x (100 - sl) / (qty x 100)."""
     hi, lo = dd_mul_dd(df[DF_COST_HI], df[DF_COST_LO], dp[DP_SL_HI], dp[DP_SL_LO])
     return dd_div(hi, lo, ds[DS_QTY] * 100.0)
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)
 def bought(pf, dq, dp, ds, df, ticks, units):  # type: ignore[no-untyped-def]
     ds[DS_QTY] += units
     df[DF_COST_HI], df[DF_COST_LO] = dd_add(
@@ -131,7 +135,7 @@ def bought(pf, dq, dp, ds, df, ticks, units):  # type: ignore[no-untyped-def]
     set_stop(pf, dq, dp, ds, df)
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)
 def sold(pf, dq, dp, ds, df, units):  # type: ignore[no-untyped-def]
     qty = ds[DS_QTY]
     if qty <= 0:
@@ -145,7 +149,7 @@ def sold(pf, dq, dp, ds, df, units):  # type: ignore[no-untyped-def]
     set_stop(pf, dq, dp, ds, df)
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)
 def take_profit(st, pi, pf, dq, dp, ds, df):  # type: ignore[no-untyped-def]
     """`_take_profit`: cancel the strategy's take profit, rest one for the whole position."""
     cycle = ds[DS_CYCLE]
@@ -163,7 +167,7 @@ def take_profit(st, pi, pf, dq, dp, ds, df):  # type: ignore[no-untyped-def]
         place(st, pi, pf, SELL, False, ticks, lots, K_TP, cycle, ds[DS_TP_VERSION], False)
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)
 def stop_order(st, pi, pf, dq, dp, ds, df):  # type: ignore[no-untyped-def]
     """`_stop_order`: cancel the strategy's stop, rest one for the whole position."""
     cycle = ds[DS_CYCLE]
@@ -180,7 +184,7 @@ def stop_order(st, pi, pf, dq, dp, ds, df):  # type: ignore[no-untyped-def]
         place_stop(st, pi, pf, ticks, lots, K_SL, cycle, ds[DS_SL_VERSION])
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)
 def next_safety(pi, dq, ds, wso, plp, plq, todo):  # type: ignore[no-untyped-def]
     """`_next_safety_orders`: the numbers to rest now (into `todo`), marked wanted; their count."""
     resting = 0
@@ -199,14 +203,14 @@ def next_safety(pi, dq, ds, wso, plp, plq, todo):  # type: ignore[no-untyped-def
     return count
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)
 def place_safety(st, pi, pf, ds, plp, plq, todo, count):  # type: ignore[no-untyped-def]
     for j in range(count):
         n = todo[j]
         place(st, pi, pf, BUY, False, plp[n], plq[n], K_SO, ds[DS_CYCLE], n, False)
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)
 def arm(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, base_ticks):  # type: ignore[no-untyped-def]
     """`_arm`: plan the safety orders from the base price; rest the take profit and the first
     safety orders."""
@@ -222,7 +226,7 @@ def arm(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, base_ticks):  # ty
     place_safety(st, pi, pf, ds, plp, plq, todo, count)
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)
 def open_cycle(st, pi, pf, dp, ds, budget):  # type: ignore[no-untyped-def]
     """`_open`: the base order at market, unless too small or over the budget; sized at the
     venue's price on the tick (where it fills), so it spends at most the base amount."""
@@ -238,7 +242,7 @@ def open_cycle(st, pi, pf, dp, ds, budget):  # type: ignore[no-untyped-def]
     place(st, pi, pf, BUY, True, 0, lots, K_BASE, ds[DS_CYCLE], 0, False)
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)
 def end_cycle(st, pi, pf, dq, dp, ds, df, wso, budget):  # type: ignore[no-untyped-def]
     """`_end_cycle`: cancel what the strategy wants resting; the next cycle opens now or after
     the cooldown."""
@@ -263,7 +267,7 @@ def end_cycle(st, pi, pf, dq, dp, ds, df, wso, budget):  # type: ignore[no-untyp
     open_cycle(st, pi, pf, dp, ds, budget)
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)
 def sell_all(st, pi, pf, dq, dp, ds, df, wso, budget):  # type: ignore[no-untyped-def]
     """`_sell_all`: the cycle's quantity at market, or the cycle ends if nothing can be sold."""
     s, g = st[0], st[1]
@@ -275,7 +279,7 @@ def sell_all(st, pi, pf, dq, dp, ds, df, wso, budget):  # type: ignore[no-untype
     place(st, pi, pf, SELL, True, 0, lots, K_SL, ds[DS_CYCLE], 0, False)
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)
 def stop_hit(pf, dp, ds, df, low):  # type: ignore[no-untyped-def]
     """`Instrument.market_price(low)` <= the cycle's stop price."""
     hi, lo = stop_ticks(dp, ds, df)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from traderagent.backtest.kernels.blocks import B_CMAX, B_CMIN, B_HIGH, B_LOW, BLOCK, candle_blocks
+from traderagent.backtest.kernels.blocks import (
+    B_CMAX,
+    B_CMIN,
+    B_END,
+    B_HIGH,
+    B_LOW,
+    BLOCK,
+    candle_blocks,
+    with_ends,
+)
 from traderagent.backtest.kernels.bot import budget_left, cancel_all, end_drain, next_fill
 from traderagent.backtest.kernels.dca import (
     CLOSING,
@@ -72,6 +81,7 @@ from traderagent.backtest.kernels.layout import (
     S_RTAG3,
 )
 from traderagent.backtest.kernels.steps import (
+    UNCOUNTED,
     breached,
     day_end,
     emergency,
@@ -86,7 +96,7 @@ from traderagent.backtest.kernels.steps import (
 from traderagent.backtest.kernels.venue import STOP_REACH, new_state
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)  # no allocation: no reference counting
 def dca_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, fill):  # type: ignore[no-untyped-def]
     """`DcaStrategy.on_fill` of a whole order; `fill` = (side, ticks, units, kind, cycle, n),
     units being the base the fill moved (a buy's lots less its fee in base)."""
@@ -130,7 +140,7 @@ def dca_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, fill):  # typ
         sell_all(st, pi, pf, dq, dp, ds, df, wso, budget)  # a late buy's part, or the end
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)  # no allocation: no reference counting
 def late_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, side, ticks, units):  # type: ignore[no-untyped-def]
     """`DcaStrategy._late_fill`: an earlier cycle's fill extends, opens or shrinks this one."""
     if side == BUY:
@@ -145,7 +155,7 @@ def late_fill(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, side, ticks,
         arm(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo, ticks)
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)  # no allocation: no reference counting
 def dca_candle(st, pi, pf, dq, dp, ds, df, wso, low):  # type: ignore[no-untyped-def]
     """`DcaStrategy.on_candle`."""
     budget = budget_left(st[0], st[1], pf)
@@ -173,7 +183,7 @@ def dca_candle(st, pi, pf, dq, dp, ds, df, wso, low):  # type: ignore[no-untyped
         sell_all(st, pi, pf, dq, dp, ds, df, wso, budget)
 
 
-@njit(cache=True)
+@njit(**UNCOUNTED)  # no allocation: no reference counting
 def dca_refused(st, pi, pf, dq, dp, ds, df, wso, kind, cycle, n):  # type: ignore[no-untyped-def]
     """`DcaStrategy.on_refused`: the venue refused the cycle's triggered stop (the take profit
     locks its base): cancel everything, sell the cycle at market at the stop's price."""
@@ -203,13 +213,41 @@ def drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo):  # type: ignore
     end_drain(s, st[1], pf)
 
 
+@njit(**UNCOUNTED)  # no allocation: no reference counting
+def dca_match(st, pi, pf, ts, op, hi, lo, cl, i, dq, dp, ds, df, fac, wso, plp, plq, todo):  # type: ignore[no-untyped-def]
+    """Candle i's walk by the venue: each fill reaches the bot where it happens on the
+    candle's path (what the strategy does then applies from that point on)."""
+    path, previous = match(st, pi, pf, ts, op, hi, lo, cl, i)
+    k = 0
+    while k < 4:
+        k, previous = walk_on(st, pi, pf, ts, i, path, k, previous)
+        if k < 4:
+            drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo)
+    match_end(st, cl, i)
+    drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo)
+
+
+@njit(**UNCOUNTED)  # no allocation: no reference counting
+def dca_decide(st, pi, pf, ts, cl, i, dq, dp, ds, df, fac, wso, plp, plq, todo, low):  # type: ignore[no-untyped-def]
+    """The strategy on candle i's close (the first candle opens the first cycle), and the
+    fills of its market orders."""
+    enter(st, pi, pf, ts, cl, i)
+    if i == 0:
+        ds[DS_CYCLE] = 1
+        open_cycle(st, pi, pf, dp, ds, budget_left(st[0], st[1], pf))
+    else:
+        dca_candle(st, pi, pf, dq, dp, ds, df, wso, low)
+    drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo)
+
+
 @njit(cache=True)
 def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, curve, blocks):  # type: ignore[no-untyped-def]
     """Run DCA over the candles: (metrics, fill rows, fill fees), and `curve` as for the grid.
-    `blocks` are the candles' `blocks.candle_blocks` (computed here when empty): a block where
+    `blocks` are the candles' `blocks.candle_blocks` or `timed_blocks` (computed here when
+    empty; the block's end time added when missing): a block where
     no resting order or trigger can fill, the strategy's own stop cannot be reached and the
     equity stays within the drawdown's and the watch's bounds is stepped over, as the grid's."""
-    bk = blocks if blocks.shape[0] > 0 else candle_blocks(hi, lo, cl)
+    bk = with_ends(blocks if blocks.shape[0] > 0 else candle_blocks(hi, lo, cl), ts)
     st = new_state(pi, pf, capacity, fill_capacity)
     s, g = st[0], st[1]
     ds = np.zeros(DS_N, np.int64)
@@ -252,7 +290,7 @@ def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, cu
                     and (
                         not watch
                         or (
-                            ts[end - 1] < day_ends
+                            bk[b, B_END] < day_ends
                             and high <= top
                             and low >= halt_at
                             and day0 - low <= loss
@@ -268,26 +306,13 @@ def dca_run(ts, op, hi, lo, cl, pi, pf, dq, dp, fac, capacity, fill_capacity, cu
         close = cl[i]
         busy = False
         if bb > lo[i] or bs < hi[i] or ss + reach >= lo[i]:
-            path, previous = match(st, pi, pf, ts, op, hi, lo, cl, i)
-            k = 0
-            while k < 4:  # each fill reaches the bot where it happens on the candle's path
-                k, previous = walk_on(st, pi, pf, ts, i, path, k, previous)
-                if k < 4:
-                    drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo)
-            match_end(st, cl, i)
-            drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo)
+            dca_match(st, pi, pf, ts, op, hi, lo, cl, i, dq, dp, ds, df, fac, wso, plp, plq, todo)
             busy = True
             stop = df[DF_STOP] if ds[DS_PHASE] == IN_CYCLE else np.inf  # its fills moved it
         if i == 0:
             g[G_START] = g[G_QTOT] + (s[S_BFREE] + s[S_BLOCK]) * lot * close
         if active and lo[i] <= stop:
-            enter(st, pi, pf, ts, cl, i)
-            if i == 0:
-                ds[DS_CYCLE] = 1
-                open_cycle(st, pi, pf, dp, ds, budget_left(s, g, pf))
-            else:
-                dca_candle(st, pi, pf, dq, dp, ds, df, wso, lo[i])
-            drain(st, pi, pf, dq, dp, ds, df, fac, wso, plp, plq, todo)
+            dca_decide(st, pi, pf, ts, cl, i, dq, dp, ds, df, fac, wso, plp, plq, todo, lo[i])
             busy = True
         if busy:
             bb, bs, cash, base = g[G_BB], g[G_BS], g[G_QTOT], (s[S_BFREE] + s[S_BLOCK]) * lot
