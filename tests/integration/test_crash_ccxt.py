@@ -7,7 +7,6 @@ what those executions add up to."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,10 +18,10 @@ from crash_harness import (
     kill_and_restart,
     read_journal,
 )
+from emulator_session import final_session, keep_stepping
 from kit.factories import write_config
-from test_crash_bybit import keep_stepping
 
-from traderagent.exchanges.emulator import Emulator, running_emulator
+from traderagent.exchanges.emulator import running_emulator
 from traderagent.marketdata import load_bundled
 
 __all__ = ["crash_store"]  # fixture
@@ -50,30 +49,10 @@ bots:
       amount_per_level: "100"
 """
 
+CANDLE_EVERY_S = 0.04
 KILL_WINDOW_S = (7.0, 11.0)
 """A session needs a few seconds to start (ccxt's import, markets, warm-up): kills land before,
 during and after its first orders."""
-
-
-async def final_session(command: list[str], env: dict[str, str], emu: Emulator) -> str:
-    """A last session that reconciles and trades while the market moves, then sees it stop
-    and catches up before it ends by itself."""
-    market = asyncio.create_task(keep_stepping(emu))
-    child = await asyncio.create_subprocess_exec(
-        *command,
-        "--duration",
-        "16",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    await asyncio.sleep(11)
-    market.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await market
-    out, err = await asyncio.wait_for(child.communicate(), 90)
-    assert child.returncode == 0, (out + err).decode()
-    return out.decode()
 
 
 async def test_ccxt_bot_on_the_emulator_survives_random_sigkills(
@@ -88,13 +67,10 @@ async def test_ccxt_bot_on_the_emulator_survives_random_sigkills(
             TRADERAGENT_EMULATOR_API_KEY=emu.api_key,
             TRADERAGENT_EMULATOR_API_SECRET=emu.api_secret,
         )
-        market = asyncio.create_task(keep_stepping(emu))
+        market = asyncio.create_task(keep_stepping(emu, CANDLE_EVERY_S))
         run = await kill_and_restart(headless(config, crash_store), env, 2, 7, KILL_WINDOW_S)
-        market.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await market
         killed_with_orders = [o for o in emu.orders() if o.order_link_id.startswith(f"{BOT}-")]
-        final = await final_session(headless(config, crash_store), env, emu)
+        final, _ = await final_session(headless(config, crash_store), env, market, emu, BOT)
         venue_orders = [o for o in emu.orders() if o.order_link_id.startswith(f"{BOT}-")]
         venue_fills = [e for e in emu.executions() if e.order_link_id.startswith(f"{BOT}-")]
     journal = await read_journal(crash_store, BOT)
